@@ -1,0 +1,336 @@
+// Package config holds the typed configuration of the platform: which
+// regions it runs in, who may publish trade executions, who consumes them and
+// who is told when something stops flowing. The embedded default.json lets the
+// app synthesize on a machine with no AWS account; a file given with
+// `-c config=path` replaces it.
+//
+// Load parses and Validate checks a configuration, reporting every problem at
+// once; nothing else in the app reads context, files or the environment.
+package config
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/regions"
+)
+
+//go:embed default.json
+var defaultJSON []byte
+
+// PlaceholderAccount is the account of the embedded default configuration. It
+// lets `make synth` run with no AWS credentials; replace it (with a config file)
+// before deploying.
+const PlaceholderAccount = "111111111111"
+
+// Stages the app knows. Only prod retains data-bearing resources when a stack is
+// deleted; the others destroy them so that test stages clean up after themselves.
+var Stages = []string{"dev", "staging", "prod"}
+
+// Config is the whole platform configuration.
+type Config struct {
+	// App prefixes every stack and physical name. Lower-case letters, digits
+	// and hyphens, 2 to 20 characters.
+	App string `json:"app"`
+	// Stage is one of Stages; `-c stage=...` overrides it.
+	Stage string `json:"stage"`
+	// Account is the 12-digit AWS account every stack deploys to.
+	Account string `json:"account"`
+	// PrimaryRegion receives the broker's trade executions; it must be one of Regions.
+	PrimaryRegion string `json:"primaryRegion"`
+	// Regions the platform runs in, each serving a market. At least one, no duplicates.
+	Regions []Region `json:"regions"`
+	// Fanout configures the trade-execution fan-out.
+	Fanout Fanout `json:"fanout"`
+	// Alarms says who is told, and when.
+	Alarms Alarms `json:"alarms"`
+}
+
+// Region is one AWS region the platform runs in.
+type Region struct {
+	// Name is the AWS region name, e.g. "eu-west-2".
+	Name string `json:"name"`
+	// Market is the customers it serves, for humans (dashboards, docs).
+	Market string `json:"market"`
+}
+
+// Orderings of the fan-out path.
+const (
+	OrderingFIFO     = "fifo"     // ordered per account and de-duplicated end to end
+	OrderingStandard = "standard" // at-least-once, best-effort order
+)
+
+// Fanout configures the path from the broker to every region's consumers.
+type Fanout struct {
+	// BrokerAccounts are the 12-digit AWS accounts allowed to send to the ingest queue.
+	BrokerAccounts []string `json:"brokerAccounts"`
+	// Ordering is "fifo" (per-account order and de-duplication) or "standard".
+	Ordering string `json:"ordering"`
+	// MaxReceiveCount is how often a message may be received before it moves to
+	// its queue's dead-letter queue (1 to 1000). Consumers may override it.
+	MaxReceiveCount int `json:"maxReceiveCount"`
+	// Consumers get one queue (and dead-letter queue) in every region.
+	Consumers []Consumer `json:"consumers"`
+}
+
+// Consumer is a team's processing of trade executions, in every region.
+type Consumer struct {
+	// Name is lower-case letters, digits and hyphens, starting with a letter,
+	// at most 40 characters; it names the queues.
+	Name string `json:"name"`
+	// TimeoutSeconds is how long the consumer takes at most to process one
+	// batch (1 to 900). The queue's visibility timeout is six times this, as AWS
+	// recommends for Lambda consumers, so retries don't overlap a slow attempt.
+	TimeoutSeconds int `json:"timeoutSeconds"`
+	// MaxReceiveCount overrides Fanout.MaxReceiveCount for this consumer; 0 keeps it.
+	MaxReceiveCount int `json:"maxReceiveCount,omitempty"`
+	// Ordering, when set, must equal Fanout.Ordering: it states that the
+	// consumer relies on that ordering, and a mismatch is rejected rather than
+	// silently losing order.
+	Ordering string `json:"ordering,omitempty"`
+}
+
+// EffectiveMaxReceiveCount is the consumer's own value or the fan-out default.
+func (c Consumer) EffectiveMaxReceiveCount(f Fanout) int {
+	if c.MaxReceiveCount != 0 {
+		return c.MaxReceiveCount
+	}
+	return f.MaxReceiveCount
+}
+
+// Alarms configures notifications.
+type Alarms struct {
+	// Emails receive ALARM and OK notifications in every region. At least one.
+	Emails []string `json:"emails"`
+	// PagerURL is an optional https endpoint (chat or pager integration)
+	// subscribed to every alarm topic.
+	PagerURL string `json:"pagerUrl,omitempty"`
+	// Thresholds tune the alarms.
+	Thresholds Thresholds `json:"thresholds"`
+}
+
+// Thresholds of the alarms that depend on the business, not on AWS guidance.
+type Thresholds struct {
+	// IngestAgeOfOldestMessageSeconds: the ingest queue is stuck when its oldest
+	// message is older than this (1 to 1209600).
+	IngestAgeOfOldestMessageSeconds int `json:"ingestAgeOfOldestMessageSeconds"`
+	// ConsumerAgeOfOldestMessageSeconds: a consumer falls behind when its oldest
+	// message is older than this (1 to 1209600).
+	ConsumerAgeOfOldestMessageSeconds int `json:"consumerAgeOfOldestMessageSeconds"`
+}
+
+// Default returns the embedded default configuration.
+func Default() *Config {
+	c, err := Parse(defaultJSON, "default.json")
+	if err != nil {
+		panic(fmt.Sprintf("embedded default.json: %v", err))
+	}
+	return c
+}
+
+// Parse decodes a JSON configuration. Unknown keys and values of the wrong
+// type are all reported in one *problems.Error; Parse does not Validate.
+func Parse(data []byte, source string) (*Config, error) {
+	list := problems.List{Subject: "configuration " + source}
+	var raw any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		list.Add("(file)", truncate(string(data)), "valid JSON ("+err.Error()+")")
+		return nil, list.Err()
+	}
+	unknownKeys(raw, configShape, "", &list)
+
+	var c Config
+	if err := json.Unmarshal(data, &c); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			list.Add(te.Field, te.Value, "a "+te.Type.String())
+		} else {
+			list.Add("(file)", truncate(string(data)), "a configuration object ("+err.Error()+")")
+		}
+	}
+	if err := list.Err(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+var (
+	appPattern      = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
+	accountPattern  = regexp.MustCompile(`^[0-9]{12}$`)
+	consumerPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+)
+
+// Validate checks every rule and returns a *problems.Error listing every
+// problem, or nil.
+func (c *Config) Validate() error {
+	l := problems.List{Subject: "configuration"}
+
+	if !appPattern.MatchString(c.App) {
+		l.Add("app", c.App, "2 to 20 lower-case letters, digits or hyphens, starting with a letter")
+	}
+	if !contains(Stages, c.Stage) {
+		l.Add("stage", c.Stage, "one of "+strings.Join(Stages, ", "))
+	}
+	if !accountPattern.MatchString(c.Account) {
+		l.Add("account", c.Account, "a 12-digit AWS account id")
+	}
+
+	if len(c.Regions) == 0 {
+		l.Add("regions", "[]", "at least one region")
+	}
+	seen := map[string]bool{}
+	for i, r := range c.Regions {
+		f := fmt.Sprintf("regions[%d]", i)
+		switch {
+		case !regions.Known(r.Name):
+			l.Add(f+".name", r.Name, "an AWS region name such as eu-west-2")
+		case seen[r.Name]:
+			l.Add(f+".name", r.Name, "each region listed once")
+		}
+		seen[r.Name] = true
+		if strings.TrimSpace(r.Market) == "" {
+			l.Add(f+".market", r.Market, "the market the region serves, e.g. \"United Kingdom\"")
+		}
+	}
+	switch {
+	case !regions.Known(c.PrimaryRegion):
+		l.Add("primaryRegion", c.PrimaryRegion, "an AWS region name such as ap-southeast-2")
+	case !seen[c.PrimaryRegion]:
+		l.Add("primaryRegion", c.PrimaryRegion, "one of the regions listed in regions")
+	}
+
+	c.Fanout.validate(&l)
+	c.Alarms.validate(&l)
+	return l.Err()
+}
+
+func (f *Fanout) validate(l *problems.List) {
+	if len(f.BrokerAccounts) == 0 {
+		l.Add("fanout.brokerAccounts", "[]", "at least one 12-digit broker account id")
+	}
+	seen := map[string]bool{}
+	for i, a := range f.BrokerAccounts {
+		field := fmt.Sprintf("fanout.brokerAccounts[%d]", i)
+		switch {
+		case !accountPattern.MatchString(a):
+			l.Add(field, a, "a 12-digit AWS account id")
+		case seen[a]:
+			l.Add(field, a, "each account listed once")
+		}
+		seen[a] = true
+	}
+	if f.Ordering != OrderingFIFO && f.Ordering != OrderingStandard {
+		l.Add("fanout.ordering", f.Ordering, `"fifo" or "standard"`)
+	}
+	if f.MaxReceiveCount < 1 || f.MaxReceiveCount > 1000 {
+		l.Add("fanout.maxReceiveCount", f.MaxReceiveCount, "a number from 1 to 1000")
+	}
+	if len(f.Consumers) == 0 {
+		l.Add("fanout.consumers", "[]", "at least one consumer")
+	}
+	names := map[string]bool{}
+	for i, c := range f.Consumers {
+		field := fmt.Sprintf("fanout.consumers[%d]", i)
+		switch {
+		case !consumerPattern.MatchString(c.Name):
+			l.Add(field+".name", c.Name, "lower-case letters, digits and hyphens, starting with a letter, at most 40 characters")
+		case names[c.Name]:
+			l.Add(field+".name", c.Name, "a name no other consumer has")
+		}
+		names[c.Name] = true
+		if c.TimeoutSeconds < 1 || c.TimeoutSeconds > 900 {
+			l.Add(field+".timeoutSeconds", c.TimeoutSeconds, "a number of seconds from 1 to 900")
+		}
+		if c.MaxReceiveCount != 0 && (c.MaxReceiveCount < 1 || c.MaxReceiveCount > 1000) {
+			l.Add(field+".maxReceiveCount", c.MaxReceiveCount, "a number from 1 to 1000, or 0 for fanout.maxReceiveCount")
+		}
+		if c.Ordering != "" && c.Ordering != f.Ordering {
+			l.Add(field+".ordering", c.Ordering, fmt.Sprintf("%q like fanout.ordering, or unset: a %s consumer on a %s fan-out would lose per-account order or fail to subscribe", f.Ordering, c.Ordering, f.Ordering))
+		}
+	}
+}
+
+func (a *Alarms) validate(l *problems.List) {
+	if len(a.Emails) == 0 {
+		l.Add("alarms.emails", "[]", "at least one e-mail address")
+	}
+	for i, e := range a.Emails {
+		if addr, err := mail.ParseAddress(e); err != nil || addr.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
+			l.Add(fmt.Sprintf("alarms.emails[%d]", i), e, "a plain e-mail address such as ops@example.com")
+		}
+	}
+	if a.PagerURL != "" {
+		if u, err := url.Parse(a.PagerURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			l.Add("alarms.pagerUrl", a.PagerURL, "an https:// URL, or unset")
+		}
+	}
+	const twoWeeks = 14 * 24 * 3600
+	t := a.Thresholds
+	if t.IngestAgeOfOldestMessageSeconds < 1 || t.IngestAgeOfOldestMessageSeconds > twoWeeks {
+		l.Add("alarms.thresholds.ingestAgeOfOldestMessageSeconds", t.IngestAgeOfOldestMessageSeconds, "a number of seconds from 1 to 1209600")
+	}
+	if t.ConsumerAgeOfOldestMessageSeconds < 1 || t.ConsumerAgeOfOldestMessageSeconds > twoWeeks {
+		l.Add("alarms.thresholds.consumerAgeOfOldestMessageSeconds", t.ConsumerAgeOfOldestMessageSeconds, "a number of seconds from 1 to 1209600")
+	}
+}
+
+// IsProd reports whether data-bearing resources must survive stack deletion.
+func (c *Config) IsProd() bool { return c.Stage == "prod" }
+
+// RegionNames lists the configured regions in order.
+func (c *Config) RegionNames() []string {
+	out := make([]string, len(c.Regions))
+	for i, r := range c.Regions {
+		out[i] = r.Name
+	}
+	return out
+}
+
+// SelectRegions parses the `-c regions=a,b` context value against the
+// configuration. An empty value selects every region.
+func (c *Config) SelectRegions(value string) ([]string, error) {
+	if strings.TrimSpace(value) == "" {
+		return c.RegionNames(), nil
+	}
+	l := problems.List{Subject: "context"}
+	configured := c.RegionNames()
+	var out []string
+	for _, r := range strings.Split(value, ",") {
+		r = strings.TrimSpace(r)
+		switch {
+		case !contains(configured, r) && r != regions.Edge:
+			l.Add("regions", r, "one of the configured regions ("+strings.Join(configured, ", ")+") or "+regions.Edge)
+		case contains(out, r):
+			l.Add("regions", r, "each region selected once")
+		default:
+			out = append(out, r)
+		}
+	}
+	if err := l.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

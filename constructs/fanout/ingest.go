@@ -1,0 +1,263 @@
+// Package fanout redistributes the broker's trade executions from one ingest
+// queue in the primary region to a queue per consumer in every region.
+//
+// # Design
+//
+//	broker accounts --SendMessage--> ingest queue (FIFO, CMK, TLS-only) --> ingest DLQ
+//	                                   |
+//	                      redistributor (Go Lambda, SQS event source,
+//	                      partial batch failures, keeps group + dedup id)
+//	                                   v
+//	                      fan-out topic (SNS FIFO, CMK, TLS-only)
+//	                 /------------------+------------------\
+//	   cross-region SQS subscriptions, raw delivery, each with a redrive
+//	   policy to a delivery DLQ per region (in the primary region)
+//	                 v                  v                  v
+//	       consumer queues per region (FIFO, CMK, TLS-only) --> consumer DLQs
+//
+// Why an SNS FIFO topic: it is the managed service that delivers one message
+// to many SQS queues across regions while keeping order per message group and
+// de-duplicating (SNS FIFO topics deliver to SQS FIFO queues; SNS supports
+// cross-region delivery to SQS, with the regional service principal when an
+// opt-in region is involved). A subscription's dead-letter queue must be in
+// the subscription's account and region, so delivery DLQs live in the
+// primary region, one per destination region.
+//
+// Why a small Go Lambda between the ingest queue and the topic rather than
+// EventBridge Pipes: a pipe's SNS target takes no message group or
+// de-duplication id, so an SNS FIFO target cannot keep each account's group;
+// the function republishes every message with the group (account) and
+// de-duplication id it arrived with, and reports partial batch failures so
+// that a failed message and the rest of its group are retried in order while
+// other accounts go on. Messages it cannot publish after maxReceiveCount
+// attempts land in the ingest DLQ: nothing is dropped.
+package fanout
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/regions"
+)
+
+// RedistributorTimeoutSeconds bounds one invocation of the redistributor.
+const RedistributorTimeoutSeconds = 30
+
+// IngestProps configures the primary-region half of the fan-out.
+type IngestProps struct {
+	// Prefix starts every physical name, e.g. "brokerage-prod". Required.
+	Prefix string
+	// BrokerAccounts may send to the ingest queue (12-digit ids). At least one.
+	BrokerAccounts []string
+	// FIFO orders per message group (the broker sets one group per account)
+	// and de-duplicates end to end. Default: false (standard queues and topic).
+	FIFO bool
+	// MaxReceiveCount is how often the redistributor may fail a message before
+	// it moves to the ingest DLQ, 1 to 1000. Default: 5.
+	MaxReceiveCount int
+	// DestinationRegions get a delivery dead-letter queue each, for what the
+	// topic could not deliver there. At least one.
+	DestinationRegions []string
+	// RedistributorCode is the compiled redistributor (a `bootstrap` binary for
+	// provided.al2023 on arm64, built from lambda/redistributor). Required.
+	RedistributorCode awslambda.Code
+	// RemovalPolicy applies to queues and keys. Default: RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+func (p *IngestProps) validate() error {
+	l := problems.List{Subject: "fanout.IngestProps"}
+	if p.Prefix == "" {
+		l.Add("Prefix", p.Prefix, "a physical-name prefix such as brokerage-prod")
+	}
+	if len(p.BrokerAccounts) == 0 {
+		l.Add("BrokerAccounts", "[]", "at least one 12-digit account id")
+	}
+	for i, a := range p.BrokerAccounts {
+		if !isAccount(a) {
+			l.Add(fmt.Sprintf("BrokerAccounts[%d]", i), a, "a 12-digit AWS account id")
+		}
+	}
+	if p.MaxReceiveCount != 0 && (p.MaxReceiveCount < 1 || p.MaxReceiveCount > 1000) {
+		l.Add("MaxReceiveCount", p.MaxReceiveCount, "1 to 1000, or 0 for the default 5")
+	}
+	if len(p.DestinationRegions) == 0 {
+		l.Add("DestinationRegions", "[]", "at least one region")
+	}
+	for i, r := range p.DestinationRegions {
+		if !regions.Known(r) {
+			l.Add(fmt.Sprintf("DestinationRegions[%d]", i), r, "an AWS region name")
+		}
+	}
+	if p.RedistributorCode == nil {
+		l.Add("RedistributorCode", nil, "the redistributor's Lambda code")
+	}
+	return l.Err()
+}
+
+func isAccount(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Ingest is the primary-region half of the fan-out: the queue the broker
+// sends to, the redistributor and the topic every region subscribes to.
+//
+// Example:
+//
+//	ingest := fanout.NewIngest(stack, "Fanout", &fanout.IngestProps{
+//		Prefix:             "brokerage-prod",
+//		BrokerAccounts:     []string{"222222222222"},
+//		FIFO:               true,
+//		DestinationRegions: []string{"ap-southeast-2", "eu-west-2", "sa-east-1"},
+//		RedistributorCode:  awslambda.Code_FromAsset(jsii.String("build/redistributor"), nil),
+//	})
+//	ingest.MetricAgeOfOldestMessage()
+type Ingest struct {
+	constructs.Construct
+	// Key encrypts the ingest queue and its DLQ; broker accounts may use it through SQS only.
+	Key awskms.Key
+	// Queue receives the broker's trade executions.
+	Queue awssqs.Queue
+	// DeadLetterQueue holds executions the redistributor failed MaxReceiveCount times.
+	DeadLetterQueue awssqs.Queue
+	// TopicKey encrypts the topic and the delivery DLQs; SNS may use it for this topic only.
+	TopicKey awskms.Key
+	// Topic fans every execution out to the regions.
+	Topic awssns.Topic
+	// Redistributor moves messages from Queue to Topic.
+	Redistributor awslambda.Function
+	// DeliveryDLQs, by destination region, hold what the topic could not deliver.
+	DeliveryDLQs map[string]awssqs.Queue
+	// FIFO is true when the path keeps per-account order.
+	FIFO bool
+}
+
+// NewIngest builds the ingest half. It panics with a *problems.Error listing
+// every invalid prop.
+func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Ingest {
+	if err := props.validate(); err != nil {
+		panic(err)
+	}
+	maxReceive := props.MaxReceiveCount
+	if maxReceive == 0 {
+		maxReceive = 5
+	}
+	removal := props.RemovalPolicy
+	if removal == "" {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	stack := awscdk.Stack_Of(c)
+	region := *stack.Region()
+	in := &Ingest{Construct: c, FIFO: props.FIFO, DeliveryDLQs: map[string]awssqs.Queue{}}
+
+	in.Key = newKey(c, "Key", "alias/"+props.Prefix+"/trade-executions-ingest", "Encrypts the trade-execution ingest queue and its dead-letter queue", removal)
+	in.DeadLetterQueue = newQueue(c, "DeadLetterQueue", queueSpec{name: IngestDLQName(props.Prefix, props.FIFO), fifo: props.FIFO, key: in.Key, removal: removal})
+	in.Queue = newQueue(c, "Queue", queueSpec{
+		name: IngestQueueName(props.Prefix, props.FIFO), fifo: props.FIFO, key: in.Key, removal: removal,
+		visibilitySeconds: 6 * RedistributorTimeoutSeconds, deadLetter: in.DeadLetterQueue, maxReceiveCount: float64(maxReceive),
+	})
+	brokers := make([]awsiam.IPrincipal, len(props.BrokerAccounts))
+	for i, a := range props.BrokerAccounts {
+		brokers[i] = awsiam.NewAccountPrincipal(jsii.String(a))
+	}
+	in.Queue.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowBrokerSend"),
+		Principals: &brokers,
+		Actions:    jsii.Strings("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"),
+		Resources:  &[]*string{in.Queue.QueueArn()},
+	}))
+	in.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowBrokerSendThroughSQS"),
+		Principals: &brokers,
+		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "sqs." + region + ".amazonaws.com"}},
+	}), jsii.Bool(false))
+
+	topicName := TopicName(props.Prefix, props.FIFO)
+	topicARN := arnIn(stack, "sns", region, topicName)
+	in.TopicKey = newKey(c, "TopicKey", "alias/"+props.Prefix+"/trade-executions-fanout", "Encrypts the trade-execution fan-out topic and its delivery dead-letter queues", removal)
+	topicProps := &awssns.TopicProps{
+		TopicName:        jsii.String(topicName),
+		MasterKey:        in.TopicKey,
+		EnforceSSL:       jsii.Bool(true),
+		SignatureVersion: jsii.String("2"),
+	}
+	if props.FIFO {
+		topicProps.Fifo = jsii.Bool(true)
+		topicProps.FifoThroughputScope = awssns.FifoThroughputScope_MESSAGE_GROUP
+	}
+	in.Topic = awssns.NewTopic(c, jsii.String("Topic"), topicProps)
+
+	keyForSNS(in.TopicKey, topicARN, SNSPrincipals(region, region))
+	for _, r := range props.DestinationRegions {
+		dlq := newQueue(c, "DeliveryDLQ-"+r, queueSpec{name: DeliveryDLQName(props.Prefix, r, props.FIFO), fifo: props.FIFO, key: in.TopicKey, removal: removal})
+		allowSNS(dlq, topicARN, SNSPrincipals(region, region))
+		in.DeliveryDLQs[r] = dlq
+	}
+
+	logs := awslogs.NewLogGroup(c, jsii.String("RedistributorLogs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_THREE_MONTHS,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	in.Redistributor = awslambda.NewFunction(c, jsii.String("Redistributor"), &awslambda.FunctionProps{
+		Description:  jsii.String("Republishes trade executions from the ingest queue to the fan-out topic, keeping each account's order"),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         props.RedistributorCode,
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(RedistributorTimeoutSeconds)),
+		MemorySize:   jsii.Number(256),
+		Tracing:      awslambda.Tracing_ACTIVE,
+		LogGroup:     logs,
+		Environment:  &map[string]*string{"TOPIC_ARN": in.Topic.TopicArn()},
+	})
+	in.Topic.GrantPublish(in.Redistributor)
+	in.Redistributor.AddEventSource(awslambdaeventsources.NewSqsEventSource(in.Queue, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(10),
+		ReportBatchItemFailures: jsii.Bool(true),
+	}))
+	return in
+}
+
+// MetricAgeOfOldestMessage is the ingest queue's oldest message age: rising
+// means executions are not leaving the primary region.
+func (in *Ingest) MetricAgeOfOldestMessage() awscloudwatch.Metric {
+	return MetricAgeOfOldestMessage(in.Queue)
+}
+
+// MetricMessagesReceived counts executions the broker sent, per minute.
+func (in *Ingest) MetricMessagesReceived() awscloudwatch.Metric {
+	return MetricMessagesSent(in.Queue)
+}
+
+// MetricDLQVisibleMessages is the ingest DLQ's depth.
+func (in *Ingest) MetricDLQVisibleMessages() awscloudwatch.Metric {
+	return MetricVisibleMessages(in.DeadLetterQueue)
+}
+
+// MetricDeliveryFailures counts messages the topic failed to deliver to any
+// subscription (AWS/SNS NumberOfNotificationsFailed), summed per minute.
+func (in *Ingest) MetricDeliveryFailures() awscloudwatch.Metric {
+	return in.Topic.MetricNumberOfNotificationsFailed(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum")})
+}

@@ -1,0 +1,115 @@
+package fanout
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// DLQRetention is how long every dead-letter queue keeps a message: the SQS
+// maximum, longer than the source queues' retention, as AWS recommends.
+const DLQRetention = 14 * 24 // hours
+
+// QueueRetention is how long a working queue keeps a message.
+const QueueRetention = 4 * 24 // hours
+
+type queueSpec struct {
+	name              string
+	fifo              bool
+	key               awskms.IKey
+	removal           awscdk.RemovalPolicy
+	visibilitySeconds float64
+	deadLetter        awssqs.IQueue // nil: this queue is a dead-letter queue
+	maxReceiveCount   float64
+}
+
+// newQueue builds a TLS-only, KMS-encrypted queue. With a deadLetter it is a
+// working queue; without, it is a dead-letter queue kept for 14 days.
+func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
+	props := &awssqs.QueueProps{
+		QueueName:           jsii.String(s.name),
+		Encryption:          awssqs.QueueEncryption_KMS,
+		EncryptionMasterKey: s.key,
+		DataKeyReuse:        awscdk.Duration_Hours(jsii.Number(1)),
+		EnforceSSL:          jsii.Bool(true),
+		RemovalPolicy:       s.removal,
+		RetentionPeriod:     awscdk.Duration_Hours(jsii.Number(DLQRetention)),
+	}
+	if s.fifo {
+		props.Fifo = jsii.Bool(true)
+		// Per-group de-duplication and throughput: each account is its own group,
+		// so high-throughput FIFO scales with the number of accounts.
+		props.DeduplicationScope = awssqs.DeduplicationScope_MESSAGE_GROUP
+		props.FifoThroughputLimit = awssqs.FifoThroughputLimit_PER_MESSAGE_GROUP_ID
+	}
+	if s.deadLetter != nil {
+		props.RetentionPeriod = awscdk.Duration_Hours(jsii.Number(QueueRetention))
+		props.VisibilityTimeout = awscdk.Duration_Seconds(jsii.Number(s.visibilitySeconds))
+		props.DeadLetterQueue = &awssqs.DeadLetterQueue{Queue: s.deadLetter, MaxReceiveCount: jsii.Number(s.maxReceiveCount)}
+	}
+	return awssqs.NewQueue(scope, jsii.String(id), props)
+}
+
+// allowSNS lets the topic (and only it) write to the queue through SNS, and
+// lets SNS use the queue's key for that.
+// It returns the policy, which a subscription must wait for.
+func allowSNS(q awssqs.Queue, topicARN *string, principals []string) constructs.IDependable {
+	return q.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowFanoutTopic"),
+		Principals: servicePrincipals(principals),
+		Actions:    jsii.Strings("sqs:SendMessage"),
+		Resources:  &[]*string{q.QueueArn()},
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": topicARN}},
+	})).PolicyDependable
+}
+
+func servicePrincipals(names []string) *[]awsiam.IPrincipal {
+	out := make([]awsiam.IPrincipal, len(names))
+	for i, n := range names {
+		out[i] = awsiam.NewServicePrincipal(jsii.String(n), nil)
+	}
+	return &out
+}
+
+// keyForSNS lets SNS encrypt messages for queues under the key, only on
+// behalf of the topic.
+func keyForSNS(key awskms.Key, topicARN *string, principals []string) {
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowFanoutTopicDelivery"),
+		Principals: servicePrincipals(principals),
+		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": topicARN}},
+	}), jsii.Bool(false))
+}
+
+func newKey(scope constructs.Construct, id, alias, description string, removal awscdk.RemovalPolicy) awskms.Key {
+	return awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
+		Alias:             jsii.String(alias),
+		Description:       jsii.String(description),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     removal,
+		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
+	})
+}
+
+// Queue metrics, shared by every queue the fan-out owns.
+
+// MetricAgeOfOldestMessage is the age of the oldest message, maximum per minute.
+func MetricAgeOfOldestMessage(q awssqs.IQueue) awscloudwatch.Metric {
+	return q.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum")})
+}
+
+// MetricVisibleMessages is the visible depth, maximum per minute.
+func MetricVisibleMessages(q awssqs.IQueue) awscloudwatch.Metric {
+	return q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum")})
+}
+
+// MetricMessagesSent is what was sent to the queue, summed per minute.
+func MetricMessagesSent(q awssqs.IQueue) awscloudwatch.Metric {
+	return q.MetricNumberOfMessagesSent(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum")})
+}

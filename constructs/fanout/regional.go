@@ -1,0 +1,213 @@
+package fanout
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/regions"
+)
+
+// RegionalProps configures one region's half of the fan-out.
+type RegionalProps struct {
+	// Prefix starts every physical name; it must equal the Ingest's. Required.
+	Prefix string
+	// TopicRegion is the primary region, where the topic and the delivery DLQs
+	// are. Required.
+	TopicRegion string
+	// FIFO must equal the Ingest's: FIFO queues cannot subscribe to a standard
+	// topic, and a standard queue on a FIFO topic loses per-account order.
+	// Default: false.
+	FIFO bool
+	// RemovalPolicy applies to queues and the key. Default: RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Regional is one region's consumer queues, subscribed across regions to
+// the fan-out topic. Add consumers with AddConsumer.
+//
+// Example:
+//
+//	r := fanout.NewRegional(stack, "Fanout", &fanout.RegionalProps{
+//		Prefix: "brokerage-prod", TopicRegion: "ap-southeast-2", FIFO: true,
+//	})
+//	holdings := r.AddConsumer(&fanout.ConsumerProps{Name: "holdings", TimeoutSeconds: 60, MaxReceiveCount: 5})
+//	holdings.MetricAgeOfOldestMessage()
+type Regional struct {
+	constructs.Construct
+	// Key encrypts every consumer queue and DLQ of the region; SNS may use it
+	// for the fan-out topic only.
+	Key awskms.Key
+	// Consumers in the order they were added.
+	Consumers []*Consumer
+
+	props    RegionalProps
+	topicARN *string
+	sns      []string
+}
+
+var consumerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+
+func (p *RegionalProps) validate() error {
+	l := problems.List{Subject: "fanout.RegionalProps"}
+	if p.Prefix == "" {
+		l.Add("Prefix", p.Prefix, "a physical-name prefix such as brokerage-prod")
+	}
+	if !regions.Known(p.TopicRegion) {
+		l.Add("TopicRegion", p.TopicRegion, "the AWS region of the fan-out topic")
+	}
+	return l.Err()
+}
+
+// NewRegional builds a region's half of the fan-out, with no consumers yet.
+// It panics with a *problems.Error listing every invalid prop.
+func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *Regional {
+	if err := props.validate(); err != nil {
+		panic(err)
+	}
+	p := *props
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	stack := awscdk.Stack_Of(c)
+	r := &Regional{Construct: c, props: p}
+	r.topicARN = arnIn(stack, "sns", p.TopicRegion, TopicName(p.Prefix, p.FIFO))
+	r.sns = SNSPrincipals(p.TopicRegion, *stack.Region())
+	r.Key = newKey(c, "Key", "alias/"+p.Prefix+"/trade-executions-consumers", "Encrypts this region's trade-execution consumer queues", p.RemovalPolicy)
+	keyForSNS(r.Key, r.topicARN, r.sns)
+	return r
+}
+
+// ConsumerProps describes a team's consumer of trade executions.
+type ConsumerProps struct {
+	// Name names the queues: lower-case letters, digits and hyphens, at most 40. Required.
+	Name string
+	// TimeoutSeconds is the longest the consumer takes for one batch, 1 to 900.
+	// The visibility timeout is six times this. Required.
+	TimeoutSeconds int
+	// MaxReceiveCount is how often a message may be received before it moves to
+	// the DLQ, 1 to 1000. Default: 5.
+	MaxReceiveCount int
+	// Handler, when set, is a Go Lambda handler (provided.al2023, arm64,
+	// `bootstrap`) attached to the queue with partial batch failure reporting.
+	// Default: none; the team polls the queue itself.
+	Handler awslambda.Code
+}
+
+func (p *ConsumerProps) validate(existing []*Consumer) error {
+	l := problems.List{Subject: "fanout.ConsumerProps"}
+	if !consumerName.MatchString(p.Name) {
+		l.Add("Name", p.Name, "lower-case letters, digits and hyphens, starting with a letter, at most 40 characters")
+	}
+	for _, c := range existing {
+		if c.Name == p.Name {
+			l.Add("Name", p.Name, "a name no other consumer in the region has")
+		}
+	}
+	if p.TimeoutSeconds < 1 || p.TimeoutSeconds > 900 {
+		l.Add("TimeoutSeconds", p.TimeoutSeconds, "1 to 900")
+	}
+	if p.MaxReceiveCount != 0 && (p.MaxReceiveCount < 1 || p.MaxReceiveCount > 1000) {
+		l.Add("MaxReceiveCount", p.MaxReceiveCount, "1 to 1000, or 0 for the default 5")
+	}
+	return l.Err()
+}
+
+// Consumer is one team's queues in one region.
+type Consumer struct {
+	// Name is the consumer's name.
+	Name string
+	// Queue receives every trade execution.
+	Queue awssqs.Queue
+	// DeadLetterQueue holds what the consumer failed MaxReceiveCount times.
+	DeadLetterQueue awssqs.Queue
+	// Subscription subscribes Queue to the topic, with raw delivery and a
+	// redrive policy to the region's delivery DLQ in the topic's region.
+	Subscription awssns.CfnSubscription
+	// Handler is the attached function, if ConsumerProps.Handler was set.
+	Handler awslambda.Function
+}
+
+// AddConsumer gives a team a queue and DLQ in this region, subscribed to the
+// fan-out topic. It panics with a *problems.Error listing every invalid prop.
+func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
+	if err := props.validate(r.Consumers); err != nil {
+		panic(err)
+	}
+	maxReceive := props.MaxReceiveCount
+	if maxReceive == 0 {
+		maxReceive = 5
+	}
+	p := r.props
+	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
+	stack := awscdk.Stack_Of(r.Construct)
+	cons := &Consumer{Name: props.Name}
+	cons.DeadLetterQueue = newQueue(scope, "DeadLetterQueue", queueSpec{name: ConsumerDLQName(p.Prefix, props.Name, p.FIFO), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy})
+	cons.Queue = newQueue(scope, "Queue", queueSpec{
+		name: ConsumerQueueName(p.Prefix, props.Name, p.FIFO), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy,
+		visibilitySeconds: float64(6 * props.TimeoutSeconds), deadLetter: cons.DeadLetterQueue, maxReceiveCount: float64(maxReceive),
+	})
+	policy := allowSNS(cons.Queue, r.topicARN, r.sns)
+	deliveryDLQ := arnIn(stack, "sqs", p.TopicRegion, DeliveryDLQName(p.Prefix, *stack.Region(), p.FIFO))
+	cons.Subscription = awssns.NewCfnSubscription(scope, jsii.String("Subscription"), &awssns.CfnSubscriptionProps{
+		Protocol:           jsii.String("sqs"),
+		TopicArn:           r.topicARN,
+		Endpoint:           cons.Queue.QueueArn(),
+		Region:             jsii.String(p.TopicRegion),
+		RawMessageDelivery: jsii.Bool(true),
+		RedrivePolicy:      map[string]any{"deadLetterTargetArn": deliveryDLQ},
+	})
+	// The subscription is only confirmed once the queue policy lets SNS in.
+	cons.Subscription.Node().AddDependency(policy)
+
+	if props.Handler != nil {
+		logs := awslogs.NewLogGroup(scope, jsii.String("HandlerLogs"), &awslogs.LogGroupProps{
+			Retention:     awslogs.RetentionDays_THREE_MONTHS,
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+		cons.Handler = awslambda.NewFunction(scope, jsii.String("Handler"), &awslambda.FunctionProps{
+			Description:  jsii.String(fmt.Sprintf("Processes trade executions for %s", props.Name)),
+			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+			Architecture: awslambda.Architecture_ARM_64(),
+			Handler:      jsii.String("bootstrap"),
+			Code:         props.Handler,
+			Timeout:      awscdk.Duration_Seconds(jsii.Number(float64(props.TimeoutSeconds))),
+			Tracing:      awslambda.Tracing_ACTIVE,
+			LogGroup:     logs,
+		})
+		cons.Handler.AddEventSource(awslambdaeventsources.NewSqsEventSource(cons.Queue, &awslambdaeventsources.SqsEventSourceProps{
+			BatchSize:               jsii.Number(10),
+			ReportBatchItemFailures: jsii.Bool(true),
+		}))
+	}
+	r.Consumers = append(r.Consumers, cons)
+	return cons
+}
+
+// MetricAgeOfOldestMessage: rising means the consumer is not keeping up.
+func (c *Consumer) MetricAgeOfOldestMessage() awscloudwatch.Metric {
+	return MetricAgeOfOldestMessage(c.Queue)
+}
+
+// MetricVisibleMessages is the queue's backlog.
+func (c *Consumer) MetricVisibleMessages() awscloudwatch.Metric {
+	return MetricVisibleMessages(c.Queue)
+}
+
+// MetricDLQVisibleMessages is the DLQ's depth, maximum per minute. A message
+// moved to a DLQ by redrive is not counted by the DLQ's NumberOfMessagesSent,
+// so the per-minute maximum of its depth is the arrival signal.
+func (c *Consumer) MetricDLQVisibleMessages() awscloudwatch.Metric {
+	return MetricVisibleMessages(c.DeadLetterQueue)
+}

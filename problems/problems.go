@@ -1,0 +1,81 @@
+// Package problems collects input errors so that every problem with a
+// configuration or a set of construct props is reported at once, each naming
+// the field, the value received and what was expected.
+package problems
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Problem is one invalid input.
+type Problem struct {
+	Field string // dotted path, e.g. "fanout.consumers[1].name"
+	Value any    // the value received
+	Want  string // what was expected, in words
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("%s: got %s, want %s", p.Field, show(p.Value), p.Want)
+}
+
+func show(v any) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	case []string:
+		return fmt.Sprintf("%q", v)
+	case nil:
+		return "nothing"
+	default:
+		return fmt.Sprintf("%v", v)
+	}
+}
+
+// List accumulates problems. The zero value is ready to use.
+type List struct {
+	Subject string // what was checked, e.g. "configuration" or "fanout.Props"
+	items   []Problem
+}
+
+// Add records a problem.
+func (l *List) Add(field string, value any, want string) {
+	l.items = append(l.items, Problem{Field: field, Value: value, Want: want})
+}
+
+// Err returns nil when nothing was added, otherwise an *Error holding every problem.
+func (l *List) Err() error {
+	if len(l.items) == 0 {
+		return nil
+	}
+	return &Error{Subject: l.Subject, Problems: append([]Problem(nil), l.items...)}
+}
+
+// Error is returned (or panicked, by constructs) when input is invalid.
+type Error struct {
+	Subject  string
+	Problems []Problem
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid %s (%d problem", e.Subject, len(e.Problems))
+	if len(e.Problems) != 1 {
+		b.WriteString("s")
+	}
+	b.WriteString("):")
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// Fields returns the field names of every problem, in order; handy in tests.
+func (e *Error) Fields() []string {
+	out := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = p.Field
+	}
+	return out
+}

@@ -1,0 +1,112 @@
+// Package stacks composes the constructs into per-region stacks. It decides
+// which construct goes in which stack and how stacks depend on each other; it
+// holds no resource logic of its own.
+//
+// Stack names are <app>-<stage>-<region>-<role>, so that
+// `cdk deploy 'brokerage-prod-eu-west-2-*'` deploys one region.
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/constructs/fanout"
+)
+
+// Roles of the stacks.
+const (
+	RoleIngest   = "ingest"   // primary region: broker ingest, redistribution, fan-out topic
+	RoleRegional = "regional" // every region: consumer queues
+)
+
+// PlatformProps configures the whole platform.
+type PlatformProps struct {
+	// Config is a validated configuration.
+	Config *config.Config
+	// Regions selects whose stacks are constructed; nil constructs every
+	// region's. The CLI synthesizes whatever the app constructs, so selection
+	// happens here.
+	Regions []string
+	// RedistributorCode is the compiled redistributor Lambda.
+	RedistributorCode awslambda.Code
+}
+
+// Platform holds the constructed stacks.
+type Platform struct {
+	// Stacks in construction order.
+	Stacks []awscdk.Stack
+	// Ingest is the primary region's ingest stack, nil when not selected.
+	Ingest awscdk.Stack
+	// Regional stacks by region, for the selected regions.
+	Regional map[string]awscdk.Stack
+}
+
+// StackName is the name of a region's stack with the given role.
+func StackName(c *config.Config, region, role string) string {
+	return c.App + "-" + c.Stage + "-" + region + "-" + role
+}
+
+// NewPlatform constructs the selected regions' stacks.
+func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
+	c := props.Config
+	selected := map[string]bool{}
+	for _, r := range props.Regions {
+		selected[r] = true
+	}
+	if props.Regions == nil {
+		for _, r := range c.RegionNames() {
+			selected[r] = true
+		}
+	}
+	prefix := c.App + "-" + c.Stage
+	removal := awscdk.RemovalPolicy_DESTROY
+	if c.IsProd() {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	fifo := c.Fanout.Ordering == config.OrderingFIFO
+	p := &Platform{Regional: map[string]awscdk.Stack{}}
+
+	newStack := func(region, role, description string) awscdk.Stack {
+		s := awscdk.NewStack(app, jsii.String(StackName(c, region, role)), &awscdk.StackProps{
+			Env:                   &awscdk.Environment{Account: jsii.String(c.Account), Region: jsii.String(region)},
+			Description:           jsii.String(description),
+			TerminationProtection: jsii.Bool(c.IsProd()),
+			Tags:                  &map[string]*string{"app": jsii.String(c.App), "stage": jsii.String(c.Stage)},
+		})
+		p.Stacks = append(p.Stacks, s)
+		return s
+	}
+
+	if selected[c.PrimaryRegion] {
+		s := newStack(c.PrimaryRegion, RoleIngest, "Trade-execution ingest from the broker and fan-out to every region")
+		fanout.NewIngest(s, "Fanout", &fanout.IngestProps{
+			Prefix:             prefix,
+			BrokerAccounts:     c.Fanout.BrokerAccounts,
+			FIFO:               fifo,
+			MaxReceiveCount:    c.Fanout.MaxReceiveCount,
+			DestinationRegions: c.RegionNames(),
+			RedistributorCode:  props.RedistributorCode,
+			RemovalPolicy:      removal,
+		})
+		p.Ingest = s
+	}
+
+	for _, r := range c.Regions {
+		if !selected[r.Name] {
+			continue
+		}
+		s := newStack(r.Name, RoleRegional, "Trade-execution consumers for "+r.Market)
+		reg := fanout.NewRegional(s, "Fanout", &fanout.RegionalProps{Prefix: prefix, TopicRegion: c.PrimaryRegion, FIFO: fifo, RemovalPolicy: removal})
+		for _, cons := range c.Fanout.Consumers {
+			reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)})
+		}
+		// The subscriptions name the topic and the delivery DLQs by ARN: the
+		// ingest stack deploys first, and is destroyed last.
+		if p.Ingest != nil {
+			s.AddStackDependency(p.Ingest, jsii.String("subscribes to the fan-out topic"))
+		}
+		p.Regional[r.Name] = s
+	}
+	return p
+}
