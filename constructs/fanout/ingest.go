@@ -208,6 +208,9 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 		topicProps.FifoThroughputScope = awssns.FifoThroughputScope_MESSAGE_GROUP
 	}
 	in.Topic = awssns.NewTopic(c, jsii.String("Topic"), topicProps)
+	// The topic's ARN is what every region subscribes to: keep it through a
+	// stack deletion in prod like the queues.
+	in.Topic.ApplyRemovalPolicy(removal)
 
 	keyForSNS(in.TopicKey, topicARN, SNSPrincipals(region, region))
 	for _, r := range props.DestinationRegions {

@@ -1,0 +1,136 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/brokerage/platform/problems"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestDefaultIsValid(t *testing.T) {
+	if err := Default().Validate(); err != nil {
+		t.Fatalf("embedded default.json: %v", err)
+	}
+	if got := Default().Account; got != PlaceholderAccount {
+		t.Errorf("default account = %s, want the documented placeholder %s", got, PlaceholderAccount)
+	}
+}
+
+func fields(t *testing.T, err error) []string {
+	t.Helper()
+	var perr *problems.Error
+	if !errors.As(err, &perr) {
+		t.Fatalf("error %v (%T), want a *problems.Error", err, err)
+	}
+	return perr.Fields()
+}
+
+// Each case breaks the default configuration in one or more ways; Validate
+// must name exactly the broken fields, all at once.
+func TestValidateRejects(t *testing.T) {
+	tests := []struct {
+		name   string
+		break_ func(c *Config)
+		want   []string
+	}{
+		{"unknown region", func(c *Config) { c.Regions[1].Name = "eu-westeros-1" }, []string{"regions[1].name"}},
+		{"duplicate region", func(c *Config) { c.Regions[2].Name = "eu-west-2" }, []string{"regions[2].name"}},
+		{"no regions", func(c *Config) { c.Regions = nil }, []string{"regions", "primaryRegion"}},
+		{"primary region not listed", func(c *Config) { c.PrimaryRegion = "us-west-2" }, []string{"primaryRegion"}},
+		{"primary region unknown", func(c *Config) { c.PrimaryRegion = "mars-1" }, []string{"primaryRegion"}},
+		{"region without market", func(c *Config) { c.Regions[0].Market = " " }, []string{"regions[0].market"}},
+		{"short account", func(c *Config) { c.Account = "12345" }, []string{"account"}},
+		{"account with letters", func(c *Config) { c.Account = "12345678901a" }, []string{"account"}},
+		{"bad app name", func(c *Config) { c.App = "Brokerage_App" }, []string{"app"}},
+		{"unknown stage", func(c *Config) { c.Stage = "qa" }, []string{"stage"}},
+		{"no broker accounts", func(c *Config) { c.Fanout.BrokerAccounts = []string{} }, []string{"fanout.brokerAccounts"}},
+		{"broker account not 12 digits", func(c *Config) { c.Fanout.BrokerAccounts = []string{"2222"} }, []string{"fanout.brokerAccounts[0]"}},
+		{"duplicate broker account", func(c *Config) { c.Fanout.BrokerAccounts = []string{"222222222222", "222222222222"} }, []string{"fanout.brokerAccounts[1]"}},
+		{"unknown ordering", func(c *Config) { c.Fanout.Ordering = "ordered" }, []string{"fanout.ordering"}},
+		{"maxReceiveCount zero", func(c *Config) { c.Fanout.MaxReceiveCount = 0 }, []string{"fanout.maxReceiveCount"}},
+		{"maxReceiveCount too high", func(c *Config) { c.Fanout.MaxReceiveCount = 1001 }, []string{"fanout.maxReceiveCount"}},
+		{"consumer maxReceiveCount out of range", func(c *Config) { c.Fanout.Consumers[0].MaxReceiveCount = -1 }, []string{"fanout.consumers[0].maxReceiveCount"}},
+		{"no consumers", func(c *Config) { c.Fanout.Consumers = nil }, []string{"fanout.consumers"}},
+		{"invalid consumer name", func(c *Config) { c.Fanout.Consumers[1].Name = "Holdings!" }, []string{"fanout.consumers[1].name"}},
+		{"duplicate consumer", func(c *Config) { c.Fanout.Consumers[2].Name = "holdings" }, []string{"fanout.consumers[2].name"}},
+		{"consumer timeout zero", func(c *Config) { c.Fanout.Consumers[0].TimeoutSeconds = 0 }, []string{"fanout.consumers[0].timeoutSeconds"}},
+		{"standard consumer on fifo fan-out", func(c *Config) { c.Fanout.Consumers[0].Ordering = OrderingStandard }, []string{"fanout.consumers[0].ordering"}},
+		{"fifo consumer on standard fan-out", func(c *Config) {
+			c.Fanout.Ordering = OrderingStandard
+			c.Fanout.Consumers[1].Ordering = OrderingFIFO
+		}, []string{"fanout.consumers[1].ordering"}},
+		{"no alarm e-mails", func(c *Config) { c.Alarms.Emails = nil }, []string{"alarms.emails"}},
+		{"bad e-mail", func(c *Config) { c.Alarms.Emails = []string{"ops@example.com", "not-an-address", "Ops <ops@example.com>", "ops@localhost"} }, []string{"alarms.emails[1]", "alarms.emails[2]", "alarms.emails[3]"}},
+		{"pager not https", func(c *Config) { c.Alarms.PagerURL = "http://pager.example.com/hook" }, []string{"alarms.pagerUrl"}},
+		{"threshold zero", func(c *Config) { c.Alarms.Thresholds.ConsumerAgeOfOldestMessageSeconds = 0 }, []string{"alarms.thresholds.consumerAgeOfOldestMessageSeconds"}},
+		{"every problem at once", func(c *Config) {
+			c.Account = "x"
+			c.Regions[0].Name = "nowhere-1"
+			c.Fanout.MaxReceiveCount = 0
+			c.Alarms.Emails = []string{"x"}
+		}, []string{"account", "regions[0].name", "primaryRegion", "fanout.maxReceiveCount", "alarms.emails[0]"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.break_(c)
+			err := c.Validate()
+			if err == nil {
+				t.Fatal("Validate() = nil, want problems")
+			}
+			if diff := cmp.Diff(tc.want, fields(t, err)); diff != "" {
+				t.Errorf("fields with problems (-want +got):\n%s\nerror: %v", diff, err)
+			}
+		})
+	}
+}
+
+func TestErrorNamesFieldValueAndExpectation(t *testing.T) {
+	c := Default()
+	c.Fanout.BrokerAccounts = []string{"12345"}
+	got := c.Validate().Error()
+	for _, want := range []string{"fanout.brokerAccounts[0]", `"12345"`, "12-digit"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("error %q does not contain %q", got, want)
+		}
+	}
+}
+
+func TestParseReportsEveryUnknownKey(t *testing.T) {
+	_, err := Parse([]byte(`{"app":"x","colour":"red","fanout":{"consumers":[{"name":"a","retries":3}]},"alarms":{"thresholds":{"ageSeconds":1}}}`), "test.json")
+	want := []string{"colour", "fanout.consumers[0].retries", "alarms.thresholds.ageSeconds"}
+	got := fields(t, err)
+	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("unknown keys (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseReportsWrongTypes(t *testing.T) {
+	_, err := Parse([]byte(`{"fanout":{"maxReceiveCount":"five"}}`), "test.json")
+	if diff := cmp.Diff([]string{"fanout.maxReceiveCount"}, fields(t, err)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	_, err = Parse([]byte(`{"app": `), "test.json")
+	if diff := cmp.Diff([]string{"(file)"}, fields(t, err)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestSelectRegions(t *testing.T) {
+	c := Default()
+	got, err := c.SelectRegions("")
+	if err != nil || len(got) != 3 {
+		t.Errorf("empty selection = %v, %v; want every configured region", got, err)
+	}
+	got, err = c.SelectRegions("eu-west-2, sa-east-1")
+	if diff := cmp.Diff([]string{"eu-west-2", "sa-east-1"}, got); diff != "" || err != nil {
+		t.Errorf("selection (-want +got):\n%s (err %v)", diff, err)
+	}
+	_, err = c.SelectRegions("eu-west-2,eu-west-9,eu-west-2")
+	if diff := cmp.Diff([]string{"regions", "regions"}, fields(t, err)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,156 @@
+// Package cfn reads synthesized CloudFormation templates for tests: one jsii
+// call per stack fetches the whole template, and everything after that is
+// plain Go on maps.
+package cfn
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+)
+
+// Template is a synthesized template as decoded JSON.
+type Template map[string]any
+
+// Resource is one resource of a template.
+type Resource struct {
+	LogicalID string
+	Type      string
+	Props     map[string]any
+	Raw       map[string]any // the whole resource, with DeletionPolicy, DependsOn, Metadata
+}
+
+// Assembly is what a test needs of a synthesized app, fetched once.
+type Assembly struct {
+	// Templates by stack name.
+	Templates map[string]Template
+	// DependsOn lists, by stack name, the stacks it depends on.
+	DependsOn map[string][]string
+	// Order is the stack names in the order the assembly lists them.
+	Order []string
+}
+
+// Synth synthesizes the app once and reads every stack's template and dependencies.
+func Synth(app awscdk.App) *Assembly {
+	asm := app.Synth(nil)
+	out := &Assembly{Templates: map[string]Template{}, DependsOn: map[string][]string{}}
+	for _, s := range *asm.Stacks() {
+		name := *s.StackName()
+		out.Order = append(out.Order, name)
+		out.Templates[name] = fromArtifact(s)
+		for _, d := range *s.Dependencies() {
+			// A top-level stack's artifact id is its name; the asset
+			// manifests it also depends on are not stacks.
+			if id := *d.Id(); !strings.HasSuffix(id, ".assets") {
+				out.DependsOn[name] = append(out.DependsOn[name], id)
+			}
+		}
+	}
+	return out
+}
+
+func fromArtifact(s cxapi.CloudFormationStackArtifact) Template {
+	// Round-trip through JSON so that numbers and nesting are plain Go values.
+	b, err := json.Marshal(s.Template())
+	if err != nil {
+		panic(err)
+	}
+	var t Template
+	if err := json.Unmarshal(b, &t); err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// Resources returns every resource of the given type (all when typ is ""),
+// sorted by logical ID.
+func (t Template) Resources(typ string) []Resource {
+	res, _ := t["Resources"].(map[string]any)
+	var out []Resource
+	for id, v := range res {
+		r := v.(map[string]any)
+		if typ != "" && r["Type"] != typ {
+			continue
+		}
+		props, _ := r["Properties"].(map[string]any)
+		out = append(out, Resource{LogicalID: id, Type: r["Type"].(string), Props: props, Raw: r})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].LogicalID < out[j].LogicalID })
+	return out
+}
+
+// Resource returns the resource with the logical ID, or fails.
+func (t Template) Resource(id string) (Resource, error) {
+	for _, r := range t.Resources("") {
+		if r.LogicalID == id {
+			return r, nil
+		}
+	}
+	return Resource{}, fmt.Errorf("no resource %q", id)
+}
+
+// ByPath returns the resource whose aws:cdk:path ends with the construct path
+// suffix (e.g. "Fanout/holdings/Queue/Resource"), so tests name constructs,
+// not generated logical IDs.
+func (t Template) ByPath(suffix string) (Resource, error) {
+	var found []Resource
+	for _, r := range t.Resources("") {
+		md, _ := r.Raw["Metadata"].(map[string]any)
+		p, _ := md["aws:cdk:path"].(string)
+		if len(p) >= len(suffix)+1 && p[len(p)-len(suffix)-1:] == "/"+suffix {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		return Resource{}, fmt.Errorf("%d resources at construct path */%s, want 1", len(found), suffix)
+	}
+	return found[0], nil
+}
+
+// Ref is the logical ID a {"Ref": id} or {"Fn::GetAtt": [id, ...]} points to, or "".
+func Ref(v any) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return ""
+	}
+	if id, ok := m["Ref"].(string); ok {
+		return id
+	}
+	if ga, ok := m["Fn::GetAtt"].([]any); ok && len(ga) > 0 {
+		id, _ := ga[0].(string)
+		return id
+	}
+	return ""
+}
+
+// Statements returns the Statement list of a policy document property.
+func Statements(doc any) []map[string]any {
+	d, _ := doc.(map[string]any)
+	list, _ := d["Statement"].([]any)
+	out := make([]map[string]any, 0, len(list))
+	for _, s := range list {
+		out = append(out, s.(map[string]any))
+	}
+	return out
+}
+
+// Strings turns a string or a list of strings (as IAM writes either) into a list.
+func Strings(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, s := range v {
+			if str, ok := s.(string); ok {
+				out = append(out, str)
+			}
+		}
+		return out
+	}
+	return nil
+}

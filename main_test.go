@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runApp runs the compiled app as the CDK CLI would, with the context in
+// CDK_CONTEXT_JSON and the output directory in CDK_OUTDIR.
+func runApp(t *testing.T, contextJSON string) (stderr string, exitCode int, outdir string) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "app")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	outdir = filepath.Join(t.TempDir(), "cdk.out")
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+contextJSON, "CDK_OUTDIR="+outdir)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return errb.String(), exit.ExitCode(), outdir
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return errb.String(), 0, outdir
+}
+
+func TestBadConfigFailsCleanlyAndWritesNothing(t *testing.T) {
+	stderr, code, outdir := runApp(t, `{"config":"testdata/bad-config.json"}`)
+	if code != 1 {
+		t.Errorf("exit code = %d, want 1", code)
+	}
+	for _, want := range []string{
+		`account: got "12345", want a 12-digit AWS account id`,
+		"regions[1].name",
+		"fanout.brokerAccounts[0]",
+		"fanout.maxReceiveCount",
+		"fanout.consumers[0].name",
+		"alarms.emails[0]",
+		"(6 problems)",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+		t.Errorf("stderr has a Go stack trace:\n%s", stderr)
+	}
+	if entries, _ := os.ReadDir(outdir); len(entries) != 0 {
+		t.Errorf("%s has %d entries, want nothing written", outdir, len(entries))
+	}
+}
+
+func TestBadContextFailsCleanly(t *testing.T) {
+	stderr, code, _ := runApp(t, `{"stage":"qa","regions":"eu-west-2"}`)
+	if code != 1 || !strings.Contains(stderr, `stage: got "qa"`) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 naming the stage", code, stderr)
+	}
+	stderr, code, _ = runApp(t, `{"config":"testdata/missing.json"}`)
+	if code != 1 || !strings.Contains(stderr, "testdata/missing.json") || strings.Contains(stderr, "goroutine") {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 naming the missing file", code, stderr)
+	}
+}

@@ -1,0 +1,273 @@
+// Package test holds the app-level tests: golden templates per stack,
+// logical-ID pins of stateful resources, and the guarantees that span stacks.
+// One app per stage is synthesized for the whole package.
+package test
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/stacks"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden templates in testdata/")
+
+var (
+	dev  *cfn.Assembly // the default configuration, as `make synth` builds it
+	prod *cfn.Assembly // the same with -c stage=prod
+	cfg  *config.Config
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	tmp, err := os.MkdirTemp("", "platform-test")
+	if err != nil {
+		panic(err)
+	}
+	// A stand-in for the compiled redistributor: the templates only see its
+	// asset hash, which the goldens normalise.
+	code := filepath.Join(tmp, "redistributor")
+	must(os.MkdirAll(code, 0o755))
+	must(os.WriteFile(filepath.Join(code, "bootstrap"), []byte("stand-in"), 0o755))
+
+	cfg = config.Default()
+	dev = synth(cfg, code, filepath.Join(tmp, "dev"))
+	prodCfg := config.Default()
+	prodCfg.Stage = "prod"
+	prod = synth(prodCfg, code, filepath.Join(tmp, "prod"))
+
+	code2 := m.Run()
+	os.RemoveAll(tmp)
+	os.Exit(code2)
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+func synth(c *config.Config, codeDir, outdir string) *cfn.Assembly {
+	if err := c.Validate(); err != nil {
+		panic(err)
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), StackTraces: jsii.Bool(false)})
+	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, RedistributorCode: awslambda.Code_FromAsset(jsii.String(codeDir), nil)})
+	return cfn.Synth(app)
+}
+
+var assetHash = regexp.MustCompile(`^[0-9a-f]{64}(\.zip)?$`)
+
+// normalise replaces values that change without the infrastructure changing
+// (asset hashes) so that goldens move only when resources do.
+func normalise(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = normalise(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = normalise(e)
+		}
+		return out
+	case string:
+		if assetHash.MatchString(v) {
+			return "<asset-hash>"
+		}
+	}
+	return v
+}
+
+func TestGoldenTemplates(t *testing.T) {
+	for _, name := range dev.Order {
+		t.Run(name, func(t *testing.T) {
+			got := normalise(map[string]any(dev.Templates[name]))
+			path := filepath.Join("testdata", name+".template.json")
+			if *update {
+				b, err := json.MarshalIndent(got, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("no golden for stack %s: run `go test ./test -update` and review the new file", name)
+			}
+			var want any
+			if err := json.Unmarshal(b, &want); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("template of %s differs from %s (-want +got):\n%s\nIf the change is intended, run `go test ./test -update` and review the diff.", name, path, diff)
+			}
+		})
+	}
+}
+
+func TestNoStaleGoldens(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.template.json"))
+	var got []string
+	for _, f := range files {
+		got = append(got, filepath.Base(f))
+	}
+	var want []string
+	for _, name := range dev.Order {
+		want = append(want, name+".template.json")
+	}
+	sort.Strings(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("golden files do not match the stacks (-want +got):\n%s", diff)
+	}
+}
+
+func TestStackNamesCarryStageRegionAndRole(t *testing.T) {
+	want := []string{
+		"brokerage-dev-ap-southeast-2-ingest",
+		"brokerage-dev-ap-southeast-2-regional",
+		"brokerage-dev-eu-west-2-regional",
+		"brokerage-dev-sa-east-1-regional",
+	}
+	if diff := cmp.Diff(want, dev.Order); diff != "" {
+		t.Errorf("stacks (-want +got):\n%s", diff)
+	}
+}
+
+func TestRegionalStacksDeployAfterTheIngestStack(t *testing.T) {
+	ingest := "brokerage-dev-ap-southeast-2-ingest"
+	for _, name := range dev.Order {
+		if name == ingest {
+			if deps := dev.DependsOn[name]; len(deps) != 0 {
+				t.Errorf("%s depends on %v, want nothing", name, deps)
+			}
+			continue
+		}
+		if diff := cmp.Diff([]string{ingest}, dev.DependsOn[name]); diff != "" {
+			t.Errorf("dependencies of %s (-want +got):\n%s", name, diff)
+		}
+	}
+}
+
+// statefulTypes hold data, or decide who can read it: replacing one loses it.
+var statefulTypes = map[string]bool{
+	"AWS::SQS::Queue": true,
+	"AWS::KMS::Key":   true,
+	"AWS::SNS::Topic": true,
+	"AWS::S3::Bucket": true,
+}
+
+// pinnedLogicalIDs are the logical IDs of every stateful resource, by stack
+// role. A change here replaces a queue, key, topic or bucket in every
+// deployed environment: only edit it together with a migration plan.
+var pinnedLogicalIDs = map[string][]string{
+	stacks.RoleIngest: {
+		"FanoutDeadLetterQueueDAFF220E",
+		"FanoutDeliveryDLQapsoutheast2364D7F9E",
+		"FanoutDeliveryDLQeuwest2E0BE7400",
+		"FanoutDeliveryDLQsaeast115DF26B6",
+		"FanoutKey6F3A458C",
+		"FanoutQueueB70A04D4",
+		"FanoutTopicF7F675DF",
+		"FanoutTopicKey0A3B7D2C",
+	},
+	stacks.RoleRegional: {
+		"FanoutKey6F3A458C",
+		"FanoutbuyingpowerDeadLetterQueue0E6531FE",
+		"FanoutbuyingpowerQueue3DCC3CE0",
+		"FanoutexecutionemailsDeadLetterQueueAE2304FA",
+		"FanoutexecutionemailsQueueF42976B5",
+		"FanoutholdingsDeadLetterQueueCE52AD9C",
+		"FanoutholdingsQueue2616363D",
+	},
+}
+
+func role(stack string) string {
+	for _, r := range []string{stacks.RoleIngest, stacks.RoleRegional} {
+		if len(stack) > len(r) && stack[len(stack)-len(r):] == r {
+			return r
+		}
+	}
+	return ""
+}
+
+func statefulIDs(t cfn.Template) []string {
+	var ids []string
+	for _, r := range t.Resources("") {
+		if statefulTypes[r.Type] {
+			ids = append(ids, r.LogicalID)
+		}
+	}
+	return ids
+}
+
+func TestLogicalIDsOfStatefulResourcesArePinned(t *testing.T) {
+	for _, a := range []*cfn.Assembly{dev, prod} {
+		for _, name := range a.Order {
+			want := append([]string(nil), pinnedLogicalIDs[role(name)]...)
+			sort.Strings(want)
+			if diff := cmp.Diff(want, statefulIDs(a.Templates[name])); diff != "" {
+				t.Errorf("stateful logical IDs of %s changed (-pinned +got):\n%s\nA renamed ID replaces the resource and loses its data.", name, diff)
+			}
+		}
+	}
+}
+
+func TestProdRetainsEveryStatefulResource(t *testing.T) {
+	for _, name := range prod.Order {
+		for _, r := range prod.Templates[name].Resources("") {
+			if !statefulTypes[r.Type] {
+				continue
+			}
+			got := fmt.Sprint(r.Raw["DeletionPolicy"], "/", r.Raw["UpdateReplacePolicy"])
+			if got != "Retain/Retain" {
+				t.Errorf("%s %s (%s): DeletionPolicy/UpdateReplacePolicy = %s, want Retain/Retain", name, r.LogicalID, r.Type, got)
+			}
+		}
+	}
+}
+
+func TestProdStacksHaveTerminationProtection(t *testing.T) {
+	// Termination protection lives in the manifest, not the template; the
+	// stack props are checked where they are built.
+	c := config.Default()
+	c.Stage = "prod"
+	app := awscdk.NewApp(&awscdk.AppProps{StackTraces: jsii.Bool(false)})
+	p := stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Regions: []string{"eu-west-2"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused"))})
+	for _, s := range p.Stacks {
+		if !*s.TerminationProtection() {
+			t.Errorf("%s: termination protection off in prod", *s.StackName())
+		}
+	}
+}
+
+func TestOnlySelectedRegionsAreConstructed(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{StackTraces: jsii.Bool(false)})
+	p := stacks.NewPlatform(app, &stacks.PlatformProps{Config: config.Default(), Regions: []string{"eu-west-2", "sa-east-1"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused"))})
+	var got []string
+	for _, s := range p.Stacks {
+		got = append(got, *s.StackName())
+	}
+	want := []string{"brokerage-dev-eu-west-2-regional", "brokerage-dev-sa-east-1-regional"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("constructed stacks (-want +got):\n%s", diff)
+	}
+}
