@@ -63,7 +63,9 @@ func TestValidateRejects(t *testing.T) {
 			c.Fanout.Consumers[1].Ordering = OrderingFIFO
 		}, []string{"fanout.consumers[1].ordering"}},
 		{"no alarm e-mails", func(c *Config) { c.Alarms.Emails = nil }, []string{"alarms.emails"}},
-		{"bad e-mail", func(c *Config) { c.Alarms.Emails = []string{"ops@example.com", "not-an-address", "Ops <ops@example.com>", "ops@localhost"} }, []string{"alarms.emails[1]", "alarms.emails[2]", "alarms.emails[3]"}},
+		{"bad e-mail", func(c *Config) {
+			c.Alarms.Emails = []string{"ops@example.com", "not-an-address", "Ops <ops@example.com>", "ops@localhost"}
+		}, []string{"alarms.emails[1]", "alarms.emails[2]", "alarms.emails[3]"}},
 		{"pager not https", func(c *Config) { c.Alarms.PagerURL = "http://pager.example.com/hook" }, []string{"alarms.pagerUrl"}},
 		{"threshold zero", func(c *Config) { c.Alarms.Thresholds.ConsumerAgeOfOldestMessageSeconds = 0 }, []string{"alarms.thresholds.consumerAgeOfOldestMessageSeconds"}},
 		{"every problem at once", func(c *Config) {
