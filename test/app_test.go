@@ -63,12 +63,12 @@ func synth(c *config.Config, codeDir, outdir string) *cfn.Assembly {
 	if err := c.Validate(); err != nil {
 		panic(err)
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), StackTraces: jsii.Bool(false)})
+	app := cfn.NewApp(outdir)
 	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, RedistributorCode: awslambda.Code_FromAsset(jsii.String(codeDir), nil)})
 	return cfn.Synth(app)
 }
 
-var assetHash = regexp.MustCompile(`^[0-9a-f]{64}(\.zip)?$`)
+var assetHash = regexp.MustCompile(`^(asset\.)?[0-9a-f]{64}(\.zip)?$`)
 
 // normalise replaces values that change without the infrastructure changing
 // (asset hashes) so that goldens move only when resources do.

@@ -6,11 +6,14 @@ package cfn
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
 )
 
 // Template is a synthesized template as decoded JSON.
@@ -22,6 +25,47 @@ type Resource struct {
 	Type      string
 	Props     map[string]any
 	Raw       map[string]any // the whole resource, with DeletionPolicy, DependsOn, Metadata
+}
+
+// NewApp returns an app for tests that synthesizes as `cdk synth` does: with
+// the feature flags of the project's cdk.json and the construct path recorded
+// on every resource (so that tests find resources with ByPath), writing to
+// outdir, without stack traces.
+func NewApp(outdir string) awscdk.App {
+	ctx := projectContext()
+	ctx["aws:cdk:enable-path-metadata"] = true
+	ctx["aws:cdk:enable-asset-metadata"] = true
+	return awscdk.NewApp(&awscdk.AppProps{
+		Outdir:      &outdir,
+		StackTraces: jsii.Bool(false),
+		Context:     &ctx,
+	})
+}
+
+// projectContext reads the "context" of the nearest cdk.json above the
+// working directory (go test runs in the package's directory).
+func projectContext() map[string]any {
+	dir, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "cdk.json"))
+		if err == nil {
+			var f struct {
+				Context map[string]any `json:"context"`
+			}
+			if err := json.Unmarshal(b, &f); err != nil {
+				panic(fmt.Sprintf("%s: %v", filepath.Join(dir, "cdk.json"), err))
+			}
+			return f.Context
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			panic("no cdk.json above the working directory")
+		}
+		dir = parent
+	}
 }
 
 // Assembly is what a test needs of a synthesized app, fetched once.
