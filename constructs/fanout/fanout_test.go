@@ -296,7 +296,9 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 		NewIngest(nil, "x", &IngestProps{BrokerAccounts: []string{"12"}, MaxReceiveCount: 2000, DestinationRegions: []string{"eu-west-9"}})
 	})
 	check(t, "ingest problems", []string{"Prefix", "BrokerAccounts[0]", "MaxReceiveCount", "DestinationRegions[0]", "RedistributorCode"}, got)
-	got = problemFields(t, func() { NewIngest(nil, "x", &IngestProps{Prefix: "p", RedistributorCode: awslambda.Code_FromInline(jsii.String("x"))}) })
+	got = problemFields(t, func() {
+		NewIngest(nil, "x", &IngestProps{Prefix: "p", RedistributorCode: awslambda.Code_FromInline(jsii.String("x"))})
+	})
 	check(t, "empty lists", []string{"BrokerAccounts", "DestinationRegions"}, got)
 	got = problemFields(t, func() { NewRegional(nil, "x", &RegionalProps{TopicRegion: "nowhere"}) })
 	check(t, "regional problems", []string{"Prefix", "TopicRegion"}, got)
