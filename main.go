@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/stacks"
 )
@@ -76,7 +77,11 @@ func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
 	if stage != "" {
 		cfg.Stage = stage
 	}
-	if err := cfg.Validate(); err != nil {
+	overrides := map[string]alarms.Override{}
+	for k := range cfg.Alarms.Overrides {
+		overrides[k] = alarms.Override{}
+	}
+	if err := problems.Join("configuration", cfg.Validate(), alarms.CheckOverrides("alarms.overrides", overrides)); err != nil {
 		return nil, err
 	}
 	selected, err := cfg.SelectRegions(regionList)

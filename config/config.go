@@ -16,6 +16,8 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/brokerage/platform/problems"
@@ -112,18 +114,20 @@ type Alarms struct {
 	// PagerURL is an optional https endpoint (chat or pager integration)
 	// subscribed to every alarm topic.
 	PagerURL string `json:"pagerUrl,omitempty"`
-	// Thresholds tune the alarms.
-	Thresholds Thresholds `json:"thresholds"`
+	// Overrides tune alarms, keyed "<kind>/<metric>" as listed in the alarm
+	// runbook, e.g. "consumer-queue/ApproximateAgeOfOldestMessage". Unset
+	// fields keep the default.
+	Overrides map[string]AlarmOverride `json:"overrides,omitempty"`
 }
 
-// Thresholds of the alarms that depend on the business, not on AWS guidance.
-type Thresholds struct {
-	// IngestAgeOfOldestMessageSeconds: the ingest queue is stuck when its oldest
-	// message is older than this (1 to 1209600).
-	IngestAgeOfOldestMessageSeconds int `json:"ingestAgeOfOldestMessageSeconds"`
-	// ConsumerAgeOfOldestMessageSeconds: a consumer falls behind when its oldest
-	// message is older than this (1 to 1209600).
-	ConsumerAgeOfOldestMessageSeconds int `json:"consumerAgeOfOldestMessageSeconds"`
+// AlarmOverride changes an alarm's threshold or its M-of-N datapoints.
+type AlarmOverride struct {
+	// Threshold in the metric's unit (seconds for ages, a count, a ratio), at least 0.
+	Threshold *float64 `json:"threshold,omitempty"`
+	// DatapointsToAlarm of EvaluationPeriods (one-minute periods) must breach,
+	// 1 <= DatapointsToAlarm <= EvaluationPeriods <= 1440.
+	DatapointsToAlarm int `json:"datapointsToAlarm,omitempty"`
+	EvaluationPeriods int `json:"evaluationPeriods,omitempty"`
 }
 
 // Default returns the embedded default configuration.
@@ -278,13 +282,23 @@ func (a *Alarms) validate(l *problems.List) {
 			l.Add("alarms.pagerUrl", a.PagerURL, "an https:// URL, or unset")
 		}
 	}
-	const twoWeeks = 14 * 24 * 3600
-	t := a.Thresholds
-	if t.IngestAgeOfOldestMessageSeconds < 1 || t.IngestAgeOfOldestMessageSeconds > twoWeeks {
-		l.Add("alarms.thresholds.ingestAgeOfOldestMessageSeconds", t.IngestAgeOfOldestMessageSeconds, "a number of seconds from 1 to 1209600")
+	keys := make([]string, 0, len(a.Overrides))
+	for k := range a.Overrides {
+		keys = append(keys, k)
 	}
-	if t.ConsumerAgeOfOldestMessageSeconds < 1 || t.ConsumerAgeOfOldestMessageSeconds > twoWeeks {
-		l.Add("alarms.thresholds.consumerAgeOfOldestMessageSeconds", t.ConsumerAgeOfOldestMessageSeconds, "a number of seconds from 1 to 1209600")
+	sort.Strings(keys)
+	for _, k := range keys {
+		o := a.Overrides[k]
+		f := "alarms.overrides[" + strconv.Quote(k) + "]"
+		if o.Threshold != nil && *o.Threshold < 0 {
+			l.Add(f+".threshold", *o.Threshold, "a threshold of at least 0")
+		}
+		if o.EvaluationPeriods < 0 || o.EvaluationPeriods > 1440 {
+			l.Add(f+".evaluationPeriods", o.EvaluationPeriods, "1 to 1440 one-minute periods, or unset")
+		}
+		if o.DatapointsToAlarm < 0 || (o.EvaluationPeriods > 0 && o.DatapointsToAlarm > o.EvaluationPeriods) {
+			l.Add(f+".datapointsToAlarm", o.DatapointsToAlarm, "at least 1 and at most evaluationPeriods, or unset")
+		}
 	}
 }
 

@@ -67,7 +67,10 @@ func TestValidateRejects(t *testing.T) {
 			c.Alarms.Emails = []string{"ops@example.com", "not-an-address", "Ops <ops@example.com>", "ops@localhost"}
 		}, []string{"alarms.emails[1]", "alarms.emails[2]", "alarms.emails[3]"}},
 		{"pager not https", func(c *Config) { c.Alarms.PagerURL = "http://pager.example.com/hook" }, []string{"alarms.pagerUrl"}},
-		{"threshold zero", func(c *Config) { c.Alarms.Thresholds.ConsumerAgeOfOldestMessageSeconds = 0 }, []string{"alarms.thresholds.consumerAgeOfOldestMessageSeconds"}},
+		{"override out of range", func(c *Config) {
+			neg := -1.0
+			c.Alarms.Overrides = map[string]AlarmOverride{"consumer-queue/ApproximateAgeOfOldestMessage": {Threshold: &neg, DatapointsToAlarm: 6, EvaluationPeriods: 5}}
+		}, []string{`alarms.overrides["consumer-queue/ApproximateAgeOfOldestMessage"].threshold`, `alarms.overrides["consumer-queue/ApproximateAgeOfOldestMessage"].datapointsToAlarm`}},
 		{"every problem at once", func(c *Config) {
 			c.Account = "x"
 			c.Regions[0].Name = "nowhere-1"
@@ -102,8 +105,8 @@ func TestErrorNamesFieldValueAndExpectation(t *testing.T) {
 }
 
 func TestParseReportsEveryUnknownKey(t *testing.T) {
-	_, err := Parse([]byte(`{"app":"x","colour":"red","fanout":{"consumers":[{"name":"a","retries":3}]},"alarms":{"thresholds":{"ageSeconds":1}}}`), "test.json")
-	want := []string{"colour", "fanout.consumers[0].retries", "alarms.thresholds.ageSeconds"}
+	_, err := Parse([]byte(`{"app":"x","colour":"red","fanout":{"consumers":[{"name":"a","retries":3}]},"alarms":{"overrides":{"x":{"limit":1}}}}`), "test.json")
+	want := []string{"colour", "fanout.consumers[0].retries", `alarms.overrides["x"].limit`}
 	got := fields(t, err)
 	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("unknown keys (-want +got):\n%s", diff)

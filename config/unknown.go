@@ -41,6 +41,16 @@ func unknownKeys(raw any, t reflect.Type, path string, l *problems.List) {
 			}
 			unknownKeys(obj[k], ft, join(path, k), l)
 		}
+	case reflect.Map:
+		obj, ok := raw.(map[string]any)
+		if !ok {
+			return
+		}
+		for k, v := range obj {
+			unknownKeys(v, t.Elem(), fmt.Sprintf("%s[%q]", path, k), l)
+		}
+	case reflect.Ptr:
+		unknownKeys(raw, t.Elem(), path, l)
 	case reflect.Slice:
 		arr, ok := raw.([]any)
 		if !ok {

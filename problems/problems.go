@@ -79,3 +79,21 @@ func (e *Error) Fields() []string {
 	}
 	return out
 }
+
+// Join merges the problems of several *Error values (nil ones are skipped)
+// into one *Error with the given subject, or returns nil when there are none.
+// Any other error is returned as it is.
+func Join(subject string, errs ...error) error {
+	l := List{Subject: subject}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		perr, ok := err.(*Error)
+		if !ok {
+			return err
+		}
+		l.items = append(l.items, perr.Problems...)
+	}
+	return l.Err()
+}

@@ -7,10 +7,13 @@
 package stacks
 
 import (
+	"sort"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/fanout"
 )
 
@@ -78,9 +81,14 @@ func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
 		return s
 	}
 
+	alarmProps := func(topicARN *string) *alarms.Props {
+		return &alarms.Props{Prefix: prefix, Emails: c.Alarms.Emails, PagerURL: c.Alarms.PagerURL, Overrides: AlarmOverrides(c), TopicARN: topicARN, RemovalPolicy: removal}
+	}
+
 	if selected[c.PrimaryRegion] {
 		s := newStack(c.PrimaryRegion, RoleIngest, "Trade-execution ingest from the broker and fan-out to every region")
-		fanout.NewIngest(s, "Fanout", &fanout.IngestProps{
+		al := alarms.New(s, "Alarms", alarmProps(nil))
+		in := fanout.NewIngest(s, "Fanout", &fanout.IngestProps{
 			Prefix:             prefix,
 			BrokerAccounts:     c.Fanout.BrokerAccounts,
 			FIFO:               fifo,
@@ -89,6 +97,7 @@ func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
 			RedistributorCode:  props.RedistributorCode,
 			RemovalPolicy:      removal,
 		})
+		watchIngest(al, in)
 		p.Ingest = s
 	}
 
@@ -97,9 +106,16 @@ func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
 			continue
 		}
 		s := newStack(r.Name, RoleRegional, "Trade-execution consumers for "+r.Market)
+		// One alarm topic per region: the primary region's is the ingest
+		// stack's, which deploys first.
+		var reuse *string
+		if r.Name == c.PrimaryRegion && p.Ingest != nil {
+			reuse = s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sns"), Resource: jsii.String(alarms.TopicName(prefix))})
+		}
+		al := alarms.New(s, "Alarms", alarmProps(reuse))
 		reg := fanout.NewRegional(s, "Fanout", &fanout.RegionalProps{Prefix: prefix, TopicRegion: c.PrimaryRegion, FIFO: fifo, RemovalPolicy: removal})
 		for _, cons := range c.Fanout.Consumers {
-			reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)})
+			watchConsumer(al, reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)}))
 		}
 		// The subscriptions name the topic and the delivery DLQs by ARN: the
 		// ingest stack deploys first, and is destroyed last.
@@ -109,4 +125,42 @@ func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
 		p.Regional[r.Name] = s
 	}
 	return p
+}
+
+// AlarmOverrides converts the configuration's alarm overrides.
+func AlarmOverrides(c *config.Config) map[string]alarms.Override {
+	out := map[string]alarms.Override{}
+	for k, o := range c.Alarms.Overrides {
+		out[k] = alarms.Override{Threshold: o.Threshold, DatapointsToAlarm: o.DatapointsToAlarm, EvaluationPeriods: o.EvaluationPeriods}
+	}
+	return out
+}
+
+func watchIngest(al *alarms.Alarms, in *fanout.Ingest) {
+	al.Watch(in.Queue, alarms.Target{Kind: alarms.KindIngestQueue, Label: "ingest", Dimension: in.Queue.QueueName()})
+	al.Watch(in.DeadLetterQueue, alarms.Target{Kind: alarms.KindDLQ, Label: "ingest-dlq", Dimension: in.DeadLetterQueue.QueueName()})
+	al.Watch(in.Topic, alarms.Target{Kind: alarms.KindFanoutTopic, Label: "fanout-topic", Dimension: in.Topic.TopicName()})
+	for _, region := range sortedKeys(in.DeliveryDLQs) {
+		q := in.DeliveryDLQs[region]
+		al.Watch(q, alarms.Target{Kind: alarms.KindDLQ, Label: "delivery-dlq-" + region, Dimension: q.QueueName()})
+	}
+	al.Watch(in.Redistributor, alarms.Target{Kind: alarms.KindFunction, Label: "redistributor", Dimension: in.Redistributor.FunctionName(), TimeoutSeconds: fanout.RedistributorTimeoutSeconds})
+	al.WatchAccountConcurrency(al.Construct)
+}
+
+func watchConsumer(al *alarms.Alarms, c *fanout.Consumer) {
+	al.Watch(c.Queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: c.Name, Dimension: c.Queue.QueueName()})
+	al.Watch(c.DeadLetterQueue, alarms.Target{Kind: alarms.KindDLQ, Label: c.Name + "-dlq", Dimension: c.DeadLetterQueue.QueueName()})
+	if c.Handler != nil {
+		al.Watch(c.Handler, alarms.Target{Kind: alarms.KindFunction, Label: c.Name + "-handler", Dimension: c.Handler.FunctionName(), TimeoutSeconds: float64(c.TimeoutSeconds)})
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

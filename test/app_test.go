@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -175,11 +176,14 @@ var statefulTypes = map[string]bool{
 	"AWS::S3::Bucket": true,
 }
 
-// pinnedLogicalIDs are the logical IDs of every stateful resource, by stack
-// role. A change here replaces a queue, key, topic or bucket in every
-// deployed environment: only edit it together with a migration plan.
+// pinnedLogicalIDs are the logical IDs of every stateful resource, by
+// "<region>-<role>" (the stage does not change them). A change here replaces
+// a queue, key, topic or bucket in every deployed environment: only edit it
+// together with a migration plan.
 var pinnedLogicalIDs = map[string][]string{
-	stacks.RoleIngest: {
+	"ap-southeast-2-ingest": {
+		"AlarmsKey3C2381B3",
+		"AlarmsTopic3A2DFEBA",
 		"FanoutDeadLetterQueueDAFF220E",
 		"FanoutDeliveryDLQapsoutheast2364D7F9E",
 		"FanoutDeliveryDLQeuwest2E0BE7400",
@@ -189,24 +193,25 @@ var pinnedLogicalIDs = map[string][]string{
 		"FanoutTopicF7F675DF",
 		"FanoutTopicKey0A3B7D2C",
 	},
-	stacks.RoleRegional: {
-		"FanoutKey6F3A458C",
-		"FanoutbuyingpowerDeadLetterQueue0E6531FE",
-		"FanoutbuyingpowerQueue3DCC3CE0",
-		"FanoutexecutionemailsDeadLetterQueueAE2304FA",
-		"FanoutexecutionemailsQueueF42976B5",
-		"FanoutholdingsDeadLetterQueueCE52AD9C",
-		"FanoutholdingsQueue2616363D",
-	},
+	"ap-southeast-2-regional": consumerIDs,
+	"eu-west-2-regional":      append([]string{"AlarmsKey3C2381B3", "AlarmsTopic3A2DFEBA"}, consumerIDs...),
+	"sa-east-1-regional":      append([]string{"AlarmsKey3C2381B3", "AlarmsTopic3A2DFEBA"}, consumerIDs...),
 }
 
-func role(stack string) string {
-	for _, r := range []string{stacks.RoleIngest, stacks.RoleRegional} {
-		if len(stack) > len(r) && stack[len(stack)-len(r):] == r {
-			return r
-		}
-	}
-	return ""
+var consumerIDs = []string{
+	"FanoutKey6F3A458C",
+	"FanoutbuyingpowerDeadLetterQueue0E6531FE",
+	"FanoutbuyingpowerQueue3DCC3CE0",
+	"FanoutexecutionemailsDeadLetterQueueAE2304FA",
+	"FanoutexecutionemailsQueueF42976B5",
+	"FanoutholdingsDeadLetterQueueCE52AD9C",
+	"FanoutholdingsQueue2616363D",
+}
+
+// pinKey drops "<app>-<stage>-" from a stack name.
+func pinKey(stack string) string {
+	parts := strings.SplitN(stack, "-", 3)
+	return parts[2]
 }
 
 func statefulIDs(t cfn.Template) []string {
@@ -222,7 +227,7 @@ func statefulIDs(t cfn.Template) []string {
 func TestLogicalIDsOfStatefulResourcesArePinned(t *testing.T) {
 	for _, a := range []*cfn.Assembly{dev, prod} {
 		for _, name := range a.Order {
-			want := append([]string(nil), pinnedLogicalIDs[role(name)]...)
+			want := append([]string(nil), pinnedLogicalIDs[pinKey(name)]...)
 			sort.Strings(want)
 			if diff := cmp.Diff(want, statefulIDs(a.Templates[name])); diff != "" {
 				t.Errorf("stateful logical IDs of %s changed (-pinned +got):\n%s\nA renamed ID replaces the resource and loses its data.", name, diff)
@@ -271,3 +276,5 @@ func TestOnlySelectedRegionsAreConstructed(t *testing.T) {
 		t.Errorf("constructed stacks (-want +got):\n%s", diff)
 	}
 }
+
+var jsonMarshal = json.Marshal

@@ -128,6 +128,8 @@ func (p *ConsumerProps) validate(existing []*Consumer) error {
 type Consumer struct {
 	// Name is the consumer's name.
 	Name string
+	// TimeoutSeconds is the consumer's processing timeout.
+	TimeoutSeconds int
 	// Queue receives every trade execution.
 	Queue awssqs.Queue
 	// DeadLetterQueue holds what the consumer failed MaxReceiveCount times.
@@ -152,7 +154,7 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	p := r.props
 	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
 	stack := awscdk.Stack_Of(r.Construct)
-	cons := &Consumer{Name: props.Name}
+	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds}
 	cons.DeadLetterQueue = newQueue(scope, "DeadLetterQueue", queueSpec{name: ConsumerDLQName(p.Prefix, props.Name, p.FIFO), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy})
 	cons.Queue = newQueue(scope, "Queue", queueSpec{
 		name: ConsumerQueueName(p.Prefix, props.Name, p.FIFO), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy,

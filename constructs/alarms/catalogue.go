@@ -1,0 +1,189 @@
+package alarms
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Kind is what a watched resource is for; it decides which alarms it gets.
+type Kind string
+
+// The kinds of resource the platform deploys that CloudWatch can watch.
+const (
+	KindIngestQueue   Kind = "ingest-queue"      // the broker's queue in the primary region
+	KindConsumerQueue Kind = "consumer-queue"    // a team's queue in a region
+	KindDLQ           Kind = "dead-letter-queue" // any dead-letter queue
+	KindFanoutTopic   Kind = "fanout-topic"      // the trade-execution topic
+	KindAlarmTopic    Kind = "alarm-topic"       // where alarms notify people
+	KindFunction      Kind = "function"          // a Lambda function
+)
+
+// Spec is one alarm a kind gets: a metric and when it is bad. Defaults follow
+// the AWS recommended alarms (recommended-alarms.json) unless Note says why not.
+type Spec struct {
+	// Metric is the CloudWatch metric name, as in the reference.
+	Metric     string
+	Statistic  string // Average, Sum, Maximum, p90, ...
+	Comparison string // CloudFormation's ComparisonOperator
+	Threshold  float64
+	// PeriodSeconds, DatapointsToAlarm of EvaluationPeriods: M of N to avoid flapping.
+	PeriodSeconds     int
+	DatapointsToAlarm int
+	EvaluationPeriods int
+	// TreatMissingData is explicit for every alarm: breaching where silence
+	// itself is the failure (nothing flowing), notBreaching otherwise.
+	TreatMissingData string
+	// Arrivals makes this a DLQ arrival alarm: it fires on messages visible,
+	// sent or received in a minute, so a DLQ drained between samples still alarms.
+	Arrivals bool
+	// ThresholdOfTimeout, for Lambda Duration, sets the threshold to this share
+	// of the function's timeout (in milliseconds).
+	ThresholdOfTimeout float64
+	// Meaning and FirstCheck make the runbook.
+	Meaning    string
+	FirstCheck string
+}
+
+// KindSpec is everything decided for a kind: its namespace and dimension, the
+// alarms it gets, and the reference alarms it does not get, with the reason.
+type KindSpec struct {
+	Namespace string
+	Dimension string
+	Alarms    []Spec
+	Exempt    map[string]string // reference metric -> why it does not apply
+}
+
+func queueAlarms(ageSeconds float64, role string) []Spec {
+	return []Spec{
+		{Metric: "ApproximateAgeOfOldestMessage", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: ageSeconds, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+			Meaning:    role + " is not keeping up: its oldest message is older than the threshold (seconds).",
+			FirstCheck: "The consumer's errors and throttles, then whether one message group (account) is stuck behind a failing message."},
+		{Metric: "ApproximateNumberOfMessagesNotVisible", Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 16000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+			Meaning:    role + " has many messages in flight: close to the in-flight quota (80% of FIFO's 20,000), after which receives fail.",
+			FirstCheck: "Consumers that receive but do not delete: timeouts shorter than processing, or crashes after receive."},
+		{Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 10000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+			Meaning:    role + " backlog stays high for 15 minutes.",
+			FirstCheck: "Consumer capacity (concurrency, batch size) against the arrival rate on the dashboard."},
+		{Metric: "NumberOfMessagesSent", Statistic: "Sum", Comparison: "LessThanOrEqualToThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
+			Meaning:    "Nothing reached " + role + " for 15 minutes: expected outside trading hours, an outage during them.",
+			FirstCheck: "Upstream: the ingest queue's sends (broker), then the fan-out topic's deliveries and the delivery DLQs."},
+	}
+}
+
+var sqsDLQExempt = map[string]string{
+	"ApproximateAgeOfOldestMessage":         "a parked message is expected to age; the arrival alarm fires on the first one",
+	"ApproximateNumberOfMessagesNotVisible": "nothing consumes a dead-letter queue in normal operation",
+	"NumberOfMessagesSent":                  "a quiet dead-letter queue is the healthy state; arrivals are alarmed instead",
+}
+
+var snsCommonExempt = map[string]string{
+	"NumberOfNotificationsFilteredOut-InvalidAttributes":  "no subscription has a filter policy",
+	"NumberOfNotificationsFilteredOut-InvalidMessageBody": "no subscription has a filter policy",
+	"SMSMonthToDateSpentUSD":                              "the platform sends no SMS",
+	"SMSSuccessRate":                                      "the platform sends no SMS",
+}
+
+func merge(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// Catalogue is every kind's alarm decisions. The coverage test checks it
+// against the reference file, so a reference alarm nobody decided on fails.
+var Catalogue = map[Kind]KindSpec{
+	KindIngestQueue:   {Namespace: "AWS/SQS", Dimension: "QueueName", Alarms: queueAlarms(60, "The ingest queue"), Exempt: map[string]string{}},
+	KindConsumerQueue: {Namespace: "AWS/SQS", Dimension: "QueueName", Alarms: queueAlarms(300, "A consumer queue"), Exempt: map[string]string{}},
+	KindDLQ: {Namespace: "AWS/SQS", Dimension: "QueueName", Exempt: sqsDLQExempt, Alarms: []Spec{
+		{Metric: "ApproximateNumberOfMessagesVisible", Arrivals: true, Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+			Meaning:    "A message reached a dead-letter queue: a trade execution was not processed or not delivered. One is enough: nothing may go missing.",
+			FirstCheck: "The message's body and attributes in the DLQ, then the consumer's (or redistributor's) logs for its id; redrive once fixed."},
+	}},
+	KindFanoutTopic: {Namespace: "AWS/SNS", Dimension: "TopicName", Exempt: snsCommonExempt, Alarms: []Spec{
+		{Metric: "NumberOfMessagesPublished", Statistic: "Sum", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
+			Meaning: "Nothing was published to the fan-out topic for 15 minutes.", FirstCheck: "The ingest queue's age and the redistributor's errors."},
+		{Metric: "NumberOfNotificationsDelivered", Statistic: "Sum", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
+			Meaning: "The fan-out topic delivered nothing for 15 minutes.", FirstCheck: "Subscriptions (confirmed?), queue and key policies of the regional queues."},
+		{Metric: "NumberOfNotificationsFailed", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+			Meaning: "The fan-out topic failed to deliver to a region's queue.", FirstCheck: "The delivery DLQ of the region (primary region), and the regional queue's policy and key policy."},
+		{Metric: "NumberOfNotificationsRedrivenToDlq", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+			Meaning: "Executions were parked in a delivery DLQ: a region did not get them.", FirstCheck: "Which delivery DLQ has messages (one per region), then that region's queue."},
+		{Metric: "NumberOfNotificationsFailedToRedriveToDlq", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+			Meaning: "SNS could not even park undeliverable executions: they are lost.", FirstCheck: "The delivery DLQs' queue policy and the topic key's policy."},
+	}},
+	KindAlarmTopic: {Namespace: "AWS/SNS", Dimension: "TopicName", Exempt: merge(snsCommonExempt, map[string]string{
+		"NumberOfMessagesPublished":                 "a quiet alarm topic is the healthy state",
+		"NumberOfNotificationsDelivered":            "a quiet alarm topic is the healthy state",
+		"NumberOfNotificationsRedrivenToDlq":        "e-mail and https subscriptions have no DLQ; failures are alarmed",
+		"NumberOfNotificationsFailedToRedriveToDlq": "e-mail and https subscriptions have no DLQ; failures are alarmed",
+	}), Alarms: []Spec{
+		{Metric: "NumberOfNotificationsFailed", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+			Meaning: "Alarm notifications are not reaching people (an unconfirmed or bouncing e-mail, a failing pager endpoint).", FirstCheck: "The topic's subscriptions: pending confirmation, or the pager endpoint's status."},
+	}},
+	KindFunction: {Namespace: "AWS/Lambda", Dimension: "FunctionName", Exempt: map[string]string{
+		"memory_utilization": "Lambda Insights is not enabled on these functions",
+	}, Alarms: []Spec{
+		{Metric: "Errors", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 3, TreatMissingData: "notBreaching",
+			Meaning: "The function fails: its messages are retried and may reach the DLQ.", FirstCheck: "The function's log group for the error, then its permissions (KMS, SNS)."},
+		{Metric: "Throttles", Statistic: "Sum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+			Meaning: "The function is throttled: the region's concurrency is exhausted.", FirstCheck: "ClaimedAccountConcurrency in the region and other functions' concurrency."},
+		{Metric: "Duration", Statistic: "p90", Comparison: "GreaterThanThreshold", ThresholdOfTimeout: 0.8, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+			Meaning: "The function's p90 duration is above 80% of its timeout: close to timing out.", FirstCheck: "Slow downstream calls (SNS publish latency) in the function's traces."},
+		{Metric: "ConcurrentExecutions", Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 800, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "notBreaching",
+			Meaning: "The function uses more than 80% of the default account concurrency (1,000).", FirstCheck: "A backlog surge on its queue, and whether the account quota should be raised."},
+	}},
+}
+
+// AccountConcurrency is the one account-level Lambda alarm, created once per
+// region that runs functions.
+var AccountConcurrency = Spec{
+	Metric: "ClaimedAccountConcurrency", Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 800, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "notBreaching",
+	Meaning: "The region's claimed Lambda concurrency is above 80% of the default quota (1,000).", FirstCheck: "Which functions use it (ConcurrentExecutions per function)."}
+
+// Reference is one entry of the AWS recommended alarms.
+type Reference struct {
+	Service           string   `json:"service"`
+	Namespace         string   `json:"namespace"`
+	Metric            string   `json:"metric"`
+	Dimensions        []string `json:"dimensions"`
+	Statistic         string   `json:"statistic"`
+	Threshold         *float64 `json:"threshold"`
+	Comparison        string   `json:"comparison"`
+	DatapointsToAlarm int      `json:"datapoints_to_alarm"`
+	EvaluationPeriods int      `json:"evaluation_periods"`
+	Intent            string   `json:"intent"`
+	ThresholdNote     string   `json:"threshold_note"`
+	PeriodSeconds     int      `json:"period_s"`
+}
+
+//go:embed recommended-alarms.json
+var referenceJSON []byte
+
+// References returns the AWS recommended alarms the catalogue is checked against.
+func References() []Reference {
+	var refs []Reference
+	if err := json.Unmarshal(referenceJSON, &refs); err != nil {
+		panic(fmt.Sprintf("recommended-alarms.json: %v", err))
+	}
+	return refs
+}
+
+// Kinds lists the catalogue's kinds, sorted.
+func Kinds() []Kind {
+	out := make([]Kind, 0, len(Catalogue))
+	for k := range Catalogue {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// OverrideKey names an alarm in config overrides: "<kind>/<metric>".
+func OverrideKey(k Kind, metric string) string { return string(k) + "/" + metric }

@@ -1,0 +1,176 @@
+package test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/internal/cfn"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCatalogueDecidesEveryRecommendedAlarm(t *testing.T) {
+	if got := alarms.CheckCatalogue(alarms.References()); len(got) != 0 {
+		t.Errorf("catalogue vs reference:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+func TestCatalogueCheckFailsOnAnUndecidedRecommendation(t *testing.T) {
+	refs := append(alarms.References(), alarms.Reference{Namespace: "AWS/SQS", Metric: "NumberOfEmptyReceives", Dimensions: []string{"QueueName"}})
+	got := alarms.CheckCatalogue(refs)
+	want := []string{
+		"consumer-queue: recommended alarm AWS/SQS NumberOfEmptyReceives[QueueName] is neither created nor exempted",
+		"dead-letter-queue: recommended alarm AWS/SQS NumberOfEmptyReceives[QueueName] is neither created nor exempted",
+		"ingest-queue: recommended alarm AWS/SQS NumberOfEmptyReceives[QueueName] is neither created nor exempted",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestEveryResourceHasItsAlarmsWithActions(t *testing.T) {
+	for _, a := range []*cfn.Assembly{dev, prod} {
+		if got := alarms.CheckCoverage(a.Templates); len(got) != 0 {
+			t.Errorf("alarm coverage:\n%s", strings.Join(got, "\n"))
+		}
+	}
+}
+
+func TestCoverageFailsOnAnUnalarmedQueueAndAnAlarmWithoutActions(t *testing.T) {
+	app := cfn.NewApp(filepath.Join(t.TempDir(), "out"))
+	s := awscdk.NewStack(app, jsii.String("brokerage-dev-eu-west-2-broken"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	awssqs.NewQueue(s, jsii.String("Unwatched"), &awssqs.QueueProps{QueueName: jsii.String("unwatched")})
+	awss3.NewBucket(s, jsii.String("Bucket"), nil)
+	awscloudwatch.NewCfnAlarm(s, jsii.String("Silent"), &awscloudwatch.CfnAlarmProps{
+		MetricName: jsii.String("Errors"), Namespace: jsii.String("AWS/Lambda"), Statistic: jsii.String("Sum"),
+		Period: jsii.Number(60), EvaluationPeriods: jsii.Number(1), Threshold: jsii.Number(0), ComparisonOperator: jsii.String("GreaterThanThreshold"),
+	})
+	got := alarms.CheckCoverage(cfn.Synth(app).Templates)
+	var queue, bucket, silent int
+	for _, p := range got {
+		switch {
+		case strings.Contains(p, "AWS::SQS::Queue Unwatched"):
+			queue++
+		case strings.Contains(p, "AWS::S3::Bucket Bucket") && strings.Contains(p, "no alarm decisions"):
+			bucket++
+		case strings.Contains(p, "alarm Silent") && strings.Contains(p, "no ALARM and OK actions"):
+			silent++
+		}
+	}
+	if queue != 4 || bucket != 1 || silent != 1 {
+		t.Errorf("problems for the unwatched queue %d (want its 4 alarms), the unclassified bucket %d (want 1), the silent alarm %d (want 1):\n%s", queue, bucket, silent, strings.Join(got, "\n"))
+	}
+}
+
+func TestOverrideKeysMustNameAnAlarm(t *testing.T) {
+	err := alarms.CheckOverrides("alarms.overrides", map[string]alarms.Override{
+		"consumer-queue/ApproximateAgeOfOldestMessage":    {},
+		"consumer-queue/NoSuchMetric":                     {},
+		"dead-letter-queue/ApproximateAgeOfOldestMessage": {}, // exempted: no such alarm
+	})
+	if err == nil {
+		t.Fatal("want an error for the unknown overrides")
+	}
+	for _, want := range []string{`alarms.overrides["consumer-queue/NoSuchMetric"]`, `alarms.overrides["dead-letter-queue/ApproximateAgeOfOldestMessage"]`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), `"consumer-queue/ApproximateAgeOfOldestMessage"]:`) {
+		t.Errorf("a valid key was rejected:\n%v", err)
+	}
+}
+
+func alarmFor(t *testing.T, tmpl cfn.Template, target, metric string) cfn.Resource {
+	t.Helper()
+	for _, r := range tmpl.Resources("AWS::CloudWatch::Alarm") {
+		md, _ := r.Raw["Metadata"].(map[string]any)
+		path, _ := md["aws:cdk:path"].(string)
+		if strings.Contains(path, "/"+target+"/") && strings.HasSuffix(path, "/Alarm"+metric) {
+			return r
+		}
+	}
+	t.Fatalf("no %s alarm under %s", metric, target)
+	return cfn.Resource{}
+}
+
+func TestConfigOverridesSetThresholdAndDatapoints(t *testing.T) {
+	a := alarmFor(t, dev.Templates["brokerage-dev-eu-west-2-regional"], "Fanout/holdings/Queue", "ApproximateAgeOfOldestMessage")
+	got := []any{a.Props["Threshold"], a.Props["DatapointsToAlarm"], a.Props["EvaluationPeriods"], a.Props["TreatMissingData"]}
+	if diff := cmp.Diff([]any{300.0, 3.0, 5.0, "notBreaching"}, got); diff != "" {
+		t.Errorf("threshold, M, N, missing data (-want +got):\n%s", diff)
+	}
+	ingest := alarmFor(t, dev.Templates["brokerage-dev-ap-southeast-2-ingest"], "Fanout/Queue", "ApproximateAgeOfOldestMessage")
+	if ingest.Props["Threshold"] != 60.0 {
+		t.Errorf("ingest age threshold = %v, want the default 60", ingest.Props["Threshold"])
+	}
+}
+
+func TestDLQAlarmFiresOnArrivalsEvenWhenDrained(t *testing.T) {
+	a := alarmFor(t, dev.Templates["brokerage-dev-eu-west-2-regional"], "Fanout/holdings/DeadLetterQueue", "ApproximateNumberOfMessagesVisible")
+	var ids []string
+	var expr string
+	for _, q := range a.Props["Metrics"].([]any) {
+		m := q.(map[string]any)
+		ids = append(ids, m["Id"].(string))
+		if e, ok := m["Expression"].(string); ok {
+			expr = e
+		}
+	}
+	if diff := cmp.Diff([]string{"visible", "sent", "received", "arrivals"}, ids); diff != "" {
+		t.Errorf("metric queries (-want +got):\n%s", diff)
+	}
+	if expr != "FILL(visible,0)+FILL(sent,0)+FILL(received,0)" {
+		t.Errorf("expression = %q", expr)
+	}
+	got := []any{a.Props["Threshold"], a.Props["ComparisonOperator"], a.Props["DatapointsToAlarm"], a.Props["EvaluationPeriods"]}
+	if diff := cmp.Diff([]any{0.0, "GreaterThanThreshold", 1.0, 1.0}, got); diff != "" {
+		t.Errorf("one arrival in one minute alarms (-want +got):\n%s", diff)
+	}
+}
+
+func TestAlarmTopicIsEncryptedAndNotifiesTheConfiguredPeople(t *testing.T) {
+	for _, stack := range []string{"brokerage-dev-ap-southeast-2-ingest", "brokerage-dev-eu-west-2-regional", "brokerage-dev-sa-east-1-regional"} {
+		tmpl := dev.Templates[stack]
+		topic, err := tmpl.ByPath("Alarms/Topic/Resource")
+		if err != nil {
+			t.Fatalf("%s: %v", stack, err)
+		}
+		key, _ := tmpl.ByPath("Alarms/Key/Resource")
+		if cfn.Ref(topic.Props["KmsMasterKeyId"]) != key.LogicalID {
+			t.Errorf("%s: alarm topic not encrypted with its key", stack)
+		}
+		if !strings.Contains(js(key.Props["KeyPolicy"]), "cloudwatch.amazonaws.com") {
+			t.Errorf("%s: CloudWatch may not use the alarm topic's key", stack)
+		}
+		var emails []string
+		for _, s := range tmpl.Resources("AWS::SNS::Subscription") {
+			if s.Props["Protocol"] == "email" && cfn.Ref(s.Props["TopicArn"]) == topic.LogicalID {
+				emails = append(emails, s.Props["Endpoint"].(string))
+			}
+		}
+		if diff := cmp.Diff(cfg.Alarms.Emails, emails); diff != "" {
+			t.Errorf("%s: e-mail subscriptions (-want +got):\n%s", stack, diff)
+		}
+	}
+	// The primary region's consumer stack reuses the ingest stack's topic.
+	regional := dev.Templates["brokerage-dev-ap-southeast-2-regional"]
+	if n := len(regional.Resources("AWS::SNS::Topic")); n != 0 {
+		t.Errorf("primary regional stack has %d topics, want 0 (one alarm topic per region)", n)
+	}
+	a := alarmFor(t, regional, "Fanout/holdings/Queue", "ApproximateAgeOfOldestMessage")
+	if diff := cmp.Diff([]any{"arn:aws:sns:ap-southeast-2:111111111111:brokerage-dev-alarms"}, a.Props["AlarmActions"]); diff != "" {
+		t.Errorf("primary regional alarm actions (-want +got):\n%s", diff)
+	}
+}
+
+func js(v any) string {
+	b, _ := jsonMarshal(v)
+	return string(b)
+}
