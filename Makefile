@@ -37,9 +37,9 @@ build: deps ## compile the app and the redistributor Lambda
 	  -o build/redistributor/bootstrap ./lambda/redistributor
 	go build -trimpath -buildvcs=false -o build/app .
 
-synth: build ## synthesize the default app into cdk.out, built-in validation on
+synth: build ## synthesize into cdk.out; built-in validation on, any finding or warning fails
 	rm -rf cdk.out
-	$(CDK) synth --quiet -c stage=$(STAGE) $(if $(REGION),-c regions=$(REGION))
+	$(CDK) synth --quiet --strict -c stage=$(STAGE) $(if $(REGION),-c regions=$(REGION))
 	@ls cdk.out/*.template.json
 
 test: build lint ## every test: unit, template assertions, goldens, synth

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
@@ -97,7 +98,7 @@ func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
 			RedistributorCode:  props.RedistributorCode,
 			RemovalPolicy:      removal,
 		})
-		watchIngest(al, in)
+		watchIngest(al, in, c)
 		p.Ingest = s
 	}
 
@@ -117,6 +118,7 @@ func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
 		for _, cons := range c.Fanout.Consumers {
 			watchConsumer(al, reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)}))
 		}
+		regionalDashboard(s, al, reg, prefix, r)
 		// The subscriptions name the topic and the delivery DLQs by ARN: the
 		// ingest stack deploys first, and is destroyed last.
 		if p.Ingest != nil {
@@ -136,16 +138,75 @@ func AlarmOverrides(c *config.Config) map[string]alarms.Override {
 	return out
 }
 
-func watchIngest(al *alarms.Alarms, in *fanout.Ingest) {
+// watchIngest alarms the ingest half, adds one composite alarm per
+// destination region ("executions entered but did not reach <region>") and
+// the global overview dashboard.
+func watchIngest(al *alarms.Alarms, in *fanout.Ingest, c *config.Config) {
 	al.Watch(in.Queue, alarms.Target{Kind: alarms.KindIngestQueue, Label: "ingest", Dimension: in.Queue.QueueName()})
 	al.Watch(in.DeadLetterQueue, alarms.Target{Kind: alarms.KindDLQ, Label: "ingest-dlq", Dimension: in.DeadLetterQueue.QueueName()})
-	al.Watch(in.Topic, alarms.Target{Kind: alarms.KindFanoutTopic, Label: "fanout-topic", Dimension: in.Topic.TopicName()})
-	for _, region := range sortedKeys(in.DeliveryDLQs) {
+	topicAlarms := al.Watch(in.Topic, alarms.Target{Kind: alarms.KindFanoutTopic, Label: "fanout-topic", Dimension: in.Topic.TopicName()})
+	var lost awscloudwatch.CfnAlarm
+	for _, a := range topicAlarms {
+		if *a.MetricName() == "NumberOfNotificationsFailedToRedriveToDlq" {
+			lost = a
+		}
+	}
+	for _, region := range c.RegionNames() {
 		q := in.DeliveryDLQs[region]
-		al.Watch(q, alarms.Target{Kind: alarms.KindDLQ, Label: "delivery-dlq-" + region, Dimension: q.QueueName()})
+		parked := al.Watch(q, alarms.Target{Kind: alarms.KindDLQ, Label: "delivery-dlq-" + region, Dimension: q.QueueName()})
+		al.NewCompositeAlarm(q, "NotReaching", "fanout-not-reaching-"+region,
+			"Trade executions entered the ingest but did not reach "+region+": they are parked in that region's delivery DLQ (primary region) or could not even be parked. First check: the delivery DLQ, then the regional queues' policies and keys.",
+			append(parked, lost))
 	}
 	al.Watch(in.Redistributor, alarms.Target{Kind: alarms.KindFunction, Label: "redistributor", Dimension: in.Redistributor.FunctionName(), TimeoutSeconds: fanout.RedistributorTimeoutSeconds})
 	al.WatchAccountConcurrency(al.Construct)
+
+	prefix := c.App + "-" + c.Stage
+	sqs := func(queue, metric, stat, label, region string) alarms.MetricLine {
+		return alarms.MetricLine{Namespace: "AWS/SQS", Metric: metric, Dimensions: []string{"QueueName", queue}, Stat: stat, Label: label, Region: region}
+	}
+	fifo := in.FIFO
+	widgets := []alarms.Widget{al.AlarmStatus("Fan-out alarms")}
+	for _, cons := range c.Fanout.Consumers {
+		lines := []alarms.MetricLine{sqs(fanout.IngestQueueName(prefix, fifo), "NumberOfMessagesSent", "Sum", "ingest", "")}
+		for _, r := range c.Regions {
+			lines = append(lines, sqs(fanout.ConsumerQueueName(prefix, cons.Name, fifo), "NumberOfMessagesSent", "Sum", r.Name+" ("+r.Market+")", r.Name))
+		}
+		widgets = append(widgets, alarms.Graph("Fan-out flow to "+cons.Name+": executions in, per region", lines...))
+	}
+	var dlqLines []alarms.MetricLine
+	for _, r := range c.RegionNames() {
+		dlqLines = append(dlqLines, sqs(fanout.DeliveryDLQName(prefix, r, fifo), "ApproximateNumberOfMessagesVisible", "Maximum", r, ""))
+	}
+	widgets = append(widgets,
+		alarms.Graph("Undelivered executions per region (delivery DLQs)", dlqLines...),
+		alarms.Graph("Fan-out topic", []alarms.MetricLine{
+			{Namespace: "AWS/SNS", Metric: "NumberOfMessagesPublished", Dimensions: []string{"TopicName", fanout.TopicName(prefix, fifo)}, Stat: "Sum", Label: "published"},
+			{Namespace: "AWS/SNS", Metric: "NumberOfNotificationsDelivered", Dimensions: []string{"TopicName", fanout.TopicName(prefix, fifo)}, Stat: "Sum", Label: "delivered"},
+			{Namespace: "AWS/SNS", Metric: "NumberOfNotificationsFailed", Dimensions: []string{"TopicName", fanout.TopicName(prefix, fifo)}, Stat: "Sum", Label: "failed"},
+		}...),
+		alarms.Graph("Ingest queue", sqs(fanout.IngestQueueName(prefix, fifo), "ApproximateAgeOfOldestMessage", "Maximum", "age of oldest (s)", ""),
+			sqs(fanout.IngestDLQName(prefix, fifo), "ApproximateNumberOfMessagesVisible", "Maximum", "in DLQ", "")),
+	)
+	alarms.NewDashboard(al.Construct, "Overview", prefix+"-overview", widgets)
+}
+
+// regionalDashboard shows one region's consumers.
+func regionalDashboard(s awscdk.Stack, al *alarms.Alarms, reg *fanout.Regional, prefix string, r config.Region) {
+	widgets := []alarms.Widget{al.AlarmStatus("Alarms in " + r.Name + " (" + r.Market + ")")}
+	fifo := reg.FIFO()
+	for _, cons := range reg.Consumers {
+		name := fanout.ConsumerQueueName(prefix, cons.Name, fifo)
+		dlq := fanout.ConsumerDLQName(prefix, cons.Name, fifo)
+		line := func(queue, metric, stat, label string) alarms.MetricLine {
+			return alarms.MetricLine{Namespace: "AWS/SQS", Metric: metric, Dimensions: []string{"QueueName", queue}, Stat: stat, Label: label}
+		}
+		widgets = append(widgets,
+			alarms.Graph(cons.Name+": arrivals and processing", line(name, "NumberOfMessagesSent", "Sum", "arrived"), line(name, "NumberOfMessagesDeleted", "Sum", "processed")),
+			alarms.Graph(cons.Name+": age of oldest (s) and DLQ depth", line(name, "ApproximateAgeOfOldestMessage", "Maximum", "age of oldest"), line(dlq, "ApproximateNumberOfMessagesVisible", "Maximum", "in DLQ")),
+		)
+	}
+	alarms.NewDashboard(s, "Dashboard", prefix+"-"+r.Name, widgets)
 }
 
 func watchConsumer(al *alarms.Alarms, c *fanout.Consumer) {

@@ -13,6 +13,7 @@ import (
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestCatalogueDecidesEveryRecommendedAlarm(t *testing.T) {
@@ -173,4 +174,42 @@ func TestAlarmTopicIsEncryptedAndNotifiesTheConfiguredPeople(t *testing.T) {
 func js(v any) string {
 	b, _ := jsonMarshal(v)
 	return string(b)
+}
+
+func TestCompositeAlarmPerRegionForExecutionsThatDoNotArrive(t *testing.T) {
+	ingest := dev.Templates["brokerage-dev-ap-southeast-2-ingest"]
+	var got []string
+	for _, r := range ingest.Resources("AWS::CloudWatch::CompositeAlarm") {
+		got = append(got, r.Props["AlarmName"].(string)+": "+r.Props["AlarmRule"].(string))
+		if len(r.Props["AlarmActions"].([]any)) == 0 || len(r.Props["OKActions"].([]any)) == 0 {
+			t.Errorf("composite %s has no actions", r.LogicalID)
+		}
+	}
+	var want []string
+	for _, region := range cfg.RegionNames() {
+		want = append(want, "brokerage-dev-fanout-not-reaching-"+region+`: ALARM("brokerage-dev-delivery-dlq-`+region+`-ApproximateNumberOfMessagesVisible") OR ALARM("brokerage-dev-fanout-topic-NumberOfNotificationsFailedToRedriveToDlq")`)
+	}
+	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("composite alarms (-want +got):\n%s", diff)
+	}
+}
+
+func TestDashboardPerRegionAndAGlobalOverview(t *testing.T) {
+	var got []string
+	for _, name := range dev.Order {
+		for _, d := range dev.Templates[name].Resources("AWS::CloudWatch::Dashboard") {
+			got = append(got, d.Props["DashboardName"].(string))
+		}
+	}
+	want := []string{"brokerage-dev-overview", "brokerage-dev-ap-southeast-2", "brokerage-dev-eu-west-2", "brokerage-dev-sa-east-1"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("dashboards (-want +got):\n%s", diff)
+	}
+	overview, _ := dev.Templates["brokerage-dev-ap-southeast-2-ingest"].ByPath("Alarms/Overview")
+	body := js(overview.Props["DashboardBody"])
+	for _, region := range cfg.RegionNames() {
+		if !strings.Contains(body, `\"region\":\"`+region+`\"`) {
+			t.Errorf("overview has no metric from %s", region)
+		}
+	}
 }

@@ -89,6 +89,9 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 	return r
 }
 
+// FIFO reports whether the region's queues are FIFO.
+func (r *Regional) FIFO() bool { return r.props.FIFO }
+
 // ConsumerProps describes a team's consumer of trade executions.
 type ConsumerProps struct {
 	// Name names the queues: lower-case letters, digits and hyphens, at most 40. Required.

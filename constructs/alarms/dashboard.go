@@ -1,0 +1,93 @@
+package alarms
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Widget is one CloudWatch dashboard widget, in the dashboard body's JSON
+// shape. Building the body in Go costs one jsii call per dashboard instead
+// of several per widget.
+type Widget map[string]any
+
+// MetricLine is one line of a graph: a metric in a region.
+type MetricLine struct {
+	Namespace, Metric string
+	Dimensions        []string // name, value, name, value...
+	Stat, Label       string
+	Region            string // default: the dashboard's region
+}
+
+// Graph is a time-series widget of one-minute lines.
+func Graph(title string, lines ...MetricLine) Widget {
+	metrics := make([]any, 0, len(lines))
+	for _, l := range lines {
+		m := []any{l.Namespace, l.Metric}
+		for _, d := range l.Dimensions {
+			m = append(m, d)
+		}
+		opts := map[string]any{"stat": l.Stat, "label": l.Label}
+		if l.Region != "" {
+			opts["region"] = l.Region
+		}
+		metrics = append(metrics, append(m, opts))
+	}
+	return Widget{"type": "metric", "properties": map[string]any{"title": title, "view": "timeSeries", "period": 60, "metrics": metrics}}
+}
+
+// AlarmStatus is a widget showing the state of the alarms this construct created.
+func (a *Alarms) AlarmStatus(title string) Widget {
+	arns := make([]any, 0, len(a.Created))
+	for _, c := range a.Created {
+		arns = append(arns, c.Alarm.AttrArn())
+	}
+	return Widget{"type": "alarm", "properties": map[string]any{"title": title, "alarms": arns}}
+}
+
+// NewDashboard creates a dashboard named name with the widgets laid out two
+// per row.
+func NewDashboard(scope constructs.Construct, id, name string, widgets []Widget) awscloudwatch.CfnDashboard {
+	stack := awscdk.Stack_Of(scope)
+	placed := make([]any, len(widgets))
+	for i, w := range widgets {
+		p := Widget{}
+		for k, v := range w {
+			p[k] = v
+		}
+		props := map[string]any{"region": *stack.Region()}
+		for k, v := range w["properties"].(map[string]any) {
+			props[k] = v
+		}
+		p["properties"] = props
+		p["x"], p["y"], p["width"], p["height"] = (i%2)*12, (i/2)*6, 12, 6
+		placed[i] = p
+	}
+	return awscloudwatch.NewCfnDashboard(scope, jsii.String(id), &awscloudwatch.CfnDashboardProps{
+		DashboardName: jsii.String(name),
+		DashboardBody: stack.ToJsonString(map[string]any{"widgets": placed}, nil),
+	})
+}
+
+// NewCompositeAlarm raises one alarm when any of the given alarms is in ALARM.
+func (a *Alarms) NewCompositeAlarm(scope constructs.Construct, id, name, description string, of []awscloudwatch.CfnAlarm) awscloudwatch.CfnCompositeAlarm {
+	rule := ""
+	for i, al := range of {
+		if i > 0 {
+			rule += " OR "
+		}
+		rule += "ALARM(\"" + *al.AlarmName() + "\")"
+	}
+	c := awscloudwatch.NewCfnCompositeAlarm(scope, jsii.String(id), &awscloudwatch.CfnCompositeAlarmProps{
+		AlarmName:        jsii.String(a.props.Prefix + "-" + name),
+		AlarmDescription: jsii.String(description),
+		AlarmRule:        jsii.String(rule),
+		AlarmActions:     &[]any{a.TopicARN},
+		OkActions:        &[]any{a.TopicARN},
+	})
+	for _, al := range of {
+		c.Node().AddDependency(al)
+	}
+	return c
+}
