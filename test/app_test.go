@@ -28,7 +28,10 @@ var update = flag.Bool("update", false, "rewrite the golden templates in testdat
 var (
 	dev  *cfn.Assembly // the default configuration, as `make synth` builds it
 	prod *cfn.Assembly // the same with -c stage=prod
+	five *cfn.Assembly // config/testdata/five-regions.json: five regions, two opt-in, prod
 	cfg  *config.Config
+
+	devNag, fiveNag []string // unsuppressed cdk-nag findings
 )
 
 func TestMain(m *testing.M) {
@@ -44,10 +47,15 @@ func TestMain(m *testing.M) {
 	must(os.WriteFile(filepath.Join(code, "bootstrap"), []byte("stand-in"), 0o755))
 
 	cfg = config.Default()
-	dev = synth(cfg, code, filepath.Join(tmp, "dev"))
+	dev, devNag = synth(cfg, code, filepath.Join(tmp, "dev"))
 	prodCfg := config.Default()
 	prodCfg.Stage = "prod"
-	prod = synth(prodCfg, code, filepath.Join(tmp, "prod"))
+	prod, _ = synth(prodCfg, code, filepath.Join(tmp, "prod"))
+	data, err := os.ReadFile("../config/testdata/five-regions.json")
+	must(err)
+	fiveCfg, err := config.Parse(data, "five-regions.json")
+	must(err)
+	five, fiveNag = synth(fiveCfg, code, filepath.Join(tmp, "five"))
 
 	code2 := m.Run()
 	os.RemoveAll(tmp)
@@ -60,14 +68,20 @@ func must(err error) {
 	}
 }
 
-func synth(c *config.Config, codeDir, outdir string) *cfn.Assembly {
+// synth builds the platform for c with the cdk-nag packs applied, and
+// returns the assembly and the unsuppressed nag findings.
+func synth(c *config.Config, codeDir, outdir string) (*cfn.Assembly, []string) {
 	if err := c.Validate(); err != nil {
 		panic(err)
 	}
 	app := cfn.NewApp(outdir)
 	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, RedistributorCode: awslambda.Code_FromAsset(jsii.String(codeDir), nil)})
-	return cfn.Synth(app)
+	withNag(app)
+	asm := cfn.Synth(app)
+	return asm, nagFindings(asm.Raw)
 }
+
+func jsiiTrue() *bool { return jsii.Bool(true) }
 
 var assetHash = regexp.MustCompile(`^(asset\.)?[0-9a-f]{64}(\.zip)?$`)
 

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/guard"
 	"github.com/brokerage/platform/problems"
 )
 
@@ -187,15 +188,17 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 		Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": alarmARNs}},
 	}))
 	a.TopicARN = a.Topic.TopicArn()
-	for i, e := range p.Emails {
-		awssns.NewCfnSubscription(c, jsii.String(fmt.Sprintf("Email%d", i)), &awssns.CfnSubscriptionProps{
-			TopicArn: a.TopicARN, Protocol: jsii.String("email"), Endpoint: jsii.String(e),
+	subscribe := func(id, protocol, endpoint string) {
+		sub := awssns.NewCfnSubscription(c, jsii.String(id), &awssns.CfnSubscriptionProps{
+			TopicArn: a.TopicARN, Protocol: jsii.String(protocol), Endpoint: jsii.String(endpoint),
 		})
+		guard.Nag(sub, "Serverless-SNSRedrivePolicy", "Notification to people: a dead-letter queue would hold alarms nobody reads; failed deliveries raise the alarm topic's NumberOfNotificationsFailed alarm instead.")
+	}
+	for i, e := range p.Emails {
+		subscribe(fmt.Sprintf("Email%d", i), "email", e)
 	}
 	if p.PagerURL != "" {
-		awssns.NewCfnSubscription(c, jsii.String("Pager"), &awssns.CfnSubscriptionProps{
-			TopicArn: a.TopicARN, Protocol: jsii.String("https"), Endpoint: jsii.String(p.PagerURL),
-		})
+		subscribe("Pager", "https", p.PagerURL)
 	}
 	a.Watch(c, Target{Kind: KindAlarmTopic, Label: "alarm-topic", Dimension: a.Topic.TopicName()})
 	return a

@@ -138,7 +138,11 @@ func TestRedistributorReportsPartialBatchFailuresAndMayPublish(t *testing.T) {
 	}
 	check(t, "FunctionResponseTypes", []any{"ReportBatchItemFailures"}, esm[0].Props["FunctionResponseTypes"])
 	check(t, "event source", get(t, "ingest", "Fanout/Queue/Resource").LogicalID, cfn.Ref(esm[0].Props["EventSourceArn"]))
-	pol := get(t, "ingest", "Fanout/Redistributor/ServiceRole/DefaultPolicy/Resource")
+	role := get(t, "ingest", "Fanout/RedistributorRole/Resource")
+	if role.Props["ManagedPolicyArns"] != nil {
+		t.Errorf("redistributor role has managed policies %v, want only its inline grants", role.Props["ManagedPolicyArns"])
+	}
+	pol := get(t, "ingest", "Fanout/RedistributorRole/DefaultPolicy/Resource")
 	topic := get(t, "ingest", "Fanout/Topic/Resource")
 	published := false
 	for _, s := range cfn.Statements(pol.Props["PolicyDocument"]) {

@@ -41,12 +41,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/guard"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
@@ -215,31 +214,21 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	keyForSNS(in.TopicKey, topicARN, SNSPrincipals(region, region))
 	for _, r := range props.DestinationRegions {
 		dlq := newQueue(c, "DeliveryDLQ-"+r, queueSpec{name: DeliveryDLQName(props.Prefix, r, props.FIFO), fifo: props.FIFO, key: in.TopicKey, removal: removal})
+		guard.Nag(dlq.Node().DefaultChild(), "AwsSolutions-SQS3", "Dead-letter queue of the fan-out subscriptions to "+r+", named by ARN in their redrive policy in the regional stack, which cdk-nag cannot see from this stack.")
 		allowSNS(dlq, topicARN, SNSPrincipals(region, region))
 		in.DeliveryDLQs[r] = dlq
 	}
 
-	logs := awslogs.NewLogGroup(c, jsii.String("RedistributorLogs"), &awslogs.LogGroupProps{
-		Retention:     awslogs.RetentionDays_THREE_MONTHS,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	in.Redistributor = awslambda.NewFunction(c, jsii.String("Redistributor"), &awslambda.FunctionProps{
-		Description:  jsii.String("Republishes trade executions from the ingest queue to the fan-out topic, keeping each account's order"),
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
-		Code:         props.RedistributorCode,
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(RedistributorTimeoutSeconds)),
-		MemorySize:   jsii.Number(256),
-		Tracing:      awslambda.Tracing_ACTIVE,
-		LogGroup:     logs,
-		Environment:  &map[string]*string{"TOPIC_ARN": in.Topic.TopicArn()},
+	in.Redistributor = newQueueFunction(c, queueFunction{
+		id:             "Redistributor",
+		description:    "Republishes trade executions from the ingest queue to the fan-out topic, keeping each account's order",
+		code:           props.RedistributorCode,
+		timeoutSeconds: RedistributorTimeoutSeconds,
+		environment:    map[string]*string{"TOPIC_ARN": in.Topic.TopicArn()},
+		source:         in.Queue,
 	})
 	in.Topic.GrantPublish(in.Redistributor)
-	in.Redistributor.AddEventSource(awslambdaeventsources.NewSqsEventSource(in.Queue, &awslambdaeventsources.SqsEventSourceProps{
-		BatchSize:               jsii.Number(10),
-		ReportBatchItemFailures: jsii.Bool(true),
-	}))
+	guard.Nag(in.Redistributor.Role(), "AwsSolutions-IAM5", "Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic's key (granted on that key only).", "Action::kms:GenerateDataKey*")
 	return in
 }
 

@@ -8,8 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -177,24 +175,14 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	cons.Subscription.Node().AddDependency(policy)
 
 	if props.Handler != nil {
-		logs := awslogs.NewLogGroup(scope, jsii.String("HandlerLogs"), &awslogs.LogGroupProps{
-			Retention:     awslogs.RetentionDays_THREE_MONTHS,
-			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		cons.Handler = newQueueFunction(scope, queueFunction{
+			id:             "Handler",
+			description:    fmt.Sprintf("Processes trade executions for %s", props.Name),
+			code:           props.Handler,
+			timeoutSeconds: float64(props.TimeoutSeconds),
+			source:         cons.Queue,
 		})
-		cons.Handler = awslambda.NewFunction(scope, jsii.String("Handler"), &awslambda.FunctionProps{
-			Description:  jsii.String(fmt.Sprintf("Processes trade executions for %s", props.Name)),
-			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-			Architecture: awslambda.Architecture_ARM_64(),
-			Handler:      jsii.String("bootstrap"),
-			Code:         props.Handler,
-			Timeout:      awscdk.Duration_Seconds(jsii.Number(float64(props.TimeoutSeconds))),
-			Tracing:      awslambda.Tracing_ACTIVE,
-			LogGroup:     logs,
-		})
-		cons.Handler.AddEventSource(awslambdaeventsources.NewSqsEventSource(cons.Queue, &awslambdaeventsources.SqsEventSourceProps{
-			BatchSize:               jsii.Number(10),
-			ReportBatchItemFailures: jsii.Bool(true),
-		}))
+		r.Key.GrantDecrypt(cons.Handler)
 	}
 	r.Consumers = append(r.Consumers, cons)
 	return cons

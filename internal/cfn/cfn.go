@@ -76,12 +76,14 @@ type Assembly struct {
 	DependsOn map[string][]string
 	// Order is the stack names in the order the assembly lists them.
 	Order []string
+	// Raw is the cloud assembly, for what the templates do not hold (messages).
+	Raw cxapi.CloudAssembly
 }
 
 // Synth synthesizes the app once and reads every stack's template and dependencies.
 func Synth(app awscdk.App) *Assembly {
 	asm := app.Synth(nil)
-	out := &Assembly{Templates: map[string]Template{}, DependsOn: map[string][]string{}}
+	out := &Assembly{Templates: map[string]Template{}, DependsOn: map[string][]string{}, Raw: asm}
 	for _, s := range *asm.Stacks() {
 		name := *s.StackName()
 		out.Order = append(out.Order, name)

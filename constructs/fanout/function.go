@@ -1,0 +1,60 @@
+package fanout
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/guard"
+)
+
+type queueFunction struct {
+	id, description string
+	code            awslambda.Code
+	timeoutSeconds  float64
+	environment     map[string]*string
+	source          awssqs.IQueue
+}
+
+// newQueueFunction is a Go Lambda (provided.al2023, arm64) fed by an SQS
+// queue in batches of 10 with partial batch failure reporting, traced, logging
+// to its own log group through a role that may write only there.
+func newQueueFunction(scope constructs.Construct, f queueFunction) awslambda.Function {
+	logs := awslogs.NewLogGroup(scope, jsii.String(f.id+"Logs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_THREE_MONTHS,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	// An explicit role instead of AWSLambdaBasicExecutionRole: write to this
+	// log group only.
+	role := awsiam.NewRole(scope, jsii.String(f.id+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String(f.description),
+	})
+	logs.GrantWrite(role)
+	fn := awslambda.NewFunction(scope, jsii.String(f.id), &awslambda.FunctionProps{
+		Description:  jsii.String(f.description),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         f.code,
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(f.timeoutSeconds)),
+		MemorySize:   jsii.Number(256),
+		Tracing:      awslambda.Tracing_ACTIVE,
+		LogGroup:     logs,
+		Role:         role,
+		Environment:  &f.environment,
+	})
+	fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(f.source, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(10),
+		ReportBatchItemFailures: jsii.Bool(true),
+	}))
+	guard.Nag(fn.Node().DefaultChild(), "Serverless-LambdaDLQ", "Invoked synchronously by its SQS event source mapping, never asynchronously: failed messages go to the source queue's dead-letter queue through its redrive policy.")
+	guard.Nag(fn, "Serverless-LambdaEventSourceMappingDestination", "SQS event source mappings take no on-failure destination; the source queue's redrive policy moves failed messages to its dead-letter queue.")
+	guard.Nag(role, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (active tracing).", "Resource::*")
+	guard.Nag(role, "AwsSolutions-IAM5", "The log group's streams are created at run time; the grant is limited to this function's log group.", "Resource::<"+*awscdk.Stack_Of(scope).GetLogicalId(logs.Node().DefaultChild().(awscdk.CfnElement))+".Arn>:*")
+	return fn
+}

@@ -1,0 +1,35 @@
+// Package guard holds the platform's compliance plumbing: how a construct
+// records that a generic checker's rule does not apply to it (with the
+// reason, next to the resource), and the platform's own "nothing lost" rules.
+package guard
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// Nag records that the cdk-nag rule does not apply to the construct (and its
+// children), for the reason given. appliesTo narrows it to findings such as
+// "Resource::*" or "Action::kms:GenerateDataKey*".
+func Nag(c constructs.IConstruct, rule, reason string, appliesTo ...string) {
+	s := &cdknag.NagPackSuppression{Id: jsii.String(rule), Reason: jsii.String(reason)}
+	if len(appliesTo) > 0 {
+		list := make([]any, len(appliesTo))
+		for i, a := range appliesTo {
+			list[i] = a
+		}
+		s.AppliesTo = &list
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(true))
+}
+
+// Checkov records, in the resource's template metadata where checkov reads
+// it, that the checkov check does not apply, for the reason given.
+func Checkov(r awscdk.CfnResource, check, reason string) {
+	md, _ := r.GetMetadata(jsii.String("checkov")).(map[string]any)
+	skips, _ := md["skip"].([]any)
+	skips = append(skips, map[string]any{"id": check, "comment": reason})
+	r.AddMetadata(jsii.String("checkov"), map[string]any{"skip": skips})
+}
