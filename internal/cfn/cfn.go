@@ -80,6 +80,47 @@ type Assembly struct {
 	Raw cxapi.CloudAssembly
 }
 
+// SynthOrViolations synthesizes like Synth; when synthesis fails validation
+// (error annotations, such as cdk-nag errors, fail it), it returns the
+// violations from outdir's validation report instead of panicking.
+func SynthOrViolations(app awscdk.App, outdir string) (asm *Assembly, violations []string) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if !strings.Contains(fmt.Sprint(r), "ValidationFailed") {
+			panic(r)
+		}
+		b, err := os.ReadFile(filepath.Join(outdir, "validation-report.json"))
+		if err != nil {
+			panic(fmt.Sprintf("%v (and no report: %v)", r, err))
+		}
+		var report struct {
+			PluginReports []struct {
+				Violations []struct {
+					Description         string `json:"description"`
+					ViolatingConstructs []struct {
+						ConstructPath string `json:"constructPath"`
+					} `json:"violatingConstructs"`
+				} `json:"violations"`
+			} `json:"pluginReports"`
+		}
+		if err := json.Unmarshal(b, &report); err != nil {
+			panic(err)
+		}
+		for _, p := range report.PluginReports {
+			for _, v := range p.Violations {
+				for _, c := range v.ViolatingConstructs {
+					violations = append(violations, c.ConstructPath+": "+strings.TrimSpace(v.Description))
+				}
+			}
+		}
+		asm = nil
+	}()
+	return Synth(app), nil
+}
+
 // Synth synthesizes the app once and reads every stack's template and dependencies.
 func Synth(app awscdk.App) *Assembly {
 	asm := app.Synth(nil)
