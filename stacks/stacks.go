@@ -16,6 +16,7 @@ import (
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/fanout"
+	"github.com/brokerage/platform/constructs/guard"
 )
 
 // Roles of the stacks.
@@ -70,6 +71,8 @@ func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
 	}
 	fifo := c.Fanout.Ordering == config.OrderingFIFO
 	p := &Platform{Regional: map[string]awscdk.Stack{}}
+	// The "nothing lost" rules run inside every synthesis of the platform.
+	awscdk.Validations_Of(app).AddPlugins(guard.NewPlugin())
 
 	newStack := func(region, role, description string) awscdk.Stack {
 		s := awscdk.NewStack(app, jsii.String(StackName(c, region, role)), &awscdk.StackProps{

@@ -24,7 +24,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/brokerage/platform/constructs/guard"
+	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/problems"
 )
 
@@ -192,7 +192,7 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 		sub := awssns.NewCfnSubscription(c, jsii.String(id), &awssns.CfnSubscriptionProps{
 			TopicArn: a.TopicARN, Protocol: jsii.String(protocol), Endpoint: jsii.String(endpoint),
 		})
-		guard.Nag(sub, "Serverless-SNSRedrivePolicy", "Notification to people: a dead-letter queue would hold alarms nobody reads; failed deliveries raise the alarm topic's NumberOfNotificationsFailed alarm instead.")
+		suppress.Nag(sub, "Serverless-SNSRedrivePolicy", "Notification to people: a dead-letter queue would hold alarms nobody reads; failed deliveries raise the alarm topic's NumberOfNotificationsFailed alarm instead.")
 	}
 	for i, e := range p.Emails {
 		subscribe(fmt.Sprintf("Email%d", i), "email", e)

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/brokerage/platform/constructs/guard"
+	"github.com/brokerage/platform/constructs/guard/suppress"
 )
 
 type queueFunction struct {
@@ -52,9 +52,9 @@ func newQueueFunction(scope constructs.Construct, f queueFunction) awslambda.Fun
 		BatchSize:               jsii.Number(10),
 		ReportBatchItemFailures: jsii.Bool(true),
 	}))
-	guard.Nag(fn.Node().DefaultChild(), "Serverless-LambdaDLQ", "Invoked synchronously by its SQS event source mapping, never asynchronously: failed messages go to the source queue's dead-letter queue through its redrive policy.")
-	guard.Nag(fn, "Serverless-LambdaEventSourceMappingDestination", "SQS event source mappings take no on-failure destination; the source queue's redrive policy moves failed messages to its dead-letter queue.")
-	guard.Nag(role, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (active tracing).", "Resource::*")
-	guard.Nag(role, "AwsSolutions-IAM5", "The log group's streams are created at run time; the grant is limited to this function's log group.", "Resource::<"+*awscdk.Stack_Of(scope).GetLogicalId(logs.Node().DefaultChild().(awscdk.CfnElement))+".Arn>:*")
+	suppress.Nag(fn.Node().DefaultChild(), "Serverless-LambdaDLQ", "Invoked synchronously by its SQS event source mapping, never asynchronously: failed messages go to the source queue's dead-letter queue through its redrive policy.")
+	suppress.Nag(fn, "Serverless-LambdaEventSourceMappingDestination", "SQS event source mappings take no on-failure destination; the source queue's redrive policy moves failed messages to its dead-letter queue.")
+	suppress.Nag(role, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (active tracing).", "Resource::*")
+	suppress.Nag(role, "AwsSolutions-IAM5", "The log group's streams are created at run time; the grant is limited to this function's log group.", "Resource::<"+*awscdk.Stack_Of(scope).GetLogicalId(logs.Node().DefaultChild().(awscdk.CfnElement))+".Arn>:*")
 	return fn
 }

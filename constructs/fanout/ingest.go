@@ -45,7 +45,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/brokerage/platform/constructs/guard"
+	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
@@ -214,7 +214,7 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	keyForSNS(in.TopicKey, topicARN, SNSPrincipals(region, region))
 	for _, r := range props.DestinationRegions {
 		dlq := newQueue(c, "DeliveryDLQ-"+r, queueSpec{name: DeliveryDLQName(props.Prefix, r, props.FIFO), fifo: props.FIFO, key: in.TopicKey, removal: removal})
-		guard.Nag(dlq.Node().DefaultChild(), "AwsSolutions-SQS3", "Dead-letter queue of the fan-out subscriptions to "+r+", named by ARN in their redrive policy in the regional stack, which cdk-nag cannot see from this stack.")
+		suppress.Nag(dlq.Node().DefaultChild(), "AwsSolutions-SQS3", "Dead-letter queue of the fan-out subscriptions to "+r+", named by ARN in their redrive policy in the regional stack, which cdk-nag cannot see from this stack.")
 		allowSNS(dlq, topicARN, SNSPrincipals(region, region))
 		in.DeliveryDLQs[r] = dlq
 	}
@@ -228,7 +228,7 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 		source:         in.Queue,
 	})
 	in.Topic.GrantPublish(in.Redistributor)
-	guard.Nag(in.Redistributor.Role(), "AwsSolutions-IAM5", "Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic's key (granted on that key only).", "Action::kms:GenerateDataKey*")
+	suppress.Nag(in.Redistributor.Role(), "AwsSolutions-IAM5", "Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic's key (granted on that key only).", "Action::kms:GenerateDataKey*")
 	return in
 }
 

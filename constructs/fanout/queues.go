@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/brokerage/platform/constructs/guard"
+	"github.com/brokerage/platform/constructs/guard/suppress"
 )
 
 // DLQRetention is how long every dead-letter queue keeps a message: the SQS
@@ -54,7 +54,7 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 	}
 	q := awssqs.NewQueue(scope, jsii.String(id), props)
 	if s.deadLetter == nil {
-		guard.Nag(q.Node().DefaultChild(), "Serverless-SQSRedrivePolicy", "This queue is a dead-letter queue (14-day retention, alarmed on the first arrival); a dead-letter queue of its own would only move the same messages again.")
+		suppress.Nag(q.Node().DefaultChild(), "Serverless-SQSRedrivePolicy", "This queue is a dead-letter queue (14-day retention, alarmed on the first arrival); a dead-letter queue of its own would only move the same messages again.")
 	}
 	return q
 }

@@ -1,7 +1,6 @@
-// Package guard holds the platform's compliance plumbing: how a construct
-// records that a generic checker's rule does not apply to it (with the
-// reason, next to the resource), and the platform's own "nothing lost" rules.
-package guard
+// Package suppress records, next to a resource, that a generic checker's rule
+// does not apply to it and why: cdk-nag suppressions and checkov skips.
+package suppress
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"

@@ -1,0 +1,80 @@
+package guard
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/internal/cfn"
+)
+
+// Plugin runs the rules as an aws-cdk-lib validation plugin: after every
+// synthesis the CDK hands it the templates, and any violation fails the
+// synthesis (the CLI exits non-zero, nothing is deployable).
+//
+// Example:
+//
+//	awscdk.Validations_Of(app).AddPlugins(guard.NewPlugin())
+type Plugin struct{}
+
+// NewPlugin returns the plugin.
+func NewPlugin() *Plugin { return &Plugin{} }
+
+// Name implements awscdk.IPolicyValidationPlugin.
+func (*Plugin) Name() *string { return jsii.String("nothing-lost") }
+
+// Version implements awscdk.IPolicyValidationPlugin.
+func (*Plugin) Version() *string { return jsii.String("1") }
+
+// RuleIds implements awscdk.IPolicyValidationPlugin.
+func (*Plugin) RuleIds() *[]*string {
+	ids := make([]*string, len(Rules))
+	for i, r := range Rules {
+		ids[i] = jsii.String(r.ID)
+	}
+	return &ids
+}
+
+// Validate implements awscdk.IPolicyValidationPlugin.
+func (*Plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValidationPluginReport {
+	var stacks []Stack
+	paths := map[string]string{}
+	for _, s := range *ctx.StackTemplates() {
+		b, err := os.ReadFile(*s.TemplatePath)
+		if err != nil {
+			panic(err)
+		}
+		var t cfn.Template
+		if err := json.Unmarshal(b, &t); err != nil {
+			panic(err)
+		}
+		name := strings.TrimSuffix(filepath.Base(*s.TemplatePath), ".template.json")
+		region := ""
+		if s.Region != nil {
+			region = *s.Region
+		}
+		paths[name] = *s.TemplatePath
+		stacks = append(stacks, Stack{Name: name, Region: region, Template: t})
+	}
+	violations := []*awscdk.PolicyViolation{}
+	descriptions := map[string]string{}
+	for _, r := range Rules {
+		descriptions[r.ID] = r.Description
+	}
+	for _, v := range Check(stacks) {
+		res := &awscdk.PolicyViolatingResource{Locations: &[]*string{jsii.String("Resources/" + v.LogicalID)}, TemplatePath: jsii.String(paths[v.Stack])}
+		if v.LogicalID != "" {
+			res.ResourceLogicalId = jsii.String(v.LogicalID)
+		}
+		violations = append(violations, &awscdk.PolicyViolation{
+			RuleName:           jsii.String(v.Rule),
+			Description:        jsii.String(descriptions[v.Rule] + " " + v.Message),
+			Severity:           jsii.String("error"),
+			ViolatingResources: &[]*awscdk.PolicyViolatingResource{res},
+		})
+	}
+	return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(len(violations) == 0), Violations: &violations}
+}

@@ -1,0 +1,339 @@
+// Package guard holds the platform's own "nothing lost" rules, which no
+// generic checker knows, and the validation plugin that runs them inside
+// every synthesis, so that `cdk synth` itself fails when one is broken.
+//
+// Each rule is a small pure function over the synthesized templates of the
+// whole app (some guarantees span regions), tested with a compliant and a
+// non-compliant case.
+package guard
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/regions"
+)
+
+// Stack is one synthesized stack as the rules see it.
+type Stack struct {
+	Name     string
+	Region   string
+	Template cfn.Template
+}
+
+// Violation is one broken guarantee.
+type Violation struct {
+	Rule      string
+	Stack     string
+	LogicalID string
+	Message   string
+}
+
+func (v Violation) String() string {
+	return fmt.Sprintf("[%s] %s/%s: %s", v.Rule, v.Stack, v.LogicalID, v.Message)
+}
+
+// Rule is one guarantee.
+type Rule struct {
+	ID          string
+	Description string
+	Check       func(stacks []Stack) []Violation
+}
+
+// Rules are every guarantee, in the order they are reported.
+var Rules = []Rule{
+	{"queue-has-dlq", "Every queue has a dead-letter queue or is one.", queueHasDLQ},
+	{"queue-alarmed", "Every dead-letter and working queue has its alarms, with ALARM and OK actions.", queueAlarmed},
+	{"subscription-redrive", "Every SNS-to-SQS subscription has a redrive policy to a dead-letter queue.", subscriptionRedrive},
+	{"cmk-permits-writers", "Every queue and topic is encrypted with a customer-managed key of its stack, and the key lets every principal the queue lets send.", cmkPermitsWriters},
+	{"fifo-consistent", "FIFO is consistent along each path: topic and subscribed queue, queue and its dead-letter queue, subscription and its dead-letter queue.", fifoConsistent},
+	{"opt-in-principal", "Deliveries from SNS that involve an opt-in region trust that region's SNS principal.", optInPrincipal},
+}
+
+// Check runs every rule.
+func Check(stacks []Stack) []Violation {
+	sort.Slice(stacks, func(i, j int) bool { return stacks[i].Name < stacks[j].Name })
+	var out []Violation
+	for _, r := range Rules {
+		out = append(out, r.Check(stacks)...)
+	}
+	return out
+}
+
+// arnName is the last segment of an ARN given as a string or as a
+// {"Fn::Join": ["", [...]]} of strings and tokens; "" if unknown.
+func arnString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case map[string]any:
+		j, ok := v["Fn::Join"].([]any)
+		if !ok || len(j) != 2 {
+			return ""
+		}
+		parts, _ := j[1].([]any)
+		var b strings.Builder
+		for _, p := range parts {
+			if s, ok := p.(string); ok {
+				b.WriteString(s)
+			} else {
+				b.WriteString("*")
+			}
+		}
+		return b.String()
+	}
+	return ""
+}
+
+func lastSegment(arn string) string { return arn[strings.LastIndex(arn, ":")+1:] }
+
+// arnRegion is the region field of an ARN string.
+func arnRegion(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[3]
+}
+
+// dlqTargets collects every queue named as a dead-letter queue anywhere in
+// the app: by logical ID within a stack, by name across stacks.
+func dlqTargets(stacks []Stack) (byID map[string]map[string]bool, byName map[string]bool) {
+	byID, byName = map[string]map[string]bool{}, map[string]bool{}
+	for _, s := range stacks {
+		byID[s.Name] = map[string]bool{}
+		for _, r := range s.Template.Resources("") {
+			rp, ok := r.Props["RedrivePolicy"].(map[string]any)
+			if !ok {
+				continue
+			}
+			t := rp["deadLetterTargetArn"]
+			if id := cfn.Ref(t); id != "" {
+				byID[s.Name][id] = true
+			} else if a := arnString(t); a != "" {
+				byName[lastSegment(a)] = true
+			}
+		}
+	}
+	return byID, byName
+}
+
+func queueHasDLQ(stacks []Stack) []Violation {
+	byID, byName := dlqTargets(stacks)
+	var out []Violation
+	for _, s := range stacks {
+		for _, q := range s.Template.Resources("AWS::SQS::Queue") {
+			name, _ := q.Props["QueueName"].(string)
+			if q.Props["RedrivePolicy"] == nil && !byID[s.Name][q.LogicalID] && !byName[name] {
+				out = append(out, Violation{"queue-has-dlq", s.Name, q.LogicalID, "queue has no redrive policy and no queue or subscription uses it as a dead-letter queue"})
+			}
+		}
+	}
+	return out
+}
+
+func queueAlarmed(stacks []Stack) []Violation {
+	templates := map[string]cfn.Template{}
+	for _, s := range stacks {
+		templates[s.Name] = s.Template
+	}
+	var out []Violation
+	for _, p := range alarms.CheckCoverage(templates) {
+		if strings.Contains(p, "AWS::SQS::Queue") || strings.Contains(p, "no ALARM and OK actions") {
+			stack, msg, _ := strings.Cut(p, ": ")
+			out = append(out, Violation{"queue-alarmed", stack, "", msg})
+		}
+	}
+	return out
+}
+
+func subscriptionRedrive(stacks []Stack) []Violation {
+	var out []Violation
+	for _, s := range stacks {
+		for _, sub := range s.Template.Resources("AWS::SNS::Subscription") {
+			if sub.Props["Protocol"] != "sqs" {
+				continue
+			}
+			rp, _ := sub.Props["RedrivePolicy"].(map[string]any)
+			if rp == nil || rp["deadLetterTargetArn"] == nil {
+				out = append(out, Violation{"subscription-redrive", s.Name, sub.LogicalID, "SQS subscription has no redrive policy: undeliverable messages would be dropped"})
+			}
+		}
+	}
+	return out
+}
+
+// principals of a statement, as "Service:x" and "AWS:<arn or token text>".
+func principals(stmt map[string]any) []string {
+	p, _ := stmt["Principal"].(map[string]any)
+	var out []string
+	for _, kind := range []string{"Service", "AWS"} {
+		switch v := p[kind].(type) {
+		case string:
+			out = append(out, kind+":"+v)
+		case []any:
+			for _, e := range v {
+				out = append(out, kind+":"+principalText(e))
+			}
+		case map[string]any:
+			out = append(out, kind+":"+principalText(v))
+		}
+	}
+	return out
+}
+
+func principalText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return arnString(v)
+}
+
+func allows(stmt map[string]any, action string) bool {
+	if stmt["Effect"] != "Allow" {
+		return false
+	}
+	for _, a := range cfn.Strings(stmt["Action"]) {
+		if a == action || a == "*" || (strings.HasSuffix(a, "*") && strings.HasPrefix(action, strings.TrimSuffix(a, "*"))) {
+			return true
+		}
+	}
+	return false
+}
+
+func cmkPermitsWriters(stacks []Stack) []Violation {
+	var out []Violation
+	for _, s := range stacks {
+		t := s.Template
+		keys := map[string]cfn.Resource{}
+		for _, k := range t.Resources("AWS::KMS::Key") {
+			keys[k.LogicalID] = k
+		}
+		keyOf := map[string]string{} // queue logical ID -> key logical ID
+		for _, typ := range []string{"AWS::SQS::Queue", "AWS::SNS::Topic"} {
+			for _, r := range t.Resources(typ) {
+				k := cfn.Ref(r.Props["KmsMasterKeyId"])
+				if _, ok := keys[k]; !ok {
+					out = append(out, Violation{"cmk-permits-writers", s.Name, r.LogicalID, fmt.Sprintf("not encrypted with a customer-managed key of this stack (KmsMasterKeyId %v)", r.Props["KmsMasterKeyId"])})
+					continue
+				}
+				keyOf[r.LogicalID] = k
+			}
+		}
+		for _, pol := range t.Resources("AWS::SQS::QueuePolicy") {
+			queues, _ := pol.Props["Queues"].([]any)
+			for _, q := range queues {
+				k, ok := keyOf[cfn.Ref(q)]
+				if !ok {
+					continue
+				}
+				var keyStmts []map[string]any
+				for _, ks := range cfn.Statements(keys[k].Props["KeyPolicy"]) {
+					if allows(ks, "kms:GenerateDataKey") {
+						keyStmts = append(keyStmts, ks)
+					}
+				}
+				for _, st := range cfn.Statements(pol.Props["PolicyDocument"]) {
+					if !allows(st, "sqs:SendMessage") {
+						continue
+					}
+					for _, p := range principals(st) {
+						if !anyHasPrincipal(keyStmts, p) {
+							out = append(out, Violation{"cmk-permits-writers", s.Name, cfn.Ref(q), fmt.Sprintf("%s may send to the queue but its key %s does not let it encrypt (kms:GenerateDataKey*)", p, k)})
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func anyHasPrincipal(stmts []map[string]any, p string) bool {
+	for _, s := range stmts {
+		for _, q := range principals(s) {
+			if q == p {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func fifoConsistent(stacks []Stack) []Violation {
+	var out []Violation
+	for _, s := range stacks {
+		t := s.Template
+		fifo := map[string]bool{}
+		for _, q := range t.Resources("AWS::SQS::Queue") {
+			fifo[q.LogicalID] = q.Props["FifoQueue"] == true
+		}
+		for _, q := range t.Resources("AWS::SQS::Queue") {
+			rp, ok := q.Props["RedrivePolicy"].(map[string]any)
+			if !ok {
+				continue
+			}
+			if d := cfn.Ref(rp["deadLetterTargetArn"]); d != "" && fifo[d] != fifo[q.LogicalID] {
+				out = append(out, Violation{"fifo-consistent", s.Name, q.LogicalID, fmt.Sprintf("queue FIFO=%t but its dead-letter queue %s FIFO=%t", fifo[q.LogicalID], d, fifo[d])})
+			}
+		}
+		for _, sub := range t.Resources("AWS::SNS::Subscription") {
+			if sub.Props["Protocol"] != "sqs" {
+				continue
+			}
+			topic := arnString(sub.Props["TopicArn"])
+			topicFIFO := strings.HasSuffix(topic, ".fifo")
+			if id := cfn.Ref(sub.Props["Endpoint"]); id != "" {
+				if _, known := fifo[id]; known && fifo[id] != topicFIFO {
+					out = append(out, Violation{"fifo-consistent", s.Name, sub.LogicalID, fmt.Sprintf("topic %s FIFO=%t but subscribed queue %s FIFO=%t: per-account order would be lost or the subscription would fail", topic, topicFIFO, id, fifo[id])})
+				}
+			}
+			if rp, ok := sub.Props["RedrivePolicy"].(map[string]any); ok {
+				if d := arnString(rp["deadLetterTargetArn"]); d != "" && strings.HasSuffix(d, ".fifo") != topicFIFO {
+					out = append(out, Violation{"fifo-consistent", s.Name, sub.LogicalID, fmt.Sprintf("topic FIFO=%t but the subscription's dead-letter queue %s is not", topicFIFO, lastSegment(d))})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func optInPrincipal(stacks []Stack) []Violation {
+	var out []Violation
+	for _, s := range stacks {
+		check := func(r cfn.Resource, doc any) {
+			for _, st := range cfn.Statements(doc) {
+				cond, _ := st["Condition"].(map[string]any)
+				var source string
+				for _, op := range []string{"ArnEquals", "ArnLike"} {
+					if m, ok := cond[op].(map[string]any); ok {
+						source = arnString(m["aws:SourceArn"])
+					}
+				}
+				if !strings.Contains(source, ":sns:") {
+					continue
+				}
+				have := map[string]bool{}
+				for _, p := range principals(st) {
+					have[p] = true
+				}
+				for _, region := range []string{arnRegion(source), s.Region} {
+					want := "Service:sns." + region + ".amazonaws.com"
+					if regions.OptIn(region) && !have[want] {
+						out = append(out, Violation{"opt-in-principal", s.Name, r.LogicalID, fmt.Sprintf("delivery from %s involves opt-in region %s but the policy does not trust sns.%s.amazonaws.com", lastSegment(source), region, region)})
+					}
+				}
+			}
+		}
+		for _, p := range s.Template.Resources("AWS::SQS::QueuePolicy") {
+			check(p, p.Props["PolicyDocument"])
+		}
+		for _, k := range s.Template.Resources("AWS::KMS::Key") {
+			check(k, k.Props["KeyPolicy"])
+		}
+	}
+	return out
+}

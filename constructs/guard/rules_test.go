@@ -1,0 +1,147 @@
+package guard
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/internal/cfn"
+	"github.com/google/go-cmp/cmp"
+)
+
+// stack builds a Stack from a template written as JSON.
+func stack(t *testing.T, name, region, template string) Stack {
+	t.Helper()
+	var tmpl cfn.Template
+	if err := json.Unmarshal([]byte(template), &tmpl); err != nil {
+		t.Fatalf("bad test template: %v", err)
+	}
+	return Stack{Name: name, Region: region, Template: tmpl}
+}
+
+// checkRule runs one rule over a compliant and a non-compliant app: the
+// compliant one must pass, the other must fail on exactly the named resources.
+func checkRule(t *testing.T, rule string, compliant, broken []Stack, wantIDs []string) {
+	t.Helper()
+	var r Rule
+	for _, x := range Rules {
+		if x.ID == rule {
+			r = x
+		}
+	}
+	if r.Check == nil {
+		t.Fatalf("no rule %s", rule)
+	}
+	if got := r.Check(compliant); len(got) != 0 {
+		t.Errorf("%s: compliant app has violations: %v", rule, got)
+	}
+	var got []string
+	for _, v := range r.Check(broken) {
+		got = append(got, v.LogicalID)
+	}
+	if diff := cmp.Diff(wantIDs, got); diff != "" {
+		t.Errorf("%s: violations on the broken app (-want +got):\n%s", rule, diff)
+	}
+}
+
+const keyAllowingSNS = `"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [
+	{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*"}]}}}`
+
+func TestQueueHasDLQ(t *testing.T) {
+	ok := []Stack{
+		stack(t, "a", "eu-west-2", `{"Resources": {
+			"Q": {"Type": "AWS::SQS::Queue", "Properties": {"RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["D", "Arn"]}}}},
+			"D": {"Type": "AWS::SQS::Queue", "Properties": {}},
+			"Sub": {"Type": "AWS::SNS::Subscription", "Properties": {"Protocol": "sqs", "RedrivePolicy": {"deadLetterTargetArn": "arn:aws:sqs:ap-southeast-2:1:delivery-dlq"}}}}}`),
+		stack(t, "b", "ap-southeast-2", `{"Resources": {"X": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "delivery-dlq"}}}}`),
+	}
+	broken := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {"Lonely": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "lonely"}}}}`)}
+	checkRule(t, "queue-has-dlq", ok, broken, []string{"Lonely"})
+}
+
+func TestSubscriptionRedrive(t *testing.T) {
+	ok := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {
+		"S": {"Type": "AWS::SNS::Subscription", "Properties": {"Protocol": "sqs", "RedrivePolicy": {"deadLetterTargetArn": "arn:aws:sqs:r:1:d"}}},
+		"E": {"Type": "AWS::SNS::Subscription", "Properties": {"Protocol": "email"}}}}`)}
+	broken := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {"S": {"Type": "AWS::SNS::Subscription", "Properties": {"Protocol": "sqs"}}}}`)}
+	checkRule(t, "subscription-redrive", ok, broken, []string{"S"})
+}
+
+func TestCMKPermitsWriters(t *testing.T) {
+	ok := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {`+keyAllowingSNS+`,
+		"Q": {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}},
+		"P": {"Type": "AWS::SQS::QueuePolicy", "Properties": {"Queues": [{"Ref": "Q"}], "PolicyDocument": {"Statement": [
+			{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sqs:*"},
+			{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage"}]}}}}}`)}
+	broken := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {`+keyAllowingSNS+`,
+		"Managed": {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": "alias/aws/sqs"}},
+		"T": {"Type": "AWS::SNS::Topic", "Properties": {}},
+		"Q": {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}},
+		"P": {"Type": "AWS::SQS::QueuePolicy", "Properties": {"Queues": [{"Ref": "Q"}], "PolicyDocument": {"Statement": [
+			{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "sqs:SendMessage"}]}}}}}`)}
+	checkRule(t, "cmk-permits-writers", ok, broken, []string{"Managed", "T", "Q"})
+}
+
+func TestFIFOConsistent(t *testing.T) {
+	ok := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {
+		"Q": {"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": true, "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["D", "Arn"]}}}},
+		"D": {"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": true}},
+		"S": {"Type": "AWS::SNS::Subscription", "Properties": {"Protocol": "sqs", "TopicArn": "arn:aws:sns:r:1:t.fifo", "Endpoint": {"Fn::GetAtt": ["Q", "Arn"]}, "RedrivePolicy": {"deadLetterTargetArn": "arn:aws:sqs:r:1:d.fifo"}}}}}`)}
+	broken := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {
+		"Q": {"Type": "AWS::SQS::Queue", "Properties": {"RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["D", "Arn"]}}}},
+		"D": {"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": true}},
+		"S": {"Type": "AWS::SNS::Subscription", "Properties": {"Protocol": "sqs", "TopicArn": "arn:aws:sns:r:1:t.fifo", "Endpoint": {"Fn::GetAtt": ["Q", "Arn"]}}},
+		"S2": {"Type": "AWS::SNS::Subscription", "Properties": {"Protocol": "sqs", "TopicArn": "arn:aws:sns:r:1:t.fifo", "Endpoint": {"Fn::GetAtt": ["D", "Arn"]}, "RedrivePolicy": {"deadLetterTargetArn": "arn:aws:sqs:r:1:standard-dlq"}}}}}`)}
+	checkRule(t, "fifo-consistent", ok, broken, []string{"Q", "S", "S2"})
+}
+
+func TestOptInPrincipal(t *testing.T) {
+	policy := func(principals string) string {
+		return `{"Resources": {"P": {"Type": "AWS::SQS::QueuePolicy", "Properties": {"PolicyDocument": {"Statement": [
+			{"Effect": "Allow", "Principal": {"Service": ` + principals + `}, "Action": "sqs:SendMessage",
+			 "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:ap-southeast-2:1:t.fifo"}}}]}}}}}`
+	}
+	ok := []Stack{
+		stack(t, "melbourne", "ap-southeast-4", policy(`["sns.amazonaws.com", "sns.ap-southeast-4.amazonaws.com"]`)),
+		stack(t, "london", "eu-west-2", policy(`"sns.amazonaws.com"`)),
+	}
+	broken := []Stack{stack(t, "melbourne", "ap-southeast-4", policy(`"sns.amazonaws.com"`))}
+	checkRule(t, "opt-in-principal", ok, broken, []string{"P"})
+}
+
+func TestQueueAlarmed(t *testing.T) {
+	ok := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {}}`)}
+	broken := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {
+		"D": {"Type": "AWS::SQS::Queue", "Properties": {}},
+		"Q": {"Type": "AWS::SQS::Queue", "Properties": {"RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["D", "Arn"]}}}}}}`)}
+	got := queueAlarmed(broken)
+	if len(got) != 5 { // four working-queue alarms, one DLQ arrival alarm
+		t.Errorf("violations = %v, want the 4 missing alarms of Q and the 1 of D", got)
+	}
+	if v := queueAlarmed(ok); len(v) != 0 {
+		t.Errorf("compliant app: %v", v)
+	}
+}
+
+// A queue without a DLQ in a real app makes synthesis itself fail.
+func TestPluginFailsSynthesis(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	app := cfn.NewApp(out)
+	s := awscdk.NewStack(app, jsii.String("broken"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	awssqs.NewQueue(s, jsii.String("NoDLQ"), &awssqs.QueueProps{QueueName: jsii.String("no-dlq")})
+	awscdk.Validations_Of(app).AddPlugins(NewPlugin())
+	asm, violations := cfn.SynthOrViolations(app, out)
+	if asm != nil {
+		t.Fatal("synthesis succeeded, want it to fail validation")
+	}
+	joined := strings.Join(violations, "\n")
+	for _, want := range []string{"queue has no redrive policy", "not encrypted with a customer-managed key"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("violations do not mention %q:\n%s", want, joined)
+		}
+	}
+}
