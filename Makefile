@@ -16,8 +16,15 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := npx --no-install cdk --no-notices
 STAGE ?= dev
 REGION ?=
+CONFIG ?=
+OUT ?= cdk.out
+# The second configuration the gates run on: five regions, two of them opt-in.
+FIVE_REGIONS := config/testdata/five-regions.json
 
-.PHONY: help deps build synth test unit lint diff deploy bench clean
+VENV := .venv
+TEMPLATES = $(wildcard $(OUT)/*.template.json)
+
+.PHONY: help deps build synth test unit lint cfn-lint checkov gates gates-selftest diff deploy bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -38,20 +45,44 @@ build: deps ## compile the app and the redistributor Lambda
 	go build -trimpath -buildvcs=false -o build/app .
 
 synth: build ## synthesize into cdk.out; built-in validation on, any finding or warning fails
-	rm -rf cdk.out
-	$(CDK) synth --quiet --strict -c stage=$(STAGE) $(if $(REGION),-c regions=$(REGION))
-	@ls cdk.out/*.template.json
+	rm -rf $(OUT)
+	$(CDK) synth --quiet --strict --output $(OUT) -c stage=$(STAGE) $(if $(CONFIG),-c config=$(CONFIG)) $(if $(REGION),-c regions=$(REGION))
+	@ls $(OUT)/*.template.json
 
-test: build lint ## every test: unit, template assertions, goldens, synth
+test: build lint ## every test and gate; CI runs exactly this
 	CDK_VALIDATION=false go test -count=1 ./...
 	$(MAKE) --no-print-directory synth
+	$(MAKE) --no-print-directory gates
+	$(MAKE) --no-print-directory synth gates OUT=cdk.out.five CONFIG=$(FIVE_REGIONS) STAGE=prod
+	$(MAKE) --no-print-directory gates-selftest
 
 unit: build ## the Go tests only
 	CDK_VALIDATION=false go test ./...
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet and staticcheck (pinned in go.mod as a tool)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	go tool staticcheck ./...
+
+$(VENV)/.installed: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+gates: cfn-lint checkov ## cfn-lint and checkov on every template in $(OUT) (after make synth)
+
+gates-selftest: $(VENV)/.installed ## cfn-lint and checkov must both fail on a deliberately broken template
+	@! $(VENV)/bin/cfn-lint test/testdata/broken/queue.template.json >/dev/null || { echo "cfn-lint passed a broken template"; exit 1; }
+	@! $(VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f test/testdata/broken/queue.template.json >/dev/null || { echo "checkov passed a broken template"; exit 1; }
+	@echo "gates-selftest: cfn-lint and checkov both reject test/testdata/broken/queue.template.json"
+
+cfn-lint: $(VENV)/.installed ## zero cfn-lint errors or warnings
+	@test -n "$(TEMPLATES)" || { echo "no templates in cdk.out: run make synth first"; exit 2; }
+	$(VENV)/bin/cfn-lint $(TEMPLATES)
+
+checkov: $(VENV)/.installed ## zero failed checkov checks (skips are declared on the resources, with reasons)
+	@test -n "$(TEMPLATES)" || { echo "no templates in cdk.out: run make synth first"; exit 2; }
+	$(VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation $(addprefix -f ,$(TEMPLATES))
 
 diff: build ## cdk diff against the deployed stacks (needs AWS credentials)
 	$(CDK) diff -c stage=$(STAGE) $(if $(REGION),-c regions=$(REGION))
@@ -64,4 +95,4 @@ bench: build ## time synth (validation on and off) and the tests
 	scripts/bench
 
 clean: ## remove build outputs
-	rm -rf build cdk.out
+	rm -rf build cdk.out cdk.out.five

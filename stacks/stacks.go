@@ -7,8 +7,6 @@
 package stacks
 
 import (
-	"sort"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -218,13 +216,4 @@ func watchConsumer(al *alarms.Alarms, c *fanout.Consumer) {
 	if c.Handler != nil {
 		al.Watch(c.Handler, alarms.Target{Kind: alarms.KindFunction, Label: c.Name + "-handler", Dimension: c.Handler.FunctionName(), TimeoutSeconds: float64(c.TimeoutSeconds)})
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -83,7 +83,7 @@ func synth(c *config.Config, codeDir, outdir string) (*cfn.Assembly, []string) {
 		fmt.Fprintf(os.Stderr, "synthesis of %s failed validation (cdk-nag errors):\n  %s\n", outdir, strings.Join(violations, "\n  "))
 		os.Exit(1)
 	}
-	return asm, nagFindings(asm.Raw)
+	return asm, nagWarnings(asm)
 }
 
 func jsiiTrue() *bool { return jsii.Bool(true) }

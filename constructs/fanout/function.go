@@ -52,6 +52,15 @@ func newQueueFunction(scope constructs.Construct, f queueFunction) awslambda.Fun
 		BatchSize:               jsii.Number(10),
 		ReportBatchItemFailures: jsii.Bool(true),
 	}))
+	cfnFn := fn.Node().DefaultChild().(awscdk.CfnResource)
+	suppress.Checkov(cfnFn, "CKV_AWS_116", "Invoked synchronously by its SQS event source mapping: failed messages go to the source queue's dead-letter queue.")
+	suppress.Checkov(cfnFn, "CKV_AWS_117", "Calls only AWS service APIs (SNS, SQS, KMS) and reaches no private resource; a VPC would add NAT or endpoints without reducing exposure.")
+	suppress.Checkov(cfnFn, "CKV_AWS_115", "Concurrency is bounded by the SQS event source (one batch in flight per FIFO message group); a reservation would fail in accounts with a low quota and throttle the path.")
+	suppress.Checkov(cfnFn, "CKV_AWS_173", "Its environment holds only resource names and ARNs, no secrets.")
+	suppress.Checkov(logs.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", "The function logs message ids and errors, never message bodies; CloudWatch Logs encrypts at rest with its own keys.")
+	// CDK makes the function depend on its role explicitly as well as through
+	// Fn::GetAtt, which cfn-lint reports as redundant.
+	cfnFn.AddMetadata(jsii.String("cfn-lint"), map[string]any{"config": map[string]any{"ignore_checks": []string{"W3005"}}})
 	suppress.Nag(fn.Node().DefaultChild(), "Serverless-LambdaDLQ", "Invoked synchronously by its SQS event source mapping, never asynchronously: failed messages go to the source queue's dead-letter queue through its redrive policy.")
 	suppress.Nag(fn, "Serverless-LambdaEventSourceMappingDestination", "SQS event source mappings take no on-failure destination; the source queue's redrive policy moves failed messages to its dead-letter queue.")
 	suppress.Nag(role, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (active tracing).", "Resource::*")

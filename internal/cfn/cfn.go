@@ -76,8 +76,9 @@ type Assembly struct {
 	DependsOn map[string][]string
 	// Order is the stack names in the order the assembly lists them.
 	Order []string
-	// Raw is the cloud assembly, for what the templates do not hold (messages).
-	Raw cxapi.CloudAssembly
+	// Warnings are the warning annotations of every stack, as "path: message",
+	// read from the assembly's manifest.
+	Warnings []string
 }
 
 // SynthOrViolations synthesizes like Synth; when synthesis fails validation
@@ -124,7 +125,7 @@ func SynthOrViolations(app awscdk.App, outdir string) (asm *Assembly, violations
 // Synth synthesizes the app once and reads every stack's template and dependencies.
 func Synth(app awscdk.App) *Assembly {
 	asm := app.Synth(nil)
-	out := &Assembly{Templates: map[string]Template{}, DependsOn: map[string][]string{}, Raw: asm}
+	out := &Assembly{Templates: map[string]Template{}, DependsOn: map[string][]string{}}
 	for _, s := range *asm.Stacks() {
 		name := *s.StackName()
 		out.Order = append(out.Order, name)
@@ -137,6 +138,38 @@ func Synth(app awscdk.App) *Assembly {
 			}
 		}
 	}
+	out.Warnings = warnings(*asm.Directory())
+	return out
+}
+
+// warnings reads the warning annotations from the manifest in dir.
+func warnings(dir string) []string {
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		panic(err)
+	}
+	var m struct {
+		Artifacts map[string]struct {
+			Metadata map[string][]struct {
+				Type string `json:"type"`
+				Data any    `json:"data"`
+			} `json:"metadata"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(err)
+	}
+	var out []string
+	for _, a := range m.Artifacts {
+		for path, entries := range a.Metadata {
+			for _, e := range entries {
+				if e.Type == "aws:cdk:warning" {
+					out = append(out, fmt.Sprintf("%s: %v", path, e.Data))
+				}
+			}
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 
