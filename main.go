@@ -81,7 +81,7 @@ func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
 	for k := range cfg.Alarms.Overrides {
 		overrides[k] = alarms.Override{}
 	}
-	if err := problems.Join("configuration", cfg.Validate(), alarms.CheckOverrides("alarms.overrides", overrides)); err != nil {
+	if err := problems.Join("configuration", cfg.Validate(), alarms.CheckOverrides("alarms.overrides", overrides), stacks.SiteProps(cfg).Validate("site.")); err != nil {
 		return nil, err
 	}
 	selected, err := cfg.SelectRegions(regionList)

@@ -46,7 +46,8 @@ func TestBadConfigFailsCleanlyAndWritesNothing(t *testing.T) {
 		"fanout.maxReceiveCount",
 		"fanout.consumers[0].name",
 		"alarms.emails[0]",
-		"(6 problems)",
+		"site.contentDir",
+		"(8 problems)",
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)

@@ -53,6 +53,31 @@ type Config struct {
 	Fanout Fanout `json:"fanout"`
 	// Alarms says who is told, and when.
 	Alarms Alarms `json:"alarms"`
+	// Site configures the desktop web platform (S3 + CloudFront, in us-east-1).
+	Site Site `json:"site"`
+}
+
+// Site configures the static site. Its rules are checked by the site
+// construct's validation (constructs/site), reported with the other problems.
+type Site struct {
+	// ContentDir is the folder deployed to the bucket, relative to the project root.
+	ContentDir string `json:"contentDir"`
+	// Markets are the ISO 3166-1 alpha-2 countries served (e.g. AU, NZ, GB,
+	// BR); they choose the cheapest CloudFront price class that reaches them all.
+	Markets []string `json:"markets"`
+	// GeoAllowList restricts viewers to these countries; empty serves everyone.
+	GeoAllowList []string `json:"geoAllowList,omitempty"`
+	// SPAFallback answers 403/404 with /index.html for client-side routes.
+	SPAFallback bool `json:"spaFallback"`
+	// ContentSecurityPolicy overrides the default CSP header.
+	ContentSecurityPolicy string `json:"contentSecurityPolicy,omitempty"`
+	// DomainName, with the Route 53 zone that holds it, serves the site under
+	// a custom name (ACM certificate in us-east-1, alias records).
+	DomainName     string `json:"domainName,omitempty"`
+	HostedZoneID   string `json:"hostedZoneId,omitempty"`
+	HostedZoneName string `json:"hostedZoneName,omitempty"`
+	// WAF attaches a web ACL with AWS managed rule groups.
+	WAF bool `json:"waf"`
 }
 
 // Region is one AWS region the platform runs in.
@@ -315,10 +340,11 @@ func (c *Config) RegionNames() []string {
 }
 
 // SelectRegions parses the `-c regions=a,b` context value against the
-// configuration. An empty value selects every region.
+// configuration (us-east-1 selects the edge stack). An empty value returns
+// nil: every stack.
 func (c *Config) SelectRegions(value string) ([]string, error) {
 	if strings.TrimSpace(value) == "" {
-		return c.RegionNames(), nil
+		return nil, nil
 	}
 	l := problems.List{Subject: "context"}
 	configured := c.RegionNames()

@@ -47,14 +47,17 @@ func TestMain(m *testing.M) {
 	must(os.WriteFile(filepath.Join(code, "bootstrap"), []byte("stand-in"), 0o755))
 
 	cfg = config.Default()
+	cfg.Site.ContentDir = "../site" // tests run in test/
 	dev, devNag = synth(cfg, code, filepath.Join(tmp, "dev"))
 	prodCfg := config.Default()
 	prodCfg.Stage = "prod"
+	prodCfg.Site.ContentDir = "../site"
 	prod, _ = synth(prodCfg, code, filepath.Join(tmp, "prod"))
 	data, err := os.ReadFile("../config/testdata/five-regions.json")
 	must(err)
 	fiveCfg, err := config.Parse(data, "five-regions.json")
 	must(err)
+	fiveCfg.Site.ContentDir = "../site"
 	five, fiveNag = synth(fiveCfg, code, filepath.Join(tmp, "five"))
 
 	code2 := m.Run()
@@ -163,6 +166,7 @@ func TestNoStaleGoldens(t *testing.T) {
 func TestStackNamesCarryStageRegionAndRole(t *testing.T) {
 	want := []string{
 		"brokerage-dev-ap-southeast-2-ingest",
+		"brokerage-dev-us-east-1-edge",
 		"brokerage-dev-ap-southeast-2-regional",
 		"brokerage-dev-eu-west-2-regional",
 		"brokerage-dev-sa-east-1-regional",
@@ -175,7 +179,7 @@ func TestStackNamesCarryStageRegionAndRole(t *testing.T) {
 func TestRegionalStacksDeployAfterTheIngestStack(t *testing.T) {
 	ingest := "brokerage-dev-ap-southeast-2-ingest"
 	for _, name := range dev.Order {
-		if name == ingest {
+		if name == ingest || name == "brokerage-dev-us-east-1-edge" {
 			if deps := dev.DependsOn[name]; len(deps) != 0 {
 				t.Errorf("%s depends on %v, want nothing", name, deps)
 			}
@@ -200,6 +204,12 @@ var statefulTypes = map[string]bool{
 // a queue, key, topic or bucket in every deployed environment: only edit it
 // together with a migration plan.
 var pinnedLogicalIDs = map[string][]string{
+	"us-east-1-edge": {
+		"AlarmsKey3C2381B3",
+		"AlarmsTopic3A2DFEBA",
+		"SiteBucket978D4AEB",
+		"SiteLogBucket150DDC0F",
+	},
 	"ap-southeast-2-ingest": {
 		"AlarmsKey3C2381B3",
 		"AlarmsTopic3A2DFEBA",
@@ -297,3 +307,18 @@ func TestOnlySelectedRegionsAreConstructed(t *testing.T) {
 }
 
 var jsonMarshal = json.Marshal
+
+// Regional stacks name what they need in other regions by deterministic ARN
+// (topic, delivery DLQs, alarm topics, dashboards' metrics), and the site
+// keeps everything CloudFront needs in the edge stack: no stack exports or
+// imports a value, so no deploy order is hidden in CloudFormation exports.
+func TestNoCrossStackExportsOrImports(t *testing.T) {
+	for _, a := range []*cfn.Assembly{dev, five} {
+		for _, name := range a.Order {
+			b, _ := json.Marshal(a.Templates[name])
+			if strings.Contains(string(b), "Fn::ImportValue") || strings.Contains(string(b), `"Export"`) {
+				t.Errorf("%s exports or imports a value", name)
+			}
+		}
+	}
+}

@@ -38,6 +38,16 @@ func TestCdkNagFindsNothingUnsuppressed(t *testing.T) {
 	}
 }
 
+// `make synth` runs with --strict: any warning annotation fails it. Catch
+// them here first.
+func TestNoWarningAnnotations(t *testing.T) {
+	for _, a := range []*cfn.Assembly{dev, prod, five} {
+		if len(a.Warnings) != 0 {
+			t.Errorf("warnings:\n%s", strings.Join(a.Warnings, "\n"))
+		}
+	}
+}
+
 func TestCdkNagCatchesABrokenConstruct(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	app := cfn.NewApp(out)

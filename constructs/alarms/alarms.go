@@ -230,6 +230,9 @@ func (a *Alarms) Watch(scope constructs.Construct, t Target) []awscloudwatch.Cfn
 			s.Threshold = s.ThresholdOfTimeout * t.TimeoutSeconds * 1000
 		}
 		dims := []any{&awscloudwatch.CfnAlarm_DimensionProperty{Name: jsii.String(ks.Dimension), Value: t.Dimension}}
+		for i := 0; i+1 < len(ks.Fixed); i += 2 {
+			dims = append(dims, &awscloudwatch.CfnAlarm_DimensionProperty{Name: jsii.String(ks.Fixed[i]), Value: jsii.String(ks.Fixed[i+1])})
+		}
 		alarm := a.create(scope, t.Kind, t.Label, ks.Namespace, dims, s)
 		out = append(out, alarm)
 	}

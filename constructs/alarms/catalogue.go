@@ -18,6 +18,9 @@ const (
 	KindFanoutTopic   Kind = "fanout-topic"      // the trade-execution topic
 	KindAlarmTopic    Kind = "alarm-topic"       // where alarms notify people
 	KindFunction      Kind = "function"          // a Lambda function
+	KindDistribution  Kind = "distribution"      // a CloudFront distribution
+	KindSiteBucket    Kind = "site-bucket"       // a bucket CloudFront serves
+	KindLogBucket     Kind = "log-bucket"        // a bucket only AWS log delivery writes to
 )
 
 // Spec is one alarm a kind gets: a metric and when it is bad. Defaults follow
@@ -51,8 +54,11 @@ type Spec struct {
 type KindSpec struct {
 	Namespace string
 	Dimension string
-	Alarms    []Spec
-	Exempt    map[string]string // reference metric -> why it does not apply
+	// Fixed are further dimensions with fixed values, as name, value pairs
+	// (CloudFront's Region=Global, S3 request metrics' FilterId).
+	Fixed  []string
+	Alarms []Spec
+	Exempt map[string]string // reference metric -> why it does not apply
 }
 
 func queueAlarms(ageSeconds float64, role string) []Spec {
@@ -138,6 +144,22 @@ var Catalogue = map[Kind]KindSpec{
 			Meaning: "The function's p90 duration is above 80% of its timeout: close to timing out.", FirstCheck: "Slow downstream calls (SNS publish latency) in the function's traces."},
 		{Metric: "ConcurrentExecutions", Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 800, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "notBreaching",
 			Meaning: "The function uses more than 80% of the default account concurrency (1,000).", FirstCheck: "A backlog surge on its queue, and whether the account quota should be raised."},
+	}},
+	KindDistribution: {Namespace: "AWS/CloudFront", Dimension: "DistributionId", Fixed: []string{"Region", "Global"}, Exempt: map[string]string{}, Alarms: []Spec{
+		{Metric: "5xxErrorRate", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 5, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+			Meaning: "More than 5% of the web platform's requests fail with a 5xx for 5 minutes.", FirstCheck: "The origin bucket's 5xx alarm and CloudFront's error logs in the log bucket (cloudfront/)."},
+		{Metric: "OriginLatency", Statistic: "p90", Comparison: "GreaterThanThreshold", Threshold: 2000, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+			Meaning: "The origin (S3) takes more than 2 s at p90 to answer CloudFront misses.", FirstCheck: "Cache hit rate (a deploy that invalidated too much) and S3's own health in us-east-1."},
+	}},
+	KindSiteBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{}, Alarms: []Spec{
+		{Metric: "4xxErrors", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+			Meaning: "More than 5% of requests to the site bucket are refused (4xx) for 15 minutes.", FirstCheck: "The bucket policy's CloudFront (OAC) statement and the distribution ID in its condition."},
+		{Metric: "5xxErrors", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+			Meaning: "More than 5% of requests to the site bucket fail (5xx) for 15 minutes.", FirstCheck: "The AWS Health Dashboard for S3 in us-east-1."},
+	}},
+	KindLogBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{
+		"4xxErrors": "only AWS log delivery writes to it and nobody reads it in normal operation; no request metrics are configured",
+		"5xxErrors": "only AWS log delivery writes to it and retries on failure; no request metrics are configured",
 	}},
 }
 

@@ -43,7 +43,7 @@ func CheckCatalogue(refs []Reference) []string {
 			if r.Namespace != ks.Namespace && !(k == KindFunction && r.Namespace == "LambdaInsights") {
 				continue
 			}
-			if !appliesTo(r, ks.Dimension) {
+			if !appliesTo(r, ks) {
 				continue
 			}
 			inRef[r.Metric] = true
@@ -60,20 +60,24 @@ func CheckCatalogue(refs []Reference) []string {
 	return out
 }
 
-// appliesTo: a reference alarm applies to a resource watched by dimension
-// dim when its dimensions are that one (a per-resource alarm), or, for
-// Lambda Insights, its lower-case spelling.
-func appliesTo(r Reference, dim string) bool {
+// appliesTo: a reference alarm applies to a kind when its dimensions, less
+// the kind's fixed ones, are the kind's dimension (a per-resource alarm; for
+// Lambda Insights in its lower-case spelling), or none (account-level).
+func appliesTo(r Reference, ks KindSpec) bool {
+	fixed := map[string]bool{}
+	for i := 0; i < len(ks.Fixed); i += 2 {
+		fixed[ks.Fixed[i]] = true
+	}
 	var ds []string
 	for _, d := range r.Dimensions {
-		if !strings.Contains(d, "=") {
+		if !strings.Contains(d, "=") && !fixed[d] {
 			ds = append(ds, d)
 		}
 	}
 	if len(ds) == 0 {
-		return true // account-level
+		return len(r.Dimensions) == 0 // account-level
 	}
-	return len(ds) == 1 && strings.EqualFold(strings.ReplaceAll(ds[0], "_", ""), dim)
+	return len(ds) == 1 && strings.EqualFold(strings.ReplaceAll(ds[0], "_", ""), ks.Dimension)
 }
 
 type alarmInfo struct {
@@ -92,6 +96,7 @@ func CheckCoverage(templates map[string]cfn.Template) []string {
 	var alarms []alarmInfo
 	alarmTopics := map[string]bool{} // logical IDs and ARNs used as alarm actions
 	dlqs := map[string]bool{}        // logical IDs and queue names targeted by a redrive policy
+	logBuckets := map[string]bool{}  // buckets that receive S3 access logs or CloudFront logs
 	stackNames := make([]string, 0, len(templates))
 	for name := range templates {
 		stackNames = append(stackNames, name)
@@ -135,6 +140,14 @@ func CheckCoverage(templates map[string]cfn.Template) []string {
 			alarms = append(alarms, a)
 		}
 		for _, r := range t.Resources("") {
+			if lc, ok := r.Props["LoggingConfiguration"].(map[string]any); ok {
+				logBuckets[cfn.Ref(lc["DestinationBucketName"])] = true
+			}
+			if dc, ok := r.Props["DistributionConfig"].(map[string]any); ok {
+				if lg, ok := dc["Logging"].(map[string]any); ok {
+					logBuckets[cfn.Ref(lg["Bucket"])] = true
+				}
+			}
 			if rp, ok := r.Props["RedrivePolicy"].(map[string]any); ok {
 				target := rp["deadLetterTargetArn"]
 				if id := cfn.Ref(target); id != "" {
@@ -162,7 +175,7 @@ func CheckCoverage(templates map[string]cfn.Template) []string {
 			if _, ok := Namespaces[r.Type]; !ok {
 				continue
 			}
-			kind := classify(r, dlqs, alarmTopics)
+			kind := classify(r, dlqs, alarmTopics, logBuckets)
 			if kind == "" {
 				out = append(out, fmt.Sprintf("%s: %s %s has no alarm decisions (no kind in the alarms catalogue)", name, r.Type, r.LogicalID))
 				continue
@@ -192,7 +205,7 @@ func CheckCoverage(templates map[string]cfn.Template) []string {
 }
 
 // classify decides a resource's kind from the template alone.
-func classify(r cfn.Resource, dlqs, alarmTopics map[string]bool) Kind {
+func classify(r cfn.Resource, dlqs, alarmTopics, logBuckets map[string]bool) Kind {
 	switch r.Type {
 	case "AWS::SQS::Queue":
 		name, _ := r.Props["QueueName"].(string)
@@ -209,6 +222,13 @@ func classify(r cfn.Resource, dlqs, alarmTopics map[string]bool) Kind {
 		return KindFanoutTopic
 	case "AWS::Lambda::Function":
 		return KindFunction
+	case "AWS::CloudFront::Distribution":
+		return KindDistribution
+	case "AWS::S3::Bucket":
+		if logBuckets[r.LogicalID] {
+			return KindLogBucket
+		}
+		return KindSiteBucket
 	}
 	return ""
 }

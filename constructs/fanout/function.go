@@ -60,7 +60,7 @@ func newQueueFunction(scope constructs.Construct, f queueFunction) awslambda.Fun
 	suppress.Checkov(logs.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", "The function logs message ids and errors, never message bodies; CloudWatch Logs encrypts at rest with its own keys.")
 	// CDK makes the function depend on its role explicitly as well as through
 	// Fn::GetAtt, which cfn-lint reports as redundant.
-	cfnFn.AddMetadata(jsii.String("cfn-lint"), map[string]any{"config": map[string]any{"ignore_checks": []string{"W3005"}}})
+	suppress.CfnLint(cfnFn, "W3005")
 	suppress.Nag(fn.Node().DefaultChild(), "Serverless-LambdaDLQ", "Invoked synchronously by its SQS event source mapping, never asynchronously: failed messages go to the source queue's dead-letter queue through its redrive policy.")
 	suppress.Nag(fn, "Serverless-LambdaEventSourceMappingDestination", "SQS event source mappings take no on-failure destination; the source queue's redrive policy moves failed messages to its dead-letter queue.")
 	suppress.Nag(role, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (active tracing).", "Resource::*")

@@ -32,3 +32,10 @@ func Checkov(r awscdk.CfnResource, check, reason string) {
 	skips = append(skips, map[string]any{"id": check, "comment": reason})
 	r.AddMetadata(jsii.String("checkov"), map[string]any{"skip": skips})
 }
+
+// CfnLint records, in the resource's template metadata where cfn-lint reads
+// it, that the cfn-lint rules do not apply to the resource. cfn-lint's
+// metadata has no place for a reason: give it in a comment at the call.
+func CfnLint(r awscdk.CfnResource, rules ...string) {
+	r.AddMetadata(jsii.String("cfn-lint"), map[string]any{"config": map[string]any{"ignore_checks": rules}})
+}

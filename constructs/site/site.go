@@ -1,0 +1,355 @@
+// Package site serves the desktop web platform from a private S3 bucket
+// through CloudFront, for customers in the configured markets.
+//
+// The construct belongs in us-east-1 (the edge stack): CloudFront's
+// certificates, CLOUDFRONT-scope WAF web ACLs and metrics only exist there,
+// so the bucket, distribution, certificate, web ACL and alarms live together
+// and no cross-region reference is needed.
+package site
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/problems"
+)
+
+// DefaultContentSecurityPolicy allows the site's own scripts, styles and
+// images and calls to https APIs, nothing inline, no framing.
+const DefaultContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; connect-src 'self' https:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+
+// HashedAssetsPrefix holds content-hashed files (e.g. app.3f9a1c.js): cached
+// for a year, never invalidated. Everything else is cached for a minute.
+const HashedAssetsPrefix = "assets/"
+
+// Props configures a StaticSite.
+type Props struct {
+	// ContentDir is the folder deployed to the bucket. Required; it must exist.
+	ContentDir string
+	// Markets are the ISO 3166-1 alpha-2 countries served, e.g. AU, NZ, GB,
+	// BR; they choose the cheapest price class that reaches all of them. At
+	// least one.
+	Markets []string
+	// GeoAllowList, when set, restricts viewers to these countries. Default:
+	// no restriction.
+	GeoAllowList []string
+	// SPAFallback answers 403 and 404 with /index.html (200) so client-side
+	// routes work. Default: false.
+	SPAFallback bool
+	// ContentSecurityPolicy header. Default: DefaultContentSecurityPolicy.
+	ContentSecurityPolicy string
+	// DomainName serves the site under a custom name with an ACM certificate
+	// (DNS-validated) and Route 53 alias records. Requires HostedZoneID and
+	// HostedZoneName. Default: the CloudFront domain only.
+	DomainName     string
+	HostedZoneID   string
+	HostedZoneName string
+	// WAF attaches a CLOUDFRONT-scope web ACL with AWS managed rule groups
+	// (common rules, known bad inputs, IP reputation). Default: false.
+	WAF bool
+	// RemovalPolicy of the buckets. Default: RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+var hostname = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+
+// Validate reports every problem of the props at once, naming fields with prefix.
+func (p *Props) Validate(prefix string) error {
+	l := problems.List{Subject: "configuration"}
+	if p.ContentDir == "" {
+		l.Add(prefix+"contentDir", p.ContentDir, "the folder of the site's content")
+	} else if st, err := os.Stat(p.ContentDir); err != nil || !st.IsDir() {
+		l.Add(prefix+"contentDir", p.ContentDir, "an existing folder (relative to the project root)")
+	}
+	if len(p.Markets) == 0 {
+		l.Add(prefix+"markets", "[]", "at least one ISO 3166-1 alpha-2 country code, e.g. GB")
+	}
+	for i, m := range p.Markets {
+		if !KnownCountry(m) {
+			l.Add(fmt.Sprintf("%smarkets[%d]", prefix, i), m, "an ISO 3166-1 alpha-2 country code such as AU, NZ, GB or BR")
+		}
+	}
+	for i, m := range p.GeoAllowList {
+		if !KnownCountry(m) {
+			l.Add(fmt.Sprintf("%sgeoAllowList[%d]", prefix, i), m, "an ISO 3166-1 alpha-2 country code such as AU, NZ, GB or BR")
+		}
+	}
+	if p.DomainName != "" {
+		if !hostname.MatchString(p.DomainName) {
+			l.Add(prefix+"domainName", p.DomainName, "a lower-case DNS name such as www.example.com")
+		}
+		if p.HostedZoneID == "" || p.HostedZoneName == "" {
+			l.Add(prefix+"hostedZoneId", p.HostedZoneID, "the Route 53 hosted zone (hostedZoneId and hostedZoneName) that holds domainName")
+		} else if !strings.HasSuffix(p.DomainName, "."+p.HostedZoneName) && p.DomainName != p.HostedZoneName {
+			l.Add(prefix+"hostedZoneName", p.HostedZoneName, "the zone that contains "+p.DomainName)
+		}
+	} else if p.HostedZoneID != "" || p.HostedZoneName != "" {
+		l.Add(prefix+"domainName", p.DomainName, "a domain name when a hosted zone is given")
+	}
+	return l.Err()
+}
+
+// StaticSite is a private bucket served by CloudFront with Origin Access
+// Control, HTTPS only, HTTP/2 and HTTP/3, compression, security headers,
+// standard logging, and the site's content deployed from ContentDir.
+//
+// Example:
+//
+//	s := site.New(edgeStack, "Site", &site.Props{
+//		ContentDir: "site",
+//		Markets:    []string{"AU", "NZ", "GB", "BR"}, // PriceClass_All: _100/_200 miss AU and BR
+//		SPAFallback: true,
+//		WAF:        true,
+//	})
+//	s.MetricErrorRate5xx()
+type StaticSite struct {
+	constructs.Construct
+	// Bucket holds the content; only the distribution may read it.
+	Bucket awss3.Bucket
+	// LogBucket receives the bucket's access logs and CloudFront's standard logs.
+	LogBucket awss3.Bucket
+	// Distribution serves the site.
+	Distribution awscloudfront.Distribution
+	// WebACL is the WAF web ACL, when Props.WAF.
+	WebACL awswafv2.CfnWebACL
+	// Certificate is the custom domain's certificate, when Props.DomainName.
+	Certificate awscertificatemanager.Certificate
+	// PriceClass chosen for the markets.
+	PriceClass string
+	// Deployments copy the content: hashed assets and pages, with their cache headers.
+	Deployments []awss3deployment.BucketDeployment
+}
+
+// New builds the site. It panics with a *problems.Error listing every invalid prop.
+func New(scope constructs.Construct, id string, props *Props) *StaticSite {
+	if err := props.Validate(""); err != nil {
+		panic(err)
+	}
+	p := *props
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	if p.ContentSecurityPolicy == "" {
+		p.ContentSecurityPolicy = DefaultContentSecurityPolicy
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	s := &StaticSite{Construct: c, PriceClass: PriceClassFor(p.Markets)}
+
+	s.LogBucket = awss3.NewBucket(c, jsii.String("LogBucket"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		Versioned:         jsii.Bool(true),
+		// CloudFront standard logging writes with ACLs.
+		ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+		RemovalPolicy:   p.RemovalPolicy,
+		LifecycleRules:  &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(400)), NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30))}},
+	})
+	suppress.Nag(s.LogBucket.Node().DefaultChild(), "AwsSolutions-S1", "This is the log bucket: logging its own access would log forever.")
+	suppress.Checkov(s.LogBucket.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_18", "This is the log bucket: logging its own access would log forever.")
+
+	s.Bucket = awss3.NewBucket(c, jsii.String("Bucket"), &awss3.BucketProps{
+		Encryption:             awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:             jsii.Bool(true),
+		Versioned:              jsii.Bool(true),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		ServerAccessLogsBucket: s.LogBucket,
+		ServerAccessLogsPrefix: jsii.String("s3/"),
+		RemovalPolicy:          p.RemovalPolicy,
+		// Request metrics for the 4xx/5xx alarms.
+		Metrics: &[]*awss3.BucketMetrics{{Id: jsii.String("EntireBucket")}},
+	})
+
+	headers := awscloudfront.NewResponseHeadersPolicy(c, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
+		Comment: jsii.String("Security headers of the web platform"),
+		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
+			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(730)), IncludeSubdomains: jsii.Bool(true), Preload: jsii.Bool(true), Override: jsii.Bool(true)},
+			ContentSecurityPolicy:   &awscloudfront.ResponseHeadersContentSecurityPolicy{ContentSecurityPolicy: jsii.String(p.ContentSecurityPolicy), Override: jsii.Bool(true)},
+			ContentTypeOptions:      &awscloudfront.ResponseHeadersContentTypeOptions{Override: jsii.Bool(true)},
+			FrameOptions:            &awscloudfront.ResponseHeadersFrameOptions{FrameOption: awscloudfront.HeadersFrameOption_DENY, Override: jsii.Bool(true)},
+			ReferrerPolicy:          &awscloudfront.ResponseHeadersReferrerPolicy{ReferrerPolicy: awscloudfront.HeadersReferrerPolicy_STRICT_ORIGIN_WHEN_CROSS_ORIGIN, Override: jsii.Bool(true)},
+			XssProtection:           &awscloudfront.ResponseHeadersXSSProtection{Protection: jsii.Bool(true), ModeBlock: jsii.Bool(true), Override: jsii.Bool(true)},
+		},
+	})
+	pages := awscloudfront.NewCachePolicy(c, jsii.String("PagesCache"), &awscloudfront.CachePolicyProps{
+		Comment:                    jsii.String("index.html and other unhashed files: a minute at the edge"),
+		DefaultTtl:                 awscdk.Duration_Seconds(jsii.Number(60)),
+		MinTtl:                     awscdk.Duration_Seconds(jsii.Number(0)),
+		MaxTtl:                     awscdk.Duration_Minutes(jsii.Number(5)),
+		EnableAcceptEncodingGzip:   jsii.Bool(true),
+		EnableAcceptEncodingBrotli: jsii.Bool(true),
+	})
+	origin := awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(s.Bucket, nil)
+	behavior := func(cache awscloudfront.ICachePolicy) *awscloudfront.BehaviorOptions {
+		return &awscloudfront.BehaviorOptions{
+			Origin:                origin,
+			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			Compress:              jsii.Bool(true),
+			CachePolicy:           cache,
+			ResponseHeadersPolicy: headers,
+			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+		}
+	}
+	dist := &awscloudfront.DistributionProps{
+		Comment:                  jsii.String("Desktop web platform"),
+		DefaultBehavior:          behavior(pages),
+		AdditionalBehaviors:      &map[string]*awscloudfront.BehaviorOptions{HashedAssetsPrefix + "*": behavior(awscloudfront.CachePolicy_CACHING_OPTIMIZED())},
+		DefaultRootObject:        jsii.String("index.html"),
+		HttpVersion:              awscloudfront.HttpVersion_HTTP2_AND_3,
+		PriceClass:               map[string]awscloudfront.PriceClass{PriceClass100: awscloudfront.PriceClass_PRICE_CLASS_100, PriceClass200: awscloudfront.PriceClass_PRICE_CLASS_200, PriceClassAll: awscloudfront.PriceClass_PRICE_CLASS_ALL}[s.PriceClass],
+		EnableLogging:            jsii.Bool(true),
+		LogBucket:                s.LogBucket,
+		LogFilePrefix:            jsii.String("cloudfront/"),
+		PublishAdditionalMetrics: jsii.Bool(true), // OriginLatency for its alarm
+	}
+	if len(p.GeoAllowList) > 0 {
+		dist.GeoRestriction = awscloudfront.GeoRestriction_Allowlist(*jsii.Strings(p.GeoAllowList...)...)
+	}
+	if p.SPAFallback {
+		dist.ErrorResponses = &[]*awscloudfront.ErrorResponse{
+			{HttpStatus: jsii.Number(403), ResponseHttpStatus: jsii.Number(200), ResponsePagePath: jsii.String("/index.html"), Ttl: awscdk.Duration_Seconds(jsii.Number(10))},
+			{HttpStatus: jsii.Number(404), ResponseHttpStatus: jsii.Number(200), ResponsePagePath: jsii.String("/index.html"), Ttl: awscdk.Duration_Seconds(jsii.Number(10))},
+		}
+	}
+	var zone awsroute53.IHostedZone
+	if p.DomainName != "" {
+		zone = awsroute53.HostedZone_FromHostedZoneAttributes(c, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{HostedZoneId: jsii.String(p.HostedZoneID), ZoneName: jsii.String(p.HostedZoneName)})
+		s.Certificate = awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
+			DomainName: jsii.String(p.DomainName),
+			Validation: awscertificatemanager.CertificateValidation_FromDns(zone),
+		})
+		dist.Certificate = s.Certificate
+		dist.DomainNames = jsii.Strings(p.DomainName)
+		dist.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+	}
+	if p.WAF {
+		s.WebACL = newWebACL(c)
+		dist.WebAclId = s.WebACL.AttrArn()
+	}
+	s.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), dist)
+	cfnDist := s.Distribution.Node().DefaultChild().(awscdk.CfnResource)
+	if p.DomainName == "" {
+		suppress.Nag(cfnDist, "AwsSolutions-CFR4", "Without a custom domain CloudFront serves its own certificate, whose minimum protocol CloudFront sets; with one, TLSv1.2_2021 is required.")
+		suppress.Checkov(cfnDist, "CKV_AWS_174", "Without a custom domain CloudFront serves its own certificate, whose minimum protocol CloudFront sets; with one, TLSv1.2_2021 is required.")
+	}
+	if !p.WAF {
+		suppress.Nag(cfnDist, "AwsSolutions-CFR2", "The web ACL is off in this configuration (site.waf); turn it on for production.")
+		suppress.Checkov(cfnDist, "CKV_AWS_68", "The web ACL is off in this configuration (site.waf); turn it on for production.")
+	}
+	if len(p.GeoAllowList) == 0 {
+		suppress.Nag(cfnDist, "AwsSolutions-CFR1", "Served worldwide on purpose: customers travel; markets only choose the price class. Set site.geoAllowList to restrict.")
+	}
+	suppress.Checkov(cfnDist, "CKV_AWS_310", "One S3 origin: there is no second origin to fail over to; S3's own durability and CloudFront's retries cover it.")
+	suppress.Checkov(cfnDist, "CKV_AWS_305", "DefaultRootObject is index.html.")
+	if zone != nil {
+		target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(s.Distribution))
+		awsroute53.NewARecord(c, jsii.String("AliasA"), &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: target})
+		awsroute53.NewAaaaRecord(c, jsii.String("AliasAAAA"), &awsroute53.AaaaRecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: target})
+	}
+
+	// Hashed assets never change under the same name: cache them for a year
+	// and never invalidate them. Pages are invalidated on every deploy; only
+	// their paths are, so invalidation tracks what can change. Prune is off:
+	// objects this deployment does not own (uploaded by other tools) stay.
+	assets := awss3deployment.NewBucketDeployment(c, jsii.String("DeployAssets"), &awss3deployment.BucketDeploymentProps{
+		Sources:           &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(p.ContentDir), nil)},
+		DestinationBucket: s.Bucket,
+		Include:           jsii.Strings(HashedAssetsPrefix + "*"),
+		Exclude:           jsii.Strings("*"),
+		CacheControl:      &[]awss3deployment.CacheControl{awss3deployment.CacheControl_SetPublic(), awss3deployment.CacheControl_MaxAge(awscdk.Duration_Days(jsii.Number(365))), awss3deployment.CacheControl_Immutable()},
+		Prune:             jsii.Bool(false),
+		MemoryLimit:       jsii.Number(512),
+	})
+	pagesDeploy := awss3deployment.NewBucketDeployment(c, jsii.String("DeployPages"), &awss3deployment.BucketDeploymentProps{
+		Sources:           &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(p.ContentDir), nil)},
+		DestinationBucket: s.Bucket,
+		Exclude:           jsii.Strings(HashedAssetsPrefix + "*"),
+		CacheControl:      &[]awss3deployment.CacheControl{awss3deployment.CacheControl_SetPublic(), awss3deployment.CacheControl_MaxAge(awscdk.Duration_Minutes(jsii.Number(1)))},
+		Prune:             jsii.Bool(false),
+		MemoryLimit:       jsii.Number(512),
+		Distribution:      s.Distribution,
+		DistributionPaths: jsii.Strings(pagePaths(p.ContentDir)...),
+	})
+	pagesDeploy.Node().AddDependency(assets) // pages refer to assets: upload those first
+	s.Deployments = []awss3deployment.BucketDeployment{assets, pagesDeploy}
+	return s
+}
+
+// pagePaths lists the invalidation paths of every file outside the hashed
+// assets, plus "/" for the root object.
+func pagePaths(dir string) []string {
+	out := []string{"/"}
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		rel = filepath.ToSlash(rel)
+		if !strings.HasPrefix(rel, HashedAssetsPrefix) {
+			out = append(out, "/"+rel)
+		}
+		return nil
+	})
+	sort.Strings(out[1:])
+	return out
+}
+
+func newWebACL(scope constructs.Construct) awswafv2.CfnWebACL {
+	visibility := func(name string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
+		return &awswafv2.CfnWebACL_VisibilityConfigProperty{CloudWatchMetricsEnabled: jsii.Bool(true), MetricName: jsii.String(name), SampledRequestsEnabled: jsii.Bool(true)}
+	}
+	var rules []any
+	for i, group := range []string{"AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} {
+		rules = append(rules, &awswafv2.CfnWebACL_RuleProperty{
+			Name:             jsii.String(group),
+			Priority:         jsii.Number(float64(i)),
+			OverrideAction:   &awswafv2.CfnWebACL_OverrideActionProperty{None: map[string]any{}},
+			Statement:        &awswafv2.CfnWebACL_StatementProperty{ManagedRuleGroupStatement: &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{VendorName: jsii.String("AWS"), Name: jsii.String(group)}},
+			VisibilityConfig: visibility(group),
+		})
+	}
+	return awswafv2.NewCfnWebACL(scope, jsii.String("WebACL"), &awswafv2.CfnWebACLProps{
+		Scope:            jsii.String("CLOUDFRONT"),
+		DefaultAction:    &awswafv2.CfnWebACL_DefaultActionProperty{Allow: map[string]any{}},
+		VisibilityConfig: visibility("site"),
+		Rules:            &rules,
+	})
+}
+
+// MetricErrorRate5xx is the share of viewer requests answered with a 5xx (percent).
+func (s *StaticSite) MetricErrorRate5xx() awscloudwatch.Metric {
+	return s.metric("5xxErrorRate", "Average")
+}
+
+// MetricOriginLatency is the p90 time the origin takes to answer (ms).
+func (s *StaticSite) MetricOriginLatency() awscloudwatch.Metric {
+	return s.metric("OriginLatency", "p90")
+}
+
+func (s *StaticSite) metric(name, stat string) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace: jsii.String("AWS/CloudFront"), MetricName: jsii.String(name), Statistic: jsii.String(stat),
+		DimensionsMap: &map[string]*string{"DistributionId": s.Distribution.DistributionId(), "Region": jsii.String("Global")},
+		Period:        awscdk.Duration_Minutes(jsii.Number(1)),
+		Region:        jsii.String("us-east-1"),
+	})
+}
