@@ -147,10 +147,7 @@ func TestOptionsGeoSPADomainAndWAF(t *testing.T) {
 }
 
 func TestDeploymentKeepsForeignObjectsAndInvalidatesOnlyPages(t *testing.T) {
-	var deploys []cfn.Resource
-	for _, r := range asm.Templates["full"].Resources("Custom::CDKBucketDeployment") {
-		deploys = append(deploys, r)
-	}
+	deploys := asm.Templates["full"].Resources("Custom::CDKBucketDeployment")
 	if len(deploys) != 2 {
 		t.Fatalf("%d deployments, want 2 (assets, pages)", len(deploys))
 	}
