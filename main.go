@@ -81,7 +81,8 @@ func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
 	for k := range cfg.Alarms.Overrides {
 		overrides[k] = alarms.Override{}
 	}
-	if err := problems.Join("configuration", cfg.Validate(), alarms.CheckOverrides("alarms.overrides", overrides), stacks.SiteProps(cfg).Validate("site.")); err != nil {
+	errs := append([]error{cfg.Validate(), alarms.CheckOverrides("alarms.overrides", overrides), stacks.SiteProps(cfg).Validate("site.")}, stacks.ValidateAPI(cfg)...)
+	if err := problems.Join("configuration", errs...); err != nil {
 		return nil, err
 	}
 	selected, err := cfg.SelectRegions(regionList)

@@ -55,6 +55,86 @@ type Config struct {
 	Alarms Alarms `json:"alarms"`
 	// Site configures the desktop web platform (S3 + CloudFront, in us-east-1).
 	Site Site `json:"site"`
+	// API configures the REST gateways deployed in every region.
+	API API `json:"api"`
+}
+
+// API configures the gateways. In ARNs and URLs, {region} and {account}
+// stand for the deploying region and the account. The rules are checked by
+// the api construct's validation (constructs/api), reported with the others.
+type API struct {
+	// Gateways in build order: a gateway may route a service to one listed
+	// before it (an internal gateway behind the public one).
+	Gateways []Gateway `json:"gateways"`
+}
+
+// Gateway is one REST API per region.
+type Gateway struct {
+	// Name, unique; the REST API is named <app>-<stage>-<name>.
+	Name string `json:"name"`
+	// RateLimit (requests per second) and BurstLimit throttle every route.
+	RateLimit  float64 `json:"rateLimit"`
+	BurstLimit float64 `json:"burstLimit"`
+	// LoggingLevel of execution logs: "ERROR" (default) or "INFO"; bodies are never logged.
+	LoggingLevel string `json:"loggingLevel,omitempty"`
+	// Authorizers callable by services; DefaultAuthorizer applies to services naming none.
+	Authorizers       []Authorizer `json:"authorizers,omitempty"`
+	DefaultAuthorizer string       `json:"defaultAuthorizer,omitempty"`
+	// UsagePlans issue API keys to partner clients.
+	UsagePlans []UsagePlan `json:"usagePlans,omitempty"`
+	// CORSOrigins allowed by browsers (https origins); empty disables CORS.
+	CORSOrigins []string `json:"corsOrigins,omitempty"`
+	// WAF attaches a regional web ACL with AWS managed rules.
+	WAF bool `json:"waf"`
+	// DomainName in the Route 53 zone serves the gateway with a regional
+	// certificate; LatencyRecords makes one host name answer from the nearest region.
+	DomainName     string `json:"domainName,omitempty"`
+	HostedZoneID   string `json:"hostedZoneId,omitempty"`
+	HostedZoneName string `json:"hostedZoneName,omitempty"`
+	LatencyRecords bool   `json:"latencyRecords,omitempty"`
+	// Services routed by base path.
+	Services []Service `json:"services"`
+}
+
+// Authorizer is a Cognito user pool ("cognito", userPoolArn) or a Lambda
+// TOKEN authorizer validating JWTs ("lambda", functionArn).
+type Authorizer struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	UserPoolARN string `json:"userPoolArn,omitempty"`
+	FunctionARN string `json:"functionArn,omitempty"`
+}
+
+// UsagePlan is a partner tier with its own API key.
+type UsagePlan struct {
+	Name        string  `json:"name"`
+	RateLimit   float64 `json:"rateLimit"`
+	BurstLimit  float64 `json:"burstLimit"`
+	QuotaPerDay float64 `json:"quotaPerDay,omitempty"`
+}
+
+// Service is one microservice behind a gateway.
+type Service struct {
+	Name     string `json:"name"`
+	BasePath string `json:"basePath"`
+	// Backend: {"type": "http", "url": "https://..."}, {"type": "lambda",
+	// "functionArn": ...}, {"type": "vpc-link", "vpcLinkId": ..., "url": ...}
+	// or {"type": "gateway", "gateway": "<an earlier gateway>"}.
+	Backend        Backend        `json:"backend"`
+	Authorizer     string         `json:"authorizer,omitempty"`
+	RateLimit      float64        `json:"rateLimit,omitempty"`
+	BurstLimit     float64        `json:"burstLimit,omitempty"`
+	APIKeyRequired bool           `json:"apiKeyRequired,omitempty"`
+	RequestSchema  map[string]any `json:"requestSchema,omitempty"`
+}
+
+// Backend is where a service's requests go.
+type Backend struct {
+	Type        string `json:"type"`
+	URL         string `json:"url,omitempty"`
+	FunctionARN string `json:"functionArn,omitempty"`
+	VPCLinkID   string `json:"vpcLinkId,omitempty"`
+	Gateway     string `json:"gateway,omitempty"`
 }
 
 // Site configures the static site. Its rules are checked by the site

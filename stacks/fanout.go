@@ -1,10 +1,13 @@
 package stacks
 
 import (
+	"sort"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/api"
 	"github.com/brokerage/platform/constructs/fanout"
 )
 
@@ -66,7 +69,7 @@ func fanoutWidgets(c *config.Config, fifo bool) []alarms.Widget {
 }
 
 // regionalDashboard shows one region's consumers.
-func regionalDashboard(s awscdk.Stack, al *alarms.Alarms, reg *fanout.Regional, prefix string, r config.Region) {
+func regionalDashboard(s awscdk.Stack, al *alarms.Alarms, reg *fanout.Regional, gateways map[string]*api.Gateway, prefix string, r config.Region) {
 	widgets := []alarms.Widget{al.AlarmStatus("Alarms in " + r.Name + " (" + r.Market + ")")}
 	fifo := reg.FIFO()
 	for _, cons := range reg.Consumers {
@@ -80,6 +83,15 @@ func regionalDashboard(s awscdk.Stack, al *alarms.Alarms, reg *fanout.Regional, 
 			alarms.Graph(cons.Name+": age of oldest (s) and DLQ depth", line(name, "ApproximateAgeOfOldestMessage", "Maximum", "age of oldest"), line(dlq, "ApproximateNumberOfMessagesVisible", "Maximum", "in DLQ")),
 		)
 	}
+	for _, name := range sortedNames(gateways) {
+		gw := gateways[name]
+		line := func(metric, stat, label string) alarms.MetricLine {
+			return alarms.MetricLine{Namespace: "AWS/ApiGateway", Metric: metric, Dimensions: []string{"ApiName", gw.Name, "Stage", gw.StageName}, Stat: stat, Label: label}
+		}
+		widgets = append(widgets,
+			alarms.Graph("API "+name+": errors (share of requests)", line("4XXError", "Average", "4xx"), line("5XXError", "Average", "5xx")),
+			alarms.Graph("API "+name+": latency (ms) and requests", line("Latency", "p99", "latency p99"), line("Count", "Sum", "requests")))
+	}
 	alarms.NewDashboard(s, "Dashboard", prefix+"-"+r.Name, widgets)
 }
 
@@ -89,4 +101,13 @@ func watchConsumer(al *alarms.Alarms, c *fanout.Consumer) {
 	if c.Handler != nil {
 		al.Watch(c.Handler, alarms.Target{Kind: alarms.KindFunction, Label: c.Name + "-handler", Dimension: c.Handler.FunctionName(), TimeoutSeconds: float64(c.TimeoutSeconds)})
 	}
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -114,7 +114,8 @@ func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
 		for _, cons := range c.Fanout.Consumers {
 			watchConsumer(al, reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)}))
 		}
-		regionalDashboard(s, al, reg, p.prefix, r)
+		gateways := addGateways(s, al, c)
+		regionalDashboard(s, al, reg, gateways, p.prefix, r)
 		p.Regional[r.Name] = s
 	}
 	return p

@@ -21,6 +21,7 @@ import (
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/stacks"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden templates in testdata/")
@@ -320,5 +321,36 @@ func TestNoCrossStackExportsOrImports(t *testing.T) {
 				t.Errorf("%s exports or imports a value", name)
 			}
 		}
+	}
+}
+
+func TestOneAPIGatewayAccountPerRegionAndTwoGatewaysWithServices(t *testing.T) {
+	for _, name := range dev.Order {
+		tmpl := dev.Templates[name]
+		accounts := len(tmpl.Resources("AWS::ApiGateway::Account"))
+		want := 0
+		if strings.HasSuffix(name, "-regional") {
+			want = 1
+		}
+		if accounts != want {
+			t.Errorf("%s has %d AWS::ApiGateway::Account, want %d", name, accounts, want)
+		}
+	}
+	uk := dev.Templates["brokerage-dev-eu-west-2-regional"]
+	var names []string
+	for _, a := range uk.Resources("AWS::ApiGateway::RestApi") {
+		names = append(names, a.Props["Name"].(string))
+	}
+	if diff := cmp.Diff([]string{"brokerage-dev-internal", "brokerage-dev-public"}, names); diff != "" {
+		t.Errorf("gateways (-want +got):\n%s", diff)
+	}
+	var public []string
+	for _, r := range uk.Resources("AWS::ApiGateway::Resource") {
+		if p := r.Props["PathPart"].(string); p != "{proxy+}" && strings.Contains(r.LogicalID, "Apipublic") {
+			public = append(public, p)
+		}
+	}
+	if diff := cmp.Diff([]string{"holdings", "orders", "quotes", "risk"}, public, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("public services (-want +got):\n%s", diff)
 	}
 }

@@ -21,6 +21,7 @@ const (
 	KindDistribution  Kind = "distribution"      // a CloudFront distribution
 	KindSiteBucket    Kind = "site-bucket"       // a bucket CloudFront serves
 	KindLogBucket     Kind = "log-bucket"        // a bucket only AWS log delivery writes to
+	KindAPIStage      Kind = "api-stage"         // an API Gateway REST API stage
 )
 
 // Spec is one alarm a kind gets: a metric and when it is bad. Defaults follow
@@ -156,6 +157,16 @@ var Catalogue = map[Kind]KindSpec{
 			Meaning: "More than 5% of requests to the site bucket are refused (4xx) for 15 minutes.", FirstCheck: "The bucket policy's CloudFront (OAC) statement and the distribution ID in its condition."},
 		{Metric: "5xxErrors", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
 			Meaning: "More than 5% of requests to the site bucket fail (5xx) for 15 minutes.", FirstCheck: "The AWS Health Dashboard for S3 in us-east-1."},
+	}},
+	KindAPIStage: {Namespace: "AWS/ApiGateway", Dimension: "ApiName", Fixed: []string{"Stage", "v1"}, Exempt: map[string]string{}, Alarms: []Spec{
+		{Metric: "4XXError", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+			Meaning: "More than 5% of the gateway's requests fail with a 4xx for 5 minutes: clients are refused (auth, throttling, validation).", FirstCheck: "The access logs' status and the authorizer: an expired signing key or a throttle set too low."},
+		{Metric: "5XXError", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 3, TreatMissingData: "notBreaching",
+			Meaning: "More than 5% of the gateway's requests fail with a 5xx for 3 minutes: a backend is failing.", FirstCheck: "Which base path fails in the access logs, then that service's health."},
+		{Metric: "Count", Statistic: "SampleCount", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "breaching",
+			Meaning: "The gateway received no request for 10 minutes: expected outside trading hours, an outage (DNS, WAF, client) during them.", FirstCheck: "The WAF's blocked requests and the domain's DNS records."},
+		{Metric: "Latency", Statistic: "p90", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 2500, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+			Meaning: "p90 latency seen by clients is 2.5 s or more for 5 minutes.", FirstCheck: "IntegrationLatency against Latency: the backend or the gateway (authorizer)."},
 	}},
 	KindLogBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{
 		"4xxErrors": "only AWS log delivery writes to it and nobody reads it in normal operation; no request metrics are configured",

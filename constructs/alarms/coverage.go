@@ -183,8 +183,15 @@ func CheckCoverage(templates map[string]cfn.Template) []string {
 			if kind == KindFunction {
 				regionsWithFunctions[regionOf(name)] = true
 			}
+			target := r.LogicalID
+			if r.Type == "AWS::ApiGateway::Stage" {
+				// API Gateway's metrics name the API, not the stage resource.
+				if api, err := t.Resource(cfn.Ref(r.Props["RestApiId"])); err == nil {
+					target, _ = api.Props["Name"].(string)
+				}
+			}
 			for _, s := range Catalogue[kind].Alarms {
-				if !covered(name, r.LogicalID, s.Metric) {
+				if !covered(name, target, s.Metric) {
 					out = append(out, fmt.Sprintf("%s: %s %s (%s) has no %s alarm", name, r.Type, r.LogicalID, kind, s.Metric))
 				}
 			}
@@ -224,6 +231,8 @@ func classify(r cfn.Resource, dlqs, alarmTopics, logBuckets map[string]bool) Kin
 		return KindFunction
 	case "AWS::CloudFront::Distribution":
 		return KindDistribution
+	case "AWS::ApiGateway::Stage":
+		return KindAPIStage
 	case "AWS::S3::Bucket":
 		if logBuckets[r.LogicalID] {
 			return KindLogBucket

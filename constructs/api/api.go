@@ -1,0 +1,514 @@
+// Package api is the REST front door between the mobile app and website and
+// the microservices: one API Gateway REST API per gateway and region, routing
+// each service's base path to its backend with proxy integration, with the
+// stage settings production needs (JSON access logs, execution logs without
+// bodies, X-Ray, explicit throttling), authorizers, usage plans, CORS,
+// request validation, a regional WAF web ACL and a custom domain with
+// latency-based records as options.
+package api
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/problems"
+)
+
+// Backend types.
+const (
+	BackendHTTP    = "http"     // an https endpoint
+	BackendLambda  = "lambda"   // a Lambda function, by ARN
+	BackendVPCLink = "vpc-link" // a private endpoint behind a VPC link (NLB)
+	BackendGateway = "gateway"  // another gateway of the same region (an internal one)
+)
+
+// Backend is where a service's requests go.
+type Backend struct {
+	Type        string
+	URL         string // http, vpc-link: base URL; the proxied path is appended
+	FunctionARN string // lambda
+	VPCLinkID   string // vpc-link
+	Gateway     string // gateway: the name of a gateway built earlier (Props.Gateways)
+}
+
+// Service is one microservice behind the gateway.
+type Service struct {
+	// Name of the service; BasePath is its first path segment (e.g. "orders").
+	Name, BasePath string
+	Backend        Backend
+	// Authorizer names one of Props.Authorizers; "" means the gateway's
+	// DefaultAuthorizer.
+	Authorizer string
+	// RateLimit and BurstLimit throttle this service's routes; 0 keeps the gateway's.
+	RateLimit, BurstLimit float64
+	// APIKeyRequired makes the routes need a usage plan's API key (partners).
+	APIKeyRequired bool
+	// RequestSchema, when set, is a JSON schema (draft 4) the request body
+	// must match; API Gateway rejects other bodies with 400.
+	RequestSchema map[string]any
+}
+
+// Authorizer checks callers before a request reaches a service.
+type Authorizer struct {
+	Name string
+	// Type is "cognito" (UserPoolARN) or "lambda" (FunctionARN, a TOKEN
+	// authorizer that validates bearer JWTs).
+	Type        string
+	UserPoolARN string
+	FunctionARN string
+}
+
+// UsagePlan is a partner tier: its API key's throttling and daily quota.
+type UsagePlan struct {
+	Name                  string
+	RateLimit, BurstLimit float64
+	QuotaPerDay           float64
+}
+
+// Props configures one gateway.
+type Props struct {
+	// Name of the REST API (deterministic: alarms and dashboards use it). Required.
+	Name string
+	// StageName. Default: "v1".
+	StageName string
+	// RateLimit (requests per second) and BurstLimit throttle every route;
+	// both required and positive: never the account maximums.
+	RateLimit, BurstLimit float64
+	// LoggingLevel of execution logs, "ERROR" or "INFO". Request and response
+	// bodies are never logged. Default: "ERROR".
+	LoggingLevel string
+	// AccessLogRetention of the JSON access logs. Default: three months.
+	AccessLogRetention awslogs.RetentionDays
+	// Services routed by base path. At least one.
+	Services []Service
+	// Authorizers available to services; DefaultAuthorizer names the one
+	// used by services that name none ("" for none).
+	Authorizers       []Authorizer
+	DefaultAuthorizer string
+	// UsagePlans with one API key each, for partner clients. Default: none.
+	UsagePlans []UsagePlan
+	// CORSOrigins allowed by browsers; empty disables CORS.
+	CORSOrigins []string
+	// WAF attaches a REGIONAL web ACL with AWS managed rules. Default: false.
+	WAF bool
+	// DomainName, in the Route 53 zone HostedZoneID/HostedZoneName, serves the
+	// gateway with a regional certificate; with LatencyRecords the record is
+	// latency-based so one host name serves clients from the nearest region.
+	DomainName, HostedZoneID, HostedZoneName string
+	LatencyRecords                           bool
+	// Gateways built earlier in this stack, by name, for "gateway" backends.
+	Gateways map[string]*Gateway
+	// RemovalPolicy of the access log group. Default: RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+var (
+	pathSegment = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	hostname    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+)
+
+// Validate reports every problem at once, naming fields with prefix.
+func (p *Props) Validate(prefix string) error {
+	l := problems.List{Subject: "configuration"}
+	if p.Name == "" {
+		l.Add(prefix+"name", p.Name, "a gateway name")
+	}
+	if p.RateLimit <= 0 {
+		l.Add(prefix+"rateLimit", p.RateLimit, "requests per second above 0")
+	}
+	if p.BurstLimit <= 0 {
+		l.Add(prefix+"burstLimit", p.BurstLimit, "a burst above 0")
+	}
+	if p.LoggingLevel != "" && p.LoggingLevel != "ERROR" && p.LoggingLevel != "INFO" {
+		l.Add(prefix+"loggingLevel", p.LoggingLevel, `"ERROR" or "INFO"`)
+	}
+	auth := map[string]bool{}
+	for i, a := range p.Authorizers {
+		f := fmt.Sprintf("%sauthorizers[%d]", prefix, i)
+		if a.Name == "" || auth[a.Name] {
+			l.Add(f+".name", a.Name, "a unique authorizer name")
+		}
+		auth[a.Name] = true
+		switch a.Type {
+		case "cognito":
+			if !strings.HasPrefix(a.UserPoolARN, "arn:aws:cognito-idp:") {
+				l.Add(f+".userPoolArn", a.UserPoolARN, "a Cognito user pool ARN")
+			}
+		case "lambda":
+			if !strings.HasPrefix(a.FunctionARN, "arn:aws:lambda:") {
+				l.Add(f+".functionArn", a.FunctionARN, "a Lambda function ARN")
+			}
+		default:
+			l.Add(f+".type", a.Type, `"cognito" or "lambda"`)
+		}
+	}
+	if p.DefaultAuthorizer != "" && !auth[p.DefaultAuthorizer] {
+		l.Add(prefix+"defaultAuthorizer", p.DefaultAuthorizer, "the name of one of the authorizers")
+	}
+	if len(p.Services) == 0 {
+		l.Add(prefix+"services", "[]", "at least one service")
+	}
+	paths := map[string]bool{}
+	for i, s := range p.Services {
+		f := fmt.Sprintf("%sservices[%d]", prefix, i)
+		if s.Name == "" {
+			l.Add(f+".name", s.Name, "a service name")
+		}
+		switch {
+		case !pathSegment.MatchString(s.BasePath):
+			l.Add(f+".basePath", s.BasePath, "one lower-case path segment such as orders")
+		case paths[s.BasePath]:
+			l.Add(f+".basePath", s.BasePath, "a base path no other service has")
+		}
+		paths[s.BasePath] = true
+		if s.Authorizer != "" && !auth[s.Authorizer] {
+			l.Add(f+".authorizer", s.Authorizer, "the name of one of the authorizers")
+		}
+		if s.RateLimit < 0 || (s.RateLimit == 0) != (s.BurstLimit == 0) || s.BurstLimit < 0 {
+			l.Add(f+".rateLimit", fmt.Sprintf("%v/%v", s.RateLimit, s.BurstLimit), "rateLimit and burstLimit both above 0, or both unset")
+		}
+		if s.APIKeyRequired && len(p.UsagePlans) == 0 {
+			l.Add(f+".apiKeyRequired", true, "a usage plan to issue the keys")
+		}
+		b := s.Backend
+		switch b.Type {
+		case BackendHTTP:
+			if u, err := url.Parse(b.URL); err != nil || u.Scheme != "https" || u.Host == "" {
+				l.Add(f+".backend.url", b.URL, "an https:// URL")
+			}
+		case BackendVPCLink:
+			if u, err := url.Parse(b.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				l.Add(f+".backend.url", b.URL, "the URL of the NLB behind the VPC link")
+			}
+			if b.VPCLinkID == "" {
+				l.Add(f+".backend.vpcLinkId", b.VPCLinkID, "a VPC link id")
+			}
+		case BackendLambda:
+			if !strings.HasPrefix(b.FunctionARN, "arn:aws:lambda:") {
+				l.Add(f+".backend.functionArn", b.FunctionARN, "a Lambda function ARN")
+			}
+		case BackendGateway:
+			if _, ok := p.Gateways[b.Gateway]; !ok {
+				l.Add(f+".backend.gateway", b.Gateway, "the name of a gateway listed before this one")
+			}
+		default:
+			l.Add(f+".backend.type", b.Type, `"http", "lambda", "vpc-link" or "gateway"`)
+		}
+	}
+	for i, u := range p.UsagePlans {
+		f := fmt.Sprintf("%susagePlans[%d]", prefix, i)
+		if u.Name == "" {
+			l.Add(f+".name", u.Name, "a plan name")
+		}
+		if u.RateLimit <= 0 || u.BurstLimit <= 0 {
+			l.Add(f+".rateLimit", fmt.Sprintf("%v/%v", u.RateLimit, u.BurstLimit), "rateLimit and burstLimit above 0")
+		}
+		if u.QuotaPerDay < 0 {
+			l.Add(f+".quotaPerDay", u.QuotaPerDay, "0 (no quota) or more")
+		}
+	}
+	for i, o := range p.CORSOrigins {
+		if u, err := url.Parse(o); err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" {
+			l.Add(fmt.Sprintf("%scorsOrigins[%d]", prefix, i), o, "an https origin such as https://www.example.com")
+		}
+	}
+	if p.DomainName != "" {
+		if !hostname.MatchString(p.DomainName) {
+			l.Add(prefix+"domainName", p.DomainName, "a lower-case DNS name such as api.example.com")
+		}
+		if p.HostedZoneID == "" || p.HostedZoneName == "" {
+			l.Add(prefix+"hostedZoneId", p.HostedZoneID, "the Route 53 hosted zone (hostedZoneId and hostedZoneName) that holds domainName")
+		}
+	} else if p.LatencyRecords {
+		l.Add(prefix+"latencyRecords", true, "a domainName to create the records for")
+	}
+	return l.Err()
+}
+
+// Gateway is one REST API and its stage.
+//
+// Example:
+//
+//	gw := api.New(stack, "PublicApi", &api.Props{
+//		Name: "brokerage-prod-public", RateLimit: 500, BurstLimit: 1000,
+//		Services: []api.Service{{Name: "orders", BasePath: "orders",
+//			Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.internal.example.com"}}},
+//	})
+//	gw.Metric5XX()
+type Gateway struct {
+	constructs.Construct
+	// RestAPI is the API; its deployment stage is RestAPI.DeploymentStage().
+	RestAPI awsapigateway.RestApi
+	// AccessLogs receives one JSON line per request.
+	AccessLogs awslogs.LogGroup
+	// Name and StageName are what CloudWatch metrics use as ApiName and Stage.
+	Name, StageName string
+	// APIKeys by usage plan name.
+	APIKeys map[string]awsapigateway.IApiKey
+	// WebACL, when Props.WAF.
+	WebACL awswafv2.CfnWebACL
+}
+
+// New builds a gateway. It panics with a *problems.Error listing every invalid prop.
+// The account-wide CloudWatch role is not created here: see NewAccount.
+func New(scope constructs.Construct, id string, props *Props) *Gateway {
+	if err := props.Validate(""); err != nil {
+		panic(err)
+	}
+	p := *props
+	if p.StageName == "" {
+		p.StageName = "v1"
+	}
+	if p.LoggingLevel == "" {
+		p.LoggingLevel = "ERROR"
+	}
+	if p.AccessLogRetention == "" {
+		p.AccessLogRetention = awslogs.RetentionDays_THREE_MONTHS
+	}
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	g := &Gateway{Construct: c, Name: p.Name, StageName: p.StageName, APIKeys: map[string]awsapigateway.IApiKey{}}
+	g.AccessLogs = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{Retention: p.AccessLogRetention, RemovalPolicy: p.RemovalPolicy})
+	suppress.Checkov(g.AccessLogs.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", "Access logs hold request metadata (caller IP, path, status, latency), never bodies; CloudWatch Logs encrypts them at rest with its own keys.")
+
+	level := awsapigateway.MethodLoggingLevel_ERROR
+	if p.LoggingLevel == "INFO" {
+		level = awsapigateway.MethodLoggingLevel_INFO
+	}
+	methodOptions := map[string]*awsapigateway.MethodDeploymentOptions{}
+	for _, s := range p.Services {
+		if s.RateLimit > 0 {
+			for _, path := range []string{"/" + s.BasePath + "/ANY", "/" + s.BasePath + "/{proxy+}/ANY"} {
+				methodOptions[path] = &awsapigateway.MethodDeploymentOptions{ThrottlingRateLimit: jsii.Number(s.RateLimit), ThrottlingBurstLimit: jsii.Number(s.BurstLimit)}
+			}
+		}
+	}
+	apiProps := &awsapigateway.RestApiProps{
+		RestApiName:    jsii.String(p.Name),
+		Description:    jsii.String("REST front door: " + p.Name),
+		CloudWatchRole: jsii.Bool(false), // one AWS::ApiGateway::Account per region: NewAccount
+		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(p.StageName),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(g.AccessLogs),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{Caller: jsii.Bool(true), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true), RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true), Status: jsii.Bool(true), User: jsii.Bool(true)}),
+			LoggingLevel:         level,
+			DataTraceEnabled:     jsii.Bool(false), // never log request or response bodies
+			MetricsEnabled:       jsii.Bool(true),
+			TracingEnabled:       jsii.Bool(true),
+			ThrottlingRateLimit:  jsii.Number(p.RateLimit),
+			ThrottlingBurstLimit: jsii.Number(p.BurstLimit),
+			MethodOptions:        &methodOptions,
+		},
+	}
+	if len(p.CORSOrigins) > 0 {
+		apiProps.DefaultCorsPreflightOptions = &awsapigateway.CorsOptions{AllowOrigins: jsii.Strings(p.CORSOrigins...), AllowMethods: awsapigateway.Cors_ALL_METHODS(), AllowHeaders: awsapigateway.Cors_DEFAULT_HEADERS()}
+	}
+	g.RestAPI = awsapigateway.NewRestApi(c, jsii.String("Resource"), apiProps)
+	stage := g.RestAPI.DeploymentStage().Node().DefaultChild().(awscdk.CfnResource)
+	suppress.Checkov(stage, "CKV_AWS_120", "Responses are per customer (holdings, orders): caching them at the gateway would serve one customer's data to another.")
+	if len(p.CORSOrigins) > 0 {
+		suppress.Nag(g.RestAPI, "AwsSolutions-APIG4", "CORS preflight (OPTIONS) must answer browsers without credentials; every other method has an authorizer.")
+		suppress.Nag(g.RestAPI, "AwsSolutions-COG4", "CORS preflight (OPTIONS) must answer browsers without credentials; every other method has an authorizer.")
+	}
+
+	authorizers := map[string]awsapigateway.IAuthorizer{}
+	for _, a := range p.Authorizers {
+		switch a.Type {
+		case "cognito":
+			pool := awscognito.UserPool_FromUserPoolArn(c, jsii.String("Pool-"+a.Name), jsii.String(a.UserPoolARN))
+			authorizers[a.Name] = awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.CognitoUserPoolsAuthorizerProps{CognitoUserPools: &[]awscognito.IUserPool{pool}})
+		case "lambda":
+			fn := awslambda.Function_FromFunctionAttributes(c, jsii.String("AuthFn-"+a.Name), &awslambda.FunctionAttributes{FunctionArn: jsii.String(a.FunctionARN), SameEnvironment: jsii.Bool(true)})
+			authorizers[a.Name] = awsapigateway.NewTokenAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.TokenAuthorizerProps{Handler: fn, ResultsCacheTtl: awscdk.Duration_Minutes(jsii.Number(5))})
+		}
+	}
+
+	// Every method validates its declared parameters; methods with a schema
+	// validate the body too.
+	params := g.RestAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{ValidateRequestParameters: jsii.Bool(true), ValidateRequestBody: jsii.Bool(true)})
+	for _, s := range p.Services {
+		integration := g.integration(c, s, p.Gateways)
+		opts := &awsapigateway.MethodOptions{ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestParameters: &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}, RequestValidator: params}
+		name := s.Authorizer
+		if name == "" {
+			name = p.DefaultAuthorizer
+		}
+		if a, ok := authorizers[name]; ok {
+			opts.Authorizer = a
+			opts.AuthorizationType = a.AuthorizationType()
+		}
+		if s.RequestSchema != nil {
+			model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: jsonSchema(s.RequestSchema)})
+			opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
+			// The validator checks body and parameters; the model makes it check the body.
+		}
+		base := g.RestAPI.Root().AddResource(jsii.String(s.BasePath), nil)
+		rootOpts := *opts
+		rootOpts.RequestParameters = nil
+		base.AddMethod(jsii.String("ANY"), g.integration(c, Service{Name: s.Name + "-root", Backend: s.Backend, BasePath: s.BasePath}, p.Gateways), &rootOpts)
+		base.AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, opts)
+		if _, ok := authorizers[name]; !ok {
+			suppress.Nag(base, "AwsSolutions-APIG4", "Service "+s.Name+" is configured without an authorizer (public data).")
+			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" is configured without an authorizer (public data).")
+		} else if authorizers[name].AuthorizationType() != awsapigateway.AuthorizationType_COGNITO {
+			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" uses the Lambda (JWT) authorizer "+name+".")
+		}
+	}
+
+	for _, u := range p.UsagePlans {
+		key := g.RestAPI.AddApiKey(jsii.String("Key-"+u.Name), &awsapigateway.ApiKeyOptions{ApiKeyName: jsii.String(p.Name + "-" + u.Name)})
+		plan := g.RestAPI.AddUsagePlan(jsii.String("Plan-"+u.Name), &awsapigateway.UsagePlanProps{
+			Name:     jsii.String(p.Name + "-" + u.Name),
+			Throttle: &awsapigateway.ThrottleSettings{RateLimit: jsii.Number(u.RateLimit), BurstLimit: jsii.Number(u.BurstLimit)},
+		})
+		if u.QuotaPerDay > 0 {
+			plan.Node().DefaultChild().(awsapigateway.CfnUsagePlan).AddPropertyOverride(jsii.String("Quota"), map[string]any{"Limit": u.QuotaPerDay, "Period": "DAY"})
+		}
+		plan.AddApiStage(&awsapigateway.UsagePlanPerApiStage{Stage: g.RestAPI.DeploymentStage()})
+		plan.AddApiKey(key, nil)
+		g.APIKeys[u.Name] = key
+	}
+
+	if p.WAF {
+		g.WebACL = newRegionalWebACL(c, p.Name)
+		awswafv2.NewCfnWebACLAssociation(c, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{ResourceArn: g.RestAPI.DeploymentStage().StageArn(), WebAclArn: g.WebACL.AttrArn()})
+	} else {
+		suppress.Nag(stage, "AwsSolutions-APIG3", "The web ACL is off in this configuration (the gateway's waf option); turn it on for production.")
+		suppress.Checkov(stage, "CKV2_AWS_29", "The web ACL is off in this configuration (the gateway's waf option); turn it on for production.")
+	}
+
+	if p.DomainName != "" {
+		zone := awsroute53.HostedZone_FromHostedZoneAttributes(c, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{HostedZoneId: jsii.String(p.HostedZoneID), ZoneName: jsii.String(p.HostedZoneName)})
+		cert := awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{DomainName: jsii.String(p.DomainName), Validation: awscertificatemanager.CertificateValidation_FromDns(zone)})
+		domain := g.RestAPI.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{
+			DomainName: jsii.String(p.DomainName), Certificate: cert, EndpointType: awsapigateway.EndpointType_REGIONAL, SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2,
+		})
+		record := &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayDomain(domain))}
+		if p.LatencyRecords {
+			region := *awscdk.Stack_Of(c).Region()
+			record.Region = jsii.String(region)
+			record.SetIdentifier = jsii.String(p.Name + "-" + region)
+		}
+		awsroute53.NewARecord(c, jsii.String("Record"), record)
+	}
+	return g
+}
+
+func (g *Gateway) integration(scope constructs.Construct, s Service, gateways map[string]*Gateway) awsapigateway.Integration {
+	proxyParams := &map[string]*string{"integration.request.path.proxy": jsii.String("method.request.path.proxy")}
+	suffix := "/{proxy}"
+	if strings.HasSuffix(s.Name, "-root") {
+		proxyParams, suffix = nil, ""
+	}
+	b := s.Backend
+	switch b.Type {
+	case BackendLambda:
+		fn := awslambda.Function_FromFunctionAttributes(scope, jsii.String("Backend-"+s.Name), &awslambda.FunctionAttributes{FunctionArn: jsii.String(b.FunctionARN), SameEnvironment: jsii.Bool(true)})
+		return awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true), AllowTestInvoke: jsii.Bool(false)})
+	case BackendVPCLink:
+		link := awsapigateway.VpcLink_FromVpcLinkId(scope, jsii.String("Link-"+s.Name), jsii.String(b.VPCLinkID))
+		return awsapigateway.NewHttpIntegration(jsii.String(strings.TrimSuffix(b.URL, "/")+suffix), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"),
+			Options: &awsapigateway.IntegrationOptions{ConnectionType: awsapigateway.ConnectionType_VPC_LINK, VpcLink: link, RequestParameters: proxyParams}})
+	case BackendGateway:
+		// The internal gateway is called through its regional endpoint; the
+		// caller's Authorization header passes through and is checked again there.
+		inner := gateways[b.Gateway]
+		return awsapigateway.NewHttpIntegration(jsii.String(strings.TrimSuffix(*inner.RestAPI.Url(), "/")+"/"+s.BasePath+suffix), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"),
+			Options: &awsapigateway.IntegrationOptions{RequestParameters: proxyParams}})
+	default:
+		return awsapigateway.NewHttpIntegration(jsii.String(strings.TrimSuffix(b.URL, "/")+suffix), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"),
+			Options: &awsapigateway.IntegrationOptions{RequestParameters: proxyParams}})
+	}
+}
+
+func jsonSchema(m map[string]any) *awsapigateway.JsonSchema {
+	s := &awsapigateway.JsonSchema{Schema: awsapigateway.JsonSchemaVersion_DRAFT4, Type: awsapigateway.JsonSchemaType_OBJECT}
+	if req, ok := m["required"].([]any); ok {
+		var names []string
+		for _, r := range req {
+			names = append(names, fmt.Sprint(r))
+		}
+		s.Required = jsii.Strings(names...)
+	}
+	if props, ok := m["properties"].(map[string]any); ok {
+		out := map[string]*awsapigateway.JsonSchema{}
+		for k, v := range props {
+			t, _ := v.(map[string]any)["type"].(string)
+			out[k] = &awsapigateway.JsonSchema{Type: awsapigateway.JsonSchemaType(strings.ToUpper(t))}
+		}
+		s.Properties = &out
+	}
+	return s
+}
+
+func newRegionalWebACL(scope constructs.Construct, name string) awswafv2.CfnWebACL {
+	visibility := func(n string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
+		return &awswafv2.CfnWebACL_VisibilityConfigProperty{CloudWatchMetricsEnabled: jsii.Bool(true), MetricName: jsii.String(n), SampledRequestsEnabled: jsii.Bool(true)}
+	}
+	var rules []any
+	for i, group := range []string{"AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} {
+		rules = append(rules, &awswafv2.CfnWebACL_RuleProperty{
+			Name: jsii.String(group), Priority: jsii.Number(float64(i)),
+			OverrideAction:   &awswafv2.CfnWebACL_OverrideActionProperty{None: map[string]any{}},
+			Statement:        &awswafv2.CfnWebACL_StatementProperty{ManagedRuleGroupStatement: &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{VendorName: jsii.String("AWS"), Name: jsii.String(group)}},
+			VisibilityConfig: visibility(group),
+		})
+	}
+	return awswafv2.NewCfnWebACL(scope, jsii.String("WebACL"), &awswafv2.CfnWebACLProps{
+		Scope: jsii.String("REGIONAL"), DefaultAction: &awswafv2.CfnWebACL_DefaultActionProperty{Allow: map[string]any{}},
+		VisibilityConfig: visibility(name), Rules: &rules,
+	})
+}
+
+// NewAccount creates the region's AWS::ApiGateway::Account with the role API
+// Gateway uses to write logs. It is account-and-region-wide: create it once
+// per region (APIs would otherwise overwrite each other's role).
+func NewAccount(scope constructs.Construct, id string) awsapigateway.CfnAccount {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
+		Description:     jsii.String("Lets API Gateway write execution and access logs in this region"),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonAPIGatewayPushToCloudWatchLogs"))},
+	})
+	suppress.Nag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS maintains for exactly this account-wide logging role.")
+	return awsapigateway.NewCfnAccount(c, jsii.String("Resource"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
+}
+
+func (g *Gateway) metric(name, stat string) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace: jsii.String("AWS/ApiGateway"), MetricName: jsii.String(name), Statistic: jsii.String(stat),
+		DimensionsMap: &map[string]*string{"ApiName": jsii.String(g.Name), "Stage": jsii.String(g.StageName)},
+		Period:        awscdk.Duration_Minutes(jsii.Number(1)),
+	})
+}
+
+// Metric5XX is the share of requests answered with a 5xx.
+func (g *Gateway) Metric5XX() awscloudwatch.Metric { return g.metric("5XXError", "Average") }
+
+// Metric4XX is the share of requests answered with a 4xx.
+func (g *Gateway) Metric4XX() awscloudwatch.Metric { return g.metric("4XXError", "Average") }
+
+// MetricLatencyP99 is the p99 latency (ms) seen by clients.
+func (g *Gateway) MetricLatencyP99() awscloudwatch.Metric { return g.metric("Latency", "p99") }
+
+// MetricCount is the number of requests.
+func (g *Gateway) MetricCount() awscloudwatch.Metric { return g.metric("Count", "SampleCount") }

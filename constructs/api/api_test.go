@@ -1,0 +1,216 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/problems"
+	"github.com/google/go-cmp/cmp"
+)
+
+var asm *cfn.Assembly
+
+const cognito = "arn:aws:cognito-idp:eu-west-2:111111111111:userpool/eu-west-2_customers"
+
+func TestMain(m *testing.M) {
+	tmp, _ := os.MkdirTemp("", "api-test")
+	app := cfn.NewApp(filepath.Join(tmp, "out"))
+	s := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	NewAccount(s, "Account")
+	internal := New(s, "Internal", &Props{Name: "t-internal", RateLimit: 50, BurstLimit: 100,
+		Services: []Service{{Name: "risk", BasePath: "risk", Backend: Backend{Type: BackendVPCLink, VPCLinkID: "vl-123", URL: "http://risk.internal:8080"}}}})
+	New(s, "Public", &Props{
+		Name: "t-public", RateLimit: 500, BurstLimit: 1000, LoggingLevel: "INFO",
+		Authorizers: []Authorizer{
+			{Name: "customers", Type: "cognito", UserPoolARN: cognito},
+			{Name: "partners-jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"},
+		},
+		DefaultAuthorizer: "customers",
+		UsagePlans:        []UsagePlan{{Name: "partners", RateLimit: 10, BurstLimit: 20, QuotaPerDay: 5000}},
+		CORSOrigins:       []string{"https://www.example.com"},
+		WAF:               true,
+		DomainName:        "api.broker.example.com", HostedZoneID: "Z1", HostedZoneName: "broker.example.com", LatencyRecords: true,
+		Gateways:          map[string]*Gateway{"internal": internal},
+		Services: []Service{
+			{Name: "orders", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://orders.example.com"}, RateLimit: 100, BurstLimit: 200,
+				RequestSchema: map[string]any{"required": []any{"symbol"}, "properties": map[string]any{"symbol": map[string]any{"type": "string"}}}},
+			{Name: "quotes", BasePath: "quotes", Backend: Backend{Type: BackendLambda, FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:quotes"}, Authorizer: "partners-jwt", APIKeyRequired: true},
+			{Name: "risk", BasePath: "risk", Backend: Backend{Type: BackendGateway, Gateway: "internal"}},
+		},
+	})
+	asm = cfn.Synth(app)
+	rc := m.Run()
+	os.RemoveAll(tmp)
+	os.Exit(rc)
+}
+
+func check(t *testing.T, what string, want, got any) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
+}
+
+func js(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+func tmpl() cfn.Template { return asm.Templates["uk"] }
+
+func get(t *testing.T, path string) cfn.Resource {
+	t.Helper()
+	r, err := tmpl().ByPath(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// methods returns the methods of the API whose logical IDs start with prefix, by HTTP method and path part.
+func methods(prefix string) []cfn.Resource {
+	var out []cfn.Resource
+	for _, m := range tmpl().Resources("AWS::ApiGateway::Method") {
+		if strings.HasPrefix(m.LogicalID, prefix) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestStageHasJSONAccessLogsExecutionLogsWithoutBodiesTracingAndThrottling(t *testing.T) {
+	stage := get(t, "Public/Resource/DeploymentStage.v1/Resource")
+	logs := get(t, "Public/AccessLogs/Resource")
+	access := stage.Props["AccessLogSetting"].(map[string]any)
+	if !strings.Contains(js(access["DestinationArn"]), `"Ref":"`+logs.LogicalID+`"`) {
+		t.Errorf("access logs go to %s, want log group %s", js(access["DestinationArn"]), logs.LogicalID)
+	}
+	if !strings.HasPrefix(access["Format"].(string), "{") {
+		t.Errorf("access log format is not JSON: %s", access["Format"])
+	}
+	check(t, "retention", 90.0, logs.Props["RetentionInDays"])
+	check(t, "tracing", true, stage.Props["TracingEnabled"])
+	var all map[string]any
+	perRoute := map[string]any{}
+	for _, s := range stage.Props["MethodSettings"].([]any) {
+		m := s.(map[string]any)
+		if m["ResourcePath"] == "/*" {
+			all = m
+		} else {
+			perRoute[m["ResourcePath"].(string)] = []any{m["ThrottlingRateLimit"], m["ThrottlingBurstLimit"]}
+		}
+	}
+	check(t, "stage-wide settings", map[string]any{"DataTraceEnabled": false, "HttpMethod": "*", "LoggingLevel": "INFO", "MetricsEnabled": true, "ResourcePath": "/*", "ThrottlingBurstLimit": 1000.0, "ThrottlingRateLimit": 500.0}, all)
+	check(t, "per-route throttling", map[string]any{"/~1orders": []any{100.0, 200.0}, "/~1orders~1{proxy+}": []any{100.0, 200.0}}, perRoute)
+}
+
+func TestOneAccountRolePerRegionNotPerAPI(t *testing.T) {
+	check(t, "AWS::ApiGateway::Account resources", 1, len(tmpl().Resources("AWS::ApiGateway::Account")))
+	for _, api := range tmpl().Resources("AWS::ApiGateway::RestApi") {
+		if strings.Contains(js(api.Raw), "CloudWatchRole") {
+			t.Errorf("%s creates its own CloudWatch role", api.LogicalID)
+		}
+	}
+}
+
+func TestRoutesUseProxyIntegrationsToTheirBackends(t *testing.T) {
+	var got []string
+	for _, m := range methods("Public") {
+		integ, _ := m.Props["Integration"].(map[string]any)
+		if m.Props["HttpMethod"] != "ANY" || integ == nil {
+			continue
+		}
+		got = append(got, integ["Type"].(string)+" "+js(integ["Uri"]))
+	}
+	joined := strings.Join(got, "\n")
+	for _, want := range []string{`HTTP_PROXY "https://orders.example.com/{proxy}"`, `HTTP_PROXY "https://orders.example.com"`, "AWS_PROXY", "execute-api"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no integration like %s in:\n%s", want, joined)
+		}
+	}
+	var vpcLink bool
+	for _, m := range methods("Internal") {
+		if integ, ok := m.Props["Integration"].(map[string]any); ok && integ["ConnectionType"] == "VPC_LINK" && integ["ConnectionId"] == "vl-123" {
+			vpcLink = true
+		}
+	}
+	if !vpcLink {
+		t.Error("the internal gateway does not reach its backend through the VPC link")
+	}
+}
+
+func TestAuthorizersPerRouteAndAPIKeys(t *testing.T) {
+	auth := map[string]string{}
+	for _, a := range tmpl().Resources("AWS::ApiGateway::Authorizer") {
+		auth[a.LogicalID] = a.Props["Type"].(string)
+	}
+	types := map[string]bool{}
+	for _, m := range methods("Public") {
+		if m.Props["HttpMethod"] == "OPTIONS" {
+			continue
+		}
+		id := cfn.Ref(m.Props["AuthorizerId"])
+		if id == "" {
+			t.Errorf("method %s has no authorizer", m.LogicalID)
+		}
+		types[auth[id]] = true
+		if strings.Contains(m.LogicalID, "quotes") && m.Props["ApiKeyRequired"] != true {
+			t.Errorf("partner route %s does not require an API key", m.LogicalID)
+		}
+	}
+	check(t, "authorizer types in use", map[string]bool{"COGNITO_USER_POOLS": true, "TOKEN": true}, types)
+	plan := tmpl().Resources("AWS::ApiGateway::UsagePlan")[0]
+	check(t, "plan throttle", map[string]any{"RateLimit": 10.0, "BurstLimit": 20.0}, plan.Props["Throttle"])
+	check(t, "plan quota", map[string]any{"Limit": 5000.0, "Period": "DAY"}, plan.Props["Quota"])
+	check(t, "API keys", 1, len(tmpl().Resources("AWS::ApiGateway::ApiKey")))
+}
+
+func TestRequestValidationCORSWAFAndLatencyRecord(t *testing.T) {
+	if len(tmpl().Resources("AWS::ApiGateway::Model")) != 1 {
+		t.Error("no model for the orders schema")
+	}
+	for _, v := range tmpl().Resources("AWS::ApiGateway::RequestValidator") {
+		check(t, v.LogicalID, []any{true, true}, []any{v.Props["ValidateRequestBody"], v.Props["ValidateRequestParameters"]})
+	}
+	options := 0
+	for _, m := range methods("Public") {
+		if m.Props["HttpMethod"] == "OPTIONS" {
+			options++
+		}
+	}
+	if options == 0 {
+		t.Error("no CORS preflight methods")
+	}
+	acl := get(t, "Public/WebACL")
+	check(t, "WAF scope", "REGIONAL", acl.Props["Scope"])
+	assoc := tmpl().Resources("AWS::WAFv2::WebACLAssociation")
+	check(t, "web ACL associations", 1, len(assoc))
+	rec := tmpl().Resources("AWS::Route53::RecordSet")[0]
+	check(t, "latency record", []any{"eu-west-2", "t-public-eu-west-2"}, []any{rec.Props["Region"], rec.Props["SetIdentifier"]})
+	dom := tmpl().Resources("AWS::ApiGateway::DomainName")[0]
+	check(t, "regional certificate", "REGIONAL", dom.Props["EndpointConfiguration"].(map[string]any)["Types"].([]any)[0])
+	check(t, "TLS", "TLS_1_2", dom.Props["SecurityPolicy"])
+}
+
+func TestInvalidPropsAreAllReported(t *testing.T) {
+	err := (&Props{Name: "x", RateLimit: 0, BurstLimit: -1,
+		Services: []Service{
+			{Name: "a", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "http://plain.example.com"}},
+			{Name: "b", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://ok.example.com"}, Authorizer: "nobody"},
+			{Name: "c", BasePath: "c", Backend: Backend{Type: BackendGateway, Gateway: "missing"}, RateLimit: -5, BurstLimit: 1},
+		}}).Validate("api.gateways[0].")
+	var perr *problems.Error
+	if !errors.As(err, &perr) {
+		t.Fatalf("err = %v, want a *problems.Error", err)
+	}
+	check(t, "problems", []string{
+		"api.gateways[0].rateLimit", "api.gateways[0].burstLimit",
+		"api.gateways[0].services[0].backend.url",
+		"api.gateways[0].services[1].basePath", "api.gateways[0].services[1].authorizer",
+		"api.gateways[0].services[2].rateLimit", "api.gateways[0].services[2].backend.gateway",
+	}, perr.Fields())
+}

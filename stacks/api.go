@@ -1,0 +1,73 @@
+package stacks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/api"
+)
+
+// GatewayProps turns the configuration's gateways into construct props for
+// region; built lists the gateways already built in that region (nil when
+// only validating).
+func GatewayProps(c *config.Config, region string, g config.Gateway, built map[string]*api.Gateway) *api.Props {
+	fill := func(s string) string {
+		return strings.NewReplacer("{region}", region, "{account}", c.Account).Replace(s)
+	}
+	removal := awscdk.RemovalPolicy_DESTROY
+	if c.IsProd() {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	p := &api.Props{
+		Name: c.App + "-" + c.Stage + "-" + g.Name, RateLimit: g.RateLimit, BurstLimit: g.BurstLimit, LoggingLevel: g.LoggingLevel,
+		DefaultAuthorizer: g.DefaultAuthorizer, CORSOrigins: g.CORSOrigins, WAF: g.WAF,
+		DomainName: g.DomainName, HostedZoneID: g.HostedZoneID, HostedZoneName: g.HostedZoneName, LatencyRecords: g.LatencyRecords,
+		Gateways: built, RemovalPolicy: removal,
+	}
+	for _, a := range g.Authorizers {
+		p.Authorizers = append(p.Authorizers, api.Authorizer{Name: a.Name, Type: a.Type, UserPoolARN: fill(a.UserPoolARN), FunctionARN: fill(a.FunctionARN)})
+	}
+	for _, u := range g.UsagePlans {
+		p.UsagePlans = append(p.UsagePlans, api.UsagePlan{Name: u.Name, RateLimit: u.RateLimit, BurstLimit: u.BurstLimit, QuotaPerDay: u.QuotaPerDay})
+	}
+	for _, s := range g.Services {
+		b := s.Backend
+		p.Services = append(p.Services, api.Service{
+			Name: s.Name, BasePath: s.BasePath, Authorizer: s.Authorizer, RateLimit: s.RateLimit, BurstLimit: s.BurstLimit,
+			APIKeyRequired: s.APIKeyRequired, RequestSchema: s.RequestSchema,
+			Backend: api.Backend{Type: b.Type, URL: fill(b.URL), FunctionARN: fill(b.FunctionARN), VPCLinkID: b.VPCLinkID, Gateway: b.Gateway},
+		})
+	}
+	return p
+}
+
+// ValidateAPI checks every gateway of the configuration as the stacks will
+// build it, naming fields as the configuration does.
+func ValidateAPI(c *config.Config) []error {
+	var errs []error
+	names := map[string]*api.Gateway{}
+	for i, g := range c.API.Gateways {
+		errs = append(errs, GatewayProps(c, c.PrimaryRegion, g, names).Validate(fmt.Sprintf("api.gateways[%d].", i)))
+		names[g.Name] = &api.Gateway{}
+	}
+	return errs
+}
+
+// addGateways builds the region's gateways, the region's API Gateway
+// account (once per region), and their alarms.
+func addGateways(s awscdk.Stack, al *alarms.Alarms, c *config.Config) map[string]*api.Gateway {
+	if len(c.API.Gateways) == 0 {
+		return nil
+	}
+	api.NewAccount(s, "ApiGatewayAccount")
+	built := map[string]*api.Gateway{}
+	for _, g := range c.API.Gateways {
+		gw := api.New(s, "Api-"+g.Name, GatewayProps(c, *s.Region(), g, built))
+		built[g.Name] = gw
+		al.Watch(gw.RestAPI.DeploymentStage(), alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + g.Name, Dimension: &gw.Name})
+	}
+	return built
+}
