@@ -125,7 +125,8 @@ type Alarms struct {
 	// Created lists every alarm, in creation order, for dashboards.
 	Created []Created
 
-	props Props
+	props           Props
+	region, account string
 }
 
 // Created is one alarm and what it watches.
@@ -134,6 +135,8 @@ type Created struct {
 	Label  string
 	Metric string
 	Alarm  awscloudwatch.CfnAlarm
+	// ARN is the alarm's ARN, known without a round trip: alarm names are deterministic.
+	ARN string
 }
 
 // TopicName is the deterministic name of a region's alarm topic.
@@ -150,11 +153,11 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	a := &Alarms{Construct: c, props: p, TopicARN: p.TopicARN}
+	stack := awscdk.Stack_Of(c)
+	a := &Alarms{Construct: c, props: p, TopicARN: p.TopicARN, region: *stack.Region(), account: *stack.Account()}
 	if p.TopicARN != nil {
 		return a
 	}
-	stack := awscdk.Stack_Of(c)
 	alarmARNs := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
 	cloudwatch := &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)}
 
@@ -306,6 +309,6 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label, namespace str
 		}
 	}
 	alarm := awscloudwatch.NewCfnAlarm(scope, jsii.String("Alarm"+s.Metric), props)
-	a.Created = append(a.Created, Created{Kind: k, Label: label, Metric: s.Metric, Alarm: alarm})
+	a.Created = append(a.Created, Created{Kind: k, Label: label, Metric: s.Metric, Alarm: alarm, ARN: "arn:aws:cloudwatch:" + a.region + ":" + a.account + ":alarm:" + name})
 	return alarm
 }

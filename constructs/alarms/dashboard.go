@@ -41,7 +41,7 @@ func Graph(title string, lines ...MetricLine) Widget {
 func (a *Alarms) AlarmStatus(title string) Widget {
 	arns := make([]any, 0, len(a.Created))
 	for _, c := range a.Created {
-		arns = append(arns, c.Alarm.AttrArn())
+		arns = append(arns, c.ARN)
 	}
 	return Widget{"type": "alarm", "properties": map[string]any{"title": title, "alarms": arns}}
 }
@@ -50,13 +50,14 @@ func (a *Alarms) AlarmStatus(title string) Widget {
 // per row.
 func NewDashboard(scope constructs.Construct, id, name string, widgets []Widget) awscloudwatch.CfnDashboard {
 	stack := awscdk.Stack_Of(scope)
+	region := *stack.Region()
 	placed := make([]any, len(widgets))
 	for i, w := range widgets {
 		p := Widget{}
 		for k, v := range w {
 			p[k] = v
 		}
-		props := map[string]any{"region": *stack.Region()}
+		props := map[string]any{"region": region}
 		for k, v := range w["properties"].(map[string]any) {
 			props[k] = v
 		}

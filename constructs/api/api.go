@@ -331,14 +331,17 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	}
 
 	authorizers := map[string]awsapigateway.IAuthorizer{}
+	authTypes := map[string]awsapigateway.AuthorizationType{}
 	for _, a := range p.Authorizers {
 		switch a.Type {
 		case "cognito":
 			pool := awscognito.UserPool_FromUserPoolArn(c, jsii.String("Pool-"+a.Name), jsii.String(a.UserPoolARN))
 			authorizers[a.Name] = awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.CognitoUserPoolsAuthorizerProps{CognitoUserPools: &[]awscognito.IUserPool{pool}})
+			authTypes[a.Name] = awsapigateway.AuthorizationType_COGNITO
 		case "lambda":
 			fn := awslambda.Function_FromFunctionAttributes(c, jsii.String("AuthFn-"+a.Name), &awslambda.FunctionAttributes{FunctionArn: jsii.String(a.FunctionARN), SameEnvironment: jsii.Bool(true)})
 			authorizers[a.Name] = awsapigateway.NewTokenAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.TokenAuthorizerProps{Handler: fn, ResultsCacheTtl: awscdk.Duration_Minutes(jsii.Number(5))})
+			authTypes[a.Name] = awsapigateway.AuthorizationType_CUSTOM
 		}
 	}
 
@@ -354,7 +357,7 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 		}
 		if a, ok := authorizers[name]; ok {
 			opts.Authorizer = a
-			opts.AuthorizationType = a.AuthorizationType()
+			opts.AuthorizationType = authTypes[name]
 		}
 		if s.RequestSchema != nil {
 			model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: jsonSchema(s.RequestSchema)})
@@ -369,7 +372,7 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 		if _, ok := authorizers[name]; !ok {
 			suppress.Nag(base, "AwsSolutions-APIG4", "Service "+s.Name+" is configured without an authorizer (public data).")
 			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" is configured without an authorizer (public data).")
-		} else if authorizers[name].AuthorizationType() != awsapigateway.AuthorizationType_COGNITO {
+		} else if authTypes[name] != awsapigateway.AuthorizationType_COGNITO {
 			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" uses the Lambda (JWT) authorizer "+name+".")
 		}
 	}

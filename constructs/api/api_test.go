@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 		CORSOrigins:       []string{"https://www.example.com"},
 		WAF:               true,
 		DomainName:        "api.broker.example.com", HostedZoneID: "Z1", HostedZoneName: "broker.example.com", LatencyRecords: true,
-		Gateways:          map[string]*Gateway{"internal": internal},
+		Gateways: map[string]*Gateway{"internal": internal},
 		Services: []Service{
 			{Name: "orders", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://orders.example.com"}, RateLimit: 100, BurstLimit: 200,
 				RequestSchema: map[string]any{"required": []any{"symbol"}, "properties": map[string]any{"symbol": map[string]any{"type": "string"}}}},

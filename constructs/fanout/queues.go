@@ -1,6 +1,8 @@
 package fanout
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -17,6 +19,28 @@ const DLQRetention = 14 * 24 // hours
 
 // QueueRetention is how long a working queue keeps a message.
 const QueueRetention = 4 * 24 // hours
+
+// durations caches jsii Duration objects: each is a round trip to create,
+// and queues use the same few. Durations are immutable values, shared safely.
+var durations = map[string]awscdk.Duration{}
+
+func duration(unit string, n float64) awscdk.Duration {
+	key := fmt.Sprint(unit, n)
+	if d, ok := durations[key]; ok {
+		return d
+	}
+	var d awscdk.Duration
+	switch unit {
+	case "h":
+		d = awscdk.Duration_Hours(jsii.Number(n))
+	case "s":
+		d = awscdk.Duration_Seconds(jsii.Number(n))
+	case "d":
+		d = awscdk.Duration_Days(jsii.Number(n))
+	}
+	durations[key] = d
+	return d
+}
 
 type queueSpec struct {
 	name              string
@@ -35,10 +59,10 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 		QueueName:           jsii.String(s.name),
 		Encryption:          awssqs.QueueEncryption_KMS,
 		EncryptionMasterKey: s.key,
-		DataKeyReuse:        awscdk.Duration_Hours(jsii.Number(1)),
+		DataKeyReuse:        duration("h", 1),
 		EnforceSSL:          jsii.Bool(true),
 		RemovalPolicy:       s.removal,
-		RetentionPeriod:     awscdk.Duration_Hours(jsii.Number(DLQRetention)),
+		RetentionPeriod:     duration("h", DLQRetention),
 	}
 	if s.fifo {
 		props.Fifo = jsii.Bool(true)
@@ -48,8 +72,8 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 		props.FifoThroughputLimit = awssqs.FifoThroughputLimit_PER_MESSAGE_GROUP_ID
 	}
 	if s.deadLetter != nil {
-		props.RetentionPeriod = awscdk.Duration_Hours(jsii.Number(QueueRetention))
-		props.VisibilityTimeout = awscdk.Duration_Seconds(jsii.Number(s.visibilitySeconds))
+		props.RetentionPeriod = duration("h", QueueRetention)
+		props.VisibilityTimeout = duration("s", s.visibilitySeconds)
 		props.DeadLetterQueue = &awssqs.DeadLetterQueue{Queue: s.deadLetter, MaxReceiveCount: jsii.Number(s.maxReceiveCount)}
 	}
 	q := awssqs.NewQueue(scope, jsii.String(id), props)
@@ -98,7 +122,7 @@ func newKey(scope constructs.Construct, id, alias, description string, removal a
 		Description:       jsii.String(description),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal,
-		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
+		PendingWindow:     duration("d", 30),
 	})
 }
 

@@ -52,6 +52,8 @@ type Regional struct {
 	props    RegionalProps
 	topicARN *string
 	sns      []string
+	stack    awscdk.Stack
+	region   string
 }
 
 var consumerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
@@ -79,9 +81,9 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(c)
-	r := &Regional{Construct: c, props: p}
+	r := &Regional{Construct: c, props: p, stack: stack, region: *stack.Region()}
 	r.topicARN = arnIn(stack, "sns", p.TopicRegion, TopicName(p.Prefix, p.FIFO))
-	r.sns = SNSPrincipals(p.TopicRegion, *stack.Region())
+	r.sns = SNSPrincipals(p.TopicRegion, r.region)
 	r.Key = newKey(c, "Key", "alias/"+p.Prefix+"/trade-executions-consumers", "Encrypts this region's trade-execution consumer queues", p.RemovalPolicy)
 	keyForSNS(r.Key, r.topicARN, r.sns)
 	return r
@@ -154,7 +156,6 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	}
 	p := r.props
 	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
-	stack := awscdk.Stack_Of(r.Construct)
 	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds}
 	cons.DeadLetterQueue = newQueue(scope, "DeadLetterQueue", queueSpec{name: ConsumerDLQName(p.Prefix, props.Name, p.FIFO), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy})
 	cons.Queue = newQueue(scope, "Queue", queueSpec{
@@ -162,7 +163,7 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 		visibilitySeconds: float64(6 * props.TimeoutSeconds), deadLetter: cons.DeadLetterQueue, maxReceiveCount: float64(maxReceive),
 	})
 	policy := allowSNS(cons.Queue, r.topicARN, r.sns)
-	deliveryDLQ := arnIn(stack, "sqs", p.TopicRegion, DeliveryDLQName(p.Prefix, *stack.Region(), p.FIFO))
+	deliveryDLQ := arnIn(r.stack, "sqs", p.TopicRegion, DeliveryDLQName(p.Prefix, r.region, p.FIFO))
 	cons.Subscription = awssns.NewCfnSubscription(scope, jsii.String("Subscription"), &awssns.CfnSubscriptionProps{
 		Protocol:           jsii.String("sqs"),
 		TopicArn:           r.topicARN,

@@ -27,11 +27,14 @@ func Nag(c constructs.IConstruct, rule, reason string, appliesTo ...string) {
 // Checkov records, in the resource's template metadata where checkov reads
 // it, that the checkov check does not apply, for the reason given.
 func Checkov(r awscdk.CfnResource, check, reason string) {
-	md, _ := r.GetMetadata(jsii.String("checkov")).(map[string]any)
-	skips, _ := md["skip"].([]any)
-	skips = append(skips, map[string]any{"id": check, "comment": reason})
+	// The skips so far are kept on the Go side: one round trip per call.
+	skips := append(checkovSkips[r], map[string]any{"id": check, "comment": reason})
+	checkovSkips[r] = skips
 	r.AddMetadata(jsii.String("checkov"), map[string]any{"skip": skips})
 }
+
+// checkovSkips by resource; jsii hands back the same Go value for the same object.
+var checkovSkips = map[awscdk.CfnResource][]any{}
 
 // CfnLint records, in the resource's template metadata where cfn-lint reads
 // it, that the cfn-lint rules do not apply to the resource. cfn-lint's

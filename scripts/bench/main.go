@@ -1,0 +1,300 @@
+// Command bench measures synthesis of the app: wall time and peak memory
+// with aws-cdk-lib's built-in validation on and off (median of several warm
+// runs), jsii round trips per synthesized resource (counted from the jsii
+// runtime's debug log, JSII_DEBUG=1: one "> " request line per round trip),
+// each stack's size against the CloudFormation limits, and how synthesis
+// grows with the number of regions. `make bench` runs it after `make build`.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// CloudFormation limits per template.
+const (
+	maxResources  = 500
+	maxBytes      = 1_000_000
+	maxOutputs    = 200
+	maxParameters = 200
+)
+
+var (
+	runs    = flag.Int("runs", 3, "runs per measurement (the median is reported)")
+	app     = flag.String("app", "build/app", "the compiled app")
+	runOne  = flag.Bool("run-one", false, "internal: run the app once and print its peak RSS")
+	configs = flag.String("configs", "default=,scale-25x10=config/scale-25x10.json", "name=config pairs to measure (empty config: the embedded default)")
+	growth  = flag.String("growth", "config/scale-25x10.json", "config whose first 3, 6, 12 and 25 regions make the growth table (empty: skip)")
+)
+
+func main() {
+	flag.Parse()
+	if *runOne {
+		os.Exit(measureChild())
+	}
+	flags := cdkContext()
+	for _, pair := range strings.Split(*configs, ",") {
+		name, cfg, _ := strings.Cut(pair, "=")
+		fmt.Printf("\n## %s\n\n", name)
+		ctx := withConfig(flags, cfg, "")
+		fmt.Println("| validation | wall (median) | peak RSS of the process tree (median) |")
+		fmt.Println("|---|---|---|")
+		var out string
+		for _, validation := range []bool{true, false} {
+			var walls []time.Duration
+			var rss []int64
+			for i := 0; i < *runs; i++ {
+				d, kb, dir := synth(ctx, validation, false)
+				walls, rss, out = append(walls, d), append(rss, kb), dir
+			}
+			fmt.Printf("| %s | %.1f s | %d MB |\n", onOff(validation), median(walls).Seconds(), medianInt(rss)/1024)
+		}
+		_, _, dbg := synth(ctx, false, true)
+		trips := countRoundTrips(dbg)
+		stacks := readStacks(out)
+		total := 0
+		for _, s := range stacks {
+			total += s.resources
+		}
+		fmt.Printf("\njsii round trips: %d for %d synthesized resources = %.2f per resource\n\n", trips, total, float64(trips)/float64(total))
+		fmt.Println("| stack | resources | template | outputs | parameters | highest share of a limit |")
+		fmt.Println("|---|---|---|---|---|---|")
+		for _, s := range stacks {
+			shares := []float64{float64(s.resources) / maxResources, float64(s.bytes) / maxBytes, float64(s.outputs) / maxOutputs, float64(s.parameters) / maxParameters}
+			sort.Float64s(shares)
+			fmt.Printf("| %s | %d (%.0f%%) | %d KB (%.0f%%) | %d | %d | %.0f%% |\n", s.name, s.resources, 100*float64(s.resources)/maxResources,
+				s.bytes/1000, 100*float64(s.bytes)/maxBytes, s.outputs, s.parameters, 100*shares[3])
+		}
+	}
+	if *growth != "" {
+		fmt.Printf("\n## Growth (validation off, median of %d)\n\n| regions | stacks | resources | wall |\n|---|---|---|---|\n", *runs)
+		for _, n := range []int{3, 6, 12, 25} {
+			cfg := firstRegions(*growth, n)
+			ctx := withConfig(flags, cfg, "")
+			var walls []time.Duration
+			var dir string
+			for i := 0; i < *runs; i++ {
+				var d time.Duration
+				d, _, dir = synth(ctx, false, false)
+				walls = append(walls, d)
+			}
+			stacks := readStacks(dir)
+			total := 0
+			for _, s := range stacks {
+				total += s.resources
+			}
+			fmt.Printf("| %d | %d | %d | %.1f s |\n", n, len(stacks), total, median(walls).Seconds())
+		}
+	}
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// cdkContext is cdk.json's context, which the CLI would pass to the app.
+func cdkContext() map[string]any {
+	b, err := os.ReadFile("cdk.json")
+	must(err)
+	var f struct {
+		Context map[string]any `json:"context"`
+	}
+	must(json.Unmarshal(b, &f))
+	return f.Context
+}
+
+func withConfig(flags map[string]any, cfg, regions string) string {
+	ctx := map[string]any{}
+	for k, v := range flags {
+		ctx[k] = v
+	}
+	if cfg != "" {
+		ctx["config"] = cfg
+	}
+	if regions != "" {
+		ctx["regions"] = regions
+	}
+	b, _ := json.Marshal(ctx)
+	return string(b)
+}
+
+// synth runs the app once, as the CLI does, into a fresh directory. With
+// debug it returns the jsii debug log's path instead of the output directory.
+func synth(ctx string, validation, debug bool) (time.Duration, int64, string) {
+	dir, err := os.MkdirTemp("", "bench-out")
+	must(err)
+	cmd := exec.Command(os.Args[0], "-run-one", "-app", *app)
+	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+ctx, "CDK_OUTDIR="+dir, fmt.Sprintf("CDK_VALIDATION=%t", validation))
+	logPath := filepath.Join(dir, "jsii-debug.log")
+	if debug {
+		cmd.Env = append(cmd.Env, "JSII_DEBUG=1", "BENCH_STDERR="+logPath)
+	}
+	start := time.Now()
+	out, err := cmd.Output()
+	d := time.Since(start)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "synth failed: %v\n", err)
+		os.Exit(1)
+	}
+	var kb int64
+	fmt.Sscan(string(out), &kb)
+	if debug {
+		return d, kb, logPath
+	}
+	return d, kb, dir
+}
+
+// measureChild runs the app and prints the peak RSS (KB) of its whole process
+// tree (the Go app and the jsii kernel's node processes), sampled every 50 ms.
+func measureChild() int {
+	cmd := exec.Command(*app)
+	cmd.Stdout = os.Stderr
+	cmd.Stderr = os.Stderr
+	if p := os.Getenv("BENCH_STDERR"); p != "" {
+		f, err := os.Create(p)
+		must(err)
+		defer f.Close()
+		cmd.Stderr = f
+	}
+	must(cmd.Start())
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	var peak int64
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			fmt.Println(peak)
+			return 0
+		case <-tick.C:
+			if kb := treeRSS(cmd.Process.Pid); kb > peak {
+				peak = kb
+			}
+		}
+	}
+}
+
+// treeRSS sums the resident memory (KB) of pid and all its descendants.
+func treeRSS(root int) int64 {
+	parent := map[int]int{}
+	rss := map[int]int64{}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		var pid int
+		if _, err := fmt.Sscan(d.Name(), &pid); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// Fields after the command (which may hold spaces) start after ')'.
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) < 22 {
+			continue
+		}
+		var ppid int
+		var pages int64
+		fmt.Sscan(f[1], &ppid)
+		fmt.Sscan(f[21], &pages)
+		parent[pid], rss[pid] = ppid, pages*int64(os.Getpagesize())/1024
+	}
+	var total int64
+	for pid, kb := range rss {
+		for p := pid; p != 0; p = parent[p] {
+			if p == root {
+				total += kb
+				break
+			}
+			if _, ok := parent[p]; !ok {
+				break
+			}
+		}
+	}
+	return total
+}
+
+func countRoundTrips(path string) int {
+	f, err := os.Open(path)
+	must(err)
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "> ") {
+			n++
+		}
+	}
+	return n
+}
+
+type stack struct {
+	name                                  string
+	resources, bytes, outputs, parameters int
+}
+
+func readStacks(dir string) []stack {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	var out []stack
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		must(err)
+		var t struct {
+			Resources, Outputs, Parameters map[string]any
+		}
+		must(json.Unmarshal(b, &t))
+		out = append(out, stack{strings.TrimSuffix(filepath.Base(f), ".template.json"), len(t.Resources), len(b), len(t.Outputs), len(t.Parameters)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].resources > out[j].resources || (out[i].resources == out[j].resources && out[i].name < out[j].name)
+	})
+	return out
+}
+
+// firstRegions writes a copy of the config with only its first n regions.
+func firstRegions(path string, n int) string {
+	b, err := os.ReadFile(path)
+	must(err)
+	var c map[string]any
+	must(json.Unmarshal(b, &c))
+	regions := c["regions"].([]any)
+	c["regions"] = regions[:n]
+	f, err := os.CreateTemp("", fmt.Sprintf("regions-%d-*.json", n))
+	must(err)
+	must(json.NewEncoder(f).Encode(c))
+	f.Close()
+	return f.Name()
+}
+
+func median(d []time.Duration) time.Duration {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[len(d)/2]
+}
+
+func medianInt(v []int64) int64 {
+	sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+	return v[len(v)/2]
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
