@@ -1,0 +1,30 @@
+package alarms_test
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/internal/cfn"
+)
+
+// A region's alarm topic, and the recommended alarms of a consumer queue.
+func ExampleAlarms_Watch() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	app := cfn.NewApp(dir)
+	stack := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "brokerage-prod", Emails: []string{"trading-ops@example.com"}})
+	queue := awssqs.NewQueue(stack, jsii.String("Holdings"), nil)
+	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Dimension: queue.QueueName()})
+
+	for _, a := range cfn.Synth(app).Templates["uk"].Resources("AWS::CloudWatch::Alarm") {
+		if a.Props["MetricName"] == "ApproximateAgeOfOldestMessage" {
+			fmt.Println(a.Props["AlarmName"], a.Props["Threshold"], a.Props["TreatMissingData"])
+		}
+	}
+	// Output: brokerage-prod-holdings-ApproximateAgeOfOldestMessage 300 notBreaching
+}
