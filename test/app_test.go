@@ -19,6 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/diagram"
 	"github.com/brokerage/platform/stacks"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -352,5 +353,20 @@ func TestOneAPIGatewayAccountPerRegionAndTwoGatewaysWithServices(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"holdings", "orders", "quotes", "risk"}, public, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("public services (-want +got):\n%s", diff)
+	}
+}
+
+// docs/diagrams/*.dot are drawn from the synthesized app (make diagram); they
+// must match the app as it is now.
+func TestDiagramsAreCurrent(t *testing.T) {
+	for name, want := range diagram.Files(dev) {
+		got, err := os.ReadFile(filepath.Join("..", "docs", "diagrams", name))
+		if err != nil {
+			t.Errorf("%s: %v (run make diagram)", name, err)
+			continue
+		}
+		if diff := cmp.Diff(want, string(got)); diff != "" {
+			t.Errorf("docs/diagrams/%s is out of date; run make diagram (-generated +committed):\n%s", name, diff)
+		}
 	}
 }

@@ -274,3 +274,29 @@ func Strings(v any) []string {
 	}
 	return nil
 }
+
+// DependencyOrder sorts stack names so that each comes after the stacks it
+// depends on, ties by name: a stable order for generated documents.
+func DependencyOrder(names []string, dependsOn map[string][]string) []string {
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	var out []string
+	done := map[string]bool{}
+	var visit func(n string)
+	visit = func(n string) {
+		if done[n] {
+			return
+		}
+		done[n] = true
+		deps := append([]string(nil), dependsOn[n]...)
+		sort.Strings(deps)
+		for _, d := range deps {
+			visit(d)
+		}
+		out = append(out, n)
+	}
+	for _, n := range sorted {
+		visit(n)
+	}
+	return out
+}
