@@ -3,21 +3,41 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
+var (
+	buildOnce sync.Once
+	appBin    string
+	buildErr  error
+)
+
 // runApp runs the compiled app as the CDK CLI would, with the context in
-// CDK_CONTEXT_JSON and the output directory in CDK_OUTDIR.
+// CDK_CONTEXT_JSON and the output directory in CDK_OUTDIR. The app is built
+// once for the package.
 func runApp(t *testing.T, contextJSON string) (stderr string, exitCode int, outdir string) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "app")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "app")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		appBin = filepath.Join(dir, "app")
+		if out, err := exec.Command("go", "build", "-o", appBin, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
+	bin := appBin
 	outdir = filepath.Join(t.TempDir(), "cdk.out")
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+contextJSON, "CDK_OUTDIR="+outdir)
