@@ -22,12 +22,14 @@ OUT ?= cdk.out
 FIVE_REGIONS := config/testdata/five-regions.json
 
 VENV := .venv
-TEMPLATES = $(wildcard $(OUT)/*.template.json)
+# The gates check every template of these assembly directories.
+GATE_DIRS ?= $(OUT)
+TEMPLATES = $(wildcard $(addsuffix /*.template.json,$(GATE_DIRS)))
 
-.PHONY: help deps build synth test unit lint cfn-lint checkov gates gates-selftest diff deploy bench clean
+.PHONY: help deps build synth test unit lint cfn-lint checkov gates gates-selftest docs diagram diff deploy bench clean e2e
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -49,12 +51,13 @@ synth: build ## synthesize into cdk.out; built-in validation on, any finding or 
 	$(CDK) synth --quiet --strict --output $(OUT) -c stage=$(STAGE) $(if $(CONFIG),-c config=$(CONFIG)) $(if $(REGION),-c regions=$(REGION))
 	@ls $(OUT)/*.template.json
 
-test: build lint ## every test and gate; CI runs exactly this
+test: build lint ## every test and gate, and the local deploy test; CI runs exactly this
 	CDK_VALIDATION=false go test -count=1 ./...
 	$(MAKE) --no-print-directory synth
-	$(MAKE) --no-print-directory gates
-	$(MAKE) --no-print-directory synth gates OUT=cdk.out.five CONFIG=$(FIVE_REGIONS) STAGE=prod
+	$(MAKE) --no-print-directory synth OUT=cdk.out.five CONFIG=$(FIVE_REGIONS) STAGE=prod
+	$(MAKE) --no-print-directory gates GATE_DIRS="cdk.out cdk.out.five"
 	$(MAKE) --no-print-directory gates-selftest
+	$(MAKE) --no-print-directory e2e
 
 unit: build ## the Go tests only
 	CDK_VALIDATION=false go test ./...
@@ -69,7 +72,7 @@ $(VENV)/.installed: requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-gates: cfn-lint checkov ## cfn-lint and checkov on every template in $(OUT) (after make synth)
+gates: cfn-lint checkov ## cfn-lint and checkov on every template in $(GATE_DIRS) (after make synth)
 
 gates-selftest: $(VENV)/.installed ## cfn-lint and checkov must both fail on a deliberately broken template
 	@! $(VENV)/bin/cfn-lint test/testdata/broken/queue.template.json >/dev/null || { echo "cfn-lint passed a broken template"; exit 1; }
@@ -91,8 +94,20 @@ deploy: build ## deploy one region: make deploy STAGE=prod REGION=eu-west-2
 	@test -n "$(REGION)" || { echo "REGION is required, e.g. make deploy STAGE=prod REGION=eu-west-2"; exit 2; }
 	$(CDK) deploy -c stage=$(STAGE) -c regions=$(REGION) '*-$(STAGE)-$(REGION)-*'
 
-bench: build ## time synth (validation on and off) and the tests
-	scripts/bench
+e2e: build $(VENV)/.installed ## deploy to a local moto server and prove the fan-out end to end (e2e/run.sh)
+	e2e/run.sh
+
+diagram: synth ## draw docs/diagrams from the synthesized app (DOT, rendered to SVG with Graphviz)
+	go run ./scripts/diagram
+	@command -v dot >/dev/null || { echo "installing Graphviz (Debian package graphviz)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+	for f in docs/diagrams/*.dot; do dot -Tsvg "$$f" -o "$${f%.dot}.svg"; done
+
+docs: ## regenerate docs/configuration.md and docs/runbook.md from the code
+	go run ./scripts/docgen
+
+bench: build ## synth time, memory, jsii round trips and stack sizes: default and 25 regions x 10 consumers
+	go build -o build/bench ./scripts/bench
+	build/bench -runs 3
 
 clean: ## remove build outputs
-	rm -rf build cdk.out cdk.out.five
+	rm -rf build cdk.out cdk.out.*

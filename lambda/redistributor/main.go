@@ -1,22 +1,16 @@
 // Command redistributor is the Lambda function that moves trade executions
 // from the ingest queue to the fan-out topic, keeping each account's order.
-//
-// For a FIFO path every message keeps its message group (one per account) and
-// de-duplication id. A batch from a FIFO queue holds messages in group order;
-// when one publish fails, it and every later message of the same group are
-// reported as failures (partial batch response) so that SQS redelivers them in
-// order, while other groups go on. Nothing is acknowledged that was not
-// accepted by the topic.
+// The handler is package redistribute; this is only its Lambda entry point.
 package main
 
 import (
 	"context"
 	"os"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/brokerage/platform/lambda/redistributor/redistribute"
 )
 
 func main() {
@@ -24,50 +18,6 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	r := &redistributor{topicARN: os.Getenv("TOPIC_ARN"), client: sns.NewFromConfig(cfg)}
-	lambda.Start(r.handle)
-}
-
-type publisher interface {
-	Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error)
-}
-
-type redistributor struct {
-	topicARN string
-	client   publisher
-}
-
-func (r *redistributor) handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	var resp events.SQSEventResponse
-	failedGroups := map[string]bool{}
-	for _, m := range ev.Records {
-		group := m.Attributes["MessageGroupId"]
-		if group != "" && failedGroups[group] {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
-			continue
-		}
-		if _, err := r.client.Publish(ctx, publishInput(r.topicARN, m)); err != nil {
-			if group != "" {
-				failedGroups[group] = true
-			}
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
-		}
-	}
-	return resp, nil
-}
-
-// publishInput carries the body and the FIFO identity of an SQS message over
-// to the topic. The de-duplication id falls back to the SQS message id, which is
-// stable across redeliveries of the same message.
-func publishInput(topicARN string, m events.SQSMessage) *sns.PublishInput {
-	in := &sns.PublishInput{TopicArn: &topicARN, Message: &m.Body}
-	if group := m.Attributes["MessageGroupId"]; group != "" {
-		dedup := m.Attributes["MessageDeduplicationId"]
-		if dedup == "" {
-			dedup = m.MessageId
-		}
-		in.MessageGroupId = &group
-		in.MessageDeduplicationId = &dedup
-	}
-	return in
+	r := &redistribute.Redistributor{TopicARN: os.Getenv("TOPIC_ARN"), Client: sns.NewFromConfig(cfg)}
+	lambda.Start(r.Handle)
 }

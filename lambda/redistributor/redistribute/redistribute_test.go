@@ -1,4 +1,4 @@
-package main
+package redistribute
 
 import (
 	"context"
@@ -31,10 +31,10 @@ func msg(id, group string) events.SQSMessage {
 
 func TestFailedPublishHoldsBackTheRestOfItsGroupOnly(t *testing.T) {
 	topic := &fakeTopic{failIDs: map[string]bool{"a2": true}}
-	r := &redistributor{topicARN: "arn:aws:sns:ap-southeast-2:111111111111:t.fifo", client: topic}
+	r := &Redistributor{TopicARN: "arn:aws:sns:ap-southeast-2:111111111111:t.fifo", Client: topic}
 	ev := events.SQSEvent{Records: []events.SQSMessage{msg("a1", "acct-a"), msg("b1", "acct-b"), msg("a2", "acct-a"), msg("b2", "acct-b"), msg("a3", "acct-a")}}
 
-	resp, err := r.handle(context.Background(), ev)
+	resp, err := r.Handle(context.Background(), ev)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,347 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/brokerage/platform/lambda/redistributor/redistribute"
+)
+
+// emulator re-creates one resource that moto's CloudFormation skipped through
+// the service's API, with the template's properties, and describes what it did.
+type emulator func(ctx context.Context, d *deployment, s *stack, r resource) (string, error)
+
+// emulators, in the order CloudFormation creates them: every fan-out
+// subscription DependsOn its queue's policy.
+var emulators = []struct {
+	typ string
+	fn  emulator
+}{
+	{"AWS::SQS::QueuePolicy", emulateQueuePolicy},
+	{"AWS::SNS::TopicPolicy", emulateTopicPolicy},
+	{"AWS::SNS::Subscription", emulateSubscription},
+}
+
+func emulatorFor(typ string) emulator {
+	for _, e := range emulators {
+		if e.typ == typ {
+			return e.fn
+		}
+	}
+	return nil
+}
+
+// notNeeded says why delivery does not depend on a resource of a type that
+// moto's CloudFormation skips or that is left out of the deployment, or ""
+// if it may. The unit tests check these resources on the templates.
+func notNeeded(typ string) string {
+	switch {
+	case strings.HasPrefix(typ, "AWS::CloudWatch::"):
+		return "alarms and dashboards tell people how executions flow; delivery does not depend on them"
+	case strings.HasPrefix(typ, "AWS::ApiGateway::"), strings.HasPrefix(typ, "AWS::WAFv2::"):
+		return "the regional REST APIs and their web ACLs are not on the fan-out's path"
+	}
+	return ""
+}
+
+// onlyProperties fails on a property the emulation would silently drop.
+func onlyProperties(r resource, known ...string) error {
+	for p := range r.Properties {
+		if !slices.Contains(known, p) {
+			return fmt.Errorf("%s: property %s is not re-created by this test; extend its emulation", r.Metadata.Path, p)
+		}
+	}
+	return nil
+}
+
+func policyJSON(ctx context.Context, d *deployment, s *stack, r resource) (string, error) {
+	doc, err := d.resolve(ctx, s, r.Properties["PolicyDocument"])
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(doc)
+	return string(b), err
+}
+
+// stringList is the strings of a resolved template list.
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// emulateQueuePolicy sets the policy on each queue. moto stores it but does
+// not enforce it: what it allows is checked on the templates by the unit tests.
+func emulateQueuePolicy(ctx context.Context, d *deployment, s *stack, r resource) (string, error) {
+	if err := onlyProperties(r, "Queues", "PolicyDocument"); err != nil {
+		return "", err
+	}
+	policy, err := policyJSON(ctx, d, s, r)
+	if err != nil {
+		return "", err
+	}
+	queues, err := d.resolve(ctx, s, r.Properties["Queues"])
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for _, physical := range stringList(queues) {
+		name := path.Base(physical) // Ref of a queue is its URL
+		url, err := d.cloud.queueURL(ctx, s.region, name)
+		if err != nil {
+			return "", err
+		}
+		if _, err := d.cloud.in(s.region).sqs.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{
+			QueueUrl: &url, Attributes: map[string]string{string(sqstypes.QueueAttributeNamePolicy): policy},
+		}); err != nil {
+			return "", fmt.Errorf("policy of queue %s: %w", name, err)
+		}
+		names = append(names, name)
+	}
+	return "SetQueueAttributes Policy on " + strings.Join(names, ", "), nil
+}
+
+// emulateTopicPolicy sets the policy on each topic, in the topic's region.
+func emulateTopicPolicy(ctx context.Context, d *deployment, s *stack, r resource) (string, error) {
+	if err := onlyProperties(r, "Topics", "PolicyDocument"); err != nil {
+		return "", err
+	}
+	policy, err := policyJSON(ctx, d, s, r)
+	if err != nil {
+		return "", err
+	}
+	topics, err := d.resolve(ctx, s, r.Properties["Topics"])
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for _, arn := range stringList(topics) {
+		if _, err := d.cloud.in(arnRegion(arn)).sns.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{
+			TopicArn: aws.String(arn), AttributeName: aws.String("Policy"), AttributeValue: &policy,
+		}); err != nil {
+			return "", fmt.Errorf("policy of topic %s: %w", arn, err)
+		}
+		names = append(names, arnResource(arn))
+	}
+	return "SetTopicAttributes Policy on " + strings.Join(names, ", "), nil
+}
+
+// subscriptionAttributes are the AWS::SNS::Subscription properties that are
+// subscription attributes in the SNS API.
+var subscriptionAttributes = []string{"DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy", "ReplayPolicy", "SubscriptionRoleArn"}
+
+// emulateSubscription subscribes the endpoint to the topic in the
+// subscription's Region (the topic's: a cross-region subscription is created
+// where the topic is), with every attribute the template sets.
+func emulateSubscription(ctx context.Context, d *deployment, s *stack, r resource) (string, error) {
+	if err := onlyProperties(r, append([]string{"Protocol", "TopicArn", "Endpoint", "Region"}, subscriptionAttributes...)...); err != nil {
+		return "", err
+	}
+	resolved, err := d.resolve(ctx, s, r.Properties)
+	if err != nil {
+		return "", err
+	}
+	props := resolved.(map[string]any)
+	region := s.region
+	if v, ok := props["Region"].(string); ok {
+		region = v
+	}
+	attrs := map[string]string{}
+	for _, name := range subscriptionAttributes {
+		v, ok := props[name]
+		if !ok {
+			continue
+		}
+		switch v := v.(type) {
+		case string:
+			attrs[name] = v
+		case bool:
+			attrs[name] = strconv.FormatBool(v)
+		default:
+			b, err := json.Marshal(v)
+			if err != nil {
+				return "", err
+			}
+			attrs[name] = string(b)
+		}
+	}
+	// moto delivers raw whenever RawMessageDelivery is set at all, even to
+	// "false"; false is SNS's default, so it is left unset.
+	if attrs["RawMessageDelivery"] == "false" {
+		delete(attrs, "RawMessageDelivery")
+	}
+	protocol, _ := props["Protocol"].(string)
+	topic, _ := props["TopicArn"].(string)
+	endpoint, _ := props["Endpoint"].(string)
+	if _, err := d.cloud.in(region).sns.Subscribe(ctx, &sns.SubscribeInput{
+		Protocol: &protocol, TopicArn: &topic, Endpoint: &endpoint, Attributes: attrs, ReturnSubscriptionArn: true,
+	}); err != nil {
+		return "", fmt.Errorf("subscribe %s to %s: %w", endpoint, topic, err)
+	}
+	what := fmt.Sprintf("Subscribe in %s: %s %s to %s", region, protocol, endpoint, topic)
+	for _, k := range sortedKeys(attrs) {
+		what += ", " + k + "=" + attrs[k]
+	}
+	return what, nil
+}
+
+// redistributor stands in for the redistributor Lambda and its SQS event
+// source mapping: it polls the ingest queue as the mapping does (batch size
+// and partial batch responses from the template), runs the real handler and
+// deletes what the handler did not report as failed.
+type redistributor struct {
+	sqs            *sqs.Client
+	queueURL       string
+	queueARN       string
+	region         string
+	batchSize      int32
+	reportFailures bool
+	handler        *redistribute.Redistributor
+}
+
+// newRedistributor takes over from the deployed event source mapping. moto
+// would otherwise, on every SendMessage to the ingest queue, receive a batch
+// for the function and try to run it in Docker; that fails, the batch goes
+// back to the queue with its receive count raised, and after maxReceiveCount
+// sends the executions land in the ingest DLQ. So the mapping is disabled
+// first, the way an operator pauses one.
+func newRedistributor(ctx context.Context, d *deployment, s *stack, mappingID string) (*redistributor, []string, error) {
+	m := s.resources[mappingID]
+	if err := onlyProperties(m, "FunctionName", "EventSourceArn", "BatchSize", "FunctionResponseTypes", "MaximumBatchingWindowInSeconds"); err != nil {
+		return nil, nil, err
+	}
+	resolved, err := d.resolve(ctx, s, m.Properties)
+	if err != nil {
+		return nil, nil, err
+	}
+	props := resolved.(map[string]any)
+	function, _ := props["FunctionName"].(string)
+	queueARN, _ := props["EventSourceArn"].(string)
+	batch := 10.0 // Lambda's default for SQS
+	if v, ok := props["BatchSize"].(float64); ok {
+		batch = v
+	}
+	reportFailures := slices.Contains(stringList(props["FunctionResponseTypes"]), "ReportBatchItemFailures")
+
+	cl := d.cloud.in(s.region)
+	uuid := aws.ToString(s.deployed[mappingID].PhysicalResourceId)
+	if _, err := cl.lambda.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: &uuid, Enabled: aws.Bool(false)}); err != nil {
+		return nil, nil, fmt.Errorf("disabling event source mapping %s: %w", uuid, err)
+	}
+	// The handler gets what the deployed function gets: main reads TOPIC_ARN.
+	fn, err := cl.lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &function})
+	if err != nil {
+		return nil, nil, fmt.Errorf("function %s: %w", function, err)
+	}
+	var topicARN string
+	if fn.Environment != nil {
+		topicARN = fn.Environment.Variables["TOPIC_ARN"]
+	}
+	if topicARN == "" {
+		return nil, nil, fmt.Errorf("function %s has no TOPIC_ARN in its environment", function)
+	}
+	url, err := d.cloud.queueURL(ctx, arnRegion(queueARN), arnResource(queueARN))
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &redistributor{
+		sqs: d.cloud.in(arnRegion(queueARN)).sqs, queueURL: url, queueARN: queueARN, region: s.region,
+		batchSize: int32(batch), reportFailures: reportFailures,
+		handler: &redistribute.Redistributor{TopicARN: topicARN, Client: cl.sns},
+	}
+	// The function's own construct path, for the report.
+	fnPath := function
+	if ref, ok := m.Properties["FunctionName"].(map[string]any); ok {
+		if id, ok := ref["Ref"].(string); ok {
+			fnPath = s.resources[id].Metadata.Path
+		}
+	}
+	notes := []string{
+		fmt.Sprintf("AWS::Lambda::EventSourceMapping %s: disabled in moto (UUID %s); the test polls %s instead, BatchSize %d, ReportBatchItemFailures %t",
+			m.Metadata.Path, uuid, arnResource(queueARN), r.batchSize, reportFailures),
+		fmt.Sprintf("AWS::Lambda::Function %s: deployed by moto as %s, its code run in-process (redistribute.Redistributor, TOPIC_ARN=%s)",
+			fnPath, function, topicARN),
+	}
+	return r, notes, nil
+}
+
+// drain runs the handler over the ingest queue until it is empty, and
+// returns how many messages it acknowledged and how many batches it ran.
+func (r *redistributor) drain(ctx context.Context) (acknowledged, batches int, err error) {
+	for {
+		out, err := r.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl:                    &r.queueURL,
+			MaxNumberOfMessages:         r.batchSize,
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
+			MessageAttributeNames:       []string{"All"},
+		})
+		if err != nil {
+			return acknowledged, batches, err
+		}
+		if len(out.Messages) == 0 {
+			return acknowledged, batches, nil
+		}
+		batches++
+		ev := events.SQSEvent{Records: make([]events.SQSMessage, len(out.Messages))}
+		for i, m := range out.Messages {
+			ev.Records[i] = events.SQSMessage{
+				MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body),
+				Md5OfBody: aws.ToString(m.MD5OfBody), Attributes: m.Attributes,
+				EventSource: "aws:sqs", EventSourceARN: r.queueARN, AWSRegion: r.region,
+			}
+		}
+		resp, herr := r.handler.Handle(ctx, ev)
+		// As Lambda does: an error fails the whole batch; the response's
+		// failures count only when the mapping asks for them.
+		failed := map[string]bool{}
+		for _, m := range ev.Records {
+			failed[m.MessageId] = herr != nil
+		}
+		if herr == nil && r.reportFailures {
+			for _, f := range resp.BatchItemFailures {
+				failed[f.ItemIdentifier] = true
+			}
+		}
+		var done []sqstypes.DeleteMessageBatchRequestEntry
+		for i, m := range out.Messages {
+			if failed[*m.MessageId] {
+				// Lambda leaves a failed message invisible until the
+				// queue's visibility timeout (180 s) runs out; make it
+				// visible again now instead of waiting.
+				if _, err := r.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &r.queueURL, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
+					return acknowledged, batches, err
+				}
+				continue
+			}
+			done = append(done, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
+		}
+		if len(done) > 0 {
+			del, err := r.sqs.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &r.queueURL, Entries: done})
+			if err != nil {
+				return acknowledged, batches, err
+			}
+			if len(del.Failed) > 0 {
+				return acknowledged, batches, fmt.Errorf("deleting from the ingest queue: %s", aws.ToString(del.Failed[0].Message))
+			}
+			acknowledged += len(done)
+		}
+	}
+}

