@@ -61,8 +61,26 @@ func (p *Platform) newEdge() awscdk.Stack {
 			alarms.MetricLine{Namespace: "AWS/CloudFront", Metric: "OriginLatency", Dimensions: []string{"DistributionId", *st.Distribution.DistributionId(), "Region", "Global"}, Stat: "p90", Label: "origin latency p90"}),
 		fanoutStatus(c),
 	}
+	widgets = append(widgets, apiWidgets(c)...)
 	alarms.NewDashboard(s, "Overview", p.prefix+"-overview", append(widgets, fanoutWidgets(c, fifo)...))
 	return s
+}
+
+// apiWidgets show every gateway's errors and latency in every region; API
+// names are deterministic, so the metrics need no reference to the stacks.
+func apiWidgets(c *config.Config) []alarms.Widget {
+	var widgets []alarms.Widget
+	for _, g := range c.API.Gateways {
+		name := c.App + "-" + c.Stage + "-" + g.Name
+		var errs, latency []alarms.MetricLine
+		for _, r := range c.Regions {
+			dims := []string{"ApiName", name, "Stage", "v1"}
+			errs = append(errs, alarms.MetricLine{Namespace: "AWS/ApiGateway", Metric: "5XXError", Dimensions: dims, Stat: "Average", Label: "5xx " + r.Name, Region: r.Name})
+			latency = append(latency, alarms.MetricLine{Namespace: "AWS/ApiGateway", Metric: "Latency", Dimensions: dims, Stat: "p99", Label: "p99 " + r.Name, Region: r.Name})
+		}
+		widgets = append(widgets, alarms.Graph("API "+g.Name+": 5xx share per region", errs...), alarms.Graph("API "+g.Name+": latency p99 (ms) per region", latency...))
+	}
+	return widgets
 }
 
 // fanoutStatus shows the per-region "not reaching" composite alarms of the

@@ -211,4 +211,9 @@ func TestDashboardPerRegionAndAGlobalOverview(t *testing.T) {
 			t.Errorf("overview has no metric from %s", region)
 		}
 	}
+	for _, want := range []string{"Fan-out flow to holdings", "API public: 5xx share per region", "API public: latency p99", "Site: 5xx error rate"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("overview has no widget %q", want)
+		}
+	}
 }
