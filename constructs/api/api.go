@@ -27,6 +27,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/constructs/waf"
 	"github.com/brokerage/platform/problems"
 )
 
@@ -392,7 +393,7 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	}
 
 	if p.WAF {
-		g.WebACL = newRegionalWebACL(c, p.Name)
+		g.WebACL = waf.NewManagedRulesACL(c, "WebACL", "REGIONAL", p.Name)
 		awswafv2.NewCfnWebACLAssociation(c, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{ResourceArn: g.RestAPI.DeploymentStage().StageArn(), WebAclArn: g.WebACL.AttrArn()})
 	} else {
 		suppress.Nag(stage, "AwsSolutions-APIG3", "The web ACL is off in this configuration (the gateway's waf option); turn it on for production.")
@@ -461,25 +462,6 @@ func jsonSchema(m map[string]any) *awsapigateway.JsonSchema {
 		s.Properties = &out
 	}
 	return s
-}
-
-func newRegionalWebACL(scope constructs.Construct, name string) awswafv2.CfnWebACL {
-	visibility := func(n string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
-		return &awswafv2.CfnWebACL_VisibilityConfigProperty{CloudWatchMetricsEnabled: jsii.Bool(true), MetricName: jsii.String(n), SampledRequestsEnabled: jsii.Bool(true)}
-	}
-	var rules []any
-	for i, group := range []string{"AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} {
-		rules = append(rules, &awswafv2.CfnWebACL_RuleProperty{
-			Name: jsii.String(group), Priority: jsii.Number(float64(i)),
-			OverrideAction:   &awswafv2.CfnWebACL_OverrideActionProperty{None: map[string]any{}},
-			Statement:        &awswafv2.CfnWebACL_StatementProperty{ManagedRuleGroupStatement: &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{VendorName: jsii.String("AWS"), Name: jsii.String(group)}},
-			VisibilityConfig: visibility(group),
-		})
-	}
-	return awswafv2.NewCfnWebACL(scope, jsii.String("WebACL"), &awswafv2.CfnWebACLProps{
-		Scope: jsii.String("REGIONAL"), DefaultAction: &awswafv2.CfnWebACL_DefaultActionProperty{Allow: map[string]any{}},
-		VisibilityConfig: visibility(name), Rules: &rules,
-	})
 }
 
 // NewAccount creates the region's AWS::ApiGateway::Account with the role API

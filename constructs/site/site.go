@@ -29,6 +29,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/constructs/waf"
 	"github.com/brokerage/platform/problems"
 )
 
@@ -242,7 +243,7 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 		dist.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
 	}
 	if p.WAF {
-		s.WebACL = newWebACL(c)
+		s.WebACL = waf.NewManagedRulesACL(c, "WebACL", "CLOUDFRONT", "site")
 		dist.WebAclId = s.WebACL.AttrArn()
 	}
 	s.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), dist)
@@ -311,28 +312,6 @@ func pagePaths(dir string) []string {
 	})
 	sort.Strings(out[1:])
 	return out
-}
-
-func newWebACL(scope constructs.Construct) awswafv2.CfnWebACL {
-	visibility := func(name string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
-		return &awswafv2.CfnWebACL_VisibilityConfigProperty{CloudWatchMetricsEnabled: jsii.Bool(true), MetricName: jsii.String(name), SampledRequestsEnabled: jsii.Bool(true)}
-	}
-	var rules []any
-	for i, group := range []string{"AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} {
-		rules = append(rules, &awswafv2.CfnWebACL_RuleProperty{
-			Name:             jsii.String(group),
-			Priority:         jsii.Number(float64(i)),
-			OverrideAction:   &awswafv2.CfnWebACL_OverrideActionProperty{None: map[string]any{}},
-			Statement:        &awswafv2.CfnWebACL_StatementProperty{ManagedRuleGroupStatement: &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{VendorName: jsii.String("AWS"), Name: jsii.String(group)}},
-			VisibilityConfig: visibility(group),
-		})
-	}
-	return awswafv2.NewCfnWebACL(scope, jsii.String("WebACL"), &awswafv2.CfnWebACLProps{
-		Scope:            jsii.String("CLOUDFRONT"),
-		DefaultAction:    &awswafv2.CfnWebACL_DefaultActionProperty{Allow: map[string]any{}},
-		VisibilityConfig: visibility("site"),
-		Rules:            &rules,
-	})
 }
 
 // MetricErrorRate5xx is the share of viewer requests answered with a 5xx (percent).
