@@ -19,6 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/internal/diagram"
 	"github.com/brokerage/platform/stacks"
 	"github.com/google/go-cmp/cmp"
@@ -44,9 +45,7 @@ func TestMain(m *testing.M) {
 	}
 	// A stand-in for the compiled redistributor: the templates only see its
 	// asset hash, which the goldens normalise.
-	code := filepath.Join(tmp, "redistributor")
-	must(os.MkdirAll(code, 0o755))
-	must(os.WriteFile(filepath.Join(code, "bootstrap"), []byte("stand-in"), 0o755))
+	code := cfntest.StandInCode(tmp)
 
 	cfg = config.Default()
 	cfg.Site.ContentDir = "../site" // tests run in test/

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,8 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/problems"
-	"github.com/google/go-cmp/cmp"
 )
 
 var asm *cfn.Assembly
@@ -51,25 +50,7 @@ func TestMain(m *testing.M) {
 	os.Exit(rc)
 }
 
-func check(t *testing.T, what string, want, got any) {
-	t.Helper()
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", what, diff)
-	}
-}
-
-func js(v any) string { b, _ := json.Marshal(v); return string(b) }
-
 func tmpl() cfn.Template { return asm.Templates["uk"] }
-
-func get(t *testing.T, path string) cfn.Resource {
-	t.Helper()
-	r, err := tmpl().ByPath(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // methods returns the methods of the API whose logical IDs start with prefix, by HTTP method and path part.
 func methods(prefix string) []cfn.Resource {
@@ -83,17 +64,17 @@ func methods(prefix string) []cfn.Resource {
 }
 
 func TestStageHasJSONAccessLogsExecutionLogsWithoutBodiesTracingAndThrottling(t *testing.T) {
-	stage := get(t, "Public/Resource/DeploymentStage.v1/Resource")
-	logs := get(t, "Public/AccessLogs/Resource")
+	stage := cfntest.Get(t, asm, "uk", "Public/Resource/DeploymentStage.v1/Resource")
+	logs := cfntest.Get(t, asm, "uk", "Public/AccessLogs/Resource")
 	access := stage.Props["AccessLogSetting"].(map[string]any)
-	if !strings.Contains(js(access["DestinationArn"]), `"Ref":"`+logs.LogicalID+`"`) {
-		t.Errorf("access logs go to %s, want log group %s", js(access["DestinationArn"]), logs.LogicalID)
+	if !strings.Contains(cfntest.JSON(access["DestinationArn"]), `"Ref":"`+logs.LogicalID+`"`) {
+		t.Errorf("access logs go to %s, want log group %s", cfntest.JSON(access["DestinationArn"]), logs.LogicalID)
 	}
 	if !strings.HasPrefix(access["Format"].(string), "{") {
 		t.Errorf("access log format is not JSON: %s", access["Format"])
 	}
-	check(t, "retention", 90.0, logs.Props["RetentionInDays"])
-	check(t, "tracing", true, stage.Props["TracingEnabled"])
+	cfntest.Check(t, "retention", 90.0, logs.Props["RetentionInDays"])
+	cfntest.Check(t, "tracing", true, stage.Props["TracingEnabled"])
 	var all map[string]any
 	perRoute := map[string]any{}
 	for _, s := range stage.Props["MethodSettings"].([]any) {
@@ -104,14 +85,14 @@ func TestStageHasJSONAccessLogsExecutionLogsWithoutBodiesTracingAndThrottling(t 
 			perRoute[m["ResourcePath"].(string)] = []any{m["ThrottlingRateLimit"], m["ThrottlingBurstLimit"]}
 		}
 	}
-	check(t, "stage-wide settings", map[string]any{"DataTraceEnabled": false, "HttpMethod": "*", "LoggingLevel": "INFO", "MetricsEnabled": true, "ResourcePath": "/*", "ThrottlingBurstLimit": 1000.0, "ThrottlingRateLimit": 500.0}, all)
-	check(t, "per-route throttling", map[string]any{"/~1orders": []any{100.0, 200.0}, "/~1orders~1{proxy+}": []any{100.0, 200.0}}, perRoute)
+	cfntest.Check(t, "stage-wide settings", map[string]any{"DataTraceEnabled": false, "HttpMethod": "*", "LoggingLevel": "INFO", "MetricsEnabled": true, "ResourcePath": "/*", "ThrottlingBurstLimit": 1000.0, "ThrottlingRateLimit": 500.0}, all)
+	cfntest.Check(t, "per-route throttling", map[string]any{"/~1orders": []any{100.0, 200.0}, "/~1orders~1{proxy+}": []any{100.0, 200.0}}, perRoute)
 }
 
 func TestOneAccountRolePerRegionNotPerAPI(t *testing.T) {
-	check(t, "AWS::ApiGateway::Account resources", 1, len(tmpl().Resources("AWS::ApiGateway::Account")))
+	cfntest.Check(t, "AWS::ApiGateway::Account resources", 1, len(tmpl().Resources("AWS::ApiGateway::Account")))
 	for _, api := range tmpl().Resources("AWS::ApiGateway::RestApi") {
-		if strings.Contains(js(api.Raw), "CloudWatchRole") {
+		if strings.Contains(cfntest.JSON(api.Raw), "CloudWatchRole") {
 			t.Errorf("%s creates its own CloudWatch role", api.LogicalID)
 		}
 	}
@@ -124,7 +105,7 @@ func TestRoutesUseProxyIntegrationsToTheirBackends(t *testing.T) {
 		if m.Props["HttpMethod"] != "ANY" || integ == nil {
 			continue
 		}
-		got = append(got, integ["Type"].(string)+" "+js(integ["Uri"]))
+		got = append(got, integ["Type"].(string)+" "+cfntest.JSON(integ["Uri"]))
 	}
 	joined := strings.Join(got, "\n")
 	for _, want := range []string{`HTTP_PROXY "https://orders.example.com/{proxy}"`, `HTTP_PROXY "https://orders.example.com"`, "AWS_PROXY", "execute-api"} {
@@ -162,11 +143,11 @@ func TestAuthorizersPerRouteAndAPIKeys(t *testing.T) {
 			t.Errorf("partner route %s does not require an API key", m.LogicalID)
 		}
 	}
-	check(t, "authorizer types in use", map[string]bool{"COGNITO_USER_POOLS": true, "TOKEN": true}, types)
+	cfntest.Check(t, "authorizer types in use", map[string]bool{"COGNITO_USER_POOLS": true, "TOKEN": true}, types)
 	plan := tmpl().Resources("AWS::ApiGateway::UsagePlan")[0]
-	check(t, "plan throttle", map[string]any{"RateLimit": 10.0, "BurstLimit": 20.0}, plan.Props["Throttle"])
-	check(t, "plan quota", map[string]any{"Limit": 5000.0, "Period": "DAY"}, plan.Props["Quota"])
-	check(t, "API keys", 1, len(tmpl().Resources("AWS::ApiGateway::ApiKey")))
+	cfntest.Check(t, "plan throttle", map[string]any{"RateLimit": 10.0, "BurstLimit": 20.0}, plan.Props["Throttle"])
+	cfntest.Check(t, "plan quota", map[string]any{"Limit": 5000.0, "Period": "DAY"}, plan.Props["Quota"])
+	cfntest.Check(t, "API keys", 1, len(tmpl().Resources("AWS::ApiGateway::ApiKey")))
 }
 
 func TestRequestValidationCORSWAFAndLatencyRecord(t *testing.T) {
@@ -174,7 +155,7 @@ func TestRequestValidationCORSWAFAndLatencyRecord(t *testing.T) {
 		t.Error("no model for the orders schema")
 	}
 	for _, v := range tmpl().Resources("AWS::ApiGateway::RequestValidator") {
-		check(t, v.LogicalID, []any{true, true}, []any{v.Props["ValidateRequestBody"], v.Props["ValidateRequestParameters"]})
+		cfntest.Check(t, v.LogicalID, []any{true, true}, []any{v.Props["ValidateRequestBody"], v.Props["ValidateRequestParameters"]})
 	}
 	options := 0
 	for _, m := range methods("Public") {
@@ -185,15 +166,15 @@ func TestRequestValidationCORSWAFAndLatencyRecord(t *testing.T) {
 	if options == 0 {
 		t.Error("no CORS preflight methods")
 	}
-	acl := get(t, "Public/WebACL")
-	check(t, "WAF scope", "REGIONAL", acl.Props["Scope"])
+	acl := cfntest.Get(t, asm, "uk", "Public/WebACL")
+	cfntest.Check(t, "WAF scope", "REGIONAL", acl.Props["Scope"])
 	assoc := tmpl().Resources("AWS::WAFv2::WebACLAssociation")
-	check(t, "web ACL associations", 1, len(assoc))
+	cfntest.Check(t, "web ACL associations", 1, len(assoc))
 	rec := tmpl().Resources("AWS::Route53::RecordSet")[0]
-	check(t, "latency record", []any{"eu-west-2", "t-public-eu-west-2"}, []any{rec.Props["Region"], rec.Props["SetIdentifier"]})
+	cfntest.Check(t, "latency record", []any{"eu-west-2", "t-public-eu-west-2"}, []any{rec.Props["Region"], rec.Props["SetIdentifier"]})
 	dom := tmpl().Resources("AWS::ApiGateway::DomainName")[0]
-	check(t, "regional certificate", "REGIONAL", dom.Props["EndpointConfiguration"].(map[string]any)["Types"].([]any)[0])
-	check(t, "TLS", "TLS_1_2", dom.Props["SecurityPolicy"])
+	cfntest.Check(t, "regional certificate", "REGIONAL", dom.Props["EndpointConfiguration"].(map[string]any)["Types"].([]any)[0])
+	cfntest.Check(t, "TLS", "TLS_1_2", dom.Props["SecurityPolicy"])
 }
 
 func TestInvalidPropsAreAllReported(t *testing.T) {
@@ -207,7 +188,7 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	if !errors.As(err, &perr) {
 		t.Fatalf("err = %v, want a *problems.Error", err)
 	}
-	check(t, "problems", []string{
+	cfntest.Check(t, "problems", []string{
 		"api.gateways[0].rateLimit", "api.gateways[0].burstLimit",
 		"api.gateways[0].services[0].backend.url",
 		"api.gateways[0].services[1].basePath", "api.gateways[0].services[1].authorizer",

@@ -1,7 +1,6 @@
 package site
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,8 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/problems"
-	"github.com/google/go-cmp/cmp"
 )
 
 var asm *cfn.Assembly
@@ -34,46 +33,28 @@ func TestMain(m *testing.M) {
 	os.Exit(rc)
 }
 
-func get(t *testing.T, stack, path string) cfn.Resource {
-	t.Helper()
-	r, err := asm.Templates[stack].ByPath(path)
-	if err != nil {
-		t.Fatalf("%s: %v", stack, err)
-	}
-	return r
-}
-
-func check(t *testing.T, what string, want, got any) {
-	t.Helper()
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", what, diff)
-	}
-}
-
-func js(v any) string { b, _ := json.Marshal(v); return string(b) }
-
 func distConfig(t *testing.T, stack string) map[string]any {
 	t.Helper()
-	return get(t, stack, "Site/Distribution/Resource").Props["DistributionConfig"].(map[string]any)
+	return cfntest.Get(t, asm, stack, "Site/Distribution/Resource").Props["DistributionConfig"].(map[string]any)
 }
 
 func TestBucketIsPrivateEncryptedVersionedTLSOnlyLoggedAndRetained(t *testing.T) {
-	b := get(t, "full", "Site/Bucket/Resource")
-	logs := get(t, "full", "Site/LogBucket/Resource")
-	check(t, "public access block", map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true}, b.Props["PublicAccessBlockConfiguration"])
-	check(t, "encryption", "AES256", b.Props["BucketEncryption"].(map[string]any)["ServerSideEncryptionConfiguration"].([]any)[0].(map[string]any)["ServerSideEncryptionByDefault"].(map[string]any)["SSEAlgorithm"])
-	check(t, "versioning", map[string]any{"Status": "Enabled"}, b.Props["VersioningConfiguration"])
-	check(t, "access logs", logs.LogicalID, cfn.Ref(b.Props["LoggingConfiguration"].(map[string]any)["DestinationBucketName"]))
-	check(t, "retained by default", "Retain", b.Raw["DeletionPolicy"])
-	check(t, "log bucket ownership (CloudFront logs use ACLs)", "BucketOwnerPreferred", logs.Props["OwnershipControls"].(map[string]any)["Rules"].([]any)[0].(map[string]any)["ObjectOwnership"])
-	pol := get(t, "full", "Site/Bucket/Policy/Resource")
-	if !strings.Contains(js(pol.Props["PolicyDocument"]), `"aws:SecureTransport":"false"`) {
+	b := cfntest.Get(t, asm, "full", "Site/Bucket/Resource")
+	logs := cfntest.Get(t, asm, "full", "Site/LogBucket/Resource")
+	cfntest.Check(t, "public access block", map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true}, b.Props["PublicAccessBlockConfiguration"])
+	cfntest.Check(t, "encryption", "AES256", b.Props["BucketEncryption"].(map[string]any)["ServerSideEncryptionConfiguration"].([]any)[0].(map[string]any)["ServerSideEncryptionByDefault"].(map[string]any)["SSEAlgorithm"])
+	cfntest.Check(t, "versioning", map[string]any{"Status": "Enabled"}, b.Props["VersioningConfiguration"])
+	cfntest.Check(t, "access logs", logs.LogicalID, cfn.Ref(b.Props["LoggingConfiguration"].(map[string]any)["DestinationBucketName"]))
+	cfntest.Check(t, "retained by default", "Retain", b.Raw["DeletionPolicy"])
+	cfntest.Check(t, "log bucket ownership (CloudFront logs use ACLs)", "BucketOwnerPreferred", logs.Props["OwnershipControls"].(map[string]any)["Rules"].([]any)[0].(map[string]any)["ObjectOwnership"])
+	pol := cfntest.Get(t, asm, "full", "Site/Bucket/Policy/Resource")
+	if !strings.Contains(cfntest.JSON(pol.Props["PolicyDocument"]), `"aws:SecureTransport":"false"`) {
 		t.Error("bucket policy does not deny non-TLS requests")
 	}
-	if !strings.Contains(js(pol.Props["PolicyDocument"]), `"cloudfront.amazonaws.com"`) {
+	if !strings.Contains(cfntest.JSON(pol.Props["PolicyDocument"]), `"cloudfront.amazonaws.com"`) {
 		t.Error("bucket policy does not let CloudFront (OAC) read")
 	}
-	check(t, "dev removal", "Delete", get(t, "minimal", "Site/Bucket/Resource").Raw["DeletionPolicy"])
+	cfntest.Check(t, "dev removal", "Delete", cfntest.Get(t, asm, "minimal", "Site/Bucket/Resource").Raw["DeletionPolicy"])
 }
 
 func TestDistributionServesOverHTTPSWithOACCompressionAndHTTP3(t *testing.T) {
@@ -82,25 +63,25 @@ func TestDistributionServesOverHTTPSWithOACCompressionAndHTTP3(t *testing.T) {
 	if origin["OriginAccessControlId"] == nil {
 		t.Error("origin has no Origin Access Control")
 	}
-	if oai := js(origin["S3OriginConfig"]); strings.Contains(oai, "origin-access-identity") {
+	if oai := cfntest.JSON(origin["S3OriginConfig"]); strings.Contains(oai, "origin-access-identity") {
 		t.Errorf("origin uses a legacy OAI: %s", oai)
 	}
-	check(t, "HTTP version", "http2and3", d["HttpVersion"])
+	cfntest.Check(t, "HTTP version", "http2and3", d["HttpVersion"])
 	def := d["DefaultCacheBehavior"].(map[string]any)
-	check(t, "viewer protocol", "redirect-to-https", def["ViewerProtocolPolicy"])
-	check(t, "compress", true, def["Compress"])
-	check(t, "logging bucket", get(t, "full", "Site/LogBucket/Resource").LogicalID, cfn.Ref(d["Logging"].(map[string]any)["Bucket"]))
-	check(t, "short cache for pages", get(t, "full", "Site/PagesCache/Resource").LogicalID, cfn.Ref(def["CachePolicyId"]))
+	cfntest.Check(t, "viewer protocol", "redirect-to-https", def["ViewerProtocolPolicy"])
+	cfntest.Check(t, "compress", true, def["Compress"])
+	cfntest.Check(t, "logging bucket", cfntest.Get(t, asm, "full", "Site/LogBucket/Resource").LogicalID, cfn.Ref(d["Logging"].(map[string]any)["Bucket"]))
+	cfntest.Check(t, "short cache for pages", cfntest.Get(t, asm, "full", "Site/PagesCache/Resource").LogicalID, cfn.Ref(def["CachePolicyId"]))
 	assets := d["CacheBehaviors"].([]any)[0].(map[string]any)
-	check(t, "assets path", "assets/*", assets["PathPattern"])
-	check(t, "long cache for hashed assets (CachingOptimized)", "658327ea-f89d-4fab-a63d-7e88639e58f6", assets["CachePolicyId"])
-	pages := get(t, "full", "Site/PagesCache/Resource").Props["CachePolicyConfig"].(map[string]any)
-	check(t, "pages TTLs", []any{60.0, 300.0}, []any{pages["DefaultTTL"], pages["MaxTTL"]})
+	cfntest.Check(t, "assets path", "assets/*", assets["PathPattern"])
+	cfntest.Check(t, "long cache for hashed assets (CachingOptimized)", "658327ea-f89d-4fab-a63d-7e88639e58f6", assets["CachePolicyId"])
+	pages := cfntest.Get(t, asm, "full", "Site/PagesCache/Resource").Props["CachePolicyConfig"].(map[string]any)
+	cfntest.Check(t, "pages TTLs", []any{60.0, 300.0}, []any{pages["DefaultTTL"], pages["MaxTTL"]})
 }
 
 func TestPriceClassCoversTheMarkets(t *testing.T) {
-	check(t, "AU, NZ, GB, BR", "PriceClass_All", distConfig(t, "full")["PriceClass"])
-	check(t, "GB only", "PriceClass_100", distConfig(t, "minimal")["PriceClass"])
+	cfntest.Check(t, "AU, NZ, GB, BR", "PriceClass_All", distConfig(t, "full")["PriceClass"])
+	cfntest.Check(t, "GB only", "PriceClass_100", distConfig(t, "minimal")["PriceClass"])
 	for _, tc := range []struct {
 		markets []string
 		want    string
@@ -112,36 +93,36 @@ func TestPriceClassCoversTheMarkets(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
-	h := get(t, "full", "Site/Headers/Resource").Props["ResponseHeadersPolicyConfig"].(map[string]any)["SecurityHeadersConfig"].(map[string]any)
-	check(t, "HSTS", map[string]any{"AccessControlMaxAgeSec": 63072000.0, "IncludeSubdomains": true, "Preload": true, "Override": true}, h["StrictTransportSecurity"])
-	check(t, "CSP", DefaultContentSecurityPolicy, h["ContentSecurityPolicy"].(map[string]any)["ContentSecurityPolicy"])
-	check(t, "nosniff", map[string]any{"Override": true}, h["ContentTypeOptions"])
-	check(t, "frame options", "DENY", h["FrameOptions"].(map[string]any)["FrameOption"])
-	check(t, "referrer", "strict-origin-when-cross-origin", h["ReferrerPolicy"].(map[string]any)["ReferrerPolicy"])
+	h := cfntest.Get(t, asm, "full", "Site/Headers/Resource").Props["ResponseHeadersPolicyConfig"].(map[string]any)["SecurityHeadersConfig"].(map[string]any)
+	cfntest.Check(t, "HSTS", map[string]any{"AccessControlMaxAgeSec": 63072000.0, "IncludeSubdomains": true, "Preload": true, "Override": true}, h["StrictTransportSecurity"])
+	cfntest.Check(t, "CSP", DefaultContentSecurityPolicy, h["ContentSecurityPolicy"].(map[string]any)["ContentSecurityPolicy"])
+	cfntest.Check(t, "nosniff", map[string]any{"Override": true}, h["ContentTypeOptions"])
+	cfntest.Check(t, "frame options", "DENY", h["FrameOptions"].(map[string]any)["FrameOption"])
+	cfntest.Check(t, "referrer", "strict-origin-when-cross-origin", h["ReferrerPolicy"].(map[string]any)["ReferrerPolicy"])
 }
 
 func TestOptionsGeoSPADomainAndWAF(t *testing.T) {
 	d := distConfig(t, "full")
-	check(t, "geo allow-list", map[string]any{"GeoRestriction": map[string]any{"Locations": []any{"AU", "NZ", "GB", "BR"}, "RestrictionType": "whitelist"}}, d["Restrictions"])
-	check(t, "SPA fallback", 2, len(d["CustomErrorResponses"].([]any)))
-	check(t, "aliases", []any{"www.broker.example.com"}, d["Aliases"])
-	check(t, "TLS", "TLSv1.2_2021", d["ViewerCertificate"].(map[string]any)["MinimumProtocolVersion"])
-	cert := get(t, "full", "Site/Certificate/Resource")
-	check(t, "certificate", cert.LogicalID, cfn.Ref(d["ViewerCertificate"].(map[string]any)["AcmCertificateArn"]))
-	check(t, "alias records", 2, len(asm.Templates["full"].Resources("AWS::Route53::RecordSet")))
-	acl := get(t, "full", "Site/WebACL")
-	check(t, "WAF scope", "CLOUDFRONT", acl.Props["Scope"])
-	check(t, "web ACL attached", acl.LogicalID, cfn.Ref(d["WebACLId"]))
+	cfntest.Check(t, "geo allow-list", map[string]any{"GeoRestriction": map[string]any{"Locations": []any{"AU", "NZ", "GB", "BR"}, "RestrictionType": "whitelist"}}, d["Restrictions"])
+	cfntest.Check(t, "SPA fallback", 2, len(d["CustomErrorResponses"].([]any)))
+	cfntest.Check(t, "aliases", []any{"www.broker.example.com"}, d["Aliases"])
+	cfntest.Check(t, "TLS", "TLSv1.2_2021", d["ViewerCertificate"].(map[string]any)["MinimumProtocolVersion"])
+	cert := cfntest.Get(t, asm, "full", "Site/Certificate/Resource")
+	cfntest.Check(t, "certificate", cert.LogicalID, cfn.Ref(d["ViewerCertificate"].(map[string]any)["AcmCertificateArn"]))
+	cfntest.Check(t, "alias records", 2, len(asm.Templates["full"].Resources("AWS::Route53::RecordSet")))
+	acl := cfntest.Get(t, asm, "full", "Site/WebACL")
+	cfntest.Check(t, "WAF scope", "CLOUDFRONT", acl.Props["Scope"])
+	cfntest.Check(t, "web ACL attached", acl.LogicalID, cfn.Ref(d["WebACLId"]))
 	var groups []string
 	for _, r := range acl.Props["Rules"].([]any) {
 		groups = append(groups, r.(map[string]any)["Statement"].(map[string]any)["ManagedRuleGroupStatement"].(map[string]any)["Name"].(string))
 	}
-	check(t, "managed rule groups", []string{"AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"}, groups)
+	cfntest.Check(t, "managed rule groups", []string{"AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"}, groups)
 
 	m := distConfig(t, "minimal")
 	for _, k := range []string{"Restrictions", "CustomErrorResponses", "Aliases", "WebACLId"} {
 		if m[k] != nil {
-			t.Errorf("minimal site has %s = %s, want it unset", k, js(m[k]))
+			t.Errorf("minimal site has %s = %s, want it unset", k, cfntest.JSON(m[k]))
 		}
 	}
 }
@@ -152,7 +133,7 @@ func TestDeploymentKeepsForeignObjectsAndInvalidatesOnlyPages(t *testing.T) {
 		t.Fatalf("%d deployments, want 2 (assets, pages)", len(deploys))
 	}
 	for _, d := range deploys {
-		check(t, d.LogicalID+" prune", false, d.Props["Prune"])
+		cfntest.Check(t, d.LogicalID+" prune", false, d.Props["Prune"])
 	}
 	// One deployment invalidates the pages; the other uploads hashed assets as
 	// immutable and invalidates nothing.
@@ -161,12 +142,12 @@ func TestDeploymentKeepsForeignObjectsAndInvalidatesOnlyPages(t *testing.T) {
 	for _, d := range deploys {
 		if p, ok := d.Props["DistributionPaths"].([]any); ok {
 			invalidated = append(invalidated, p...)
-		} else if strings.Contains(js(d.Props["SystemMetadata"]), "immutable") {
+		} else if strings.Contains(cfntest.JSON(d.Props["SystemMetadata"]), "immutable") {
 			immutable++
 		}
 	}
-	check(t, "invalidated paths", []any{"/", "/index.html"}, invalidated)
-	check(t, "immutable asset deployments", 1, immutable)
+	cfntest.Check(t, "invalidated paths", []any{"/", "/index.html"}, invalidated)
+	cfntest.Check(t, "immutable asset deployments", 1, immutable)
 }
 
 func TestInvalidPropsAreAllReported(t *testing.T) {
@@ -175,7 +156,7 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	if !errors.As(err, &perr) {
 		t.Fatalf("err = %v, want a *problems.Error", err)
 	}
-	check(t, "problems", []string{"site.contentDir", "site.markets[1]", "site.geoAllowList[0]", "site.hostedZoneId"}, perr.Fields())
+	cfntest.Check(t, "problems", []string{"site.contentDir", "site.markets[1]", "site.geoAllowList[0]", "site.hostedZoneId"}, perr.Fields())
 	if !strings.Contains(err.Error(), `got "UK"`) {
 		t.Errorf("error does not show the bad value: %v", err)
 	}

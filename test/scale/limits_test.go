@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/stacks"
 )
 
@@ -41,9 +42,7 @@ func TestTwentyFiveRegionsStayWithinHalfOfEveryLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	code := filepath.Join(dir, "code")
-	os.MkdirAll(code, 0o755)
-	os.WriteFile(filepath.Join(code, "bootstrap"), []byte("stand-in"), 0o755)
+	code := cfntest.StandInCode(dir)
 	app := cfn.NewApp(filepath.Join(dir, "out"))
 	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, RedistributorCode: awslambda.Code_FromAsset(jsii.String(code), nil)})
 	asm := cfn.Synth(app)

@@ -1,0 +1,52 @@
+// Package cfntest holds the small helpers the template tests share: find a
+// resource by construct path, compare with a cmp.Diff message, and stand in
+// for compiled Lambda code.
+package cfntest
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/brokerage/platform/internal/cfn"
+	"github.com/google/go-cmp/cmp"
+)
+
+// Get returns the resource of the stack's template at the construct path
+// suffix, or fails the test.
+func Get(t testing.TB, a *cfn.Assembly, stack, path string) cfn.Resource {
+	t.Helper()
+	r, err := a.Templates[stack].ByPath(path)
+	if err != nil {
+		t.Fatalf("%s: %v", stack, err)
+	}
+	return r
+}
+
+// Check reports a difference between want and got as a cmp.Diff.
+func Check(t testing.TB, what string, want, got any) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
+}
+
+// JSON is v as compact JSON, for substring checks of policy documents.
+func JSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// StandInCode creates dir/code holding a stand-in `bootstrap`: templates see
+// only the asset's hash, so tests need no compiled Lambda.
+func StandInCode(dir string) string {
+	code := filepath.Join(dir, "code")
+	if err := os.MkdirAll(code, 0o755); err != nil {
+		panic(err)
+	}
+	if err := os.WriteFile(filepath.Join(code, "bootstrap"), []byte("stand-in"), 0o755); err != nil {
+		panic(err)
+	}
+	return code
+}
