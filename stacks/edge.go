@@ -88,7 +88,7 @@ func apiWidgets(c *config.Config) []alarms.Widget {
 func fanoutStatus(c *config.Config) alarms.Widget {
 	var arns []any
 	for _, r := range c.RegionNames() {
-		arns = append(arns, "arn:aws:cloudwatch:"+c.PrimaryRegion+":"+c.Account+":alarm:"+c.App+"-"+c.Stage+"-fanout-not-reaching-"+r)
+		arns = append(arns, alarms.AlarmARN(c.PrimaryRegion, c.Account, alarms.AlarmName(c.App+"-"+c.Stage, notReachingAlarm(r))))
 	}
 	return alarms.Widget{"type": "alarm", "properties": map[string]any{"title": "Executions reaching each region", "alarms": arns}}
 }

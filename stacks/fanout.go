@@ -27,13 +27,17 @@ func watchIngest(al *alarms.Alarms, in *fanout.Ingest, c *config.Config) {
 	for _, region := range c.RegionNames() {
 		q := in.DeliveryDLQs[region]
 		parked := al.Watch(q, alarms.Target{Kind: alarms.KindDLQ, Label: "delivery-dlq-" + region, Dimension: q.QueueName()})
-		al.NewCompositeAlarm(q, "NotReaching", "fanout-not-reaching-"+region,
+		al.NewCompositeAlarm(q, "NotReaching", notReachingAlarm(region),
 			"Trade executions entered the ingest but did not reach "+region+": they are parked in that region's delivery DLQ (primary region) or could not even be parked. First check: the delivery DLQ, then the regional queues' policies and keys.",
 			append(parked, lost))
 	}
 	al.Watch(in.Redistributor, alarms.Target{Kind: alarms.KindFunction, Label: "redistributor", Dimension: in.Redistributor.FunctionName(), TimeoutSeconds: fanout.RedistributorTimeoutSeconds})
 	al.WatchAccountConcurrency(al.Construct)
 }
+
+// notReachingAlarm names the composite alarm of executions that entered the
+// ingest but did not reach region; the overview dashboard shows it by name.
+func notReachingAlarm(region string) string { return "fanout-not-reaching-" + region }
 
 // fanoutWidgets show the fan-out end to end for the global overview: what
 // entered the ingest against what reached each region, per consumer, and what

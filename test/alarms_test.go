@@ -211,6 +211,14 @@ func TestDashboardPerRegionAndAGlobalOverview(t *testing.T) {
 			t.Errorf("overview has no metric from %s", region)
 		}
 	}
+	// The overview names the primary region's composite alarms by ARN: they
+	// must be the alarms the ingest stack creates.
+	for _, a := range dev.Templates["brokerage-dev-ap-southeast-2-ingest"].Resources("AWS::CloudWatch::CompositeAlarm") {
+		arn := alarms.AlarmARN(cfg.PrimaryRegion, cfg.Account, a.Props["AlarmName"].(string))
+		if !strings.Contains(body, arn) {
+			t.Errorf("overview does not show composite alarm %s", arn)
+		}
+	}
 	for _, want := range []string{"Fan-out flow to holdings", "API public: 5xx share per region", "API public: latency p99", "Site: 5xx error rate"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("overview has no widget %q", want)

@@ -122,22 +122,22 @@ type Alarms struct {
 	Key awskms.Key
 	// TopicARN is where every alarm sends ALARM and OK.
 	TopicARN *string
-	// Created lists every alarm, in creation order, for dashboards.
-	Created []Created
+	// AlarmARNs lists every alarm this construct created, in creation order,
+	// for dashboards.
+	AlarmARNs []string
 
 	props           Props
 	region, account string
 }
 
-// Created is one alarm and what it watches.
-type Created struct {
-	Kind   Kind
-	Label  string
-	Metric string
-	Alarm  awscloudwatch.CfnAlarm
-	// ARN is the alarm's ARN, known without a round trip: alarm names are deterministic.
-	ARN string
+// AlarmARN is the ARN of the named alarm: alarm names are deterministic, so
+// dashboards in any region can show an alarm without a reference to its stack.
+func AlarmARN(region, account, name string) string {
+	return "arn:aws:cloudwatch:" + region + ":" + account + ":alarm:" + name
 }
+
+// AlarmName is the name of an alarm of the platform: "<prefix>-<name>".
+func AlarmName(prefix, name string) string { return prefix + "-" + name }
 
 // TopicName is the deterministic name of a region's alarm topic.
 func TopicName(prefix string) string { return prefix + "-alarms" }
@@ -270,7 +270,7 @@ func (a *Alarms) applyOverride(k Kind, s Spec) Spec {
 }
 
 func (a *Alarms) create(scope constructs.Construct, k Kind, label, namespace string, dims []any, s Spec) awscloudwatch.CfnAlarm {
-	name := a.props.Prefix + "-" + labelPattern.ReplaceAllString(label, "-") + "-" + s.Metric
+	name := AlarmName(a.props.Prefix, labelPattern.ReplaceAllString(label, "-")+"-"+s.Metric)
 	props := &awscloudwatch.CfnAlarmProps{
 		AlarmName:          jsii.String(name),
 		AlarmDescription:   jsii.String(s.Meaning + " First check: " + s.FirstCheck),
@@ -309,6 +309,6 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label, namespace str
 		}
 	}
 	alarm := awscloudwatch.NewCfnAlarm(scope, jsii.String("Alarm"+s.Metric), props)
-	a.Created = append(a.Created, Created{Kind: k, Label: label, Metric: s.Metric, Alarm: alarm, ARN: "arn:aws:cloudwatch:" + a.region + ":" + a.account + ":alarm:" + name})
+	a.AlarmARNs = append(a.AlarmARNs, AlarmARN(a.region, a.account, name))
 	return alarm
 }

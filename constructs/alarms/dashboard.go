@@ -39,9 +39,9 @@ func Graph(title string, lines ...MetricLine) Widget {
 
 // AlarmStatus is a widget showing the state of the alarms this construct created.
 func (a *Alarms) AlarmStatus(title string) Widget {
-	arns := make([]any, 0, len(a.Created))
-	for _, c := range a.Created {
-		arns = append(arns, c.ARN)
+	arns := make([]any, len(a.AlarmARNs))
+	for i, arn := range a.AlarmARNs {
+		arns[i] = arn
 	}
 	return Widget{"type": "alarm", "properties": map[string]any{"title": title, "alarms": arns}}
 }
@@ -81,7 +81,7 @@ func (a *Alarms) NewCompositeAlarm(scope constructs.Construct, id, name, descrip
 		rule += "ALARM(\"" + *al.AlarmName() + "\")"
 	}
 	c := awscloudwatch.NewCfnCompositeAlarm(scope, jsii.String(id), &awscloudwatch.CfnCompositeAlarmProps{
-		AlarmName:        jsii.String(a.props.Prefix + "-" + name),
+		AlarmName:        jsii.String(AlarmName(a.props.Prefix, name)),
 		AlarmDescription: jsii.String(description),
 		AlarmRule:        jsii.String(rule),
 		AlarmActions:     &[]any{a.TopicARN},
