@@ -25,6 +25,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/constructs/keys"
 	"github.com/brokerage/platform/problems"
 )
 
@@ -161,20 +162,8 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	alarmARNs := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
 	cloudwatch := &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)}
 
-	a.Key = awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
-		Alias:             jsii.String("alias/" + p.Prefix + "/alarms"),
-		Description:       jsii.String("Encrypts the region's alarm topic"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     p.RemovalPolicy,
-		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
-	})
-	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchAlarms"),
-		Principals: cloudwatch,
-		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": alarmARNs}},
-	}), jsii.Bool(false))
+	a.Key = keys.New(c, "Key", "alias/"+p.Prefix+"/alarms", "Encrypts the region's alarm topic", p.RemovalPolicy)
+	keys.AllowService(a.Key, "AllowCloudWatchAlarms", []string{"cloudwatch.amazonaws.com"}, "ArnLike", alarmARNs)
 	a.Topic = awssns.NewTopic(c, jsii.String("Topic"), &awssns.TopicProps{
 		TopicName:        jsii.String(TopicName(p.Prefix)),
 		DisplayName:      jsii.String(p.Prefix + " alarms"),

@@ -46,6 +46,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/constructs/keys"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
@@ -169,7 +170,7 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	region := *stack.Region()
 	in := &Ingest{Construct: c, FIFO: props.FIFO, DeliveryDLQs: map[string]awssqs.Queue{}}
 
-	in.Key = newKey(c, "Key", "alias/"+props.Prefix+"/trade-executions-ingest", "Encrypts the trade-execution ingest queue and its dead-letter queue", removal)
+	in.Key = keys.New(c, "Key", "alias/"+props.Prefix+"/trade-executions-ingest", "Encrypts the trade-execution ingest queue and its dead-letter queue", removal)
 	in.DeadLetterQueue = newQueue(c, "DeadLetterQueue", queueSpec{name: IngestDLQName(props.Prefix, props.FIFO), fifo: props.FIFO, key: in.Key, removal: removal})
 	in.Queue = newQueue(c, "Queue", queueSpec{
 		name: IngestQueueName(props.Prefix, props.FIFO), fifo: props.FIFO, key: in.Key, removal: removal,
@@ -195,7 +196,7 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 
 	topicName := TopicName(props.Prefix, props.FIFO)
 	topicARN := arnIn(stack, "sns", region, topicName)
-	in.TopicKey = newKey(c, "TopicKey", "alias/"+props.Prefix+"/trade-executions-fanout", "Encrypts the trade-execution fan-out topic and its delivery dead-letter queues", removal)
+	in.TopicKey = keys.New(c, "TopicKey", "alias/"+props.Prefix+"/trade-executions-fanout", "Encrypts the trade-execution fan-out topic and its delivery dead-letter queues", removal)
 	topicProps := &awssns.TopicProps{
 		TopicName:        jsii.String(topicName),
 		MasterKey:        in.TopicKey,

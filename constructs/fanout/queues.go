@@ -11,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/constructs/keys"
 )
 
 // DLQRetention is how long every dead-letter queue keeps a message: the SQS
@@ -107,23 +108,7 @@ func servicePrincipals(names []string) *[]awsiam.IPrincipal {
 // keyForSNS lets SNS encrypt messages for queues under the key, only on
 // behalf of the topic.
 func keyForSNS(key awskms.Key, topicARN *string, principals []string) {
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowFanoutTopicDelivery"),
-		Principals: servicePrincipals(principals),
-		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": topicARN}},
-	}), jsii.Bool(false))
-}
-
-func newKey(scope constructs.Construct, id, alias, description string, removal awscdk.RemovalPolicy) awskms.Key {
-	return awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
-		Alias:             jsii.String(alias),
-		Description:       jsii.String(description),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     removal,
-		PendingWindow:     duration("d", 30),
-	})
+	keys.AllowService(key, "AllowFanoutTopicDelivery", principals, "ArnEquals", topicARN)
 }
 
 // Queue metrics, shared by every queue the fan-out owns.

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/keys"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
@@ -84,7 +85,7 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 	r := &Regional{Construct: c, props: p, stack: stack, region: *stack.Region()}
 	r.topicARN = arnIn(stack, "sns", p.TopicRegion, TopicName(p.Prefix, p.FIFO))
 	r.sns = SNSPrincipals(p.TopicRegion, r.region)
-	r.Key = newKey(c, "Key", "alias/"+p.Prefix+"/trade-executions-consumers", "Encrypts this region's trade-execution consumer queues", p.RemovalPolicy)
+	r.Key = keys.New(c, "Key", "alias/"+p.Prefix+"/trade-executions-consumers", "Encrypts this region's trade-execution consumer queues", p.RemovalPolicy)
 	keyForSNS(r.Key, r.topicARN, r.sns)
 	return r
 }

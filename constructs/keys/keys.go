@@ -1,0 +1,52 @@
+// Package keys creates the platform's customer-managed KMS keys, all alike:
+// yearly rotation, a 30-day deletion window, an alias, and grants to AWS
+// services pinned to the resource they act for.
+package keys
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// pendingWindow is shared: each Duration is a jsii round trip to create.
+var pendingWindow awscdk.Duration
+
+// New creates a customer-managed key with rotation on. The account's root
+// keeps administration (aws-cdk-lib's default key policy).
+//
+// Example:
+//
+//	key := keys.New(stack, "Key", "alias/brokerage-prod/alarms", "Encrypts the alarm topic", awscdk.RemovalPolicy_RETAIN)
+//	keys.AllowService(key, "AllowCloudWatchAlarms", []string{"cloudwatch.amazonaws.com"}, "ArnLike", alarmARNs)
+func New(scope constructs.Construct, id, alias, description string, removal awscdk.RemovalPolicy) awskms.Key {
+	if pendingWindow == nil {
+		pendingWindow = awscdk.Duration_Days(jsii.Number(30))
+	}
+	return awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
+		Alias:             jsii.String(alias),
+		Description:       jsii.String(description),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     removal,
+		PendingWindow:     pendingWindow,
+	})
+}
+
+// AllowService lets the service principals encrypt and decrypt with the key,
+// only on behalf of the resources whose ARN matches sourceARN (operator is
+// "ArnEquals" or "ArnLike").
+func AllowService(key awskms.Key, sid string, principals []string, operator string, sourceARN *string) {
+	ps := make([]awsiam.IPrincipal, len(principals))
+	for i, n := range principals {
+		ps[i] = awsiam.NewServicePrincipal(jsii.String(n), nil)
+	}
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String(sid),
+		Principals: &ps,
+		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{operator: map[string]any{"aws:SourceArn": sourceARN}},
+	}), jsii.Bool(false))
+}
