@@ -305,6 +305,12 @@ func TestOnlySelectedRegionsAreConstructed(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("constructed stacks (-want +got):\n%s", diff)
 	}
+	withSite := config.Default()
+	withSite.Site.ContentDir = "../site"
+	edge := stacks.NewPlatform(cfn.NewApp(t.TempDir()), &stacks.PlatformProps{Config: withSite, Regions: []string{"us-east-1"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused"))})
+	if len(edge.Stacks) != 1 || *edge.Stacks[0].StackName() != "brokerage-dev-us-east-1-edge" || edge.Edge == nil {
+		t.Errorf("-c regions=us-east-1 constructed %d stacks, want only the edge stack", len(edge.Stacks))
+	}
 }
 
 var jsonMarshal = json.Marshal

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -50,6 +52,7 @@ func TestTwentyFiveRegionsStayWithinHalfOfEveryLimit(t *testing.T) {
 	if got := len(asm.Order); got != 27 { // 25 regional, ingest, edge
 		t.Errorf("%d stacks, want 27", got)
 	}
+	oneAlarmTopicPerRegion(t, asm)
 	for _, name := range asm.Order {
 		tmpl := asm.Templates[name]
 		b, _ := json.Marshal(tmpl)
@@ -69,6 +72,37 @@ func TestTwentyFiveRegionsStayWithinHalfOfEveryLimit(t *testing.T) {
 			if float64(l.got) > share*float64(l.limit) {
 				t.Errorf("%s: %d %s, above %.0f%% of CloudFormation's %d", name, l.got, l.what, share*100, l.limit)
 			}
+		}
+	}
+}
+
+// Each region has one alarm topic, even where a region holds two of the
+// platform's stacks (us-east-1: edge and regional; the primary region: ingest
+// and regional): the other stacks reuse it by name and deploy after its owner.
+func oneAlarmTopicPerRegion(t *testing.T, asm *cfn.Assembly) {
+	t.Helper()
+	owner := map[string]string{} // region -> stack that creates its alarm topic
+	region := func(stack string) string {
+		parts := strings.Split(stack, "-")
+		return strings.Join(parts[2:len(parts)-1], "-")
+	}
+	for _, name := range asm.Order {
+		for _, topic := range asm.Templates[name].Resources("AWS::SNS::Topic") {
+			if strings.HasSuffix(topic.Props["TopicName"].(string), "-alarms") {
+				if other, ok := owner[region(name)]; ok {
+					t.Errorf("region %s has two alarm topics: in %s and %s", region(name), other, name)
+				}
+				owner[region(name)] = name
+			}
+		}
+	}
+	for _, name := range asm.Order {
+		o, ok := owner[region(name)]
+		switch {
+		case !ok:
+			t.Errorf("%s: region %s has no alarm topic", name, region(name))
+		case o != name && !slices.Contains(asm.DependsOn[name], o):
+			t.Errorf("%s uses the alarm topic of %s but does not deploy after it (depends on %v)", name, o, asm.DependsOn[name])
 		}
 	}
 }
