@@ -17,6 +17,8 @@ CDK := npx --no-install cdk --no-notices
 STAGE ?= dev
 REGION ?=
 CONFIG ?=
+# PIPELINE=true synthesizes the delivery pipeline instead of the stacks.
+PIPELINE ?=
 OUT ?= cdk.out
 # The second configuration the gates run on: five regions, two of them opt-in.
 FIVE_REGIONS := config/testdata/five-regions.json
@@ -48,7 +50,7 @@ build: deps ## compile the app and the redistributor Lambda
 
 synth: build ## synthesize into cdk.out; built-in validation on, any finding or warning fails
 	rm -rf $(OUT)
-	$(CDK) synth --quiet --strict --output $(OUT) -c stage=$(STAGE) $(if $(CONFIG),-c config=$(CONFIG)) $(if $(REGION),-c regions=$(REGION))
+	$(CDK) synth --quiet --strict --output $(OUT) -c stage=$(STAGE) $(if $(CONFIG),-c config=$(CONFIG)) $(if $(REGION),-c regions=$(REGION)) $(if $(PIPELINE),-c pipeline=$(PIPELINE))
 	@ls $(OUT)/*.template.json
 
 test: build lint ## every test and gate, and the local deploy test; CI runs exactly this

@@ -1,8 +1,10 @@
 // Command platform is the CDK app of the brokerage platform. It reads the CDK
-// context once (stage, config, regions), validates the configuration, and
-// constructs only the selected regions' stacks.
+// context once (stage, config, regions, pipeline), validates the
+// configuration, and constructs only the selected regions' stacks, or with
+// pipeline=true the delivery pipeline that deploys them all.
 //
 //	npx cdk synth -c stage=prod -c config=path/to/config.json -c regions=eu-west-2
+//	npx cdk synth -c pipeline=true
 package main
 
 import (
@@ -33,9 +35,19 @@ func main() {
 
 func run() (err error) {
 	app := awscdk.NewApp(&awscdk.AppProps{StackTraces: jsii.Bool(false)})
-	props, err := load(contextString(app, "config"), contextString(app, "stage"), contextString(app, "regions"))
+	configPath := contextString(app, "config")
+	props, err := load(configPath, contextString(app, "stage"), contextString(app, "regions"))
 	if err != nil {
 		return err
+	}
+	pipeline, err := contextBool(app, "pipeline")
+	if err != nil {
+		return err
+	}
+	if pipeline {
+		if err := pipelineSelectable(props, contextString(app, "regions")); err != nil {
+			return err
+		}
 	}
 	// Constructs panic with a *problems.Error on invalid props; report it as
 	// the user error it is, without a Go stack trace, and write nothing.
@@ -49,7 +61,12 @@ func run() (err error) {
 			panic(r)
 		}
 	}()
-	stacks.NewPlatform(app, props)
+	if pipeline {
+		code := func() awslambda.Code { return awslambda.Code_FromAsset(jsii.String(redistributorDir), nil) }
+		stacks.NewPipeline(app, &stacks.PipelineProps{Config: props.Config, ConfigPath: configPath, RedistributorCode: code})
+	} else {
+		stacks.NewPlatform(app, props)
+	}
 	app.Synth(nil)
 	return nil
 }
@@ -60,6 +77,38 @@ func contextString(app awscdk.App, key string) string {
 		return s
 	}
 	return ""
+}
+
+// contextBool reads a true/false context value (`-c key=true`); unset is false.
+func contextBool(app awscdk.App, key string) (bool, error) {
+	switch v := app.Node().TryGetContext(jsii.String(key)).(type) {
+	case nil:
+		return false, nil
+	case bool:
+		return v, nil
+	case string:
+		switch v {
+		case "true":
+			return true, nil
+		case "false", "":
+			return false, nil
+		}
+	}
+	l := problems.List{Subject: "context"}
+	l.Add(key, app.Node().TryGetContext(jsii.String(key)), "true or false")
+	return false, l.Err()
+}
+
+// pipelineSelectable reports why the pipeline cannot be constructed, if it cannot.
+func pipelineSelectable(props *stacks.PlatformProps, regionList string) error {
+	l := problems.List{Subject: "context"}
+	if !props.Config.Pipeline.Enabled {
+		l.Add("pipeline", "true", "pipeline.enabled set to true in the configuration, or no -c pipeline")
+	}
+	if regionList != "" {
+		l.Add("regions", regionList, "no -c regions with -c pipeline=true: the pipeline deploys every region")
+	}
+	return l.Err()
 }
 
 // load turns the context values into validated platform props.

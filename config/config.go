@@ -57,6 +57,8 @@ type Config struct {
 	Site Site `json:"site"`
 	// API configures the REST gateways deployed in every region.
 	API API `json:"api"`
+	// Pipeline configures the delivery pipeline (`-c pipeline=true`).
+	Pipeline Pipeline `json:"pipeline"`
 }
 
 // API configures the gateways. In ARNs and URLs, {region} and {account}
@@ -324,6 +326,7 @@ func (c *Config) Validate() error {
 
 	c.Fanout.validate(&l)
 	c.Alarms.validate(&l)
+	c.validatePipeline(&l)
 	return l.Err()
 }
 

@@ -36,9 +36,9 @@ func TestValidateRejects(t *testing.T) {
 		break_ func(c *Config)
 		want   []string
 	}{
-		{"unknown region", func(c *Config) { c.Regions[1].Name = "eu-westeros-1" }, []string{"regions[1].name"}},
+		{"unknown region", func(c *Config) { c.Regions[1].Name = "eu-westeros-1" }, []string{"regions[1].name", "pipeline.canaryRegion"}},
 		{"duplicate region", func(c *Config) { c.Regions[2].Name = "eu-west-2" }, []string{"regions[2].name"}},
-		{"no regions", func(c *Config) { c.Regions = nil }, []string{"regions", "primaryRegion"}},
+		{"no regions", func(c *Config) { c.Regions = nil }, []string{"regions", "primaryRegion", "pipeline.canaryRegion"}},
 		{"primary region not listed", func(c *Config) { c.PrimaryRegion = "us-west-2" }, []string{"primaryRegion"}},
 		{"primary region unknown", func(c *Config) { c.PrimaryRegion = "mars-1" }, []string{"primaryRegion"}},
 		{"region without market", func(c *Config) { c.Regions[0].Market = " " }, []string{"regions[0].market"}},
@@ -71,6 +71,25 @@ func TestValidateRejects(t *testing.T) {
 			neg := -1.0
 			c.Alarms.Overrides = map[string]AlarmOverride{"consumer-queue/ApproximateAgeOfOldestMessage": {Threshold: &neg, DatapointsToAlarm: 6, EvaluationPeriods: 5}}
 		}, []string{`alarms.overrides["consumer-queue/ApproximateAgeOfOldestMessage"].threshold`, `alarms.overrides["consumer-queue/ApproximateAgeOfOldestMessage"].datapointsToAlarm`}},
+		{"pipeline enabled without repository or connection", func(c *Config) {
+			c.Pipeline.Repository = ""
+			c.Pipeline.ConnectionARN = ""
+		}, []string{"pipeline.repository", "pipeline.connectionArn"}},
+		{"pipeline repository not owner/name", func(c *Config) { c.Pipeline.Repository = "platform" }, []string{"pipeline.repository"}},
+		{"pipeline connection not a connection ARN", func(c *Config) { c.Pipeline.ConnectionARN = "arn:aws:iam::111111111111:role/github" }, []string{"pipeline.connectionArn"}},
+		{"pipeline branch with a space", func(c *Config) { c.Pipeline.Branch = "release 1" }, []string{"pipeline.branch"}},
+		{"pipeline account not 12 digits", func(c *Config) { c.Pipeline.Account = "123" }, []string{"pipeline.account"}},
+		{"pipeline bake too long", func(c *Config) { c.Pipeline.BakeMinutes = ptr(181) }, []string{"pipeline.bakeMinutes"}},
+		{"pipeline stage unknown or twice", func(c *Config) {
+			c.Pipeline.Stages = []PipelineStage{{Name: "dev"}, {Name: "qa"}, {Name: "dev", Account: "12"}}
+		}, []string{"pipeline.stages[1].name", "pipeline.stages[2].name", "pipeline.stages[2].account"}},
+		{"canary region not in regions", func(c *Config) { c.Pipeline.CanaryRegion = "us-west-2" }, []string{"pipeline.canaryRegion"}},
+		{"canary region is the primary region", func(c *Config) { c.Pipeline.CanaryRegion = "ap-southeast-2" }, []string{"pipeline.canaryRegion"}},
+		{"wave names an unknown region", func(c *Config) { c.Pipeline.Waves = [][]string{{"sa-east-1", "eu-westeros-1"}} }, []string{"pipeline.waves[0][1]"}},
+		{"wave names the canary, the primary region, a region twice, and leaves one out", func(c *Config) {
+			c.Regions = append(c.Regions, Region{Name: "eu-central-1", Market: "Germany"})
+			c.Pipeline.Waves = [][]string{{"eu-west-2", "ap-southeast-2"}, {}, {"sa-east-1", "sa-east-1"}}
+		}, []string{"pipeline.waves[0][0]", "pipeline.waves[0][1]", "pipeline.waves[1]", "pipeline.waves[2][1]", "pipeline.waves"}},
 		{"every problem at once", func(c *Config) {
 			c.Account = "x"
 			c.Regions[0].Name = "nowhere-1"
@@ -137,5 +156,62 @@ func TestSelectRegions(t *testing.T) {
 	_, err = c.SelectRegions("eu-west-2,eu-west-9,eu-west-2")
 	if diff := cmp.Diff([]string{"regions", "regions"}, fields(t, err)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestWaves(t *testing.T) {
+	five := func(c *Config) {
+		c.Regions = append(c.Regions, Region{Name: "us-east-1", Market: "United States"}, Region{Name: "eu-central-1", Market: "Germany"})
+	}
+	tests := []struct {
+		name   string
+		change func(c *Config)
+		want   []Wave
+	}{
+		{"default: edge and primary, the canary, the rest", func(c *Config) {}, []Wave{
+			{"first", []string{"us-east-1", "ap-southeast-2"}}, {"canary", []string{"eu-west-2"}}, {"wave-1", []string{"sa-east-1"}}}},
+		{"canary defaults to the first other region", func(c *Config) { c.Pipeline.CanaryRegion = "" }, []Wave{
+			{"first", []string{"us-east-1", "ap-southeast-2"}}, {"canary", []string{"eu-west-2"}}, {"wave-1", []string{"sa-east-1"}}}},
+		{"us-east-1 as a region deploys with the edge", five, []Wave{
+			{"first", []string{"us-east-1", "ap-southeast-2"}}, {"canary", []string{"eu-west-2"}}, {"wave-1", []string{"sa-east-1", "eu-central-1"}}}},
+		{"configured waves", func(c *Config) {
+			five(c)
+			c.Pipeline.CanaryRegion = "sa-east-1"
+			c.Pipeline.Waves = [][]string{{"eu-central-1"}, {"eu-west-2"}}
+		}, []Wave{{"first", []string{"us-east-1", "ap-southeast-2"}}, {"canary", []string{"sa-east-1"}}, {"wave-1", []string{"eu-central-1"}}, {"wave-2", []string{"eu-west-2"}}}},
+		{"one region: the first wave only", func(c *Config) {
+			c.Regions = c.Regions[:1]
+			c.Pipeline.CanaryRegion = ""
+		}, []Wave{{"first", []string{"us-east-1", "ap-southeast-2"}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.change(c)
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, c.Waves()); diff != "" {
+				t.Errorf("Waves() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPipelineStages(t *testing.T) {
+	c := Default()
+	c.Pipeline.Stages = []PipelineStage{{Name: "staging"}, {Name: "prod", Account: "333333333333"}}
+	want := []PipelineStage{{"staging", PlaceholderAccount}, {"prod", "333333333333"}}
+	if diff := cmp.Diff(want, c.PipelineStages()); diff != "" {
+		t.Errorf("PipelineStages() (-want +got):\n%s", diff)
+	}
+	c.Pipeline.Stages = nil
+	if diff := cmp.Diff([]PipelineStage{{"dev", PlaceholderAccount}}, c.PipelineStages()); diff != "" {
+		t.Errorf("PipelineStages() without stages (-want +got):\n%s", diff)
+	}
+	if p := c.ForStage(PipelineStage{"prod", "333333333333"}); p.Stage != "prod" || p.Account != "333333333333" || c.Stage != "dev" {
+		t.Errorf("ForStage(prod) = stage %q account %q, and the original became %q", p.Stage, p.Account, c.Stage)
 	}
 }

@@ -48,7 +48,7 @@ type Platform struct {
 	Regional map[string]awscdk.Stack
 
 	c        *config.Config
-	app      awscdk.App
+	scope    awscdk.Stage
 	prefix   string
 	removal  awscdk.RemovalPolicy
 	alarmsIn map[string]awscdk.Stack // region -> the stack that owns its alarm topic
@@ -59,8 +59,13 @@ func StackName(c *config.Config, region, role string) string {
 	return c.App + "-" + c.Stage + "-" + region + "-" + role
 }
 
-// NewPlatform constructs the selected stacks.
-func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
+// NewPlatform constructs the selected stacks in scope: the app, or a stage
+// of the delivery pipeline (NewPipeline). The stacks carry their names
+// explicitly, so a stage deploys the same CloudFormation stacks as `cdk
+// deploy` of the app.
+//
+//	stacks.NewPlatform(app, &stacks.PlatformProps{Config: cfg, Regions: []string{"eu-west-2"}, RedistributorCode: code})
+func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 	c := props.Config
 	selected := map[string]bool{}
 	for _, r := range props.Regions {
@@ -72,12 +77,15 @@ func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
 			selected[r] = true
 		}
 	}
-	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, app: app, prefix: c.App + "-" + c.Stage, removal: awscdk.RemovalPolicy_DESTROY, alarmsIn: map[string]awscdk.Stack{}}
+	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, scope: scope, prefix: c.App + "-" + c.Stage, removal: awscdk.RemovalPolicy_DESTROY, alarmsIn: map[string]awscdk.Stack{}}
 	if c.IsProd() {
 		p.removal = awscdk.RemovalPolicy_RETAIN
 	}
-	// The "nothing lost" rules run inside every synthesis of the platform.
-	awscdk.Validations_Of(app).AddPlugins(guard.NewPlugin())
+	// The "nothing lost" rules run inside every synthesis of the platform. A
+	// plugin of the app checks the stages' stacks too (NewPipeline adds it).
+	if *awscdk.App_IsApp(scope) {
+		awscdk.Validations_Of(scope).AddPlugins(guard.NewPlugin())
+	}
 
 	if selected[regions.Edge] {
 		p.Edge = p.newEdge()
@@ -123,7 +131,9 @@ func NewPlatform(app awscdk.App, props *PlatformProps) *Platform {
 
 func (p *Platform) newStack(region, role, description string) awscdk.Stack {
 	c := p.c
-	s := awscdk.NewStack(p.app, jsii.String(StackName(c, region, role)), &awscdk.StackProps{
+	name := jsii.String(StackName(c, region, role))
+	s := awscdk.NewStack(p.scope, name, &awscdk.StackProps{
+		StackName:             name,
 		Env:                   &awscdk.Environment{Account: jsii.String(c.Account), Region: jsii.String(region)},
 		Description:           jsii.String(description),
 		TerminationProtection: jsii.Bool(c.IsProd()),

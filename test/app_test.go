@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -80,70 +79,20 @@ func synth(c *config.Config, codeDir, outdir string) (*cfn.Assembly, []string) {
 	}
 	app := cfn.NewApp(outdir)
 	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, RedistributorCode: awslambda.Code_FromAsset(jsii.String(codeDir), nil)})
-	withNag(app)
+	cfntest.WithNag(app)
 	asm, violations := cfn.SynthOrViolations(app, outdir)
 	if violations != nil {
 		// cdk-nag errors fail synthesis itself; nothing else can be tested.
 		fmt.Fprintf(os.Stderr, "synthesis of %s failed validation (cdk-nag errors):\n  %s\n", outdir, strings.Join(violations, "\n  "))
 		os.Exit(1)
 	}
-	return asm, nagWarnings(asm)
-}
-
-func jsiiTrue() *bool { return jsii.Bool(true) }
-
-var assetHash = regexp.MustCompile(`^(asset\.)?[0-9a-f]{64}(\.zip)?$`)
-
-// normalise replaces values that change without the infrastructure changing
-// (asset hashes) so that goldens move only when resources do.
-func normalise(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = normalise(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = normalise(e)
-		}
-		return out
-	case string:
-		if assetHash.MatchString(v) {
-			return "<asset-hash>"
-		}
-	}
-	return v
+	return asm, cfntest.NagWarnings(asm)
 }
 
 func TestGoldenTemplates(t *testing.T) {
 	for _, name := range dev.Order {
 		t.Run(name, func(t *testing.T) {
-			got := normalise(map[string]any(dev.Templates[name]))
-			path := filepath.Join("testdata", name+".template.json")
-			if *update {
-				b, err := json.MarshalIndent(got, "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("no golden for stack %s: run `go test ./test -update` and review the new file", name)
-			}
-			var want any
-			if err := json.Unmarshal(b, &want); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("template of %s differs from %s (-want +got):\n%s\nIf the change is intended, run `go test ./test -update` and review the diff.", name, path, diff)
-			}
+			cfntest.Golden(t, filepath.Join("testdata", name+".template.json"), dev.Templates[name], *update, "go test ./test -update")
 		})
 	}
 }

@@ -9,26 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 )
-
-// withNag applies the cdk-nag packs the platform is held to.
-func withNag(app awscdk.App) {
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsiiTrue()}), nil)
-	awscdk.Aspects_Of(app).Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsiiTrue()}), nil)
-}
-
-// nagWarnings lists the cdk-nag warnings of an assembly (cdk-nag errors fail
-// synthesis itself, see synth).
-func nagWarnings(asm *cfn.Assembly) []string {
-	var out []string
-	for _, w := range asm.Warnings {
-		if strings.Contains(w, "AwsSolutions-") || strings.Contains(w, "Serverless-") {
-			out = append(out, w)
-		}
-	}
-	return out
-}
 
 func TestCdkNagFindsNothingUnsuppressed(t *testing.T) {
 	for name, findings := range map[string][]string{"default": devNag, "five regions with opt-in": fiveNag} {
@@ -53,7 +35,7 @@ func TestCdkNagCatchesABrokenConstruct(t *testing.T) {
 	app := cfn.NewApp(out)
 	s := awscdk.NewStack(app, jsii.String("broken"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
 	awssqs.NewQueue(s, jsii.String("Plain"), nil)
-	withNag(app)
+	cfntest.WithNag(app)
 	asm, violations := cfn.SynthOrViolations(app, out)
 	if asm != nil {
 		t.Fatal("synthesis succeeded, want cdk-nag errors to fail it")

@@ -142,7 +142,8 @@ func Synth(app awscdk.App) *Assembly {
 	return out
 }
 
-// warnings reads the warning annotations from the manifest in dir.
+// warnings reads the warning annotations from the manifest in dir and
+// from the manifests of its nested assemblies.
 func warnings(dir string) []string {
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
@@ -168,6 +169,11 @@ func warnings(dir string) []string {
 				}
 			}
 		}
+	}
+	// Stages (the delivery pipeline's) are nested assemblies.
+	nested, _ := filepath.Glob(filepath.Join(dir, "assembly-*", "manifest.json"))
+	for _, n := range nested {
+		out = append(out, warnings(filepath.Dir(n))...)
 	}
 	sort.Strings(out)
 	return out

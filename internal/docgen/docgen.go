@@ -95,6 +95,9 @@ func ConfigReference(dir string) (string, error) {
 			case reflect.Slice:
 				elem = ft.Elem()
 				typ = "list of " + elem.Kind().String()
+				if elem.Kind() == reflect.Slice {
+					typ = "list of lists of " + elem.Elem().Kind().String()
+				}
 				p += "[]"
 				if l, ok := d.([]any); ok && len(l) > 0 {
 					d = l[0]

@@ -1,0 +1,250 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/regions"
+)
+
+// Pipeline configures the delivery pipeline: a CDK Pipelines stack that
+// deploys the platform stage by stage and region by region, in waves. It is
+// constructed only with `-c pipeline=true`; plain `cdk deploy` of a region's
+// stacks keeps working without it. Omitted, the pipeline is disabled.
+type Pipeline struct {
+	// Enabled allows `-c pipeline=true` to construct the pipeline stack.
+	Enabled bool `json:"enabled"`
+	// Repository is the GitHub repository the pipeline builds, "owner/name".
+	// Required when enabled.
+	Repository string `json:"repository,omitempty"`
+	// Branch the pipeline follows. Default "main".
+	Branch string `json:"branch,omitempty"`
+	// ConnectionARN is the CodeConnections (CodeStar Connections) connection
+	// to GitHub, created once in the console. Required when enabled.
+	ConnectionARN string `json:"connectionArn,omitempty"`
+	// Account holds the pipeline (a tools account); the pipeline runs in the
+	// primary region. Default: account.
+	Account string `json:"account,omitempty"`
+	// Stages are deployed in order, each with this configuration, its stage
+	// name and its account. A manual approval comes before prod. Default: one
+	// stage, stage in account.
+	Stages []PipelineStage `json:"stages,omitempty"`
+	// CanaryRegion is deployed alone after the edge (us-east-1) and the
+	// primary region, and watched before the other regions follow. One of
+	// regions, neither the primary region nor us-east-1. Default: the first
+	// such region in regions.
+	CanaryRegion string `json:"canaryRegion,omitempty"`
+	// Waves split the regions after the canary into waves deployed one after
+	// the other, each wave's regions in parallel. Together they list every
+	// remaining region exactly once. Default: one wave of all of them.
+	Waves [][]string `json:"waves,omitempty"`
+	// BakeMinutes is how long each wave is watched before its alarm check:
+	// long enough for a broken deployment to breach its alarms. 0 to 180.
+	// Default 15.
+	BakeMinutes *int `json:"bakeMinutes,omitempty"`
+}
+
+// PipelineStage is one stage the pipeline deploys.
+type PipelineStage struct {
+	// Name is one of Stages.
+	Name string `json:"name"`
+	// Account is the 12-digit account the stage deploys to. Default: account.
+	Account string `json:"account,omitempty"`
+}
+
+// Wave is a set of regions the pipeline deploys in parallel.
+type Wave struct {
+	// Name is "first", "canary" or "wave-N".
+	Name string
+	// Regions in configuration order; us-east-1 stands for the edge stack.
+	Regions []string
+}
+
+// DefaultBakeMinutes is how long a wave is watched when bakeMinutes is unset.
+const DefaultBakeMinutes = 15
+
+var (
+	repositoryPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	connectionPattern = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]{36}$`)
+)
+
+// EffectiveBranch is the branch the pipeline follows.
+func (p Pipeline) EffectiveBranch() string {
+	if p.Branch == "" {
+		return "main"
+	}
+	return p.Branch
+}
+
+// EffectiveBakeMinutes is how long each wave is watched.
+func (p Pipeline) EffectiveBakeMinutes() int {
+	if p.BakeMinutes == nil {
+		return DefaultBakeMinutes
+	}
+	return *p.BakeMinutes
+}
+
+// PipelineAccount is the account that holds the pipeline.
+func (c *Config) PipelineAccount() string {
+	if c.Pipeline.Account == "" {
+		return c.Account
+	}
+	return c.Pipeline.Account
+}
+
+// PipelineStages are the stages the pipeline deploys, in order, with their
+// accounts filled in.
+func (c *Config) PipelineStages() []PipelineStage {
+	if len(c.Pipeline.Stages) == 0 {
+		return []PipelineStage{{Name: c.Stage, Account: c.Account}}
+	}
+	out := make([]PipelineStage, len(c.Pipeline.Stages))
+	for i, s := range c.Pipeline.Stages {
+		if s.Account == "" {
+			s.Account = c.Account
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// ForStage is a copy of the configuration for one of the pipeline's stages.
+func (c *Config) ForStage(s PipelineStage) *Config {
+	cp := *c
+	cp.Stage = s.Name
+	cp.Account = s.Account
+	return &cp
+}
+
+// Waves is the order in which a change reaches the regions: first the edge
+// (us-east-1) and the primary region, then the canary alone, then the
+// remaining regions in the configured waves. Call it on a valid configuration.
+func (c *Config) Waves() []Wave {
+	first := []string{regions.Edge}
+	if c.PrimaryRegion != regions.Edge {
+		first = append(first, c.PrimaryRegion)
+	}
+	waves := []Wave{{Name: "first", Regions: first}}
+	canary := c.canary()
+	if canary == "" {
+		return waves
+	}
+	waves = append(waves, Wave{Name: "canary", Regions: []string{canary}})
+	rest := c.Pipeline.Waves
+	if len(rest) == 0 {
+		var all []string
+		for _, r := range c.RegionNames() {
+			if !contains(first, r) && r != canary {
+				all = append(all, r)
+			}
+		}
+		if len(all) > 0 {
+			rest = [][]string{all}
+		}
+	}
+	for i, w := range rest {
+		waves = append(waves, Wave{Name: fmt.Sprintf("wave-%d", i+1), Regions: w})
+	}
+	return waves
+}
+
+// canary is the configured canary region, or the first region deployed in
+// neither the first wave nor later; "" when there is none.
+func (c *Config) canary() string {
+	if c.Pipeline.CanaryRegion != "" {
+		return c.Pipeline.CanaryRegion
+	}
+	for _, r := range c.RegionNames() {
+		if r != c.PrimaryRegion && r != regions.Edge {
+			return r
+		}
+	}
+	return ""
+}
+
+func (c *Config) validatePipeline(l *problems.List) {
+	p := c.Pipeline
+	if p.Enabled {
+		if p.Repository == "" {
+			l.Add("pipeline.repository", p.Repository, `the GitHub repository the pipeline builds, "owner/name" (required when pipeline.enabled is true)`)
+		}
+		if p.ConnectionARN == "" {
+			l.Add("pipeline.connectionArn", p.ConnectionARN, "the ARN of a CodeConnections connection to GitHub (required when pipeline.enabled is true)")
+		}
+	}
+	if p.Repository != "" && !repositoryPattern.MatchString(p.Repository) {
+		l.Add("pipeline.repository", p.Repository, `a GitHub repository as "owner/name"`)
+	}
+	if p.ConnectionARN != "" && !connectionPattern.MatchString(p.ConnectionARN) {
+		l.Add("pipeline.connectionArn", p.ConnectionARN, "arn:aws:codeconnections:<region>:<account>:connection/<uuid>")
+	}
+	if p.Branch != "" && (strings.ContainsAny(p.Branch, " ~^:?*[\\") || strings.HasPrefix(p.Branch, "-")) {
+		l.Add("pipeline.branch", p.Branch, "a git branch name")
+	}
+	if p.Account != "" && !accountPattern.MatchString(p.Account) {
+		l.Add("pipeline.account", p.Account, "a 12-digit AWS account id, or unset for account")
+	}
+	if p.BakeMinutes != nil && (*p.BakeMinutes < 0 || *p.BakeMinutes > 180) {
+		l.Add("pipeline.bakeMinutes", *p.BakeMinutes, "0 to 180 minutes, or unset for 15")
+	}
+	stages := map[string]bool{}
+	for i, s := range p.Stages {
+		f := fmt.Sprintf("pipeline.stages[%d]", i)
+		switch {
+		case !contains(Stages, s.Name):
+			l.Add(f+".name", s.Name, "one of "+strings.Join(Stages, ", "))
+		case stages[s.Name]:
+			l.Add(f+".name", s.Name, "each stage listed once")
+		}
+		stages[s.Name] = true
+		if s.Account != "" && !accountPattern.MatchString(s.Account) {
+			l.Add(f+".account", s.Account, "a 12-digit AWS account id, or unset for account")
+		}
+	}
+
+	configured := c.RegionNames()
+	first := []string{regions.Edge, c.PrimaryRegion}
+	if p.CanaryRegion != "" {
+		switch {
+		case !contains(configured, p.CanaryRegion):
+			l.Add("pipeline.canaryRegion", p.CanaryRegion, "one of the regions listed in regions ("+strings.Join(configured, ", ")+")")
+		case contains(first, p.CanaryRegion):
+			l.Add("pipeline.canaryRegion", p.CanaryRegion, "a region other than the primary region and "+regions.Edge+", which deploy first")
+		}
+	}
+	if len(p.Waves) == 0 {
+		return
+	}
+	canary := c.canary()
+	placed := map[string]bool{}
+	for i, w := range p.Waves {
+		if len(w) == 0 {
+			l.Add(fmt.Sprintf("pipeline.waves[%d]", i), "[]", "at least one region")
+		}
+		for j, r := range w {
+			f := fmt.Sprintf("pipeline.waves[%d][%d]", i, j)
+			switch {
+			case !contains(configured, r):
+				l.Add(f, r, "one of the regions listed in regions ("+strings.Join(configured, ", ")+")")
+			case contains(first, r):
+				l.Add(f, r, "a region other than the primary region and "+regions.Edge+", which deploy first")
+			case r == canary:
+				l.Add(f, r, "a region other than the canary region, which deploys alone before the waves")
+			case placed[r]:
+				l.Add(f, r, "each region in one wave only")
+			}
+			placed[r] = true
+		}
+	}
+	var missing []string
+	for _, r := range configured {
+		if !placed[r] && !contains(first, r) && r != canary {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) > 0 {
+		l.Add("pipeline.waves", strings.Join(missing, ", "), "every region after the canary in one wave: add the missing ones, or leave waves unset for one wave of all")
+	}
+}

@@ -1,0 +1,87 @@
+package cfntest
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/internal/cfn"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/google/go-cmp/cmp"
+)
+
+// WithNag applies the cdk-nag packs the platform is held to.
+func WithNag(app awscdk.App) {
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	awscdk.Aspects_Of(app).Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// NagWarnings lists the cdk-nag warnings of an assembly (cdk-nag errors fail
+// synthesis itself).
+func NagWarnings(asm *cfn.Assembly) []string {
+	var out []string
+	for _, w := range asm.Warnings {
+		if strings.Contains(w, "AwsSolutions-") || strings.Contains(w, "Serverless-") {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+var assetHash = regexp.MustCompile(`^(asset\.)?[0-9a-f]{64}(\.zip|\.json)?$`)
+
+// Normalise replaces values that change without the infrastructure changing
+// (asset hashes) so that goldens move only when resources do.
+func Normalise(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = Normalise(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = Normalise(e)
+		}
+		return out
+	case string:
+		if assetHash.MatchString(v) {
+			return "<asset-hash>"
+		}
+	}
+	return v
+}
+
+// Golden compares a template, normalised, with the golden file at path, or
+// rewrites the file when update is set. regenerate is the command that does.
+func Golden(t *testing.T, path string, tmpl cfn.Template, update bool, regenerate string) {
+	t.Helper()
+	got := Normalise(map[string]any(tmpl))
+	if update {
+		b, err := json.MarshalIndent(got, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no golden %s: run `%s` and review the new file", path, regenerate)
+	}
+	var want any
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("template differs from %s (-want +got):\n%s\nIf the change is intended, run `%s` and review the diff.", path, diff, regenerate)
+	}
+}
