@@ -56,14 +56,15 @@ synth: build ## synthesize into cdk.out; built-in validation on, any finding or 
 test: build lint ## every test and gate, and the local deploy test; CI runs exactly this
 	CDK_VALIDATION=false go test -count=1 ./...
 	$(MAKE) --no-print-directory synth-all
-	$(MAKE) --no-print-directory gates GATE_DIRS="cdk.out cdk.out.five"
+	$(MAKE) --no-print-directory gates GATE_DIRS="cdk.out cdk.out.five cdk.out.pipeline"
 	$(MAKE) --no-print-directory gates-selftest
 	$(MAKE) --no-print-directory e2e
 
-# Both synths keep the built-in validation on, with --strict: any finding fails.
-synth-all: build ## synth the default app and the five-region config (two opt-in regions)
+# Every synth keeps the built-in validation on, with --strict: any finding fails.
+synth-all: build ## synth the default app, the five-region config (two opt-in regions) and the delivery pipeline
 	$(MAKE) --no-print-directory synth
 	$(MAKE) --no-print-directory synth OUT=cdk.out.five CONFIG=$(FIVE_REGIONS) STAGE=prod
+	$(MAKE) --no-print-directory synth OUT=cdk.out.pipeline PIPELINE=true
 
 unit: build ## the Go tests only
 	CDK_VALIDATION=false go test ./...

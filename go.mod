@@ -16,6 +16,7 @@ require (
 	github.com/aws/jsii-runtime-go v1.142.0
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
 	github.com/google/go-cmp v0.7.0
+	github.com/jmespath/go-jmespath v0.4.0
 )
 
 require (

@@ -91,3 +91,43 @@ func TestBadContextFailsCleanly(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 naming the missing file", code, stderr)
 	}
 }
+
+func TestBadPipelineConfigFailsCleanlyAndWritesNothing(t *testing.T) {
+	stderr, code, outdir := runApp(t, `{"config":"testdata/bad-pipeline.json","pipeline":"true"}`)
+	if code != 1 {
+		t.Errorf("exit code = %d, want 1", code)
+	}
+	for _, want := range []string{
+		`pipeline.repository: got "", want the GitHub repository`,
+		`pipeline.canaryRegion: got "us-west-2", want one of the regions listed in regions`,
+		`pipeline.waves[0][1]: got "eu-westeros-1", want one of the regions listed in regions`,
+		"pipeline.waves: got \"eu-west-2\"", // with no usable canary, eu-west-2 is in no wave
+		"(4 problems)",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+		t.Errorf("stderr has a Go stack trace:\n%s", stderr)
+	}
+	if entries, _ := os.ReadDir(outdir); len(entries) != 0 {
+		t.Errorf("%s has %d entries, want nothing written", outdir, len(entries))
+	}
+}
+
+func TestPipelineContextFailsCleanly(t *testing.T) {
+	for _, tc := range []struct{ context, want string }{
+		{`{"config":"testdata/pipeline-disabled.json","pipeline":"true"}`, `pipeline: got "true", want pipeline.enabled set to true`},
+		{`{"pipeline":"true","regions":"eu-west-2"}`, `regions: got "eu-west-2", want no -c regions with -c pipeline=true`},
+		{`{"pipeline":"yes"}`, `pipeline: got "yes", want true or false`},
+	} {
+		stderr, code, outdir := runApp(t, tc.context)
+		if code != 1 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "goroutine") {
+			t.Errorf("context %s: exit %d, stderr:\n%s\nwant exit 1 with %q", tc.context, code, stderr, tc.want)
+		}
+		if entries, _ := os.ReadDir(outdir); len(entries) != 0 {
+			t.Errorf("context %s: %s has %d entries, want nothing written", tc.context, outdir, len(entries))
+		}
+	}
+}

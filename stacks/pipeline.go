@@ -21,9 +21,12 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// CLIVersion is the CDK CLI the pipeline's self-mutation and asset steps
-// install; it is the version package.json pins for everyone else.
-const CLIVersion = "2.1148.1"
+// The CDK CLI the pipeline's self-mutation installs and the asset publisher
+// its asset steps install: the versions package.json pins for everyone else.
+const (
+	CLIVersion       = "2.1148.1"
+	AssetsCLIVersion = "4.7.3"
+)
 
 // PipelineProps configures the delivery pipeline.
 type PipelineProps struct {
@@ -84,13 +87,14 @@ func NewPipeline(app awscdk.App, props *PipelineProps) *Pipeline {
 		ComputeType: awscodebuild.ComputeType_MEDIUM,
 	}
 	p.Pipeline = pipelines.NewCodePipeline(s, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
-		PipelineName:      jsii.String(c.App + "-delivery"),
-		PipelineType:      awscodepipeline.PipelineType_V2,
-		CrossAccountKeys:  jsii.Bool(true),
-		EnableKeyRotation: jsii.Bool(true),
-		SelfMutation:      jsii.Bool(true),
-		CliVersion:        jsii.String(CLIVersion),
-		CodeBuildDefaults: &pipelines.CodeBuildOptions{BuildEnvironment: build},
+		PipelineName:        jsii.String(c.App + "-delivery"),
+		PipelineType:        awscodepipeline.PipelineType_V2,
+		CrossAccountKeys:    jsii.Bool(true),
+		EnableKeyRotation:   jsii.Bool(true),
+		SelfMutation:        jsii.Bool(true),
+		CliVersion:          jsii.String(CLIVersion),
+		CdkAssetsCliVersion: jsii.String(AssetsCLIVersion),
+		CodeBuildDefaults:   &pipelines.CodeBuildOptions{BuildEnvironment: build},
 		Synth: pipelines.NewCodeBuildStep(jsii.String("Synth"), &pipelines.CodeBuildStepProps{
 			Input: pipelines.CodePipelineSource_Connection(jsii.String(c.Pipeline.Repository), jsii.String(c.Pipeline.EffectiveBranch()),
 				&pipelines.ConnectionSourceOptions{ConnectionArn: jsii.String(c.Pipeline.ConnectionARN)}),
