@@ -19,16 +19,19 @@ REGION ?=
 CONFIG ?=
 # PIPELINE=true synthesizes the delivery pipeline instead of the stacks.
 PIPELINE ?=
+# Extra flags for cdk deploy, e.g. --require-approval never in CI.
+DEPLOY_FLAGS ?=
 OUT ?= cdk.out
 # The second configuration the gates run on: five regions, two of them opt-in.
 FIVE_REGIONS := config/testdata/five-regions.json
 
 VENV := .venv
+BROKEN_WORKFLOW := test/testdata/broken/.github/workflows/broken.yml
 # The gates check every template of these assembly directories.
 GATE_DIRS ?= $(OUT)
 TEMPLATES = $(wildcard $(addsuffix /*.template.json,$(GATE_DIRS)))
 
-.PHONY: help deps build synth synth-all test unit lint cfn-lint checkov gates gates-selftest docs diagram diff deploy bench clean e2e
+.PHONY: help deps build synth synth-all test unit lint cfn-lint checkov checkov-workflows gates gates-selftest docs diagram diff deploy bench clean e2e
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -69,37 +72,45 @@ synth-all: build ## synth the default app, the five-region config (two opt-in re
 unit: build ## the Go tests only
 	CDK_VALIDATION=false go test ./...
 
-lint: ## gofmt, go vet and staticcheck (pinned in go.mod as a tool)
+lint: $(VENV)/.installed ## gofmt, go vet, staticcheck; actionlint on the workflows; shellcheck on the scripts
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
+	go tool actionlint -shellcheck=$(VENV)/bin/shellcheck
+	$(VENV)/bin/shellcheck --severity=warning scripts/app scripts/*.sh e2e/*.sh
 
 $(VENV)/.installed: requirements-dev.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-gates: cfn-lint checkov ## cfn-lint and checkov on every template in $(GATE_DIRS) (after make synth)
+gates: cfn-lint checkov checkov-workflows ## cfn-lint and checkov on every template in $(GATE_DIRS) (after make synth), checkov on the workflows
 
-gates-selftest: $(VENV)/.installed ## cfn-lint and checkov must both fail on a deliberately broken template
+gates-selftest: $(VENV)/.installed ## cfn-lint, checkov and actionlint must fail on deliberately broken templates and workflows
 	@! $(VENV)/bin/cfn-lint test/testdata/broken/queue.template.json >/dev/null || { echo "cfn-lint passed a broken template"; exit 1; }
 	@! $(VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f test/testdata/broken/queue.template.json >/dev/null || { echo "checkov passed a broken template"; exit 1; }
 	@echo "gates-selftest: cfn-lint and checkov both reject test/testdata/broken/queue.template.json"
+	@! go tool actionlint -shellcheck= $(BROKEN_WORKFLOW) >/dev/null || { echo "actionlint passed a broken workflow"; exit 1; }
+	@! $(VENV)/bin/checkov --quiet --compact --skip-download --framework github_actions -d test/testdata/broken >/dev/null || { echo "checkov passed a broken workflow"; exit 1; }
+	@echo "gates-selftest: actionlint and checkov both reject $(BROKEN_WORKFLOW)"
 
 cfn-lint: $(VENV)/.installed ## zero cfn-lint errors or warnings
 	@test -n "$(TEMPLATES)" || { echo "no templates in cdk.out: run make synth first"; exit 2; }
 	$(VENV)/bin/cfn-lint $(TEMPLATES)
+
+checkov-workflows: $(VENV)/.installed ## zero failed checkov checks on .github/workflows
+	$(VENV)/bin/checkov --quiet --compact --skip-download --framework github_actions -d .github
 
 checkov: $(VENV)/.installed ## zero failed checkov checks (skips are declared on the resources, with reasons)
 	@test -n "$(TEMPLATES)" || { echo "no templates in cdk.out: run make synth first"; exit 2; }
 	$(VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation $(addprefix -f ,$(TEMPLATES))
 
 diff: build ## cdk diff against the deployed stacks (needs AWS credentials)
-	$(CDK) diff -c stage=$(STAGE) $(if $(REGION),-c regions=$(REGION))
+	$(CDK) diff -c stage=$(STAGE) $(if $(CONFIG),-c config=$(CONFIG)) $(if $(REGION),-c regions=$(REGION))
 
 deploy: build ## deploy one region: make deploy STAGE=prod REGION=eu-west-2
 	@test -n "$(REGION)" || { echo "REGION is required, e.g. make deploy STAGE=prod REGION=eu-west-2"; exit 2; }
-	$(CDK) deploy -c stage=$(STAGE) -c regions=$(REGION) '*-$(STAGE)-$(REGION)-*'
+	$(CDK) deploy $(DEPLOY_FLAGS) -c stage=$(STAGE) $(if $(CONFIG),-c config=$(CONFIG)) -c regions=$(REGION) '*-$(STAGE)-$(REGION)-*'
 
 e2e: build $(VENV)/.installed ## deploy to a local moto server and prove the fan-out end to end (e2e/run.sh)
 	e2e/run.sh

@@ -48,7 +48,10 @@ func CheckCommand(prefix, region, profile string) string {
 	args = append(args, "--region", region, "--alarm-name-prefix", AlarmName(prefix, ""),
 		"--state-value", "ALARM", "--alarm-types", "MetricAlarm", "CompositeAlarm",
 		"--query", `"`+query+`"`, "--output", "text")
-	return fmt.Sprintf(`firing=$(%s | tr -s '\t ' '\n' | grep -v -e '^None$' -e '^$' || true); `+
+	// A failed call (credentials, throttling) fails the check: it must
+	// never pass for want of an answer.
+	return fmt.Sprintf(`out=$(%s) || { echo "%s: cannot read the alarms"; exit 1; }; `+
+		`firing=$(printf '%%s\n' "$out" | tr -s '\t ' '\n' | grep -v -e '^None$' -e '^$' || true); `+
 		`if [ -n "$firing" ]; then echo "%s: alarms in ALARM:"; echo "$firing"; exit 1; fi; echo "%s: no alarm in ALARM"`,
-		strings.Join(args, " "), region, region)
+		strings.Join(args, " "), region, region, region)
 }

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -66,16 +67,18 @@ func TestCheckCommandFailsOnAlarmsAndPassesOnNone(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, output string
+		exit         int // of the aws CLI
 		fail         bool
 	}{
-		{"nothing", "", false},
-		{"None", "None\n", false},
-		{"two alarms", "brokerage-prod-holdings-ApproximateAgeOfOldestMessage\tbrokerage-prod-public-5XXError\n", true},
+		{"nothing", "", 0, false},
+		{"None", "None\n", 0, false},
+		{"two alarms", "brokerage-prod-holdings-ApproximateAgeOfOldestMessage\tbrokerage-prod-public-5XXError\n", 0, true},
+		{"the call fails", "", 255, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bin := t.TempDir()
 			args := filepath.Join(bin, "args")
-			fake := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + args + "\nprintf '" + strings.ReplaceAll(tc.output, "\t", "\\t") + "'\n"
+			fake := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + args + "\nprintf '" + strings.ReplaceAll(tc.output, "\t", "\\t") + "'\nexit " + strconv.Itoa(tc.exit) + "\n"
 			if err := os.WriteFile(filepath.Join(bin, "aws"), []byte(fake), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +88,7 @@ func TestCheckCommandFailsOnAlarmsAndPassesOnNone(t *testing.T) {
 			if tc.fail != (err != nil) {
 				t.Fatalf("err = %v, want failure %v; output:\n%s", err, tc.fail, out)
 			}
-			if tc.fail && (!strings.Contains(string(out), "brokerage-prod-public-5XXError") || !strings.Contains(string(out), "eu-west-2")) {
+			if tc.fail && tc.exit == 0 && (!strings.Contains(string(out), "brokerage-prod-public-5XXError") || !strings.Contains(string(out), "eu-west-2")) {
 				t.Errorf("output does not name the region and the alarms:\n%s", out)
 			}
 			b, _ := os.ReadFile(args)
