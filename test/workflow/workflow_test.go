@@ -1,0 +1,261 @@
+// Package workflow checks the GitHub Actions workflows in .github/workflows:
+// credentials only through OIDC role assumption, pull requests running the
+// README's test command and posting cdk diff, and deployments going stage by
+// stage and wave by wave, one at a time per region, each in its stage's
+// environment.
+package workflow
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
+)
+
+const dir = "../../.github/workflows"
+
+type workflow struct {
+	On          map[string]any    `yaml:"on"`
+	Permissions map[string]string `yaml:"permissions"`
+	Jobs        map[string]job    `yaml:"jobs"`
+}
+
+type job struct {
+	Needs       any               `yaml:"needs"`
+	If          string            `yaml:"if"`
+	Uses        string            `yaml:"uses"`
+	With        map[string]string `yaml:"with"`
+	Permissions map[string]string `yaml:"permissions"`
+	Environment string            `yaml:"environment"`
+	Concurrency struct {
+		Group            string `yaml:"group"`
+		CancelInProgress any    `yaml:"cancel-in-progress"`
+	} `yaml:"concurrency"`
+	Strategy struct {
+		Matrix map[string]any `yaml:"matrix"`
+	} `yaml:"strategy"`
+	Steps []step `yaml:"steps"`
+}
+
+type step struct {
+	Uses string            `yaml:"uses"`
+	Run  string            `yaml:"run"`
+	With map[string]string `yaml:"with"`
+	Env  map[string]string `yaml:"env"`
+}
+
+func load(t *testing.T, name string) (workflow, string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w workflow
+	if err := yaml.Unmarshal(b, &w); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return w, string(b)
+}
+
+func files(t *testing.T) []string {
+	names, err := filepath.Glob(filepath.Join(dir, "*.yml"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no workflows in %s (%v)", dir, err)
+	}
+	for i, n := range names {
+		names[i] = filepath.Base(n)
+	}
+	return names
+}
+
+func needs(j job) []string {
+	switch n := j.Needs.(type) {
+	case string:
+		return []string{n}
+	case []any:
+		var out []string
+		for _, e := range n {
+			out = append(out, e.(string))
+		}
+		sort.Strings(out)
+		return out
+	}
+	return nil
+}
+
+func check(t *testing.T, what string, want, got any) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
+}
+
+var longLived = regexp.MustCompile(`(?i)aws-access-key-id|aws-secret-access-key|aws-session-token|AWS_ACCESS_KEY|AWS_SECRET|secrets\.AWS`)
+
+// No workflow holds or passes AWS keys: every AWS credential comes from
+// assuming a role with the job's OIDC token, and only jobs that do so may
+// request a token. Every workflow starts from read-only permissions.
+func TestCredentialsOnlyThroughOIDC(t *testing.T) {
+	assumed := 0
+	for _, name := range files(t) {
+		w, raw := load(t, name)
+		if m := longLived.FindString(raw); m != "" {
+			t.Errorf("%s mentions %q: AWS credentials must come from OIDC role assumption only", name, m)
+		}
+		check(t, name+": top-level permissions", map[string]string{"contents": "read"}, w.Permissions)
+		for id, j := range w.Jobs {
+			assumes := false
+			for _, s := range j.Steps {
+				if !strings.HasPrefix(s.Uses, "aws-actions/configure-aws-credentials@") {
+					continue
+				}
+				assumes = true
+				assumed++
+				if !strings.HasPrefix(s.With["role-to-assume"], "${{ vars.") {
+					t.Errorf("%s job %s: role-to-assume = %q, want a role ARN from a GitHub variable", name, id, s.With["role-to-assume"])
+				}
+				for k := range s.With {
+					if k != "role-to-assume" && k != "role-session-name" && k != "aws-region" {
+						t.Errorf("%s job %s: configure-aws-credentials given %q; only the role, its session name and the region", name, id, k)
+					}
+				}
+			}
+			token := j.Permissions["id-token"] == "write"
+			// A reusable workflow's caller grants the token its jobs use.
+			if assumes != token && !(token && j.Uses != "") {
+				t.Errorf("%s job %s: assumes a role %v, id-token: write %v; want both or neither", name, id, assumes, token)
+			}
+		}
+	}
+	if assumed == 0 {
+		t.Error("no job assumes an AWS role")
+	}
+}
+
+// Pull requests run exactly the README's test command, synthesize and post
+// cdk diff for every stage.
+func TestPullRequestsRunTheREADMETestsAndPostTheDiff(t *testing.T) {
+	w, _ := load(t, "ci.yml")
+	if _, ok := w.On["pull_request"]; !ok {
+		t.Fatal("ci.yml does not run on pull requests")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?m)^(make [a-z]+) +# runs every test").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README quick start has no test command")
+	}
+	var runs []string
+	for _, s := range w.Jobs["test"].Steps {
+		runs = append(runs, s.Run)
+	}
+	if !contains(runs, string(m[1])) {
+		t.Errorf("the test job runs %q, not the README's %q", runs, m[1])
+	}
+	diff := w.Jobs["diff"]
+	if !strings.Contains(diff.If, "pull_request") {
+		t.Errorf("the diff job runs if %q, want on pull requests", diff.If)
+	}
+	check(t, "stages diffed", []any{"dev", "prod"}, diff.Strategy.Matrix["stage"])
+	var steps []string
+	for _, s := range diff.Steps {
+		steps = append(steps, s.Run)
+	}
+	joined := strings.Join(steps, "\n")
+	for _, want := range []string{"make synth", "scripts/pr-diff.sh"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("the diff job does not run %q:\n%s", want, joined)
+		}
+	}
+	check(t, "diff job may comment on pull requests", "write", diff.Permissions["pull-requests"])
+	script, err := os.ReadFile("../../scripts/pr-diff.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"cdk --no-notices diff", "cdk.out/*.template.json", "gh pr comment"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("scripts/pr-diff.sh does not %q", want)
+		}
+	}
+}
+
+// Main deploys dev, then prod; each stage in the waves first, canary, rest.
+func TestMainDeploysStageByStageAndWaveByWave(t *testing.T) {
+	ci, _ := load(t, "ci.yml")
+	if _, ok := ci.On["push"]; !ok {
+		t.Fatal("ci.yml does not run on pushes to main")
+	}
+	check(t, "deploy-dev", []any{"./.github/workflows/deploy.yml", "dev", []string{"test"}}, []any{ci.Jobs["deploy-dev"].Uses, ci.Jobs["deploy-dev"].With["stage"], needs(ci.Jobs["deploy-dev"])})
+	check(t, "deploy-prod", []any{"./.github/workflows/deploy.yml", "prod", []string{"deploy-dev"}}, []any{ci.Jobs["deploy-prod"].Uses, ci.Jobs["deploy-prod"].With["stage"], needs(ci.Jobs["deploy-prod"])})
+	if !strings.Contains(ci.Jobs["deploy-dev"].If, "push") {
+		t.Errorf("deploy-dev runs if %q, want only on pushes", ci.Jobs["deploy-dev"].If)
+	}
+
+	d, _ := load(t, "deploy.yml")
+	type wave struct {
+		Needs   []string
+		Regions string
+	}
+	got := map[string]wave{}
+	for _, id := range []string{"first", "canary", "rest"} {
+		j := d.Jobs[id]
+		if j.Uses != "./.github/workflows/deploy-wave.yml" {
+			t.Errorf("deploy.yml job %s uses %q, want deploy-wave.yml", id, j.Uses)
+		}
+		got[id] = wave{needs(j), j.With["regions"]}
+	}
+	check(t, "waves", map[string]wave{
+		"first":  {[]string{"plan"}, "${{ needs.plan.outputs.first }}"},
+		"canary": {[]string{"first", "plan"}, "${{ needs.plan.outputs.canary }}"},
+		"rest":   {[]string{"canary", "plan"}, "${{ needs.plan.outputs.rest }}"},
+	}, got)
+	if !strings.Contains(d.Jobs["rest"].If, "!failure()") {
+		t.Errorf("the remaining regions run if %q: they must not run after a failed wave", d.Jobs["rest"].If)
+	}
+	var plan []string
+	for _, s := range d.Jobs["plan"].Steps {
+		plan = append(plan, s.Run)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "go run ./scripts/delivery waves") {
+		t.Errorf("the plan job does not take the waves from the configuration: %q", plan)
+	}
+}
+
+// A wave deploys each region in its own job, in the stage's environment, one
+// run at a time per stage and region, and checks the region's alarms after it.
+func TestWaveJobsDeployOneRegionAtATimeInTheStagesEnvironment(t *testing.T) {
+	w, _ := load(t, "deploy-wave.yml")
+	j, ok := w.Jobs["region"]
+	if !ok {
+		t.Fatal("deploy-wave.yml has no region job")
+	}
+	check(t, "environment", "${{ inputs.stage }}", j.Environment)
+	check(t, "concurrency group", "deploy-${{ inputs.stage }}-${{ matrix.region }}", j.Concurrency.Group)
+	check(t, "cancel-in-progress", false, j.Concurrency.CancelInProgress)
+	check(t, "matrix", "${{ fromJSON(inputs.regions) }}", j.Strategy.Matrix["region"])
+	var runs []string
+	for _, s := range j.Steps {
+		if s.Run != "" {
+			runs = append(runs, s.Run)
+		}
+	}
+	if len(runs) != 2 || !strings.HasPrefix(runs[0], "make deploy") || !strings.HasPrefix(runs[1], "go run ./scripts/delivery check") {
+		t.Errorf("the region job runs %q, want make deploy, then the alarm check", runs)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
