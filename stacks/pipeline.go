@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
@@ -18,6 +20,7 @@ import (
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/guard"
 	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/constructs/keys"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
@@ -130,8 +133,76 @@ func NewPipeline(app awscdk.App, props *PipelineProps) *Pipeline {
 	// Build now, so that the pipeline's own resources (and its cross-region
 	// support stacks) exist for the checks below and for the aspects.
 	p.Pipeline.BuildPipeline()
+	p.notify(c)
 	suppressPipelineFindings(c, p)
 	return p
+}
+
+// notify tells the alarm recipients when a delivery stops (an execution
+// fails: a deployment, or an alarm check after a wave) and when an approval
+// waits for them, through an encrypted topic of the pipeline's own, watched
+// like every alarm topic. EventBridge may publish to the topic, and use its
+// key, for these rules only.
+func (p *Pipeline) notify(c *config.Config) {
+	prefix := c.App + "-delivery"
+	al := alarms.New(p.Stack, "Notifications", &alarms.Props{Prefix: prefix, Emails: c.Alarms.Emails, PagerURL: c.Alarms.PagerURL, RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	pipelineARN := p.Pipeline.Pipeline().PipelineArn()
+	// The rules are L1: aws-cdk-lib's SNS target would let any EventBridge
+	// rule publish and use the key.
+	rules := []struct {
+		id, name, detailType, text string
+		detail                     map[string]any
+	}{
+		{"ExecutionFailed", prefix + "-failed", "CodePipeline Pipeline Execution State Change",
+			"Delivery stopped: execution <id> of <pipeline> failed. The failed stage (a deployment, or the alarm check after a wave) is in the CodePipeline console.",
+			map[string]any{"state": []string{"FAILED"}}},
+		{"ApprovalWaiting", prefix + "-approval", "CodePipeline Action Execution State Change",
+			"Approval waiting: <action> in <stage> of <pipeline> needs a person before the change goes on.",
+			map[string]any{"state": []string{"STARTED"}, "type": map[string]any{"category": []string{"Approval"}}}},
+	}
+	paths := map[string]string{"id": "$.detail.execution-id", "pipeline": "$.detail.pipeline", "stage": "$.detail.stage", "action": "$.detail.action"}
+	for _, r := range rules {
+		used := map[string]any{}
+		for k, v := range paths {
+			if strings.Contains(r.text, "<"+k+">") {
+				used[k] = v
+			}
+		}
+		// A quoted string with <placeholders> as they are: no HTML escaping.
+		var template strings.Builder
+		enc := json.NewEncoder(&template)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(r.text)
+		rule := awsevents.NewCfnRule(p.Stack, jsii.String(r.id), &awsevents.CfnRuleProps{
+			Name:        jsii.String(r.name),
+			Description: jsii.String(strings.SplitN(r.text, ":", 2)[0] + " (" + c.App + " delivery pipeline)"),
+			State:       jsii.String("ENABLED"),
+			EventPattern: map[string]any{
+				"source":      []string{"aws.codepipeline"},
+				"detail-type": []string{r.detailType},
+				"resources":   []*string{pipelineARN},
+				"detail":      r.detail,
+			},
+			Targets: &[]any{&awsevents.CfnRule_TargetProperty{
+				Id:  jsii.String("Notifications"),
+				Arn: al.TopicARN,
+				InputTransformer: &awsevents.CfnRule_InputTransformerProperty{
+					InputPathsMap: &used,
+					InputTemplate: jsii.String(strings.TrimSpace(template.String())),
+				},
+			}},
+		})
+		suppress.Nag(rule, "Serverless-EventBusDLQ", "A notification to people about the pipeline's state, which CodePipeline keeps in its execution history: EventBridge retries delivery for 24 hours, and a dead-letter queue would hold messages nobody reads.")
+	}
+	ruleARNs := p.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("events"), Resource: jsii.String("rule"), ResourceName: jsii.String(prefix + "-*")})
+	keys.AllowService(al.Key, "AllowEventBridgeRules", []string{"events.amazonaws.com"}, "ArnLike", ruleARNs)
+	al.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowEventBridgeRules"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{al.TopicARN},
+		Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": ruleARNs}},
+	}))
 }
 
 // alarmCheck is the step after a wave: wait for the wave to bake, then fail

@@ -77,6 +77,7 @@ type action struct {
 	Mode         string // Deploy actions: CHANGE_SET_REPLACE or CHANGE_SET_EXECUTE
 	ProjectRef   string // CodeBuild actions: the project's logical ID
 	CustomData   string // Approval actions
+	Role         string // the role the action runs as, as JSON
 	projectBuild string // CodeBuild actions: the project's buildspec
 }
 
@@ -110,6 +111,7 @@ func pipelineStages(t *testing.T) []stage {
 			act.StackName, _ = conf["StackName"].(string)
 			act.Mode, _ = conf["ActionMode"].(string)
 			act.CustomData, _ = conf["CustomData"].(string)
+			act.Role = cfntest.JSON(am["RoleArn"])
 			if act.Provider == "CodeBuild" {
 				act.ProjectRef = cfn.Ref(conf["ProjectName"])
 				project, err := tmpl.Resource(act.ProjectRef)
@@ -179,6 +181,12 @@ func TestWavesDeployEveryRegionInOrder(t *testing.T) {
 				t.Fatalf("no pipeline stage for %s wave %s", st.Name, w.Name)
 			}
 			cfntest.Check(t, fmt.Sprintf("stacks deployed by %s (wave %s of %s)", waves[i].Name, w.Name, st.Name), stacksOf(sc, w.Regions), deployedStacks(waves[i]))
+			for _, a := range waves[i].Actions {
+				want := fmt.Sprintf(":iam::%s:role/cdk-hnb659fds-deploy-role-%s-%s", st.Account, st.Account, a.Region)
+				if a.Category == "Deploy" && !strings.Contains(a.Role, want) {
+					t.Errorf("%s: %s runs as %s, want the %s account's deploy role in %s", waves[i].Name, a.Name, a.Role, st.Name, a.Region)
+				}
+			}
 			i++
 		}
 	}
@@ -261,12 +269,24 @@ func TestAlarmCheckAfterEveryWave(t *testing.T) {
 			t.Errorf("%s: AlarmCheck is a %s action at run order %d, want CodeBuild after every deployment (%d)", s.Name, check.Provider, check.RunOrder, last)
 		}
 		prefix := cfg.App + "-" + stageName
-		var regions, alarmARNs []string
+		account := accountOf(stageName)
+		// In another account than the pipeline's, the check reads CloudWatch
+		// through the CDK bootstrap's read-only lookup role of the region.
+		profile, action := "", "cloudwatch:DescribeAlarms"
+		if account != cfg.PipelineAccount() {
+			profile, action = "stage", "sts:AssumeRole"
+		}
+		var regions, resources []string
 		for _, stack := range deployedStacks(s) {
 			r, _, _ := strings.Cut(stack, "/")
-			if !contains(regions, r) {
-				regions = append(regions, r)
-				alarmARNs = append(alarmARNs, fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s-*", r, config.PlaceholderAccount, prefix))
+			if contains(regions, r) {
+				continue
+			}
+			regions = append(regions, r)
+			if profile == "" {
+				resources = append(resources, fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s-*", r, account, prefix))
+			} else {
+				resources = append(resources, fmt.Sprintf("arn:aws:iam::%s:role/cdk-hnb659fds-lookup-role-%s-%s", account, account, r))
 			}
 		}
 		bake := cfg.Pipeline.EffectiveBakeMinutes()
@@ -274,11 +294,11 @@ func TestAlarmCheckAfterEveryWave(t *testing.T) {
 			t.Errorf("%s: the alarm check does not bake (%q):\n%s", s.Name, want, check.projectBuild)
 		}
 		for _, r := range regions {
-			if want := alarms.CheckCommand(prefix, r, ""); !strings.Contains(check.projectBuild, jsonString(want)) {
+			if want := alarms.CheckCommand(prefix, r, profile); !strings.Contains(check.projectBuild, jsonString(want)) {
 				t.Errorf("%s: the alarm check does not check %s with alarms.CheckCommand:\n%s", s.Name, r, check.projectBuild)
 			}
 		}
-		// Its role may read exactly those alarms.
+		// Its role may read exactly those alarms, or assume exactly those roles.
 		project, _ := tmpl.Resource(check.ProjectRef)
 		role := project.Props["ServiceRole"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
 		var got []string
@@ -287,15 +307,30 @@ func TestAlarmCheckAfterEveryWave(t *testing.T) {
 				continue
 			}
 			for _, st := range cfn.Statements(p.Props["PolicyDocument"]) {
-				if contains(cfn.Strings(st["Action"]), "cloudwatch:DescribeAlarms") {
-					got = append(got, cfn.Strings(st["Resource"])...)
+				for _, a := range []string{"cloudwatch:DescribeAlarms", "sts:AssumeRole"} {
+					if contains(cfn.Strings(st["Action"]), a) {
+						if a != action {
+							t.Errorf("%s: the alarm check's role may %s, want only %s", s.Name, a, action)
+						}
+						got = append(got, cfn.Strings(st["Resource"])...)
+					}
 				}
 			}
 		}
 		sort.Strings(got)
-		sort.Strings(alarmARNs)
-		cfntest.Check(t, s.Name+": alarms the check may read", alarmARNs, got)
+		sort.Strings(resources)
+		cfntest.Check(t, s.Name+": what the check's role may read or assume", resources, got)
 	}
+}
+
+// accountOf is the account a stage of the pipeline deploys to.
+func accountOf(stage string) string {
+	for _, s := range cfg.PipelineStages() {
+		if s.Name == stage {
+			return s.Account
+		}
+	}
+	return ""
 }
 
 func refs(v any) []string {
@@ -354,6 +389,81 @@ func TestSelfMutatingPipelineSynthesizesThisApp(t *testing.T) {
 	}
 	if strings.Contains(all, "@latest") {
 		t.Error("the pipeline installs an unpinned @latest tool")
+	}
+}
+
+// Operations hear of a delivery that stopped and of an approval waiting,
+// through an encrypted topic to the alarm recipients.
+func TestFailuresAndApprovalsNotifyTheAlarmRecipients(t *testing.T) {
+	tmpl := pipelineTemplate()
+	pipeline := tmpl.Resources("AWS::CodePipeline::Pipeline")[0].LogicalID
+	topics := tmpl.Resources("AWS::SNS::Topic")
+	if len(topics) != 1 {
+		t.Fatalf("%d topics, want 1", len(topics))
+	}
+	topic := topics[0]
+	if topic.Props["KmsMasterKeyId"] == nil {
+		t.Error("the notification topic is not encrypted")
+	}
+	var emails []string
+	for _, sub := range tmpl.Resources("AWS::SNS::Subscription") {
+		if cfn.Ref(sub.Props["TopicArn"]) == topic.LogicalID && sub.Props["Protocol"] == "email" {
+			emails = append(emails, sub.Props["Endpoint"].(string))
+		}
+	}
+	cfntest.Check(t, "notified", cfg.Alarms.Emails, emails)
+
+	type rule struct {
+		Template   string
+		DetailType string
+		Detail     string
+		Pipeline   bool
+		Topic      bool
+	}
+	got := map[string]rule{}
+	for _, r := range tmpl.Resources("AWS::Events::Rule") {
+		pattern := r.Props["EventPattern"].(map[string]any)
+		targets := r.Props["Targets"].([]any)
+		transformer := targets[0].(map[string]any)["InputTransformer"].(map[string]any)
+		got[r.Props["Name"].(string)] = rule{
+			Template:   transformer["InputTemplate"].(string),
+			DetailType: cfn.Strings(pattern["detail-type"])[0],
+			Detail:     cfntest.JSON(pattern["detail"]),
+			Pipeline:   strings.Contains(cfntest.JSON(pattern["resources"]), pipeline),
+			Topic:      len(targets) == 1 && cfn.Ref(targets[0].(map[string]any)["Arn"]) == topic.LogicalID,
+		}
+	}
+	cfntest.Check(t, "notification rules", map[string]rule{
+		"brokerage-delivery-failed": {`"Delivery stopped: execution <id> of <pipeline> failed. The failed stage (a deployment, or the alarm check after a wave) is in the CodePipeline console."`,
+			"CodePipeline Pipeline Execution State Change", `{"state":["FAILED"]}`, true, true},
+		"brokerage-delivery-approval": {`"Approval waiting: <action> in <stage> of <pipeline> needs a person before the change goes on."`,
+			"CodePipeline Action Execution State Change", `{"state":["STARTED"],"type":{"category":["Approval"]}}`, true, true},
+	}, got)
+
+	// EventBridge may encrypt with the topic's key, for these rules only.
+	key, err := tmpl.Resource(cfn.Ref(topic.Props["KmsMasterKeyId"].(map[string]any)["Fn::GetAtt"].([]any)[0]))
+	if err != nil {
+		key, err = tmpl.Resource(topic.Props["KmsMasterKeyId"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	var statements []map[string]any
+	statements = append(statements, cfn.Statements(key.Props["KeyPolicy"])...)
+	for _, tp := range tmpl.Resources("AWS::SNS::TopicPolicy") {
+		statements = append(statements, cfn.Statements(tp.Props["PolicyDocument"])...)
+	}
+	for _, st := range statements {
+		if strings.Contains(cfntest.JSON(st["Principal"]), "events.amazonaws.com") {
+			found++
+			if want := ":events:ap-southeast-2:111111111111:rule/brokerage-delivery-*"; !strings.Contains(cfntest.JSON(st["Condition"]), want) {
+				t.Errorf("EventBridge may %s with condition %s, want only for rules %s", cfntest.JSON(st["Action"]), cfntest.JSON(st["Condition"]), want)
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("%d statements let EventBridge use the key or publish, want 2 (one each)", found)
 	}
 }
 
