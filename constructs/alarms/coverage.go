@@ -152,7 +152,8 @@ func CheckCoverage(templates map[string]cfn.Template) []string {
 				target := rp["deadLetterTargetArn"]
 				if id := cfn.Ref(target); id != "" {
 					dlqs[id] = true
-				} else if s, ok := target.(string); ok {
+				} else if s := cfn.ARN(target); s != "" {
+					// By ARN, possibly joined with a partition token: its name.
 					dlqs[s[strings.LastIndex(s, ":")+1:]] = true
 				}
 			}

@@ -63,31 +63,6 @@ func Check(stacks []Stack) []Violation {
 	return out
 }
 
-// arnName is the last segment of an ARN given as a string or as a
-// {"Fn::Join": ["", [...]]} of strings and tokens; "" if unknown.
-func arnString(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case map[string]any:
-		j, ok := v["Fn::Join"].([]any)
-		if !ok || len(j) != 2 {
-			return ""
-		}
-		parts, _ := j[1].([]any)
-		var b strings.Builder
-		for _, p := range parts {
-			if s, ok := p.(string); ok {
-				b.WriteString(s)
-			} else {
-				b.WriteString("*")
-			}
-		}
-		return b.String()
-	}
-	return ""
-}
-
 func lastSegment(arn string) string { return arn[strings.LastIndex(arn, ":")+1:] }
 
 // arnRegion is the region field of an ARN string.
@@ -113,7 +88,7 @@ func dlqTargets(stacks []Stack) (byID map[string]map[string]bool, byName map[str
 			t := rp["deadLetterTargetArn"]
 			if id := cfn.Ref(t); id != "" {
 				byID[s.Name][id] = true
-			} else if a := arnString(t); a != "" {
+			} else if a := cfn.ARN(t); a != "" {
 				byName[lastSegment(a)] = true
 			}
 		}
@@ -189,7 +164,7 @@ func principalText(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
-	return arnString(v)
+	return cfn.ARN(v)
 }
 
 func allows(stmt map[string]any, action string) bool {
@@ -284,7 +259,7 @@ func fifoConsistent(stacks []Stack) []Violation {
 			if sub.Props["Protocol"] != "sqs" {
 				continue
 			}
-			topic := arnString(sub.Props["TopicArn"])
+			topic := cfn.ARN(sub.Props["TopicArn"])
 			topicFIFO := strings.HasSuffix(topic, ".fifo")
 			if id := cfn.Ref(sub.Props["Endpoint"]); id != "" {
 				if _, known := fifo[id]; known && fifo[id] != topicFIFO {
@@ -292,7 +267,7 @@ func fifoConsistent(stacks []Stack) []Violation {
 				}
 			}
 			if rp, ok := sub.Props["RedrivePolicy"].(map[string]any); ok {
-				if d := arnString(rp["deadLetterTargetArn"]); d != "" && strings.HasSuffix(d, ".fifo") != topicFIFO {
+				if d := cfn.ARN(rp["deadLetterTargetArn"]); d != "" && strings.HasSuffix(d, ".fifo") != topicFIFO {
 					out = append(out, Violation{"fifo-consistent", s.Name, sub.LogicalID, fmt.Sprintf("topic FIFO=%t but the subscription's dead-letter queue %s is not", topicFIFO, lastSegment(d))})
 				}
 			}
@@ -310,7 +285,7 @@ func optInPrincipal(stacks []Stack) []Violation {
 				var source string
 				for _, op := range []string{"ArnEquals", "ArnLike"} {
 					if m, ok := cond[op].(map[string]any); ok {
-						source = arnString(m["aws:SourceArn"])
+						source = cfn.ARN(m["aws:SourceArn"])
 					}
 				}
 				if !strings.Contains(source, ":sns:") {

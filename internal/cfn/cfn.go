@@ -306,3 +306,29 @@ func DependencyOrder(names []string, dependsOn map[string][]string) []string {
 	}
 	return out
 }
+
+// ARN is an ARN given as a string or as a {"Fn::Join": ["", [...]]} of
+// strings and tokens (a partition or account reference), with each token
+// written as "*"; "" for anything else.
+func ARN(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case map[string]any:
+		j, ok := v["Fn::Join"].([]any)
+		if !ok || len(j) != 2 {
+			return ""
+		}
+		parts, _ := j[1].([]any)
+		var b strings.Builder
+		for _, p := range parts {
+			if s, ok := p.(string); ok {
+				b.WriteString(s)
+			} else {
+				b.WriteString("*")
+			}
+		}
+		return b.String()
+	}
+	return ""
+}
