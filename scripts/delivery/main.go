@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"time"
@@ -28,13 +29,13 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+func run(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("usage: delivery waves|check [flags]")
 	}
@@ -64,7 +65,7 @@ func run(args []string) error {
 	}
 	switch args[0] {
 	case "waves":
-		return printWaves(c)
+		return printWaves(stdout, c)
 	case "check":
 		if *region == "" {
 			return fmt.Errorf("check: -region is required")
@@ -73,16 +74,16 @@ func run(args []string) error {
 		if wait < 0 {
 			wait = time.Duration(c.Pipeline.EffectiveBakeMinutes()) * time.Minute
 		}
-		fmt.Printf("Baking %s before checking the alarms of %s-%s in %s\n", wait, c.App, c.Stage, *region)
+		fmt.Fprintf(stdout, "Baking %s before checking the alarms of %s-%s in %s\n", wait, c.App, c.Stage, *region)
 		time.Sleep(wait)
 		cmd := exec.Command("bash", "-c", alarms.CheckCommand(c.App+"-"+c.Stage, *region, ""))
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		cmd.Stdout, cmd.Stderr = stdout, os.Stderr
 		return cmd.Run()
 	}
 	return fmt.Errorf("unknown command %q: want waves or check", args[0])
 }
 
-func printWaves(c *config.Config) error {
+func printWaves(w io.Writer, c *config.Config) error {
 	out := map[string][]string{"first": {}, "canary": {}, "rest": {}}
 	for _, w := range c.Waves() {
 		switch w.Name {
@@ -97,7 +98,7 @@ func printWaves(c *config.Config) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s=%s\n", k, b)
+		fmt.Fprintf(w, "%s=%s\n", k, b)
 	}
 	return nil
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The waves the workflow deploys, per configuration: a change here moves
+// every deployment, so the plan is pinned like a golden template.
+func TestWavesPlan(t *testing.T) {
+	for _, tc := range []struct{ name, config, want string }{
+		{"default", "", "first=[\"us-east-1\",\"ap-southeast-2\"]\ncanary=[\"eu-west-2\"]\nrest=[\"sa-east-1\"]\n"},
+		{"five regions", "../../config/testdata/five-regions.json", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"waves"}
+			if tc.config != "" {
+				args = append(args, "-config", tc.config)
+			}
+			var out bytes.Buffer
+			if err := run(args, &out); err != nil {
+				t.Fatal(err)
+			}
+			want := tc.want
+			if want == "" {
+				b, err := os.ReadFile(filepath.Join("testdata", strings.ReplaceAll(tc.name, " ", "-")+".txt"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = string(b)
+			}
+			if diff := cmp.Diff(want, out.String()); diff != "" {
+				t.Errorf("waves (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestBadUseFails(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage"},
+		{[]string{"deploy"}, `unknown command "deploy"`},
+		{[]string{"check"}, "-region is required"},
+		{[]string{"waves", "-config", "missing.json"}, "missing.json"},
+		{[]string{"check", "-stage", "qa", "-region", "eu-west-2"}, `stage: got "qa"`},
+	} {
+		err := run(tc.args, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run(%q) = %v, want an error with %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// check runs alarms.CheckCommand with the AWS CLI: a stand-in `aws` that
+// reports an alarm makes it fail.
+func TestCheckFailsOnAnAlarm(t *testing.T) {
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "aws"), []byte("#!/bin/sh\necho brokerage-prod-holdings-ApproximateAgeOfOldestMessage\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	var out bytes.Buffer
+	err := run([]string{"check", "-stage", "prod", "-region", "eu-west-2", "-bake", "0s"}, &out)
+	if err == nil || !strings.Contains(out.String(), "brokerage-prod-holdings-ApproximateAgeOfOldestMessage") {
+		t.Errorf("check = %v, output:\n%s\nwant a failure naming the alarm", err, out.String())
+	}
+}
