@@ -34,7 +34,7 @@ TEMPLATES = $(wildcard $(addsuffix /*.template.json,$(GATE_DIRS)))
 .PHONY: help deps build synth synth-all test unit lint cfn-lint checkov checkov-workflows gates gates-selftest docs diagram diff deploy bench clean e2e
 
 help: ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
