@@ -488,3 +488,35 @@ func TestGoldenTemplates(t *testing.T) {
 	sort.Strings(got)
 	cfntest.Check(t, "golden files", want, got)
 }
+
+// The pipeline's data-bearing resources: a renamed logical ID would replace
+// the resource (and a deleted key would leave a retained bucket unreadable).
+var pinnedLogicalIDs = map[string][]string{
+	"brokerage-pipeline": {
+		"NotificationsAlarmsKey5EC06D1D", "NotificationsAlarmsTopic4DACD919",
+		"PipelineArtifactsBucketAEA9A052", "PipelineArtifactsBucketEncryptionKeyF5BF0670",
+	},
+	"support": {"CrossRegionCodePipelineReplicationBucketEncryptionKey70216490", "CrossRegionCodePipelineReplicationBucketFC3227F2"},
+}
+
+var statefulTypes = map[string]bool{"AWS::SQS::Queue": true, "AWS::KMS::Key": true, "AWS::SNS::Topic": true, "AWS::S3::Bucket": true}
+
+func TestStatefulResourcesArePinnedAndRetained(t *testing.T) {
+	for _, name := range asm.Order {
+		key := name
+		if strings.Contains(name, "-support-") {
+			key = "support"
+		}
+		var got []string
+		for _, r := range asm.Templates[name].Resources("") {
+			if !statefulTypes[r.Type] {
+				continue
+			}
+			got = append(got, r.LogicalID)
+			if p := fmt.Sprint(r.Raw["DeletionPolicy"], "/", r.Raw["UpdateReplacePolicy"]); p != "Retain/Retain" {
+				t.Errorf("%s %s (%s): DeletionPolicy/UpdateReplacePolicy = %s, want Retain/Retain", name, r.LogicalID, r.Type, p)
+			}
+		}
+		cfntest.Check(t, "stateful logical IDs of "+name+" (-pinned +got)", pinnedLogicalIDs[key], got)
+	}
+}
