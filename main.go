@@ -113,18 +113,9 @@ func pipelineSelectable(props *stacks.PlatformProps, regionList string) error {
 
 // load turns the context values into validated platform props.
 func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
-	cfg := config.Default()
-	if configPath != "" {
-		data, err := os.ReadFile(configPath)
-		if err != nil {
-			return nil, fmt.Errorf("context config: cannot read %q: %w", configPath, err)
-		}
-		if cfg, err = config.Parse(data, configPath); err != nil {
-			return nil, err
-		}
-	}
-	if stage != "" {
-		cfg.Stage = stage
+	cfg, err := config.Load(configPath, stage)
+	if err != nil {
+		return nil, err
 	}
 	overrides := map[string]alarms.Override{}
 	for k := range cfg.Alarms.Overrides {

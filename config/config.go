@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -244,6 +245,25 @@ func Default() *Config {
 		panic(fmt.Sprintf("embedded default.json: %v", err))
 	}
 	return c
+}
+
+// Load reads the configuration file at path (the embedded default when path
+// is ""), and sets its stage when stage is not "". It does not Validate.
+func Load(path, stage string) (*Config, error) {
+	c := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("context config: cannot read %q: %w", path, err)
+		}
+		if c, err = Parse(data, path); err != nil {
+			return nil, err
+		}
+	}
+	if stage != "" {
+		c.Stage = stage
+	}
+	return c, nil
 }
 
 // Parse decodes a JSON configuration. Unknown keys and values of the wrong

@@ -47,18 +47,9 @@ func run(args []string, stdout io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	c := config.Default()
-	if *configPath != "" {
-		data, err := os.ReadFile(*configPath)
-		if err != nil {
-			return err
-		}
-		if c, err = config.Parse(data, *configPath); err != nil {
-			return err
-		}
-	}
-	if *stage != "" {
-		c.Stage = *stage
+	c, err := config.Load(*configPath, *stage)
+	if err != nil {
+		return err
 	}
 	if err := c.Validate(); err != nil {
 		return err
