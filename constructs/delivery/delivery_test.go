@@ -1,7 +1,6 @@
 package delivery_test
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,24 +12,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/delivery"
 	"github.com/brokerage/platform/internal/cfn"
-	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/google/go-cmp/cmp"
 )
-
-// fieldsOf runs f and returns the fields of the *problems.Error it panics with.
-func fieldsOf(t *testing.T, f func()) (fields []string) {
-	t.Helper()
-	defer func() {
-		r := recover()
-		var perr *problems.Error
-		if err, ok := r.(error); !ok || !errors.As(err, &perr) {
-			t.Fatalf("panic %v, want a *problems.Error", r)
-		}
-		fields = perr.Fields()
-	}()
-	f()
-	return nil
-}
 
 func TestAlarmCheckRejectsBadProps(t *testing.T) {
 	for _, tc := range []struct {
@@ -43,7 +27,7 @@ func TestAlarmCheckRejectsBadProps(t *testing.T) {
 			[]string{"Account", "PipelineAccount", "BakeMinutes"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := fieldsOf(t, func() { delivery.NewAlarmCheck(&tc.props) })
+			got := cfntest.ProblemFields(t, func() { delivery.NewAlarmCheck(&tc.props) })
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("fields (-want +got):\n%s", diff)
 			}
@@ -54,7 +38,7 @@ func TestAlarmCheckRejectsBadProps(t *testing.T) {
 func TestNotificationsRejectBadProps(t *testing.T) {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("s"), nil)
-	got := fieldsOf(t, func() { delivery.NewNotifications(stack, "N", &delivery.NotificationsProps{}) })
+	got := cfntest.ProblemFields(t, func() { delivery.NewNotifications(stack, "N", &delivery.NotificationsProps{}) })
 	if diff := cmp.Diff([]string{"Prefix", "Pipeline"}, got); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}

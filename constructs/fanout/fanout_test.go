@@ -1,7 +1,6 @@
 package fanout
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
-	"github.com/brokerage/platform/problems"
 )
 
 // One app for the package: a FIFO path from ap-southeast-2 to eu-west-2 and
@@ -259,36 +257,22 @@ func TestSNSPrincipals(t *testing.T) {
 	cfntest.Check(t, "both opt-in", []string{"sns.amazonaws.com", "sns.af-south-1.amazonaws.com", "sns.me-south-1.amazonaws.com"}, SNSPrincipals("af-south-1", "me-south-1"))
 }
 
-func problemFields(t *testing.T, f func()) (fields []string) {
-	t.Helper()
-	defer func() {
-		r := recover()
-		var perr *problems.Error
-		if e, ok := r.(error); !ok || !errors.As(e, &perr) {
-			t.Fatalf("recovered %v, want a *problems.Error panic", r)
-		}
-		fields = perr.Fields()
-	}()
-	f()
-	return nil
-}
-
 func TestInvalidPropsAreAllReported(t *testing.T) {
 	// Validation runs before anything is constructed, so no scope is needed.
-	got := problemFields(t, func() {
+	got := cfntest.ProblemFields(t, func() {
 		NewIngest(nil, "x", &IngestProps{BrokerAccounts: []string{"12"}, MaxReceiveCount: 2000, DestinationRegions: []string{"eu-west-9"}})
 	})
 	cfntest.Check(t, "ingest problems", []string{"Prefix", "BrokerAccounts[0]", "MaxReceiveCount", "DestinationRegions[0]", "RedistributorCode"}, got)
-	got = problemFields(t, func() {
+	got = cfntest.ProblemFields(t, func() {
 		NewIngest(nil, "x", &IngestProps{Prefix: "p", RedistributorCode: awslambda.Code_FromInline(jsii.String("x"))})
 	})
 	cfntest.Check(t, "empty lists", []string{"BrokerAccounts", "DestinationRegions"}, got)
-	got = problemFields(t, func() { NewRegional(nil, "x", &RegionalProps{TopicRegion: "nowhere"}) })
+	got = cfntest.ProblemFields(t, func() { NewRegional(nil, "x", &RegionalProps{TopicRegion: "nowhere"}) })
 	cfntest.Check(t, "regional problems", []string{"Prefix", "TopicRegion"}, got)
 
 	r := &Regional{Consumers: []*Consumer{{Name: "holdings"}}}
-	got = problemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 0, MaxReceiveCount: 1001}) })
+	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 0, MaxReceiveCount: 1001}) })
 	cfntest.Check(t, "consumer problems", []string{"Name", "TimeoutSeconds", "MaxReceiveCount"}, got)
-	got = problemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "Bad_Name", TimeoutSeconds: 10}) })
+	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "Bad_Name", TimeoutSeconds: 10}) })
 	cfntest.Check(t, "consumer name", []string{"Name"}, got)
 }

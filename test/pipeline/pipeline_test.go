@@ -48,13 +48,7 @@ func TestMain(m *testing.M) {
 	stacks.NewPipeline(app, &stacks.PipelineProps{Config: cfg, RedistributorCode: func() awslambda.Code {
 		return awslambda.Code_FromAsset(jsii.String(code), nil)
 	}})
-	cfntest.WithNag(app)
-	var violations []string
-	if asm, violations = cfn.SynthOrViolations(app, out); violations != nil {
-		fmt.Fprintf(os.Stderr, "synthesis of the pipeline failed validation (cdk-nag errors):\n  %s\n", strings.Join(violations, "\n  "))
-		os.Exit(1)
-	}
-	nag = cfntest.NagWarnings(asm)
+	asm, nag = cfntest.SynthWithNag(app, out)
 	code2 := m.Run()
 	os.RemoveAll(tmp)
 	os.Exit(code2)

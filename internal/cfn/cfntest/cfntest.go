@@ -1,15 +1,18 @@
 // Package cfntest holds the small helpers the template tests share: find a
-// resource by construct path, compare with a cmp.Diff message, and stand in
-// for compiled Lambda code.
+// resource by construct path, compare with a cmp.Diff message, stand in for
+// compiled Lambda code, read a props validation panic, synthesize with
+// cdk-nag, and compare with golden templates.
 package cfntest
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/problems"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -49,4 +52,20 @@ func StandInCode(dir string) string {
 		panic(err)
 	}
 	return code
+}
+
+// ProblemFields runs f, which must panic with a *problems.Error (a
+// construct's props validation), and returns the fields it names.
+func ProblemFields(t testing.TB, f func()) (fields []string) {
+	t.Helper()
+	defer func() {
+		r := recover()
+		var perr *problems.Error
+		if e, ok := r.(error); !ok || !errors.As(e, &perr) {
+			t.Fatalf("recovered %v, want a *problems.Error panic", r)
+		}
+		fields = perr.Fields()
+	}()
+	f()
+	return nil
 }

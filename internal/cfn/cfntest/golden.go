@@ -2,6 +2,7 @@ package cfntest
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -18,6 +19,20 @@ import (
 func WithNag(app awscdk.App) {
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	awscdk.Aspects_Of(app).Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// SynthWithNag applies the cdk-nag packs, synthesizes the app into outdir
+// and returns the assembly with its unsuppressed cdk-nag warnings. cdk-nag
+// errors fail synthesis itself; then nothing else can be tested, so it
+// prints them and exits 1. For a test package's TestMain.
+func SynthWithNag(app awscdk.App, outdir string) (*cfn.Assembly, []string) {
+	WithNag(app)
+	asm, violations := cfn.SynthOrViolations(app, outdir)
+	if violations != nil {
+		fmt.Fprintf(os.Stderr, "synthesis of %s failed validation (cdk-nag errors):\n  %s\n", outdir, strings.Join(violations, "\n  "))
+		os.Exit(1)
+	}
+	return asm, NagWarnings(asm)
 }
 
 // NagWarnings lists the cdk-nag warnings of an assembly (cdk-nag errors fail
