@@ -47,8 +47,9 @@ func SuppressPipelineFindings(p pipelines.CodePipeline, alarmPrefix string) {
 	artifacts := "Pipeline artifacts are build outputs, re-created from git by every run: no data of record, nothing to restore from an older version. Reads and writes go through the pipeline's roles only and are recorded by CloudTrail."
 	for _, b := range artifactBuckets(cp) {
 		suppress.Nag(b, "AwsSolutions-S1", artifacts)
-		suppress.Checkov(cfnOf(b), "CKV_AWS_18", artifacts)
-		suppress.Checkov(cfnOf(b), "CKV_AWS_21", artifacts)
+		bucket := cfnOf(b)
+		suppress.Checkov(bucket, "CKV_AWS_18", artifacts)
+		suppress.Checkov(bucket, "CKV_AWS_21", artifacts)
 	}
 	suppress.Checkov(cfnOf(cp.Role().Node().FindChild(jsii.String("DefaultPolicy"))), "CKV_AWS_111",
 		"kms:Encrypt and GenerateDataKey on the cross-region support keys, known only by alias (see the AwsSolutions-IAM5 suppression).")
