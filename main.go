@@ -35,17 +35,17 @@ func main() {
 
 func run() (err error) {
 	app := awscdk.NewApp(&awscdk.AppProps{StackTraces: jsii.Bool(false)})
-	configPath := contextString(app, "config")
-	props, err := load(configPath, contextString(app, "stage"), contextString(app, "regions"))
-	if err != nil {
-		return err
-	}
+	configPath, regionList := contextString(app, "config"), contextString(app, "regions")
 	pipeline, err := contextBool(app, "pipeline")
 	if err != nil {
 		return err
 	}
+	props, err := load(configPath, contextString(app, "stage"), regionList)
+	if err != nil {
+		return err
+	}
 	if pipeline {
-		if err := pipelineSelectable(props, contextString(app, "regions")); err != nil {
+		if err := pipelineSelectable(props, regionList); err != nil {
 			return err
 		}
 	}
@@ -81,7 +81,8 @@ func contextString(app awscdk.App, key string) string {
 
 // contextBool reads a true/false context value (`-c key=true`); unset is false.
 func contextBool(app awscdk.App, key string) (bool, error) {
-	switch v := app.Node().TryGetContext(jsii.String(key)).(type) {
+	value := app.Node().TryGetContext(jsii.String(key))
+	switch v := value.(type) {
 	case nil:
 		return false, nil
 	case bool:
@@ -95,7 +96,7 @@ func contextBool(app awscdk.App, key string) (bool, error) {
 		}
 	}
 	l := problems.List{Subject: "context"}
-	l.Add(key, app.Node().TryGetContext(jsii.String(key)), "true or false")
+	l.Add(key, value, "true or false")
 	return false, l.Err()
 }
 
