@@ -72,7 +72,8 @@ synth-all: build ## synth the default app, the five-region config (two opt-in re
 unit: build ## the Go tests only
 	CDK_VALIDATION=false go test ./...
 
-lint: $(VENV)/.installed ## gofmt, go vet, staticcheck; actionlint on the workflows; shellcheck on the scripts
+lint: $(VENV)/.installed ## no built binary or large file tracked; gofmt, go vet, staticcheck; actionlint on the workflows; shellcheck on the scripts
+	scripts/check-tracked.sh
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
@@ -86,13 +87,15 @@ $(VENV)/.installed: requirements-dev.txt
 
 gates: cfn-lint checkov checkov-workflows ## cfn-lint and checkov on every template in $(GATE_DIRS) (after make synth), checkov on the workflows
 
-gates-selftest: $(VENV)/.installed ## cfn-lint, checkov and actionlint must fail on deliberately broken templates and workflows
+gates-selftest: build $(VENV)/.installed ## cfn-lint, checkov and actionlint must fail on deliberately broken templates and workflows
 	@! $(VENV)/bin/cfn-lint test/testdata/broken/queue.template.json >/dev/null || { echo "cfn-lint passed a broken template"; exit 1; }
 	@! $(VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f test/testdata/broken/queue.template.json >/dev/null || { echo "checkov passed a broken template"; exit 1; }
 	@echo "gates-selftest: cfn-lint and checkov both reject test/testdata/broken/queue.template.json"
 	@! go tool actionlint -shellcheck= $(BROKEN_WORKFLOW) >/dev/null || { echo "actionlint passed a broken workflow"; exit 1; }
 	@! $(VENV)/bin/checkov --quiet --compact --skip-download --framework github_actions -d test/testdata/broken >/dev/null || { echo "checkov passed a broken workflow"; exit 1; }
 	@echo "gates-selftest: actionlint and checkov both reject $(BROKEN_WORKFLOW)"
+	@! scripts/check-tracked.sh build/app 2>/dev/null || { echo "check-tracked passed a built binary"; exit 1; }
+	@echo "gates-selftest: check-tracked rejects a built binary (build/app)"
 
 cfn-lint: $(VENV)/.installed ## zero cfn-lint errors or warnings
 	@test -n "$(TEMPLATES)" || { echo "no templates in cdk.out: run make synth first"; exit 2; }
