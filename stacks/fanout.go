@@ -32,6 +32,7 @@ func watchIngest(al *alarms.Alarms, in *fanout.Ingest, c *config.Config) {
 			append(parked, lost))
 	}
 	al.Watch(in.Redistributor, alarms.Target{Kind: alarms.KindFunction, Label: "redistributor", Dimension: in.Redistributor.FunctionName(), TimeoutSeconds: fanout.RedistributorTimeoutSeconds})
+	al.Watch(in.Redistributor, alarms.Target{Kind: alarms.KindRedistributor, Label: "redistributor", Dimension: in.Redistributor.FunctionName()})
 	al.WatchAccountConcurrency(al.Construct)
 }
 

@@ -225,3 +225,25 @@ func TestDashboardPerRegionAndAGlobalOverview(t *testing.T) {
 		}
 	}
 }
+
+func TestRedistributorPublishFailuresAlarmReadsTheMetricsTheFunctionEmits(t *testing.T) {
+	tmpl := dev.Templates["brokerage-dev-ap-southeast-2-ingest"]
+	a := alarmFor(t, tmpl, "Fanout/Redistributor", "PublishFailures")
+	fn, err := tmpl.ByPath("Fanout/Redistributor/Resource")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := fn.Props["Environment"].(map[string]any)["Variables"].(map[string]any)
+	got := []any{a.Props["Namespace"], a.Props["Statistic"], a.Props["Threshold"], a.Props["ComparisonOperator"], a.Props["DatapointsToAlarm"], a.Props["EvaluationPeriods"], a.Props["TreatMissingData"]}
+	want := []any{env["METRICS_NAMESPACE"], "Sum", 0.0, "GreaterThanThreshold", 2.0, 5.0, "notBreaching"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("namespace (the function's METRICS_NAMESPACE), statistic, threshold, M of N, missing data (-want +got):\n%s", diff)
+	}
+	dims, _ := a.Props["Dimensions"].([]any)
+	if len(dims) != 1 || js(dims[0]) != js(map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": fn.LogicalID}}) {
+		t.Errorf("dimensions = %s, want FunctionName of the redistributor", js(dims))
+	}
+	if a.Props["AlarmActions"] == nil || a.Props["OKActions"] == nil {
+		t.Error("the alarm notifies nobody")
+	}
+}

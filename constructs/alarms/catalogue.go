@@ -22,6 +22,7 @@ const (
 	KindSiteBucket    Kind = "site-bucket"       // a bucket CloudFront serves
 	KindLogBucket     Kind = "log-bucket"        // a bucket only AWS log delivery writes to
 	KindAPIStage      Kind = "api-stage"         // an API Gateway REST API stage
+	KindRedistributor Kind = "redistributor"     // the fan-out's redistributor, by its own metrics
 )
 
 // Spec is one alarm a kind gets: a metric and when it is bad. Defaults follow
@@ -60,6 +61,9 @@ type KindSpec struct {
 	Fixed  []string
 	Alarms []Spec
 	Exempt map[string]string // reference metric -> why it does not apply
+	// Own marks the platform's own metrics (embedded metric format): AWS's
+	// reference has no alarms for them, so the catalogue is their only source.
+	Own bool
 }
 
 func queueAlarms(ageSeconds float64, role string) []Spec {
@@ -119,7 +123,7 @@ var Catalogue = map[Kind]KindSpec{
 		{Metric: "NumberOfNotificationsDelivered", Statistic: "Sum", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
 			Meaning: "The fan-out topic delivered nothing for 15 minutes.", FirstCheck: "Subscriptions (confirmed?), queue and key policies of the regional queues."},
 		{Metric: "NumberOfNotificationsFailed", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
-			Meaning: "The fan-out topic failed to deliver to a region's queue.", FirstCheck: "The delivery DLQ of the region (primary region), and the regional queue's policy and key policy."},
+			Meaning: "The fan-out topic failed to deliver to a region's queue.", FirstCheck: "The topic's delivery-status log group sns/<region>/<account>/<topic>/Failure (primary region) for the reason per message, the delivery DLQ of the region, and the regional queue's policy and key policy."},
 		{Metric: "NumberOfNotificationsRedrivenToDlq", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning: "Executions were parked in a delivery DLQ: a region did not get them.", FirstCheck: "Which delivery DLQ has messages (one per region), then that region's queue."},
 		{Metric: "NumberOfNotificationsFailedToRedriveToDlq", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
@@ -167,6 +171,11 @@ var Catalogue = map[Kind]KindSpec{
 			Meaning: "The gateway received no request for 10 minutes: expected outside trading hours, an outage (DNS, WAF, client) during them.", FirstCheck: "The WAF's blocked requests and the domain's DNS records."},
 		{Metric: "Latency", Statistic: "p90", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 2500, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "p90 latency seen by clients is 2.5 s or more for 5 minutes.", FirstCheck: "IntegrationLatency against Latency: the backend or the gateway (authorizer)."},
+	}},
+	KindRedistributor: {Namespace: "Brokerage/Fanout", Dimension: "FunctionName", Own: true, Exempt: map[string]string{}, Alarms: []Spec{
+		{Metric: "PublishFailures", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 2, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+			Meaning:    "The redistributor could not publish trade executions to the fan-out topic, after its retries, in 2 of 5 minutes: each such execution holds back its account's later ones, in order, in the ingest queue until it is published. A single transient failure that the next attempt clears does not alarm.",
+			FirstCheck: "The redistributor's log group: one JSON line per failed message with its message id, account (group), de-duplication id and AWS error code (a KMS denial, throttling, a deleted topic). Then the runbook's 'Unblocking a stalled account'."},
 	}},
 	KindLogBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{
 		"4xxErrors": "only AWS log delivery writes to it and nobody reads it in normal operation; no request metrics are configured",

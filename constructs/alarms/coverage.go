@@ -28,6 +28,9 @@ func CheckCatalogue(refs []Reference) []string {
 	var out []string
 	for _, k := range Kinds() {
 		ks := Catalogue[k]
+		if ks.Own {
+			continue
+		}
 		decided := map[string]bool{}
 		for _, s := range ks.Alarms {
 			decided[s.Metric] = true
@@ -217,7 +220,7 @@ func classify(r cfn.Resource, dlqs, alarmTopics, logBuckets map[string]bool) Kin
 	switch r.Type {
 	case "AWS::SQS::Queue":
 		name, _ := r.Props["QueueName"].(string)
-		if dlqs[r.LogicalID] || (name != "" && dlqs[name]) {
+		if dlqs[r.LogicalID] || (name != "" && dlqs[name]) || r.Ordering() == cfn.OrderingParking {
 			return KindDLQ
 		}
 		// The ingest and consumer queues get the same alarms (with their own

@@ -1,6 +1,7 @@
 package fanout
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
+	"github.com/brokerage/platform/problems"
 )
 
 // One app for the package: a FIFO path from ap-southeast-2 to eu-west-2 and
@@ -54,20 +56,35 @@ func TestMain(m *testing.M) {
 	os.Exit(rc)
 }
 
-func TestIngestQueueIsFIFOEncryptedWithItsKeyAndRedrivesToItsDLQ(t *testing.T) {
+func TestIngestQueueIsFIFOEncryptedWithItsKeyAndStallsInsteadOfDeadLettering(t *testing.T) {
 	q := cfntest.Get(t, asm, "ingest", "Fanout/Queue/Resource")
 	key := cfntest.Get(t, asm, "ingest", "Fanout/Key/Resource")
-	dlq := cfntest.Get(t, asm, "ingest", "Fanout/DeadLetterQueue/Resource")
+	parking := cfntest.Get(t, asm, "ingest", "Fanout/DeadLetterQueue/Resource")
 	cfntest.Check(t, "FifoQueue", true, q.Props["FifoQueue"])
 	cfntest.Check(t, "QueueName", "t-prod-trade-executions-ingest.fifo", q.Props["QueueName"])
 	cfntest.Check(t, "key", key.LogicalID, cfn.Ref(q.Props["KmsMasterKeyId"]))
-	redrive := q.Props["RedrivePolicy"].(map[string]any)
-	cfntest.Check(t, "dead-letter target", dlq.LogicalID, cfn.Ref(redrive["deadLetterTargetArn"]))
-	cfntest.Check(t, "maxReceiveCount", 7.0, redrive["maxReceiveCount"])
-	cfntest.Check(t, "visibility timeout (6 x the redistributor's 30 s)", 180.0, q.Props["VisibilityTimeout"])
-	cfntest.Check(t, "DLQ retention", 1209600.0, dlq.Props["MessageRetentionPeriod"])
-	cfntest.Check(t, "DLQ key", key.LogicalID, cfn.Ref(dlq.Props["KmsMasterKeyId"]))
+	// A DLQ on a FIFO queue lets the group's later messages overtake the one
+	// that moved: the ingest queue stalls instead, and says so.
+	cfntest.Check(t, "RedrivePolicy", nil, q.Props["RedrivePolicy"])
+	cfntest.Check(t, "ordering policy", cfn.OrderingStall, q.Ordering())
+	cfntest.Check(t, "visibility timeout (6 x the redistributor's 20 s)", 120.0, q.Props["VisibilityTimeout"])
+	cfntest.Check(t, "working retention", 345600.0, q.Props["MessageRetentionPeriod"])
+	// The former DLQ keeps its name and retention as the parking queue.
+	cfntest.Check(t, "parking queue name", "t-prod-trade-executions-ingest-dlq.fifo", parking.Props["QueueName"])
+	cfntest.Check(t, "parking ordering policy", cfn.OrderingParking, parking.Ordering())
+	cfntest.Check(t, "parking retention", 1209600.0, parking.Props["MessageRetentionPeriod"])
+	cfntest.Check(t, "parking key", key.LogicalID, cfn.Ref(parking.Props["KmsMasterKeyId"]))
 	cfntest.Check(t, "per-group de-duplication", "messageGroup", q.Props["DeduplicationScope"])
+	cfntest.Check(t, "no content-based de-duplication: the broker sends an id", nil, q.Props["ContentBasedDeduplication"])
+}
+
+func TestStandardIngestQueueKeepsItsDLQ(t *testing.T) {
+	q := cfntest.Get(t, asm, "std-ingest", "Fanout/Queue/Resource")
+	dlq := cfntest.Get(t, asm, "std-ingest", "Fanout/DeadLetterQueue/Resource")
+	redrive, _ := q.Props["RedrivePolicy"].(map[string]any)
+	cfntest.Check(t, "dead-letter target", dlq.LogicalID, cfn.Ref(redrive["deadLetterTargetArn"]))
+	cfntest.Check(t, "maxReceiveCount (default)", 5.0, redrive["maxReceiveCount"])
+	cfntest.Check(t, "ordering policy", "", q.Ordering())
 }
 
 func TestIngestQueueAcceptsOnlyTheBrokersAndOnlyOverTLS(t *testing.T) {
@@ -131,7 +148,77 @@ func TestRedistributorReportsPartialBatchFailuresAndMayPublish(t *testing.T) {
 		t.Error("the redistributor may not publish to the topic")
 	}
 	fn := cfntest.Get(t, asm, "ingest", "Fanout/Redistributor/Resource")
-	cfntest.Check(t, "TOPIC_ARN", topic.LogicalID, cfn.Ref(fn.Props["Environment"].(map[string]any)["Variables"].(map[string]any)["TOPIC_ARN"]))
+	env, _ := fn.Props["Environment"].(map[string]any)["Variables"].(map[string]any)
+	cfntest.Check(t, "TOPIC_ARN", topic.LogicalID, cfn.Ref(env["TOPIC_ARN"]))
+	cfntest.Check(t, "METRICS_NAMESPACE", MetricsNamespace, env["METRICS_NAMESPACE"])
+}
+
+func TestRedistributorSizingKeepsRetriesInsideTheDeduplicationWindow(t *testing.T) {
+	fn := cfntest.Get(t, asm, "ingest", "Fanout/Redistributor/Resource")
+	q := cfntest.Get(t, asm, "ingest", "Fanout/Queue/Resource")
+	esm := asm.Templates["ingest"].Resources("AWS::Lambda::EventSourceMapping")[0]
+	got := Sizing{
+		TimeoutSeconds:    int(fn.Props["Timeout"].(float64)),
+		VisibilitySeconds: int(q.Props["VisibilityTimeout"].(float64)),
+	}
+	if sc, ok := esm.Props["ScalingConfig"].(map[string]any); ok {
+		mc, _ := sc["MaximumConcurrency"].(float64)
+		got.MaxConcurrency = int(mc)
+	}
+	cfntest.Check(t, "sizing in the template", DefaultSizing, got)
+	if err := got.Check(); err != nil {
+		t.Errorf("the template's sizing breaks its own rules: %v", err)
+	}
+	cfntest.Check(t, "two dead invocations re-publish by (s)", 260, got.RepublishHorizonSeconds())
+}
+
+func TestSizingRules(t *testing.T) {
+	tests := []struct {
+		name   string
+		sizing Sizing
+		want   []string
+	}{
+		{"default", DefaultSizing, nil},
+		{"the old 30 s timeout and 180 s visibility re-publish at 390 s, outside the window", Sizing{30, 180, 30}, []string{"VisibilitySeconds"}},
+		{"visibility under 6 x timeout", Sizing{20, 100, 30}, []string{"VisibilitySeconds"}},
+		{"no cap on concurrency", Sizing{20, 120, 0}, []string{"MaxConcurrency"}},
+		{"more invocations than the topic's quota serves", Sizing{20, 120, 31}, []string{"MaxConcurrency"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			if err := tt.sizing.Check(); err != nil {
+				var perr *problems.Error
+				if !errors.As(err, &perr) {
+					t.Fatalf("Check() = %v, want a *problems.Error", err)
+				}
+				got = perr.Fields()
+			}
+			cfntest.Check(t, "problems", tt.want, got)
+		})
+	}
+}
+
+func TestTopicLogsFailedSQSDeliveriesToARetainedGroupOnlySNSMayWrite(t *testing.T) {
+	topic := cfntest.Get(t, asm, "ingest", "Fanout/Topic/Resource")
+	role := cfntest.Get(t, asm, "ingest", "Fanout/DeliveryStatusRole/Resource")
+	logs := cfntest.Get(t, asm, "ingest", "Fanout/DeliveryFailureLogs/Resource")
+	cfntest.Check(t, "delivery status logging", []any{map[string]any{
+		"Protocol": "sqs", "FailureFeedbackRoleArn": map[string]any{"Fn::GetAtt": []any{role.LogicalID, "Arn"}},
+	}}, topic.Props["DeliveryStatusLogging"])
+	cfntest.Check(t, "log group name (SNS's own)", "sns/ap-southeast-2/111111111111/t-prod-trade-executions.fifo/Failure", logs.Props["LogGroupName"])
+	cfntest.Check(t, "retention", 90.0, logs.Props["RetentionInDays"])
+	cfntest.Check(t, "retained in prod", "Retain", logs.Raw["DeletionPolicy"])
+	cfntest.Check(t, "assumed by", `{"Service":"sns.amazonaws.com"}`, cfntest.JSON(cfn.Statements(role.Props["AssumeRolePolicyDocument"])[0]["Principal"]))
+	pol := cfntest.Get(t, asm, "ingest", "Fanout/DeliveryStatusRole/DefaultPolicy/Resource")
+	stmts := cfn.Statements(pol.Props["PolicyDocument"])
+	if len(stmts) != 1 {
+		t.Fatalf("%d statements, want 1", len(stmts))
+	}
+	cfntest.Check(t, "actions", []any{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}, stmts[0]["Action"])
+	if r := cfntest.JSON(stmts[0]["Resource"]); !strings.Contains(r, ":log-group:sns/ap-southeast-2/111111111111/t-prod-trade-executions.fifo*") {
+		t.Errorf("resource = %s, want only this topic's delivery-status log groups", r)
+	}
 }
 
 func TestDeliveryDLQPerRegionInThePrimaryRegionWritableBySNSForTheTopicOnly(t *testing.T) {
@@ -242,8 +329,8 @@ func TestEveryQueueHasADLQOrIsOne(t *testing.T) {
 		}
 		for _, q := range queues {
 			isDLQ := targets[q.LogicalID] || strings.HasSuffix(strings.TrimSuffix(q.Props["QueueName"].(string), ".fifo"), "-dlq")
-			if q.Props["RedrivePolicy"] == nil && !isDLQ {
-				t.Errorf("%s %s has no dead-letter queue and is none", name, q.LogicalID)
+			if q.Props["RedrivePolicy"] == nil && !isDLQ && q.Ordering() != cfn.OrderingStall {
+				t.Errorf("%s %s has no dead-letter queue, is none, and declares no stall policy", name, q.LogicalID)
 			}
 		}
 	}

@@ -18,6 +18,9 @@ type queueFunction struct {
 	timeoutSeconds  float64
 	environment     map[string]*string
 	source          awssqs.IQueue
+	// maxConcurrency caps the event source's concurrent batches; 0 leaves
+	// Lambda's default (for a FIFO source, one per active message group).
+	maxConcurrency float64
 }
 
 // newQueueFunction is a Go Lambda (provided.al2023, arm64) fed by an SQS
@@ -48,14 +51,18 @@ func newQueueFunction(scope constructs.Construct, f queueFunction) awslambda.Fun
 		Role:         role,
 		Environment:  &f.environment,
 	})
-	fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(f.source, &awslambdaeventsources.SqsEventSourceProps{
+	source := &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(10),
 		ReportBatchItemFailures: jsii.Bool(true),
-	}))
+	}
+	if f.maxConcurrency > 0 {
+		source.MaxConcurrency = jsii.Number(f.maxConcurrency)
+	}
+	fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(f.source, source))
 	cfnFn := fn.Node().DefaultChild().(awscdk.CfnResource)
 	suppress.Checkov(cfnFn, "CKV_AWS_116", "Invoked synchronously by its SQS event source mapping: failed messages go to the source queue's dead-letter queue.")
 	suppress.Checkov(cfnFn, "CKV_AWS_117", "Calls only AWS service APIs (SNS, SQS, KMS) and reaches no private resource; a VPC would add NAT or endpoints without reducing exposure.")
-	suppress.Checkov(cfnFn, "CKV_AWS_115", "Concurrency is bounded by the SQS event source (one batch in flight per FIFO message group); a reservation would fail in accounts with a low quota and throttle the path.")
+	suppress.Checkov(cfnFn, "CKV_AWS_115", "Concurrency is bounded by the SQS event source (its maximum concurrency where one is set, else one batch in flight per FIFO message group); a reservation would fail in accounts with a low quota and throttle the path.")
 	suppress.Checkov(cfnFn, "CKV_AWS_173", "Its environment holds only resource names and ARNs, no secrets.")
 	suppress.Checkov(logs.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", "The function logs message ids and errors, never message bodies; CloudWatch Logs encrypts at rest with its own keys.")
 	// CDK makes the function depend on its role explicitly as well as through

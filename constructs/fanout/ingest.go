@@ -29,8 +29,28 @@
 // the function republishes every message with the group (account) and
 // de-duplication id it arrived with, and reports partial batch failures so
 // that a failed message and the rest of its group are retried in order while
-// other accounts go on. Messages it cannot publish after maxReceiveCount
-// attempts land in the ingest DLQ: nothing is dropped.
+// other accounts go on.
+//
+// # Ordering policy, per hop
+//
+//   - Ingest queue (FIFO): stalls rather than reorders. It has no redrive
+//     policy: a dead-letter queue on a FIFO queue lets a group's later
+//     messages overtake the one that moved, and a redrive appends it behind
+//     them (SQS developer guide, "Using dead-letter queues":
+//     https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+//     The broker's messages are opaque to the redistributor, so its failures
+//     are transient (SNS, KMS, throttling), not poison: the group waits, its
+//     age alarm pages, and the runbook says how to unblock it. The former
+//     dead-letter queue stays (same logical ID and name) as the operators'
+//     parking queue. On the standard path (no order promised) the ingest queue
+//     keeps a dead-letter queue after MaxReceiveCount receives.
+//   - Fan-out subscriptions: redrive to a delivery DLQ per destination region;
+//     SNS retries delivery first, so a message there is a policy or key
+//     failure, and the runbook redrives it only after the region's consumers
+//     have caught up past it.
+//   - Consumer queues: keep their DLQs; consumers must be idempotent on the
+//     execution id and detect gaps by per-account sequence
+//     (docs/broker-contract.md).
 package fanout
 
 import (
@@ -41,18 +61,25 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/keys"
+	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
 
-// RedistributorTimeoutSeconds bounds one invocation of the redistributor.
-const RedistributorTimeoutSeconds = 30
+// MetricsNamespace is the CloudWatch namespace of the redistributor's own
+// metrics (embedded metric format, dimension FunctionName).
+const MetricsNamespace = "Brokerage/Fanout"
+
+// MetricPublishFailures is the redistributor's count of messages it could not
+// publish (its group stopped): the same name as redistribute.MetricPublishFailures.
+const MetricPublishFailures = "PublishFailures"
 
 // IngestProps configures the primary-region half of the fan-out.
 type IngestProps struct {
@@ -64,7 +91,9 @@ type IngestProps struct {
 	// and de-duplicates end to end. Default: false (standard queues and topic).
 	FIFO bool
 	// MaxReceiveCount is how often the redistributor may fail a message before
-	// it moves to the ingest DLQ, 1 to 1000. Default: 5.
+	// it moves to the ingest DLQ, 1 to 1000, on the standard path only: the
+	// FIFO ingest queue stalls instead (see the package's ordering policy).
+	// Default: 5.
 	MaxReceiveCount int
 	// DestinationRegions get a delivery dead-letter queue each, for what the
 	// topic could not deliver there. At least one.
@@ -106,6 +135,40 @@ func (p *IngestProps) validate() error {
 	return l.Err()
 }
 
+// deliveryStatusLogging logs the topic's failed SQS deliveries (the reason a
+// cross-region KMS or queue-policy denial leaves nowhere else) to a log group
+// created here with a retention, under the name SNS writes to, through a role
+// that may write only there. SNS documents the role's permissions and the
+// group's name in
+// https://docs.aws.amazon.com/sns/latest/dg/topics-attrib-prereq.html.
+func deliveryStatusLogging(scope constructs.Construct, logs *awslogs.LogGroup, topicName string, removal awscdk.RemovalPolicy) *awssns.LoggingConfig {
+	stack := awscdk.Stack_Of(scope)
+	base := "sns/" + *stack.Region() + "/" + *stack.Account() + "/" + topicName
+	*logs = awslogs.NewLogGroup(scope, jsii.String("DeliveryFailureLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(base + "/Failure"),
+		Retention:     awslogs.RetentionDays_THREE_MONTHS,
+		RemovalPolicy: removal,
+	})
+	suppress.Checkov((*logs).Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", "SNS writes delivery status (message ids, status codes, reasons), never message bodies; CloudWatch Logs encrypts at rest with its own keys.")
+	role := awsiam.NewRole(scope, jsii.String("DeliveryStatusRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("sns.amazonaws.com"), nil),
+		Description: jsii.String("Lets SNS log the fan-out topic's failed SQS deliveries"),
+	})
+	groups := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String(base + "*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources: &[]*string{groups},
+	}))
+	// cdk-nag names the resource as synthesized: a literal ARN where the
+	// stack's region fixes the partition, the partition token otherwise.
+	finding := "Resource::arn:<AWS::Partition>:logs:" + *stack.Region() + ":" + *stack.Account() + ":log-group:" + base + "*"
+	if literal, ok := stack.Resolve(groups).(string); ok {
+		finding = "Resource::" + literal
+	}
+	suppress.Nag(role, "AwsSolutions-IAM5", "SNS creates one log stream per delivery attempt at run time; the grant covers only this topic's delivery-status log groups.", finding)
+	return &awssns.LoggingConfig{Protocol: awssns.LoggingProtocol_SQS, FailureFeedbackRole: role}
+}
+
 func isAccount(s string) bool {
 	if len(s) != 12 {
 		return false
@@ -137,8 +200,13 @@ type Ingest struct {
 	Key awskms.Key
 	// Queue receives the broker's trade executions.
 	Queue awssqs.Queue
-	// DeadLetterQueue holds executions the redistributor failed MaxReceiveCount times.
+	// DeadLetterQueue holds executions the redistributor failed MaxReceiveCount
+	// times on the standard path; on the FIFO path nothing redrives into it and
+	// it is the operators' parking queue for a message taken out of a stalled group.
 	DeadLetterQueue awssqs.Queue
+	// DeliveryFailureLogs receives the topic's delivery-status log for SQS
+	// deliveries that failed (SNS names it sns/<region>/<account>/<topic>/Failure).
+	DeliveryFailureLogs awslogs.LogGroup
 	// TopicKey encrypts the topic and the delivery DLQs; SNS may use it for this topic only.
 	TopicKey awskms.Key
 	// Topic fans every execution out to the regions.
@@ -171,11 +239,16 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	in := &Ingest{Construct: c, FIFO: props.FIFO, DeliveryDLQs: map[string]awssqs.Queue{}}
 
 	in.Key = keys.New(c, "Key", "alias/"+props.Prefix+"/trade-executions-ingest", "Encrypts the trade-execution ingest queue and its dead-letter queue", removal)
-	in.DeadLetterQueue = newQueue(c, "DeadLetterQueue", queueSpec{name: IngestDLQName(props.Prefix, props.FIFO), fifo: props.FIFO, key: in.Key, removal: removal})
-	in.Queue = newQueue(c, "Queue", queueSpec{
-		name: IngestQueueName(props.Prefix, props.FIFO), fifo: props.FIFO, key: in.Key, removal: removal,
-		visibilitySeconds: 6 * RedistributorTimeoutSeconds, deadLetter: in.DeadLetterQueue, maxReceiveCount: float64(maxReceive),
-	})
+	dlq := queueSpec{name: IngestDLQName(props.Prefix, props.FIFO), fifo: props.FIFO, key: in.Key, removal: removal}
+	queue := queueSpec{name: IngestQueueName(props.Prefix, props.FIFO), fifo: props.FIFO, key: in.Key, removal: removal, visibilitySeconds: IngestVisibilitySeconds}
+	if props.FIFO {
+		dlq.ordering, queue.ordering = cfn.OrderingParking, cfn.OrderingStall
+	}
+	in.DeadLetterQueue = newQueue(c, "DeadLetterQueue", dlq)
+	if !props.FIFO {
+		queue.deadLetter, queue.maxReceiveCount = in.DeadLetterQueue, float64(maxReceive)
+	}
+	in.Queue = newQueue(c, "Queue", queue)
 	brokers := make([]awsiam.IPrincipal, len(props.BrokerAccounts))
 	for i, a := range props.BrokerAccounts {
 		brokers[i] = awsiam.NewAccountPrincipal(jsii.String(a))
@@ -202,6 +275,7 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 		MasterKey:        in.TopicKey,
 		EnforceSSL:       jsii.Bool(true),
 		SignatureVersion: jsii.String("2"),
+		LoggingConfigs:   &[]*awssns.LoggingConfig{deliveryStatusLogging(c, &in.DeliveryFailureLogs, topicName, removal)},
 	}
 	if props.FIFO {
 		topicProps.Fifo = jsii.Bool(true)
@@ -225,8 +299,9 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 		description:    "Republishes trade executions from the ingest queue to the fan-out topic, keeping each account's order",
 		code:           props.RedistributorCode,
 		timeoutSeconds: RedistributorTimeoutSeconds,
-		environment:    map[string]*string{"TOPIC_ARN": in.Topic.TopicArn()},
+		environment:    map[string]*string{"TOPIC_ARN": in.Topic.TopicArn(), "METRICS_NAMESPACE": jsii.String(MetricsNamespace)},
 		source:         in.Queue,
+		maxConcurrency: RedistributorMaxConcurrency,
 	})
 	in.Topic.GrantPublish(in.Redistributor)
 	suppress.Nag(in.Redistributor.Role(), "AwsSolutions-IAM5", "Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic's key (granted on that key only).", "Action::kms:GenerateDataKey*")
@@ -237,6 +312,17 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 // means executions are not leaving the primary region.
 func (in *Ingest) MetricAgeOfOldestMessage() awscloudwatch.Metric {
 	return MetricAgeOfOldestMessage(in.Queue)
+}
+
+// MetricPublishFailures counts the messages the redistributor could not
+// publish, summed per minute: each stops its account's group until it is
+// published (the redistributor's embedded metrics).
+func (in *Ingest) MetricPublishFailures() awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace: jsii.String(MetricsNamespace), MetricName: jsii.String(MetricPublishFailures),
+		DimensionsMap: &map[string]*string{"FunctionName": in.Redistributor.FunctionName()},
+		Period:        awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum"),
+	})
 }
 
 // MetricMessagesReceived counts executions the broker sent, per minute.

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/keys"
+	"github.com/brokerage/platform/internal/cfn"
 )
 
 // DLQRetention is how long every dead-letter queue keeps a message: the SQS
@@ -49,8 +50,12 @@ type queueSpec struct {
 	key               awskms.IKey
 	removal           awscdk.RemovalPolicy
 	visibilitySeconds float64
-	deadLetter        awssqs.IQueue // nil: this queue is a dead-letter queue
+	deadLetter        awssqs.IQueue // nil: this queue is a dead-letter queue, unless ordering says otherwise
 	maxReceiveCount   float64
+	// ordering declares a policy that replaces the dead-letter queue
+	// (cfn.OrderingStall: a working queue without one; cfn.OrderingParking: a
+	// queue an operator parks messages in).
+	ordering string
 }
 
 // newQueue builds a TLS-only, KMS-encrypted queue. With a deadLetter it is a
@@ -72,14 +77,30 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 		props.DeduplicationScope = awssqs.DeduplicationScope_MESSAGE_GROUP
 		props.FifoThroughputLimit = awssqs.FifoThroughputLimit_PER_MESSAGE_GROUP_ID
 	}
-	if s.deadLetter != nil {
+	working := s.deadLetter != nil || s.ordering == cfn.OrderingStall
+	if working {
 		props.RetentionPeriod = duration("h", QueueRetention)
 		props.VisibilityTimeout = duration("s", s.visibilitySeconds)
+	}
+	if s.deadLetter != nil {
 		props.DeadLetterQueue = &awssqs.DeadLetterQueue{Queue: s.deadLetter, MaxReceiveCount: jsii.Number(s.maxReceiveCount)}
 	}
 	q := awssqs.NewQueue(scope, jsii.String(id), props)
-	if s.deadLetter == nil {
-		suppress.Nag(q.Node().DefaultChild(), "Serverless-SQSRedrivePolicy", "This queue is a dead-letter queue (14-day retention, alarmed on the first arrival); a dead-letter queue of its own would only move the same messages again.")
+	res := q.Node().DefaultChild().(awscdk.CfnResource)
+	if s.ordering != "" {
+		res.AddMetadata(jsii.String(cfn.OrderingMetadata), s.ordering)
+	}
+	switch {
+	case s.ordering == cfn.OrderingStall:
+		why := "Ordering policy: a failing message stalls its message group here instead of moving to a dead-letter queue, which would let the group's later messages overtake it (SQS developer guide, dead-letter queues and FIFO); the queue's age alarm pages and the runbook says how to unblock it."
+		suppress.Nag(res, "Serverless-SQSRedrivePolicy", why)
+		suppress.Nag(res, "AwsSolutions-SQS3", why)
+	case s.ordering == cfn.OrderingParking:
+		why := "Parking queue of a stalling queue: an operator moves a message here to unblock its group; alarmed on the first arrival, 14-day retention. A dead-letter queue of its own would only move the same messages again."
+		suppress.Nag(res, "Serverless-SQSRedrivePolicy", why)
+		suppress.Nag(res, "AwsSolutions-SQS3", why)
+	case s.deadLetter == nil:
+		suppress.Nag(res, "Serverless-SQSRedrivePolicy", "This queue is a dead-letter queue (14-day retention, alarmed on the first arrival); a dead-letter queue of its own would only move the same messages again.")
 	}
 	return q
 }

@@ -45,7 +45,7 @@ type Rule struct {
 
 // Rules are every guarantee, in the order they are reported.
 var Rules = []Rule{
-	{"queue-has-dlq", "Every queue has a dead-letter queue or is one.", queueHasDLQ},
+	{"queue-has-dlq", "Every queue has a dead-letter queue or is one, or declares that it stalls instead (then its age alarm is required).", queueHasDLQ},
 	{"queue-alarmed", "Every dead-letter and working queue has its alarms, with ALARM and OK actions.", queueAlarmed},
 	{"subscription-redrive", "Every SNS-to-SQS subscription has a redrive policy to a dead-letter queue.", subscriptionRedrive},
 	{"cmk-permits-writers", "Every queue and topic is encrypted with a customer-managed key of its stack, and the key lets every principal the queue lets send.", cmkPermitsWriters},
@@ -102,8 +102,18 @@ func queueHasDLQ(stacks []Stack) []Violation {
 	for _, s := range stacks {
 		for _, q := range s.Template.Resources("AWS::SQS::Queue") {
 			name, _ := q.Props["QueueName"].(string)
+			switch q.Ordering() {
+			case cfn.OrderingStall:
+				// Accepted instead of a DLQ: queue-alarmed checks its age alarm.
+				if q.Props["RedrivePolicy"] != nil {
+					out = append(out, Violation{"queue-has-dlq", s.Name, q.LogicalID, "queue declares the stall ordering policy but has a redrive policy: a message moved to its DLQ would be overtaken by later messages of its group"})
+				}
+				continue
+			case cfn.OrderingParking:
+				continue
+			}
 			if q.Props["RedrivePolicy"] == nil && !byID[s.Name][q.LogicalID] && !byName[name] {
-				out = append(out, Violation{"queue-has-dlq", s.Name, q.LogicalID, "queue has no redrive policy and no queue or subscription uses it as a dead-letter queue"})
+				out = append(out, Violation{"queue-has-dlq", s.Name, q.LogicalID, "queue has no redrive policy, declares no ordering policy (" + cfn.OrderingMetadata + ") and no queue or subscription uses it as a dead-letter queue"})
 			}
 		}
 	}

@@ -58,9 +58,16 @@ func TestQueueHasDLQ(t *testing.T) {
 			"D": {"Type": "AWS::SQS::Queue", "Properties": {}},
 			"Sub": {"Type": "AWS::SNS::Subscription", "Properties": {"Protocol": "sqs", "RedrivePolicy": {"deadLetterTargetArn": "arn:aws:sqs:ap-southeast-2:1:delivery-dlq"}}}}}`),
 		stack(t, "b", "ap-southeast-2", `{"Resources": {"X": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "delivery-dlq"}}}}`),
+		// A FIFO queue that stalls instead of dead-lettering, and its parking queue, say so.
+		stack(t, "c", "ap-southeast-2", `{"Resources": {
+			"Stalls": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "ingest.fifo"}, "Metadata": {"brokerage:ordering": "stall"}},
+			"Parking": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "ingest-parking.fifo"}, "Metadata": {"brokerage:ordering": "parking"}}}}`),
 	}
-	broken := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {"Lonely": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "lonely"}}}}`)}
-	checkRule(t, "queue-has-dlq", ok, broken, []string{"Lonely"})
+	broken := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {
+		"Lonely": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "lonely"}},
+		"Unknown": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "unknown"}, "Metadata": {"brokerage:ordering": "whatever"}},
+		"StallsAndRedrives": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "both.fifo", "RedrivePolicy": {"deadLetterTargetArn": "arn:aws:sqs:eu-west-2:1:somewhere"}}, "Metadata": {"brokerage:ordering": "stall"}}}}`)}
+	checkRule(t, "queue-has-dlq", ok, broken, []string{"Lonely", "StallsAndRedrives", "Unknown"})
 }
 
 func TestSubscriptionRedrive(t *testing.T) {

@@ -332,3 +332,29 @@ func ARN(v any) string {
 	}
 	return ""
 }
+
+// OrderingMetadata is the resource metadata key in which a queue declares an
+// ordering policy that replaces a dead-letter queue. The guard rules and the
+// alarm coverage check read it, so that a queue without a redrive policy is
+// accepted only when it says why.
+const OrderingMetadata = "brokerage:ordering"
+
+// Ordering policies a queue can declare in OrderingMetadata.
+const (
+	// OrderingStall: the queue keeps a failing message (and the rest of its
+	// message group) until it succeeds or an operator moves it, rather than
+	// dead-letter it and let later messages of its group overtake it. Its
+	// age alarm tells operations; the runbook says how to unblock it.
+	OrderingStall = "stall"
+	// OrderingParking: a queue nothing redrives into automatically, where an
+	// operator parks a message taken out of a stalled queue. It is alarmed
+	// like a dead-letter queue.
+	OrderingParking = "parking"
+)
+
+// Ordering is the ordering policy a resource declares, or "".
+func (r Resource) Ordering() string {
+	md, _ := r.Raw["Metadata"].(map[string]any)
+	s, _ := md[OrderingMetadata].(string)
+	return s
+}

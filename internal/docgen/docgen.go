@@ -18,6 +18,7 @@ import (
 
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/fanout"
 )
 
 // Files maps each generated document (relative to the project root) to its content.
@@ -167,6 +168,14 @@ func Runbook() string {
 	}
 	row("region", alarms.AccountConcurrency)
 	out.WriteString("\nComposite alarms `<app>-<stage>-fanout-not-reaching-<region>` (primary region) fire when executions entered the ingest but did not reach a region: that region's delivery DLQ received them, or SNS could not even park them. First check: the delivery DLQ of the region, then the regional queues' policies and keys.\n\n")
+	out.WriteString("## Ordering policy, per hop\n\nWhat happens to a trade execution that keeps failing at each hop, who is told, and how to clear it without reordering an account's executions (`constructs/fanout/ordering.go`).\n\n")
+	for _, h := range fanout.Policies {
+		fmt.Fprintf(&out, "### %s\n\n- **On failure:** %s\n- **Tells:** %s\n- **To unblock:**\n", h.Hop, h.OnFailure, h.Tells)
+		for i, step := range h.Unblock {
+			fmt.Fprintf(&out, "  %d. %s\n", i+1, step)
+		}
+		out.WriteString("\n")
+	}
 	out.WriteString("## Recommended alarms that do not apply\n\n| Kind | Metric | Why |\n|---|---|---|\n")
 	for _, k := range alarms.Kinds() {
 		ex := alarms.Catalogue[k].Exempt
