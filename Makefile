@@ -46,10 +46,8 @@ node_modules/.installed: package.json package-lock.json
 deps: node_modules/.installed ## install Go modules and the pinned Node.js + CDK CLI
 	go mod download
 
-build: deps ## compile the app and the redistributor Lambda
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -trimpath -buildvcs=false -tags lambda.norpc -ldflags='-s -w' \
-	  -o build/redistributor/bootstrap ./lambda/redistributor
-	go build -trimpath -buildvcs=false -o build/app .
+build: deps ## compile the app and the redistributor Lambda (only when a source changed: scripts/app)
+	scripts/app build
 
 synth: build ## synthesize into cdk.out; built-in validation on, any finding or warning fails
 	rm -rf $(OUT)
