@@ -36,6 +36,7 @@ type clients struct {
 // endpoint and tells them apart by the region the request is signed for.
 type cloud struct {
 	cfg      aws.Config
+	endpoint string
 	mu       sync.Mutex
 	byRegion map[string]*clients
 }
@@ -49,7 +50,7 @@ func newCloud(ctx context.Context, endpoint string) (*cloud, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cloud{cfg: cfg, byRegion: map[string]*clients{}}, nil
+	return &cloud{cfg: cfg, endpoint: endpoint, byRegion: map[string]*clients{}}, nil
 }
 
 func (c *cloud) in(region string) *clients {

@@ -3,13 +3,19 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,8 +23,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/brokerage/platform/internal/faultproxy"
 	"github.com/brokerage/platform/lambda/redistributor/redistribute"
 )
+
+// lambdaAttributes are SQS message attributes as Lambda hands them to a
+// function in an SQS event.
+func lambdaAttributes(in map[string]sqstypes.MessageAttributeValue) map[string]events.SQSMessageAttribute {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]events.SQSMessageAttribute, len(in))
+	for k, v := range in {
+		out[k] = events.SQSMessageAttribute{StringValue: v.StringValue, BinaryValue: v.BinaryValue, DataType: aws.ToString(v.DataType)}
+	}
+	return out
+}
 
 // emulator re-creates one resource that moto's CloudFormation skipped through
 // the service's API, with the template's properties, and describes what it did.
@@ -214,7 +234,62 @@ type redistributor struct {
 	region         string
 	batchSize      int32
 	reportFailures bool
+	timeout        time.Duration // the function's, from the template: each invocation's deadline
 	handler        *redistribute.Redistributor
+	// proxy sits between the handler's SNS client and moto: it counts the
+	// calls and injects faults.
+	proxy  *faultproxy.Proxy
+	server *httptest.Server
+	// logs and metrics collect what the handler writes to its log group:
+	// JSON failure lines and embedded-metric-format lines.
+	logs, metrics *lockedBuffer
+	// crashAfter, when above 0, makes the next invocation die after that many
+	// PublishBatch calls: its response is lost, as when the process dies.
+	crashAfter int
+}
+
+// lockedBuffer is a bytes.Buffer the handler writes to and the test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// peek returns what was written since the last take, and keeps it.
+func (b *lockedBuffer) peek() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// take returns what was written since the last take.
+func (b *lockedBuffer) take() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.buf.String()
+	b.buf.Reset()
+	return s
+}
+
+// crashingPublisher stands in for a process that dies after n PublishBatch
+// calls: the calls reach the topic, then the invocation's context ends.
+type crashingPublisher struct {
+	redistribute.Publisher
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *crashingPublisher) PublishBatch(ctx context.Context, in *sns.PublishBatchInput, opts ...func(*sns.Options)) (*sns.PublishBatchOutput, error) {
+	out, err := c.Publisher.PublishBatch(ctx, in, opts...)
+	if c.n--; c.n <= 0 {
+		c.cancel()
+	}
+	return out, err
 }
 
 // newRedistributor takes over from the deployed event source mapping. moto
@@ -225,7 +300,7 @@ type redistributor struct {
 // first, the way an operator pauses one.
 func newRedistributor(ctx context.Context, d *deployment, s *stack, mappingID string) (*redistributor, []string, error) {
 	m := s.resources[mappingID]
-	if err := onlyProperties(m, "FunctionName", "EventSourceArn", "BatchSize", "FunctionResponseTypes", "MaximumBatchingWindowInSeconds"); err != nil {
+	if err := onlyProperties(m, "FunctionName", "EventSourceArn", "BatchSize", "FunctionResponseTypes", "MaximumBatchingWindowInSeconds", "ScalingConfig"); err != nil {
 		return nil, nil, err
 	}
 	resolved, err := d.resolve(ctx, s, m.Properties)
@@ -258,14 +333,36 @@ func newRedistributor(ctx context.Context, d *deployment, s *stack, mappingID st
 	if topicARN == "" {
 		return nil, nil, fmt.Errorf("function %s has no TOPIC_ARN in its environment", function)
 	}
-	url, err := d.cloud.queueURL(ctx, arnRegion(queueARN), arnResource(queueARN))
+	ingestURL, err := d.cloud.queueURL(ctx, arnRegion(queueARN), arnResource(queueARN))
 	if err != nil {
 		return nil, nil, err
 	}
+	timeout := 3 * time.Second // Lambda's default
+	if fn.Timeout != nil {
+		timeout = time.Duration(*fn.Timeout) * time.Second
+	}
+	// The handler's SNS client goes through the fault proxy, configured as
+	// the function's main configures it: no SDK retries, the handler retries.
+	target, err := url.Parse(d.cloud.endpoint)
+	if err != nil {
+		return nil, nil, err
+	}
+	proxy := faultproxy.New(target)
+	server := httptest.NewServer(proxy)
+	client := sns.NewFromConfig(d.cloud.cfg, func(o *sns.Options) {
+		o.Region = s.region
+		o.BaseEndpoint = aws.String(server.URL)
+		o.RetryMaxAttempts = 1
+	})
+	logs, metrics := &lockedBuffer{}, &lockedBuffer{}
 	r := &redistributor{
-		sqs: d.cloud.in(arnRegion(queueARN)).sqs, queueURL: url, queueARN: queueARN, region: s.region,
-		batchSize: int32(batch), reportFailures: reportFailures,
-		handler: &redistribute.Redistributor{TopicARN: topicARN, Client: cl.sns},
+		sqs: d.cloud.in(arnRegion(queueARN)).sqs, queueURL: ingestURL, queueARN: queueARN, region: s.region,
+		batchSize: int32(batch), reportFailures: reportFailures, timeout: timeout,
+		proxy: proxy, server: server, logs: logs, metrics: metrics,
+		handler: &redistribute.Redistributor{
+			TopicARN: topicARN, Client: client, FunctionName: function,
+			Logger: slog.New(slog.NewJSONHandler(logs, nil)), Metrics: metrics,
+		},
 	}
 	// The function's own construct path, for the report.
 	fnPath := function
@@ -277,8 +374,8 @@ func newRedistributor(ctx context.Context, d *deployment, s *stack, mappingID st
 	notes := []string{
 		fmt.Sprintf("AWS::Lambda::EventSourceMapping %s: disabled in moto (UUID %s); the test polls %s instead, BatchSize %d, ReportBatchItemFailures %t",
 			m.Metadata.Path, uuid, arnResource(queueARN), r.batchSize, reportFailures),
-		fmt.Sprintf("AWS::Lambda::Function %s: deployed by moto as %s, its code run in-process (redistribute.Redistributor, TOPIC_ARN=%s)",
-			fnPath, function, topicARN),
+		fmt.Sprintf("AWS::Lambda::Function %s: deployed by moto as %s, its code run in-process (redistribute.Redistributor, TOPIC_ARN=%s, deadline %v), its SNS calls through a fault-injecting proxy on %s",
+			fnPath, function, topicARN, timeout, server.URL),
 	}
 	return r, notes, nil
 }
@@ -304,16 +401,26 @@ func (r *redistributor) drain(ctx context.Context) (acknowledged, batches int, e
 		for i, m := range out.Messages {
 			ev.Records[i] = events.SQSMessage{
 				MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body),
-				Md5OfBody: aws.ToString(m.MD5OfBody), Attributes: m.Attributes,
+				Md5OfBody: aws.ToString(m.MD5OfBody), Attributes: m.Attributes, MessageAttributes: lambdaAttributes(m.MessageAttributes),
 				EventSource: "aws:sqs", EventSourceARN: r.queueARN, AWSRegion: r.region,
 			}
 		}
-		resp, herr := r.handler.Handle(ctx, ev)
+		// Each invocation has the function's deadline, as in Lambda.
+		ictx, cancel := context.WithTimeout(ctx, r.timeout)
+		handler := *r.handler
+		crashed := r.crashAfter > 0
+		if crashed {
+			handler.Client = &crashingPublisher{Publisher: handler.Client, n: r.crashAfter, cancel: cancel}
+			r.crashAfter = 0
+		}
+		resp, herr := handler.Handle(ictx, ev)
+		cancel()
 		// As Lambda does: an error fails the whole batch; the response's
-		// failures count only when the mapping asks for them.
+		// failures count only when the mapping asks for them. A process that
+		// died sent no response at all.
 		failed := map[string]bool{}
 		for _, m := range ev.Records {
-			failed[m.MessageId] = herr != nil
+			failed[m.MessageId] = herr != nil || crashed
 		}
 		if herr == nil && r.reportFailures {
 			for _, f := range resp.BatchItemFailures {
@@ -324,7 +431,7 @@ func (r *redistributor) drain(ctx context.Context) (acknowledged, batches int, e
 		for i, m := range out.Messages {
 			if failed[*m.MessageId] {
 				// Lambda leaves a failed message invisible until the
-				// queue's visibility timeout (180 s) runs out; make it
+				// queue's visibility timeout (120 s) runs out; make it
 				// visible again now instead of waiting.
 				if _, err := r.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &r.queueURL, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
 					return acknowledged, batches, err

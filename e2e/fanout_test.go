@@ -22,6 +22,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/fanout"
+	"github.com/brokerage/platform/internal/faultproxy"
+	"github.com/brokerage/platform/lambda/redistributor/redistribute"
 )
 
 // The broker's traffic: 1,000 executions for 50 accounts, sent in batches
@@ -87,64 +89,23 @@ func TestFanout(t *testing.T) {
 	}
 	ingestSQS := cloud.in(cfg.PrimaryRegion).sqs
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	defer red.server.Close()
+	f := &flow{cloud: cloud, queues: queues, ingest: ingest, ingestSQS: ingestSQS, red: red}
 
 	t.Run("every execution reaches every consumer queue once, in order per account", func(t *testing.T) {
 		// Accounts interleave, as they do at the broker: per-account order
 		// is only meaningful when other groups' messages come in between.
-		var execs []execution
-		for seq := 1; seq <= perAccount; seq++ {
-			for a := 1; a <= accounts; a++ {
-				execs = append(execs, execution{Account: fmt.Sprintf("account-%02d", a), Seq: seq, Run: run})
-			}
-		}
-		// moto makes each SendMessage to a FIFO queue cost time in
-		// proportion to the queue's depth (it recounts every message several
-		// times per send), so 1,000 messages sent ahead of their consumers
-		// take tens of minutes. Its DeleteMessage also rebuilds a queue's
-		// message list without the lock SendMessage takes, so a message sent
-		// while the same queue is being deleted from can be lost. The path
-		// therefore runs in lockstep, one broker batch at a time: the broker
-		// sends ten, the redistributor empties the ingest queue, then every
-		// consumer empties its queue. Queues stay short and no queue is
-		// written while it is deleted from; it is one of the interleavings
-		// production sees.
-		got := make([][]delivered, len(queues))
-		var acked, batches int
-		var sending, redistributing, consuming time.Duration
-		for i := 0; i < len(execs); i += brokerBatch {
-			start := time.Now()
-			if err := send(ctx, ingestSQS, ingest, execs[i:min(i+brokerBatch, len(execs))]); err != nil {
-				t.Fatal(err)
-			}
-			sent := time.Now()
-			n, b, err := red.drain(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			acked, batches = acked+n, batches+b
-			redistributed := time.Now()
-			if err := consumeAll(ctx, cloud, queues, got, 0); err != nil {
-				t.Fatal(err)
-			}
-			sending += sent.Sub(start)
-			redistributing += redistributed.Sub(sent)
-			consuming += time.Since(redistributed)
-		}
-		if acked != len(execs) {
-			t.Errorf("redistributor: got %d messages published and deleted from the ingest queue, want %d", acked, len(execs))
-		}
-		// Whatever has not arrived by now gets a few seconds more: delivery
-		// is synchronous in moto, so this costs time only when the test fails.
-		for wait := 0; wait < 3 && slices.ContainsFunc(got, func(g []delivered) bool { return len(g) < len(execs) }); wait++ {
-			if err := consumeAll(ctx, cloud, queues, got, 1); err != nil {
-				t.Fatal(err)
-			}
-		}
-		t.Logf("%d executions for %d accounts, %d at a time: the broker sent them to %s in %v, the redistributor published them in %d batches in %v, %d consumer queues received them in %v",
-			len(execs), accounts, brokerBatch, fanout.IngestQueueName(prefix, true), sending.Round(time.Millisecond), batches,
-			redistributing.Round(time.Millisecond), len(queues), consuming.Round(time.Millisecond))
+		execs := interleaved(run, "", accounts, perAccount)
+		got, calls := f.run(t, execs, nil)
+		t.Logf("SNS: %d PublishBatch calls for %d executions, %.0f per 1,000 executions", calls, len(execs), perThousand(calls, len(execs)))
 		for i, q := range queues {
 			checkDelivered(t, q, got[i], execs)
+		}
+		if per := perThousand(calls, len(execs)); per > 110 {
+			t.Errorf("got %.0f PublishBatch calls per 1,000 executions, want at most 110", per)
+		}
+		if failures := f.metric(t, redistribute.MetricPublishFailures); failures != 0 {
+			t.Errorf("redistributor reported %d publish failures on the happy path, want 0", failures)
 		}
 	})
 
@@ -152,7 +113,106 @@ func TestFanout(t *testing.T) {
 		checkEmpty(t, d)
 	})
 
+	// Faults injected between the redistributor and SNS. After each: every
+	// execution reached every consumer queue, once, in order per account,
+	// nothing is left or parked, and what failed was logged and counted.
+	faults := []struct {
+		name    string
+		execs   []execution
+		inject  func(batch int)
+		told    func(t *testing.T, logs string, retries, failures int)
+		minCall int
+	}{
+		{
+			name:  "throttling, 500 and 503 from SNS for a second are retried inside the invocation",
+			execs: interleaved(run, "throttled-", 10, 10),
+			inject: func(batch int) {
+				if batch == 2 {
+					red.proxy.FailFor("PublishBatch", faultproxy.Throttle, time.Second)
+				}
+				if batch == 5 {
+					red.proxy.Script("PublishBatch", faultproxy.ServerError, faultproxy.Unavailable)
+				}
+			},
+			told: func(t *testing.T, logs string, retries, failures int) {
+				if retries == 0 {
+					t.Errorf("got 0 retries in the redistributor's metrics, want the throttled calls retried")
+				}
+			},
+		},
+		{
+			name:  "a connection reset after SNS accepted a batch re-publishes it without a duplicate",
+			execs: interleaved(run, "reset-", 10, 10),
+			inject: func(batch int) {
+				if batch == 3 {
+					red.proxy.Script("PublishBatch", faultproxy.ResetAfterForward, faultproxy.ResetAfterForward)
+				}
+			},
+			told: func(t *testing.T, logs string, retries, failures int) {
+				if retries == 0 {
+					t.Errorf("got 0 retries in the redistributor's metrics, want the reset calls retried")
+				}
+			},
+		},
+		{
+			name: "a redistributor that dies after 3 publishes of a batch and restarts",
+			// One broker batch with several executions per account, so that a
+			// batch takes several rounds of one entry per account.
+			execs: interleaved(run, "crash-", 3, 4)[:10],
+			inject: func(batch int) {
+				if batch == 0 {
+					red.crashAfter = 3
+				}
+			},
+			told: func(t *testing.T, logs string, retries, failures int) {},
+		},
+		{
+			name:  "every entry refused by SNS until the attempts run out: the accounts stall, then resume in order",
+			execs: interleaved(run, "refused-", 10, 10),
+			inject: func(batch int) {
+				if batch == 4 {
+					refusals := make([]faultproxy.Fault, 8)
+					for i := range refusals {
+						refusals[i] = faultproxy.FailEntries
+					}
+					red.proxy.Script("PublishBatch", refusals...)
+				}
+			},
+			told: func(t *testing.T, logs string, retries, failures int) {
+				if failures == 0 {
+					t.Errorf("got 0 publish failures in the redistributor's metrics, want the refused entries counted")
+				}
+				lines := strings.Count(logs, `"error_code":"InternalError"`)
+				if lines == 0 {
+					t.Errorf("the redistributor logged no line with the AWS error code; log:\n%.2000s", logs)
+				}
+				if strings.Contains(logs, `\"run\"`) || strings.Contains(logs, `"seq"`) {
+					t.Errorf("the redistributor's log holds message bodies; log:\n%.2000s", logs)
+				}
+				t.Logf("%d failure lines with the AWS error code in the redistributor's log", lines)
+			},
+		},
+	}
+	for _, fault := range faults {
+		t.Run(fault.name, func(t *testing.T) {
+			red.proxy.Reset()
+			red.logs.take()
+			red.metrics.take()
+			got, calls := f.run(t, fault.execs, fault.inject)
+			for i, q := range queues {
+				checkDelivered(t, q, got[i], fault.execs)
+			}
+			checkEmpty(t, d)
+			logs := red.logs.take()
+			retries, failures := f.metric(t, redistribute.MetricRetries), f.metric(t, redistribute.MetricPublishFailures)
+			fault.told(t, logs, retries, failures)
+			t.Logf("SNS: %d PublishBatch calls (%d faults injected) for %d executions, %.0f per 1,000; %d entry retries, %d publish failures reported",
+				calls, red.proxy.Faults("PublishBatch"), len(fault.execs), perThousand(calls, len(fault.execs)), retries, failures)
+		})
+	}
+
 	t.Run("a message a consumer keeps failing ends in its dead-letter queue", func(t *testing.T) {
+		red.proxy.Reset()
 		poison := execution{Account: "poison", Seq: 1, Run: run}
 		if err := send(ctx, ingestSQS, ingest, []execution{poison}); err != nil {
 			t.Fatal(err)
@@ -164,6 +224,113 @@ func TestFanout(t *testing.T) {
 			checkPoison(t, d, q, poison)
 		}
 	})
+}
+
+// interleaved is n executions for each of accounts accounts, in the order a
+// busy broker sends them: each account's next execution after every other
+// account's.
+func interleaved(run, prefix string, accounts, n int) []execution {
+	var execs []execution
+	for seq := 1; seq <= n; seq++ {
+		for a := 1; a <= accounts; a++ {
+			execs = append(execs, execution{Account: fmt.Sprintf("%saccount-%02d", prefix, a), Seq: seq, Run: run})
+		}
+	}
+	// Keep each account's executions together where there are few accounts,
+	// so that a broker batch holds several executions of one account.
+	if accounts < brokerBatch {
+		slices.SortStableFunc(execs, func(a, b execution) int { return strings.Compare(a.Account, b.Account) })
+	}
+	return execs
+}
+
+func perThousand(calls, execs int) float64 { return float64(calls) * 1000 / float64(execs) }
+
+// flow is the deployed fan-out with the redistributor standing in for the
+// Lambda, as the test drives it.
+type flow struct {
+	cloud     *cloud
+	queues    []consumerQueue
+	ingest    string
+	ingestSQS *sqs.Client
+	red       *redistributor
+}
+
+// run sends the executions through the deployed path and returns what each
+// consumer queue received and how many PublishBatch calls reached the proxy.
+// inject, when set, runs before the redistributor drains each broker batch.
+//
+// moto makes each SendMessage to a FIFO queue cost time in proportion to the
+// queue's depth (it recounts every message several times per send), so 1,000
+// messages sent ahead of their consumers take tens of minutes. Its
+// DeleteMessage also rebuilds a queue's message list without the lock
+// SendMessage takes, so a message sent while the same queue is being deleted
+// from can be lost. The path therefore runs in lockstep, one broker batch at a
+// time: the broker sends ten, the redistributor empties the ingest queue, then
+// every consumer empties its queue. Queues stay short and no queue is written
+// while it is deleted from; it is one of the interleavings production sees.
+func (f *flow) run(t *testing.T, execs []execution, inject func(batch int)) ([][]delivered, int) {
+	t.Helper()
+	ctx := t.Context()
+	callsBefore := f.red.proxy.Calls("PublishBatch")
+	got := make([][]delivered, len(f.queues))
+	var acked, batches int
+	var sending, redistributing, consuming time.Duration
+	for i := 0; i < len(execs); i += brokerBatch {
+		start := time.Now()
+		if err := send(ctx, f.ingestSQS, f.ingest, execs[i:min(i+brokerBatch, len(execs))]); err != nil {
+			t.Fatal(err)
+		}
+		if inject != nil {
+			inject(i / brokerBatch)
+		}
+		sent := time.Now()
+		n, b, err := f.red.drain(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acked, batches = acked+n, batches+b
+		redistributed := time.Now()
+		if err := consumeAll(ctx, f.cloud, f.queues, got, 0); err != nil {
+			t.Fatal(err)
+		}
+		sending += sent.Sub(start)
+		redistributing += redistributed.Sub(sent)
+		consuming += time.Since(redistributed)
+	}
+	if acked != len(execs) {
+		t.Errorf("redistributor: got %d messages published and deleted from the ingest queue, want %d", acked, len(execs))
+	}
+	// Whatever has not arrived by now gets a few seconds more: delivery is
+	// synchronous in moto, so this costs time only when the test fails.
+	for wait := 0; wait < 3 && slices.ContainsFunc(got, func(g []delivered) bool { return len(g) < len(execs) }); wait++ {
+		if err := consumeAll(ctx, f.cloud, f.queues, got, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d executions, %d at a time: the broker sent them in %v, the redistributor published them in %d batches in %v, %d consumer queues received them in %v",
+		len(execs), brokerBatch, sending.Round(time.Millisecond), batches, redistributing.Round(time.Millisecond), len(f.queues), consuming.Round(time.Millisecond))
+	return got, f.red.proxy.Calls("PublishBatch") - callsBefore
+}
+
+// metric sums one of the redistributor's embedded metrics over the
+// invocations since the last call.
+func (f *flow) metric(t *testing.T, name string) int {
+	t.Helper()
+	sum := 0
+	for _, line := range strings.Split(strings.TrimSpace(f.red.metrics.peek()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		if v, ok := m[name].(float64); ok {
+			sum += int(v)
+		}
+	}
+	return sum
 }
 
 func getenv(name, fallback string) string {
@@ -361,6 +528,7 @@ func send(ctx context.Context, client *sqs.Client, url string, execs []execution
 			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{
 				Id: aws.String(strconv.Itoa(j)), MessageBody: aws.String(string(body)),
 				MessageGroupId: aws.String(e.Account), MessageDeduplicationId: aws.String(e.dedupID()),
+				MessageAttributes: map[string]sqstypes.MessageAttributeValue{schemaAttribute: {DataType: aws.String("String"), StringValue: aws.String(schemaVersion)}},
 			})
 		}
 		out, err := client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: entries})
@@ -377,10 +545,15 @@ func send(ctx context.Context, client *sqs.Client, url string, execs []execution
 // delivered is a message as a consumer received it.
 type delivered struct {
 	execution
-	group string // its MessageGroupId
-	body  string
-	valid bool // the body is an execution
+	group  string // its MessageGroupId
+	schema string // its schema message attribute, which the broker sets
+	body   string
+	valid  bool // the body is an execution
 }
+
+// schemaAttribute is a message attribute the broker sends with every
+// execution; it must reach the consumers with the body.
+const schemaAttribute, schemaVersion = "schema", "trade-execution/v1"
 
 // consume receives and deletes what is in a queue until a receive comes
 // back empty, waiting up to wait seconds for each, as a consumer polls.
@@ -390,13 +563,14 @@ func consume(ctx context.Context, client *sqs.Client, url string, wait int32) ([
 		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl: &url, MaxNumberOfMessages: 10, WaitTimeSeconds: wait,
 			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameMessageGroupId},
+			MessageAttributeNames:       []string{"All"},
 		})
 		if err != nil || len(out.Messages) == 0 {
 			return got, err
 		}
 		var done []sqstypes.DeleteMessageBatchRequestEntry
 		for i, m := range out.Messages {
-			d := delivered{body: aws.ToString(m.Body), group: m.Attributes[string(sqstypes.MessageSystemAttributeNameMessageGroupId)]}
+			d := delivered{body: aws.ToString(m.Body), group: m.Attributes[string(sqstypes.MessageSystemAttributeNameMessageGroupId)], schema: aws.ToString(m.MessageAttributes[schemaAttribute].StringValue)}
 			d.valid = json.Unmarshal([]byte(d.body), &d.execution) == nil && d.Account != ""
 			got = append(got, d)
 			done = append(done, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
@@ -464,7 +638,7 @@ func checkDelivered(t *testing.T, q consumerQueue, got []delivered, execs []exec
 
 	last := map[string]int{}
 	var disorder []string
-	var groups []string
+	var groups, attrs []string
 	for _, g := range got {
 		if !g.valid {
 			continue
@@ -473,6 +647,9 @@ func checkDelivered(t *testing.T, q consumerQueue, got []delivered, execs []exec
 			disorder = append(disorder, fmt.Sprintf("account %s: #%d after #%d", g.Account, g.Seq, last[g.Account]))
 		}
 		last[g.Account] = g.Seq
+		if g.schema != schemaVersion {
+			attrs = append(attrs, fmt.Sprintf("%s #%d with %s=%q", g.Account, g.Seq, schemaAttribute, g.schema))
+		}
 		if g.group != g.Account {
 			groups = append(groups, fmt.Sprintf("%s #%d in group %q", g.Account, g.Seq, g.group))
 		}
@@ -480,6 +657,10 @@ func checkDelivered(t *testing.T, q consumerQueue, got []delivered, execs []exec
 	if len(disorder) > 0 {
 		ok = false
 		t.Errorf("%s: got %d executions out of order%s, want sequence numbers strictly increasing per account", q, len(disorder), example(disorder))
+	}
+	if len(attrs) > 0 {
+		ok = false
+		t.Errorf("%s: got %d executions without the broker's message attribute%s, want %s=%q on every one", q, len(attrs), example(attrs), schemaAttribute, schemaVersion)
 	}
 	if len(groups) > 0 {
 		ok = false

@@ -18,6 +18,18 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	r := &redistribute.Redistributor{TopicARN: os.Getenv("TOPIC_ARN"), Client: sns.NewFromConfig(cfg)}
+	// One attempt per SDK call: the handler retries itself, counting every
+	// attempt and keeping them inside the invocation's deadline.
+	client := sns.NewFromConfig(cfg, func(o *sns.Options) { o.RetryMaxAttempts = 1 })
+	namespace := os.Getenv(redistribute.EnvNamespace)
+	if namespace == "" {
+		namespace = redistribute.DefaultNamespace
+	}
+	r := &redistribute.Redistributor{
+		TopicARN:     os.Getenv("TOPIC_ARN"),
+		Client:       client,
+		Namespace:    namespace,
+		FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
+	}
 	lambda.Start(r.Handle)
 }
