@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
+	"github.com/brokerage/platform/lambda/redistributor/redistribute"
 	"github.com/brokerage/platform/problems"
 )
 
@@ -362,4 +363,10 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	cfntest.Check(t, "consumer problems", []string{"Name", "TimeoutSeconds", "MaxReceiveCount"}, got)
 	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "Bad_Name", TimeoutSeconds: 10}) })
 	cfntest.Check(t, "consumer name", []string{"Name"}, got)
+}
+
+func TestMetricNamesAreTheRedistributors(t *testing.T) {
+	cfntest.Check(t, "namespace", redistribute.DefaultNamespace, MetricsNamespace)
+	cfntest.Check(t, "publish failures", redistribute.MetricPublishFailures, MetricPublishFailures)
+	cfntest.Check(t, "namespace variable", redistribute.EnvNamespace, "METRICS_NAMESPACE")
 }

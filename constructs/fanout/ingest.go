@@ -299,7 +299,7 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 		description:    "Republishes trade executions from the ingest queue to the fan-out topic, keeping each account's order",
 		code:           props.RedistributorCode,
 		timeoutSeconds: RedistributorTimeoutSeconds,
-		environment:    map[string]*string{"TOPIC_ARN": in.Topic.TopicArn(), "METRICS_NAMESPACE": jsii.String(MetricsNamespace)},
+		environment:    map[string]*string{"TOPIC_ARN": in.Topic.TopicArn(), "METRICS_NAMESPACE": jsii.String(MetricsNamespace)}, // the handler's redistribute.EnvNamespace
 		source:         in.Queue,
 		maxConcurrency: RedistributorMaxConcurrency,
 	})
