@@ -69,6 +69,40 @@ type API struct {
 	// Gateways in build order: a gateway may route a service to one listed
 	// before it (an internal gateway behind the public one).
 	Gateways []Gateway `json:"gateways"`
+	// AccountSettingsOwners are the stages whose regional stacks create and
+	// own the API Gateway account setting of their account and region (the
+	// role every API there writes its logs through; one setting per account
+	// and region, so two owners would overwrite each other). At most one
+	// owner per account among pipeline.stages. The other stages in an
+	// owner's account log through the owner's setting, so the owner deploys
+	// first in each region; the role is retained when its stack is deleted.
+	// An empty list ([]) leaves the setting to be managed outside the app.
+	// Default: the first stage of each account in pipeline.stages (the
+	// configured stage when pipeline.stages is empty).
+	AccountSettingsOwners []string `json:"accountSettingsOwners,omitempty"`
+}
+
+// APIAccountSettingsOwners is api.accountSettingsOwners, or its default:
+// the first stage of each account in the pipeline's stages.
+func (c *Config) APIAccountSettingsOwners() []string {
+	if c.API.AccountSettingsOwners != nil {
+		return c.API.AccountSettingsOwners
+	}
+	var owners []string
+	seen := map[string]bool{}
+	for _, s := range c.PipelineStages() {
+		if !seen[s.Account] {
+			owners = append(owners, s.Name)
+		}
+		seen[s.Account] = true
+	}
+	return owners
+}
+
+// OwnsAPIAccountSettings reports whether this stage's regional stacks create
+// the API Gateway account setting of their account and region.
+func (c *Config) OwnsAPIAccountSettings() bool {
+	return contains(c.APIAccountSettingsOwners(), c.Stage)
 }
 
 // Gateway is one REST API per region.
@@ -346,6 +380,7 @@ func (c *Config) Validate() error {
 
 	c.Fanout.validate(&l)
 	c.Alarms.validate(&l)
+	c.validateAPI(&l)
 	c.validatePipeline(&l)
 	return l.Err()
 }
@@ -393,6 +428,34 @@ func (f *Fanout) validate(l *problems.List) {
 		if c.Ordering != "" && c.Ordering != f.Ordering {
 			l.Add(field+".ordering", c.Ordering, fmt.Sprintf("%q like fanout.ordering, or unset: a %s consumer on a %s fan-out would lose per-account order or fail to subscribe", f.Ordering, c.Ordering, f.Ordering))
 		}
+	}
+}
+
+func (c *Config) validateAPI(l *problems.List) {
+	accounts := map[string]string{} // stage -> its account
+	for _, s := range c.PipelineStages() {
+		accounts[s.Name] = s.Account
+	}
+	owner := map[string]string{} // account -> its owning stage
+	for i, o := range c.API.AccountSettingsOwners {
+		f := fmt.Sprintf("api.accountSettingsOwners[%d]", i)
+		if !contains(Stages, o) {
+			l.Add(f, o, "one of "+strings.Join(Stages, ", "))
+			continue
+		}
+		if contains(c.API.AccountSettingsOwners[:i], o) {
+			l.Add(f, o, "each stage listed once")
+			continue
+		}
+		acct, ok := accounts[o]
+		if !ok {
+			continue // deployed outside the pipeline, with its own configuration
+		}
+		if other, ok := owner[acct]; ok {
+			l.Add(f, o, fmt.Sprintf("one owner per account: %s already owns the API Gateway account setting of account %s", other, acct))
+			continue
+		}
+		owner[acct] = o
 	}
 }
 

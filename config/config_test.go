@@ -90,6 +90,13 @@ func TestValidateRejects(t *testing.T) {
 			c.Regions = append(c.Regions, Region{Name: "eu-central-1", Market: "Germany"})
 			c.Pipeline.Waves = [][]string{{"eu-west-2", "ap-southeast-2"}, {}, {"sa-east-1", "sa-east-1"}}
 		}, []string{"pipeline.waves[0][0]", "pipeline.waves[0][1]", "pipeline.waves[1]", "pipeline.waves[2][1]", "pipeline.waves"}},
+		{"API account settings owner unknown or twice", func(c *Config) {
+			c.API.AccountSettingsOwners = []string{"qa", "dev", "dev"}
+		}, []string{"api.accountSettingsOwners[0]", "api.accountSettingsOwners[2]"}},
+		{"two API account settings owners in one account", func(c *Config) {
+			c.Pipeline.Stages = []PipelineStage{{Name: "dev"}, {Name: "staging"}, {Name: "prod", Account: "333333333333"}}
+			c.API.AccountSettingsOwners = []string{"dev", "staging", "prod"}
+		}, []string{"api.accountSettingsOwners[1]"}},
 		{"every problem at once", func(c *Config) {
 			c.Account = "x"
 			c.Regions[0].Name = "nowhere-1"
@@ -109,6 +116,27 @@ func TestValidateRejects(t *testing.T) {
 				t.Errorf("fields with problems (-want +got):\n%s\nerror: %v", diff, err)
 			}
 		})
+	}
+}
+
+// One stage per account owns the API Gateway account setting: by default the
+// first stage of each account the pipeline deploys.
+func TestAPIAccountSettingsOwners(t *testing.T) {
+	c := Default()
+	c.Pipeline.Stages = []PipelineStage{{Name: "dev"}, {Name: "staging"}, {Name: "prod", Account: "333333333333"}}
+	if diff := cmp.Diff([]string{"dev", "prod"}, c.APIAccountSettingsOwners()); diff != "" {
+		t.Errorf("default owners (-want +got):\n%s", diff)
+	}
+	for stage, want := range map[string]bool{"dev": true, "staging": false, "prod": true} {
+		c.Stage = stage
+		if got := c.OwnsAPIAccountSettings(); got != want {
+			t.Errorf("stage %s owns the account setting = %v, want %v", stage, got, want)
+		}
+	}
+	c.API.AccountSettingsOwners = []string{}
+	c.Stage = "dev"
+	if c.OwnsAPIAccountSettings() {
+		t.Error("with accountSettingsOwners [] (managed outside the app) dev still owns the account setting")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/api"
@@ -56,16 +57,22 @@ func ValidateAPI(c *config.Config) []error {
 	return errs
 }
 
-// addGateways builds the region's gateways, the region's API Gateway
-// account (once per region), and their alarms.
+// addGateways builds the region's gateways and their alarms, and the
+// region's API Gateway account setting when this stage owns it
+// (api.accountSettingsOwners).
 func addGateways(s awscdk.Stack, al *alarms.Alarms, c *config.Config) map[string]*api.Gateway {
 	if len(c.API.Gateways) == 0 {
 		return nil
 	}
-	api.NewAccount(s, "ApiGatewayAccount")
+	var account awsapigateway.CfnAccount
+	if c.OwnsAPIAccountSettings() {
+		account = api.NewAccount(s, "ApiGatewayAccount")
+	}
 	built := map[string]*api.Gateway{}
 	for _, g := range c.API.Gateways {
-		gw := api.New(s, "Api-"+g.Name, GatewayProps(c, *s.Region(), g, built))
+		props := GatewayProps(c, *s.Region(), g, built)
+		props.Account = account
+		gw := api.New(s, "Api-"+g.Name, props)
 		built[g.Name] = gw
 		al.Watch(gw.RestAPI.DeploymentStage(), alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + g.Name, Dimension: &gw.Name})
 	}

@@ -303,6 +303,28 @@ func TestOneAPIGatewayAccountPerRegionAndTwoGatewaysWithServices(t *testing.T) {
 	}
 }
 
+// Only the stage that owns the API Gateway account setting of its account
+// creates it; a stage sharing the account relies on it and creates none.
+func TestOnlyTheOwningStageCreatesTheAPIGatewayAccountSetting(t *testing.T) {
+	for _, tc := range []struct {
+		stage string
+		owns  bool
+	}{{"dev", true}, {"staging", false}} {
+		c := config.Default()
+		c.Stage = tc.stage
+		c.Pipeline.Stages = []config.PipelineStage{{Name: "dev"}, {Name: "staging"}, {Name: "prod", Account: "333333333333"}}
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		app := awscdk.NewApp(&awscdk.AppProps{StackTraces: jsii.Bool(false)})
+		p := stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Regions: []string{"eu-west-2"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused"))})
+		got := p.Regional["eu-west-2"].Node().TryFindChild(jsii.String("ApiGatewayAccount")) != nil
+		if got != tc.owns {
+			t.Errorf("stage %s creates the account setting = %v, want %v", tc.stage, got, tc.owns)
+		}
+	}
+}
+
 // docs/diagrams/*.dot are drawn from the synthesized app (make diagram); they
 // must match the app as it is now.
 func TestDiagramsAreCurrent(t *testing.T) {

@@ -117,6 +117,11 @@ type Props struct {
 	Gateways map[string]*Gateway
 	// RemovalPolicy of the access log group. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// Account is the region's API Gateway account setting (NewAccount) when
+	// this stack owns it: the stage, which turns on execution and access
+	// logging, is created after it. Default: none, the setting is owned by
+	// another stack that deploys first.
+	Account awsapigateway.CfnAccount
 }
 
 var (
@@ -325,6 +330,13 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	}
 	g.RestAPI = awsapigateway.NewRestApi(c, jsii.String("Resource"), apiProps)
 	stage := g.RestAPI.DeploymentStage().Node().DefaultChild().(awscdk.CfnResource)
+	if p.Account != nil {
+		// A stage that logs is refused ("CloudWatch Logs role ARN must be set
+		// in account settings to enable logging") until the account setting
+		// names a role, and nothing else orders the two:
+		// https://github.com/aws/aws-cdk/issues/10722
+		stage.AddDependency(p.Account)
+	}
 	suppress.Checkov(stage, "CKV_AWS_120", "Responses are per customer (holdings, orders): caching them at the gateway would serve one customer's data to another.")
 	if len(p.CORSOrigins) > 0 {
 		suppress.Nag(g.RestAPI, "AwsSolutions-APIG4", "CORS preflight (OPTIONS) must answer browsers without credentials; every other method has an authorizer.")
@@ -465,8 +477,15 @@ func jsonSchema(m map[string]any) *awsapigateway.JsonSchema {
 }
 
 // NewAccount creates the region's AWS::ApiGateway::Account with the role API
-// Gateway uses to write logs. It is account-and-region-wide: create it once
-// per region (APIs would otherwise overwrite each other's role).
+// Gateway uses to write logs. The setting is one per account and region,
+// shared by every API there: create it in exactly one stack per account and
+// region (two would overwrite each other's role), and pass it to the
+// gateways of that stack (Props.Account).
+//
+// The role and the setting are retained when the stack is deleted, whatever
+// the stage: every API of the account and region logs through that role, and
+// the setting keeps naming it after the stack is gone
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-account.html).
 func NewAccount(scope constructs.Construct, id string) awsapigateway.CfnAccount {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
@@ -474,8 +493,11 @@ func NewAccount(scope constructs.Construct, id string) awsapigateway.CfnAccount 
 		Description:     jsii.String("Lets API Gateway write execution and access logs in this region"),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonAPIGatewayPushToCloudWatchLogs"))},
 	})
+	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
 	suppress.Nag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS maintains for exactly this account-wide logging role.")
-	return awsapigateway.NewCfnAccount(c, jsii.String("Resource"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
+	account := awsapigateway.NewCfnAccount(c, jsii.String("Resource"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
+	account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+	return account
 }
 
 func (g *Gateway) metric(name, stat string) awscloudwatch.Metric {

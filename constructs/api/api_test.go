@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,11 +23,11 @@ func TestMain(m *testing.M) {
 	tmp, _ := os.MkdirTemp("", "api-test")
 	app := cfn.NewApp(filepath.Join(tmp, "out"))
 	s := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
-	NewAccount(s, "Account")
-	internal := New(s, "Internal", &Props{Name: "t-internal", RateLimit: 50, BurstLimit: 100,
+	account := NewAccount(s, "Account")
+	internal := New(s, "Internal", &Props{Name: "t-internal", RateLimit: 50, BurstLimit: 100, Account: account,
 		Services: []Service{{Name: "risk", BasePath: "risk", Backend: Backend{Type: BackendVPCLink, VPCLinkID: "vl-123", URL: "http://risk.internal:8080"}}}})
 	New(s, "Public", &Props{
-		Name: "t-public", RateLimit: 500, BurstLimit: 1000, LoggingLevel: "INFO",
+		Name: "t-public", RateLimit: 500, BurstLimit: 1000, LoggingLevel: "INFO", Account: account,
 		Authorizers: []Authorizer{
 			{Name: "customers", Type: "cognito", UserPoolARN: cognito},
 			{Name: "partners-jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"},
@@ -94,6 +95,30 @@ func TestOneAccountRolePerRegionNotPerAPI(t *testing.T) {
 	for _, api := range tmpl().Resources("AWS::ApiGateway::RestApi") {
 		if strings.Contains(cfntest.JSON(api.Raw), "CloudWatchRole") {
 			t.Errorf("%s creates its own CloudWatch role", api.LogicalID)
+		}
+	}
+}
+
+// Every stage turns on execution and access logging, which API Gateway
+// refuses until the account setting names a role: each stage is created
+// after the setting. The role and the setting outlive the stack, as other
+// stacks' APIs in the account and region log through them.
+func TestStagesDependOnTheRetainedAccountSetting(t *testing.T) {
+	account := cfntest.Get(t, asm, "uk", "Account/Resource")
+	role := cfntest.Get(t, asm, "uk", "Account/Role/Resource")
+	for _, r := range []cfn.Resource{account, role} {
+		cfntest.Check(t, r.LogicalID+" DeletionPolicy/UpdateReplacePolicy", "Retain/Retain", fmt.Sprint(r.Raw["DeletionPolicy"], "/", r.Raw["UpdateReplacePolicy"]))
+	}
+	stages := tmpl().Resources("AWS::ApiGateway::Stage")
+	cfntest.Check(t, "stages", 2, len(stages))
+	for _, st := range stages {
+		deps, _ := st.Raw["DependsOn"].([]any)
+		found := false
+		for _, d := range deps {
+			found = found || d == account.LogicalID
+		}
+		if !found {
+			t.Errorf("stage %s: DependsOn = %v, want it to include the account setting %s", st.LogicalID, deps, account.LogicalID)
 		}
 	}
 }
