@@ -157,12 +157,15 @@ type Service struct {
 	// Backend: {"type": "http", "url": "https://..."}, {"type": "lambda",
 	// "functionArn": ...}, {"type": "vpc-link", "vpcLinkId": ..., "url": ...}
 	// or {"type": "gateway", "gateway": "<an earlier gateway>"}.
-	Backend        Backend        `json:"backend"`
-	Authorizer     string         `json:"authorizer,omitempty"`
-	RateLimit      float64        `json:"rateLimit,omitempty"`
-	BurstLimit     float64        `json:"burstLimit,omitempty"`
-	APIKeyRequired bool           `json:"apiKeyRequired,omitempty"`
-	RequestSchema  map[string]any `json:"requestSchema,omitempty"`
+	Backend        Backend `json:"backend"`
+	Authorizer     string  `json:"authorizer,omitempty"`
+	RateLimit      float64 `json:"rateLimit,omitempty"`
+	BurstLimit     float64 `json:"burstLimit,omitempty"`
+	APIKeyRequired bool    `json:"apiKeyRequired,omitempty"`
+	// RequestSchema is a JSON schema (draft 4) the body of POST /<basePath>
+	// (a create) must match, or API Gateway answers 400. Other methods and
+	// paths of the service (amend, cancel) are not checked against it.
+	RequestSchema map[string]any `json:"requestSchema,omitempty"`
 }
 
 // Backend is where a service's requests go.

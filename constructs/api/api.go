@@ -48,6 +48,10 @@ type Backend struct {
 	Gateway     string // gateway: the name of a gateway built earlier (Props.Gateways)
 }
 
+// SchemaMethod is the method whose body a Service's RequestSchema checks,
+// on the service's base path: the create.
+const SchemaMethod = "POST"
+
 // Service is one microservice behind the gateway.
 type Service struct {
 	// Name of the service; BasePath is its first path segment (e.g. "orders").
@@ -60,8 +64,10 @@ type Service struct {
 	RateLimit, BurstLimit float64
 	// APIKeyRequired makes the routes need a usage plan's API key (partners).
 	APIKeyRequired bool
-	// RequestSchema, when set, is a JSON schema (draft 4) the request body
-	// must match; API Gateway rejects other bodies with 400.
+	// RequestSchema, when set, is a JSON schema (draft 4) the body of a
+	// create (SchemaMethod, POST /<BasePath>) must match; API Gateway rejects
+	// other bodies with 400. Other methods and paths are not checked against
+	// it. Default: no schema.
 	RequestSchema map[string]any
 }
 
@@ -299,11 +305,23 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	if p.LoggingLevel == "INFO" {
 		level = awsapigateway.MethodLoggingLevel_INFO
 	}
+	// A service's throttle is a method setting of each of its methods. Each
+	// setting restates the stage's logging, metrics and data trace, so that
+	// a method's settings never depend on what API Gateway fills in for the
+	// ones left out of an override:
+	// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-stage-methodsetting.html
 	methodOptions := map[string]*awsapigateway.MethodDeploymentOptions{}
 	for _, s := range p.Services {
 		if s.RateLimit > 0 {
-			for _, path := range []string{"/" + s.BasePath + "/ANY", "/" + s.BasePath + "/{proxy+}/ANY"} {
-				methodOptions[path] = &awsapigateway.MethodDeploymentOptions{ThrottlingRateLimit: jsii.Number(s.RateLimit), ThrottlingBurstLimit: jsii.Number(s.BurstLimit)}
+			paths := []string{"/" + s.BasePath + "/ANY", "/" + s.BasePath + "/{proxy+}/ANY"}
+			if s.RequestSchema != nil {
+				paths = append(paths, "/"+s.BasePath+"/"+SchemaMethod)
+			}
+			for _, path := range paths {
+				methodOptions[path] = &awsapigateway.MethodDeploymentOptions{
+					ThrottlingRateLimit: jsii.Number(s.RateLimit), ThrottlingBurstLimit: jsii.Number(s.BurstLimit),
+					LoggingLevel: level, MetricsEnabled: jsii.Bool(true), DataTraceEnabled: jsii.Bool(false),
+				}
 			}
 		}
 	}
@@ -335,7 +353,7 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 		// in account settings to enable logging") until the account setting
 		// names a role, and nothing else orders the two:
 		// https://github.com/aws/aws-cdk/issues/10722
-		stage.AddDependency(p.Account)
+		stage.AddResourceDependency(p.Account, jsii.String("logging needs the account setting's role"))
 	}
 	suppress.Checkov(stage, "CKV_AWS_120", "Responses are per customer (holdings, orders): caching them at the gateway would serve one customer's data to another.")
 	if len(p.CORSOrigins) > 0 {
@@ -372,16 +390,23 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 			opts.Authorizer = a
 			opts.AuthorizationType = authTypes[name]
 		}
-		if s.RequestSchema != nil {
-			model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: jsonSchema(s.RequestSchema)})
-			opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
-			// The validator checks body and parameters; the model makes it check the body.
-		}
 		base := g.RestAPI.Root().AddResource(jsii.String(s.BasePath), nil)
 		rootOpts := *opts
 		rootOpts.RequestParameters = nil
-		base.AddMethod(jsii.String("ANY"), g.integration(c, Service{Name: s.Name + "-root", Backend: s.Backend, BasePath: s.BasePath}, p.Gateways), &rootOpts)
+		rootIntegration := g.integration(c, Service{Name: s.Name + "-root", Backend: s.Backend, BasePath: s.BasePath}, p.Gateways)
+		base.AddMethod(jsii.String("ANY"), rootIntegration, &rootOpts)
 		base.AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, opts)
+		if s.RequestSchema != nil {
+			// The schema is the body of a create (POST /<basePath>): its own
+			// method, which API Gateway prefers to ANY; every other method and
+			// path of the service keeps its own bodies (amend, cancel):
+			// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-any-method.html
+			model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: jsonSchema(s.RequestSchema)})
+			createOpts := rootOpts
+			// The validator checks body and parameters; the model makes it check the body.
+			createOpts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
+			base.AddMethod(jsii.String(SchemaMethod), rootIntegration, &createOpts)
+		}
 		if _, ok := authorizers[name]; !ok {
 			suppress.Nag(base, "AwsSolutions-APIG4", "Service "+s.Name+" is configured without an authorizer (public data).")
 			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" is configured without an authorizer (public data).")

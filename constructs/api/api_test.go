@@ -83,11 +83,36 @@ func TestStageHasJSONAccessLogsExecutionLogsWithoutBodiesTracingAndThrottling(t 
 		if m["ResourcePath"] == "/*" {
 			all = m
 		} else {
-			perRoute[m["ResourcePath"].(string)] = []any{m["ThrottlingRateLimit"], m["ThrottlingBurstLimit"]}
+			perRoute[m["HttpMethod"].(string)+" "+m["ResourcePath"].(string)] = m
 		}
 	}
 	cfntest.Check(t, "stage-wide settings", map[string]any{"DataTraceEnabled": false, "HttpMethod": "*", "LoggingLevel": "INFO", "MetricsEnabled": true, "ResourcePath": "/*", "ThrottlingBurstLimit": 1000.0, "ThrottlingRateLimit": 500.0}, all)
-	cfntest.Check(t, "per-route throttling", map[string]any{"/~1orders": []any{100.0, 200.0}, "/~1orders~1{proxy+}": []any{100.0, 200.0}}, perRoute)
+	// A per-route override restates logging, metrics and data trace.
+	route := func(method, path string) map[string]any {
+		return map[string]any{"DataTraceEnabled": false, "HttpMethod": method, "LoggingLevel": "INFO", "MetricsEnabled": true, "ResourcePath": path, "ThrottlingBurstLimit": 200.0, "ThrottlingRateLimit": 100.0}
+	}
+	cfntest.Check(t, "per-route settings", map[string]any{
+		"ANY /~1orders":           route("ANY", "/~1orders"),
+		"POST /~1orders":          route("POST", "/~1orders"),
+		"ANY /~1orders~1{proxy+}": route("ANY", "/~1orders~1{proxy+}"),
+	}, perRoute)
+}
+
+// The create-order schema checks POST /orders only: amending or cancelling
+// (other methods, sub-paths) sends other bodies.
+func TestRequestModelOnlyOnTheCreateMethod(t *testing.T) {
+	paths := map[string]string{} // logical ID -> path
+	for _, r := range tmpl().Resources("AWS::ApiGateway::Resource") {
+		paths[r.LogicalID] = r.Props["PathPart"].(string)
+	}
+	got := map[string]any{}
+	for _, m := range methods("Public") {
+		if models, ok := m.Props["RequestModels"]; ok {
+			got[m.Props["HttpMethod"].(string)+" "+paths[cfn.Ref(m.Props["ResourceId"])]] = cfntest.JSON(models)
+		}
+	}
+	model := tmpl().Resources("AWS::ApiGateway::Model")[0]
+	cfntest.Check(t, "methods with a request model", map[string]any{"POST orders": `{"application/json":{"Ref":"` + model.LogicalID + `"}}`}, got)
 }
 
 func TestOneAccountRolePerRegionNotPerAPI(t *testing.T) {
