@@ -22,6 +22,7 @@ const (
 	KindSiteBucket    Kind = "site-bucket"       // a bucket CloudFront serves
 	KindLogBucket     Kind = "log-bucket"        // a bucket only AWS log delivery writes to
 	KindAPIStage      Kind = "api-stage"         // an API Gateway REST API stage
+	KindEventRule     Kind = "event-rule"        // an EventBridge rule that notifies people
 )
 
 // Spec is one alarm a kind gets: a metric and when it is bad. Defaults follow
@@ -48,6 +49,10 @@ type Spec struct {
 	// Meaning and FirstCheck make the runbook.
 	Meaning    string
 	FirstCheck string
+	// Beyond, for an alarm the AWS recommended alarms do not list, says why
+	// it is created all the same; the catalogue check accepts it only with
+	// a reason. Default: "" (the alarm must be in the reference).
+	Beyond string
 }
 
 // KindSpec is everything decided for a kind: its namespace and dimension, the
@@ -167,6 +172,15 @@ var Catalogue = map[Kind]KindSpec{
 			Meaning: "The gateway received no request for 10 minutes: expected outside trading hours, an outage (DNS, WAF, client) during them.", FirstCheck: "The WAF's blocked requests and the domain's DNS records."},
 		{Metric: "Latency", Statistic: "p90", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 2500, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "p90 latency seen by clients is 2.5 s or more for 5 minutes.", FirstCheck: "IntegrationLatency against Latency: the backend or the gateway (authorizer)."},
+	}},
+	// EventBridge reports a target it could not deliver to only in the
+	// rule's FailedInvocations metric: an undelivered notification is
+	// otherwise silent (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
+	KindEventRule: {Namespace: "AWS/Events", Dimension: "RuleName", Exempt: map[string]string{}, Alarms: []Spec{
+		{Metric: "FailedInvocations", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+			Meaning:    "EventBridge could not deliver a notification (a failed delivery, an approval waiting) to its topic: nobody was told.",
+			FirstCheck: "The topic's policy and its key's policy for events.amazonaws.com, then the pipeline's execution history for what was missed.",
+			Beyond:     "the AWS recommended alarms list none for EventBridge rules, and a notification that is not delivered would otherwise go unnoticed"},
 	}},
 	KindLogBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{
 		"4xxErrors": "only AWS log delivery writes to it and nobody reads it in normal operation; no request metrics are configured",

@@ -52,8 +52,8 @@ func CheckCatalogue(refs []Reference) []string {
 			}
 		}
 		for _, s := range ks.Alarms {
-			if !inRef[s.Metric] {
-				out = append(out, fmt.Sprintf("%s: alarm %s is not in the reference", k, s.Metric))
+			if !inRef[s.Metric] && strings.TrimSpace(s.Beyond) == "" {
+				out = append(out, fmt.Sprintf("%s: alarm %s is not in the reference and says not why it is created (Beyond)", k, s.Metric))
 			}
 		}
 	}

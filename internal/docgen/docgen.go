@@ -167,7 +167,15 @@ func Runbook() string {
 	}
 	row("region", alarms.AccountConcurrency)
 	out.WriteString("\nComposite alarms `<app>-<stage>-fanout-not-reaching-<region>` (primary region) fire when executions entered the ingest but did not reach a region: that region's delivery DLQ received them, or SNS could not even park them. First check: the delivery DLQ of the region, then the regional queues' policies and keys.\n\n")
-	out.WriteString("## Recommended alarms that do not apply\n\n| Kind | Metric | Why |\n|---|---|---|\n")
+	out.WriteString("## Alarms beyond the recommended ones\n\n| Kind | Metric | Why |\n|---|---|---|\n")
+	for _, k := range alarms.Kinds() {
+		for _, s := range alarms.Catalogue[k].Alarms {
+			if s.Beyond != "" {
+				fmt.Fprintf(&out, "| %s | %s | %s |\n", k, s.Metric, s.Beyond)
+			}
+		}
+	}
+	out.WriteString("\n## Recommended alarms that do not apply\n\n| Kind | Metric | Why |\n|---|---|---|\n")
 	for _, k := range alarms.Kinds() {
 		ex := alarms.Catalogue[k].Exempt
 		metrics := make([]string, 0, len(ex))
