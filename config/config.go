@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
@@ -133,13 +134,19 @@ type Gateway struct {
 	Services []Service `json:"services"`
 }
 
-// Authorizer is a Cognito user pool ("cognito", userPoolArn) or a Lambda
+// Authorizer is a Cognito user pool ("cognito", userPoolArns) or a Lambda
 // TOKEN authorizer validating JWTs ("lambda", functionArn).
 type Authorizer struct {
-	Name        string `json:"name"`
-	Type        string `json:"type"`
-	UserPoolARN string `json:"userPoolArn,omitempty"`
-	FunctionARN string `json:"functionArn,omitempty"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+	// UserPoolARNs, for "cognito", name the user pool of every region in
+	// regions, keyed by region: arn:aws:cognito-idp:<region>:<account>:userpool/<region>_<id>,
+	// the ARN's region the key (a pool may be in another account, e.g. a
+	// central identity account). Every stage the pipeline deploys from this
+	// file uses the same pools. Outside dev, pools in the placeholder account
+	// 111111111111 are refused.
+	UserPoolARNs map[string]string `json:"userPoolArns,omitempty"`
+	FunctionARN  string            `json:"functionArn,omitempty"`
 }
 
 // UsagePlan is a partner tier with its own API key.
@@ -435,6 +442,40 @@ func (f *Fanout) validate(l *problems.List) {
 }
 
 func (c *Config) validateAPI(l *problems.List) {
+	// The pools' ARNs themselves are checked by the api construct's
+	// validation; here, that every region has one and that no placeholder
+	// reaches a real stage.
+	for i, g := range c.API.Gateways {
+		for j, a := range g.Authorizers {
+			if a.Type != "cognito" {
+				continue
+			}
+			f := fmt.Sprintf("api.gateways[%d].authorizers[%d].userPoolArns", i, j)
+			// A pool for a region not (or no longer) listed is not used.
+			var missing []string
+			for _, r := range c.RegionNames() {
+				if _, ok := a.UserPoolARNs[r]; !ok && regions.Known(r) {
+					missing = append(missing, r)
+				}
+			}
+			if len(missing) > 0 && len(a.UserPoolARNs) > 0 {
+				l.Add(f, missing, "a user pool ARN for every region in regions, keyed by region (missing the ones shown)")
+			}
+			keys := make([]string, 0, len(a.UserPoolARNs))
+			for r := range a.UserPoolARNs {
+				keys = append(keys, r)
+			}
+			sort.Strings(keys)
+			for _, r := range keys {
+				fr := fmt.Sprintf("%s[%q]", f, r)
+				v := strings.ReplaceAll(a.UserPoolARNs[r], "{account}", c.Account)
+				if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount && c.Stage != "dev" && contains(Stages, c.Stage) {
+					l.Add(fr, v, "a real user pool: "+PlaceholderAccount+" is the default configuration's placeholder account, refused outside dev")
+				}
+			}
+		}
+	}
+
 	accounts := map[string]string{} // stage -> its account
 	for _, s := range c.PipelineStages() {
 		accounts[s.Name] = s.Account

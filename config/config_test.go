@@ -87,7 +87,7 @@ func TestValidateRejects(t *testing.T) {
 		{"canary region is the primary region", func(c *Config) { c.Pipeline.CanaryRegion = "ap-southeast-2" }, []string{"pipeline.canaryRegion"}},
 		{"wave names an unknown region", func(c *Config) { c.Pipeline.Waves = [][]string{{"sa-east-1", "eu-westeros-1"}} }, []string{"pipeline.waves[0][1]"}},
 		{"wave names the canary, the primary region, a region twice, and leaves one out", func(c *Config) {
-			c.Regions = append(c.Regions, Region{Name: "eu-central-1", Market: "Germany"})
+			addRegion(c, "eu-central-1", "Germany")
 			c.Pipeline.Waves = [][]string{{"eu-west-2", "ap-southeast-2"}, {}, {"sa-east-1", "sa-east-1"}}
 		}, []string{"pipeline.waves[0][0]", "pipeline.waves[0][1]", "pipeline.waves[1]", "pipeline.waves[2][1]", "pipeline.waves"}},
 		{"API account settings owner unknown or twice", func(c *Config) {
@@ -97,6 +97,19 @@ func TestValidateRejects(t *testing.T) {
 			c.Pipeline.Stages = []PipelineStage{{Name: "dev"}, {Name: "staging"}, {Name: "prod", Account: "333333333333"}}
 			c.API.AccountSettingsOwners = []string{"dev", "staging", "prod"}
 		}, []string{"api.accountSettingsOwners[1]"}},
+		{"user pool missing for a region", func(c *Config) {
+			delete(c.API.Gateways[1].Authorizers[0].UserPoolARNs, "sa-east-1")
+		}, []string{"api.gateways[1].authorizers[0].userPoolArns"}},
+		{"placeholder user pools outside dev", func(c *Config) {
+			c.Stage = "staging"
+			for r := range c.API.Gateways[0].Authorizers[0].UserPoolARNs {
+				c.API.Gateways[0].Authorizers[0].UserPoolARNs[r] = "arn:aws:cognito-idp:" + r + ":444444444444:userpool/" + r + "_aB3dE5fG7"
+			}
+		}, []string{
+			`api.gateways[1].authorizers[0].userPoolArns["ap-southeast-2"]`,
+			`api.gateways[1].authorizers[0].userPoolArns["eu-west-2"]`,
+			`api.gateways[1].authorizers[0].userPoolArns["sa-east-1"]`,
+		}},
 		{"every problem at once", func(c *Config) {
 			c.Account = "x"
 			c.Regions[0].Name = "nowhere-1"
@@ -189,9 +202,20 @@ func TestSelectRegions(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// addRegion adds a region to c with the (placeholder) user pools it needs.
+func addRegion(c *Config, name, market string) {
+	c.Regions = append(c.Regions, Region{Name: name, Market: market})
+	for _, g := range c.API.Gateways {
+		for _, a := range g.Authorizers {
+			a.UserPoolARNs[name] = "arn:aws:cognito-idp:" + name + ":111111111111:userpool/" + name + "_PLACEHOLDER"
+		}
+	}
+}
+
 func TestWaves(t *testing.T) {
 	five := func(c *Config) {
-		c.Regions = append(c.Regions, Region{Name: "us-east-1", Market: "United States"}, Region{Name: "eu-central-1", Market: "Germany"})
+		addRegion(c, "us-east-1", "United States")
+		addRegion(c, "eu-central-1", "Germany")
 	}
 	tests := []struct {
 		name   string

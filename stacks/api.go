@@ -29,7 +29,14 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		Gateways: built, RemovalPolicy: removal,
 	}
 	for _, a := range g.Authorizers {
-		p.Authorizers = append(p.Authorizers, api.Authorizer{Name: a.Name, Type: a.Type, UserPoolARN: fill(a.UserPoolARN), FunctionARN: fill(a.FunctionARN)})
+		var pools map[string]string
+		if a.UserPoolARNs != nil {
+			pools = map[string]string{}
+			for r, arn := range a.UserPoolARNs {
+				pools[r] = fill(arn)
+			}
+		}
+		p.Authorizers = append(p.Authorizers, api.Authorizer{Name: a.Name, Type: a.Type, UserPoolARNs: pools, FunctionARN: fill(a.FunctionARN)})
 	}
 	for _, u := range g.UsagePlans {
 		p.UsagePlans = append(p.UsagePlans, api.UsagePlan{Name: u.Name, RateLimit: u.RateLimit, BurstLimit: u.BurstLimit, QuotaPerDay: u.QuotaPerDay})

@@ -51,6 +51,7 @@ func TestMain(m *testing.M) {
 	dev, devNag = synth(cfg, code, filepath.Join(tmp, "dev"))
 	prodCfg := config.Default()
 	prodCfg.Stage = "prod"
+	realUserPools(prodCfg)
 	prodCfg.Site.ContentDir = "../site"
 	prod, _ = synth(prodCfg, code, filepath.Join(tmp, "prod"))
 	data, err := os.ReadFile("../config/testdata/five-regions.json")
@@ -63,6 +64,18 @@ func TestMain(m *testing.M) {
 	code2 := m.Run()
 	os.RemoveAll(tmp)
 	os.Exit(code2)
+}
+
+// realUserPools replaces the default configuration's placeholder user pools,
+// which are refused outside dev, with pools of an identity account.
+func realUserPools(c *config.Config) {
+	for _, g := range c.API.Gateways {
+		for _, a := range g.Authorizers {
+			for r := range a.UserPoolARNs {
+				a.UserPoolARNs[r] = "arn:aws:cognito-idp:" + r + ":444444444444:userpool/" + r + "_aB3dE5fG7"
+			}
+		}
+	}
 }
 
 func must(err error) {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -24,6 +25,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/guard/suppress"
@@ -74,11 +76,40 @@ type Service struct {
 // Authorizer checks callers before a request reaches a service.
 type Authorizer struct {
 	Name string
-	// Type is "cognito" (UserPoolARN) or "lambda" (FunctionARN, a TOKEN
+	// Type is "cognito" (UserPoolARNs) or "lambda" (FunctionARN, a TOKEN
 	// authorizer that validates bearer JWTs).
-	Type        string
-	UserPoolARN string
-	FunctionARN string
+	Type string
+	// UserPoolARNs are the Cognito user pools by region; a gateway uses the
+	// pool of its stack's region. Each must be a user pool ARN of that
+	// region (CheckUserPoolARN). Required for "cognito".
+	UserPoolARNs map[string]string
+	FunctionARN  string
+}
+
+// userPoolID is Cognito's user pool id: "<region>_<random>"
+// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_DescribeUserPool.html).
+var userPoolID = regexp.MustCompile(`^([a-z0-9-]+)_([0-9A-Za-z]+)$`)
+
+// CheckUserPoolARN returns what is wrong with value as the ARN of a Cognito
+// user pool in region, or "" when nothing is. API Gateway checks a Cognito
+// authorizer's provider ARNs when it creates the authorizer, so a wrong one
+// fails the deployment; a pool may be in another account
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-cross-account-cognito-authorizer.html).
+func CheckUserPoolARN(value, region string) string {
+	want := "arn:aws:cognito-idp:" + region + ":<account>:userpool/" + region + "_<id>"
+	a, err := arn.Parse(value)
+	if err != nil || !strings.HasPrefix(a.Partition, "aws") || a.Service != "cognito-idp" || !accountID.MatchString(a.AccountID) {
+		return "a Cognito user pool ARN, " + want
+	}
+	if a.Region != region {
+		return "a user pool in " + region + ", the region it is listed for (" + want + ")"
+	}
+	id, ok := strings.CutPrefix(a.Resource, "userpool/")
+	m := userPoolID.FindStringSubmatch(id)
+	if !ok || m == nil || m[1] != region || len(id) > 55 {
+		return "a user pool id " + region + "_<id> after userpool/ (" + want + ")"
+	}
+	return ""
 }
 
 // UsagePlan is a partner tier: its API key's throttling and daily quota.
@@ -131,6 +162,7 @@ type Props struct {
 }
 
 var (
+	accountID   = regexp.MustCompile(`^[0-9]{12}$`)
 	pathSegment = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	hostname    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 )
@@ -159,8 +191,18 @@ func (p *Props) Validate(prefix string) error {
 		auth[a.Name] = true
 		switch a.Type {
 		case "cognito":
-			if !strings.HasPrefix(a.UserPoolARN, "arn:aws:cognito-idp:") {
-				l.Add(f+".userPoolArn", a.UserPoolARN, "a Cognito user pool ARN")
+			if len(a.UserPoolARNs) == 0 {
+				l.Add(f+".userPoolArns", "{}", "the Cognito user pool ARN of every region, by region")
+			}
+			regions := make([]string, 0, len(a.UserPoolARNs))
+			for r := range a.UserPoolARNs {
+				regions = append(regions, r)
+			}
+			sort.Strings(regions)
+			for _, r := range regions {
+				if want := CheckUserPoolARN(a.UserPoolARNs[r], r); want != "" {
+					l.Add(fmt.Sprintf("%s.userPoolArns[%q]", f, r), a.UserPoolARNs[r], want)
+				}
 			}
 		case "lambda":
 			if !strings.HasPrefix(a.FunctionARN, "arn:aws:lambda:") {
@@ -366,7 +408,14 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	for _, a := range p.Authorizers {
 		switch a.Type {
 		case "cognito":
-			pool := awscognito.UserPool_FromUserPoolArn(c, jsii.String("Pool-"+a.Name), jsii.String(a.UserPoolARN))
+			region := *awscdk.Stack_Of(c).Region()
+			arn, ok := a.UserPoolARNs[region]
+			if !ok {
+				l := problems.List{Subject: "api.Props"}
+				l.Add("Authorizers["+a.Name+"].UserPoolARNs", region, "a user pool for the stack's region "+region)
+				panic(l.Err())
+			}
+			pool := awscognito.UserPool_FromUserPoolArn(c, jsii.String("Pool-"+a.Name), jsii.String(arn))
 			authorizers[a.Name] = awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.CognitoUserPoolsAuthorizerProps{CognitoUserPools: &[]awscognito.IUserPool{pool}})
 			authTypes[a.Name] = awsapigateway.AuthorizationType_COGNITO
 		case "lambda":

@@ -17,7 +17,7 @@ import (
 
 var asm *cfn.Assembly
 
-const cognito = "arn:aws:cognito-idp:eu-west-2:111111111111:userpool/eu-west-2_customers"
+var cognito = map[string]string{"eu-west-2": "arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7"}
 
 func TestMain(m *testing.M) {
 	tmp, _ := os.MkdirTemp("", "api-test")
@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 	New(s, "Public", &Props{
 		Name: "t-public", RateLimit: 500, BurstLimit: 1000, LoggingLevel: "INFO", Account: account,
 		Authorizers: []Authorizer{
-			{Name: "customers", Type: "cognito", UserPoolARN: cognito},
+			{Name: "customers", Type: "cognito", UserPoolARNs: cognito},
 			{Name: "partners-jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"},
 		},
 		DefaultAuthorizer: "customers",
@@ -244,4 +244,37 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 		"api.gateways[0].services[1].basePath", "api.gateways[0].services[1].authorizer",
 		"api.gateways[0].services[2].rateLimit", "api.gateways[0].services[2].backend.gateway",
 	}, perr.Fields())
+}
+
+// API Gateway refuses to create a Cognito authorizer whose provider ARN is
+// not a user pool: each region's pool is checked strictly.
+func TestUserPoolARNsAreCheckedStrictly(t *testing.T) {
+	for _, tc := range []struct{ arn, region, want string }{
+		{"arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7", "eu-west-2", ""},
+		{"arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7", "sa-east-1", "a user pool in sa-east-1"},
+		{"arn:aws:cognito-idp:{region}:{account}:userpool/{region}_customers", "eu-west-2", "a Cognito user pool ARN"},
+		{"arn:aws:cognito-identity:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7", "eu-west-2", "a Cognito user pool ARN"},
+		{"arn:aws:cognito-idp:eu-west-2:4444:userpool/eu-west-2_aB3dE5fG7", "eu-west-2", "a Cognito user pool ARN"},
+		{"arn:aws:cognito-idp:eu-west-2:444444444444:userpool/sa-east-1_aB3dE5fG7", "eu-west-2", "a user pool id eu-west-2_<id>"},
+		{"arn:aws:cognito-idp:eu-west-2:444444444444:userpool/customers", "eu-west-2", "a user pool id eu-west-2_<id>"},
+		{"arn:aws:cognito-idp:eu-west-2:444444444444:identitypool/eu-west-2_aB3dE5fG7", "eu-west-2", "a user pool id eu-west-2_<id>"},
+		{"eu-west-2_aB3dE5fG7", "eu-west-2", "a Cognito user pool ARN"},
+	} {
+		got := CheckUserPoolARN(tc.arn, tc.region)
+		if (tc.want == "") != (got == "") || !strings.HasPrefix(got, tc.want) {
+			t.Errorf("CheckUserPoolARN(%q, %q) = %q, want %q...", tc.arn, tc.region, got, tc.want)
+		}
+	}
+	err := (&Props{Name: "x", RateLimit: 1, BurstLimit: 1,
+		Authorizers: []Authorizer{{Name: "a", Type: "cognito"}, {Name: "b", Type: "cognito", UserPoolARNs: map[string]string{
+			"eu-west-2": "arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7",
+			"sa-east-1": "arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7",
+		}}},
+		Services: []Service{{Name: "s", BasePath: "s", Backend: Backend{Type: BackendHTTP, URL: "https://s.example.com"}}},
+	}).Validate("g.")
+	var perr *problems.Error
+	if !errors.As(err, &perr) {
+		t.Fatalf("err = %v, want a *problems.Error", err)
+	}
+	cfntest.Check(t, "problems", []string{"g.authorizers[0].userPoolArns", `g.authorizers[1].userPoolArns["sa-east-1"]`}, perr.Fields())
 }
