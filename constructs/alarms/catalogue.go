@@ -72,8 +72,10 @@ func queueAlarms(ageSeconds float64, role string) []Spec {
 		{Metric: "ApproximateAgeOfOldestMessage", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: ageSeconds, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning:    role + " is not keeping up: its oldest message is older than the threshold (seconds).",
 			FirstCheck: "The consumer's errors and throttles, then whether one message group (account) is stuck behind a failing message."},
-		{Metric: "ApproximateNumberOfMessagesNotVisible", Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 16000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
-			Meaning:    role + " has many messages in flight: close to the in-flight quota (80% of FIFO's 20,000), after which receives fail.",
+		// FIFO and standard queues both allow 120,000 messages in flight
+		// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-fifo.html).
+		{Metric: "ApproximateNumberOfMessagesNotVisible", Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 96000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+			Meaning:    role + " has many messages in flight: close to the in-flight quota (80% of 120,000), after which processing stalls.",
 			FirstCheck: "Consumers that receive but do not delete: timeouts shorter than processing, or crashes after receive."},
 		{Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 10000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
 			Meaning:    role + " backlog stays high for 15 minutes.",
@@ -152,14 +154,19 @@ var Catalogue = map[Kind]KindSpec{
 			Meaning: "The function uses more than 80% of the default account concurrency (1,000).", FirstCheck: "A backlog surge on its queue, and whether the account quota should be raised."},
 	}},
 	KindDistribution: {Namespace: "AWS/CloudFront", Dimension: "DistributionId", Fixed: []string{"Region", "Global"}, Exempt: map[string]string{}, Alarms: []Spec{
+		{Metric: "4xxErrorRate", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 5, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+			Meaning:    "More than 5% of the web platform's viewer requests are refused (4xx) for 15 minutes: the site's own links, the WAF or the origin's access are broken.",
+			FirstCheck: "CloudFront's standard logs (cloudfront/ in the log bucket) for the refused paths, then the WAF's blocked requests and the bucket policy's OAC statement.",
+			Beyond:     "it replaces the site bucket's 4xxErrors alarm: it counts what viewers get, after the SPA fallback has answered client-side routes with index.html"},
 		{Metric: "5xxErrorRate", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 5, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "More than 5% of the web platform's requests fail with a 5xx for 5 minutes.", FirstCheck: "The origin bucket's 5xx alarm and CloudFront's error logs in the log bucket (cloudfront/)."},
 		{Metric: "OriginLatency", Statistic: "p90", Comparison: "GreaterThanThreshold", Threshold: 2000, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "The origin (S3) takes more than 2 s at p90 to answer CloudFront misses.", FirstCheck: "Cache hit rate (a deploy that invalidated too much) and S3's own health in us-east-1."},
 	}},
-	KindSiteBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{}, Alarms: []Spec{
-		{Metric: "4xxErrors", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
-			Meaning: "More than 5% of requests to the site bucket are refused (4xx) for 15 minutes.", FirstCheck: "The bucket policy's CloudFront (OAC) statement and the distribution ID in its condition."},
+	KindSiteBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{
+		// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-403-permission-denied.html
+		"4xxErrors": "with Origin Access Control S3 answers 403 for every key that does not exist, so each deep link into the single-page app (a client-side route) counts as a 4xx; the distribution's 4xxErrorRate alarm watches what viewers get instead",
+	}, Alarms: []Spec{
 		{Metric: "5xxErrors", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
 			Meaning: "More than 5% of requests to the site bucket fail (5xx) for 15 minutes.", FirstCheck: "The AWS Health Dashboard for S3 in us-east-1."},
 	}},
