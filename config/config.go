@@ -161,9 +161,13 @@ type UsagePlan struct {
 type Service struct {
 	Name     string `json:"name"`
 	BasePath string `json:"basePath"`
-	// Backend: {"type": "http", "url": "https://..."}, {"type": "lambda",
-	// "functionArn": ...}, {"type": "vpc-link", "vpcLinkId": ..., "url": ...}
-	// or {"type": "gateway", "gateway": "<an earlier gateway>"}.
+	// Backend: {"type": "http", "url": "https://..."} for a public host,
+	// {"type": "lambda", "functionArn": ...}, {"type": "vpc-link",
+	// "vpcLinkIds": {"<region>": ...}, "url": ...} for a private host, or
+	// {"type": "gateway", "gateway": "<an earlier gateway>"}. A host with an
+	// "internal" label (orders.eu-west-2.internal.example.com) is private:
+	// it must be a vpc-link backend, as an http backend is called over the
+	// public internet.
 	Backend        Backend `json:"backend"`
 	Authorizer     string  `json:"authorizer,omitempty"`
 	RateLimit      float64 `json:"rateLimit,omitempty"`
@@ -180,8 +184,11 @@ type Backend struct {
 	Type        string `json:"type"`
 	URL         string `json:"url,omitempty"`
 	FunctionARN string `json:"functionArn,omitempty"`
-	VPCLinkID   string `json:"vpcLinkId,omitempty"`
-	Gateway     string `json:"gateway,omitempty"`
+	// VPCLinkIDs, for "vpc-link", name the REST API VPC link (to the
+	// network load balancer in front of the service) of every region in
+	// regions, keyed by region: a VPC link belongs to one region.
+	VPCLinkIDs map[string]string `json:"vpcLinkIds,omitempty"`
+	Gateway    string            `json:"gateway,omitempty"`
 }
 
 // Site configures the static site. Its rules are checked by the site
@@ -442,6 +449,22 @@ func (f *Fanout) validate(l *problems.List) {
 }
 
 func (c *Config) validateAPI(l *problems.List) {
+	for i, g := range c.API.Gateways {
+		for j, svc := range g.Services {
+			if svc.Backend.Type != "vpc-link" {
+				continue
+			}
+			var missing []string
+			for _, r := range c.RegionNames() {
+				if _, ok := svc.Backend.VPCLinkIDs[r]; !ok && regions.Known(r) {
+					missing = append(missing, r)
+				}
+			}
+			if len(missing) > 0 {
+				l.Add(fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLinkIds", i, j), missing, "the VPC link id of every region in regions, keyed by region (missing the ones shown)")
+			}
+		}
+	}
 	// The pools' ARNs themselves are checked by the api construct's
 	// validation; here, that every region has one and that no placeholder
 	// reaches a real stage.

@@ -97,6 +97,9 @@ func TestValidateRejects(t *testing.T) {
 			c.Pipeline.Stages = []PipelineStage{{Name: "dev"}, {Name: "staging"}, {Name: "prod", Account: "333333333333"}}
 			c.API.AccountSettingsOwners = []string{"dev", "staging", "prod"}
 		}, []string{"api.accountSettingsOwners[1]"}},
+		{"VPC link missing for a region", func(c *Config) {
+			delete(c.API.Gateways[1].Services[0].Backend.VPCLinkIDs, "eu-west-2")
+		}, []string{"api.gateways[1].services[0].backend.vpcLinkIds"}},
 		{"user pool missing for a region", func(c *Config) {
 			delete(c.API.Gateways[1].Authorizers[0].UserPoolARNs, "sa-east-1")
 		}, []string{"api.gateways[1].authorizers[0].userPoolArns"}},
@@ -208,6 +211,11 @@ func addRegion(c *Config, name, market string) {
 	for _, g := range c.API.Gateways {
 		for _, a := range g.Authorizers {
 			a.UserPoolARNs[name] = "arn:aws:cognito-idp:" + name + ":111111111111:userpool/" + name + "_PLACEHOLDER"
+		}
+		for _, s := range g.Services {
+			if s.Backend.VPCLinkIDs != nil {
+				s.Backend.VPCLinkIDs[name] = "PLACEHOLDER"
+			}
 		}
 	}
 }

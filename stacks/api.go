@@ -46,7 +46,7 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		p.Services = append(p.Services, api.Service{
 			Name: s.Name, BasePath: s.BasePath, Authorizer: s.Authorizer, RateLimit: s.RateLimit, BurstLimit: s.BurstLimit,
 			APIKeyRequired: s.APIKeyRequired, RequestSchema: s.RequestSchema,
-			Backend: api.Backend{Type: b.Type, URL: fill(b.URL), FunctionARN: fill(b.FunctionARN), VPCLinkID: b.VPCLinkID, Gateway: b.Gateway},
+			Backend: api.Backend{Type: b.Type, URL: fill(b.URL), FunctionARN: fill(b.FunctionARN), VPCLinkID: b.VPCLinkIDs[region], Gateway: b.Gateway},
 		})
 	}
 	return p

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,7 +36,7 @@ import (
 
 // Backend types.
 const (
-	BackendHTTP    = "http"     // an https endpoint
+	BackendHTTP    = "http"     // a public https endpoint; never a host with an "internal" label
 	BackendLambda  = "lambda"   // a Lambda function, by ARN
 	BackendVPCLink = "vpc-link" // a private endpoint behind a VPC link (NLB)
 	BackendGateway = "gateway"  // another gateway of the same region (an internal one)
@@ -245,6 +246,11 @@ func (p *Props) Validate(prefix string) error {
 		case BackendHTTP:
 			if u, err := url.Parse(b.URL); err != nil || u.Scheme != "https" || u.Host == "" {
 				l.Add(f+".backend.url", b.URL, "an https:// URL")
+			} else if slices.Contains(strings.Split(u.Hostname(), "."), "internal") {
+				// An HTTP integration calls its host over the public internet;
+				// only a VPC link reaches a private one:
+				// https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-private-integration.html
+				l.Add(f+".backend.type", b.Type, `"vpc-link" for the private host `+u.Hostname()+` (an "http" backend is called over the public internet)`)
 			}
 		case BackendVPCLink:
 			if u, err := url.Parse(b.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

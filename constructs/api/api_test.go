@@ -233,6 +233,7 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 			{Name: "a", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "http://plain.example.com"}},
 			{Name: "b", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://ok.example.com"}, Authorizer: "nobody"},
 			{Name: "c", BasePath: "c", Backend: Backend{Type: BackendGateway, Gateway: "missing"}, RateLimit: -5, BurstLimit: 1},
+			{Name: "d", BasePath: "d", Backend: Backend{Type: BackendHTTP, URL: "https://orders.eu-west-2.internal.example.com"}},
 		}}).Validate("api.gateways[0].")
 	var perr *problems.Error
 	if !errors.As(err, &perr) {
@@ -243,6 +244,7 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 		"api.gateways[0].services[0].backend.url",
 		"api.gateways[0].services[1].basePath", "api.gateways[0].services[1].authorizer",
 		"api.gateways[0].services[2].rateLimit", "api.gateways[0].services[2].backend.gateway",
+		"api.gateways[0].services[3].backend.type",
 	}, perr.Fields())
 }
 
