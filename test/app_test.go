@@ -326,6 +326,7 @@ func TestOnlyTheOwningStageCreatesTheAPIGatewayAccountSetting(t *testing.T) {
 		c := config.Default()
 		c.Stage = tc.stage
 		c.Pipeline.Stages = []config.PipelineStage{{Name: "dev"}, {Name: "staging"}, {Name: "prod", Account: "333333333333"}}
+		realUserPools(c)
 		if err := c.Validate(); err != nil {
 			t.Fatal(err)
 		}
