@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
@@ -69,6 +70,40 @@ type API struct {
 	// Gateways in build order: a gateway may route a service to one listed
 	// before it (an internal gateway behind the public one).
 	Gateways []Gateway `json:"gateways"`
+	// AccountSettingsOwners are the stages whose regional stacks create and
+	// own the API Gateway account setting of their account and region (the
+	// role every API there writes its logs through; one setting per account
+	// and region, so two owners would overwrite each other). At most one
+	// owner per account among pipeline.stages. The other stages in an
+	// owner's account log through the owner's setting, so the owner deploys
+	// first in each region; the role is retained when its stack is deleted.
+	// An empty list ([]) leaves the setting to be managed outside the app.
+	// Default: the first stage of each account in pipeline.stages (the
+	// configured stage when pipeline.stages is empty).
+	AccountSettingsOwners []string `json:"accountSettingsOwners,omitempty"`
+}
+
+// APIAccountSettingsOwners is api.accountSettingsOwners, or its default:
+// the first stage of each account in the pipeline's stages.
+func (c *Config) APIAccountSettingsOwners() []string {
+	if c.API.AccountSettingsOwners != nil {
+		return c.API.AccountSettingsOwners
+	}
+	var owners []string
+	seen := map[string]bool{}
+	for _, s := range c.PipelineStages() {
+		if !seen[s.Account] {
+			owners = append(owners, s.Name)
+		}
+		seen[s.Account] = true
+	}
+	return owners
+}
+
+// OwnsAPIAccountSettings reports whether this stage's regional stacks create
+// the API Gateway account setting of their account and region.
+func (c *Config) OwnsAPIAccountSettings() bool {
+	return contains(c.APIAccountSettingsOwners(), c.Stage)
 }
 
 // Gateway is one REST API per region.
@@ -99,13 +134,19 @@ type Gateway struct {
 	Services []Service `json:"services"`
 }
 
-// Authorizer is a Cognito user pool ("cognito", userPoolArn) or a Lambda
+// Authorizer is a Cognito user pool ("cognito", userPoolArns) or a Lambda
 // TOKEN authorizer validating JWTs ("lambda", functionArn).
 type Authorizer struct {
-	Name        string `json:"name"`
-	Type        string `json:"type"`
-	UserPoolARN string `json:"userPoolArn,omitempty"`
-	FunctionARN string `json:"functionArn,omitempty"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+	// UserPoolARNs, for "cognito", name the user pool of every region in
+	// regions, keyed by region: arn:aws:cognito-idp:<region>:<account>:userpool/<region>_<id>,
+	// the ARN's region the key (a pool may be in another account, e.g. a
+	// central identity account). Every stage the pipeline deploys from this
+	// file uses the same pools. Outside dev, pools in the placeholder account
+	// 111111111111 are refused.
+	UserPoolARNs map[string]string `json:"userPoolArns,omitempty"`
+	FunctionARN  string            `json:"functionArn,omitempty"`
 }
 
 // UsagePlan is a partner tier with its own API key.
@@ -120,15 +161,22 @@ type UsagePlan struct {
 type Service struct {
 	Name     string `json:"name"`
 	BasePath string `json:"basePath"`
-	// Backend: {"type": "http", "url": "https://..."}, {"type": "lambda",
-	// "functionArn": ...}, {"type": "vpc-link", "vpcLinkId": ..., "url": ...}
-	// or {"type": "gateway", "gateway": "<an earlier gateway>"}.
-	Backend        Backend        `json:"backend"`
-	Authorizer     string         `json:"authorizer,omitempty"`
-	RateLimit      float64        `json:"rateLimit,omitempty"`
-	BurstLimit     float64        `json:"burstLimit,omitempty"`
-	APIKeyRequired bool           `json:"apiKeyRequired,omitempty"`
-	RequestSchema  map[string]any `json:"requestSchema,omitempty"`
+	// Backend: {"type": "http", "url": "https://..."} for a public host,
+	// {"type": "lambda", "functionArn": ...}, {"type": "vpc-link",
+	// "vpcLinkIds": {"<region>": ...}, "url": ...} for a private host, or
+	// {"type": "gateway", "gateway": "<an earlier gateway>"}. A host with an
+	// "internal" label (orders.eu-west-2.internal.example.com) is private:
+	// it must be a vpc-link backend, as an http backend is called over the
+	// public internet.
+	Backend        Backend `json:"backend"`
+	Authorizer     string  `json:"authorizer,omitempty"`
+	RateLimit      float64 `json:"rateLimit,omitempty"`
+	BurstLimit     float64 `json:"burstLimit,omitempty"`
+	APIKeyRequired bool    `json:"apiKeyRequired,omitempty"`
+	// RequestSchema is a JSON schema (draft 4) the body of POST /<basePath>
+	// (a create) must match, or API Gateway answers 400. Other methods and
+	// paths of the service (amend, cancel) are not checked against it.
+	RequestSchema map[string]any `json:"requestSchema,omitempty"`
 }
 
 // Backend is where a service's requests go.
@@ -136,8 +184,11 @@ type Backend struct {
 	Type        string `json:"type"`
 	URL         string `json:"url,omitempty"`
 	FunctionARN string `json:"functionArn,omitempty"`
-	VPCLinkID   string `json:"vpcLinkId,omitempty"`
-	Gateway     string `json:"gateway,omitempty"`
+	// VPCLinkIDs, for "vpc-link", name the REST API VPC link (to the
+	// network load balancer in front of the service) of every region in
+	// regions, keyed by region: a VPC link belongs to one region.
+	VPCLinkIDs map[string]string `json:"vpcLinkIds,omitempty"`
+	Gateway    string            `json:"gateway,omitempty"`
 }
 
 // Site configures the static site. Its rules are checked by the site
@@ -346,6 +397,7 @@ func (c *Config) Validate() error {
 
 	c.Fanout.validate(&l)
 	c.Alarms.validate(&l)
+	c.validateAPI(&l)
 	c.validatePipeline(&l)
 	return l.Err()
 }
@@ -393,6 +445,84 @@ func (f *Fanout) validate(l *problems.List) {
 		if c.Ordering != "" && c.Ordering != f.Ordering {
 			l.Add(field+".ordering", c.Ordering, fmt.Sprintf("%q like fanout.ordering, or unset: a %s consumer on a %s fan-out would lose per-account order or fail to subscribe", f.Ordering, c.Ordering, f.Ordering))
 		}
+	}
+}
+
+func (c *Config) validateAPI(l *problems.List) {
+	for i, g := range c.API.Gateways {
+		for j, svc := range g.Services {
+			if svc.Backend.Type != "vpc-link" {
+				continue
+			}
+			var missing []string
+			for _, r := range c.RegionNames() {
+				if _, ok := svc.Backend.VPCLinkIDs[r]; !ok && regions.Known(r) {
+					missing = append(missing, r)
+				}
+			}
+			if len(missing) > 0 {
+				l.Add(fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLinkIds", i, j), missing, "the VPC link id of every region in regions, keyed by region (missing the ones shown)")
+			}
+		}
+	}
+	// The pools' ARNs themselves are checked by the api construct's
+	// validation; here, that every region has one and that no placeholder
+	// reaches a real stage.
+	for i, g := range c.API.Gateways {
+		for j, a := range g.Authorizers {
+			if a.Type != "cognito" {
+				continue
+			}
+			f := fmt.Sprintf("api.gateways[%d].authorizers[%d].userPoolArns", i, j)
+			// A pool for a region not (or no longer) listed is not used.
+			var missing []string
+			for _, r := range c.RegionNames() {
+				if _, ok := a.UserPoolARNs[r]; !ok && regions.Known(r) {
+					missing = append(missing, r)
+				}
+			}
+			if len(missing) > 0 && len(a.UserPoolARNs) > 0 {
+				l.Add(f, missing, "a user pool ARN for every region in regions, keyed by region (missing the ones shown)")
+			}
+			keys := make([]string, 0, len(a.UserPoolARNs))
+			for r := range a.UserPoolARNs {
+				keys = append(keys, r)
+			}
+			sort.Strings(keys)
+			for _, r := range keys {
+				fr := fmt.Sprintf("%s[%q]", f, r)
+				v := strings.ReplaceAll(a.UserPoolARNs[r], "{account}", c.Account)
+				if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount && c.Stage != "dev" && contains(Stages, c.Stage) {
+					l.Add(fr, v, "a real user pool: "+PlaceholderAccount+" is the default configuration's placeholder account, refused outside dev")
+				}
+			}
+		}
+	}
+
+	accounts := map[string]string{} // stage -> its account
+	for _, s := range c.PipelineStages() {
+		accounts[s.Name] = s.Account
+	}
+	owner := map[string]string{} // account -> its owning stage
+	for i, o := range c.API.AccountSettingsOwners {
+		f := fmt.Sprintf("api.accountSettingsOwners[%d]", i)
+		if !contains(Stages, o) {
+			l.Add(f, o, "one of "+strings.Join(Stages, ", "))
+			continue
+		}
+		if contains(c.API.AccountSettingsOwners[:i], o) {
+			l.Add(f, o, "each stage listed once")
+			continue
+		}
+		acct, ok := accounts[o]
+		if !ok {
+			continue // deployed outside the pipeline, with its own configuration
+		}
+		if other, ok := owner[acct]; ok {
+			l.Add(f, o, fmt.Sprintf("one owner per account: %s already owns the API Gateway account setting of account %s", other, acct))
+			continue
+		}
+		owner[acct] = o
 	}
 }
 

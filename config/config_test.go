@@ -87,9 +87,32 @@ func TestValidateRejects(t *testing.T) {
 		{"canary region is the primary region", func(c *Config) { c.Pipeline.CanaryRegion = "ap-southeast-2" }, []string{"pipeline.canaryRegion"}},
 		{"wave names an unknown region", func(c *Config) { c.Pipeline.Waves = [][]string{{"sa-east-1", "eu-westeros-1"}} }, []string{"pipeline.waves[0][1]"}},
 		{"wave names the canary, the primary region, a region twice, and leaves one out", func(c *Config) {
-			c.Regions = append(c.Regions, Region{Name: "eu-central-1", Market: "Germany"})
+			addRegion(c, "eu-central-1", "Germany")
 			c.Pipeline.Waves = [][]string{{"eu-west-2", "ap-southeast-2"}, {}, {"sa-east-1", "sa-east-1"}}
 		}, []string{"pipeline.waves[0][0]", "pipeline.waves[0][1]", "pipeline.waves[1]", "pipeline.waves[2][1]", "pipeline.waves"}},
+		{"API account settings owner unknown or twice", func(c *Config) {
+			c.API.AccountSettingsOwners = []string{"qa", "dev", "dev"}
+		}, []string{"api.accountSettingsOwners[0]", "api.accountSettingsOwners[2]"}},
+		{"two API account settings owners in one account", func(c *Config) {
+			c.Pipeline.Stages = []PipelineStage{{Name: "dev"}, {Name: "staging"}, {Name: "prod", Account: "333333333333"}}
+			c.API.AccountSettingsOwners = []string{"dev", "staging", "prod"}
+		}, []string{"api.accountSettingsOwners[1]"}},
+		{"VPC link missing for a region", func(c *Config) {
+			delete(c.API.Gateways[1].Services[0].Backend.VPCLinkIDs, "eu-west-2")
+		}, []string{"api.gateways[1].services[0].backend.vpcLinkIds"}},
+		{"user pool missing for a region", func(c *Config) {
+			delete(c.API.Gateways[1].Authorizers[0].UserPoolARNs, "sa-east-1")
+		}, []string{"api.gateways[1].authorizers[0].userPoolArns"}},
+		{"placeholder user pools outside dev", func(c *Config) {
+			c.Stage = "staging"
+			for r := range c.API.Gateways[0].Authorizers[0].UserPoolARNs {
+				c.API.Gateways[0].Authorizers[0].UserPoolARNs[r] = "arn:aws:cognito-idp:" + r + ":444444444444:userpool/" + r + "_aB3dE5fG7"
+			}
+		}, []string{
+			`api.gateways[1].authorizers[0].userPoolArns["ap-southeast-2"]`,
+			`api.gateways[1].authorizers[0].userPoolArns["eu-west-2"]`,
+			`api.gateways[1].authorizers[0].userPoolArns["sa-east-1"]`,
+		}},
 		{"every problem at once", func(c *Config) {
 			c.Account = "x"
 			c.Regions[0].Name = "nowhere-1"
@@ -109,6 +132,27 @@ func TestValidateRejects(t *testing.T) {
 				t.Errorf("fields with problems (-want +got):\n%s\nerror: %v", diff, err)
 			}
 		})
+	}
+}
+
+// One stage per account owns the API Gateway account setting: by default the
+// first stage of each account the pipeline deploys.
+func TestAPIAccountSettingsOwners(t *testing.T) {
+	c := Default()
+	c.Pipeline.Stages = []PipelineStage{{Name: "dev"}, {Name: "staging"}, {Name: "prod", Account: "333333333333"}}
+	if diff := cmp.Diff([]string{"dev", "prod"}, c.APIAccountSettingsOwners()); diff != "" {
+		t.Errorf("default owners (-want +got):\n%s", diff)
+	}
+	for stage, want := range map[string]bool{"dev": true, "staging": false, "prod": true} {
+		c.Stage = stage
+		if got := c.OwnsAPIAccountSettings(); got != want {
+			t.Errorf("stage %s owns the account setting = %v, want %v", stage, got, want)
+		}
+	}
+	c.API.AccountSettingsOwners = []string{}
+	c.Stage = "dev"
+	if c.OwnsAPIAccountSettings() {
+		t.Error("with accountSettingsOwners [] (managed outside the app) dev still owns the account setting")
 	}
 }
 
@@ -161,9 +205,25 @@ func TestSelectRegions(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// addRegion adds a region to c with the (placeholder) user pools it needs.
+func addRegion(c *Config, name, market string) {
+	c.Regions = append(c.Regions, Region{Name: name, Market: market})
+	for _, g := range c.API.Gateways {
+		for _, a := range g.Authorizers {
+			a.UserPoolARNs[name] = "arn:aws:cognito-idp:" + name + ":111111111111:userpool/" + name + "_PLACEHOLDER"
+		}
+		for _, s := range g.Services {
+			if s.Backend.VPCLinkIDs != nil {
+				s.Backend.VPCLinkIDs[name] = "PLACEHOLDER"
+			}
+		}
+	}
+}
+
 func TestWaves(t *testing.T) {
 	five := func(c *Config) {
-		c.Regions = append(c.Regions, Region{Name: "us-east-1", Market: "United States"}, Region{Name: "eu-central-1", Market: "Germany"})
+		addRegion(c, "us-east-1", "United States")
+		addRegion(c, "eu-central-1", "Germany")
 	}
 	tests := []struct {
 		name   string

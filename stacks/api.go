@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/api"
@@ -28,7 +29,14 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		Gateways: built, RemovalPolicy: removal,
 	}
 	for _, a := range g.Authorizers {
-		p.Authorizers = append(p.Authorizers, api.Authorizer{Name: a.Name, Type: a.Type, UserPoolARN: fill(a.UserPoolARN), FunctionARN: fill(a.FunctionARN)})
+		var pools map[string]string
+		if a.UserPoolARNs != nil {
+			pools = map[string]string{}
+			for r, arn := range a.UserPoolARNs {
+				pools[r] = fill(arn)
+			}
+		}
+		p.Authorizers = append(p.Authorizers, api.Authorizer{Name: a.Name, Type: a.Type, UserPoolARNs: pools, FunctionARN: fill(a.FunctionARN)})
 	}
 	for _, u := range g.UsagePlans {
 		p.UsagePlans = append(p.UsagePlans, api.UsagePlan{Name: u.Name, RateLimit: u.RateLimit, BurstLimit: u.BurstLimit, QuotaPerDay: u.QuotaPerDay})
@@ -38,7 +46,7 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		p.Services = append(p.Services, api.Service{
 			Name: s.Name, BasePath: s.BasePath, Authorizer: s.Authorizer, RateLimit: s.RateLimit, BurstLimit: s.BurstLimit,
 			APIKeyRequired: s.APIKeyRequired, RequestSchema: s.RequestSchema,
-			Backend: api.Backend{Type: b.Type, URL: fill(b.URL), FunctionARN: fill(b.FunctionARN), VPCLinkID: b.VPCLinkID, Gateway: b.Gateway},
+			Backend: api.Backend{Type: b.Type, URL: fill(b.URL), FunctionARN: fill(b.FunctionARN), VPCLinkID: b.VPCLinkIDs[region], Gateway: b.Gateway},
 		})
 	}
 	return p
@@ -56,16 +64,22 @@ func ValidateAPI(c *config.Config) []error {
 	return errs
 }
 
-// addGateways builds the region's gateways, the region's API Gateway
-// account (once per region), and their alarms.
+// addGateways builds the region's gateways and their alarms, and the
+// region's API Gateway account setting when this stage owns it
+// (api.accountSettingsOwners).
 func addGateways(s awscdk.Stack, al *alarms.Alarms, c *config.Config) map[string]*api.Gateway {
 	if len(c.API.Gateways) == 0 {
 		return nil
 	}
-	api.NewAccount(s, "ApiGatewayAccount")
+	var account awsapigateway.CfnAccount
+	if c.OwnsAPIAccountSettings() {
+		account = api.NewAccount(s, "ApiGatewayAccount")
+	}
 	built := map[string]*api.Gateway{}
 	for _, g := range c.API.Gateways {
-		gw := api.New(s, "Api-"+g.Name, GatewayProps(c, *s.Region(), g, built))
+		props := GatewayProps(c, *s.Region(), g, built)
+		props.Account = account
+		gw := api.New(s, "Api-"+g.Name, props)
 		built[g.Name] = gw
 		al.Watch(gw.RestAPI.DeploymentStage(), alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + g.Name, Dimension: &gw.Name})
 	}

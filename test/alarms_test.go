@@ -247,3 +247,36 @@ func TestRedistributorPublishFailuresAlarmReadsTheMetricsTheFunctionEmits(t *tes
 		t.Error("the alarm notifies nobody")
 	}
 }
+
+// metricAlarms lists the stack's alarms as "<namespace> <metric>" with their threshold.
+func metricAlarms(a *cfn.Assembly, stack string) map[string][]float64 {
+	out := map[string][]float64{}
+	for _, r := range a.Templates[stack].Resources("AWS::CloudWatch::Alarm") {
+		if ns, ok := r.Props["Namespace"].(string); ok {
+			key := ns + " " + r.Props["MetricName"].(string)
+			out[key] = append(out[key], r.Props["Threshold"].(float64))
+		}
+	}
+	return out
+}
+
+// A deep link into the single-page app is a missing key, which S3 answers
+// with 403 through OAC: the site is watched by what viewers get
+// (CloudFront's 4xxErrorRate), not by the bucket's 4xx.
+func TestSiteAlarmsOnViewer4xxNotOnTheBucket(t *testing.T) {
+	got := metricAlarms(dev, "brokerage-dev-us-east-1-edge")
+	if _, ok := got["AWS/S3 4xxErrors"]; ok {
+		t.Error("the site bucket still has a 4xxErrors alarm, which every SPA deep link raises")
+	}
+	if diff := cmp.Diff([]float64{5}, got["AWS/CloudFront 4xxErrorRate"]); diff != "" {
+		t.Errorf("CloudFront 4xxErrorRate alarms (threshold in percent) (-want +got):\n%s", diff)
+	}
+}
+
+// The in-flight alarm fires at 80% of SQS's in-flight quota (120,000).
+func TestInFlightAlarmsAtEightyPercentOfTheQuota(t *testing.T) {
+	got := metricAlarms(dev, "brokerage-dev-eu-west-2-regional")["AWS/SQS ApproximateNumberOfMessagesNotVisible"]
+	if diff := cmp.Diff([]float64{96000, 96000, 96000}, got); diff != "" {
+		t.Errorf("in-flight alarm thresholds of the consumer queues (-want +got):\n%s", diff)
+	}
+}

@@ -51,6 +51,7 @@ func TestMain(m *testing.M) {
 	dev, devNag = synth(cfg, code, filepath.Join(tmp, "dev"))
 	prodCfg := config.Default()
 	prodCfg.Stage = "prod"
+	realUserPools(prodCfg)
 	prodCfg.Site.ContentDir = "../site"
 	prod, _ = synth(prodCfg, code, filepath.Join(tmp, "prod"))
 	data, err := os.ReadFile("../config/testdata/five-regions.json")
@@ -63,6 +64,18 @@ func TestMain(m *testing.M) {
 	code2 := m.Run()
 	os.RemoveAll(tmp)
 	os.Exit(code2)
+}
+
+// realUserPools replaces the default configuration's placeholder user pools,
+// which are refused outside dev, with pools of an identity account.
+func realUserPools(c *config.Config) {
+	for _, g := range c.API.Gateways {
+		for _, a := range g.Authorizers {
+			for r := range a.UserPoolARNs {
+				a.UserPoolARNs[r] = "arn:aws:cognito-idp:" + r + ":444444444444:userpool/" + r + "_aB3dE5fG7"
+			}
+		}
+	}
 }
 
 func must(err error) {
@@ -300,6 +313,29 @@ func TestOneAPIGatewayAccountPerRegionAndTwoGatewaysWithServices(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"holdings", "orders", "quotes", "risk"}, public, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("public services (-want +got):\n%s", diff)
+	}
+}
+
+// Only the stage that owns the API Gateway account setting of its account
+// creates it; a stage sharing the account relies on it and creates none.
+func TestOnlyTheOwningStageCreatesTheAPIGatewayAccountSetting(t *testing.T) {
+	for _, tc := range []struct {
+		stage string
+		owns  bool
+	}{{"dev", true}, {"staging", false}} {
+		c := config.Default()
+		c.Stage = tc.stage
+		c.Pipeline.Stages = []config.PipelineStage{{Name: "dev"}, {Name: "staging"}, {Name: "prod", Account: "333333333333"}}
+		realUserPools(c)
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		app := awscdk.NewApp(&awscdk.AppProps{StackTraces: jsii.Bool(false)})
+		p := stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Regions: []string{"eu-west-2"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused"))})
+		got := p.Regional["eu-west-2"].Node().TryFindChild(jsii.String("ApiGatewayAccount")) != nil
+		if got != tc.owns {
+			t.Errorf("stage %s creates the account setting = %v, want %v", tc.stage, got, tc.owns)
+		}
 	}
 }
 

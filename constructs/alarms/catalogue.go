@@ -23,6 +23,7 @@ const (
 	KindLogBucket     Kind = "log-bucket"        // a bucket only AWS log delivery writes to
 	KindAPIStage      Kind = "api-stage"         // an API Gateway REST API stage
 	KindRedistributor Kind = "redistributor"     // the fan-out's redistributor, by its own metrics
+	KindEventRule     Kind = "event-rule"        // an EventBridge rule that notifies people
 )
 
 // Spec is one alarm a kind gets: a metric and when it is bad. Defaults follow
@@ -49,6 +50,10 @@ type Spec struct {
 	// Meaning and FirstCheck make the runbook.
 	Meaning    string
 	FirstCheck string
+	// Beyond, for an alarm the AWS recommended alarms do not list, says why
+	// it is created all the same; the catalogue check accepts it only with
+	// a reason. Default: "" (the alarm must be in the reference).
+	Beyond string
 }
 
 // KindSpec is everything decided for a kind: its namespace and dimension, the
@@ -61,9 +66,6 @@ type KindSpec struct {
 	Fixed  []string
 	Alarms []Spec
 	Exempt map[string]string // reference metric -> why it does not apply
-	// Own marks the platform's own metrics (embedded metric format): AWS's
-	// reference has no alarms for them, so the catalogue is their only source.
-	Own bool
 }
 
 func queueAlarms(ageSeconds float64, role string) []Spec {
@@ -71,8 +73,10 @@ func queueAlarms(ageSeconds float64, role string) []Spec {
 		{Metric: "ApproximateAgeOfOldestMessage", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: ageSeconds, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning:    role + " is not keeping up: its oldest message is older than the threshold (seconds).",
 			FirstCheck: "The consumer's errors and throttles, then whether one message group (account) is stuck behind a failing message."},
-		{Metric: "ApproximateNumberOfMessagesNotVisible", Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 16000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
-			Meaning:    role + " has many messages in flight: close to the in-flight quota (80% of FIFO's 20,000), after which receives fail.",
+		// FIFO and standard queues both allow 120,000 messages in flight
+		// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-fifo.html).
+		{Metric: "ApproximateNumberOfMessagesNotVisible", Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 96000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+			Meaning:    role + " has many messages in flight: close to the in-flight quota (80% of 120,000), after which processing stalls.",
 			FirstCheck: "Consumers that receive but do not delete: timeouts shorter than processing, or crashes after receive."},
 		{Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 10000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
 			Meaning:    role + " backlog stays high for 15 minutes.",
@@ -151,14 +155,19 @@ var Catalogue = map[Kind]KindSpec{
 			Meaning: "The function uses more than 80% of the default account concurrency (1,000).", FirstCheck: "A backlog surge on its queue, and whether the account quota should be raised."},
 	}},
 	KindDistribution: {Namespace: "AWS/CloudFront", Dimension: "DistributionId", Fixed: []string{"Region", "Global"}, Exempt: map[string]string{}, Alarms: []Spec{
+		{Metric: "4xxErrorRate", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 5, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+			Meaning:    "More than 5% of the web platform's viewer requests are refused (4xx) for 15 minutes: the site's own links, the WAF or the origin's access are broken.",
+			FirstCheck: "CloudFront's standard logs (cloudfront/ in the log bucket) for the refused paths, then the WAF's blocked requests and the bucket policy's OAC statement.",
+			Beyond:     "it replaces the site bucket's 4xxErrors alarm: it counts what viewers get, after the SPA fallback has answered client-side routes with index.html"},
 		{Metric: "5xxErrorRate", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 5, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "More than 5% of the web platform's requests fail with a 5xx for 5 minutes.", FirstCheck: "The origin bucket's 5xx alarm and CloudFront's error logs in the log bucket (cloudfront/)."},
 		{Metric: "OriginLatency", Statistic: "p90", Comparison: "GreaterThanThreshold", Threshold: 2000, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "The origin (S3) takes more than 2 s at p90 to answer CloudFront misses.", FirstCheck: "Cache hit rate (a deploy that invalidated too much) and S3's own health in us-east-1."},
 	}},
-	KindSiteBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{}, Alarms: []Spec{
-		{Metric: "4xxErrors", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
-			Meaning: "More than 5% of requests to the site bucket are refused (4xx) for 15 minutes.", FirstCheck: "The bucket policy's CloudFront (OAC) statement and the distribution ID in its condition."},
+	KindSiteBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{
+		// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-403-permission-denied.html
+		"4xxErrors": "with Origin Access Control S3 answers 403 for every key that does not exist, so each deep link into the single-page app (a client-side route) counts as a 4xx; the distribution's 4xxErrorRate alarm watches what viewers get instead",
+	}, Alarms: []Spec{
 		{Metric: "5xxErrors", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
 			Meaning: "More than 5% of requests to the site bucket fail (5xx) for 15 minutes.", FirstCheck: "The AWS Health Dashboard for S3 in us-east-1."},
 	}},
@@ -172,10 +181,20 @@ var Catalogue = map[Kind]KindSpec{
 		{Metric: "Latency", Statistic: "p90", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 2500, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "p90 latency seen by clients is 2.5 s or more for 5 minutes.", FirstCheck: "IntegrationLatency against Latency: the backend or the gateway (authorizer)."},
 	}},
-	KindRedistributor: {Namespace: "Brokerage/Fanout", Dimension: "FunctionName", Own: true, Exempt: map[string]string{}, Alarms: []Spec{
+	KindRedistributor: {Namespace: "Brokerage/Fanout", Dimension: "FunctionName", Exempt: map[string]string{}, Alarms: []Spec{
 		{Metric: "PublishFailures", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 2, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning:    "The redistributor could not publish trade executions to the fan-out topic, after its retries, in 2 of 5 minutes: each such execution holds back its account's later ones, in order, in the ingest queue until it is published. A single transient failure that the next attempt clears does not alarm.",
-			FirstCheck: "The redistributor's log group: one JSON line per failed message with its message id, account (group), de-duplication id and AWS error code (a KMS denial, throttling, a deleted topic). Then the runbook's 'Unblocking a stalled account'."},
+			FirstCheck: "The redistributor's log group: one JSON line per failed message with its message id, account (group), de-duplication id and AWS error code (a KMS denial, throttling, a deleted topic). Then the runbook's ordering policy for the ingest queue.",
+			Beyond:     "the redistributor's own metric (embedded metric format): AWS recommends no alarm for it, and without it a publish failure would show only later, as the ingest queue's age"},
+	}},
+	// EventBridge reports a target it could not deliver to only in the
+	// rule's FailedInvocations metric: an undelivered notification is
+	// otherwise silent (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
+	KindEventRule: {Namespace: "AWS/Events", Dimension: "RuleName", Exempt: map[string]string{}, Alarms: []Spec{
+		{Metric: "FailedInvocations", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+			Meaning:    "EventBridge could not deliver a notification (a failed delivery, an approval waiting) to its topic: nobody was told.",
+			FirstCheck: "The topic's policy and its key's policy for events.amazonaws.com, then the pipeline's execution history for what was missed.",
+			Beyond:     "the AWS recommended alarms list none for EventBridge rules, and a notification that is not delivered would otherwise go unnoticed"},
 	}},
 	KindLogBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{
 		"4xxErrors": "only AWS log delivery writes to it and nobody reads it in normal operation; no request metrics are configured",

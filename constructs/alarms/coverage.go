@@ -28,9 +28,6 @@ func CheckCatalogue(refs []Reference) []string {
 	var out []string
 	for _, k := range Kinds() {
 		ks := Catalogue[k]
-		if ks.Own {
-			continue
-		}
 		decided := map[string]bool{}
 		for _, s := range ks.Alarms {
 			decided[s.Metric] = true
@@ -55,8 +52,8 @@ func CheckCatalogue(refs []Reference) []string {
 			}
 		}
 		for _, s := range ks.Alarms {
-			if !inRef[s.Metric] {
-				out = append(out, fmt.Sprintf("%s: alarm %s is not in the reference", k, s.Metric))
+			if !inRef[s.Metric] && strings.TrimSpace(s.Beyond) == "" {
+				out = append(out, fmt.Sprintf("%s: alarm %s is not in the reference and says not why it is created (Beyond)", k, s.Metric))
 			}
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -24,6 +26,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/guard/suppress"
@@ -33,7 +36,7 @@ import (
 
 // Backend types.
 const (
-	BackendHTTP    = "http"     // an https endpoint
+	BackendHTTP    = "http"     // a public https endpoint; never a host with an "internal" label
 	BackendLambda  = "lambda"   // a Lambda function, by ARN
 	BackendVPCLink = "vpc-link" // a private endpoint behind a VPC link (NLB)
 	BackendGateway = "gateway"  // another gateway of the same region (an internal one)
@@ -48,6 +51,10 @@ type Backend struct {
 	Gateway     string // gateway: the name of a gateway built earlier (Props.Gateways)
 }
 
+// SchemaMethod is the method whose body a Service's RequestSchema checks,
+// on the service's base path: the create.
+const SchemaMethod = "POST"
+
 // Service is one microservice behind the gateway.
 type Service struct {
 	// Name of the service; BasePath is its first path segment (e.g. "orders").
@@ -60,19 +67,50 @@ type Service struct {
 	RateLimit, BurstLimit float64
 	// APIKeyRequired makes the routes need a usage plan's API key (partners).
 	APIKeyRequired bool
-	// RequestSchema, when set, is a JSON schema (draft 4) the request body
-	// must match; API Gateway rejects other bodies with 400.
+	// RequestSchema, when set, is a JSON schema (draft 4) the body of a
+	// create (SchemaMethod, POST /<BasePath>) must match; API Gateway rejects
+	// other bodies with 400. Other methods and paths are not checked against
+	// it. Default: no schema.
 	RequestSchema map[string]any
 }
 
 // Authorizer checks callers before a request reaches a service.
 type Authorizer struct {
 	Name string
-	// Type is "cognito" (UserPoolARN) or "lambda" (FunctionARN, a TOKEN
+	// Type is "cognito" (UserPoolARNs) or "lambda" (FunctionARN, a TOKEN
 	// authorizer that validates bearer JWTs).
-	Type        string
-	UserPoolARN string
-	FunctionARN string
+	Type string
+	// UserPoolARNs are the Cognito user pools by region; a gateway uses the
+	// pool of its stack's region. Each must be a user pool ARN of that
+	// region (CheckUserPoolARN). Required for "cognito".
+	UserPoolARNs map[string]string
+	FunctionARN  string
+}
+
+// userPoolID is Cognito's user pool id: "<region>_<random>"
+// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_DescribeUserPool.html).
+var userPoolID = regexp.MustCompile(`^([a-z0-9-]+)_([0-9A-Za-z]+)$`)
+
+// CheckUserPoolARN returns what is wrong with value as the ARN of a Cognito
+// user pool in region, or "" when nothing is. API Gateway checks a Cognito
+// authorizer's provider ARNs when it creates the authorizer, so a wrong one
+// fails the deployment; a pool may be in another account
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-cross-account-cognito-authorizer.html).
+func CheckUserPoolARN(value, region string) string {
+	want := "arn:aws:cognito-idp:" + region + ":<account>:userpool/" + region + "_<id>"
+	a, err := arn.Parse(value)
+	if err != nil || !strings.HasPrefix(a.Partition, "aws") || a.Service != "cognito-idp" || !accountID.MatchString(a.AccountID) {
+		return "a Cognito user pool ARN, " + want
+	}
+	if a.Region != region {
+		return "a user pool in " + region + ", the region it is listed for (" + want + ")"
+	}
+	id, ok := strings.CutPrefix(a.Resource, "userpool/")
+	m := userPoolID.FindStringSubmatch(id)
+	if !ok || m == nil || m[1] != region || len(id) > 55 {
+		return "a user pool id " + region + "_<id> after userpool/ (" + want + ")"
+	}
+	return ""
 }
 
 // UsagePlan is a partner tier: its API key's throttling and daily quota.
@@ -117,9 +155,15 @@ type Props struct {
 	Gateways map[string]*Gateway
 	// RemovalPolicy of the access log group. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// Account is the region's API Gateway account setting (NewAccount) when
+	// this stack owns it: the stage, which turns on execution and access
+	// logging, is created after it. Default: none, the setting is owned by
+	// another stack that deploys first.
+	Account awsapigateway.CfnAccount
 }
 
 var (
+	accountID   = regexp.MustCompile(`^[0-9]{12}$`)
 	pathSegment = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	hostname    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 )
@@ -148,8 +192,18 @@ func (p *Props) Validate(prefix string) error {
 		auth[a.Name] = true
 		switch a.Type {
 		case "cognito":
-			if !strings.HasPrefix(a.UserPoolARN, "arn:aws:cognito-idp:") {
-				l.Add(f+".userPoolArn", a.UserPoolARN, "a Cognito user pool ARN")
+			if len(a.UserPoolARNs) == 0 {
+				l.Add(f+".userPoolArns", "{}", "the Cognito user pool ARN of every region, by region")
+			}
+			regions := make([]string, 0, len(a.UserPoolARNs))
+			for r := range a.UserPoolARNs {
+				regions = append(regions, r)
+			}
+			sort.Strings(regions)
+			for _, r := range regions {
+				if want := CheckUserPoolARN(a.UserPoolARNs[r], r); want != "" {
+					l.Add(fmt.Sprintf("%s.userPoolArns[%q]", f, r), a.UserPoolARNs[r], want)
+				}
 			}
 		case "lambda":
 			if !strings.HasPrefix(a.FunctionARN, "arn:aws:lambda:") {
@@ -192,6 +246,11 @@ func (p *Props) Validate(prefix string) error {
 		case BackendHTTP:
 			if u, err := url.Parse(b.URL); err != nil || u.Scheme != "https" || u.Host == "" {
 				l.Add(f+".backend.url", b.URL, "an https:// URL")
+			} else if slices.Contains(strings.Split(u.Hostname(), "."), "internal") {
+				// An HTTP integration calls its host over the public internet;
+				// only a VPC link reaches a private one:
+				// https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-private-integration.html
+				l.Add(f+".backend.type", b.Type, `"vpc-link" for the private host `+u.Hostname()+` (an "http" backend is called over the public internet)`)
 			}
 		case BackendVPCLink:
 			if u, err := url.Parse(b.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -294,11 +353,23 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	if p.LoggingLevel == "INFO" {
 		level = awsapigateway.MethodLoggingLevel_INFO
 	}
+	// A service's throttle is a method setting of each of its methods. Each
+	// setting restates the stage's logging, metrics and data trace, so that
+	// a method's settings never depend on what API Gateway fills in for the
+	// ones left out of an override:
+	// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-stage-methodsetting.html
 	methodOptions := map[string]*awsapigateway.MethodDeploymentOptions{}
 	for _, s := range p.Services {
 		if s.RateLimit > 0 {
-			for _, path := range []string{"/" + s.BasePath + "/ANY", "/" + s.BasePath + "/{proxy+}/ANY"} {
-				methodOptions[path] = &awsapigateway.MethodDeploymentOptions{ThrottlingRateLimit: jsii.Number(s.RateLimit), ThrottlingBurstLimit: jsii.Number(s.BurstLimit)}
+			paths := []string{"/" + s.BasePath + "/ANY", "/" + s.BasePath + "/{proxy+}/ANY"}
+			if s.RequestSchema != nil {
+				paths = append(paths, "/"+s.BasePath+"/"+SchemaMethod)
+			}
+			for _, path := range paths {
+				methodOptions[path] = &awsapigateway.MethodDeploymentOptions{
+					ThrottlingRateLimit: jsii.Number(s.RateLimit), ThrottlingBurstLimit: jsii.Number(s.BurstLimit),
+					LoggingLevel: level, MetricsEnabled: jsii.Bool(true), DataTraceEnabled: jsii.Bool(false),
+				}
 			}
 		}
 	}
@@ -325,6 +396,13 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	}
 	g.RestAPI = awsapigateway.NewRestApi(c, jsii.String("Resource"), apiProps)
 	stage := g.RestAPI.DeploymentStage().Node().DefaultChild().(awscdk.CfnResource)
+	if p.Account != nil {
+		// A stage that logs is refused ("CloudWatch Logs role ARN must be set
+		// in account settings to enable logging") until the account setting
+		// names a role, and nothing else orders the two:
+		// https://github.com/aws/aws-cdk/issues/10722
+		stage.AddResourceDependency(p.Account, jsii.String("logging needs the account setting's role"))
+	}
 	suppress.Checkov(stage, "CKV_AWS_120", "Responses are per customer (holdings, orders): caching them at the gateway would serve one customer's data to another.")
 	if len(p.CORSOrigins) > 0 {
 		suppress.Nag(g.RestAPI, "AwsSolutions-APIG4", "CORS preflight (OPTIONS) must answer browsers without credentials; every other method has an authorizer.")
@@ -336,7 +414,14 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	for _, a := range p.Authorizers {
 		switch a.Type {
 		case "cognito":
-			pool := awscognito.UserPool_FromUserPoolArn(c, jsii.String("Pool-"+a.Name), jsii.String(a.UserPoolARN))
+			region := *awscdk.Stack_Of(c).Region()
+			arn, ok := a.UserPoolARNs[region]
+			if !ok {
+				l := problems.List{Subject: "api.Props"}
+				l.Add("Authorizers["+a.Name+"].UserPoolARNs", region, "a user pool for the stack's region "+region)
+				panic(l.Err())
+			}
+			pool := awscognito.UserPool_FromUserPoolArn(c, jsii.String("Pool-"+a.Name), jsii.String(arn))
 			authorizers[a.Name] = awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.CognitoUserPoolsAuthorizerProps{CognitoUserPools: &[]awscognito.IUserPool{pool}})
 			authTypes[a.Name] = awsapigateway.AuthorizationType_COGNITO
 		case "lambda":
@@ -360,16 +445,23 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 			opts.Authorizer = a
 			opts.AuthorizationType = authTypes[name]
 		}
-		if s.RequestSchema != nil {
-			model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: jsonSchema(s.RequestSchema)})
-			opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
-			// The validator checks body and parameters; the model makes it check the body.
-		}
 		base := g.RestAPI.Root().AddResource(jsii.String(s.BasePath), nil)
 		rootOpts := *opts
 		rootOpts.RequestParameters = nil
-		base.AddMethod(jsii.String("ANY"), g.integration(c, Service{Name: s.Name + "-root", Backend: s.Backend, BasePath: s.BasePath}, p.Gateways), &rootOpts)
+		rootIntegration := g.integration(c, Service{Name: s.Name + "-root", Backend: s.Backend, BasePath: s.BasePath}, p.Gateways)
+		base.AddMethod(jsii.String("ANY"), rootIntegration, &rootOpts)
 		base.AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, opts)
+		if s.RequestSchema != nil {
+			// The schema is the body of a create (POST /<basePath>): its own
+			// method, which API Gateway prefers to ANY; every other method and
+			// path of the service keeps its own bodies (amend, cancel):
+			// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-any-method.html
+			model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: jsonSchema(s.RequestSchema)})
+			createOpts := rootOpts
+			// The validator checks body and parameters; the model makes it check the body.
+			createOpts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
+			base.AddMethod(jsii.String(SchemaMethod), rootIntegration, &createOpts)
+		}
 		if _, ok := authorizers[name]; !ok {
 			suppress.Nag(base, "AwsSolutions-APIG4", "Service "+s.Name+" is configured without an authorizer (public data).")
 			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" is configured without an authorizer (public data).")
@@ -465,8 +557,15 @@ func jsonSchema(m map[string]any) *awsapigateway.JsonSchema {
 }
 
 // NewAccount creates the region's AWS::ApiGateway::Account with the role API
-// Gateway uses to write logs. It is account-and-region-wide: create it once
-// per region (APIs would otherwise overwrite each other's role).
+// Gateway uses to write logs. The setting is one per account and region,
+// shared by every API there: create it in exactly one stack per account and
+// region (two would overwrite each other's role), and pass it to the
+// gateways of that stack (Props.Account).
+//
+// The role and the setting are retained when the stack is deleted, whatever
+// the stage: every API of the account and region logs through that role, and
+// the setting keeps naming it after the stack is gone
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-account.html).
 func NewAccount(scope constructs.Construct, id string) awsapigateway.CfnAccount {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
@@ -474,8 +573,11 @@ func NewAccount(scope constructs.Construct, id string) awsapigateway.CfnAccount 
 		Description:     jsii.String("Lets API Gateway write execution and access logs in this region"),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonAPIGatewayPushToCloudWatchLogs"))},
 	})
+	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
 	suppress.Nag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS maintains for exactly this account-wide logging role.")
-	return awsapigateway.NewCfnAccount(c, jsii.String("Resource"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
+	account := awsapigateway.NewCfnAccount(c, jsii.String("Resource"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
+	account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+	return account
 }
 
 func (g *Gateway) metric(name, stat string) awscloudwatch.Metric {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,19 +17,19 @@ import (
 
 var asm *cfn.Assembly
 
-const cognito = "arn:aws:cognito-idp:eu-west-2:111111111111:userpool/eu-west-2_customers"
+var cognito = map[string]string{"eu-west-2": "arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7"}
 
 func TestMain(m *testing.M) {
 	tmp, _ := os.MkdirTemp("", "api-test")
 	app := cfn.NewApp(filepath.Join(tmp, "out"))
 	s := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
-	NewAccount(s, "Account")
-	internal := New(s, "Internal", &Props{Name: "t-internal", RateLimit: 50, BurstLimit: 100,
+	account := NewAccount(s, "Account")
+	internal := New(s, "Internal", &Props{Name: "t-internal", RateLimit: 50, BurstLimit: 100, Account: account,
 		Services: []Service{{Name: "risk", BasePath: "risk", Backend: Backend{Type: BackendVPCLink, VPCLinkID: "vl-123", URL: "http://risk.internal:8080"}}}})
 	New(s, "Public", &Props{
-		Name: "t-public", RateLimit: 500, BurstLimit: 1000, LoggingLevel: "INFO",
+		Name: "t-public", RateLimit: 500, BurstLimit: 1000, LoggingLevel: "INFO", Account: account,
 		Authorizers: []Authorizer{
-			{Name: "customers", Type: "cognito", UserPoolARN: cognito},
+			{Name: "customers", Type: "cognito", UserPoolARNs: cognito},
 			{Name: "partners-jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"},
 		},
 		DefaultAuthorizer: "customers",
@@ -82,11 +83,36 @@ func TestStageHasJSONAccessLogsExecutionLogsWithoutBodiesTracingAndThrottling(t 
 		if m["ResourcePath"] == "/*" {
 			all = m
 		} else {
-			perRoute[m["ResourcePath"].(string)] = []any{m["ThrottlingRateLimit"], m["ThrottlingBurstLimit"]}
+			perRoute[m["HttpMethod"].(string)+" "+m["ResourcePath"].(string)] = m
 		}
 	}
 	cfntest.Check(t, "stage-wide settings", map[string]any{"DataTraceEnabled": false, "HttpMethod": "*", "LoggingLevel": "INFO", "MetricsEnabled": true, "ResourcePath": "/*", "ThrottlingBurstLimit": 1000.0, "ThrottlingRateLimit": 500.0}, all)
-	cfntest.Check(t, "per-route throttling", map[string]any{"/~1orders": []any{100.0, 200.0}, "/~1orders~1{proxy+}": []any{100.0, 200.0}}, perRoute)
+	// A per-route override restates logging, metrics and data trace.
+	route := func(method, path string) map[string]any {
+		return map[string]any{"DataTraceEnabled": false, "HttpMethod": method, "LoggingLevel": "INFO", "MetricsEnabled": true, "ResourcePath": path, "ThrottlingBurstLimit": 200.0, "ThrottlingRateLimit": 100.0}
+	}
+	cfntest.Check(t, "per-route settings", map[string]any{
+		"ANY /~1orders":           route("ANY", "/~1orders"),
+		"POST /~1orders":          route("POST", "/~1orders"),
+		"ANY /~1orders~1{proxy+}": route("ANY", "/~1orders~1{proxy+}"),
+	}, perRoute)
+}
+
+// The create-order schema checks POST /orders only: amending or cancelling
+// (other methods, sub-paths) sends other bodies.
+func TestRequestModelOnlyOnTheCreateMethod(t *testing.T) {
+	paths := map[string]string{} // logical ID -> path
+	for _, r := range tmpl().Resources("AWS::ApiGateway::Resource") {
+		paths[r.LogicalID] = r.Props["PathPart"].(string)
+	}
+	got := map[string]any{}
+	for _, m := range methods("Public") {
+		if models, ok := m.Props["RequestModels"]; ok {
+			got[m.Props["HttpMethod"].(string)+" "+paths[cfn.Ref(m.Props["ResourceId"])]] = cfntest.JSON(models)
+		}
+	}
+	model := tmpl().Resources("AWS::ApiGateway::Model")[0]
+	cfntest.Check(t, "methods with a request model", map[string]any{"POST orders": `{"application/json":{"Ref":"` + model.LogicalID + `"}}`}, got)
 }
 
 func TestOneAccountRolePerRegionNotPerAPI(t *testing.T) {
@@ -94,6 +120,30 @@ func TestOneAccountRolePerRegionNotPerAPI(t *testing.T) {
 	for _, api := range tmpl().Resources("AWS::ApiGateway::RestApi") {
 		if strings.Contains(cfntest.JSON(api.Raw), "CloudWatchRole") {
 			t.Errorf("%s creates its own CloudWatch role", api.LogicalID)
+		}
+	}
+}
+
+// Every stage turns on execution and access logging, which API Gateway
+// refuses until the account setting names a role: each stage is created
+// after the setting. The role and the setting outlive the stack, as other
+// stacks' APIs in the account and region log through them.
+func TestStagesDependOnTheRetainedAccountSetting(t *testing.T) {
+	account := cfntest.Get(t, asm, "uk", "Account/Resource")
+	role := cfntest.Get(t, asm, "uk", "Account/Role/Resource")
+	for _, r := range []cfn.Resource{account, role} {
+		cfntest.Check(t, r.LogicalID+" DeletionPolicy/UpdateReplacePolicy", "Retain/Retain", fmt.Sprint(r.Raw["DeletionPolicy"], "/", r.Raw["UpdateReplacePolicy"]))
+	}
+	stages := tmpl().Resources("AWS::ApiGateway::Stage")
+	cfntest.Check(t, "stages", 2, len(stages))
+	for _, st := range stages {
+		deps, _ := st.Raw["DependsOn"].([]any)
+		found := false
+		for _, d := range deps {
+			found = found || d == account.LogicalID
+		}
+		if !found {
+			t.Errorf("stage %s: DependsOn = %v, want it to include the account setting %s", st.LogicalID, deps, account.LogicalID)
 		}
 	}
 }
@@ -183,6 +233,7 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 			{Name: "a", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "http://plain.example.com"}},
 			{Name: "b", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://ok.example.com"}, Authorizer: "nobody"},
 			{Name: "c", BasePath: "c", Backend: Backend{Type: BackendGateway, Gateway: "missing"}, RateLimit: -5, BurstLimit: 1},
+			{Name: "d", BasePath: "d", Backend: Backend{Type: BackendHTTP, URL: "https://orders.eu-west-2.internal.example.com"}},
 		}}).Validate("api.gateways[0].")
 	var perr *problems.Error
 	if !errors.As(err, &perr) {
@@ -193,5 +244,39 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 		"api.gateways[0].services[0].backend.url",
 		"api.gateways[0].services[1].basePath", "api.gateways[0].services[1].authorizer",
 		"api.gateways[0].services[2].rateLimit", "api.gateways[0].services[2].backend.gateway",
+		"api.gateways[0].services[3].backend.type",
 	}, perr.Fields())
+}
+
+// API Gateway refuses to create a Cognito authorizer whose provider ARN is
+// not a user pool: each region's pool is checked strictly.
+func TestUserPoolARNsAreCheckedStrictly(t *testing.T) {
+	for _, tc := range []struct{ arn, region, want string }{
+		{"arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7", "eu-west-2", ""},
+		{"arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7", "sa-east-1", "a user pool in sa-east-1"},
+		{"arn:aws:cognito-idp:{region}:{account}:userpool/{region}_customers", "eu-west-2", "a Cognito user pool ARN"},
+		{"arn:aws:cognito-identity:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7", "eu-west-2", "a Cognito user pool ARN"},
+		{"arn:aws:cognito-idp:eu-west-2:4444:userpool/eu-west-2_aB3dE5fG7", "eu-west-2", "a Cognito user pool ARN"},
+		{"arn:aws:cognito-idp:eu-west-2:444444444444:userpool/sa-east-1_aB3dE5fG7", "eu-west-2", "a user pool id eu-west-2_<id>"},
+		{"arn:aws:cognito-idp:eu-west-2:444444444444:userpool/customers", "eu-west-2", "a user pool id eu-west-2_<id>"},
+		{"arn:aws:cognito-idp:eu-west-2:444444444444:identitypool/eu-west-2_aB3dE5fG7", "eu-west-2", "a user pool id eu-west-2_<id>"},
+		{"eu-west-2_aB3dE5fG7", "eu-west-2", "a Cognito user pool ARN"},
+	} {
+		got := CheckUserPoolARN(tc.arn, tc.region)
+		if (tc.want == "") != (got == "") || !strings.HasPrefix(got, tc.want) {
+			t.Errorf("CheckUserPoolARN(%q, %q) = %q, want %q...", tc.arn, tc.region, got, tc.want)
+		}
+	}
+	err := (&Props{Name: "x", RateLimit: 1, BurstLimit: 1,
+		Authorizers: []Authorizer{{Name: "a", Type: "cognito"}, {Name: "b", Type: "cognito", UserPoolARNs: map[string]string{
+			"eu-west-2": "arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7",
+			"sa-east-1": "arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7",
+		}}},
+		Services: []Service{{Name: "s", BasePath: "s", Backend: Backend{Type: BackendHTTP, URL: "https://s.example.com"}}},
+	}).Validate("g.")
+	var perr *problems.Error
+	if !errors.As(err, &perr) {
+		t.Fatalf("err = %v, want a *problems.Error", err)
+	}
+	cfntest.Check(t, "problems", []string{"g.authorizers[0].userPoolArns", `g.authorizers[1].userPoolArns["sa-east-1"]`}, perr.Fields())
 }

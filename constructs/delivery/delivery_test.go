@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -79,15 +80,73 @@ func ExampleNewNotifications() {
 	app := cfn.NewApp(filepath.Join(dir, "out"))
 	stack := awscdk.NewStack(app, jsii.String("pipeline"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("ap-southeast-2")}})
 	pipeline := awscodepipeline.Pipeline_FromPipelineArn(stack, jsii.String("Pipeline"), jsii.String("arn:aws:codepipeline:ap-southeast-2:111111111111:brokerage-delivery"))
+	n := delivery.NewNotifications(stack, "Notifications", &delivery.NotificationsProps{
+		Prefix: "brokerage-delivery", Emails: []string{"trading-ops@example.com"}, Pipeline: pipeline,
+	})
+	for _, r := range n.Rules {
+		fmt.Println(*r.Name())
+	}
+	// Output:
+	// brokerage-delivery-failed
+	// brokerage-delivery-approval
+}
+
+// notifications synthesizes a pipeline's notifications once for the tests.
+var notifications = sync.OnceValue(func() cfn.Template {
+	dir, _ := os.MkdirTemp("", "notifications")
+	defer os.RemoveAll(dir)
+	app := cfn.NewApp(filepath.Join(dir, "out"))
+	stack := awscdk.NewStack(app, jsii.String("pipeline"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("ap-southeast-2")}})
+	pipeline := awscodepipeline.Pipeline_FromPipelineArn(stack, jsii.String("Pipeline"), jsii.String("arn:aws:codepipeline:ap-southeast-2:111111111111:brokerage-delivery"))
 	delivery.NewNotifications(stack, "Notifications", &delivery.NotificationsProps{
 		Prefix: "brokerage-delivery", Emails: []string{"trading-ops@example.com"}, Pipeline: pipeline,
 	})
-	for _, r := range cfn.Synth(app).Templates["pipeline"].Resources("AWS::Events::Rule") {
-		fmt.Println(r.Props["Name"])
+	return cfn.Synth(app).Templates["pipeline"]
+})
+
+// statements returns the policy statements of the resources of typ whose
+// principal is the service, as JSON.
+func statements(tmpl cfn.Template, typ, property, service string) []string {
+	var out []string
+	for _, r := range tmpl.Resources(typ) {
+		doc, _ := r.Props[property].(map[string]any)
+		st, _ := doc["Statement"].([]any)
+		for _, s := range st {
+			if p, _ := s.(map[string]any)["Principal"].(map[string]any); p["Service"] == service {
+				out = append(out, cfntest.JSON(s))
+			}
+		}
 	}
-	// Output:
-	// brokerage-delivery-approval
-	// brokerage-delivery-failed
+	return out
+}
+
+// EventBridge's use of an encrypted topic's key cannot be conditioned on
+// aws:SourceArn or aws:SourceAccount (SNS refuses such deliveries); the
+// topic policy is where the rules are pinned.
+func TestEventBridgeMayUseTheTopicKeyAndOnlyItsRulesMayPublish(t *testing.T) {
+	tmpl := notifications()
+	key := statements(tmpl, "AWS::KMS::Key", "KeyPolicy", "events.amazonaws.com")
+	cfntest.Check(t, "key policy statements for EventBridge", []string{
+		`{"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Resource":"*","Sid":"AllowEventBridgeRules"}`,
+	}, key)
+	topic := statements(tmpl, "AWS::SNS::TopicPolicy", "PolicyDocument", "events.amazonaws.com")
+	if len(topic) != 1 || !strings.Contains(topic[0], `"Condition":{"ArnLike":{"aws:SourceArn":`) || !strings.Contains(topic[0], `:rule/brokerage-delivery-*`) {
+		t.Errorf("topic policy statements for EventBridge = %v, want one pinned to the rules brokerage-delivery-* by aws:SourceArn", topic)
+	}
+}
+
+// A notification EventBridge fails to deliver raises an alarm.
+func TestEveryRuleHasAFailedInvocationsAlarm(t *testing.T) {
+	got := map[string]any{}
+	for _, a := range notifications().Resources("AWS::CloudWatch::Alarm") {
+		if a.Props["Namespace"] == "AWS/Events" {
+			got[a.Props["MetricName"].(string)+" "+cfntest.JSON(a.Props["Dimensions"])] = len(a.Props["AlarmActions"].([]any)) == 1 && len(a.Props["OKActions"].([]any)) == 1
+		}
+	}
+	cfntest.Check(t, "EventBridge alarms (with ALARM and OK actions)", map[string]any{
+		`FailedInvocations [{"Name":"RuleName","Value":"brokerage-delivery-failed"}]`:   true,
+		`FailedInvocations [{"Name":"RuleName","Value":"brokerage-delivery-approval"}]`: true,
+	}, got)
 }
 
 // After a wave, wait for it to bake, then stop on any alarm.

@@ -36,7 +36,8 @@ type Notifications struct {
 	constructs.Construct
 	// Alarms holds the encrypted topic (Alarms.Topic) and its own alarms.
 	Alarms *alarms.Alarms
-	// Rules are the EventBridge rules: the failed execution, the waiting approval.
+	// Rules are the EventBridge rules: the failed execution, the waiting
+	// approval; each has a FailedInvocations alarm on the topic.
 	Rules []awsevents.CfnRule
 }
 
@@ -121,11 +122,18 @@ func NewNotifications(scope constructs.Construct, id string, props *Notification
 				},
 			}},
 		})
+		// A notification EventBridge cannot deliver shows only in this metric.
+		n.Alarms.Watch(cr, alarms.Target{Kind: alarms.KindEventRule, Label: "rule" + r.suffix, Dimension: jsii.String(p.Prefix + r.suffix)})
 		suppress.Nag(cr, "Serverless-EventBusDLQ", "A notification to people about the pipeline's state, which CodePipeline keeps in its execution history: EventBridge retries delivery for 24 hours, and a dead-letter queue would hold messages nobody reads.")
 		n.Rules = append(n.Rules, cr)
 	}
 	ruleARNs := awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{Service: jsii.String("events"), Resource: jsii.String("rule"), ResourceName: jsii.String(p.Prefix + "-*")})
-	keys.AllowService(n.Alarms.Key, "AllowEventBridgeRules", []string{"events.amazonaws.com"}, "ArnLike", ruleARNs)
+	// EventBridge's use of the topic's key carries no aws:SourceArn or
+	// aws:SourceAccount: SNS documents those conditions as unsupported in
+	// the key policy for EventBridge, and with them every notification
+	// would be refused. The topic policy below pins the rules instead.
+	// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+	keys.AllowServiceWithoutSource(n.Alarms.Key, "AllowEventBridgeRules", []string{"events.amazonaws.com"})
 	n.Alarms.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowEventBridgeRules"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},

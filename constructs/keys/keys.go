@@ -50,3 +50,21 @@ func AllowService(key awskms.Key, sid string, principals []string, operator stri
 		Conditions: &map[string]any{operator: map[string]any{"aws:SourceArn": sourceARN}},
 	}), jsii.Bool(false))
 }
+
+// AllowServiceWithoutSource lets the service principals encrypt and decrypt
+// with the key without a condition on the resource they act for: only for
+// a service that sends no source to KMS, such as EventBridge publishing to
+// an encrypted SNS topic. Pin the source in the policy of the resource the
+// key encrypts instead.
+func AllowServiceWithoutSource(key awskms.Key, sid string, principals []string) {
+	ps := make([]awsiam.IPrincipal, len(principals))
+	for i, n := range principals {
+		ps[i] = awsiam.NewServicePrincipal(jsii.String(n), nil)
+	}
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String(sid),
+		Principals: &ps,
+		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
+		Resources:  jsii.Strings("*"),
+	}), jsii.Bool(false))
+}

@@ -176,7 +176,15 @@ func Runbook() string {
 		}
 		out.WriteString("\n")
 	}
-	out.WriteString("## Recommended alarms that do not apply\n\n| Kind | Metric | Why |\n|---|---|---|\n")
+	out.WriteString("## Alarms beyond the recommended ones\n\n| Kind | Metric | Why |\n|---|---|---|\n")
+	for _, k := range alarms.Kinds() {
+		for _, s := range alarms.Catalogue[k].Alarms {
+			if s.Beyond != "" {
+				fmt.Fprintf(&out, "| %s | %s | %s |\n", k, s.Metric, s.Beyond)
+			}
+		}
+	}
+	out.WriteString("\n## Recommended alarms that do not apply\n\n| Kind | Metric | Why |\n|---|---|---|\n")
 	for _, k := range alarms.Kinds() {
 		ex := alarms.Catalogue[k].Exempt
 		metrics := make([]string, 0, len(ex))
@@ -188,5 +196,19 @@ func Runbook() string {
 			fmt.Fprintf(&out, "| %s | %s | %s |\n", k, m, ex[m])
 		}
 	}
+	out.WriteString(recovery)
 	return out.String()
 }
+
+// recovery is how to bring back a prod stack whose retained resources
+// outlived it (https://docs.aws.amazon.com/cdk/v2/guide/ref-cli-cmd-import.html).
+const recovery = "\n## Recovering a deleted prod stack\n\n" +
+	"prod retains its queues, keys, topics, buckets and log groups when a stack is deleted, and most carry fixed names " +
+	"(`<app>-prod-...`). Deploying the stack again then fails with \"already exists\" for each of them. Bring them back under the stack " +
+	"instead of deleting them (they hold the data):\n\n" +
+	"1. Check out the commit and the configuration the stack was deployed with.\n" +
+	"2. Run `npx cdk import <stack> -c config=<file> -c stage=prod`: it asks for the physical name or ARN of each resource it can import; " +
+	"give those of the retained resources (queue URL, key ARN, topic ARN, bucket name, log group name) and skip the others.\n" +
+	"3. Deploy the stack as usual: the resources the import did not cover (alarms, policies, subscriptions) are created.\n\n" +
+	"The API Gateway account setting and its logging role are retained in every stage: a new owner stack imports them the same way, " +
+	"or the role is deleted by hand once no API in the account and region logs through it.\n"

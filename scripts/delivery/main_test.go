@@ -68,7 +68,8 @@ func TestCheckFailsOnAnAlarm(t *testing.T) {
 	}
 	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
 	var out bytes.Buffer
-	err := run([]string{"check", "-stage", "prod", "-region", "eu-west-2", "-bake", "0s"}, &out)
+	// The default configuration's placeholder user pools are refused in prod.
+	err := run([]string{"check", "-config", "../../config/testdata/five-regions.json", "-stage", "prod", "-region", "eu-west-2", "-bake", "0s"}, &out)
 	if err == nil || !strings.Contains(out.String(), "brokerage-prod-holdings-ApproximateAgeOfOldestMessage") {
 		t.Errorf("check = %v, output:\n%s\nwant a failure naming the alarm", err, out.String())
 	}

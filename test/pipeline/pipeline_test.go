@@ -434,7 +434,9 @@ func TestFailuresAndApprovalsNotifyTheAlarmRecipients(t *testing.T) {
 			"CodePipeline Action Execution State Change", `{"state":["STARTED"],"type":{"category":["Approval"]}}`, true, true},
 	}, got)
 
-	// EventBridge may encrypt with the topic's key, for these rules only.
+	// EventBridge may encrypt with the topic's key without a source
+	// condition (SNS does not support one for EventBridge), and publish to
+	// the topic for these rules only.
 	key, err := tmpl.Resource(cfn.Ref(topic.Props["KmsMasterKeyId"].(map[string]any)["Fn::GetAtt"].([]any)[0]))
 	if err != nil {
 		key, err = tmpl.Resource(topic.Props["KmsMasterKeyId"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string))
@@ -443,22 +445,40 @@ func TestFailuresAndApprovalsNotifyTheAlarmRecipients(t *testing.T) {
 		t.Fatal(err)
 	}
 	found := 0
-	var statements []map[string]any
-	statements = append(statements, cfn.Statements(key.Props["KeyPolicy"])...)
-	for _, tp := range tmpl.Resources("AWS::SNS::TopicPolicy") {
-		statements = append(statements, cfn.Statements(tp.Props["PolicyDocument"])...)
-	}
-	for _, st := range statements {
+	for _, st := range cfn.Statements(key.Props["KeyPolicy"]) {
 		if strings.Contains(cfntest.JSON(st["Principal"]), "events.amazonaws.com") {
 			found++
-			if want := ":events:ap-southeast-2:111111111111:rule/brokerage-delivery-*"; !strings.Contains(cfntest.JSON(st["Condition"]), want) {
-				t.Errorf("EventBridge may %s with condition %s, want only for rules %s", cfntest.JSON(st["Action"]), cfntest.JSON(st["Condition"]), want)
+			if c := cfntest.JSON(st["Condition"]); strings.Contains(c, "aws:Source") {
+				t.Errorf("EventBridge may %s with condition %s: SNS refuses EventBridge's deliveries when the key policy conditions on the source", cfntest.JSON(st["Action"]), c)
+			}
+		}
+	}
+	for _, tp := range tmpl.Resources("AWS::SNS::TopicPolicy") {
+		for _, st := range cfn.Statements(tp.Props["PolicyDocument"]) {
+			if strings.Contains(cfntest.JSON(st["Principal"]), "events.amazonaws.com") {
+				found++
+				if c := cfntest.JSON(st["Condition"]); !strings.Contains(c, "aws:SourceArn") || !strings.Contains(c, ":events:ap-southeast-2:111111111111:rule/brokerage-delivery-*") {
+					t.Errorf("EventBridge may %s with condition %s, want only for rules brokerage-delivery-* (aws:SourceArn)", cfntest.JSON(st["Action"]), c)
+				}
 			}
 		}
 	}
 	if found != 2 {
 		t.Errorf("%d statements let EventBridge use the key or publish, want 2 (one each)", found)
 	}
+
+	// A notification EventBridge cannot deliver raises an alarm.
+	var failed []string
+	for _, a := range tmpl.Resources("AWS::CloudWatch::Alarm") {
+		if a.Props["MetricName"] == "FailedInvocations" {
+			failed = append(failed, cfntest.JSON(a.Props["Dimensions"]))
+		}
+	}
+	sort.Strings(failed)
+	cfntest.Check(t, "FailedInvocations alarms", []string{
+		`[{"Name":"RuleName","Value":"brokerage-delivery-approval"}]`,
+		`[{"Name":"RuleName","Value":"brokerage-delivery-failed"}]`,
+	}, failed)
 }
 
 func TestGoldenTemplates(t *testing.T) {
