@@ -31,7 +31,7 @@ BROKEN_WORKFLOW := test/testdata/broken/.github/workflows/broken.yml
 GATE_DIRS ?= $(OUT)
 TEMPLATES = $(wildcard $(addsuffix /*.template.json,$(GATE_DIRS)))
 
-.PHONY: help deps build synth synth-all test unit lint cfn-lint checkov checkov-workflows gates gates-selftest docs diagram diff deploy bench clean e2e
+.PHONY: lock help deps build synth synth-all test unit lint cfn-lint checkov checkov-workflows gates gates-selftest docs diagram diff deploy bench clean e2e
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -78,10 +78,20 @@ lint: $(VENV)/.installed ## no built binary or large file tracked; gofmt, go vet
 	go tool actionlint -shellcheck=$(VENV)/bin/shellcheck
 	$(VENV)/bin/shellcheck --severity=warning scripts/app scripts/*.sh e2e/*.sh
 
-$(VENV)/.installed: requirements-dev.txt
+# uv installs the locked set in seconds where pip's resolver took minutes.
+UV_VERSION := 0.13.9
+$(VENV)/.installed: requirements-dev.txt requirements-dev.lock
+	scripts/check-lock.sh
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python -r requirements-dev.lock
 	touch $@
+
+lock: ## re-resolve requirements-dev.lock from requirements-dev.txt (newest versions that fit its pins)
+	$(MAKE) --no-print-directory $(VENV)/.installed
+	{ head -n 3 requirements-dev.lock; $(VENV)/bin/uv pip compile --quiet --no-header --no-annotate --python-version 3.11 requirements-dev.txt; } > requirements-dev.lock.new
+	mv requirements-dev.lock.new requirements-dev.lock
+	scripts/check-lock.sh
 
 gates: cfn-lint checkov checkov-workflows ## cfn-lint and checkov on every template in $(GATE_DIRS) (after make synth), checkov on the workflows
 
