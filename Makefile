@@ -31,7 +31,7 @@ BROKEN_WORKFLOW := test/testdata/broken/.github/workflows/broken.yml
 GATE_DIRS ?= $(OUT)
 TEMPLATES = $(wildcard $(addsuffix /*.template.json,$(GATE_DIRS)))
 
-.PHONY: lock help deps build synth synth-all test unit lint cfn-lint checkov checkov-workflows gates gates-selftest docs diagram diff deploy bench clean e2e
+.PHONY: go-test synth-gates lock help deps build synth synth-all test unit lint cfn-lint checkov checkov-workflows gates gates-selftest docs diagram diff deploy bench clean e2e
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -54,12 +54,18 @@ synth: build ## synthesize into cdk.out; built-in validation on, any finding or 
 	$(CDK) synth --quiet --strict --output $(OUT) -c stage=$(STAGE) $(if $(CONFIG),-c config=$(CONFIG)) $(if $(REGION),-c regions=$(REGION)) $(if $(PIPELINE),-c pipeline=$(PIPELINE))
 	@ls $(OUT)/*.template.json
 
-test: build lint ## every test and gate, and the local deploy test; CI runs exactly this
+# The steps share nothing but the build and .venv, so they run side by side
+# (-j3; -k runs every step even after one failed, and the run fails if any
+# did; -O keeps each step's output together). The gates wait for the synths
+# they read.
+test: build $(VENV)/.installed ## every test and gate, and the local deploy test; CI runs exactly this
+	$(MAKE) --no-print-directory -j3 -k -O lint go-test synth-gates gates-selftest e2e
+
+go-test: build ## the Go tests once, uncached (unit, template, golden, nag)
 	CDK_VALIDATION=false go test -count=1 ./...
-	$(MAKE) --no-print-directory synth-all
+
+synth-gates: synth-all ## synth-all, then cfn-lint and checkov on the three assemblies
 	$(MAKE) --no-print-directory gates GATE_DIRS="cdk.out cdk.out.five cdk.out.pipeline"
-	$(MAKE) --no-print-directory gates-selftest
-	$(MAKE) --no-print-directory e2e
 
 # Every synth keeps the built-in validation on, with --strict: any finding fails.
 synth-all: build ## synth the default app, the five-region config (two opt-in regions) and the delivery pipeline
