@@ -225,32 +225,45 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	if err := props.validate(); err != nil {
 		panic(err)
 	}
-	maxReceive := props.MaxReceiveCount
-	if maxReceive == 0 {
-		maxReceive = 5
+	p := *props
+	if p.MaxReceiveCount == 0 {
+		p.MaxReceiveCount = 5
 	}
-	removal := props.RemovalPolicy
-	if removal == "" {
-		removal = awscdk.RemovalPolicy_RETAIN
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	stack := awscdk.Stack_Of(c)
-	region := *stack.Region()
-	in := &Ingest{Construct: c, FIFO: props.FIFO, DeliveryDLQs: map[string]awssqs.Queue{}}
+	in := &Ingest{Construct: c, FIFO: p.FIFO, DeliveryDLQs: map[string]awssqs.Queue{}}
+	region := *awscdk.Stack_Of(c).Region()
+	in.addQueues(&p)
+	in.allowBrokers(p.BrokerAccounts, region)
+	in.addTopic(&p, region)
+	in.addRedistributor(p.RedistributorCode)
+	return in
+}
 
-	in.Key = keys.New(c, "Key", "alias/"+props.Prefix+"/trade-executions-ingest", "Encrypts the trade-execution ingest queue and its dead-letter queue", removal)
-	dlq := queueSpec{name: IngestDLQName(props.Prefix, props.FIFO), fifo: props.FIFO, key: in.Key, removal: removal}
-	queue := queueSpec{name: IngestQueueName(props.Prefix, props.FIFO), fifo: props.FIFO, key: in.Key, removal: removal, visibilitySeconds: IngestVisibilitySeconds}
-	if props.FIFO {
+// addQueues creates the ingest queue, its key and the queue beside it: on the
+// FIFO path the operators' parking queue (the ingest queue stalls instead of
+// dead-lettering), on the standard path its dead-letter queue.
+func (in *Ingest) addQueues(p *IngestProps) {
+	in.Key = keys.New(in.Construct, "Key", "alias/"+p.Prefix+"/trade-executions-ingest", "Encrypts the trade-execution ingest queue and its dead-letter queue", p.RemovalPolicy)
+	dlq := queueSpec{name: IngestDLQName(p.Prefix, p.FIFO), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy}
+	queue := queueSpec{name: IngestQueueName(p.Prefix, p.FIFO), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy, visibilitySeconds: IngestVisibilitySeconds}
+	if p.FIFO {
 		dlq.ordering, queue.ordering = cfn.OrderingParking, cfn.OrderingStall
 	}
-	in.DeadLetterQueue = newQueue(c, "DeadLetterQueue", dlq)
-	if !props.FIFO {
-		queue.deadLetter, queue.maxReceiveCount = in.DeadLetterQueue, float64(maxReceive)
+	in.DeadLetterQueue = newQueue(in.Construct, "DeadLetterQueue", dlq)
+	if !p.FIFO {
+		queue.deadLetter, queue.maxReceiveCount = in.DeadLetterQueue, float64(p.MaxReceiveCount)
 	}
-	in.Queue = newQueue(c, "Queue", queue)
-	brokers := make([]awsiam.IPrincipal, len(props.BrokerAccounts))
-	for i, a := range props.BrokerAccounts {
+	in.Queue = newQueue(in.Construct, "Queue", queue)
+}
+
+// allowBrokers lets the broker accounts send to the ingest queue, and use its
+// key through SQS only.
+func (in *Ingest) allowBrokers(accounts []string, region string) {
+	brokers := make([]awsiam.IPrincipal, len(accounts))
+	for i, a := range accounts {
 		brokers[i] = awsiam.NewAccountPrincipal(jsii.String(a))
 	}
 	in.Queue.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -266,38 +279,47 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "sqs." + region + ".amazonaws.com"}},
 	}), jsii.Bool(false))
+}
 
-	topicName := TopicName(props.Prefix, props.FIFO)
-	topicARN := arnIn(stack, "sns", region, topicName)
-	in.TopicKey = keys.New(c, "TopicKey", "alias/"+props.Prefix+"/trade-executions-fanout", "Encrypts the trade-execution fan-out topic and its delivery dead-letter queues", removal)
+// addTopic creates the fan-out topic with its key and delivery-status log,
+// and a delivery dead-letter queue per destination region that only the
+// topic may write to.
+func (in *Ingest) addTopic(p *IngestProps, region string) {
+	topicName := TopicName(p.Prefix, p.FIFO)
+	topicARN := arnIn(awscdk.Stack_Of(in.Construct), "sns", region, topicName)
+	in.TopicKey = keys.New(in.Construct, "TopicKey", "alias/"+p.Prefix+"/trade-executions-fanout", "Encrypts the trade-execution fan-out topic and its delivery dead-letter queues", p.RemovalPolicy)
 	topicProps := &awssns.TopicProps{
 		TopicName:        jsii.String(topicName),
 		MasterKey:        in.TopicKey,
 		EnforceSSL:       jsii.Bool(true),
 		SignatureVersion: jsii.String("2"),
-		LoggingConfigs:   &[]*awssns.LoggingConfig{deliveryStatusLogging(c, &in.DeliveryFailureLogs, topicName, removal)},
+		LoggingConfigs:   &[]*awssns.LoggingConfig{deliveryStatusLogging(in.Construct, &in.DeliveryFailureLogs, topicName, p.RemovalPolicy)},
 	}
-	if props.FIFO {
+	if p.FIFO {
 		topicProps.Fifo = jsii.Bool(true)
 		topicProps.FifoThroughputScope = awssns.FifoThroughputScope_MESSAGE_GROUP
 	}
-	in.Topic = awssns.NewTopic(c, jsii.String("Topic"), topicProps)
+	in.Topic = awssns.NewTopic(in.Construct, jsii.String("Topic"), topicProps)
 	// The topic's ARN is what every region subscribes to: keep it through a
 	// stack deletion in prod like the queues.
-	in.Topic.ApplyRemovalPolicy(removal)
+	in.Topic.ApplyRemovalPolicy(p.RemovalPolicy)
 
 	keyForSNS(in.TopicKey, topicARN, SNSPrincipals(region, region))
-	for _, r := range props.DestinationRegions {
-		dlq := newQueue(c, "DeliveryDLQ-"+r, queueSpec{name: DeliveryDLQName(props.Prefix, r, props.FIFO), fifo: props.FIFO, key: in.TopicKey, removal: removal})
+	for _, r := range p.DestinationRegions {
+		dlq := newQueue(in.Construct, "DeliveryDLQ-"+r, queueSpec{name: DeliveryDLQName(p.Prefix, r, p.FIFO), fifo: p.FIFO, key: in.TopicKey, removal: p.RemovalPolicy})
 		suppress.Nag(dlq.Node().DefaultChild(), "AwsSolutions-SQS3", "Dead-letter queue of the fan-out subscriptions to "+r+", named by ARN in their redrive policy in the regional stack, which cdk-nag cannot see from this stack.")
 		allowSNS(dlq, topicARN, SNSPrincipals(region, region))
 		in.DeliveryDLQs[r] = dlq
 	}
+}
 
-	in.Redistributor = newQueueFunction(c, queueFunction{
+// addRedistributor creates the function that moves the ingest queue's
+// messages to the topic, sized by DefaultSizing.
+func (in *Ingest) addRedistributor(code awslambda.Code) {
+	in.Redistributor = newQueueFunction(in.Construct, queueFunction{
 		id:             "Redistributor",
 		description:    "Republishes trade executions from the ingest queue to the fan-out topic, keeping each account's order",
-		code:           props.RedistributorCode,
+		code:           code,
 		timeoutSeconds: RedistributorTimeoutSeconds,
 		environment:    map[string]*string{"TOPIC_ARN": in.Topic.TopicArn(), "METRICS_NAMESPACE": jsii.String(MetricsNamespace)}, // the handler's redistribute.EnvNamespace
 		source:         in.Queue,
@@ -305,7 +327,6 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	})
 	in.Topic.GrantPublish(in.Redistributor)
 	suppress.Nag(in.Redistributor.Role(), "AwsSolutions-IAM5", "Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic's key (granted on that key only).", "Action::kms:GenerateDataKey*")
-	return in
 }
 
 // MetricAgeOfOldestMessage is the ingest queue's oldest message age: rising
