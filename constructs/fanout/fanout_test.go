@@ -370,3 +370,9 @@ func TestMetricNamesAreTheRedistributors(t *testing.T) {
 	cfntest.Check(t, "publish failures", redistribute.MetricPublishFailures, MetricPublishFailures)
 	cfntest.Check(t, "namespace variable", redistribute.EnvNamespace, "METRICS_NAMESPACE")
 }
+
+func TestFunctionLogsFollowTheRemovalPolicy(t *testing.T) {
+	cfntest.Check(t, "redistributor logs, default", "Retain", cfntest.Get(t, asm, "ingest", "Fanout/RedistributorLogs/Resource").Raw["DeletionPolicy"])
+	cfntest.Check(t, "handler logs, default", "Retain", cfntest.Get(t, asm, "uk", "Fanout/emails/HandlerLogs/Resource").Raw["DeletionPolicy"])
+	cfntest.Check(t, "redistributor logs, DESTROY", "Delete", cfntest.Get(t, asm, "std-ingest", "Fanout/RedistributorLogs/Resource").Raw["DeletionPolicy"])
+}

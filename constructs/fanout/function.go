@@ -18,6 +18,9 @@ type queueFunction struct {
 	timeoutSeconds  float64
 	environment     map[string]*string
 	source          awssqs.IQueue
+	// removal applies to the function's log group, like the queues it reads:
+	// its lines are the record of what failed.
+	removal awscdk.RemovalPolicy
 	// maxConcurrency caps the event source's concurrent batches; 0 leaves
 	// Lambda's default (for a FIFO source, one per active message group).
 	maxConcurrency float64
@@ -29,7 +32,7 @@ type queueFunction struct {
 func newQueueFunction(scope constructs.Construct, f queueFunction) awslambda.Function {
 	logs := awslogs.NewLogGroup(scope, jsii.String(f.id+"Logs"), &awslogs.LogGroupProps{
 		Retention:     awslogs.RetentionDays_THREE_MONTHS,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		RemovalPolicy: f.removal,
 	})
 	// An explicit role instead of AWSLambdaBasicExecutionRole: write to this
 	// log group only.

@@ -101,7 +101,8 @@ type IngestProps struct {
 	// RedistributorCode is the compiled redistributor (a `bootstrap` binary for
 	// provided.al2023 on arm64, built from lambda/redistributor). Required.
 	RedistributorCode awslambda.Code
-	// RemovalPolicy applies to queues and keys. Default: RETAIN.
+	// RemovalPolicy applies to the queues, keys and topic, and to the
+	// redistributor's and the delivery-status log groups. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
@@ -238,7 +239,7 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	in.addQueues(&p)
 	in.allowBrokers(p.BrokerAccounts, region)
 	in.addTopic(&p, region)
-	in.addRedistributor(p.RedistributorCode)
+	in.addRedistributor(p.RedistributorCode, p.RemovalPolicy)
 	return in
 }
 
@@ -315,7 +316,7 @@ func (in *Ingest) addTopic(p *IngestProps, region string) {
 
 // addRedistributor creates the function that moves the ingest queue's
 // messages to the topic, sized by DefaultSizing.
-func (in *Ingest) addRedistributor(code awslambda.Code) {
+func (in *Ingest) addRedistributor(code awslambda.Code, removal awscdk.RemovalPolicy) {
 	in.Redistributor = newQueueFunction(in.Construct, queueFunction{
 		id:             "Redistributor",
 		description:    "Republishes trade executions from the ingest queue to the fan-out topic, keeping each account's order",
@@ -324,6 +325,7 @@ func (in *Ingest) addRedistributor(code awslambda.Code) {
 		environment:    map[string]*string{"TOPIC_ARN": in.Topic.TopicArn(), "METRICS_NAMESPACE": jsii.String(MetricsNamespace)}, // the handler's redistribute.EnvNamespace
 		source:         in.Queue,
 		maxConcurrency: RedistributorMaxConcurrency,
+		removal:        removal,
 	})
 	in.Topic.GrantPublish(in.Redistributor)
 	suppress.Nag(in.Redistributor.Role(), "AwsSolutions-IAM5", "Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic's key (granted on that key only).", "Action::kms:GenerateDataKey*")

@@ -28,7 +28,8 @@ type RegionalProps struct {
 	// topic, and a standard queue on a FIFO topic loses per-account order.
 	// Default: false.
 	FIFO bool
-	// RemovalPolicy applies to queues and the key. Default: RETAIN.
+	// RemovalPolicy applies to the queues, the key and the handlers' log
+	// groups. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
@@ -183,6 +184,7 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 			code:           props.Handler,
 			timeoutSeconds: float64(props.TimeoutSeconds),
 			source:         cons.Queue,
+			removal:        p.RemovalPolicy,
 		})
 		r.Key.GrantDecrypt(cons.Handler)
 	}
