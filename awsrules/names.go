@@ -61,7 +61,7 @@ type Collision struct {
 
 // Want is the message for the problem's "want" part.
 func (c Collision) Want() string {
-	return fmt.Sprintf("a name no other resource takes: %s %q is already taken by %s (%s); physical names are unique there, so CloudFormation would refuse the second",
+	return fmt.Sprintf("a name whose resources no other resource names: %s %q is taken by %s already (names are unique per %s, so CloudFormation would refuse the second)",
 		kindWord(c.Namespace), c.Name, c.Owners[0], c.Namespace)
 }
 

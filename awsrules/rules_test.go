@@ -87,7 +87,7 @@ func TestCollisions(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Collisions (-want +got):\n%s", diff)
 	}
-	if msg := got[1].Want(); !strings.Contains(msg, `the queue "p-holdings-dlq.fifo" is already taken by fanout.consumers[1].name`) {
+	if msg := got[1].Want(); !strings.Contains(msg, `the queue "p-holdings-dlq.fifo" is taken by fanout.consumers[1].name already`) {
 		t.Errorf("message %q does not name the queue and its first owner", msg)
 	}
 	if got := Collisions(names[:1]); got != nil {
