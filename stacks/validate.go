@@ -108,6 +108,9 @@ func CheckConfig(c *config.Config) error {
 	taken := map[string][]awsrules.Collision{}
 	for _, col := range awsrules.Collisions(names) {
 		for _, o := range col.Owners[1:] {
+			if o == col.Owners[0] {
+				continue
+			}
 			if len(taken[o]) == 0 {
 				owners = append(owners, o)
 			}
@@ -340,14 +343,20 @@ func PhysicalNames(c *config.Config) []awsrules.Name {
 	if p != regions.Edge {
 		account(p, "the ingest stack's account concurrency alarm")
 	}
-	for _, r := range c.RegionNames() {
+	for _, r := range slices.Compact(slices.Sorted(slices.Values(c.RegionNames()))) {
 		add(awsrules.KindQueue, p, fanout.DeliveryDLQName(prefix, r, fifo), "the delivery DLQ for "+r+" ("+owner+")")
 		alarm(p, alarms.KindDLQ, "delivery-dlq-"+r, "the delivery DLQ alarms for "+r+" ("+owner+")")
 		add(awsrules.KindAlarm, p, alarms.AlarmName(prefix, notReachingAlarm(r)), "the not-reaching alarm of "+r+" ("+owner+")")
 	}
 
-	// The regional stacks.
+	// The regional stacks; a region listed twice is reported by the
+	// configuration's rules.
+	regionNames := slices.Compact(slices.Sorted(slices.Values(c.RegionNames())))
 	for _, r := range c.Regions {
+		if !slices.Contains(regionNames, r.Name) {
+			continue
+		}
+		regionNames = slices.DeleteFunc(regionNames, func(n string) bool { return n == r.Name })
 		withTopic(r.Name)
 		add(awsrules.KindAlias, r.Name, "alias/"+prefix+"/trade-executions-consumers", "the consumer key in "+r.Name)
 		add(awsrules.KindDashboard, r.Name, prefix+"-"+r.Name, "the dashboard of "+r.Name)
@@ -374,7 +383,7 @@ func PhysicalNames(c *config.Config) []awsrules.Name {
 		}
 		seen[cons.Name] = true
 		f := fmt.Sprintf("fanout.consumers[%d].name", i)
-		for _, r := range c.RegionNames() {
+		for _, r := range slices.Compact(slices.Sorted(slices.Values(c.RegionNames()))) {
 			add(awsrules.KindQueue, r, fanout.ConsumerQueueName(prefix, cons.Name, fifo), f)
 			add(awsrules.KindQueue, r, fanout.ConsumerDLQName(prefix, cons.Name, fifo), f)
 			alarm(r, alarms.KindConsumerQueue, cons.Name, f)
