@@ -126,7 +126,7 @@ diagram: synth ## draw docs/diagrams from the synthesized app (DOT, rendered to 
 docs: ## regenerate docs/configuration.md and docs/runbook.md from the code
 	go run ./scripts/docgen
 
-bench: build ## synth time, memory, jsii round trips and stack sizes: default and 25 regions x 10 consumers
+bench: build ## synth time, memory, jsii round trips and stack sizes: default and 25 regions x 4 consumers
 	go build -o build/bench ./scripts/bench
 	build/bench -runs 3
 

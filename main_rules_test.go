@@ -96,7 +96,9 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 			obj(c["fanout"])["ordering"] = "standard"
 			obj(c["fanout"])["consumers"] = consumers(60)
 		}, []string{"fanout.consumers", "60 x 10 = 600", "takes 500"}},
-		{"a long CSP", func(c map[string]any) { obj(c["site"])["contentSecurityPolicy"] = strings.Repeat("img-src https://cdn.example.com; ", 60) },
+		{"a long CSP", func(c map[string]any) {
+			obj(c["site"])["contentSecurityPolicy"] = strings.Repeat("img-src https://cdn.example.com; ", 60)
+		},
 			[]string{"site.contentSecurityPolicy", "at most 1783 characters"}},
 		{"a long market name", func(c map[string]any) { obj(at(c, "regions", 1))["market"] = strings.Repeat("United Kingdom ", 80) },
 			[]string{"regions[1].market", "at most 1024 bytes"}},
