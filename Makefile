@@ -123,7 +123,7 @@ diagram: synth ## draw docs/diagrams from the synthesized app (DOT, rendered to 
 	@command -v dot >/dev/null || { echo "installing Graphviz (Debian package graphviz)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
 	for f in docs/diagrams/*.dot; do dot -Tsvg "$$f" -o "$${f%.dot}.svg"; done
 
-docs: ## regenerate docs/configuration.md and docs/runbook.md from the code
+docs: ## regenerate docs/configuration.md, docs/runbook.md and docs/aws-rules.md from the code
 	go run ./scripts/docgen
 
 bench: build ## synth time, memory, jsii round trips and stack sizes: default and 25 regions x 4 consumers
