@@ -158,3 +158,21 @@ func TestPrimaryRegionUSEast1Synthesizes(t *testing.T) {
 		t.Errorf("staging directories left behind: %v", entries)
 	}
 }
+
+// A file with a syntax error names its line and column; a file with
+// several problems names them all.
+func TestParseProblemsFailCleanly(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, _ := json.Marshal(map[string]string{"config": path})
+		return string(ctx)
+	}
+	failsCleanly(t, write("syntax.json", "{\n  \"app\": \"x\"\n  \"stage\": \"dev\"\n}"), []string{"(file): got \"line 3, column 3\"", "valid JSON"})
+	failsCleanly(t, write("list.json", `[]`), []string{`(file): got "a JSON list", want a JSON object`})
+	failsCleanly(t, write("many.json", `{"app": "x", "app": "y", "colour": 1, "fanout": {"consumers": [{"name": "a"}, {"name": "b", "timeoutSeconds": "30"}]}}`),
+		[]string{"app: got \"a key repeated", "colour: got \"an unknown key\"", "fanout.consumers[1].timeoutSeconds: got \"30\", want a whole number", "(3 problems)"})
+}
