@@ -225,7 +225,7 @@ type redistributor struct {
 // first, the way an operator pauses one.
 func newRedistributor(ctx context.Context, d *deployment, s *stack, mappingID string) (*redistributor, []string, error) {
 	m := s.resources[mappingID]
-	if err := onlyProperties(m, "FunctionName", "EventSourceArn", "BatchSize", "FunctionResponseTypes", "MaximumBatchingWindowInSeconds"); err != nil {
+	if err := onlyProperties(m, "FunctionName", "EventSourceArn", "BatchSize", "FunctionResponseTypes", "MaximumBatchingWindowInSeconds", "ScalingConfig"); err != nil {
 		return nil, nil, err
 	}
 	resolved, err := d.resolve(ctx, s, m.Properties)
