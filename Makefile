@@ -24,6 +24,9 @@ DEPLOY_FLAGS ?=
 OUT ?= cdk.out
 # The second configuration the gates run on: five regions, two of them opt-in.
 FIVE_REGIONS := config/testdata/five-regions.json
+# The pipeline deploys prod, which refuses the default's placeholder user
+# pools: the gates synthesize it from the default with real-looking pools.
+PIPELINE_CONFIG := config/testdata/pipeline.json
 
 VENV := .venv
 BROKEN_WORKFLOW := test/testdata/broken/.github/workflows/broken.yml
@@ -71,7 +74,7 @@ synth-gates: synth-all ## synth-all, then cfn-lint and checkov on the three asse
 synth-all: build ## synth the default app, the five-region config (two opt-in regions) and the delivery pipeline
 	$(MAKE) --no-print-directory synth
 	$(MAKE) --no-print-directory synth OUT=cdk.out.five CONFIG=$(FIVE_REGIONS) STAGE=prod
-	$(MAKE) --no-print-directory synth OUT=cdk.out.pipeline PIPELINE=true
+	$(MAKE) --no-print-directory synth OUT=cdk.out.pipeline PIPELINE=true CONFIG=$(PIPELINE_CONFIG)
 
 unit: build ## the Go tests only
 	CDK_VALIDATION=false go test ./...
@@ -137,10 +140,10 @@ diagram: synth ## draw docs/diagrams from the synthesized app (DOT, rendered to 
 	@command -v dot >/dev/null || { echo "installing Graphviz (Debian package graphviz)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
 	for f in docs/diagrams/*.dot; do dot -Tsvg "$$f" -o "$${f%.dot}.svg"; done
 
-docs: ## regenerate docs/configuration.md and docs/runbook.md from the code
+docs: ## regenerate docs/configuration.md, docs/runbook.md and docs/aws-rules.md from the code
 	go run ./scripts/docgen
 
-bench: build ## synth time, memory, jsii round trips and stack sizes: default and 25 regions x 10 consumers
+bench: build ## synth time, memory, jsii round trips and stack sizes: default and 25 regions x 4 consumers
 	go build -o build/bench ./scripts/bench
 	build/bench -runs 3
 

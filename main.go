@@ -12,12 +12,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/config"
-	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/stacks"
 )
@@ -34,41 +36,125 @@ func main() {
 }
 
 func run() (err error) {
-	app := awscdk.NewApp(&awscdk.AppProps{StackTraces: jsii.Bool(false)})
+	// The app synthesizes into a staging directory next to the output
+	// directory and moves its content there only once every check passed:
+	// a failed synthesis writes nothing.
+	appProps := &awscdk.AppProps{StackTraces: jsii.Bool(false)}
+	outdir := os.Getenv("CDK_OUTDIR")
+	if outdir != "" {
+		staging, err := stagingDir(outdir)
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(staging)
+		appProps.Outdir = jsii.String(staging)
+	}
+	app := awscdk.NewApp(appProps)
 	configPath, regionList := contextString(app, "config"), contextString(app, "regions")
 	pipeline, err := contextBool(app, "pipeline")
 	if err != nil {
 		return err
 	}
-	props, err := load(configPath, contextString(app, "stage"), regionList)
+	props, err := load(configPath, contextString(app, "stage"), regionList, pipeline)
 	if err != nil {
 		return err
 	}
-	if pipeline {
-		if err := pipelineSelectable(props, regionList); err != nil {
-			return err
-		}
-	}
-	// Constructs panic with a *problems.Error on invalid props; report it as
-	// the user error it is, without a Go stack trace, and write nothing.
-	defer func() {
-		if r := recover(); r != nil {
-			var perr *problems.Error
-			if e, ok := r.(error); ok && errors.As(e, &perr) {
-				err = perr
-				return
-			}
-			panic(r)
-		}
-	}()
+	defer lastResort(app, &err)
 	if pipeline {
 		code := func() awslambda.Code { return awslambda.Code_FromAsset(jsii.String(redistributorDir), nil) }
 		stacks.NewPipeline(app, &stacks.PipelineProps{Config: props.Config, ConfigPath: configPath, RedistributorCode: code})
 	} else {
 		stacks.NewPlatform(app, props)
 	}
-	app.Synth(nil)
+	asm := app.Synth(nil)
+	// The name and quota rules once more, over what the code produced.
+	if err := awsrules.CheckAssembly(*asm.Directory()); err != nil {
+		return err
+	}
+	if outdir != "" {
+		return moveInto(*asm.Directory(), outdir)
+	}
 	return nil
+}
+
+// stagingDir creates an empty directory beside outdir, on the same file
+// system, so that moving the synthesized files is a rename.
+func stagingDir(outdir string) (string, error) {
+	abs, err := filepath.Abs(outdir)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".staging-")
+}
+
+// moveInto moves every entry of dir into outdir, replacing entries of the
+// same name (outdir may hold the CLI's lock files, which stay).
+func moveInto(dir, outdir string) error {
+	if err := os.MkdirAll(outdir, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		dest := filepath.Join(outdir, e.Name())
+		if err := os.RemoveAll(dest); err != nil {
+			return err
+		}
+		if err := os.Rename(filepath.Join(dir, e.Name()), dest); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lastResort turns a panic while constructing or synthesizing into one
+// line naming the construct being built, never a Go stack trace. Invalid
+// configurations are caught before (stacks.Validate); a construct's props
+// validation panics with a *problems.Error, reported as it is.
+func lastResort(app awscdk.App, err *error) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if e, ok := r.(error); ok {
+		var perr *problems.Error
+		if errors.As(e, &perr) {
+			*err = perr
+			return
+		}
+	}
+	*err = fmt.Errorf("could not build the app at %s: %s", lastConstruct(app), firstLine(fmt.Sprint(r)))
+}
+
+// lastConstruct is the path of the construct added last: where building stopped.
+func lastConstruct(app awscdk.App) (path string) {
+	defer func() {
+		if recover() != nil {
+			path = "(unknown)"
+		}
+	}()
+	all := *app.Node().FindAll(constructs.ConstructOrder_PREORDER)
+	if len(all) == 0 {
+		return "the app"
+	}
+	return *all[len(all)-1].Node().Path()
+}
+
+// firstLine is the first line of a message that says something, without
+// the JavaScript stack that jsii appends.
+func firstLine(msg string) string {
+	for _, line := range strings.Split(msg, "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "at ") {
+			return line
+		}
+	}
+	return "an unexpected failure"
 }
 
 func contextString(app awscdk.App, key string) string {
@@ -101,9 +187,9 @@ func contextBool(app awscdk.App, key string) (bool, error) {
 }
 
 // pipelineSelectable reports why the pipeline cannot be constructed, if it cannot.
-func pipelineSelectable(props *stacks.PlatformProps, regionList string) error {
+func pipelineSelectable(cfg *config.Config, regionList string) error {
 	l := problems.List{Subject: "context"}
-	if !props.Config.Pipeline.Enabled {
+	if !cfg.Pipeline.Enabled {
 		l.Add("pipeline", "true", "pipeline.enabled set to true in the configuration, or no -c pipeline")
 	}
 	if regionList != "" {
@@ -113,17 +199,20 @@ func pipelineSelectable(props *stacks.PlatformProps, regionList string) error {
 }
 
 // load turns the context values into validated platform props.
-func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
+func load(configPath, stage, regionList string, pipeline bool) (*stacks.PlatformProps, error) {
 	cfg, err := config.Load(configPath, stage)
 	if err != nil {
 		return nil, err
 	}
-	overrides := map[string]alarms.Override{}
-	for k := range cfg.Alarms.Overrides {
-		overrides[k] = alarms.Override{}
+	validate := stacks.Validate
+	if pipeline {
+		// Which stages to validate depends on the context being right.
+		if err := pipelineSelectable(cfg, regionList); err != nil {
+			return nil, err
+		}
+		validate = stacks.ValidatePipeline
 	}
-	errs := append([]error{cfg.Validate(), alarms.CheckOverrides("alarms.overrides", overrides), stacks.SiteProps(cfg).Validate("site.")}, stacks.ValidateAPI(cfg)...)
-	if err := problems.Join("configuration", errs...); err != nil {
+	if err := validate(cfg); err != nil {
 		return nil, err
 	}
 	selected, err := cfg.SelectRegions(regionList)

@@ -10,8 +10,6 @@ package config
 
 import (
 	_ "embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/mail"
 	"net/url"
@@ -315,39 +313,6 @@ func Load(path, stage string) (*Config, error) {
 		c.Stage = stage
 	}
 	return c, nil
-}
-
-// Parse decodes a JSON configuration. Unknown keys and values of the wrong
-// type are all reported in one *problems.Error; Parse does not Validate.
-func Parse(data []byte, source string) (*Config, error) {
-	list := problems.List{Subject: "configuration " + source}
-	var raw any
-	if err := json.Unmarshal(data, &raw); err != nil {
-		list.Add("(file)", truncate(string(data)), "valid JSON ("+err.Error()+")")
-		return nil, list.Err()
-	}
-	unknownKeys(raw, configShape, "", &list)
-
-	var c Config
-	if err := json.Unmarshal(data, &c); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			list.Add(te.Field, te.Value, "a "+te.Type.String())
-		} else {
-			list.Add("(file)", truncate(string(data)), "a configuration object ("+err.Error()+")")
-		}
-	}
-	if err := list.Err(); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
 }
 
 var (

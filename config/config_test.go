@@ -275,3 +275,47 @@ func TestPipelineStages(t *testing.T) {
 		t.Errorf("ForStage(prod) = stage %q account %q, and the original became %q", p.Stage, p.Account, c.Stage)
 	}
 }
+
+func TestParseReportsEverythingAtOnce(t *testing.T) {
+	data := []byte(`{
+  "app": 5,
+  "colour": "red",
+  "stage": "dev",
+  "stage": "prod",
+  "fanout": {"consumers": [{"name": "a", "timeoutSeconds": 30}, {"name": "b", "timeoutSeconds": 30}, {"name": "c", "timeoutSeconds": "slow"}, {"name": "d", "timeoutSeconds": 2.5}],
+             "maxReceiveCount": true},
+  "alarms": {"emails": "ops@example.com"}
+}`)
+	_, err := Parse(data, "test.json")
+	want := []string{"stage", "alarms.emails", "app", "colour", "fanout.consumers[2].timeoutSeconds", "fanout.consumers[3].timeoutSeconds", "fanout.maxReceiveCount"}
+	if diff := cmp.Diff(want, fields(t, err)); diff != "" {
+		t.Errorf("fields (-want +got):\n%s\n%v", diff, err)
+	}
+	for _, s := range []string{`stage: got "a key repeated at line 5, column 10"`, `fanout.consumers[2].timeoutSeconds: got "slow", want a whole number`, `alarms.emails: got "ops@example.com", want a list`} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error does not contain %q:\n%v", s, err)
+		}
+	}
+}
+
+func TestParseSyntaxErrorHasLineAndColumn(t *testing.T) {
+	for _, tc := range []struct{ data, want string }{
+		{"{\n  \"app\": \"x\",\n  \"stage\" \"dev\"\n}", `(file): got "line 3, column 11"`},
+		{`{"app": `, `(file): got "line 1, column 9 (the end of the file)"`},
+		{`{"app": "x"} {}`, `(file): got "line 1, column 14"`},
+	} {
+		_, err := Parse([]byte(tc.data), "test.json")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%q) = %v, want %q", tc.data, err, tc.want)
+		}
+	}
+}
+
+func TestParseNamesANonObjectFile(t *testing.T) {
+	for data, want := range map[string]string{`["a"]`: `(file): got "a JSON list", want a JSON object`, `"config"`: `(file): got "config", want a JSON object`, `null`: `(file): got "null"`} {
+		_, err := Parse([]byte(data), "test.json")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%s) = %v, want %q", data, err, want)
+		}
+	}
+}

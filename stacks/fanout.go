@@ -9,6 +9,7 @@ import (
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/api"
 	"github.com/brokerage/platform/constructs/fanout"
+	"github.com/brokerage/platform/regions"
 )
 
 // watchIngest alarms the ingest half, adds one composite alarm per
@@ -33,7 +34,11 @@ func watchIngest(al *alarms.Alarms, in *fanout.Ingest, c *config.Config) {
 	}
 	al.Watch(in.Redistributor, alarms.Target{Kind: alarms.KindFunction, Label: "redistributor", Dimension: in.Redistributor.FunctionName(), TimeoutSeconds: fanout.RedistributorTimeoutSeconds})
 	al.Watch(in.Redistributor, alarms.Target{Kind: alarms.KindRedistributor, Label: "redistributor", Dimension: in.Redistributor.FunctionName()})
-	al.WatchAccountConcurrency(al.Construct)
+	// The account concurrency alarm is one per account and region: in
+	// us-east-1 the edge stack creates it.
+	if c.PrimaryRegion != regions.Edge {
+		al.WatchAccountConcurrency(al.Construct)
+	}
 }
 
 // notReachingAlarm names the composite alarm of executions that entered the

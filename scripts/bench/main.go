@@ -31,8 +31,8 @@ var (
 	runs    = flag.Int("runs", 3, "runs per measurement (the median is reported)")
 	app     = flag.String("app", "build/app", "the compiled app")
 	runOne  = flag.Bool("run-one", false, "internal: run the app once and print its peak RSS")
-	configs = flag.String("configs", "default=,scale-25x10=config/scale-25x10.json", "name=config pairs to measure (empty config: the embedded default)")
-	growth  = flag.String("growth", "config/scale-25x10.json", "config whose first 3, 6, 12 and 25 regions make the growth table (empty: skip)")
+	configs = flag.String("configs", "default=,scale-25x4=config/scale-25x4.json", "name=config pairs to measure (empty config: the embedded default)")
+	growth  = flag.String("growth", "config/scale-25x4.json", "config whose first 3, 6, 12 and 25 regions make the growth table (empty: skip)")
 )
 
 func main() {

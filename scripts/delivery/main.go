@@ -26,6 +26,7 @@ import (
 
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/stacks"
 )
 
 func main() {
@@ -51,7 +52,7 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := c.Validate(); err != nil {
+	if err := stacks.Validate(c); err != nil {
 		return err
 	}
 	switch args[0] {

@@ -15,7 +15,7 @@ import (
 func TestWavesPlan(t *testing.T) {
 	for _, tc := range []struct{ name, config, want string }{
 		{"default", "", "first=[\"us-east-1\",\"ap-southeast-2\"]\ncanary=[\"eu-west-2\"]\nrest=[\"sa-east-1\"]\n"},
-		{"five regions", "../../config/testdata/five-regions.json", ""},
+		{"five regions", "config/testdata/five-regions.json", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := []string{"waves"}
@@ -28,7 +28,7 @@ func TestWavesPlan(t *testing.T) {
 			}
 			want := tc.want
 			if want == "" {
-				b, err := os.ReadFile(filepath.Join("testdata", strings.ReplaceAll(tc.name, " ", "-")+".txt"))
+				b, err := os.ReadFile(filepath.Join("scripts/delivery/testdata", strings.ReplaceAll(tc.name, " ", "-")+".txt"))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -69,8 +69,17 @@ func TestCheckFailsOnAnAlarm(t *testing.T) {
 	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
 	var out bytes.Buffer
 	// The default configuration's placeholder user pools are refused in prod.
-	err := run([]string{"check", "-config", "../../config/testdata/five-regions.json", "-stage", "prod", "-region", "eu-west-2", "-bake", "0s"}, &out)
+	err := run([]string{"check", "-config", "config/testdata/five-regions.json", "-stage", "prod", "-region", "eu-west-2", "-bake", "0s"}, &out)
 	if err == nil || !strings.Contains(out.String(), "brokerage-prod-holdings-ApproximateAgeOfOldestMessage") {
 		t.Errorf("check = %v, output:\n%s\nwant a failure naming the alarm", err, out.String())
 	}
+}
+
+// The command runs from the project root, as the workflow runs it: the
+// configuration's site.contentDir is relative to it.
+func TestMain(m *testing.M) {
+	if err := os.Chdir("../.."); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
 }

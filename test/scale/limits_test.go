@@ -1,6 +1,7 @@
-// Package scale synthesizes the 25 regions x 10 consumers configuration and
-// checks every stack against CloudFormation's limits, so that a construct that
-// would blow a limit as the platform grows fails the build. It is its own
+// Package scale synthesizes the 25 regions x 4 consumers configuration (100
+// subscriptions, the most an SNS FIFO topic takes), checks that AWS's rules
+// accept it, and checks every stack against CloudFormation's limits, so that
+// a construct that would blow a limit as the platform grows fails the build. It is its own
 // package so that it runs in parallel with the other tests.
 package scale
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
@@ -31,16 +33,16 @@ const (
 )
 
 func TestTwentyFiveRegionsStayWithinHalfOfEveryLimit(t *testing.T) {
-	data, err := os.ReadFile("../../config/scale-25x10.json")
+	data, err := os.ReadFile("../../config/scale-25x4.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := config.Parse(data, "scale-25x10.json")
+	c, err := config.Parse(data, "scale-25x4.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Site.ContentDir = "../../site"
-	if err := c.Validate(); err != nil {
+	if err := stacks.Validate(c); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -48,6 +50,9 @@ func TestTwentyFiveRegionsStayWithinHalfOfEveryLimit(t *testing.T) {
 	app := cfn.NewApp(filepath.Join(dir, "out"))
 	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, RedistributorCode: awslambda.Code_FromAsset(jsii.String(code), nil)})
 	asm := cfn.Synth(app)
+	if err := awsrules.CheckAssembly(filepath.Join(dir, "out")); err != nil {
+		t.Error(err)
+	}
 
 	if got := len(asm.Order); got != 27 { // 25 regional, ingest, edge
 		t.Errorf("%d stacks, want 27", got)

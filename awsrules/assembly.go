@@ -1,0 +1,262 @@
+package awsrules
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/brokerage/platform/problems"
+)
+
+// Stack is one synthesized stack of an assembly.
+type Stack struct {
+	Name, Account, Region string
+	Template              map[string]any
+}
+
+// ReadAssembly reads every stack of the cloud assembly in dir, nested
+// assemblies (the pipeline's stages) included.
+func ReadAssembly(dir string) ([]Stack, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Artifacts map[string]struct {
+			Type        string `json:"type"`
+			Environment string `json:"environment"`
+			Properties  struct {
+				TemplateFile  string `json:"templateFile"`
+				StackName     string `json:"stackName"`
+				DirectoryName string `json:"directoryName"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
+	}
+	ids := make([]string, 0, len(m.Artifacts))
+	for id := range m.Artifacts {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var out []Stack
+	for _, id := range ids {
+		a := m.Artifacts[id]
+		switch a.Type {
+		case "cdk:cloud-assembly":
+			nested, err := ReadAssembly(filepath.Join(dir, a.Properties.DirectoryName))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, nested...)
+		case "aws:cloudformation:stack":
+			tb, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
+			if err != nil {
+				return nil, err
+			}
+			s := Stack{Name: a.Properties.StackName}
+			if s.Name == "" {
+				s.Name = id
+			}
+			if err := json.Unmarshal(tb, &s.Template); err != nil {
+				return nil, fmt.Errorf("%s: %w", a.Properties.TemplateFile, err)
+			}
+			env := strings.TrimPrefix(a.Environment, "aws://")
+			s.Account, s.Region, _ = strings.Cut(env, "/")
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// CheckAssembly applies the name and quota rules to every stack of the
+// synthesized assembly in dir, grouped by account and region: the names
+// and sizes the code produced, whatever the configuration said.
+func CheckAssembly(dir string) error {
+	stacks, err := ReadAssembly(dir)
+	if err != nil {
+		return err
+	}
+	return CheckStacks(stacks)
+}
+
+type resource struct {
+	stack, id, typ string
+	props          map[string]any
+}
+
+func (r resource) owner() string {
+	return r.stack + "/" + r.id
+}
+
+// CheckStacks applies the rules to synthesized stacks; see CheckAssembly.
+func CheckStacks(stacks []Stack) error {
+	l := problems.List{Subject: "app: AWS would refuse it"}
+	var names []Name
+	subscriptions := map[string][]string{} // FIFO topic ARN (as JSON) -> subscribing resources
+	var topics []string
+	for _, s := range stacks {
+		res, _ := s.Template["Resources"].(map[string]any)
+		if want := StackResourceCount(len(res)); want != "" {
+			l.Add(s.Name, fmt.Sprintf("%d resources", len(res)), want)
+		}
+		if d, ok := s.Template["Description"].(string); ok {
+			if want := StackDescription(d); want != "" {
+				l.Add(s.Name+" Description", d, want)
+			}
+		}
+		ids := make([]string, 0, len(res))
+		for id := range res {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			raw, _ := res[id].(map[string]any)
+			r := resource{stack: s.Name, id: id}
+			r.typ, _ = raw["Type"].(string)
+			r.props, _ = raw["Properties"].(map[string]any)
+			if md, ok := raw["Metadata"].(map[string]any); ok {
+				if p, ok := md["aws:cdk:path"].(string); ok {
+					r.id = strings.TrimPrefix(p, s.Name+"/")
+				}
+			}
+			if prop, ok := NameProperty[r.typ]; ok {
+				if name, ok := r.props[prop].(string); ok {
+					scope, _ := r.props["Scope"].(string)
+					names = append(names, Name{Kind: r.typ, Account: s.Account, Region: s.Region, Scope: scope, Name: name, Owner: r.owner()})
+				}
+			}
+			checkResource(&l, r)
+			if r.typ == "AWS::SNS::Subscription" {
+				arnJSON, _ := json.Marshal(r.props["TopicArn"])
+				if strings.Contains(string(arnJSON), ".fifo") {
+					k := string(arnJSON)
+					if _, ok := subscriptions[k]; !ok {
+						topics = append(topics, k)
+					}
+					subscriptions[k] = append(subscriptions[k], r.owner())
+				}
+			}
+		}
+	}
+	for _, c := range Collisions(names) {
+		for _, o := range c.Owners[1:] {
+			l.Add(o, c.Name, c.Want())
+		}
+	}
+	for _, t := range topics {
+		if want := SNSFIFOTopicSubscriptions(len(subscriptions[t])); want != "" {
+			l.Add("subscriptions to "+t, len(subscriptions[t]), want)
+		}
+	}
+	return l.Err()
+}
+
+func number(v any) (float64, bool) {
+	f, ok := v.(float64)
+	return f, ok
+}
+
+func checkResource(l *problems.List, r resource) {
+	p := r.props
+	switch r.typ {
+	case "AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm":
+		if name, ok := p["AlarmName"].(string); ok {
+			if want := AlarmName(name); want != "" {
+				l.Add(r.owner()+" AlarmName", len(name), want)
+			}
+		}
+		dp, okD := number(p["DatapointsToAlarm"])
+		ep, okE := number(p["EvaluationPeriods"])
+		if okD && okE {
+			if want := AlarmDatapoints(int(dp), int(ep)); want != "" {
+				l.Add(r.owner()+" DatapointsToAlarm", int(dp), want)
+			}
+		}
+	case "AWS::SQS::QueuePolicy":
+		doc, _ := p["PolicyDocument"].(map[string]any)
+		stmts, _ := doc["Statement"].([]any)
+		principals := 0
+		for _, s := range stmts {
+			st, _ := s.(map[string]any)
+			principals += countPrincipals(st["Principal"])
+		}
+		b, _ := json.Marshal(doc)
+		for _, want := range SQSPolicy(principals, len(stmts), len(b)) {
+			l.Add(r.owner(), fmt.Sprintf("%d principals, %d statements, %d bytes", principals, len(stmts), len(b)), want)
+		}
+	case "AWS::ApiGateway::UsagePlan":
+		if t, ok := p["Throttle"].(map[string]any); ok {
+			if v, ok := number(t["BurstLimit"]); ok {
+				if want := WholeNumber(v, "a usage plan's BurstLimit"); want != "" {
+					l.Add(r.owner()+" Throttle.BurstLimit", v, want)
+				}
+			}
+		}
+		if q, ok := p["Quota"].(map[string]any); ok {
+			if v, ok := number(q["Limit"]); ok {
+				if want := WholeNumber(v, "a usage plan's quota"); want != "" {
+					l.Add(r.owner()+" Quota.Limit", v, want)
+				}
+			}
+		}
+	case "AWS::ApiGateway::Stage":
+		settings, _ := p["MethodSettings"].([]any)
+		for i, s := range settings {
+			m, _ := s.(map[string]any)
+			if v, ok := number(m["ThrottlingBurstLimit"]); ok {
+				if want := WholeNumber(v, "a stage's ThrottlingBurstLimit"); want != "" {
+					l.Add(fmt.Sprintf("%s MethodSettings[%d].ThrottlingBurstLimit", r.owner(), i), v, want)
+				}
+			}
+		}
+	case "AWS::WAFv2::WebACL":
+		check := func(field string, vc any) {
+			m, _ := vc.(map[string]any)
+			if name, ok := m["MetricName"].(string); ok {
+				if want := WAFMetricName(name); want != "" {
+					l.Add(r.owner()+" "+field, name, want)
+				}
+			}
+		}
+		check("VisibilityConfig.MetricName", p["VisibilityConfig"])
+		rules, _ := p["Rules"].([]any)
+		for i, rule := range rules {
+			m, _ := rule.(map[string]any)
+			check(fmt.Sprintf("Rules[%d].VisibilityConfig.MetricName", i), m["VisibilityConfig"])
+		}
+	case "AWS::CloudFront::ResponseHeadersPolicy":
+		cfg, _ := p["ResponseHeadersPolicyConfig"].(map[string]any)
+		sec, _ := cfg["SecurityHeadersConfig"].(map[string]any)
+		csp, _ := sec["ContentSecurityPolicy"].(map[string]any)
+		if v, ok := csp["ContentSecurityPolicy"].(string); ok {
+			if want := ContentSecurityPolicy(v); want != "" {
+				l.Add(r.owner()+" ContentSecurityPolicy", len(v), want)
+			}
+		}
+	}
+}
+
+// countPrincipals counts the principals of a policy statement: "*" is one,
+// each AWS, Service or Federated entry another.
+func countPrincipals(p any) int {
+	switch v := p.(type) {
+	case string:
+		return 1
+	case map[string]any:
+		n := 0
+		for _, entries := range v {
+			if list, ok := entries.([]any); ok {
+				n += len(list)
+			} else {
+				n++
+			}
+		}
+		return n
+	}
+	return 0
+}

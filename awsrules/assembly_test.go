@@ -1,0 +1,130 @@
+package awsrules
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/brokerage/platform/problems"
+	"github.com/google/go-cmp/cmp"
+)
+
+func template(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func fields(t *testing.T, err error) []string {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	var perr *problems.Error
+	if !errors.As(err, &perr) {
+		t.Fatalf("error %v, want a *problems.Error", err)
+	}
+	return perr.Fields()
+}
+
+const compliant = `{"Description":"ok","Resources":{
+ "Q":{"Type":"AWS::SQS::Queue","Properties":{"QueueName":"p-a.fifo"}},
+ "A":{"Type":"AWS::CloudWatch::Alarm","Properties":{"AlarmName":"p-a","DatapointsToAlarm":3,"EvaluationPeriods":5}},
+ "P":{"Type":"AWS::SQS::QueuePolicy","Properties":{"PolicyDocument":{"Statement":[{"Principal":{"AWS":["1","2"]}}]}}},
+ "U":{"Type":"AWS::ApiGateway::UsagePlan","Properties":{"Throttle":{"BurstLimit":10,"RateLimit":2.5},"Quota":{"Limit":100}}},
+ "S":{"Type":"AWS::ApiGateway::Stage","Properties":{"MethodSettings":[{"ThrottlingBurstLimit":10}]}},
+ "W":{"Type":"AWS::WAFv2::WebACL","Properties":{"Scope":"REGIONAL","VisibilityConfig":{"MetricName":"p-public"}}},
+ "H":{"Type":"AWS::CloudFront::ResponseHeadersPolicy","Properties":{"ResponseHeadersPolicyConfig":{"SecurityHeadersConfig":{"ContentSecurityPolicy":{"ContentSecurityPolicy":"default-src 'self'"}}}}},
+ "Sub":{"Type":"AWS::SNS::Subscription","Properties":{"TopicArn":"arn:aws:sns:r:1:t.fifo"}}}}`
+
+func TestCheckStacksCompliant(t *testing.T) {
+	err := CheckStacks([]Stack{
+		{Name: "s1", Account: "1", Region: "eu-west-2", Template: template(t, compliant)},
+		{Name: "s2", Account: "1", Region: "sa-east-1", Template: template(t, compliant)}, // same names, another region
+	})
+	if err != nil {
+		t.Errorf("compliant stacks: %v", err)
+	}
+}
+
+func TestCheckStacksViolations(t *testing.T) {
+	principals := make([]string, 51)
+	for i := range principals {
+		principals[i] = `"` + strings.Repeat("1", 12) + `"`
+	}
+	var subs []string
+	for i := 0; i < 101; i++ {
+		subs = append(subs, `"Sub`+strings.Repeat("x", i)+`":{"Type":"AWS::SNS::Subscription","Properties":{"TopicArn":"arn:aws:sns:r:1:t.fifo"}}`)
+	}
+	bad := `{"Description":"` + strings.Repeat("d", 1025) + `","Resources":{
+ "Q":{"Type":"AWS::SQS::Queue","Properties":{"QueueName":"p-a.fifo"}},
+ "A":{"Type":"AWS::CloudWatch::Alarm","Properties":{"AlarmName":"` + strings.Repeat("a", 256) + `","DatapointsToAlarm":5,"EvaluationPeriods":3}},
+ "P":{"Type":"AWS::SQS::QueuePolicy","Properties":{"PolicyDocument":{"Statement":[{"Principal":{"AWS":[` + strings.Join(principals, ",") + `]}}]}}},
+ "U":{"Type":"AWS::ApiGateway::UsagePlan","Properties":{"Throttle":{"BurstLimit":10.5},"Quota":{"Limit":100.5}}},
+ "S":{"Type":"AWS::ApiGateway::Stage","Properties":{"MethodSettings":[{"ThrottlingBurstLimit":0.5}]}},
+ "W":{"Type":"AWS::WAFv2::WebACL","Properties":{"Scope":"REGIONAL","VisibilityConfig":{"MetricName":"p my api"}}},
+ "H":{"Type":"AWS::CloudFront::ResponseHeadersPolicy","Properties":{"ResponseHeadersPolicyConfig":{"SecurityHeadersConfig":{"ContentSecurityPolicy":{"ContentSecurityPolicy":"` + strings.Repeat("c", 1784) + `"}}}}},
+ ` + strings.Join(subs, ",") + `}}`
+	err := CheckStacks([]Stack{
+		{Name: "s1", Account: "1", Region: "eu-west-2", Template: template(t, bad)},
+		{Name: "s2", Account: "1", Region: "eu-west-2", Template: template(t, compliant)},
+	})
+	want := []string{
+		"s1 Description", "s1/A AlarmName", "s1/A DatapointsToAlarm", "s1/H ContentSecurityPolicy", "s1/P",
+		"s1/S MethodSettings[0].ThrottlingBurstLimit", "s1/U Throttle.BurstLimit", "s1/U Quota.Limit", "s1/W VisibilityConfig.MetricName",
+		"s2/Q", `subscriptions to "arn:aws:sns:r:1:t.fifo"`,
+	}
+	if diff := cmp.Diff(want, fields(t, err)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s\n%v", diff, err)
+	}
+}
+
+func TestCheckStacksResources(t *testing.T) {
+	res := map[string]any{}
+	for i := 0; i < 501; i++ {
+		res[strings.Repeat("R", 1)+string(rune('a'+i%26))+strings.Repeat("x", i/26)] = map[string]any{"Type": "AWS::SNS::Topic"}
+	}
+	err := CheckStacks([]Stack{{Name: "big", Template: map[string]any{"Resources": res}}})
+	if diff := cmp.Diff([]string{"big"}, fields(t, err)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// ReadAssembly follows nested assemblies and reads each stack's environment.
+func TestReadAssembly(t *testing.T) {
+	dir := t.TempDir()
+	write := func(path, content string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, path), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("manifest.json", `{"artifacts":{"top":{"type":"aws:cloudformation:stack","environment":"aws://1/us-east-1","properties":{"templateFile":"top.template.json","stackName":"top"}},
+		"assembly-dev":{"type":"cdk:cloud-assembly","properties":{"directoryName":"assembly-dev"}}}}`)
+	write("top.template.json", compliant)
+	write("assembly-dev/manifest.json", `{"artifacts":{"s":{"type":"aws:cloudformation:stack","environment":"aws://1/us-east-1","properties":{"templateFile":"s.template.json","stackName":"nested"}}}}`)
+	write("assembly-dev/s.template.json", compliant)
+	stacks, err := ReadAssembly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range stacks {
+		got = append(got, s.Name+"@"+s.Account+"/"+s.Region)
+	}
+	if diff := cmp.Diff([]string{"nested@1/us-east-1", "top@1/us-east-1"}, got); diff != "" {
+		t.Errorf("stacks (-want +got):\n%s", diff)
+	}
+	// Both stacks name the same queue and alarm in one account and region.
+	if diff := cmp.Diff([]string{"top/A", "top/Q"}, fields(t, CheckAssembly(dir))); diff != "" {
+		t.Errorf("CheckAssembly (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// changedConfig writes config/default.json changed by change to a file and
+// returns the context that selects it.
+func changedConfig(t *testing.T, change func(c map[string]any)) string {
+	t.Helper()
+	b, err := os.ReadFile("config/default.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	change(c)
+	path := filepath.Join(t.TempDir(), "config.json")
+	b, _ = json.Marshal(c)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := json.Marshal(map[string]string{"config": path})
+	return string(ctx)
+}
+
+// at walks a decoded JSON document: keys for objects, ints for lists.
+func at(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			v = v.(map[string]any)[k]
+		case int:
+			v = v.([]any)[k]
+		}
+	}
+	return v
+}
+
+func obj(v any) map[string]any { return v.(map[string]any) }
+
+func addConsumer(c map[string]any, name string) {
+	f := obj(c["fanout"])
+	f["consumers"] = append(f["consumers"].([]any), map[string]any{"name": name, "timeoutSeconds": 30})
+}
+
+func consumers(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = map[string]any{"name": "c" + strings.Repeat("x", i), "timeoutSeconds": 30}
+	}
+	return out
+}
+
+// Configurations AWS would refuse at deploy time, or that made the app
+// panic: each fails at synth with one line per problem naming the field.
+func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
+	gateway := func(c map[string]any, i int) map[string]any { return obj(at(c, "api", "gateways", i)) }
+	for _, tc := range []struct {
+		name   string
+		change func(c map[string]any)
+		wants  []string
+	}{
+		{"consumer named like the ingest queue", func(c map[string]any) { addConsumer(c, "trade-executions-ingest") },
+			[]string{`fanout.consumers[3].name: got "trade-executions-ingest"`, `the queue "brokerage-dev-trade-executions-ingest.fifo" is taken by the ingest queue`}},
+		{"consumer named like a delivery DLQ", func(c map[string]any) { addConsumer(c, "fanout-eu-west-2") },
+			[]string{`fanout.consumers[3].name: got "fanout-eu-west-2"`, `"brokerage-dev-fanout-eu-west-2-dlq.fifo" is taken by the delivery DLQ for eu-west-2`}},
+		{"consumer named like another consumer's DLQ", func(c map[string]any) { addConsumer(c, "holdings-dlq") },
+			[]string{`fanout.consumers[3].name: got "holdings-dlq"`, "is taken by fanout.consumers[1].name"}},
+		{"consumer named ingest takes the ingest alarms", func(c map[string]any) { addConsumer(c, "ingest") },
+			[]string{`fanout.consumers[3].name: got "ingest"`, `the alarm "brokerage-dev-ingest-`, "(1 problem)"}},
+		{"gateway names that make the same alarm names", func(c map[string]any) {
+			a, b := map[string]any{}, map[string]any{}
+			for k, v := range gateway(c, 0) {
+				a[k], b[k] = v, v
+			}
+			a["name"], b["name"] = "api.v1", "api-v1"
+			obj(c["api"])["gateways"] = append(at(c, "api", "gateways").([]any), a, b)
+		}, []string{`api.gateways[3].name: got "api-v1"`, "is taken by api.gateways[2].name"}},
+		{"60 broker accounts", func(c map[string]any) {
+			var accounts []any
+			for i := 0; i < 60; i++ {
+				accounts = append(accounts, strings.Repeat("2", 10)+string(rune('0'+i/10))+string(rune('0'+i%10)))
+			}
+			obj(c["fanout"])["brokerAccounts"] = accounts
+		}, []string{"fanout.brokerAccounts", "SQS queue policies take 50 principals (60 listed)"}},
+		{"3 regions x 40 consumers", func(c map[string]any) { obj(c["fanout"])["consumers"] = consumers(40) },
+			[]string{"fanout.consumers", "3 regions x 40 consumers need 120 subscriptions on the fan-out topic; SNS FIFO topics take 100"}},
+		{"an oversized regional stack", func(c map[string]any) {
+			obj(c["fanout"])["ordering"] = "standard"
+			obj(c["fanout"])["consumers"] = consumers(60)
+		}, []string{"fanout.consumers", "60 x 10 = 600", "takes 500"}},
+		{"a long CSP", func(c map[string]any) {
+			obj(c["site"])["contentSecurityPolicy"] = strings.Repeat("img-src https://cdn.example.com; ", 60)
+		},
+			[]string{"site.contentSecurityPolicy", "at most 1783 characters"}},
+		{"a long market name", func(c map[string]any) { obj(at(c, "regions", 1))["market"] = strings.Repeat("United Kingdom ", 80) },
+			[]string{"regions[1].market", "at most 1024 bytes"}},
+		{"datapointsToAlarm above the catalogue's evaluationPeriods", func(c map[string]any) {
+			obj(at(c, "alarms"))["overrides"] = map[string]any{"dead-letter-queue/ApproximateNumberOfMessagesVisible": map[string]any{"datapointsToAlarm": 3}}
+		}, []string{`alarms.overrides["dead-letter-queue/ApproximateNumberOfMessagesVisible"].datapointsToAlarm: got 3`, "evaluate 1 periods and need 3"}},
+		{"fractional bursts and quotas", func(c map[string]any) {
+			g := gateway(c, 1)
+			g["burstLimit"] = 1000.5
+			obj(at(g, "usagePlans", 0))["quotaPerDay"] = 100.5
+		}, []string{"api.gateways[1].burstLimit: got 1000.5", "api.gateways[1].usagePlans[0].quotaPerDay: got 100.5", "(2 problems)"}},
+		{"a space in a WAF metric name", func(c map[string]any) { gateway(c, 1)["name"] = "my public" },
+			[]string{`api.gateways[1].name: got "my public"`, "WAF metric name"}},
+		{"opt-in to opt-in forwarding", func(c map[string]any) {
+			c["regions"] = []any{map[string]any{"name": "me-central-1", "market": "UAE"}, map[string]any{"name": "af-south-1", "market": "South Africa"}, map[string]any{"name": "eu-west-2", "market": "UK"}}
+			c["primaryRegion"] = "me-central-1"
+		}, []string{`regions[1].name: got "af-south-1"`, "SNS does not forward from one opt-in region to another"}},
+		{"a Cognito ARN without its resource", func(c map[string]any) {
+			obj(obj(at(gateway(c, 0), "authorizers", 0))["userPoolArns"])["eu-west-2"] = "arn:aws:cognito-idp:eu-west-2:111111111111:"
+		}, []string{`api.gateways[0].authorizers[0].userPoolArns["eu-west-2"]`, "a user pool id eu-west-2_<id> after userpool/"}},
+		{"a Lambda ARN without its resource", func(c map[string]any) {
+			g := gateway(c, 0)
+			g["authorizers"] = append(g["authorizers"].([]any), map[string]any{"name": "jwt", "type": "lambda", "functionArn": "arn:aws:lambda:eu-west-2:111111111111:"})
+		}, []string{"api.gateways[0].authorizers[1].functionArn", "function:<name>"}},
+		{"duplicate gateway names", func(c map[string]any) {
+			obj(c["api"])["gateways"] = append(at(c, "api", "gateways").([]any), gateway(c, 1))
+		}, []string{`api.gateways[2].name: got "public", want a name no other gateway has`}},
+		{"duplicate usage-plan names", func(c map[string]any) {
+			g := gateway(c, 1)
+			g["usagePlans"] = append(g["usagePlans"].([]any), at(g, "usagePlans", 0))
+		}, []string{`api.gateways[1].usagePlans[1].name: got "partners"`}},
+		{"a schema property that is not an object, and an unknown type", func(c map[string]any) {
+			props := obj(at(gateway(c, 1), "services", 0, "requestSchema", "properties"))
+			props["symbol"], props["quantity"] = "string", map[string]any{"type": "decimal"}
+		}, []string{`requestSchema.properties["symbol"]: got "string"`, `requestSchema.properties["quantity"].type: got "decimal", want a JSON schema type`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { failsCleanly(t, changedConfig(t, tc.change), tc.wants) })
+	}
+}
+
+// With us-east-1 as the primary region the edge and ingest stacks share a
+// region: one of them creates the account concurrency alarm, and the
+// synthesized app passes the AWS rules.
+func TestPrimaryRegionUSEast1Synthesizes(t *testing.T) {
+	ctx := changedConfig(t, func(c map[string]any) {
+		obj(at(c, "regions", 0))["name"] = "us-east-1"
+		c["primaryRegion"] = "us-east-1"
+		perRegion(c, "ap-southeast-2", "us-east-1")
+	})
+	stderr, code, outdir := runApp(t, ctx)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(outdir, "brokerage-dev-us-east-1-ingest.template.json")); err != nil {
+		t.Errorf("ingest template not written: %v", err)
+	}
+	if entries, _ := filepath.Glob(filepath.Join(filepath.Dir(outdir), ".cdk.out.staging-*")); len(entries) != 0 {
+		t.Errorf("staging directories left behind: %v", entries)
+	}
+}
+
+// A file with a syntax error names its line and column; a file with
+// several problems names them all.
+func TestParseProblemsFailCleanly(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, _ := json.Marshal(map[string]string{"config": path})
+		return string(ctx)
+	}
+	failsCleanly(t, write("syntax.json", "{\n  \"app\": \"x\"\n  \"stage\": \"dev\"\n}"), []string{"(file): got \"line 3, column 3\"", "valid JSON"})
+	failsCleanly(t, write("list.json", `[]`), []string{`(file): got "a JSON list", want a JSON object`})
+	failsCleanly(t, write("many.json", `{"app": "x", "app": "y", "colour": 1, "fanout": {"consumers": [{"name": "a"}, {"name": "b", "timeoutSeconds": "30"}]}}`),
+		[]string{"app: got \"a key repeated", "colour: got \"an unknown key\"", "fanout.consumers[1].timeoutSeconds: got \"30\", want a whole number", "(3 problems)"})
+}
+
+// perRegion gives region to every per-region map of the configuration (user
+// pools, VPC links) that names from, with from's value for region.
+func perRegion(v any, from, region string) {
+	switch v := v.(type) {
+	case map[string]any:
+		if s, ok := v[from].(string); ok {
+			v[region] = strings.ReplaceAll(s, from, region)
+		}
+		for _, e := range v {
+			perRegion(e, from, region)
+		}
+	case []any:
+		for _, e := range v {
+			perRegion(e, from, region)
+		}
+	}
+}

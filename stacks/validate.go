@@ -1,0 +1,436 @@
+package stacks
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/brokerage/platform/awsrules"
+	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/fanout"
+	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/regions"
+)
+
+// Validate checks a whole configuration for what the app builds from it:
+// the configuration's own rules, the constructs' props (site, gateways,
+// alarm overrides) and AWS's rules and quotas (CheckConfig). It is the one
+// validation main, scripts/delivery and the pipeline (per stage) run, and
+// it reports every problem at once.
+func Validate(c *config.Config) error {
+	errs := []error{c.Validate(), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site.")}
+	errs = append(errs, ValidateAPI(c)...)
+	errs = append(errs, validateGateways(c), CheckConfig(c))
+	return withoutEchoes(problems.Join("configuration", errs...))
+}
+
+// withoutEchoes drops a construct's problem with a value the configuration
+// keys by region (e.g. backend.vpcLinkId) when the configuration's per-region
+// map (backend.vpcLinkIds) is reported already: the map's problem names the
+// missing regions, the construct's only repeats it for one of them.
+func withoutEchoes(err error) error {
+	perr, ok := err.(*problems.Error)
+	if !ok {
+		return err
+	}
+	fields := map[string]bool{}
+	for _, p := range perr.Problems {
+		fields[p.Field] = true
+	}
+	l := problems.List{Subject: perr.Subject}
+	for _, p := range perr.Problems {
+		if !fields[p.Field+"s"] {
+			l.Add(p.Field, p.Value, p.Want)
+		}
+	}
+	return l.Err()
+}
+
+// ResourcesPerConsumer is how many resources one consumer adds to each
+// regional stack (queue, DLQ, their policies, the subscription, alarms); a
+// test pins it against the synthesized app.
+const ResourcesPerConsumer = 10
+
+// CheckConfig applies AWS's rules and quotas to what the configuration
+// will make the app build, before any construct exists.
+func CheckConfig(c *config.Config) error {
+	l := problems.List{Subject: "configuration"}
+	fifo := c.Fanout.Ordering == config.OrderingFIFO
+	if fifo {
+		if want := awsrules.SNSFIFOSubscriptions(len(c.Regions), len(c.Fanout.Consumers)); want != "" {
+			l.Add("fanout.consumers", fmt.Sprintf("%d consumers", len(c.Fanout.Consumers)), want)
+		}
+	}
+	if want := awsrules.BrokerAccounts(len(c.Fanout.BrokerAccounts)); want != "" {
+		l.Add("fanout.brokerAccounts", fmt.Sprintf("%d accounts", len(c.Fanout.BrokerAccounts)), want)
+	}
+	if n := len(c.Fanout.Consumers) * ResourcesPerConsumer; n > awsrules.StackResources {
+		l.Add("fanout.consumers", fmt.Sprintf("%d consumers", len(c.Fanout.Consumers)), fmt.Sprintf("at most %d consumers: each adds %d resources to every regional stack (%d x %d = %d), and a CloudFormation stack takes %d",
+			awsrules.StackResources/ResourcesPerConsumer-1, ResourcesPerConsumer, len(c.Fanout.Consumers), ResourcesPerConsumer, n, awsrules.StackResources))
+	}
+	for i, r := range c.Regions {
+		if want := awsrules.SNSOptInForwarding(c.PrimaryRegion, r.Name); want != "" {
+			l.Add(fmt.Sprintf("regions[%d].name", i), r.Name, want)
+		}
+		if want := awsrules.StackDescription(regionalDescription(r)); want != "" {
+			l.Add(fmt.Sprintf("regions[%d].market", i), truncate(r.Market), fmt.Sprintf("a market name of at most %d bytes: it goes into the regional stack's description, and %s", awsrules.StackDescriptionBytes-len(regionalDescription(config.Region{})), want))
+		}
+	}
+	if csp := c.Site.ContentSecurityPolicy; csp != "" {
+		if want := awsrules.ContentSecurityPolicy(csp); want != "" {
+			l.Add("site.contentSecurityPolicy", truncate(csp), want)
+		}
+	}
+	checkOverrideDatapoints(c, &l)
+	for i, g := range c.API.Gateways {
+		f := fmt.Sprintf("api.gateways[%d]", i)
+		whole := func(field string, v float64, what string) {
+			if want := awsrules.WholeNumber(v, what); want != "" {
+				l.Add(field, v, want)
+			}
+		}
+		whole(f+".burstLimit", g.BurstLimit, "a stage's burst limit")
+		for j, s := range g.Services {
+			whole(fmt.Sprintf("%s.services[%d].burstLimit", f, j), s.BurstLimit, "a method's burst limit")
+		}
+		for j, u := range g.UsagePlans {
+			whole(fmt.Sprintf("%s.usagePlans[%d].burstLimit", f, j), u.BurstLimit, "a usage plan's burst limit")
+			whole(fmt.Sprintf("%s.usagePlans[%d].quotaPerDay", f, j), u.QuotaPerDay, "a usage plan's quota")
+		}
+		if g.WAF {
+			if want := awsrules.WAFMetricName(c.App + "-" + c.Stage + "-" + g.Name); want != "" {
+				l.Add(f+".name", g.Name, "a gateway name that makes a valid WAF metric name (the web ACL's metric is <app>-<stage>-<name>): "+want)
+			}
+		}
+	}
+	names := PhysicalNames(c)
+	values := map[string]string{} // configured field -> its value
+	for i, cons := range c.Fanout.Consumers {
+		values[fmt.Sprintf("fanout.consumers[%d].name", i)] = cons.Name
+	}
+	for i, g := range c.API.Gateways {
+		values[fmt.Sprintf("api.gateways[%d].name", i)] = g.Name
+		for j, u := range g.UsagePlans {
+			values[fmt.Sprintf("api.gateways[%d].usagePlans[%d].name", i, j)] = u.Name
+		}
+	}
+	for _, n := range names {
+		if n.Kind == awsrules.KindAlarm {
+			if want := awsrules.AlarmName(n.Name); want != "" {
+				l.Add(n.Owner, n.Name, want)
+			}
+		}
+	}
+	// One problem per configured name, however many of its resources collide.
+	var owners []string
+	taken := map[string][]awsrules.Collision{}
+	for _, col := range awsrules.Collisions(names) {
+		for _, o := range col.Owners[1:] {
+			if o == col.Owners[0] {
+				continue
+			}
+			if len(taken[o]) == 0 {
+				owners = append(owners, o)
+			}
+			if !slices.ContainsFunc(taken[o], func(t awsrules.Collision) bool { return t.Name == col.Name }) {
+				taken[o] = append(taken[o], col)
+			}
+		}
+	}
+	for _, o := range owners {
+		want := taken[o][0].Want()
+		if n := len(taken[o]); n > 1 {
+			want += fmt.Sprintf(" (and %d more of its names are taken)", n-1)
+		}
+		l.Add(o, values[o], want)
+	}
+	return l.Err()
+}
+
+func regionalDescription(r config.Region) string { return "Trade-execution consumers for " + r.Market }
+
+func truncate(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}
+
+// checkOverrideDatapoints merges each override with the catalogue's alarm
+// as the alarms construct does, and checks the M of N that results.
+func checkOverrideDatapoints(c *config.Config, l *problems.List) {
+	keys := make([]string, 0, len(c.Alarms.Overrides))
+	for k := range c.Alarms.Overrides {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		o := c.Alarms.Overrides[k]
+		kind, metric, _ := strings.Cut(k, "/")
+		for _, s := range alarms.Catalogue[alarms.Kind(kind)].Alarms {
+			if s.Metric != metric {
+				continue
+			}
+			dp, ep := s.DatapointsToAlarm, s.EvaluationPeriods
+			if o.EvaluationPeriods > 0 {
+				ep = o.EvaluationPeriods
+				dp = min(dp, ep)
+			}
+			if o.DatapointsToAlarm > 0 {
+				dp = o.DatapointsToAlarm
+			}
+			if want := awsrules.AlarmDatapoints(dp, ep); want != "" {
+				l.Add("alarms.overrides["+strconv.Quote(k)+"].datapointsToAlarm", o.DatapointsToAlarm, want)
+			}
+		}
+	}
+}
+
+var gatewayLabel = regexp.MustCompile(`[^A-Za-z0-9-]+`)
+
+// validateGateways checks what the gateways' constructs need beyond their
+// props' validation: unique gateway, service and usage-plan names (they make
+// construct IDs), request schemas the api construct can read, and ARNs with
+// a resource part. Gateway names that differ only in punctuation make the
+// same alarm names: CheckConfig reports them.
+func validateGateways(c *config.Config) error {
+	l := problems.List{Subject: "configuration"}
+	names := map[string]bool{}
+	for i, g := range c.API.Gateways {
+		if g.Name != "" && names[g.Name] {
+			l.Add(fmt.Sprintf("api.gateways[%d].name", i), g.Name, "a name no other gateway has")
+		}
+		names[g.Name] = true
+		plans := map[string]bool{}
+		for j, u := range g.UsagePlans {
+			if u.Name != "" && plans[u.Name] {
+				l.Add(fmt.Sprintf("api.gateways[%d].usagePlans[%d].name", i, j), u.Name, "a name no other usage plan of the gateway has")
+			}
+			plans[u.Name] = true
+		}
+		services := map[string]bool{}
+		for j, s := range g.Services {
+			sf := fmt.Sprintf("api.gateways[%d].services[%d]", i, j)
+			if s.Name != "" && services[s.Name] {
+				l.Add(sf+".name", s.Name, "a name no other service of the gateway has")
+			}
+			services[s.Name] = true
+			checkSchema(&l, sf+".requestSchema", s.RequestSchema)
+		}
+		for j, a := range g.Authorizers {
+			af := fmt.Sprintf("api.gateways[%d].authorizers[%d]", i, j)
+			fill := strings.NewReplacer("{region}", c.PrimaryRegion, "{account}", c.Account)
+			switch a.Type {
+			case "lambda":
+				if want := awsrules.ARN(fill.Replace(a.FunctionARN), "lambda", "function:"); want != "" && a.FunctionARN != "" {
+					l.Add(af+".functionArn", a.FunctionARN, "a Lambda function ARN, arn:aws:lambda:<region>:<account>:function:<name>; this is "+want)
+				}
+			}
+		}
+		for j, s := range g.Services {
+			if s.Backend.Type == "lambda" && s.Backend.FunctionARN != "" {
+				fill := strings.NewReplacer("{region}", c.PrimaryRegion, "{account}", c.Account)
+				if want := awsrules.ARN(fill.Replace(s.Backend.FunctionARN), "lambda", "function:"); want != "" {
+					l.Add(fmt.Sprintf("api.gateways[%d].services[%d].backend.functionArn", i, j), s.Backend.FunctionARN, "a Lambda function ARN, arn:aws:lambda:<region>:<account>:function:<name>; this is "+want)
+				}
+			}
+		}
+	}
+	return l.Err()
+}
+
+// jsonSchemaTypes are the types of JSON schema draft 4, which API Gateway models use.
+var jsonSchemaTypes = []string{"array", "boolean", "integer", "null", "number", "object", "string"}
+
+// checkSchema checks what the api construct reads of a request schema: an
+// object type, a list of required names, and properties that are objects
+// with a JSON schema type.
+func checkSchema(l *problems.List, field string, schema map[string]any) {
+	if schema == nil {
+		return
+	}
+	if t, ok := schema["type"]; ok && t != "object" {
+		l.Add(field+".type", t, `"object" (a request body schema describes a JSON object), or unset`)
+	}
+	if req, ok := schema["required"]; ok {
+		list, isList := req.([]any)
+		for _, r := range list {
+			if _, ok := r.(string); !ok {
+				isList = false
+			}
+		}
+		if !isList {
+			l.Add(field+".required", fmt.Sprint(req), "a list of property names")
+		}
+	}
+	props, ok := schema["properties"]
+	if !ok {
+		return
+	}
+	m, ok := props.(map[string]any)
+	if !ok {
+		l.Add(field+".properties", fmt.Sprint(props), "an object of property schemas")
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		pf := field + ".properties[" + strconv.Quote(k) + "]"
+		p, ok := m[k].(map[string]any)
+		if !ok {
+			l.Add(pf, fmt.Sprint(m[k]), `a property schema object such as {"type": "string"}`)
+			continue
+		}
+		t, _ := p["type"].(string)
+		if !contains(jsonSchemaTypes, t) {
+			l.Add(pf+".type", fmt.Sprint(p["type"]), "a JSON schema type: one of "+strings.Join(jsonSchemaTypes, ", "))
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// PhysicalNames lists the physical names the app creates for c in its
+// account, each with who creates it: platform-owned names first, so that
+// a configured name reproducing one is the one blamed. A test checks the
+// list against the synthesized app.
+func PhysicalNames(c *config.Config) []awsrules.Name {
+	prefix := c.App + "-" + c.Stage
+	fifo := c.Fanout.Ordering == config.OrderingFIFO
+	var out []awsrules.Name
+	add := func(kind, region, name, owner string) {
+		out = append(out, awsrules.Name{Kind: kind, Account: c.Account, Region: region, Name: name, Owner: owner})
+	}
+	alarm := func(region string, kind alarms.Kind, label, owner string) {
+		for _, s := range alarms.Catalogue[kind].Alarms {
+			add(awsrules.KindAlarm, region, alarms.AlarmName(prefix, gatewayLabel.ReplaceAllString(label, "-")+"-"+s.Metric), owner)
+		}
+	}
+	account := func(region, owner string) {
+		add(awsrules.KindAlarm, region, alarms.AlarmName(prefix, "account-"+alarms.AccountConcurrency.Metric), owner)
+	}
+	topic := func(region string) {
+		add(awsrules.KindTopic, region, alarms.TopicName(prefix), "the alarm topic of "+region)
+		add(awsrules.KindAlias, region, "alias/"+prefix+"/alarms", "the alarm topic's key in "+region)
+		alarm(region, alarms.KindAlarmTopic, "alarm-topic", "the alarm topic of "+region)
+	}
+	topicOwned := map[string]bool{}
+	withTopic := func(region string) {
+		if !topicOwned[region] {
+			topic(region)
+			topicOwned[region] = true
+		}
+	}
+
+	// The edge stack (us-east-1).
+	withTopic(regions.Edge)
+	alarm(regions.Edge, alarms.KindDistribution, "site", "the site's distribution")
+	alarm(regions.Edge, alarms.KindSiteBucket, "site-bucket", "the site's bucket")
+	alarm(regions.Edge, alarms.KindFunction, "site-deployment", "the site's deployment function")
+	account(regions.Edge, "the edge stack's account concurrency alarm")
+	add(awsrules.KindDashboard, regions.Edge, prefix+"-overview", "the overview dashboard")
+
+	// The ingest stack (primary region).
+	p := c.PrimaryRegion
+	withTopic(p)
+	owner := "the ingest stack in " + p
+	add(awsrules.KindQueue, p, fanout.IngestQueueName(prefix, fifo), "the ingest queue ("+owner+")")
+	add(awsrules.KindQueue, p, fanout.IngestDLQName(prefix, fifo), "the ingest queue's DLQ ("+owner+")")
+	add(awsrules.KindTopic, p, fanout.TopicName(prefix, fifo), "the fan-out topic ("+owner+")")
+	add(awsrules.KindAlias, p, "alias/"+prefix+"/trade-executions-ingest", "the ingest key ("+owner+")")
+	add(awsrules.KindAlias, p, "alias/"+prefix+"/trade-executions-fanout", "the fan-out topic key ("+owner+")")
+	alarm(p, alarms.KindIngestQueue, "ingest", "the ingest queue's alarms ("+owner+")")
+	alarm(p, alarms.KindDLQ, "ingest-dlq", "the ingest DLQ's alarms ("+owner+")")
+	alarm(p, alarms.KindFanoutTopic, "fanout-topic", "the fan-out topic's alarms ("+owner+")")
+	alarm(p, alarms.KindFunction, "redistributor", "the redistributor's alarms ("+owner+")")
+	alarm(p, alarms.KindRedistributor, "redistributor", "the redistributor's alarms ("+owner+")")
+	if p != regions.Edge {
+		account(p, "the ingest stack's account concurrency alarm")
+	}
+	for _, r := range slices.Compact(slices.Sorted(slices.Values(c.RegionNames()))) {
+		add(awsrules.KindQueue, p, fanout.DeliveryDLQName(prefix, r, fifo), "the delivery DLQ for "+r+" ("+owner+")")
+		alarm(p, alarms.KindDLQ, "delivery-dlq-"+r, "the delivery DLQ alarms for "+r+" ("+owner+")")
+		add(awsrules.KindAlarm, p, alarms.AlarmName(prefix, notReachingAlarm(r)), "the not-reaching alarm of "+r+" ("+owner+")")
+	}
+
+	// The regional stacks; a region listed twice is reported by the
+	// configuration's rules.
+	regionNames := slices.Compact(slices.Sorted(slices.Values(c.RegionNames())))
+	for _, r := range c.Regions {
+		if !slices.Contains(regionNames, r.Name) {
+			continue
+		}
+		regionNames = slices.DeleteFunc(regionNames, func(n string) bool { return n == r.Name })
+		withTopic(r.Name)
+		add(awsrules.KindAlias, r.Name, "alias/"+prefix+"/trade-executions-consumers", "the consumer key in "+r.Name)
+		add(awsrules.KindDashboard, r.Name, prefix+"-"+r.Name, "the dashboard of "+r.Name)
+		gateways := map[string]bool{}
+		for i, g := range c.API.Gateways {
+			if gateways[g.Name] {
+				continue // a duplicate gateway, reported by validateGateways
+			}
+			gateways[g.Name] = true
+			alarm(r.Name, alarms.KindAPIStage, "api-"+g.Name, fmt.Sprintf("api.gateways[%d].name", i))
+			plans := map[string]bool{}
+			for j, u := range g.UsagePlans {
+				if !plans[u.Name] {
+					add(awsrules.KindUsagePlan, r.Name, prefix+"-"+g.Name+"-"+u.Name, fmt.Sprintf("api.gateways[%d].usagePlans[%d].name", i, j))
+				}
+				plans[u.Name] = true
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for i, cons := range c.Fanout.Consumers {
+		if seen[cons.Name] {
+			continue // a duplicate consumer, reported by the configuration's rules
+		}
+		seen[cons.Name] = true
+		f := fmt.Sprintf("fanout.consumers[%d].name", i)
+		for _, r := range slices.Compact(slices.Sorted(slices.Values(c.RegionNames()))) {
+			add(awsrules.KindQueue, r, fanout.ConsumerQueueName(prefix, cons.Name, fifo), f)
+			add(awsrules.KindQueue, r, fanout.ConsumerDLQName(prefix, cons.Name, fifo), f)
+			alarm(r, alarms.KindConsumerQueue, cons.Name, f)
+			alarm(r, alarms.KindDLQ, cons.Name+"-dlq", f)
+		}
+	}
+	return out
+}
+
+// ValidatePipeline is Validate for the delivery pipeline: the
+// configuration as each of its stages deploys it (the stage's name and
+// account change names and namespaces), each problem reported once.
+func ValidatePipeline(c *config.Config) error {
+	errs := []error{Validate(c)}
+	for _, s := range c.PipelineStages() {
+		errs = append(errs, Validate(c.ForStage(s)))
+	}
+	err := problems.Join("configuration", errs...)
+	perr, ok := err.(*problems.Error)
+	if !ok {
+		return err
+	}
+	seen := map[string]bool{}
+	l := problems.List{Subject: perr.Subject}
+	for _, p := range perr.Problems {
+		if !seen[p.String()] {
+			l.Add(p.Field, p.Value, p.Want)
+		}
+		seen[p.String()] = true
+	}
+	return l.Err()
+}

@@ -1,0 +1,150 @@
+package test
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/brokerage/platform/awsrules"
+	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/stacks"
+	"github.com/google/go-cmp/cmp"
+)
+
+// stackRegion is the region in a stack name <app>-<stage>-<region>-<role>.
+func stackRegion(stack string) string {
+	parts := strings.Split(stack, "-")
+	return strings.Join(parts[2:len(parts)-1], "-")
+}
+
+func asStacks(asm *cfn.Assembly, account string) []awsrules.Stack {
+	var out []awsrules.Stack
+	for _, name := range asm.Order {
+		out = append(out, awsrules.Stack{Name: name, Account: account, Region: stackRegion(name), Template: asm.Templates[name]})
+	}
+	return out
+}
+
+// The synthesized apps pass every AWS rule the assembly check applies.
+func TestSynthesizedAppsPassAWSRules(t *testing.T) {
+	for name, asm := range map[string]*cfn.Assembly{"dev": dev, "prod": prod, "five": five} {
+		if err := awsrules.CheckStacks(asStacks(asm, cfg.Account)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// The names the configuration check predicts (stacks.PhysicalNames) are
+// the names the app creates: a construct that adds or renames a physical
+// name must update the prediction, or collisions go unseen until deploy.
+func TestPhysicalNamesMatchTheSynthesizedApp(t *testing.T) {
+	kinds := map[string]bool{awsrules.KindQueue: true, awsrules.KindTopic: true, awsrules.KindAlarm: true, "AWS::CloudWatch::CompositeAlarm": true,
+		awsrules.KindDashboard: true, awsrules.KindAlias: true, awsrules.KindUsagePlan: true}
+	var got []string
+	for _, s := range asStacks(dev, cfg.Account) {
+		res, _ := s.Template["Resources"].(map[string]any)
+		for _, r := range res {
+			m := r.(map[string]any)
+			typ, _ := m["Type"].(string)
+			props, _ := m["Properties"].(map[string]any)
+			if name, ok := props[awsrules.NameProperty[typ]].(string); ok && kinds[typ] {
+				got = append(got, key(typ, s.Region, name))
+			}
+		}
+	}
+	var want []string
+	for _, n := range stacks.PhysicalNames(cfg) {
+		want = append(want, key(n.Kind, n.Region, n.Name))
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("physical names (-predicted +synthesized):\n%s", diff)
+	}
+}
+
+func key(kind, region, name string) string {
+	if kind == "AWS::CloudWatch::CompositeAlarm" {
+		kind = awsrules.KindAlarm
+	}
+	if kind == awsrules.KindDashboard {
+		region = "" // dashboards are per account
+	}
+	return fmt.Sprintf("%s %s %s", kind, region, name)
+}
+
+// stacks.ResourcesPerConsumer is what one consumer adds to a regional stack.
+func TestResourcesPerConsumer(t *testing.T) {
+	tmpl := dev.Templates["brokerage-dev-eu-west-2-regional"]
+	for _, c := range cfg.Fanout.Consumers {
+		n := 0
+		for _, r := range tmpl["Resources"].(map[string]any) {
+			md, _ := r.(map[string]any)["Metadata"].(map[string]any)
+			if p, _ := md["aws:cdk:path"].(string); strings.Contains(p, "/Fanout/"+c.Name+"/") {
+				n++
+			}
+		}
+		if n != stacks.ResourcesPerConsumer {
+			t.Errorf("consumer %s: %d resources, want stacks.ResourcesPerConsumer = %d", c.Name, n, stacks.ResourcesPerConsumer)
+		}
+	}
+}
+
+// With us-east-1 as the primary region, the edge and ingest stacks share
+// it: exactly one of them creates the account concurrency alarm.
+func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
+	c := config.Default()
+	c.Site.ContentDir = "../site"
+	c.Regions[0] = config.Region{Name: "us-east-1", Market: "United States"}
+	c.PrimaryRegion = "us-east-1"
+	for _, g := range c.API.Gateways {
+		for _, a := range g.Authorizers {
+			if pool, ok := a.UserPoolARNs["ap-southeast-2"]; ok {
+				a.UserPoolARNs["us-east-1"] = strings.ReplaceAll(pool, "ap-southeast-2", "us-east-1")
+			}
+		}
+		for _, s := range g.Services {
+			if link, ok := s.Backend.VPCLinkIDs["ap-southeast-2"]; ok {
+				s.Backend.VPCLinkIDs["us-east-1"] = link
+			}
+		}
+	}
+	if err := stacks.Validate(c); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range stacks.PhysicalNames(c) {
+		if strings.HasSuffix(n.Name, "-account-ClaimedAccountConcurrency") && n.Region == "us-east-1" && !strings.Contains(n.Owner, "edge") {
+			t.Errorf("%s also creates %s in us-east-1", n.Owner, n.Name)
+		}
+	}
+}
+
+// A region missing from a per-region map is reported once, on the map,
+// not again by the construct that would get an empty value there.
+func TestAMissingVPCLinkIsReportedOnce(t *testing.T) {
+	c := config.Default()
+	c.Site.ContentDir = "../site"
+	var want []string
+	for i, g := range c.API.Gateways {
+		for j, s := range g.Services {
+			if _, ok := s.Backend.VPCLinkIDs[c.PrimaryRegion]; ok {
+				delete(s.Backend.VPCLinkIDs, c.PrimaryRegion)
+				want = append(want, fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLinkIds", i, j))
+			}
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the default configuration has no VPC link backend")
+	}
+	var perr *problems.Error
+	if err := stacks.Validate(c); !errors.As(err, &perr) {
+		t.Fatalf("Validate() = %v, want the missing VPC links", err)
+	}
+	if diff := cmp.Diff(want, perr.Fields()); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
