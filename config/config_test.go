@@ -100,6 +100,9 @@ func TestValidateRejects(t *testing.T) {
 		{"VPC link missing for a region", func(c *Config) {
 			delete(c.API.Gateways[1].Services[0].Backend.VPCLinkIDs, "eu-west-2")
 		}, []string{"api.gateways[1].services[0].backend.vpcLinkIds"}},
+		{"private gateway's endpoints missing for a region", func(c *Config) {
+			delete(c.API.Gateways[0].PrivateEndpoints, "sa-east-1")
+		}, []string{"api.gateways[0].privateEndpoints"}},
 		{"user pool missing for a region", func(c *Config) {
 			delete(c.API.Gateways[1].Authorizers[0].UserPoolARNs, "sa-east-1")
 		}, []string{"api.gateways[1].authorizers[0].userPoolArns"}},
@@ -216,6 +219,9 @@ func addRegion(c *Config, name, market string) {
 			if s.Backend.VPCLinkIDs != nil {
 				s.Backend.VPCLinkIDs[name] = "PLACEHOLDER"
 			}
+		}
+		if g.PrivateEndpoints != nil {
+			g.PrivateEndpoints[name] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: "PLACEHOLDER"}
 		}
 	}
 }
