@@ -125,7 +125,9 @@ type Gateway struct {
 	// WAF attaches a regional web ACL with AWS managed rules.
 	WAF bool `json:"waf"`
 	// DomainName in the Route 53 zone serves the gateway with a regional
-	// certificate; LatencyRecords makes one host name answer from the nearest region.
+	// certificate; LatencyRecords makes one host name answer from the nearest
+	// region. Behind latency records a route that requires an API key needs
+	// a "lambda" authorizer: a Cognito one accepts only its region's pool.
 	DomainName     string `json:"domainName,omitempty"`
 	HostedZoneID   string `json:"hostedZoneId,omitempty"`
 	HostedZoneName string `json:"hostedZoneName,omitempty"`
@@ -175,6 +177,14 @@ type UsagePlan struct {
 	RateLimit   float64 `json:"rateLimit"`
 	BurstLimit  float64 `json:"burstLimit"`
 	QuotaPerDay float64 `json:"quotaPerDay,omitempty"`
+	// APIKeySecret is the Secrets Manager secret whose SecretString is the
+	// plan's API key value (at least 20 characters): a name, the same
+	// secret in every region (replicate it: a replica keeps the name), or
+	// an ARN for a secret of another account, with {region} as its region
+	// when more than one region is listed. Every region imports the same
+	// key value, so a partner's key works in whichever region the latency
+	// records send it to. Required.
+	APIKeySecret string `json:"apiKeySecret"`
 }
 
 // Service is one microservice behind a gateway.
@@ -498,6 +508,16 @@ func (c *Config) validateAPI(l *problems.List) {
 			}
 			if len(missing) > 0 {
 				l.Add(fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLinkIds", i, j), missing, "the VPC link id of every region in regions, keyed by region (missing the ones shown)")
+			}
+		}
+	}
+	// The secrets' names and ARNs are checked by the api construct's
+	// validation; here, that an ARN names each region's replica.
+	for i, g := range c.API.Gateways {
+		for j, u := range g.UsagePlans {
+			a, err := arn.Parse(u.APIKeySecret)
+			if err == nil && a.Region != "{region}" && len(c.Regions) > 1 {
+				l.Add(fmt.Sprintf("api.gateways[%d].usagePlans[%d].apiKeySecret", i, j), u.APIKeySecret, "an ARN with {region} as its region, so that each region imports its own replica of the secret (or the secret's name)")
 			}
 		}
 	}

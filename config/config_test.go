@@ -103,6 +103,9 @@ func TestValidateRejects(t *testing.T) {
 		{"private gateway's endpoints missing for a region", func(c *Config) {
 			delete(c.API.Gateways[0].PrivateEndpoints, "sa-east-1")
 		}, []string{"api.gateways[0].privateEndpoints"}},
+		{"partner key secret ARN of one region for several", func(c *Config) {
+			c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws:secretsmanager:ap-southeast-2:111111111111:secret:partners-AbCdEf"
+		}, []string{"api.gateways[1].usagePlans[0].apiKeySecret"}},
 		{"user pool missing for a region", func(c *Config) {
 			delete(c.API.Gateways[1].Authorizers[0].UserPoolARNs, "sa-east-1")
 		}, []string{"api.gateways[1].authorizers[0].userPoolArns"}},
@@ -279,5 +282,24 @@ func TestPipelineStages(t *testing.T) {
 	}
 	if p := c.ForStage(PipelineStage{"prod", "333333333333"}); p.Stage != "prod" || p.Account != "333333333333" || c.Stage != "dev" {
 		t.Errorf("ForStage(prod) = stage %q account %q, and the original became %q", p.Stage, p.Account, c.Stage)
+	}
+}
+
+// A partner key secret's ARN names each region's replica with {region}; a
+// name is the same in every region.
+func TestPartnerKeySecretPerRegion(t *testing.T) {
+	for _, secret := range []string{"brokerage/partners-api-key", "arn:aws:secretsmanager:{region}:444444444444:secret:partners-AbCdEf"} {
+		c := Default()
+		c.API.Gateways[1].UsagePlans[0].APIKeySecret = secret
+		if err := c.Validate(); err != nil {
+			t.Errorf("apiKeySecret %q: %v", secret, err)
+		}
+	}
+	c := Default()
+	c.Regions = c.Regions[:1]
+	c.Pipeline.CanaryRegion = ""
+	c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws:secretsmanager:ap-southeast-2:444444444444:secret:partners-AbCdEf"
+	if err := c.Validate(); err != nil {
+		t.Errorf("one region, an ARN of that region: %v", err)
 	}
 }

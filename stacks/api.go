@@ -45,7 +45,7 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		p.Authorizers = append(p.Authorizers, api.Authorizer{Name: a.Name, Type: a.Type, UserPoolARNs: pools, FunctionARN: fill(a.FunctionARN)})
 	}
 	for _, u := range g.UsagePlans {
-		p.UsagePlans = append(p.UsagePlans, api.UsagePlan{Name: u.Name, RateLimit: u.RateLimit, BurstLimit: u.BurstLimit, QuotaPerDay: u.QuotaPerDay})
+		p.UsagePlans = append(p.UsagePlans, api.UsagePlan{Name: u.Name, RateLimit: u.RateLimit, BurstLimit: u.BurstLimit, QuotaPerDay: u.QuotaPerDay, APIKeySecret: fill(u.APIKeySecret)})
 	}
 	for _, s := range g.Services {
 		b := s.Backend

@@ -137,6 +137,37 @@ type UsagePlan struct {
 	Name                  string
 	RateLimit, BurstLimit float64
 	QuotaPerDay           float64
+	// APIKeySecret names the Secrets Manager secret whose SecretString is
+	// the plan's API key value (at least 20 characters): its name, or its
+	// ARN for a secret of another account. Every region imports the same
+	// value, so a partner's key works wherever the latency records send it;
+	// the secret must exist in every region (a replica keeps its name).
+	// Required.
+	APIKeySecret string
+}
+
+// secretName is what Secrets Manager accepts as a secret name
+// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
+var secretName = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+
+// CheckSecretID returns what is wrong with value as the name or ARN of a
+// Secrets Manager secret, or "" when nothing is. A CloudFormation dynamic
+// reference takes either; a secret of another account needs its ARN
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html).
+func CheckSecretID(value string) string {
+	const want = "a Secrets Manager secret name such as partners/api-key, or its ARN arn:aws:secretsmanager:<region>:<account>:secret:<name>"
+	if !strings.HasPrefix(value, "arn:") {
+		if !secretName.MatchString(value) {
+			return want
+		}
+		return ""
+	}
+	a, err := arn.Parse(value)
+	name, ok := strings.CutPrefix(a.Resource, "secret:")
+	if err != nil || !strings.HasPrefix(a.Partition, "aws") || a.Service != "secretsmanager" || a.Region == "" || !accountID.MatchString(a.AccountID) || !ok || !secretName.MatchString(name) {
+		return want
+	}
+	return ""
 }
 
 // Props configures one gateway.
@@ -209,12 +240,14 @@ func (p *Props) Validate(prefix string) error {
 		l.Add(prefix+"loggingLevel", p.LoggingLevel, `"ERROR" or "INFO"`)
 	}
 	auth := map[string]bool{}
+	authType := map[string]string{}
 	for i, a := range p.Authorizers {
 		f := fmt.Sprintf("%sauthorizers[%d]", prefix, i)
 		if a.Name == "" || auth[a.Name] {
 			l.Add(f+".name", a.Name, "a unique authorizer name")
 		}
 		auth[a.Name] = true
+		authType[a.Name] = a.Type
 		switch a.Type {
 		case "cognito":
 			if len(a.UserPoolARNs) == 0 {
@@ -266,6 +299,16 @@ func (p *Props) Validate(prefix string) error {
 		if s.APIKeyRequired && len(p.UsagePlans) == 0 {
 			l.Add(f+".apiKeyRequired", true, "a usage plan to issue the keys")
 		}
+		name := s.Authorizer
+		if name == "" {
+			name = p.DefaultAuthorizer
+		}
+		if s.APIKeyRequired && p.LatencyRecords && authType[name] == "cognito" {
+			// Behind latency records a partner reaches whichever region is
+			// nearest, and a Cognito authorizer accepts only the tokens of
+			// the one user pool of its region.
+			l.Add(f+".authorizer", name, `a "lambda" authorizer that accepts the partner's token in every region: with latencyRecords a partner may reach any region, and a Cognito authorizer accepts only its own region's user pool`)
+		}
 		b := s.Backend
 		switch b.Type {
 		case BackendHTTP:
@@ -310,6 +353,9 @@ func (p *Props) Validate(prefix string) error {
 		}
 		if u.QuotaPerDay < 0 {
 			l.Add(f+".quotaPerDay", u.QuotaPerDay, "0 (no quota) or more")
+		}
+		if want := CheckSecretID(u.APIKeySecret); want != "" {
+			l.Add(f+".apiKeySecret", u.APIKeySecret, want+", holding the partner's API key")
 		}
 	}
 	for i, o := range p.CORSOrigins {
@@ -564,7 +610,12 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	}
 
 	for _, u := range p.UsagePlans {
-		key := g.RestAPI.AddApiKey(jsii.String("Key-"+u.Name), &awsapigateway.ApiKeyOptions{ApiKeyName: jsii.String(p.Name + "-" + u.Name)})
+		// The key's value is resolved from Secrets Manager when CloudFormation
+		// creates the key, in every region alike; it never appears in the
+		// template:
+		// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-apikey.html
+		value := awscdk.SecretValue_SecretsManager(jsii.String(u.APIKeySecret), nil).UnsafeUnwrap()
+		key := g.RestAPI.AddApiKey(jsii.String("Key-"+u.Name), &awsapigateway.ApiKeyOptions{ApiKeyName: jsii.String(p.Name + "-" + u.Name), Value: value})
 		plan := g.RestAPI.AddUsagePlan(jsii.String("Plan-"+u.Name), &awsapigateway.UsagePlanProps{
 			Name:     jsii.String(p.Name + "-" + u.Name),
 			Throttle: &awsapigateway.ThrottleSettings{RateLimit: jsii.Number(u.RateLimit), BurstLimit: jsii.Number(u.BurstLimit)},

@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 			{Name: "partners-jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"},
 		},
 		DefaultAuthorizer: "customers",
-		UsagePlans:        []UsagePlan{{Name: "partners", RateLimit: 10, BurstLimit: 20, QuotaPerDay: 5000}},
+		UsagePlans:        []UsagePlan{{Name: "partners", RateLimit: 10, BurstLimit: 20, QuotaPerDay: 5000, APIKeySecret: "partners/api-key"}},
 		CORSOrigins:       []string{"https://www.example.com"},
 		WAF:               true,
 		DomainName:        "api.broker.example.com", HostedZoneID: "Z1", HostedZoneName: "broker.example.com", LatencyRecords: true,
@@ -340,5 +340,48 @@ func TestPrivateEndpointsAndGatewayBackendsAreChecked(t *testing.T) {
 	}, perr.Fields())
 	if msg := err.Error(); !strings.Contains(msg, `got "vpc-0123456789abcdef0", want a VPC endpoint id`) || !strings.Contains(msg, "want a private gateway") {
 		t.Errorf("messages do not name the value and what is expected:\n%s", msg)
+	}
+}
+
+// Every region imports the partner's one key value from Secrets Manager, so
+// the key works wherever the latency records send the partner.
+func TestPartnerKeyValueComesFromSecretsManager(t *testing.T) {
+	keys := tmpl().Resources("AWS::ApiGateway::ApiKey")
+	cfntest.Check(t, "API keys", 1, len(keys))
+	cfntest.Check(t, "key value", "{{resolve:secretsmanager:partners/api-key:SecretString:::}}", keys[0].Props["Value"])
+}
+
+func TestPartnerSecretsAndAuthorizersAreChecked(t *testing.T) {
+	for _, tc := range []struct{ value, want string }{
+		{"partners/api-key", ""},
+		{"arn:aws:secretsmanager:eu-west-2:444444444444:secret:partners/api-key-AbCdEf", ""},
+		{"", "a Secrets Manager secret name"},
+		{"partners api key", "a Secrets Manager secret name"},
+		{"arn:aws:ssm:eu-west-2:444444444444:parameter/partners", "a Secrets Manager secret name"},
+		{"arn:aws:secretsmanager:eu-west-2:4444:secret:partners", "a Secrets Manager secret name"},
+		{"arn:aws:secretsmanager:eu-west-2:444444444444:partners", "a Secrets Manager secret name"},
+	} {
+		if got := CheckSecretID(tc.value); (tc.want == "") != (got == "") || !strings.HasPrefix(got, tc.want) {
+			t.Errorf("CheckSecretID(%q) = %q, want %q...", tc.value, got, tc.want)
+		}
+	}
+	err := (&Props{Name: "x", RateLimit: 1, BurstLimit: 1,
+		DomainName: "api.example.com", HostedZoneID: "Z1", HostedZoneName: "example.com", LatencyRecords: true,
+		Authorizers:       []Authorizer{{Name: "customers", Type: "cognito", UserPoolARNs: cognito}, {Name: "jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"}},
+		DefaultAuthorizer: "customers",
+		UsagePlans:        []UsagePlan{{Name: "partners", RateLimit: 1, BurstLimit: 1}, {Name: "gold", RateLimit: 1, BurstLimit: 1, APIKeySecret: "gold key"}},
+		Services: []Service{
+			{Name: "quotes", BasePath: "quotes", Backend: Backend{Type: BackendHTTP, URL: "https://q.example.com"}, APIKeyRequired: true},
+			{Name: "prices", BasePath: "prices", Backend: Backend{Type: BackendHTTP, URL: "https://p.example.com"}, APIKeyRequired: true, Authorizer: "jwt"},
+			{Name: "orders", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://o.example.com"}},
+		},
+	}).Validate("g.")
+	var perr *problems.Error
+	if !errors.As(err, &perr) {
+		t.Fatalf("err = %v, want a *problems.Error", err)
+	}
+	cfntest.Check(t, "problems", []string{"g.services[0].authorizer", "g.usagePlans[0].apiKeySecret", "g.usagePlans[1].apiKeySecret"}, perr.Fields())
+	if !strings.Contains(err.Error(), `g.services[0].authorizer: got "customers", want a "lambda" authorizer`) {
+		t.Errorf("message does not name the field, the authorizer and what is expected:\n%v", err)
 	}
 }
