@@ -183,8 +183,11 @@ func TestParseProblemsFailCleanly(t *testing.T) {
 func perRegion(v any, from, region string) {
 	switch v := v.(type) {
 	case map[string]any:
-		if s, ok := v[from].(string); ok {
+		switch s := v[from].(type) {
+		case string:
 			v[region] = strings.ReplaceAll(s, from, region)
+		case map[string]any: // e.g. a private gateway's endpoints
+			v[region] = s
 		}
 		for _, e := range v {
 			perRegion(e, from, region)

@@ -123,13 +123,35 @@ type Gateway struct {
 	// WAF attaches a regional web ACL with AWS managed rules.
 	WAF bool `json:"waf"`
 	// DomainName in the Route 53 zone serves the gateway with a regional
-	// certificate; LatencyRecords makes one host name answer from the nearest region.
+	// certificate; LatencyRecords makes one host name answer from the nearest
+	// region. Behind latency records a route that requires an API key needs
+	// a "lambda" authorizer: a Cognito one accepts only its region's pool.
 	DomainName     string `json:"domainName,omitempty"`
 	HostedZoneID   string `json:"hostedZoneId,omitempty"`
 	HostedZoneName string `json:"hostedZoneName,omitempty"`
 	LatencyRecords bool   `json:"latencyRecords,omitempty"`
+	// PrivateEndpoints, keyed by region (every region in regions), make the
+	// gateway a PRIVATE REST API, unreachable from the internet: it accepts
+	// calls only through the interface VPC endpoints for execute-api listed
+	// for its region, and other gateways reach it through the region's VPC
+	// link (a network load balancer whose targets are the first endpoint's
+	// network interfaces, TCP 443, provided outside the app). A gateway that
+	// another routes to ("gateway" backends) must be private. Default:
+	// none, a public Regional endpoint.
+	PrivateEndpoints map[string]PrivateEndpoint `json:"privateEndpoints,omitempty"`
 	// Services routed by base path.
 	Services []Service `json:"services"`
+}
+
+// PrivateEndpoint is how a private gateway is reached in one region.
+type PrivateEndpoint struct {
+	// VPCEndpointIDs are the interface VPC endpoints for execute-api
+	// (vpce- and 17 hexadecimal digits) allowed to call the gateway; the
+	// first is the one the VPC link's load balancer sends to. At least one.
+	VPCEndpointIDs []string `json:"vpcEndpointIds"`
+	// VPCLinkID is the REST API VPC link other gateways of the region call
+	// the gateway through.
+	VPCLinkID string `json:"vpcLinkId"`
 }
 
 // Authorizer is a Cognito user pool ("cognito", userPoolArns) or a Lambda
@@ -153,6 +175,14 @@ type UsagePlan struct {
 	RateLimit   float64 `json:"rateLimit"`
 	BurstLimit  float64 `json:"burstLimit"`
 	QuotaPerDay float64 `json:"quotaPerDay,omitempty"`
+	// APIKeySecret is the Secrets Manager secret whose SecretString is the
+	// plan's API key value (at least 20 characters): a name, the same
+	// secret in every region (replicate it: a replica keeps the name), or
+	// an ARN for a secret of another account, with {region} as its region
+	// when more than one region is listed. Every region imports the same
+	// key value, so a partner's key works in whichever region the latency
+	// records send it to. Required.
+	APIKeySecret string `json:"apiKeySecret"`
 }
 
 // Service is one microservice behind a gateway.
@@ -162,7 +192,7 @@ type Service struct {
 	// Backend: {"type": "http", "url": "https://..."} for a public host,
 	// {"type": "lambda", "functionArn": ...}, {"type": "vpc-link",
 	// "vpcLinkIds": {"<region>": ...}, "url": ...} for a private host, or
-	// {"type": "gateway", "gateway": "<an earlier gateway>"}. A host with an
+	// {"type": "gateway", "gateway": "<an earlier, private gateway>"}. A host with an
 	// "internal" label (orders.eu-west-2.internal.example.com) is private:
 	// it must be a vpc-link backend, as an http backend is called over the
 	// public internet.
@@ -414,6 +444,22 @@ func (f *Fanout) validate(l *problems.List) {
 }
 
 func (c *Config) validateAPI(l *problems.List) {
+	// The endpoints themselves are checked by the api construct's
+	// validation; here, that a private gateway is private in every region.
+	for i, g := range c.API.Gateways {
+		if len(g.PrivateEndpoints) == 0 {
+			continue
+		}
+		var missing []string
+		for _, r := range c.RegionNames() {
+			if _, ok := g.PrivateEndpoints[r]; !ok && regions.Known(r) {
+				missing = append(missing, r)
+			}
+		}
+		if len(missing) > 0 {
+			l.Add(fmt.Sprintf("api.gateways[%d].privateEndpoints", i), missing, "the VPC endpoints and VPC link of every region in regions, keyed by region (missing the ones shown)")
+		}
+	}
 	for i, g := range c.API.Gateways {
 		for j, svc := range g.Services {
 			if svc.Backend.Type != "vpc-link" {
@@ -427,6 +473,16 @@ func (c *Config) validateAPI(l *problems.List) {
 			}
 			if len(missing) > 0 {
 				l.Add(fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLinkIds", i, j), missing, "the VPC link id of every region in regions, keyed by region (missing the ones shown)")
+			}
+		}
+	}
+	// The secrets' names and ARNs are checked by the api construct's
+	// validation; here, that an ARN names each region's replica.
+	for i, g := range c.API.Gateways {
+		for j, u := range g.UsagePlans {
+			a, err := arn.Parse(u.APIKeySecret)
+			if err == nil && a.Region != "{region}" && len(c.Regions) > 1 {
+				l.Add(fmt.Sprintf("api.gateways[%d].usagePlans[%d].apiKeySecret", i, j), u.APIKeySecret, "an ARN with {region} as its region, so that each region imports its own replica of the secret (or the secret's name)")
 			}
 		}
 	}

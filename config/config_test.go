@@ -100,6 +100,12 @@ func TestValidateRejects(t *testing.T) {
 		{"VPC link missing for a region", func(c *Config) {
 			delete(c.API.Gateways[1].Services[0].Backend.VPCLinkIDs, "eu-west-2")
 		}, []string{"api.gateways[1].services[0].backend.vpcLinkIds"}},
+		{"private gateway's endpoints missing for a region", func(c *Config) {
+			delete(c.API.Gateways[0].PrivateEndpoints, "sa-east-1")
+		}, []string{"api.gateways[0].privateEndpoints"}},
+		{"partner key secret ARN of one region for several", func(c *Config) {
+			c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws:secretsmanager:ap-southeast-2:111111111111:secret:partners-AbCdEf"
+		}, []string{"api.gateways[1].usagePlans[0].apiKeySecret"}},
 		{"user pool missing for a region", func(c *Config) {
 			delete(c.API.Gateways[1].Authorizers[0].UserPoolARNs, "sa-east-1")
 		}, []string{"api.gateways[1].authorizers[0].userPoolArns"}},
@@ -217,6 +223,9 @@ func addRegion(c *Config, name, market string) {
 				s.Backend.VPCLinkIDs[name] = "PLACEHOLDER"
 			}
 		}
+		if g.PrivateEndpoints != nil {
+			g.PrivateEndpoints[name] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: "PLACEHOLDER"}
+		}
 	}
 }
 
@@ -317,5 +326,24 @@ func TestParseNamesANonObjectFile(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse(%s) = %v, want %q", data, err, want)
 		}
+	}
+}
+
+// A partner key secret's ARN names each region's replica with {region}; a
+// name is the same in every region.
+func TestPartnerKeySecretPerRegion(t *testing.T) {
+	for _, secret := range []string{"brokerage/partners-api-key", "arn:aws:secretsmanager:{region}:444444444444:secret:partners-AbCdEf"} {
+		c := Default()
+		c.API.Gateways[1].UsagePlans[0].APIKeySecret = secret
+		if err := c.Validate(); err != nil {
+			t.Errorf("apiKeySecret %q: %v", secret, err)
+		}
+	}
+	c := Default()
+	c.Regions = c.Regions[:1]
+	c.Pipeline.CanaryRegion = ""
+	c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws:secretsmanager:ap-southeast-2:444444444444:secret:partners-AbCdEf"
+	if err := c.Validate(); err != nil {
+		t.Errorf("one region, an ARN of that region: %v", err)
 	}
 }

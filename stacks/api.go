@@ -28,6 +28,12 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		DomainName: g.DomainName, HostedZoneID: g.HostedZoneID, HostedZoneName: g.HostedZoneName, LatencyRecords: g.LatencyRecords,
 		Gateways: built, RemovalPolicy: removal,
 	}
+	if len(g.PrivateEndpoints) > 0 {
+		p.PrivateEndpoints = map[string]api.PrivateEndpoint{}
+		for r, e := range g.PrivateEndpoints {
+			p.PrivateEndpoints[r] = api.PrivateEndpoint{VPCEndpointIDs: e.VPCEndpointIDs, VPCLinkID: e.VPCLinkID}
+		}
+	}
 	for _, a := range g.Authorizers {
 		var pools map[string]string
 		if a.UserPoolARNs != nil {
@@ -39,7 +45,7 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		p.Authorizers = append(p.Authorizers, api.Authorizer{Name: a.Name, Type: a.Type, UserPoolARNs: pools, FunctionARN: fill(a.FunctionARN)})
 	}
 	for _, u := range g.UsagePlans {
-		p.UsagePlans = append(p.UsagePlans, api.UsagePlan{Name: u.Name, RateLimit: u.RateLimit, BurstLimit: u.BurstLimit, QuotaPerDay: u.QuotaPerDay})
+		p.UsagePlans = append(p.UsagePlans, api.UsagePlan{Name: u.Name, RateLimit: u.RateLimit, BurstLimit: u.BurstLimit, QuotaPerDay: u.QuotaPerDay, APIKeySecret: fill(u.APIKeySecret)})
 	}
 	for _, s := range g.Services {
 		b := s.Backend
@@ -59,7 +65,7 @@ func ValidateAPI(c *config.Config) []error {
 	names := map[string]*api.Gateway{}
 	for i, g := range c.API.Gateways {
 		errs = append(errs, GatewayProps(c, c.PrimaryRegion, g, names).Validate(fmt.Sprintf("api.gateways[%d].", i)))
-		names[g.Name] = &api.Gateway{}
+		names[g.Name] = &api.Gateway{Private: len(g.PrivateEndpoints) > 0}
 	}
 	return errs
 }

@@ -341,6 +341,9 @@ func PhysicalNames(c *config.Config) []awsrules.Name {
 	alarm(regions.Edge, alarms.KindDistribution, "site", "the site's distribution")
 	alarm(regions.Edge, alarms.KindSiteBucket, "site-bucket", "the site's bucket")
 	alarm(regions.Edge, alarms.KindFunction, "site-deployment", "the site's deployment function")
+	if !c.IsProd() {
+		alarm(regions.Edge, alarms.KindFunction, "site-auto-delete", "the site buckets' auto-delete function")
+	}
 	account(regions.Edge, "the edge stack's account concurrency alarm")
 	add(awsrules.KindDashboard, regions.Edge, prefix+"-overview", "the overview dashboard")
 

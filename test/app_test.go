@@ -235,6 +235,36 @@ func TestProdRetainsEveryStatefulResource(t *testing.T) {
 	}
 }
 
+// Outside prod the site's buckets empty themselves when the edge stack is
+// deleted, through aws-cdk-lib's auto-delete function (alarmed like every
+// function); prod's are retained and never emptied.
+func TestOnlyNonProdSiteBucketsAreEmptiedOnDeletion(t *testing.T) {
+	autoDelete := func(a *cfn.Assembly) (buckets []string, functions int) {
+		var edge cfn.Template
+		for _, name := range a.Order {
+			if strings.HasSuffix(name, "-edge") {
+				edge = a.Templates[name]
+			}
+		}
+		for _, r := range edge.Resources("Custom::S3AutoDeleteObjects") {
+			buckets = append(buckets, cfn.Ref(r.Props["BucketName"]))
+		}
+		for _, r := range edge.Resources("AWS::Lambda::Function") {
+			if strings.HasPrefix(r.LogicalID, "CustomS3AutoDeleteObjects") {
+				functions++
+			}
+		}
+		sort.Strings(buckets)
+		return buckets, functions
+	}
+	buckets, functions := autoDelete(dev)
+	cfntest.Check(t, "dev: buckets emptied on deletion", []string{"SiteBucket978D4AEB", "SiteLogBucket150DDC0F"}, buckets)
+	cfntest.Check(t, "dev: auto-delete functions", 1, functions)
+	buckets, functions = autoDelete(prod)
+	cfntest.Check(t, "prod: buckets emptied on deletion", []string(nil), buckets)
+	cfntest.Check(t, "prod: auto-delete functions", 0, functions)
+}
+
 func TestProdStacksHaveTerminationProtection(t *testing.T) {
 	// Termination protection lives in the manifest, not the template; the
 	// stack props are checked where they are built.

@@ -102,6 +102,9 @@ func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
 	c.Regions[0] = config.Region{Name: "us-east-1", Market: "United States"}
 	c.PrimaryRegion = "us-east-1"
 	for _, g := range c.API.Gateways {
+		if e, ok := g.PrivateEndpoints["ap-southeast-2"]; ok {
+			g.PrivateEndpoints["us-east-1"] = e
+		}
 		for _, a := range g.Authorizers {
 			if pool, ok := a.UserPoolARNs["ap-southeast-2"]; ok {
 				a.UserPoolARNs["us-east-1"] = strings.ReplaceAll(pool, "ap-southeast-2", "us-east-1")

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -39,8 +40,26 @@ const (
 	BackendHTTP    = "http"     // a public https endpoint; never a host with an "internal" label
 	BackendLambda  = "lambda"   // a Lambda function, by ARN
 	BackendVPCLink = "vpc-link" // a private endpoint behind a VPC link (NLB)
-	BackendGateway = "gateway"  // another gateway of the same region (an internal one)
+	BackendGateway = "gateway"  // another, private, gateway of the same region (an internal one)
 )
+
+// PrivateEndpoint is how a private gateway is reached in one region.
+type PrivateEndpoint struct {
+	// VPCEndpointIDs are the interface VPC endpoints for execute-api
+	// (com.amazonaws.<region>.execute-api) the gateway accepts calls
+	// through; the gateway is associated with each. At least one.
+	VPCEndpointIDs []string
+	// VPCLinkID is the REST API VPC link, to a network load balancer whose
+	// targets are the first endpoint's network interfaces (TCP 443), that
+	// other gateways of the region reach this one through.
+	VPCLinkID string
+}
+
+// vpcEndpointID is an EC2 VPC endpoint id: "vpce-" and 17 hexadecimal
+// digits (8 for endpoints created before EC2's longer ids)
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcEndpoint.html,
+// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html).
+var vpcEndpointID = regexp.MustCompile(`^vpce-([0-9a-f]{17}|[0-9a-f]{8})$`)
 
 // Backend is where a service's requests go.
 type Backend struct {
@@ -118,6 +137,37 @@ type UsagePlan struct {
 	Name                  string
 	RateLimit, BurstLimit float64
 	QuotaPerDay           float64
+	// APIKeySecret names the Secrets Manager secret whose SecretString is
+	// the plan's API key value (at least 20 characters): its name, or its
+	// ARN for a secret of another account. Every region imports the same
+	// value, so a partner's key works wherever the latency records send it;
+	// the secret must exist in every region (a replica keeps its name).
+	// Required.
+	APIKeySecret string
+}
+
+// secretName is what Secrets Manager accepts as a secret name
+// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
+var secretName = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+
+// CheckSecretID returns what is wrong with value as the name or ARN of a
+// Secrets Manager secret, or "" when nothing is. A CloudFormation dynamic
+// reference takes either; a secret of another account needs its ARN
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html).
+func CheckSecretID(value string) string {
+	const want = "a Secrets Manager secret name such as partners/api-key, or its ARN arn:aws:secretsmanager:<region>:<account>:secret:<name>"
+	if !strings.HasPrefix(value, "arn:") {
+		if !secretName.MatchString(value) {
+			return want
+		}
+		return ""
+	}
+	a, err := arn.Parse(value)
+	name, ok := strings.CutPrefix(a.Resource, "secret:")
+	if err != nil || !strings.HasPrefix(a.Partition, "aws") || a.Service != "secretsmanager" || a.Region == "" || !accountID.MatchString(a.AccountID) || !ok || !secretName.MatchString(name) {
+		return want
+	}
+	return ""
 }
 
 // Props configures one gateway.
@@ -151,7 +201,13 @@ type Props struct {
 	// latency-based so one host name serves clients from the nearest region.
 	DomainName, HostedZoneID, HostedZoneName string
 	LatencyRecords                           bool
-	// Gateways built earlier in this stack, by name, for "gateway" backends.
+	// PrivateEndpoints, keyed by region, make the gateway a PRIVATE REST API:
+	// it has no public endpoint, and its resource policy lets execute-api
+	// calls in only through the region's VPCEndpointIDs. A gateway uses the
+	// entry of its stack's region. Default: a public Regional endpoint.
+	PrivateEndpoints map[string]PrivateEndpoint
+	// Gateways built earlier in this stack, by name, for "gateway" backends;
+	// each must be private (PrivateEndpoints).
 	Gateways map[string]*Gateway
 	// RemovalPolicy of the access log group. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
@@ -184,12 +240,14 @@ func (p *Props) Validate(prefix string) error {
 		l.Add(prefix+"loggingLevel", p.LoggingLevel, `"ERROR" or "INFO"`)
 	}
 	auth := map[string]bool{}
+	authType := map[string]string{}
 	for i, a := range p.Authorizers {
 		f := fmt.Sprintf("%sauthorizers[%d]", prefix, i)
 		if a.Name == "" || auth[a.Name] {
 			l.Add(f+".name", a.Name, "a unique authorizer name")
 		}
 		auth[a.Name] = true
+		authType[a.Name] = a.Type
 		switch a.Type {
 		case "cognito":
 			if len(a.UserPoolARNs) == 0 {
@@ -241,6 +299,16 @@ func (p *Props) Validate(prefix string) error {
 		if s.APIKeyRequired && len(p.UsagePlans) == 0 {
 			l.Add(f+".apiKeyRequired", true, "a usage plan to issue the keys")
 		}
+		name := s.Authorizer
+		if name == "" {
+			name = p.DefaultAuthorizer
+		}
+		if s.APIKeyRequired && p.LatencyRecords && authType[name] == "cognito" {
+			// Behind latency records a partner reaches whichever region is
+			// nearest, and a Cognito authorizer accepts only the tokens of
+			// the one user pool of its region.
+			l.Add(f+".authorizer", name, `a "lambda" authorizer that accepts the partner's token in every region: with latencyRecords a partner may reach any region, and a Cognito authorizer accepts only its own region's user pool`)
+		}
 		b := s.Backend
 		switch b.Type {
 		case BackendHTTP:
@@ -264,8 +332,12 @@ func (p *Props) Validate(prefix string) error {
 				l.Add(f+".backend.functionArn", b.FunctionARN, "a Lambda function ARN")
 			}
 		case BackendGateway:
-			if _, ok := p.Gateways[b.Gateway]; !ok {
+			if inner, ok := p.Gateways[b.Gateway]; !ok {
 				l.Add(f+".backend.gateway", b.Gateway, "the name of a gateway listed before this one")
+			} else if !inner.Private {
+				// A Regional endpoint is public: the inner gateway could be
+				// called around this one's web ACL, throttles and usage plans.
+				l.Add(f+".backend.gateway", b.Gateway, "a private gateway (with privateEndpoints): a public one can be called directly, around this gateway")
 			}
 		default:
 			l.Add(f+".backend.type", b.Type, `"http", "lambda", "vpc-link" or "gateway"`)
@@ -282,11 +354,39 @@ func (p *Props) Validate(prefix string) error {
 		if u.QuotaPerDay < 0 {
 			l.Add(f+".quotaPerDay", u.QuotaPerDay, "0 (no quota) or more")
 		}
+		if want := CheckSecretID(u.APIKeySecret); want != "" {
+			l.Add(f+".apiKeySecret", u.APIKeySecret, want+", holding the partner's API key")
+		}
 	}
 	for i, o := range p.CORSOrigins {
 		if u, err := url.Parse(o); err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" {
 			l.Add(fmt.Sprintf("%scorsOrigins[%d]", prefix, i), o, "an https origin such as https://www.example.com")
 		}
+	}
+	regions := make([]string, 0, len(p.PrivateEndpoints))
+	for r := range p.PrivateEndpoints {
+		regions = append(regions, r)
+	}
+	sort.Strings(regions)
+	for _, r := range regions {
+		e := p.PrivateEndpoints[r]
+		f := fmt.Sprintf("%sprivateEndpoints[%q]", prefix, r)
+		if len(e.VPCEndpointIDs) == 0 {
+			l.Add(f+".vpcEndpointIds", "[]", "at least one interface VPC endpoint id for execute-api in "+r+", such as vpce-0123456789abcdef0")
+		}
+		for i, id := range e.VPCEndpointIDs {
+			if !vpcEndpointID.MatchString(id) {
+				l.Add(fmt.Sprintf("%s.vpcEndpointIds[%d]", f, i), id, "a VPC endpoint id: vpce- and 17 hexadecimal digits, such as vpce-0123456789abcdef0")
+			} else if slices.Contains(e.VPCEndpointIDs[:i], id) {
+				l.Add(fmt.Sprintf("%s.vpcEndpointIds[%d]", f, i), id, "each endpoint listed once")
+			}
+		}
+		if e.VPCLinkID == "" {
+			l.Add(f+".vpcLinkId", e.VPCLinkID, "the VPC link id (to the network load balancer in front of the endpoints) the gateway is reached through from other gateways")
+		}
+	}
+	if len(p.PrivateEndpoints) > 0 && p.DomainName != "" {
+		l.Add(prefix+"domainName", p.DomainName, "unset for a private gateway: its callers use the endpoints' host names")
 	}
 	if p.DomainName != "" {
 		if !hostname.MatchString(p.DomainName) {
@@ -323,6 +423,10 @@ type Gateway struct {
 	APIKeys map[string]awsapigateway.IApiKey
 	// WebACL, when Props.WAF.
 	WebACL awswafv2.CfnWebACL
+	// Private is true for a PRIVATE API (Props.PrivateEndpoints), and
+	// Endpoint the region's endpoints and VPC link then.
+	Private  bool
+	Endpoint PrivateEndpoint
 }
 
 // New builds a gateway. It panics with a *problems.Error listing every invalid prop.
@@ -345,7 +449,17 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	g := &Gateway{Construct: c, Name: p.Name, StageName: p.StageName, APIKeys: map[string]awsapigateway.IApiKey{}}
+	g := &Gateway{Construct: c, Name: p.Name, StageName: p.StageName, APIKeys: map[string]awsapigateway.IApiKey{}, Private: len(p.PrivateEndpoints) > 0}
+	region := *awscdk.Stack_Of(c).Region()
+	if g.Private {
+		e, ok := p.PrivateEndpoints[region]
+		if !ok {
+			l := problems.List{Subject: "api.Props"}
+			l.Add("PrivateEndpoints", region, "the endpoints of the stack's region "+region)
+			panic(l.Err())
+		}
+		g.Endpoint = e
+	}
 	g.AccessLogs = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{Retention: p.AccessLogRetention, RemovalPolicy: p.RemovalPolicy})
 	suppress.Checkov(g.AccessLogs.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", "Access logs hold request metadata (caller IP, path, status, latency), never bodies; CloudWatch Logs encrypts them at rest with its own keys.")
 
@@ -391,6 +505,32 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 			MethodOptions:        &methodOptions,
 		},
 	}
+	if g.Private {
+		// A PRIVATE API has no public endpoint; associating the VPC endpoints
+		// gives it the endpoint-specific host names other gateways call
+		// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-apis.html).
+		// The resource policy refuses every caller that does not come
+		// through one of them, and API Gateway refuses a private API's calls
+		// without a policy that allows them
+		// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-examples.html).
+		var endpoints []awsec2.IVpcEndpoint
+		for i, id := range g.Endpoint.VPCEndpointIDs {
+			endpoints = append(endpoints, awsec2.InterfaceVpcEndpoint_FromInterfaceVpcEndpointAttributes(c, jsii.String(fmt.Sprintf("Endpoint%d", i)), &awsec2.InterfaceVpcEndpointAttributes{VpcEndpointId: jsii.String(id), Port: jsii.Number(443)}))
+		}
+		apiProps.EndpointTypes = nil
+		apiProps.EndpointConfiguration = &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_PRIVATE}, VpcEndpoints: &endpoints}
+		invoke := func(effect awsiam.Effect, test string) awsiam.PolicyStatement {
+			return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Effect: effect, Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+				Actions: jsii.Strings("execute-api:Invoke"), Resources: jsii.Strings("execute-api:/*"),
+				Conditions: &map[string]any{test: map[string]any{"aws:SourceVpce": g.Endpoint.VPCEndpointIDs}},
+			})
+		}
+		apiProps.Policy = awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
+			invoke(awsiam.Effect_DENY, "StringNotEquals"),
+			invoke(awsiam.Effect_ALLOW, "StringEquals"),
+		}})
+	}
 	if len(p.CORSOrigins) > 0 {
 		apiProps.DefaultCorsPreflightOptions = &awsapigateway.CorsOptions{AllowOrigins: jsii.Strings(p.CORSOrigins...), AllowMethods: awsapigateway.Cors_ALL_METHODS(), AllowHeaders: awsapigateway.Cors_DEFAULT_HEADERS()}
 	}
@@ -414,7 +554,6 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	for _, a := range p.Authorizers {
 		switch a.Type {
 		case "cognito":
-			region := *awscdk.Stack_Of(c).Region()
 			arn, ok := a.UserPoolARNs[region]
 			if !ok {
 				l := problems.List{Subject: "api.Props"}
@@ -471,7 +610,12 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	}
 
 	for _, u := range p.UsagePlans {
-		key := g.RestAPI.AddApiKey(jsii.String("Key-"+u.Name), &awsapigateway.ApiKeyOptions{ApiKeyName: jsii.String(p.Name + "-" + u.Name)})
+		// The key's value is resolved from Secrets Manager when CloudFormation
+		// creates the key, in every region alike; it never appears in the
+		// template:
+		// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-apikey.html
+		value := awscdk.SecretValue_SecretsManager(jsii.String(u.APIKeySecret), nil).UnsafeUnwrap()
+		key := g.RestAPI.AddApiKey(jsii.String("Key-"+u.Name), &awsapigateway.ApiKeyOptions{ApiKeyName: jsii.String(p.Name + "-" + u.Name), Value: value})
 		plan := g.RestAPI.AddUsagePlan(jsii.String("Plan-"+u.Name), &awsapigateway.UsagePlanProps{
 			Name:     jsii.String(p.Name + "-" + u.Name),
 			Throttle: &awsapigateway.ThrottleSettings{RateLimit: jsii.Number(u.RateLimit), BurstLimit: jsii.Number(u.BurstLimit)},
@@ -487,6 +631,14 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	if p.WAF {
 		g.WebACL = waf.NewManagedRulesACL(c, "WebACL", "REGIONAL", p.Name)
 		awswafv2.NewCfnWebACLAssociation(c, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{ResourceArn: g.RestAPI.DeploymentStage().StageArn(), WebAclArn: g.WebACL.AttrArn()})
+	} else if g.Private {
+		// A web ACL on a private API is allowed but not required: the
+		// endpoints and the resource policy decide who gets in
+		// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html,
+		// https://repost.aws/questions/QUIhLsAUROQpKrMbIN_Gvtlg/private-api-gateway-architecture).
+		const why = "A private gateway: its resource policy lets in only calls through its VPC endpoints, and the public gateway's calls have passed that gateway's web ACL already; the gateway's waf option adds a web ACL here as well."
+		suppress.Nag(stage, "AwsSolutions-APIG3", why)
+		suppress.Checkov(stage, "CKV2_AWS_29", why)
 	} else {
 		suppress.Nag(stage, "AwsSolutions-APIG3", "The web ACL is off in this configuration (the gateway's waf option); turn it on for production.")
 		suppress.Checkov(stage, "CKV2_AWS_29", "The web ACL is off in this configuration (the gateway's waf option); turn it on for production.")
@@ -500,7 +652,6 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 		})
 		record := &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayDomain(domain))}
 		if p.LatencyRecords {
-			region := *awscdk.Stack_Of(c).Region()
 			record.Region = jsii.String(region)
 			record.SetIdentifier = jsii.String(p.Name + "-" + region)
 		}
@@ -525,11 +676,19 @@ func (g *Gateway) integration(scope constructs.Construct, s Service, gateways ma
 		return awsapigateway.NewHttpIntegration(jsii.String(strings.TrimSuffix(b.URL, "/")+suffix), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"),
 			Options: &awsapigateway.IntegrationOptions{ConnectionType: awsapigateway.ConnectionType_VPC_LINK, VpcLink: link, RequestParameters: proxyParams}})
 	case BackendGateway:
-		// The internal gateway is called through its regional endpoint; the
+		// The inner gateway is private: it is called through its VPC link (a
+		// network load balancer in front of its interface VPC endpoint) at
+		// the endpoint-specific host name its association with the endpoint
+		// creates, https://<rest-api-id>-<vpce-id>.execute-api.<region>.<url-suffix>/<stage>
+		// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-test-invoke-url.html);
+		// the host name also names the API for API Gateway and TLS. The
 		// caller's Authorization header passes through and is checked again there.
 		inner := gateways[b.Gateway]
-		return awsapigateway.NewHttpIntegration(jsii.String(strings.TrimSuffix(*inner.RestAPI.Url(), "/")+"/"+s.BasePath+suffix), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"),
-			Options: &awsapigateway.IntegrationOptions{RequestParameters: proxyParams}})
+		link := awsapigateway.VpcLink_FromVpcLinkId(scope, jsii.String("Link-"+s.Name), jsii.String(inner.Endpoint.VPCLinkID))
+		url := "https://" + *inner.RestAPI.RestApiId() + "-" + inner.Endpoint.VPCEndpointIDs[0] + ".execute-api." + *awscdk.Stack_Of(scope).Region() + "." + *awscdk.Aws_URL_SUFFIX() +
+			"/" + inner.StageName + "/" + s.BasePath + suffix
+		return awsapigateway.NewHttpIntegration(jsii.String(url), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"),
+			Options: &awsapigateway.IntegrationOptions{ConnectionType: awsapigateway.ConnectionType_VPC_LINK, VpcLink: link, RequestParameters: proxyParams}})
 	default:
 		return awsapigateway.NewHttpIntegration(jsii.String(strings.TrimSuffix(b.URL, "/")+suffix), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"),
 			Options: &awsapigateway.IntegrationOptions{RequestParameters: proxyParams}})

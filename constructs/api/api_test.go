@@ -25,7 +25,8 @@ func TestMain(m *testing.M) {
 	s := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
 	account := NewAccount(s, "Account")
 	internal := New(s, "Internal", &Props{Name: "t-internal", RateLimit: 50, BurstLimit: 100, Account: account,
-		Services: []Service{{Name: "risk", BasePath: "risk", Backend: Backend{Type: BackendVPCLink, VPCLinkID: "vl-123", URL: "http://risk.internal:8080"}}}})
+		PrivateEndpoints: map[string]PrivateEndpoint{"eu-west-2": {VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-0fedcba9876543210"}, VPCLinkID: "vl-risk"}},
+		Services:         []Service{{Name: "risk", BasePath: "risk", Backend: Backend{Type: BackendVPCLink, VPCLinkID: "vl-123", URL: "http://risk.internal:8080"}}}})
 	New(s, "Public", &Props{
 		Name: "t-public", RateLimit: 500, BurstLimit: 1000, LoggingLevel: "INFO", Account: account,
 		Authorizers: []Authorizer{
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 			{Name: "partners-jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"},
 		},
 		DefaultAuthorizer: "customers",
-		UsagePlans:        []UsagePlan{{Name: "partners", RateLimit: 10, BurstLimit: 20, QuotaPerDay: 5000}},
+		UsagePlans:        []UsagePlan{{Name: "partners", RateLimit: 10, BurstLimit: 20, QuotaPerDay: 5000, APIKeySecret: "partners/api-key"}},
 		CORSOrigins:       []string{"https://www.example.com"},
 		WAF:               true,
 		DomainName:        "api.broker.example.com", HostedZoneID: "Z1", HostedZoneName: "broker.example.com", LatencyRecords: true,
@@ -279,4 +280,108 @@ func TestUserPoolARNsAreCheckedStrictly(t *testing.T) {
 		t.Fatalf("err = %v, want a *problems.Error", err)
 	}
 	cfntest.Check(t, "problems", []string{"g.authorizers[0].userPoolArns", `g.authorizers[1].userPoolArns["sa-east-1"]`}, perr.Fields())
+}
+
+// The internal gateway has no public endpoint: it is PRIVATE, associated
+// with its VPC endpoints, and its resource policy refuses every call that
+// does not come through one of them.
+func TestPrivateGatewayOnlyThroughItsVPCEndpoints(t *testing.T) {
+	api := cfntest.Get(t, asm, "uk", "Internal/Resource/Resource")
+	endpoints := []any{"vpce-0123456789abcdef0", "vpce-0fedcba9876543210"}
+	cfntest.Check(t, "endpoint configuration", map[string]any{"Types": []any{"PRIVATE"}, "VpcEndpointIds": endpoints}, api.Props["EndpointConfiguration"])
+	statement := func(effect, test string) map[string]any {
+		return map[string]any{"Action": "execute-api:Invoke", "Effect": effect, "Principal": map[string]any{"AWS": "*"}, "Resource": "execute-api:/*",
+			"Condition": map[string]any{test: map[string]any{"aws:SourceVpce": endpoints}}}
+	}
+	cfntest.Check(t, "resource policy", map[string]any{"Version": "2012-10-17", "Statement": []any{
+		statement("Deny", "StringNotEquals"), statement("Allow", "StringEquals"),
+	}}, api.Props["Policy"])
+	public := cfntest.Get(t, asm, "uk", "Public/Resource/Resource")
+	cfntest.Check(t, "public gateway's endpoint", map[string]any{"Types": []any{"REGIONAL"}}, public.Props["EndpointConfiguration"])
+}
+
+// The public gateway calls the private one through the VPC link at the
+// endpoint-specific host name https://<api>-<vpce>.execute-api.<region>.<suffix>/<stage>.
+func TestGatewayBackendGoesThroughTheVPCLinkToTheEndpointHostName(t *testing.T) {
+	api := cfntest.Get(t, asm, "uk", "Internal/Resource/Resource")
+	var got []string
+	for _, m := range methods("Public") {
+		integ, _ := m.Props["Integration"].(map[string]any)
+		if integ == nil || !strings.Contains(cfntest.JSON(integ["Uri"]), "execute-api") {
+			continue
+		}
+		got = append(got, fmt.Sprint(integ["ConnectionType"], " ", integ["ConnectionId"], " ", cfntest.JSON(integ["Uri"])))
+	}
+	uri := func(path string) string {
+		return fmt.Sprintf(`VPC_LINK vl-risk {"Fn::Join":["",["https://",{"Ref":"%s"},"-vpce-0123456789abcdef0.execute-api.eu-west-2.",{"Ref":"AWS::URLSuffix"},"/v1/risk%s"]]}`, api.LogicalID, path)
+	}
+	cfntest.Check(t, "integrations of the risk routes", []string{uri(""), uri("/{proxy}")}, got)
+}
+
+func TestPrivateEndpointsAndGatewayBackendsAreChecked(t *testing.T) {
+	public := &Gateway{}
+	err := (&Props{Name: "x", RateLimit: 1, BurstLimit: 1, DomainName: "api.example.com", HostedZoneID: "Z1", HostedZoneName: "example.com",
+		PrivateEndpoints: map[string]PrivateEndpoint{
+			"eu-west-2": {VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-12345678", "vpce-0123456789abcdef0", "vpce-0123456789ABCDEF0", "vpc-0123456789abcdef0"}, VPCLinkID: "vl-1"},
+			"sa-east-1": {},
+		},
+		Gateways: map[string]*Gateway{"public": public},
+		Services: []Service{{Name: "s", BasePath: "s", Backend: Backend{Type: BackendGateway, Gateway: "public"}}},
+	}).Validate("g.")
+	var perr *problems.Error
+	if !errors.As(err, &perr) {
+		t.Fatalf("err = %v, want a *problems.Error", err)
+	}
+	cfntest.Check(t, "problems", []string{
+		"g.services[0].backend.gateway",
+		`g.privateEndpoints["eu-west-2"].vpcEndpointIds[2]`, `g.privateEndpoints["eu-west-2"].vpcEndpointIds[3]`, `g.privateEndpoints["eu-west-2"].vpcEndpointIds[4]`,
+		`g.privateEndpoints["sa-east-1"].vpcEndpointIds`, `g.privateEndpoints["sa-east-1"].vpcLinkId`,
+		"g.domainName",
+	}, perr.Fields())
+	if msg := err.Error(); !strings.Contains(msg, `got "vpc-0123456789abcdef0", want a VPC endpoint id`) || !strings.Contains(msg, "want a private gateway") {
+		t.Errorf("messages do not name the value and what is expected:\n%s", msg)
+	}
+}
+
+// Every region imports the partner's one key value from Secrets Manager, so
+// the key works wherever the latency records send the partner.
+func TestPartnerKeyValueComesFromSecretsManager(t *testing.T) {
+	keys := tmpl().Resources("AWS::ApiGateway::ApiKey")
+	cfntest.Check(t, "API keys", 1, len(keys))
+	cfntest.Check(t, "key value", "{{resolve:secretsmanager:partners/api-key:SecretString:::}}", keys[0].Props["Value"])
+}
+
+func TestPartnerSecretsAndAuthorizersAreChecked(t *testing.T) {
+	for _, tc := range []struct{ value, want string }{
+		{"partners/api-key", ""},
+		{"arn:aws:secretsmanager:eu-west-2:444444444444:secret:partners/api-key-AbCdEf", ""},
+		{"", "a Secrets Manager secret name"},
+		{"partners api key", "a Secrets Manager secret name"},
+		{"arn:aws:ssm:eu-west-2:444444444444:parameter/partners", "a Secrets Manager secret name"},
+		{"arn:aws:secretsmanager:eu-west-2:4444:secret:partners", "a Secrets Manager secret name"},
+		{"arn:aws:secretsmanager:eu-west-2:444444444444:partners", "a Secrets Manager secret name"},
+	} {
+		if got := CheckSecretID(tc.value); (tc.want == "") != (got == "") || !strings.HasPrefix(got, tc.want) {
+			t.Errorf("CheckSecretID(%q) = %q, want %q...", tc.value, got, tc.want)
+		}
+	}
+	err := (&Props{Name: "x", RateLimit: 1, BurstLimit: 1,
+		DomainName: "api.example.com", HostedZoneID: "Z1", HostedZoneName: "example.com", LatencyRecords: true,
+		Authorizers:       []Authorizer{{Name: "customers", Type: "cognito", UserPoolARNs: cognito}, {Name: "jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"}},
+		DefaultAuthorizer: "customers",
+		UsagePlans:        []UsagePlan{{Name: "partners", RateLimit: 1, BurstLimit: 1}, {Name: "gold", RateLimit: 1, BurstLimit: 1, APIKeySecret: "gold key"}},
+		Services: []Service{
+			{Name: "quotes", BasePath: "quotes", Backend: Backend{Type: BackendHTTP, URL: "https://q.example.com"}, APIKeyRequired: true},
+			{Name: "prices", BasePath: "prices", Backend: Backend{Type: BackendHTTP, URL: "https://p.example.com"}, APIKeyRequired: true, Authorizer: "jwt"},
+			{Name: "orders", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://o.example.com"}},
+		},
+	}).Validate("g.")
+	var perr *problems.Error
+	if !errors.As(err, &perr) {
+		t.Fatalf("err = %v, want a *problems.Error", err)
+	}
+	cfntest.Check(t, "problems", []string{"g.services[0].authorizer", "g.usagePlans[0].apiKeySecret", "g.usagePlans[1].apiKeySecret"}, perr.Fields())
+	if !strings.Contains(err.Error(), `g.services[0].authorizer: got "customers", want a "lambda" authorizer`) {
+		t.Errorf("message does not name the field, the authorizer and what is expected:\n%v", err)
+	}
 }

@@ -66,9 +66,19 @@ type Props struct {
 	// WAF attaches a CLOUDFRONT-scope web ACL with AWS managed rule groups
 	// (common rules, known bad inputs, IP reputation). Default: false.
 	WAF bool
-	// RemovalPolicy of the buckets. Default: RETAIN.
+	// RemovalPolicy of the buckets. Default: RETAIN. DESTROY also empties
+	// them (every object version) when the stack is deleted, so that the
+	// deletion succeeds: CloudFormation cannot delete a bucket that holds
+	// objects. This adds aws-cdk-lib's auto-delete custom resource and its
+	// Lambda function to the stack (see AutoDeleteHandlerID).
 	RemovalPolicy awscdk.RemovalPolicy
 }
+
+// AutoDeleteHandlerID is the construct ID, at the stack's root, of the
+// custom resource provider aws-cdk-lib adds for buckets that empty
+// themselves on deletion (a singleton per stack); its Lambda function is
+// its "Handler" child.
+const AutoDeleteHandlerID = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
 
 var hostname = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 
@@ -153,6 +163,12 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	s := &StaticSite{Construct: c, PriceClass: PriceClassFor(p.Markets)}
+	// A versioned bucket with objects (or old versions) in it fails
+	// CloudFormation's delete (DELETE_FAILED); autoDeleteObjects empties it
+	// first, and needs the DESTROY policy:
+	// https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_s3.Bucket.html#autodeleteobjects,
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html
+	autoDelete := jsii.Bool(p.RemovalPolicy == awscdk.RemovalPolicy_DESTROY)
 
 	s.LogBucket = awss3.NewBucket(c, jsii.String("LogBucket"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
@@ -160,9 +176,10 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 		EnforceSSL:        jsii.Bool(true),
 		Versioned:         jsii.Bool(true),
 		// CloudFront standard logging writes with ACLs.
-		ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
-		RemovalPolicy:   p.RemovalPolicy,
-		LifecycleRules:  &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(400)), NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30))}},
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+		RemovalPolicy:     p.RemovalPolicy,
+		AutoDeleteObjects: autoDelete,
+		LifecycleRules:    &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(400)), NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30))}},
 	})
 	suppress.Nag(s.LogBucket.Node().DefaultChild(), "AwsSolutions-S1", "This is the log bucket: logging its own access would log forever.")
 	suppress.Checkov(s.LogBucket.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_18", "This is the log bucket: logging its own access would log forever.")
@@ -176,6 +193,7 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 		ServerAccessLogsBucket: s.LogBucket,
 		ServerAccessLogsPrefix: jsii.String("s3/"),
 		RemovalPolicy:          p.RemovalPolicy,
+		AutoDeleteObjects:      autoDelete,
 		// Request metrics for the 4xx/5xx alarms.
 		Metrics: &[]*awss3.BucketMetrics{{Id: jsii.String("EntireBucket")}},
 	})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -159,5 +160,26 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	cfntest.Check(t, "problems", []string{"site.contentDir", "site.markets[1]", "site.geoAllowList[0]", "site.hostedZoneId"}, perr.Fields())
 	if !strings.Contains(err.Error(), `got "UK"`) {
 		t.Errorf("error does not show the bad value: %v", err)
+	}
+}
+
+// A DESTROY bucket empties itself before CloudFormation deletes it (a
+// versioned bucket with objects cannot be deleted); a retained one never does.
+func TestDestroyedBucketsAreEmptiedFirstRetainedOnesNever(t *testing.T) {
+	emptied := func(stack string) []string {
+		var got []string
+		for _, r := range asm.Templates[stack].Resources("Custom::S3AutoDeleteObjects") {
+			got = append(got, cfn.Ref(r.Props["BucketName"]))
+		}
+		sort.Strings(got)
+		return got
+	}
+	bucket := cfntest.Get(t, asm, "minimal", "Site/Bucket/Resource")
+	logs := cfntest.Get(t, asm, "minimal", "Site/LogBucket/Resource")
+	cfntest.Check(t, "buckets emptied on deletion (DESTROY)", []string{bucket.LogicalID, logs.LogicalID}, emptied("minimal"))
+	cfntest.Check(t, "buckets emptied on deletion (RETAIN)", []string(nil), emptied("full"))
+	cfntest.Check(t, "auto-delete functions (RETAIN)", 0, len(asm.Templates["full"].Resources("AWS::Lambda::Function"))-1) // the BucketDeployment handler only
+	for _, path := range []string{"Site/Bucket/Resource", "Site/LogBucket/Resource"} {
+		cfntest.Check(t, "full "+path+" DeletionPolicy", "Retain", cfntest.Get(t, asm, "full", path).Raw["DeletionPolicy"])
 	}
 }
