@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -345,5 +346,23 @@ func TestPartnerKeySecretPerRegion(t *testing.T) {
 	c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws:secretsmanager:ap-southeast-2:444444444444:secret:partners-AbCdEf"
 	if err := c.Validate(); err != nil {
 		t.Errorf("one region, an ARN of that region: %v", err)
+	}
+}
+
+// testdata/pipeline.json is what the gates synthesize the pipeline from: the
+// default configuration with user pools outside the placeholder account,
+// which prod requires. It must not drift from the default otherwise.
+func TestPipelineTestConfigIsTheDefaultWithRealPools(t *testing.T) {
+	got, err := os.ReadFile("testdata/pipeline.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := os.ReadFile("default.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.NewReplacer(":"+PlaceholderAccount+":userpool/", ":444444444444:userpool/", `_PLACEHOLDER"`, `_Xq3fD9kLm"`).Replace(string(def))
+	if diff := cmp.Diff(want, string(got)); diff != "" {
+		t.Errorf("testdata/pipeline.json is not config/default.json with real-looking pools; regenerate it (-want +got):\n%s", diff)
 	}
 }
