@@ -574,7 +574,7 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	// validate the body too.
 	params := g.RestAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{ValidateRequestParameters: jsii.Bool(true), ValidateRequestBody: jsii.Bool(true)})
 	for _, s := range p.Services {
-		integration := g.integration(c, s, p.Gateways)
+		integration, rootIntegration := g.integrations(c, s, p.Gateways)
 		opts := &awsapigateway.MethodOptions{ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestParameters: &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}, RequestValidator: params}
 		name := s.Authorizer
 		if name == "" {
@@ -587,7 +587,6 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 		base := g.RestAPI.Root().AddResource(jsii.String(s.BasePath), nil)
 		rootOpts := *opts
 		rootOpts.RequestParameters = nil
-		rootIntegration := g.integration(c, Service{Name: s.Name + "-root", Backend: s.Backend, BasePath: s.BasePath}, p.Gateways)
 		base.AddMethod(jsii.String("ANY"), rootIntegration, &rootOpts)
 		base.AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, opts)
 		if s.RequestSchema != nil {
@@ -660,21 +659,21 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	return g
 }
 
-func (g *Gateway) integration(scope constructs.Construct, s Service, gateways map[string]*Gateway) awsapigateway.Integration {
+// integrations are a service's two routes to its backend: proxy forwards
+// /<basePath>/{proxy+} with the rest of the path, base forwards /<basePath>
+// itself. The backend (function, VPC link) is referenced once for both.
+func (g *Gateway) integrations(scope constructs.Construct, s Service, gateways map[string]*Gateway) (proxy, base awsapigateway.Integration) {
 	proxyParams := &map[string]*string{"integration.request.path.proxy": jsii.String("method.request.path.proxy")}
-	suffix := "/{proxy}"
-	if strings.HasSuffix(s.Name, "-root") {
-		proxyParams, suffix = nil, ""
-	}
 	b := s.Backend
 	switch b.Type {
 	case BackendLambda:
+		// A proxy Lambda integration passes the whole request path.
 		fn := awslambda.Function_FromFunctionAttributes(scope, jsii.String("Backend-"+s.Name), &awslambda.FunctionAttributes{FunctionArn: jsii.String(b.FunctionARN), SameEnvironment: jsii.Bool(true)})
-		return awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true), AllowTestInvoke: jsii.Bool(false)})
+		opts := &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true), AllowTestInvoke: jsii.Bool(false)}
+		return awsapigateway.NewLambdaIntegration(fn, opts), awsapigateway.NewLambdaIntegration(fn, opts)
 	case BackendVPCLink:
 		link := awsapigateway.VpcLink_FromVpcLinkId(scope, jsii.String("Link-"+s.Name), jsii.String(b.VPCLinkID))
-		return awsapigateway.NewHttpIntegration(jsii.String(strings.TrimSuffix(b.URL, "/")+suffix), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"),
-			Options: &awsapigateway.IntegrationOptions{ConnectionType: awsapigateway.ConnectionType_VPC_LINK, VpcLink: link, RequestParameters: proxyParams}})
+		return httpRoutes(strings.TrimSuffix(b.URL, "/"), &awsapigateway.IntegrationOptions{ConnectionType: awsapigateway.ConnectionType_VPC_LINK, VpcLink: link, RequestParameters: proxyParams})
 	case BackendGateway:
 		// The inner gateway is private: it is called through its VPC link (a
 		// network load balancer in front of its interface VPC endpoint) at
@@ -686,13 +685,23 @@ func (g *Gateway) integration(scope constructs.Construct, s Service, gateways ma
 		inner := gateways[b.Gateway]
 		link := awsapigateway.VpcLink_FromVpcLinkId(scope, jsii.String("Link-"+s.Name), jsii.String(inner.Endpoint.VPCLinkID))
 		url := "https://" + *inner.RestAPI.RestApiId() + "-" + inner.Endpoint.VPCEndpointIDs[0] + ".execute-api." + *awscdk.Stack_Of(scope).Region() + "." + *awscdk.Aws_URL_SUFFIX() +
-			"/" + inner.StageName + "/" + s.BasePath + suffix
-		return awsapigateway.NewHttpIntegration(jsii.String(url), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"),
-			Options: &awsapigateway.IntegrationOptions{ConnectionType: awsapigateway.ConnectionType_VPC_LINK, VpcLink: link, RequestParameters: proxyParams}})
+			"/" + inner.StageName + "/" + s.BasePath
+		return httpRoutes(url, &awsapigateway.IntegrationOptions{ConnectionType: awsapigateway.ConnectionType_VPC_LINK, VpcLink: link, RequestParameters: proxyParams})
 	default:
-		return awsapigateway.NewHttpIntegration(jsii.String(strings.TrimSuffix(b.URL, "/")+suffix), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"),
-			Options: &awsapigateway.IntegrationOptions{RequestParameters: proxyParams}})
+		return httpRoutes(strings.TrimSuffix(b.URL, "/"), &awsapigateway.IntegrationOptions{RequestParameters: proxyParams})
 	}
+}
+
+// httpRoutes are the proxy and base HTTP integrations to url: the proxy
+// route appends the rest of the path with proxyOptions' parameter mapping,
+// the base route calls url itself and maps no parameter.
+func httpRoutes(url string, proxyOptions *awsapigateway.IntegrationOptions) (proxy, base awsapigateway.Integration) {
+	baseOptions := *proxyOptions
+	baseOptions.RequestParameters = nil
+	route := func(url string, o *awsapigateway.IntegrationOptions) awsapigateway.Integration {
+		return awsapigateway.NewHttpIntegration(jsii.String(url), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"), Options: o})
+	}
+	return route(url+"/{proxy}", proxyOptions), route(url, &baseOptions)
 }
 
 func jsonSchema(m map[string]any) *awsapigateway.JsonSchema {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/problems"
+	"github.com/google/go-cmp/cmp"
 )
 
 var asm *cfn.Assembly
@@ -44,6 +46,8 @@ func TestMain(m *testing.M) {
 				RequestSchema: map[string]any{"required": []any{"symbol"}, "properties": map[string]any{"symbol": map[string]any{"type": "string"}}}},
 			{Name: "quotes", BasePath: "quotes", Backend: Backend{Type: BackendLambda, FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:quotes"}, Authorizer: "partners-jwt", APIKeyRequired: true},
 			{Name: "risk", BasePath: "risk", Backend: Backend{Type: BackendGateway, Gateway: "internal"}},
+			// A name ending in -root is an ordinary service: its proxy route forwards the path.
+			{Name: "positions-root", BasePath: "positions", Backend: Backend{Type: BackendHTTP, URL: "https://positions.example.com"}},
 		},
 	})
 	asm = cfn.Synth(app)
@@ -172,6 +176,27 @@ func TestRoutesUseProxyIntegrationsToTheirBackends(t *testing.T) {
 	}
 	if !vpcLink {
 		t.Error("the internal gateway does not reach its backend through the VPC link")
+	}
+}
+
+// Which route is the base path is decided by the route, not by the service's
+// name: a service named "<x>-root" still forwards /<basePath>/<rest> to
+// <url>/<rest>.
+func TestEveryServiceHasABaseAndAProxyRoute(t *testing.T) {
+	var got []string
+	for _, m := range methods("Public") {
+		integ, _ := m.Props["Integration"].(map[string]any)
+		if uri, _ := integ["Uri"].(string); strings.HasPrefix(uri, "https://positions.example.com") {
+			got = append(got, uri+" "+cfntest.JSON(integ["RequestParameters"]))
+		}
+	}
+	sort.Strings(got)
+	want := []string{
+		`https://positions.example.com null`,
+		`https://positions.example.com/{proxy} {"integration.request.path.proxy":"method.request.path.proxy"}`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("positions-root integrations (-want +got):\n%s", diff)
 	}
 }
 
