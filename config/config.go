@@ -59,6 +59,9 @@ type Config struct {
 	API API `json:"api"`
 	// Pipeline configures the delivery pipeline (`-c pipeline=true`).
 	Pipeline Pipeline `json:"pipeline"`
+	// Sessions are the markets' trading sessions: the idle "nothing
+	// arrived" alarms act only inside them. Empty: idle alarms always act.
+	Sessions []Session `json:"sessions,omitempty"`
 }
 
 // API configures the gateways. In ARNs and URLs, {region} and {account}
@@ -248,6 +251,9 @@ type Region struct {
 	Name string `json:"name"`
 	// Market is the customers it serves, for humans (dashboards, docs).
 	Market string `json:"market"`
+	// Sessions names the sessions (of sessions) whose trading the region's
+	// idle alarms watch. Default: every session.
+	Sessions []string `json:"sessions,omitempty"`
 }
 
 // Orderings of the fan-out path.
@@ -301,6 +307,10 @@ type Alarms struct {
 	// PagerURL is an optional https endpoint (chat or pager integration)
 	// subscribed to every alarm topic.
 	PagerURL string `json:"pagerUrl,omitempty"`
+	// Recipients by severity ("page" or "notify", see the alarm runbook):
+	// each severity has its own alarm topic per region. A severity not
+	// listed notifies Emails and PagerURL.
+	Recipients map[string]Recipients `json:"recipients,omitempty"`
 	// Overrides tune alarms, keyed "<kind>/<metric>" as listed in the alarm
 	// runbook, e.g. "consumer-queue/ApproximateAgeOfOldestMessage". Unset
 	// fields keep the default.
@@ -392,6 +402,8 @@ func (c *Config) Validate() error {
 
 	c.Fanout.validate(&l)
 	c.Alarms.validate(&l)
+	c.Alarms.validateRecipients(&l)
+	c.validateSessions(&l)
 	c.validateAPI(&l)
 	c.validatePipeline(&l)
 	return l.Err()

@@ -38,7 +38,7 @@ const bucketDeploymentHandler = "Custom::CDKBucketDeployment"
 func (p *Platform) newEdge() awscdk.Stack {
 	c := p.c
 	s := p.newStack(regions.Edge, RoleEdge, "Desktop web platform (S3 + CloudFront) and the global overview")
-	al := p.alarms(s)
+	al := p.alarms(s, RoleEdge, nil)
 	st := site.New(s, "Site", SiteProps(c))
 	al.Watch(st.Distribution, alarms.Target{Kind: alarms.KindDistribution, Label: "site", Dimension: st.Distribution.DistributionId()})
 	al.Watch(st.Bucket, alarms.Target{Kind: alarms.KindSiteBucket, Label: "site-bucket", Dimension: st.Bucket.BucketName()})

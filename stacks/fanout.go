@@ -79,8 +79,11 @@ func fanoutWidgets(c *config.Config, fifo bool) []alarms.Widget {
 }
 
 // regionalDashboard shows one region's consumers.
-func regionalDashboard(s awscdk.Stack, al *alarms.Alarms, reg *fanout.Regional, gateways map[string]*api.Gateway, prefix string, r config.Region) {
+func regionalDashboard(s awscdk.Stack, al *alarms.Alarms, reg *fanout.Regional, gateways map[string]*api.Gateway, prefix string, r config.Region, sessions []config.Session) {
 	widgets := []alarms.Widget{al.AlarmStatus("Alarms in " + r.Name + " (" + r.Market + ")")}
+	if len(sessions) > 0 {
+		widgets = append(widgets, sessionsWidget(sessions))
+	}
 	fifo := reg.FIFO()
 	for _, cons := range reg.Consumers {
 		name := fanout.ConsumerQueueName(prefix, cons.Name, fifo)

@@ -93,7 +93,8 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 	fifo := c.Fanout.Ordering == config.OrderingFIFO
 	if selected[c.PrimaryRegion] {
 		s := p.newStack(c.PrimaryRegion, RoleIngest, "Trade-execution ingest from the broker and fan-out to every region")
-		al := p.alarms(s)
+		// The ingest carries every market's executions: it watches every session.
+		al := p.alarms(s, RoleIngest, c.Sessions)
 		in := fanout.NewIngest(s, "Fanout", &fanout.IngestProps{
 			Prefix:             p.prefix,
 			BrokerAccounts:     c.Fanout.BrokerAccounts,
@@ -104,6 +105,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 			RemovalPolicy:      p.removal,
 		})
 		watchIngest(al, in, c)
+		al.ScheduleIdleAlarms()
 		p.Ingest = s
 	}
 
@@ -117,13 +119,14 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 		if p.Ingest != nil {
 			s.AddStackDependency(p.Ingest, jsii.String("subscribes to the fan-out topic"))
 		}
-		al := p.alarms(s)
+		al := p.alarms(s, RoleRegional, c.SessionsOf(r))
 		reg := fanout.NewRegional(s, "Fanout", &fanout.RegionalProps{Prefix: p.prefix, TopicRegion: c.PrimaryRegion, FIFO: fifo, RemovalPolicy: p.removal})
 		for _, cons := range c.Fanout.Consumers {
 			watchConsumer(al, reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)}))
 		}
 		gateways := addGateways(s, al, c)
-		regionalDashboard(s, al, reg, gateways, p.prefix, r)
+		al.ScheduleIdleAlarms()
+		regionalDashboard(s, al, reg, gateways, p.prefix, r, c.SessionsOf(r))
 		p.Regional[r.Name] = s
 	}
 	return p
@@ -143,16 +146,26 @@ func (p *Platform) newStack(region, role, description string) awscdk.Stack {
 	return s
 }
 
-// alarms gives a stack the alarms construct of its region. Each region has
-// one alarm topic, created by the first stack constructed there; the region's
-// later stacks reuse it by its deterministic ARN and deploy after it.
-func (p *Platform) alarms(s awscdk.Stack) *alarms.Alarms {
+// alarms gives a stack the alarms construct of its region, its idle alarms
+// watching sessions. Each region has one alarm topic per severity, created
+// by the first stack constructed there; the region's later stacks reuse them
+// by their deterministic ARNs and deploy after it. label names the stack's
+// session schedules.
+func (p *Platform) alarms(s awscdk.Stack, label string, sessions []config.Session) *alarms.Alarms {
 	c := p.c
-	props := &alarms.Props{Prefix: p.prefix, Emails: c.Alarms.Emails, PagerURL: c.Alarms.PagerURL, Overrides: AlarmOverrides(c), RemovalPolicy: p.removal}
+	props := &alarms.Props{Prefix: p.prefix, Recipients: map[alarms.Severity]alarms.Recipients{}, Overrides: AlarmOverrides(c), RemovalPolicy: p.removal,
+		Sessions: AlarmSessions(sessions), Label: label}
+	for _, sev := range alarms.Severities {
+		r := c.Alarms.RecipientsFor(string(sev))
+		props.Recipients[sev] = alarms.Recipients{Emails: r.Emails, PagerURL: r.PagerURL}
+	}
 	region := *s.Region()
 	if owner, ok := p.alarmsIn[region]; ok {
-		props.TopicARN = s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sns"), Resource: jsii.String(alarms.TopicName(p.prefix))})
-		s.AddStackDependency(owner, jsii.String("sends alarms to the region's alarm topic"))
+		props.TopicARNs = map[alarms.Severity]*string{}
+		for _, sev := range alarms.Severities {
+			props.TopicARNs[sev] = s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sns"), Resource: jsii.String(alarms.TopicName(p.prefix, sev))})
+		}
+		s.AddStackDependency(owner, jsii.String("sends alarms to the region's alarm topics"))
 	} else {
 		p.alarmsIn[region] = s
 	}

@@ -324,9 +324,12 @@ func PhysicalNames(c *config.Config) []awsrules.Name {
 		add(awsrules.KindAlarm, region, alarms.AlarmName(prefix, "account-"+alarms.AccountConcurrency.Metric), owner)
 	}
 	topic := func(region string) {
-		add(awsrules.KindTopic, region, alarms.TopicName(prefix), "the alarm topic of "+region)
-		add(awsrules.KindAlias, region, "alias/"+prefix+"/alarms", "the alarm topic's key in "+region)
-		alarm(region, alarms.KindAlarmTopic, "alarm-topic", "the alarm topic of "+region)
+		for _, sev := range alarms.Severities {
+			add(awsrules.KindTopic, region, alarms.TopicName(prefix, sev), "the "+string(sev)+" alarm topic of "+region)
+		}
+		add(awsrules.KindAlias, region, "alias/"+prefix+"/alarms", "the alarm topics' key in "+region)
+		alarm(region, alarms.KindAlarmTopic, "alarm-topic", "the notify alarm topic of "+region)
+		alarm(region, alarms.KindAlarmTopic, "alarm-topic-page", "the page alarm topic of "+region)
 	}
 	topicOwned := map[string]bool{}
 	withTopic := func(region string) {

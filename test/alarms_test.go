@@ -164,9 +164,13 @@ func TestAlarmTopicIsEncryptedAndNotifiesTheConfiguredPeople(t *testing.T) {
 	if n := len(regional.Resources("AWS::SNS::Topic")); n != 0 {
 		t.Errorf("primary regional stack has %d topics, want 0 (one alarm topic per region)", n)
 	}
-	a := alarmFor(t, regional, "Fanout/holdings/Queue", "ApproximateAgeOfOldestMessage")
+	a := alarmFor(t, regional, "Fanout/holdings/Queue", "ApproximateNumberOfMessagesNotVisible")
 	if diff := cmp.Diff([]any{"arn:aws:sns:ap-southeast-2:111111111111:brokerage-dev-alarms"}, a.Props["AlarmActions"]); diff != "" {
-		t.Errorf("primary regional alarm actions (-want +got):\n%s", diff)
+		t.Errorf("primary regional notify alarm actions (-want +got):\n%s", diff)
+	}
+	a = alarmFor(t, regional, "Fanout/holdings/Queue", "ApproximateAgeOfOldestMessage")
+	if diff := cmp.Diff([]any{"arn:aws:sns:ap-southeast-2:111111111111:brokerage-dev-alarms-page"}, a.Props["AlarmActions"]); diff != "" {
+		t.Errorf("primary regional page alarm actions (-want +got):\n%s", diff)
 	}
 }
 

@@ -162,12 +162,14 @@ var statefulTypes = map[string]bool{
 var pinnedLogicalIDs = map[string][]string{
 	"us-east-1-edge": {
 		"AlarmsKey3C2381B3",
+		"AlarmsPageTopic40500CB4",
 		"AlarmsTopic3A2DFEBA",
 		"SiteBucket978D4AEB",
 		"SiteLogBucket150DDC0F",
 	},
 	"ap-southeast-2-ingest": {
 		"AlarmsKey3C2381B3",
+		"AlarmsPageTopic40500CB4",
 		"AlarmsTopic3A2DFEBA",
 		"FanoutDeadLetterQueueDAFF220E",
 		"FanoutDeliveryDLQapsoutheast2364D7F9E",
@@ -179,8 +181,8 @@ var pinnedLogicalIDs = map[string][]string{
 		"FanoutTopicKey0A3B7D2C",
 	},
 	"ap-southeast-2-regional": consumerIDs,
-	"eu-west-2-regional":      append([]string{"AlarmsKey3C2381B3", "AlarmsTopic3A2DFEBA"}, consumerIDs...),
-	"sa-east-1-regional":      append([]string{"AlarmsKey3C2381B3", "AlarmsTopic3A2DFEBA"}, consumerIDs...),
+	"eu-west-2-regional":      append([]string{"AlarmsKey3C2381B3", "AlarmsPageTopic40500CB4", "AlarmsTopic3A2DFEBA"}, consumerIDs...),
+	"sa-east-1-regional":      append([]string{"AlarmsKey3C2381B3", "AlarmsPageTopic40500CB4", "AlarmsTopic3A2DFEBA"}, consumerIDs...),
 }
 
 var consumerIDs = []string{

@@ -63,20 +63,35 @@ func CheckOverrides(field string, overrides map[string]Override) error {
 
 // Props configures a region's alarms.
 type Props struct {
-	// Prefix names the alarm topic and starts every alarm name, e.g.
+	// Prefix names the alarm topics and starts every alarm name, e.g.
 	// "brokerage-prod". Required.
 	Prefix string
-	// Emails receive ALARM and OK notifications. At least one, unless TopicARN is set.
-	Emails []string
-	// PagerURL is an optional https endpoint (chat or pager) subscribed to the topic.
-	PagerURL string
+	// Recipients by severity: each severity listed gets a topic that tells
+	// them on ALARM and on OK, and needs at least one recipient; notify is
+	// required. Unless TopicARNs is set.
+	Recipients map[Severity]Recipients
 	// Overrides by "<kind>/<metric>". Default: the catalogue's values.
 	Overrides map[string]Override
-	// TopicARN reuses the region's alarm topic created by another stack of the
-	// same region (which must deploy first). Default: a new topic and key.
-	TopicARN *string
-	// RemovalPolicy of the topic's key. Default: RETAIN.
+	// TopicARNs reuses the region's alarm topics, by severity, created by
+	// another stack of the same region (which must deploy first). Default:
+	// new topics and a key.
+	TopicARNs map[Severity]*string
+	// Sessions the idle alarms watch: they are created with their actions
+	// off, and act only inside the sessions' watched windows
+	// (ScheduleIdleAlarms). Default: none; idle alarms always act.
+	Sessions []Session
+	// Label tells this construct's schedules from those of the region's
+	// other stacks, e.g. "regional". Required with Sessions.
+	Label string
+	// RemovalPolicy of the topics' key. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Recipients are who an alarm topic tells.
+type Recipients struct {
+	Emails []string
+	// PagerURL is an optional https endpoint (pager or chat) subscribed to the topic.
+	PagerURL string
 }
 
 var labelPattern = regexp.MustCompile(`[^A-Za-z0-9-]+`)
@@ -86,18 +101,28 @@ func (p *Props) validate() error {
 	if p.Prefix == "" {
 		l.Add("Prefix", p.Prefix, "a name prefix such as brokerage-prod")
 	}
-	if p.TopicARN == nil && len(p.Emails) == 0 {
-		l.Add("Emails", "[]", "at least one e-mail address")
+	if _, ok := p.Recipients[SeverityNotify]; !ok && p.TopicARNs == nil {
+		l.Add("Recipients["+string(SeverityNotify)+"]", nil, "the recipients of notify alarms (every construct has a notify topic)")
 	}
-	for i, e := range p.Emails {
-		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
-			l.Add(fmt.Sprintf("Emails[%d]", i), e, "a plain e-mail address")
+	for _, sev := range Severities {
+		f := "Recipients[" + string(sev) + "]"
+		r, ok := p.Recipients[sev]
+		if ok && p.TopicARNs == nil && len(r.Emails) == 0 && r.PagerURL == "" {
+			l.Add(f, "no recipient", "at least one e-mail address or a pager URL")
+		}
+		for i, e := range r.Emails {
+			if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+				l.Add(fmt.Sprintf("%s.Emails[%d]", f, i), e, "a plain e-mail address")
+			}
+		}
+		if r.PagerURL != "" {
+			if u, err := url.Parse(r.PagerURL); err != nil || u.Scheme != "https" {
+				l.Add(f+".PagerURL", r.PagerURL, "an https:// URL")
+			}
 		}
 	}
-	if p.PagerURL != "" {
-		if u, err := url.Parse(p.PagerURL); err != nil || u.Scheme != "https" {
-			l.Add("PagerURL", p.PagerURL, "an https:// URL")
-		}
+	if len(p.Sessions) > 0 && !labelPattern2.MatchString(p.Label) {
+		l.Add("Label", p.Label, "1 to 10 lower-case letters naming the stack's schedules, e.g. regional")
 	}
 	if err := CheckOverrides("Overrides", p.Overrides); err != nil {
 		for _, pr := range err.(*problems.Error).Problems {
@@ -107,28 +132,42 @@ func (p *Props) validate() error {
 	return l.Err()
 }
 
-// Alarms is a region's alarm topic and the alarms that notify it.
+var labelPattern2 = regexp.MustCompile(`^[a-z]{1,10}$`)
+
+// Alarms is a region's alarm topics, one per severity, and the alarms that
+// notify them.
 //
 // Example:
 //
 //	al := alarms.New(stack, "Alarms", &alarms.Props{
-//		Prefix: "brokerage-prod", Emails: []string{"trading-ops@example.com"},
+//		Prefix: "brokerage-prod", Recipients: map[alarms.Severity]alarms.Recipients{
+//			alarms.SeverityPage:   {PagerURL: "https://pager.example.com/hook"},
+//			alarms.SeverityNotify: {Emails: []string{"trading-ops@example.com"}},
+//		},
 //	})
 //	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Dimension: queue.QueueName()})
 type Alarms struct {
 	constructs.Construct
-	// Topic is the alarm topic when this construct created it; nil when reused.
+	// Topic is the notify topic when this construct created it (its
+	// logical ID is the one the region's single alarm topic always had);
+	// nil when reused.
 	Topic awssns.Topic
-	// Key encrypts Topic; nil when reused.
+	// PageTopic is the page topic when this construct created it; nil when reused.
+	PageTopic awssns.Topic
+	// Key encrypts both topics; nil when reused.
 	Key awskms.Key
-	// TopicARN is where every alarm sends ALARM and OK.
-	TopicARN *string
+	// TopicARNs are where alarms of each severity send ALARM and OK.
+	TopicARNs map[Severity]*string
 	// AlarmARNs lists every alarm this construct created, in creation order,
 	// for dashboards.
 	AlarmARNs []string
+	// IdleAlarmNames lists the idle alarms created with their actions off,
+	// to be turned on inside the sessions (ScheduleIdleAlarms).
+	IdleAlarmNames []string
 
 	props           Props
 	region, account string
+	armDelayMinutes int // the longest evaluation window of the idle alarms
 }
 
 // AlarmARN is the ARN of the named alarm: alarm names are deterministic, so
@@ -140,11 +179,18 @@ func AlarmARN(region, account, name string) string {
 // AlarmName is the name of an alarm of the platform: "<prefix>-<name>".
 func AlarmName(prefix, name string) string { return prefix + "-" + name }
 
-// TopicName is the deterministic name of a region's alarm topic.
-func TopicName(prefix string) string { return prefix + "-alarms" }
+// TopicName is the deterministic name of a region's alarm topic of the
+// given severity: "<prefix>-alarms" (notify, the name the region's single
+// topic always had) and "<prefix>-alarms-page".
+func TopicName(prefix string, sev Severity) string {
+	if sev == SeverityNotify {
+		return prefix + "-alarms"
+	}
+	return prefix + "-alarms-" + string(sev)
+}
 
-// New creates (or, with TopicARN, reuses) the region's alarm topic. It panics
-// with a *problems.Error listing every invalid prop.
+// New creates (or, with TopicARNs, reuses) the region's alarm topics. It
+// panics with a *problems.Error listing every invalid prop.
 func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	if err := props.validate(); err != nil {
 		panic(err)
@@ -155,44 +201,65 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(c)
-	a := &Alarms{Construct: c, props: p, TopicARN: p.TopicARN, region: *stack.Region(), account: *stack.Account()}
-	if p.TopicARN != nil {
+	a := &Alarms{Construct: c, props: p, TopicARNs: p.TopicARNs, region: *stack.Region(), account: *stack.Account()}
+	if p.TopicARNs != nil {
 		return a
 	}
+	a.TopicARNs = map[Severity]*string{}
 	alarmARNs := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
 	cloudwatch := &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)}
 
-	a.Key = keys.New(c, "Key", "alias/"+p.Prefix+"/alarms", "Encrypts the region's alarm topic", p.RemovalPolicy)
+	a.Key = keys.New(c, "Key", "alias/"+p.Prefix+"/alarms", "Encrypts the region's alarm topics", p.RemovalPolicy)
 	keys.AllowService(a.Key, "AllowCloudWatchAlarms", []string{"cloudwatch.amazonaws.com"}, "ArnLike", alarmARNs)
-	a.Topic = awssns.NewTopic(c, jsii.String("Topic"), &awssns.TopicProps{
-		TopicName:        jsii.String(TopicName(p.Prefix)),
-		DisplayName:      jsii.String(p.Prefix + " alarms"),
-		MasterKey:        a.Key,
-		EnforceSSL:       jsii.Bool(true),
-		SignatureVersion: jsii.String("2"),
-	})
-	a.Topic.ApplyRemovalPolicy(p.RemovalPolicy)
-	a.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchAlarms"),
-		Principals: cloudwatch,
-		Actions:    jsii.Strings("sns:Publish"),
-		Resources:  &[]*string{a.Topic.TopicArn()},
-		Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": alarmARNs}},
-	}))
-	a.TopicARN = a.Topic.TopicArn()
-	subscribe := func(id, protocol, endpoint string) {
-		sub := awssns.NewCfnSubscription(c, jsii.String(id), &awssns.CfnSubscriptionProps{
-			TopicArn: a.TopicARN, Protocol: jsii.String(protocol), Endpoint: jsii.String(endpoint),
+	for _, sev := range Severities {
+		if _, ok := p.Recipients[sev]; !ok {
+			continue
+		}
+		// The notify topic keeps the ID "Topic" (and its subscriptions
+		// theirs): it is the region's alarm topic from before severities.
+		id, sub, display := "Topic", "", p.Prefix+" alarms"
+		if sev != SeverityNotify {
+			id, sub, display = "PageTopic", "Page", p.Prefix+" alarms ("+string(sev)+")"
+		}
+		topic := awssns.NewTopic(c, jsii.String(id), &awssns.TopicProps{
+			TopicName:        jsii.String(TopicName(p.Prefix, sev)),
+			DisplayName:      jsii.String(display),
+			MasterKey:        a.Key,
+			EnforceSSL:       jsii.Bool(true),
+			SignatureVersion: jsii.String("2"),
 		})
-		suppress.Nag(sub, "Serverless-SNSRedrivePolicy", "Notification to people: a dead-letter queue would hold alarms nobody reads; failed deliveries raise the alarm topic's NumberOfNotificationsFailed alarm instead.")
-	}
-	for i, e := range p.Emails {
-		subscribe(fmt.Sprintf("Email%d", i), "email", e)
-	}
-	if p.PagerURL != "" {
-		subscribe("Pager", "https", p.PagerURL)
+		topic.ApplyRemovalPolicy(p.RemovalPolicy)
+		topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("AllowCloudWatchAlarms"),
+			Principals: cloudwatch,
+			Actions:    jsii.Strings("sns:Publish"),
+			Resources:  &[]*string{topic.TopicArn()},
+			Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": alarmARNs}},
+		}))
+		a.TopicARNs[sev] = topic.TopicArn()
+		subscribe := func(id, protocol, endpoint string) {
+			s := awssns.NewCfnSubscription(c, jsii.String(id), &awssns.CfnSubscriptionProps{
+				TopicArn: topic.TopicArn(), Protocol: jsii.String(protocol), Endpoint: jsii.String(endpoint),
+			})
+			suppress.Nag(s, "Serverless-SNSRedrivePolicy", "Notification to people: a dead-letter queue would hold alarms nobody reads; failed deliveries raise the alarm topic's NumberOfNotificationsFailed alarm instead.")
+		}
+		r := p.Recipients[sev]
+		for i, e := range r.Emails {
+			subscribe(fmt.Sprintf("%sEmail%d", sub, i), "email", e)
+		}
+		if r.PagerURL != "" {
+			subscribe(sub+"Pager", "https", r.PagerURL)
+		}
+		if sev == SeverityNotify {
+			a.Topic = topic
+		} else {
+			a.PageTopic = topic
+		}
 	}
 	a.Watch(c, Target{Kind: KindAlarmTopic, Label: "alarm-topic", Dimension: a.Topic.TopicName()})
+	if a.PageTopic != nil {
+		a.Watch(a.PageTopic, Target{Kind: KindAlarmTopic, Label: "alarm-topic-page", Dimension: a.PageTopic.TopicName()})
+	}
 	return a
 }
 
@@ -260,6 +327,10 @@ func (a *Alarms) applyOverride(k Kind, s Spec) Spec {
 
 func (a *Alarms) create(scope constructs.Construct, k Kind, label, namespace string, dims []any, s Spec) awscloudwatch.CfnAlarm {
 	name := AlarmName(a.props.Prefix, labelPattern.ReplaceAllString(label, "-")+"-"+s.Metric)
+	topic, ok := a.TopicARNs[s.Severity]
+	if !ok {
+		panic(fmt.Sprintf("alarms: %s alarm %s has severity %q, want one of the construct's: %s", k, s.Metric, s.Severity, joinSeverities()))
+	}
 	props := &awscloudwatch.CfnAlarmProps{
 		AlarmName:          jsii.String(name),
 		AlarmDescription:   jsii.String(s.Meaning + " First check: " + s.FirstCheck),
@@ -268,8 +339,15 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label, namespace str
 		EvaluationPeriods:  jsii.Number(float64(s.EvaluationPeriods)),
 		DatapointsToAlarm:  jsii.Number(float64(s.DatapointsToAlarm)),
 		TreatMissingData:   jsii.String(s.TreatMissingData),
-		AlarmActions:       &[]any{a.TopicARN},
-		OkActions:          &[]any{a.TopicARN},
+		AlarmActions:       &[]any{topic},
+		OkActions:          &[]any{topic},
+	}
+	if s.Idle() && len(a.props.Sessions) > 0 {
+		// Off until the first session starts; ScheduleIdleAlarms turns it
+		// on and off with the sessions.
+		props.ActionsEnabled = jsii.Bool(false)
+		a.IdleAlarmNames = append(a.IdleAlarmNames, name)
+		a.armDelayMinutes = max(a.armDelayMinutes, s.EvaluationPeriods*s.PeriodSeconds/60)
 	}
 	if s.Arrivals {
 		stat := func(id, metric, stat string) any {

@@ -50,6 +50,10 @@ type Spec struct {
 	// Meaning and FirstCheck make the runbook.
 	Meaning    string
 	FirstCheck string
+	// Severity routes the alarm: SeverityPage wakes the on-call engineer,
+	// SeverityNotify tells the team. Required: CheckSeverities reports a
+	// Spec without one.
+	Severity Severity
 	// Beyond, for an alarm the AWS recommended alarms do not list, says why
 	// it is created all the same; the catalogue check accepts it only with
 	// a reason. Default: "" (the alarm must be in the reference).
@@ -70,18 +74,18 @@ type KindSpec struct {
 
 func queueAlarms(ageSeconds float64, role string) []Spec {
 	return []Spec{
-		{Metric: "ApproximateAgeOfOldestMessage", Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: ageSeconds, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+		{Metric: "ApproximateAgeOfOldestMessage", Severity: SeverityPage, Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: ageSeconds, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning:    role + " is not keeping up: its oldest message is older than the threshold (seconds).",
 			FirstCheck: "The consumer's errors and throttles, then whether one message group (account) is stuck behind a failing message."},
 		// FIFO and standard queues both allow 120,000 messages in flight
 		// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-fifo.html).
-		{Metric: "ApproximateNumberOfMessagesNotVisible", Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 96000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+		{Metric: "ApproximateNumberOfMessagesNotVisible", Severity: SeverityNotify, Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 96000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
 			Meaning:    role + " has many messages in flight: close to the in-flight quota (80% of 120,000), after which processing stalls.",
 			FirstCheck: "Consumers that receive but do not delete: timeouts shorter than processing, or crashes after receive."},
-		{Metric: "ApproximateNumberOfMessagesVisible", Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 10000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+		{Metric: "ApproximateNumberOfMessagesVisible", Severity: SeverityPage, Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 10000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
 			Meaning:    role + " backlog stays high for 15 minutes.",
 			FirstCheck: "Consumer capacity (concurrency, batch size) against the arrival rate on the dashboard."},
-		{Metric: "NumberOfMessagesSent", Statistic: "Sum", Comparison: "LessThanOrEqualToThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
+		{Metric: "NumberOfMessagesSent", Severity: SeverityNotify, Statistic: "Sum", Comparison: "LessThanOrEqualToThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
 			Meaning:    "Nothing reached " + role + " for 15 minutes: expected outside trading hours, an outage during them.",
 			FirstCheck: "Upstream: the ingest queue's sends (broker), then the fan-out topic's deliveries and the delivery DLQs."},
 	}
@@ -117,20 +121,20 @@ var Catalogue = map[Kind]KindSpec{
 	KindIngestQueue:   {Namespace: "AWS/SQS", Dimension: "QueueName", Alarms: queueAlarms(60, "The ingest queue"), Exempt: map[string]string{}},
 	KindConsumerQueue: {Namespace: "AWS/SQS", Dimension: "QueueName", Alarms: queueAlarms(300, "A consumer queue"), Exempt: map[string]string{}},
 	KindDLQ: {Namespace: "AWS/SQS", Dimension: "QueueName", Exempt: sqsDLQExempt, Alarms: []Spec{
-		{Metric: "ApproximateNumberOfMessagesVisible", Arrivals: true, Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+		{Metric: "ApproximateNumberOfMessagesVisible", Severity: SeverityPage, Arrivals: true, Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning:    "A message reached a dead-letter queue: a trade execution was not processed or not delivered. One is enough: nothing may go missing.",
 			FirstCheck: "The message's body and attributes in the DLQ, then the consumer's (or redistributor's) logs for its id; redrive once fixed."},
 	}},
 	KindFanoutTopic: {Namespace: "AWS/SNS", Dimension: "TopicName", Exempt: snsCommonExempt, Alarms: []Spec{
-		{Metric: "NumberOfMessagesPublished", Statistic: "Sum", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
+		{Metric: "NumberOfMessagesPublished", Severity: SeverityNotify, Statistic: "Sum", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
 			Meaning: "Nothing was published to the fan-out topic for 15 minutes.", FirstCheck: "The ingest queue's age and the redistributor's errors."},
-		{Metric: "NumberOfNotificationsDelivered", Statistic: "Sum", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
+		{Metric: "NumberOfNotificationsDelivered", Severity: SeverityNotify, Statistic: "Sum", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
 			Meaning: "The fan-out topic delivered nothing for 15 minutes.", FirstCheck: "Subscriptions (confirmed?), queue and key policies of the regional queues."},
-		{Metric: "NumberOfNotificationsFailed", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+		{Metric: "NumberOfNotificationsFailed", Severity: SeverityNotify, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning: "The fan-out topic failed to deliver to a region's queue.", FirstCheck: "The topic's delivery-status log group sns/<region>/<account>/<topic>/Failure (primary region) for the reason per message, the delivery DLQ of the region, and the regional queue's policy and key policy."},
-		{Metric: "NumberOfNotificationsRedrivenToDlq", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+		{Metric: "NumberOfNotificationsRedrivenToDlq", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning: "Executions were parked in a delivery DLQ: a region did not get them.", FirstCheck: "Which delivery DLQ has messages (one per region), then that region's queue."},
-		{Metric: "NumberOfNotificationsFailedToRedriveToDlq", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+		{Metric: "NumberOfNotificationsFailedToRedriveToDlq", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning: "SNS could not even park undeliverable executions: they are lost.", FirstCheck: "The delivery DLQs' queue policy and the topic key's policy."},
 	}},
 	KindAlarmTopic: {Namespace: "AWS/SNS", Dimension: "TopicName", Exempt: merge(snsCommonExempt, map[string]string{
@@ -139,59 +143,74 @@ var Catalogue = map[Kind]KindSpec{
 		"NumberOfNotificationsRedrivenToDlq":        "e-mail and https subscriptions have no DLQ; failures are alarmed",
 		"NumberOfNotificationsFailedToRedriveToDlq": "e-mail and https subscriptions have no DLQ; failures are alarmed",
 	}), Alarms: []Spec{
-		{Metric: "NumberOfNotificationsFailed", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+		{Metric: "NumberOfNotificationsFailed", Severity: SeverityNotify, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning: "Alarm notifications are not reaching people (an unconfirmed or bouncing e-mail, a failing pager endpoint).", FirstCheck: "The topic's subscriptions: pending confirmation, or the pager endpoint's status."},
 	}},
 	KindFunction: {Namespace: "AWS/Lambda", Dimension: "FunctionName", Exempt: map[string]string{
 		"memory_utilization": "Lambda Insights is not enabled on these functions",
 	}, Alarms: []Spec{
-		{Metric: "Errors", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 3, TreatMissingData: "notBreaching",
+		{Metric: "Errors", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 3, TreatMissingData: "notBreaching",
 			Meaning: "The function fails: its messages are retried and may reach the DLQ.", FirstCheck: "The function's log group for the error, then its permissions (KMS, SNS)."},
-		{Metric: "Throttles", Statistic: "Sum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+		{Metric: "Throttles", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "The function is throttled: the region's concurrency is exhausted.", FirstCheck: "ClaimedAccountConcurrency in the region and other functions' concurrency."},
-		{Metric: "Duration", Statistic: "p90", Comparison: "GreaterThanThreshold", ThresholdOfTimeout: 0.8, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+		{Metric: "Duration", Severity: SeverityNotify, Statistic: "p90", Comparison: "GreaterThanThreshold", ThresholdOfTimeout: 0.8, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
 			Meaning: "The function's p90 duration is above 80% of its timeout: close to timing out.", FirstCheck: "Slow downstream calls (SNS publish latency) in the function's traces."},
-		{Metric: "ConcurrentExecutions", Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 800, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "notBreaching",
+		{Metric: "ConcurrentExecutions", Severity: SeverityNotify, Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 800, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "notBreaching",
 			Meaning: "The function uses more than 80% of the default account concurrency (1,000).", FirstCheck: "A backlog surge on its queue, and whether the account quota should be raised."},
 	}},
 	KindDistribution: {Namespace: "AWS/CloudFront", Dimension: "DistributionId", Fixed: []string{"Region", "Global"}, Exempt: map[string]string{}, Alarms: []Spec{
-		{Metric: "4xxErrorRate", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 5, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+		{Metric: "4xxErrorRate", Severity: SeverityNotify, Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 5, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
 			Meaning:    "More than 5% of the web platform's viewer requests are refused (4xx) for 15 minutes: the site's own links, the WAF or the origin's access are broken.",
 			FirstCheck: "CloudFront's standard logs (cloudfront/ in the log bucket) for the refused paths, then the WAF's blocked requests and the bucket policy's OAC statement.",
 			Beyond:     "it replaces the site bucket's 4xxErrors alarm: it counts what viewers get, after the SPA fallback has answered client-side routes with index.html"},
-		{Metric: "5xxErrorRate", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 5, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+		{Metric: "5xxErrorRate", Severity: SeverityNotify, Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 5, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "More than 5% of the web platform's requests fail with a 5xx for 5 minutes.", FirstCheck: "The origin bucket's 5xx alarm and CloudFront's error logs in the log bucket (cloudfront/)."},
-		{Metric: "OriginLatency", Statistic: "p90", Comparison: "GreaterThanThreshold", Threshold: 2000, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+		{Metric: "OriginLatency", Severity: SeverityNotify, Statistic: "p90", Comparison: "GreaterThanThreshold", Threshold: 2000, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "The origin (S3) takes more than 2 s at p90 to answer CloudFront misses.", FirstCheck: "Cache hit rate (a deploy that invalidated too much) and S3's own health in us-east-1."},
 	}},
 	KindSiteBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{
 		// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-403-permission-denied.html
 		"4xxErrors": "with Origin Access Control S3 answers 403 for every key that does not exist, so each deep link into the single-page app (a client-side route) counts as a 4xx; the distribution's 4xxErrorRate alarm watches what viewers get instead",
 	}, Alarms: []Spec{
-		{Metric: "5xxErrors", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
+		{Metric: "5xxErrors", Severity: SeverityNotify, Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
 			Meaning: "More than 5% of requests to the site bucket fail (5xx) for 15 minutes.", FirstCheck: "The AWS Health Dashboard for S3 in us-east-1."},
 	}},
+	// REST APIs publish no metric of their own for throttled (429)
+	// requests: they count in 4XXError, whose Average is the share of 4xx
+	// among all requests (Count)
+	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html).
+	// So the 4xx share is the throttling alarm, and pages.
 	KindAPIStage: {Namespace: "AWS/ApiGateway", Dimension: "ApiName", Fixed: []string{"Stage", "v1"}, Exempt: map[string]string{}, Alarms: []Spec{
-		{Metric: "4XXError", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
-			Meaning: "More than 5% of the gateway's requests fail with a 4xx for 5 minutes: clients are refused (auth, throttling, validation).", FirstCheck: "The access logs' status and the authorizer: an expired signing key or a throttle set too low."},
-		{Metric: "5XXError", Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 3, TreatMissingData: "notBreaching",
+		{Metric: "4XXError", Severity: SeverityPage, Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+			Meaning: "More than 5% of the gateway's requests fail with a 4xx for 5 minutes: clients are refused (throttling: 429, auth, validation). At the open this is the throttling alarm.", FirstCheck: "The access logs' status: 429s mean the stage's or a usage plan's throttle is too low for the open's load; 401/403 an expired signing key or the authorizer."},
+		{Metric: "5XXError", Severity: SeverityPage, Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 3, TreatMissingData: "notBreaching",
 			Meaning: "More than 5% of the gateway's requests fail with a 5xx for 3 minutes: a backend is failing.", FirstCheck: "Which base path fails in the access logs, then that service's health."},
-		{Metric: "Count", Statistic: "SampleCount", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "breaching",
+		{Metric: "Count", Severity: SeverityNotify, Statistic: "SampleCount", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "breaching",
 			Meaning: "The gateway received no request for 10 minutes: expected outside trading hours, an outage (DNS, WAF, client) during them.", FirstCheck: "The WAF's blocked requests and the domain's DNS records."},
-		{Metric: "Latency", Statistic: "p90", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 2500, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+		{Metric: "Latency", Severity: SeverityNotify, Statistic: "p90", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 2500, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "p90 latency seen by clients is 2.5 s or more for 5 minutes.", FirstCheck: "IntegrationLatency against Latency: the backend or the gateway (authorizer)."},
 	}},
 	KindRedistributor: {Namespace: "Brokerage/Fanout", Dimension: "FunctionName", Exempt: map[string]string{}, Alarms: []Spec{
-		{Metric: "PublishFailures", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 2, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+		{Metric: "PublishFailures", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 2, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning:    "The redistributor could not publish trade executions to the fan-out topic, after its retries, in 2 of 5 minutes: each such execution holds back its account's later ones, in order, in the ingest queue until it is published. A single transient failure that the next attempt clears does not alarm.",
 			FirstCheck: "The redistributor's log group: one JSON line per failed message with its message id, account (group), de-duplication id and AWS error code (a KMS denial, throttling, a deleted topic). Then the runbook's ordering policy for the ingest queue.",
 			Beyond:     "the redistributor's own metric (embedded metric format): AWS recommends no alarm for it, and without it a publish failure would show only later, as the ingest queue's age"},
+		// SNS publishes no throttling metric of its own: AWS/SNS counts
+		// messages published, notifications delivered, failed, filtered out
+		// and redriven, and publish size, but not a refused Publish
+		// (https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html).
+		// A throttled PublishBatch shows only to the caller, which the
+		// redistributor retries and counts as Retries.
+		{Metric: "Retries", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 50, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+			Meaning:    "The redistributor re-sent 50 or more entries a minute in 3 of 5 minutes: SNS throttles or fails its PublishBatch calls (a busy open), and executions slow down before they fail.",
+			FirstCheck: "The redistributor's log group for the error codes (Throttling, KMSThrottling, 5xx), then the SNS and KMS request quotas of the primary region in Service Quotas.",
+			Beyond:     "SNS has no metric for throttled publishes; the redistributor's own count of retried entries is the only signal before executions fail"},
 	}},
 	// EventBridge reports a target it could not deliver to only in the
 	// rule's FailedInvocations metric: an undelivered notification is
 	// otherwise silent (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
 	KindEventRule: {Namespace: "AWS/Events", Dimension: "RuleName", Exempt: map[string]string{}, Alarms: []Spec{
-		{Metric: "FailedInvocations", Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+		{Metric: "FailedInvocations", Severity: SeverityNotify, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning:    "EventBridge could not deliver a notification (a failed delivery, an approval waiting) to its topic: nobody was told.",
 			FirstCheck: "The topic's policy and its key's policy for events.amazonaws.com, then the pipeline's execution history for what was missed.",
 			Beyond:     "the AWS recommended alarms list none for EventBridge rules, and a notification that is not delivered would otherwise go unnoticed"},
@@ -205,7 +224,7 @@ var Catalogue = map[Kind]KindSpec{
 // AccountConcurrency is the one account-level Lambda alarm, created once per
 // region that runs functions.
 var AccountConcurrency = Spec{
-	Metric: "ClaimedAccountConcurrency", Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 800, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "notBreaching",
+	Metric: "ClaimedAccountConcurrency", Severity: SeverityNotify, Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 800, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "notBreaching",
 	Meaning: "The region's claimed Lambda concurrency is above 80% of the default quota (1,000).", FirstCheck: "Which functions use it (ConcurrentExecutions per function)."}
 
 // Reference is one entry of the AWS recommended alarms.

@@ -13,7 +13,7 @@ func IdleMetrics() []string {
 	seen := map[string]bool{}
 	for _, k := range Catalogue {
 		for _, s := range k.Alarms {
-			if s.TreatMissingData == "breaching" {
+			if s.Idle() {
 				seen[s.Metric] = true
 			}
 		}
@@ -28,7 +28,8 @@ func IdleMetrics() []string {
 
 // CheckCommand is a shell command that fails, naming them, when any of the
 // platform's alarms in region is in ALARM, ignoring the idle alarms
-// (IdleMetrics). prefix is the platform's name prefix (<app>-<stage>);
+// (IdleMetrics, the catalogue's Spec.Idle) while their actions are off:
+// outside their sessions. prefix is the platform's name prefix (<app>-<stage>);
 // profile, when not empty, is the AWS CLI profile to call CloudWatch with.
 // Deployment pipelines run it after each wave, before the next starts.
 //
@@ -38,9 +39,11 @@ func CheckCommand(prefix, region, profile string) string {
 	for _, m := range IdleMetrics() {
 		idle = append(idle, fmt.Sprintf("ends_with(AlarmName, '-%s')", m))
 	}
-	// JMESPath: metric alarms that are not idle alarms, and every composite
-	// alarm (they are made of arrival alarms, never of idle ones).
-	query := fmt.Sprintf("[MetricAlarms[?!(%s)].AlarmName, CompositeAlarms[].AlarmName][]", strings.Join(idle, " || "))
+	// JMESPath: metric alarms that are not idle alarms or are idle alarms
+	// acting (inside their trading session, where silence is an outage, as
+	// the session schedules decide), and every composite alarm (they are
+	// made of arrival alarms, never of idle ones).
+	query := fmt.Sprintf("[MetricAlarms[?!(%s) || ActionsEnabled].AlarmName, CompositeAlarms[].AlarmName][]", strings.Join(idle, " || "))
 	args := []string{"aws", "cloudwatch", "describe-alarms"}
 	if profile != "" {
 		args = append(args, "--profile", profile)

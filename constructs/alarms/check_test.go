@@ -25,7 +25,7 @@ var queryArg = regexp.MustCompile(`--query "([^"]+)"`)
 
 // The command's JMESPath query, run on a DescribeAlarms response the way the
 // AWS CLI runs it (go-jmespath implements the same specification), names
-// every alarm in ALARM except the idle ones.
+// every alarm in ALARM except the idle ones outside their sessions (actions off).
 func TestCheckQueryIgnoresOnlyIdleAlarms(t *testing.T) {
 	cmd := alarms.CheckCommand("brokerage-prod", "eu-west-2", "")
 	m := queryArg.FindStringSubmatch(cmd)
@@ -35,8 +35,10 @@ func TestCheckQueryIgnoresOnlyIdleAlarms(t *testing.T) {
 	response := map[string]any{
 		"MetricAlarms": []any{
 			map[string]any{"AlarmName": "brokerage-prod-holdings-ApproximateAgeOfOldestMessage"},
-			map[string]any{"AlarmName": "brokerage-prod-holdings-NumberOfMessagesSent"},
-			map[string]any{"AlarmName": "brokerage-prod-public-Count"},
+			map[string]any{"AlarmName": "brokerage-prod-holdings-NumberOfMessagesSent", "ActionsEnabled": false},
+			map[string]any{"AlarmName": "brokerage-prod-public-Count", "ActionsEnabled": false},
+			// Inside its session: silence is an outage.
+			map[string]any{"AlarmName": "brokerage-prod-buying-power-NumberOfMessagesSent", "ActionsEnabled": true},
 			map[string]any{"AlarmName": "brokerage-prod-public-5XXError"},
 			map[string]any{"AlarmName": "brokerage-prod-executions-NumberOfMessagesPublished"},
 			map[string]any{"AlarmName": "brokerage-prod-executions-NumberOfNotificationsDelivered"},
@@ -48,7 +50,7 @@ func TestCheckQueryIgnoresOnlyIdleAlarms(t *testing.T) {
 	if err != nil {
 		t.Fatalf("query %s: %v", m[1], err)
 	}
-	want := []any{"brokerage-prod-holdings-ApproximateAgeOfOldestMessage", "brokerage-prod-public-5XXError", "brokerage-prod-executions-NumberOfNotificationsFailed", "brokerage-prod-fanout-not-reaching-eu-west-2"}
+	want := []any{"brokerage-prod-holdings-ApproximateAgeOfOldestMessage", "brokerage-prod-buying-power-NumberOfMessagesSent", "brokerage-prod-public-5XXError", "brokerage-prod-executions-NumberOfNotificationsFailed", "brokerage-prod-fanout-not-reaching-eu-west-2"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("alarms the check fails on (-want +got):\n%s", diff)
 	}

@@ -90,7 +90,9 @@ type alarmInfo struct {
 
 // CheckCoverage walks synthesized templates and reports every resource that
 // lacks an alarm its kind requires, every resource of an alarmed type that
-// classifies to no kind, and every alarm without ALARM and OK actions.
+// classifies to no kind, every alarm without ALARM and OK actions or
+// without exactly one severity, and every broken session schedule
+// (checkRouting).
 func CheckCoverage(templates map[string]cfn.Template) []string {
 	var out []string
 	var alarms []alarmInfo
@@ -208,6 +210,7 @@ func CheckCoverage(templates map[string]cfn.Template) []string {
 			out = append(out, fmt.Sprintf("region %s runs functions but has no %s alarm", r, AccountConcurrency.Metric))
 		}
 	}
+	out = append(out, checkRouting(templates)...)
 	sort.Strings(out)
 	return out
 }

@@ -71,7 +71,8 @@ func NewDashboard(scope constructs.Construct, id, name string, widgets []Widget)
 	})
 }
 
-// NewCompositeAlarm raises one alarm when any of the given alarms is in ALARM.
+// NewCompositeAlarm raises one alarm when any of the given alarms is in
+// ALARM; it pages (executions not reaching a region).
 func (a *Alarms) NewCompositeAlarm(scope constructs.Construct, id, name, description string, of []awscloudwatch.CfnAlarm) awscloudwatch.CfnCompositeAlarm {
 	rule := ""
 	for i, al := range of {
@@ -84,8 +85,8 @@ func (a *Alarms) NewCompositeAlarm(scope constructs.Construct, id, name, descrip
 		AlarmName:        jsii.String(AlarmName(a.props.Prefix, name)),
 		AlarmDescription: jsii.String(description),
 		AlarmRule:        jsii.String(rule),
-		AlarmActions:     &[]any{a.TopicARN},
-		OkActions:        &[]any{a.TopicARN},
+		AlarmActions:     &[]any{a.TopicARNs[SeverityPage]},
+		OkActions:        &[]any{a.TopicARNs[SeverityPage]},
 	})
 	for _, al := range of {
 		c.Node().AddDependency(al)

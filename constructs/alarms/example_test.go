@@ -17,7 +17,10 @@ func ExampleAlarms_Watch() {
 	defer os.RemoveAll(dir)
 	app := cfn.NewApp(dir)
 	stack := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
-	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "brokerage-prod", Emails: []string{"trading-ops@example.com"}})
+	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "brokerage-prod", Recipients: map[alarms.Severity]alarms.Recipients{
+		alarms.SeverityPage:   {PagerURL: "https://pager.example.com/hook"},
+		alarms.SeverityNotify: {Emails: []string{"trading-ops@example.com"}},
+	}})
 	queue := awssqs.NewQueue(stack, jsii.String("Holdings"), nil)
 	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Dimension: queue.QueueName()})
 

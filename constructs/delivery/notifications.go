@@ -90,7 +90,9 @@ func NewNotifications(scope constructs.Construct, id string, props *Notification
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	n := &Notifications{Construct: c}
-	n.Alarms = alarms.New(c, "Alarms", &alarms.Props{Prefix: p.Prefix, Emails: p.Emails, PagerURL: p.PagerURL, RemovalPolicy: p.RemovalPolicy})
+	n.Alarms = alarms.New(c, "Alarms", &alarms.Props{Prefix: p.Prefix, RemovalPolicy: p.RemovalPolicy,
+		// The pipeline's own alarms all notify: a stopped delivery waits for working hours.
+		Recipients: map[alarms.Severity]alarms.Recipients{alarms.SeverityNotify: {Emails: p.Emails, PagerURL: p.PagerURL}}})
 	for _, r := range rules {
 		inputs := map[string]any{}
 		for k, path := range eventPaths {
@@ -115,7 +117,7 @@ func NewNotifications(scope constructs.Construct, id string, props *Notification
 			},
 			Targets: &[]any{&awsevents.CfnRule_TargetProperty{
 				Id:  jsii.String("Notifications"),
-				Arn: n.Alarms.TopicARN,
+				Arn: n.Alarms.TopicARNs[alarms.SeverityNotify],
 				InputTransformer: &awsevents.CfnRule_InputTransformerProperty{
 					InputPathsMap: &inputs,
 					InputTemplate: jsii.String(strings.TrimSpace(template.String())),
@@ -138,7 +140,7 @@ func NewNotifications(scope constructs.Construct, id string, props *Notification
 		Sid:        jsii.String("AllowEventBridgeRules"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
 		Actions:    jsii.Strings("sns:Publish"),
-		Resources:  &[]*string{n.Alarms.TopicARN},
+		Resources:  &[]*string{n.Alarms.TopicARNs[alarms.SeverityNotify]},
 		Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": ruleARNs}},
 	}))
 	return n

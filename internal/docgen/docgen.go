@@ -145,12 +145,25 @@ func show(v any) string {
 	}
 }
 
-// Runbook lists every alarm the platform creates: what it means and the
-// first thing to check, and the recommended alarms that do not apply.
+// Runbook lists every alarm the platform creates: its severity, when it
+// acts (idle alarms only inside the default configuration's sessions), what
+// it means and the first thing to check, and the recommended alarms that do
+// not apply.
 func Runbook() string {
 	var out strings.Builder
-	out.WriteString(header + "# Alarm runbook\n\nEvery alarm notifies the region's alarm topic (`<app>-<stage>-alarms`) on ALARM and on OK. Alarm names are `<app>-<stage>-<resource>-<metric>`. Thresholds can be changed per kind and metric with `alarms.overrides` (key `<kind>/<metric>`). CloudFront and site alarms live in us-east-1.\n\n")
-	out.WriteString("| Kind | Metric | Alarms when | Meaning | First check |\n|---|---|---|---|---|\n")
+	out.WriteString(header + "# Alarm runbook\n\nEvery alarm has one severity and notifies its region's topic of that severity on ALARM and on OK: **page** (`<app>-<stage>-alarms-page`, `alarms.recipients.page`: wake the on-call engineer) or **notify** (`<app>-<stage>-alarms`, `alarms.recipients.notify` or `alarms.emails`: the team, in working hours). Alarm names are `<app>-<stage>-<resource>-<metric>`. Thresholds can be changed per kind and metric with `alarms.overrides` (key `<kind>/<metric>`). CloudFront and site alarms live in us-east-1.\n\n")
+	out.WriteString(sessionsSection())
+	out.WriteString("| Kind | Metric | Severity | Acts | Alarms when | Meaning | First check |\n|---|---|---|---|---|---|---|\n")
+	acts := func(s alarms.Spec) string {
+		if !s.Idle() {
+			return "always"
+		}
+		var names []string
+		for _, ss := range config.Default().Sessions {
+			names = append(names, ss.Name)
+		}
+		return "inside the region's sessions (default: " + strings.Join(names, ", ") + ")"
+	}
 	row := func(k alarms.Kind, s alarms.Spec) {
 		threshold := fmt.Sprint(s.Threshold)
 		if s.ThresholdOfTimeout > 0 {
@@ -160,7 +173,7 @@ func Runbook() string {
 		if s.Arrivals {
 			when = "any message visible, sent or received in a minute (a DLQ drained between samples still alarms)"
 		}
-		fmt.Fprintf(&out, "| %s | %s | %s | %s | %s |\n", k, s.Metric, when, s.Meaning, s.FirstCheck)
+		fmt.Fprintf(&out, "| %s | %s | %s | %s | %s | %s | %s |\n", k, s.Metric, s.Severity, acts(s), when, s.Meaning, s.FirstCheck)
 	}
 	for _, k := range alarms.Kinds() {
 		for _, s := range alarms.Catalogue[k].Alarms {
@@ -168,7 +181,7 @@ func Runbook() string {
 		}
 	}
 	row("region", alarms.AccountConcurrency)
-	out.WriteString("\nComposite alarms `<app>-<stage>-fanout-not-reaching-<region>` (primary region) fire when executions entered the ingest but did not reach a region: that region's delivery DLQ received them, or SNS could not even park them. First check: the delivery DLQ of the region, then the regional queues' policies and keys.\n\n")
+	out.WriteString("\nComposite alarms `<app>-<stage>-fanout-not-reaching-<region>` (primary region, **page**, always) fire when executions entered the ingest but did not reach a region: that region's delivery DLQ received them, or SNS could not even park them. First check: the delivery DLQ of the region, then the regional queues' policies and keys.\n\n")
 	out.WriteString("## Ordering policy, per hop\n\nWhat happens to a trade execution that keeps failing at each hop, who is told, and how to clear it without reordering an account's executions (`constructs/fanout/ordering.go`).\n\n")
 	for _, h := range fanout.Policies {
 		fmt.Fprintf(&out, "### %s\n\n- **On failure:** %s\n- **Tells:** %s\n- **To unblock:**\n", h.Hop, h.OnFailure, h.Tells)
@@ -199,6 +212,26 @@ func Runbook() string {
 	}
 	out.WriteString(recovery)
 	return out.String()
+}
+
+// sessionsSection explains when idle alarms act, with the default
+// configuration's sessions.
+func sessionsSection() string {
+	var b strings.Builder
+	b.WriteString("## Trading sessions\n\nIdle alarms (\"nothing arrived\": missing data is breaching) fire whenever nothing flows, which outside trading hours is normal. They are created with their actions off and EventBridge Scheduler turns them on and off with the sessions a region watches (`sessions`, `regions[].sessions`), in each market's time zone: on at the start of each watched window plus the alarms' evaluation window (15 minutes), when each is also set back to OK so that a session in which nothing arrives raises a fresh ALARM (an OK followed by an ALARM within a minute means exactly that); off at the window's end and on each holiday. The ingest stack's idle alarms watch every session. Every other alarm always acts. A deployment that changes an idle alarm during a session leaves its actions off until the next session starts: run the session's `-open` schedule's action by hand (`aws cloudwatch enable-alarm-actions --alarm-names ...`) if that matters. The pipeline's alarm check ignores idle alarms only while their actions are off.\n\nDefault configuration:\n\n| Session | Market | Time zone | Days | Windows (watched in bold) | Holidays |\n|---|---|---|---|---|---|\n")
+	for _, s := range config.Default().Sessions {
+		var ws []string
+		for _, w := range s.Windows {
+			t := fmt.Sprintf("%s %s-%s", w.Name, w.Start, w.End)
+			if w.Watch {
+				t = "**" + t + "**"
+			}
+			ws = append(ws, t)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", s.Name, s.Market, s.TimeZone, strings.Join(s.Days, " "), strings.Join(ws, ", "), strings.Join(s.Holidays, " "))
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
 // recovery is how to bring back a prod stack whose retained resources

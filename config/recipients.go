@@ -1,0 +1,61 @@
+package config
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/brokerage/platform/problems"
+)
+
+// Severities an alarm can have: page wakes the on-call engineer, notify
+// tells the team in working hours. The alarms catalogue gives every alarm one.
+var Severities = []string{"page", "notify"}
+
+// Recipients are who an alarm topic tells, on ALARM and on OK.
+type Recipients struct {
+	// Emails, each a plain e-mail address; each must confirm its subscription.
+	Emails []string `json:"emails,omitempty"`
+	// PagerURL is an https endpoint (a pager or chat integration).
+	PagerURL string `json:"pagerUrl,omitempty"`
+}
+
+// RecipientsFor returns who is told of alarms of the given severity:
+// alarms.recipients[severity], or alarms.emails and alarms.pagerUrl.
+func (a *Alarms) RecipientsFor(severity string) Recipients {
+	if r, ok := a.Recipients[severity]; ok {
+		return r
+	}
+	return Recipients{Emails: a.Emails, PagerURL: a.PagerURL}
+}
+
+func (a *Alarms) validateRecipients(l *problems.List) {
+	keys := make([]string, 0, len(a.Recipients))
+	for k := range a.Recipients {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		f := "alarms.recipients[" + fmt.Sprintf("%q", k) + "]"
+		if !contains(Severities, k) {
+			l.Add(f, k, "a severity: one of "+strings.Join(Severities, ", "))
+			continue
+		}
+		r := a.Recipients[k]
+		if len(r.Emails) == 0 && r.PagerURL == "" {
+			l.Add(f, "no recipient", "at least one e-mail address or a pagerUrl: an alarm nobody receives is not an alarm")
+		}
+		for i, e := range r.Emails {
+			if addr, err := mail.ParseAddress(e); err != nil || addr.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
+				l.Add(fmt.Sprintf("%s.emails[%d]", f, i), e, "a plain e-mail address such as ops@example.com")
+			}
+		}
+		if r.PagerURL != "" {
+			if u, err := url.Parse(r.PagerURL); err != nil || u.Scheme != "https" || u.Host == "" {
+				l.Add(f+".pagerUrl", r.PagerURL, "an https:// URL, or unset")
+			}
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package alarms
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	// Schedules' time zones are checked against the embedded zone
+	// database, the same on every machine.
+	_ "time/tzdata"
+
+	"github.com/brokerage/platform/internal/cfn"
+)
+
+// severityOfTopic reads a severity from an alarm topic's name (TopicName).
+func severityOfTopic(name string) (Severity, bool) {
+	for _, sev := range Severities {
+		if strings.HasSuffix(name, TopicName("", sev)) {
+			return sev, true
+		}
+	}
+	return "", false
+}
+
+var (
+	cronPattern = regexp.MustCompile(`^cron\((\d{1,2}) (\d{1,2}) \? \* ([A-Z,]+) \*\)$`)
+	atPattern   = regexp.MustCompile(`^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$`)
+)
+
+// checkSchedule reports what is wrong with one session schedule's
+// expression, time zone and target; it returns the alarm names it targets.
+func checkSchedule(where string, props map[string]any) (action string, names []string, out []string) {
+	expr, _ := props["ScheduleExpression"].(string)
+	if m := cronPattern.FindStringSubmatch(expr); m != nil {
+		min, _ := strconv.Atoi(m[1])
+		hour, _ := strconv.Atoi(m[2])
+		if min > 59 || hour > 23 {
+			out = append(out, fmt.Sprintf("%s: cron %q has no such time of day", where, expr))
+		}
+		for _, d := range strings.Split(m[3], ",") {
+			if !strings.Contains("SUN,MON,TUE,WED,THU,FRI,SAT", d) || len(d) != 3 {
+				out = append(out, fmt.Sprintf("%s: cron %q has an unknown day %q (want SUN to SAT)", where, expr, d))
+			}
+		}
+	} else if m := atPattern.FindStringSubmatch(expr); m != nil {
+		if _, err := time.Parse("2006-01-02T15:04:05", m[1]); err != nil {
+			out = append(out, fmt.Sprintf("%s: at() %q is not a date and time", where, expr))
+		}
+	} else {
+		out = append(out, fmt.Sprintf("%s: expression %q is neither cron(M H ? * DAYS *) nor at(YYYY-MM-DDTHH:MM:SS)", where, expr))
+	}
+	zone, _ := props["ScheduleExpressionTimezone"].(string)
+	if _, err := time.LoadLocation(zone); err != nil || zone == "" || zone == "Local" {
+		out = append(out, fmt.Sprintf("%s: time zone %q is not an IANA time zone", where, zone))
+	}
+	if fw, _ := props["FlexibleTimeWindow"].(map[string]any); fw["Mode"] != "OFF" {
+		out = append(out, fmt.Sprintf("%s: flexible time window %v, want OFF (the day's calls are a minute apart)", where, fw["Mode"]))
+	}
+	target, _ := props["Target"].(map[string]any)
+	arn, _ := target["Arn"].(string)
+	for _, a := range []string{ActionEnable, ActionDisable, ActionSetState} {
+		if arn == UniversalTarget(a) {
+			action = a
+		}
+	}
+	if action == "" {
+		return "", nil, append(out, fmt.Sprintf("%s: target %q is not one of CloudWatch's enableAlarmActions, disableAlarmActions or setAlarmState", where, arn))
+	}
+	var in struct {
+		AlarmNames []string
+		AlarmName  string
+		StateValue string
+	}
+	input, _ := target["Input"].(string)
+	if err := json.Unmarshal([]byte(input), &in); err != nil {
+		return action, nil, append(out, fmt.Sprintf("%s: input %q is not JSON: %v", where, input, err))
+	}
+	names = in.AlarmNames
+	if action == ActionSetState {
+		names = []string{in.AlarmName}
+		if in.StateValue != "OK" {
+			out = append(out, fmt.Sprintf("%s: sets state %q, want OK (re-arming)", where, in.StateValue))
+		}
+	}
+	if len(names) == 0 || len(names) > 100 {
+		out = append(out, fmt.Sprintf("%s: names %d alarms, want 1 to 100", where, len(names)))
+	}
+	return action, names, out
+}
+
+// checkRouting reports every alarm that does not route to exactly one
+// severity's topic, every alarm with its actions off that is not an idle
+// alarm turned on and off by session schedules (enable, disable and re-arm),
+// and every schedule that is broken or targets an alarm the stack does not
+// have as an idle alarm.
+func checkRouting(templates map[string]cfn.Template) []string {
+	var out []string
+	names := make([]string, 0, len(templates))
+	for n := range templates {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, stack := range names {
+		t := templates[stack]
+		topics := map[string]Severity{} // logical ID -> severity
+		for _, r := range t.Resources("AWS::SNS::Topic") {
+			if n, ok := r.Props["TopicName"].(string); ok {
+				if sev, ok := severityOfTopic(n); ok {
+					topics[r.LogicalID] = sev
+				}
+			}
+		}
+		severityOf := func(v any) (Severity, bool) {
+			if id := cfn.Ref(v); id != "" {
+				sev, ok := topics[id]
+				return sev, ok
+			}
+			if arn := cfn.ARN(v); arn != "" {
+				return severityOfTopic(arn[strings.LastIndex(arn, ":")+1:])
+			}
+			return "", false
+		}
+		idle := map[string]bool{} // alarm names with actions off, breaching on missing data
+		var alarmNames []string
+		for _, typ := range []string{"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"} {
+			for _, r := range t.Resources(typ) {
+				sevs := map[Severity]bool{}
+				var unknown []string
+				for _, key := range []string{"AlarmActions", "OKActions"} {
+					acts, _ := r.Props[key].([]any)
+					for _, a := range acts {
+						if sev, ok := severityOf(a); ok {
+							sevs[sev] = true
+						} else {
+							unknown = append(unknown, fmt.Sprint(a))
+						}
+					}
+				}
+				if len(sevs) != 1 || len(unknown) > 0 {
+					var got []string
+					for s := range sevs {
+						got = append(got, string(s))
+					}
+					sort.Strings(got)
+					out = append(out, fmt.Sprintf("%s: alarm %s has severities %v (actions on other topics: %d), want exactly one of %s", stack, r.LogicalID, got, len(unknown), joinSeverities()))
+				}
+				name, _ := r.Props["AlarmName"].(string)
+				alarmNames = append(alarmNames, name)
+				if r.Props["ActionsEnabled"] == false {
+					if r.Props["TreatMissingData"] != "breaching" {
+						out = append(out, fmt.Sprintf("%s: alarm %s has its actions off but is not an idle alarm: only idle alarms act by session, every other alarm always acts", stack, r.LogicalID))
+					}
+					idle[name] = true
+				}
+			}
+		}
+		// Every idle alarm with its actions off is enabled, disabled and
+		// re-armed by schedules, and schedules target only those alarms.
+		seen := map[string]map[string]bool{ActionEnable: {}, ActionDisable: {}, ActionSetState: {}}
+		for _, r := range t.Resources("AWS::Scheduler::Schedule") {
+			where := stack + ": schedule " + r.LogicalID
+			action, targets, problems := checkSchedule(where, r.Props)
+			out = append(out, problems...)
+			for _, n := range targets {
+				if !idle[n] {
+					out = append(out, fmt.Sprintf("%s: targets %q, which is not an idle alarm of the stack with its actions off", where, n))
+				}
+				if action == ActionDisable && !strings.HasPrefix(r.Props["ScheduleExpression"].(string), "cron(") {
+					continue // a holiday's: the close is what turns them off every day
+				}
+				if action != "" {
+					seen[action][n] = true
+				}
+			}
+		}
+		for _, n := range alarmNames {
+			if !idle[n] {
+				continue
+			}
+			for _, a := range []string{ActionEnable, ActionDisable, ActionSetState} {
+				if !seen[a][n] {
+					out = append(out, fmt.Sprintf("%s: idle alarm %s has its actions off but no daily schedule calls %s on it", stack, n, a))
+				}
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,57 @@
+package alarms
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Severity is who an alarm wakes: each alarm has exactly one, and each
+// severity has its own alarm topic per region.
+type Severity string
+
+// The severities. Page: something is lost, stalled or refused now (a
+// dead-letter arrival, executions not reaching a region, a failing
+// redistributor or function, 5xx from an API, throttling, a growing
+// backlog). Notify: everything else, including the idle alarms, which act
+// only inside trading sessions.
+const (
+	SeverityPage   Severity = "page"
+	SeverityNotify Severity = "notify"
+)
+
+// Severities lists the severities, most urgent first.
+var Severities = []Severity{SeverityPage, SeverityNotify}
+
+// Idle reports whether the alarm means "nothing arrived": missing data is
+// breaching, so it fires whenever nothing flows, which outside trading
+// sessions is the normal state. Idle alarms act only inside the sessions
+// they watch (see Sessions).
+func (s Spec) Idle() bool { return s.TreatMissingData == "breaching" }
+
+// CheckSeverities reports every catalogue alarm without exactly one known
+// severity.
+func CheckSeverities() []string {
+	var out []string
+	check := func(k string, s Spec) {
+		switch s.Severity {
+		case SeverityPage, SeverityNotify:
+		default:
+			out = append(out, fmt.Sprintf("%s: alarm %s has severity %q, want one of %s", k, s.Metric, s.Severity, joinSeverities()))
+		}
+	}
+	for _, k := range Kinds() {
+		for _, s := range Catalogue[k].Alarms {
+			check(string(k), s)
+		}
+	}
+	check("region", AccountConcurrency)
+	return out
+}
+
+func joinSeverities() string {
+	names := make([]string, len(Severities))
+	for i, s := range Severities {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
+}
