@@ -95,30 +95,6 @@ func TestCollisions(t *testing.T) {
 	}
 }
 
-func TestPredicates(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		f    func(string) bool
-		ok   []string
-		bad  []string
-	}{
-		{"IsAccountID", IsAccountID, []string{"111111111111"}, []string{"", "12345", "12345678901a", "1111111111111"}},
-		{"IsEmail", IsEmail, []string{"ops@example.com"}, []string{"ops", "Ops <ops@example.com>", "ops@localhost"}},
-		{"IsDomainName", IsDomainName, []string{"api.example.com"}, []string{"API.example.com", "example", "a..b.com", "-a.example.com"}},
-	} {
-		for _, s := range tc.ok {
-			if !tc.f(s) {
-				t.Errorf("%s(%q) = false, want true", tc.name, s)
-			}
-		}
-		for _, s := range tc.bad {
-			if tc.f(s) {
-				t.Errorf("%s(%q) = true, want false", tc.name, s)
-			}
-		}
-	}
-}
-
 // Every rule cites an AWS document.
 func TestRulesCiteSources(t *testing.T) {
 	seen := map[string]bool{}

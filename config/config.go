@@ -11,7 +11,6 @@ package config
 import (
 	_ "embed"
 	"fmt"
-	"net/mail"
 	"net/url"
 	"os"
 	"regexp"
@@ -22,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
+	"github.com/brokerage/platform/valid"
 )
 
 //go:embed default.json
@@ -357,7 +357,6 @@ func Load(path, stage string) (*Config, error) {
 
 var (
 	appPattern      = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
-	accountPattern  = regexp.MustCompile(`^[0-9]{12}$`)
 	consumerPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 )
 
@@ -372,7 +371,7 @@ func (c *Config) Validate() error {
 	if !contains(Stages, c.Stage) {
 		l.Add("stage", c.Stage, "one of "+strings.Join(Stages, ", "))
 	}
-	if !accountPattern.MatchString(c.Account) {
+	if !valid.AccountID(c.Account) {
 		l.Add("account", c.Account, "a 12-digit AWS account id")
 	}
 
@@ -417,7 +416,7 @@ func (f *Fanout) validate(l *problems.List) {
 	for i, a := range f.BrokerAccounts {
 		field := fmt.Sprintf("fanout.brokerAccounts[%d]", i)
 		switch {
-		case !accountPattern.MatchString(a):
+		case !valid.AccountID(a):
 			l.Add(field, a, "a 12-digit AWS account id")
 		case seen[a]:
 			l.Add(field, a, "each account listed once")
@@ -564,7 +563,7 @@ func (a *Alarms) validate(l *problems.List) {
 		l.Add("alarms.emails", "[]", "at least one e-mail address")
 	}
 	for i, e := range a.Emails {
-		if addr, err := mail.ParseAddress(e); err != nil || addr.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
+		if !valid.Email(e) {
 			l.Add(fmt.Sprintf("alarms.emails[%d]", i), e, "a plain e-mail address such as ops@example.com")
 		}
 	}

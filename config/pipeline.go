@@ -7,6 +7,7 @@ import (
 
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
+	"github.com/brokerage/platform/valid"
 )
 
 // Pipeline configures the delivery pipeline: a CDK Pipelines stack that
@@ -183,7 +184,7 @@ func (c *Config) validatePipeline(l *problems.List) {
 	if p.Branch != "" && (strings.ContainsAny(p.Branch, " ~^:?*[\\") || strings.HasPrefix(p.Branch, "-")) {
 		l.Add("pipeline.branch", p.Branch, "a git branch name")
 	}
-	if p.Account != "" && !accountPattern.MatchString(p.Account) {
+	if p.Account != "" && !valid.AccountID(p.Account) {
 		l.Add("pipeline.account", p.Account, "a 12-digit AWS account id, or unset for account")
 	}
 	if p.BakeMinutes != nil && (*p.BakeMinutes < 0 || *p.BakeMinutes > 180) {
@@ -199,7 +200,7 @@ func (c *Config) validatePipeline(l *problems.List) {
 			l.Add(f+".name", s.Name, "each stage listed once")
 		}
 		stages[s.Name] = true
-		if s.Account != "" && !accountPattern.MatchString(s.Account) {
+		if s.Account != "" && !valid.AccountID(s.Account) {
 			l.Add(f+".account", s.Account, "a 12-digit AWS account id, or unset for account")
 		}
 	}

@@ -2,12 +2,12 @@ package config
 
 import (
 	"fmt"
-	"net/mail"
 	"net/url"
 	"sort"
 	"strings"
 
 	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/valid"
 )
 
 // Severities an alarm can have: page wakes the on-call engineer, notify
@@ -48,7 +48,7 @@ func (a *Alarms) validateRecipients(l *problems.List) {
 			l.Add(f, "no recipient", "at least one e-mail address or a pagerUrl: an alarm nobody receives is not an alarm")
 		}
 		for i, e := range r.Emails {
-			if addr, err := mail.ParseAddress(e); err != nil || addr.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
+			if !valid.Email(e) {
 				l.Add(fmt.Sprintf("%s.emails[%d]", f, i), e, "a plain e-mail address such as ops@example.com")
 			}
 		}

@@ -10,7 +10,6 @@ package alarms
 
 import (
 	"fmt"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"sort"
@@ -27,6 +26,7 @@ import (
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/keys"
 	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/valid"
 )
 
 // Override changes one alarm's threshold or M-of-N datapoints.
@@ -111,7 +111,7 @@ func (p *Props) validate() error {
 			l.Add(f, "no recipient", "at least one e-mail address or a pager URL")
 		}
 		for i, e := range r.Emails {
-			if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			if !valid.Email(e) {
 				l.Add(fmt.Sprintf("%s.Emails[%d]", f, i), e, "a plain e-mail address")
 			}
 		}

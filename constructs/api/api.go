@@ -33,6 +33,7 @@ import (
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/waf"
 	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/valid"
 )
 
 // Backend types.
@@ -118,7 +119,7 @@ var userPoolID = regexp.MustCompile(`^([a-z0-9-]+)_([0-9A-Za-z]+)$`)
 func CheckUserPoolARN(value, region string) string {
 	want := "arn:aws:cognito-idp:" + region + ":<account>:userpool/" + region + "_<id>"
 	a, err := arn.Parse(value)
-	if err != nil || !strings.HasPrefix(a.Partition, "aws") || a.Service != "cognito-idp" || !accountID.MatchString(a.AccountID) {
+	if err != nil || !strings.HasPrefix(a.Partition, "aws") || a.Service != "cognito-idp" || !valid.AccountID(a.AccountID) {
 		return "a Cognito user pool ARN, " + want
 	}
 	if a.Region != region {
@@ -164,7 +165,7 @@ func CheckSecretID(value string) string {
 	}
 	a, err := arn.Parse(value)
 	name, ok := strings.CutPrefix(a.Resource, "secret:")
-	if err != nil || !strings.HasPrefix(a.Partition, "aws") || a.Service != "secretsmanager" || a.Region == "" || !accountID.MatchString(a.AccountID) || !ok || !secretName.MatchString(name) {
+	if err != nil || !strings.HasPrefix(a.Partition, "aws") || a.Service != "secretsmanager" || a.Region == "" || !valid.AccountID(a.AccountID) || !ok || !secretName.MatchString(name) {
 		return want
 	}
 	return ""
@@ -219,9 +220,7 @@ type Props struct {
 }
 
 var (
-	accountID   = regexp.MustCompile(`^[0-9]{12}$`)
 	pathSegment = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-	hostname    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 )
 
 // Validate reports every problem at once, naming fields with prefix.
@@ -389,7 +388,7 @@ func (p *Props) Validate(prefix string) error {
 		l.Add(prefix+"domainName", p.DomainName, "unset for a private gateway: its callers use the endpoints' host names")
 	}
 	if p.DomainName != "" {
-		if !hostname.MatchString(p.DomainName) {
+		if !valid.DomainName(p.DomainName) {
 			l.Add(prefix+"domainName", p.DomainName, "a lower-case DNS name such as api.example.com")
 		}
 		if p.HostedZoneID == "" || p.HostedZoneName == "" {

@@ -6,7 +6,6 @@ package delivery
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/valid"
 )
 
 // AlarmCheckProps configures the alarm check after a wave.
@@ -37,17 +37,15 @@ type AlarmCheckProps struct {
 // MaxBakeMinutes is the longest bake an alarm check accepts.
 const MaxBakeMinutes = 180
 
-var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
-
 func (p *AlarmCheckProps) validate() error {
 	l := problems.List{Subject: "delivery.AlarmCheckProps"}
 	if p.Prefix == "" {
 		l.Add("Prefix", p.Prefix, "the stage's alarm name prefix, <app>-<stage>")
 	}
-	if !accountPattern.MatchString(p.Account) {
+	if !valid.AccountID(p.Account) {
 		l.Add("Account", p.Account, "a 12-digit AWS account id")
 	}
-	if p.PipelineAccount != "" && !accountPattern.MatchString(p.PipelineAccount) {
+	if p.PipelineAccount != "" && !valid.AccountID(p.PipelineAccount) {
 		l.Add("PipelineAccount", p.PipelineAccount, "a 12-digit AWS account id, or empty for Account")
 	}
 	if len(p.Regions) == 0 {

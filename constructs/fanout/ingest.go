@@ -71,6 +71,7 @@ import (
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
+	"github.com/brokerage/platform/valid"
 )
 
 // MetricsNamespace is the CloudWatch namespace of the redistributor's own
@@ -115,7 +116,7 @@ func (p *IngestProps) validate() error {
 		l.Add("BrokerAccounts", "[]", "at least one 12-digit account id")
 	}
 	for i, a := range p.BrokerAccounts {
-		if !isAccount(a) {
+		if !valid.AccountID(a) {
 			l.Add(fmt.Sprintf("BrokerAccounts[%d]", i), a, "a 12-digit AWS account id")
 		}
 	}
@@ -168,18 +169,6 @@ func deliveryStatusLogging(scope constructs.Construct, logs *awslogs.LogGroup, t
 	}
 	suppress.Nag(role, "AwsSolutions-IAM5", "SNS creates one log stream per delivery attempt at run time; the grant covers only this topic's delivery-status log groups.", finding)
 	return &awssns.LoggingConfig{Protocol: awssns.LoggingProtocol_SQS, FailureFeedbackRole: role}
-}
-
-func isAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Ingest is the primary-region half of the fan-out: the queue the broker

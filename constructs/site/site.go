@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -31,6 +30,7 @@ import (
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/waf"
 	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/valid"
 )
 
 // DefaultContentSecurityPolicy allows the site's own scripts, styles and
@@ -80,8 +80,6 @@ type Props struct {
 // its "Handler" child.
 const AutoDeleteHandlerID = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
 
-var hostname = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-
 // Validate reports every problem of the props at once, naming fields with prefix.
 func (p *Props) Validate(prefix string) error {
 	l := problems.List{Subject: "configuration"}
@@ -104,7 +102,7 @@ func (p *Props) Validate(prefix string) error {
 		}
 	}
 	if p.DomainName != "" {
-		if !hostname.MatchString(p.DomainName) {
+		if !valid.DomainName(p.DomainName) {
 			l.Add(prefix+"domainName", p.DomainName, "a lower-case DNS name such as www.example.com")
 		}
 		if p.HostedZoneID == "" || p.HostedZoneName == "" {

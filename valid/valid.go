@@ -1,0 +1,30 @@
+// Package valid holds the predicates every layer checks its input with:
+// account ids, e-mail addresses and DNS names, written once. It imports
+// nothing of the project, so the configuration, the constructs and the AWS
+// rules can all use it.
+package valid
+
+import (
+	"net/mail"
+	"regexp"
+	"strings"
+)
+
+var (
+	accountID  = regexp.MustCompile(`^[0-9]{12}$`)
+	domainName = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+)
+
+// AccountID reports whether s is a 12-digit AWS account id.
+func AccountID(s string) bool { return accountID.MatchString(s) }
+
+// Email reports whether s is a plain address (no display name) with a
+// dotted domain, as an SNS e-mail subscription needs.
+func Email(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndex(s, "@")+1:], ".")
+}
+
+// DomainName reports whether s is a lower-case DNS name such as
+// api.example.com, at most 253 characters.
+func DomainName(s string) bool { return len(s) <= 253 && domainName.MatchString(s) }
