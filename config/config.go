@@ -269,7 +269,10 @@ type Fanout struct {
 	// Ordering is "fifo" (per-account order and de-duplication) or "standard".
 	Ordering string `json:"ordering"`
 	// MaxReceiveCount is how often a message may be received before it moves to
-	// its queue's dead-letter queue (1 to 1000). Consumers may override it.
+	// its queue's dead-letter queue (1 to 1000). Consumers may override it. It
+	// applies to the consumer queues, and to the ingest queue on the standard
+	// path only: the FIFO ingest queue has no dead-letter queue and stalls
+	// instead (docs/runbook.md, ordering policy).
 	MaxReceiveCount int `json:"maxReceiveCount"`
 	// Consumers get one queue (and dead-letter queue) in every region.
 	Consumers []Consumer `json:"consumers"`
