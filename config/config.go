@@ -11,9 +11,11 @@ package config
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -458,31 +460,13 @@ func (c *Config) validateAPI(l *problems.List) {
 	// The endpoints themselves are checked by the api construct's
 	// validation; here, that a private gateway is private in every region.
 	for i, g := range c.API.Gateways {
-		if len(g.PrivateEndpoints) == 0 {
-			continue
-		}
-		var missing []string
-		for _, r := range c.RegionNames() {
-			if _, ok := g.PrivateEndpoints[r]; !ok && regions.Known(r) {
-				missing = append(missing, r)
-			}
-		}
-		if len(missing) > 0 {
+		if missing := missingRegions(c, g.PrivateEndpoints); len(g.PrivateEndpoints) > 0 && len(missing) > 0 {
 			l.Add(fmt.Sprintf("api.gateways[%d].privateEndpoints", i), missing, "the VPC endpoints and VPC link of every region in regions, keyed by region (missing the ones shown)")
 		}
 	}
 	for i, g := range c.API.Gateways {
 		for j, svc := range g.Services {
-			if svc.Backend.Type != "vpc-link" {
-				continue
-			}
-			var missing []string
-			for _, r := range c.RegionNames() {
-				if _, ok := svc.Backend.VPCLinkIDs[r]; !ok && regions.Known(r) {
-					missing = append(missing, r)
-				}
-			}
-			if len(missing) > 0 {
+			if missing := missingRegions(c, svc.Backend.VPCLinkIDs); svc.Backend.Type == "vpc-link" && len(missing) > 0 {
 				l.Add(fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLinkIds", i, j), missing, "the VPC link id of every region in regions, keyed by region (missing the ones shown)")
 			}
 		}
@@ -497,40 +481,47 @@ func (c *Config) validateAPI(l *problems.List) {
 			}
 		}
 	}
-	// The pools' ARNs themselves are checked by the api construct's
-	// validation; here, that every region has one and that no placeholder
-	// reaches a real stage.
 	for i, g := range c.API.Gateways {
 		for j, a := range g.Authorizers {
-			if a.Type != "cognito" {
-				continue
-			}
-			f := fmt.Sprintf("api.gateways[%d].authorizers[%d].userPoolArns", i, j)
-			// A pool for a region not (or no longer) listed is not used.
-			var missing []string
-			for _, r := range c.RegionNames() {
-				if _, ok := a.UserPoolARNs[r]; !ok && regions.Known(r) {
-					missing = append(missing, r)
-				}
-			}
-			if len(missing) > 0 && len(a.UserPoolARNs) > 0 {
-				l.Add(f, missing, "a user pool ARN for every region in regions, keyed by region (missing the ones shown)")
-			}
-			keys := make([]string, 0, len(a.UserPoolARNs))
-			for r := range a.UserPoolARNs {
-				keys = append(keys, r)
-			}
-			sort.Strings(keys)
-			for _, r := range keys {
-				fr := fmt.Sprintf("%s[%q]", f, r)
-				v := strings.ReplaceAll(a.UserPoolARNs[r], "{account}", c.Account)
-				if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount && c.Stage != "dev" && contains(Stages, c.Stage) {
-					l.Add(fr, v, "a real user pool: "+PlaceholderAccount+" is the default configuration's placeholder account, refused outside dev")
-				}
+			if a.Type == "cognito" {
+				c.validateUserPools(l, fmt.Sprintf("api.gateways[%d].authorizers[%d].userPoolArns", i, j), a.UserPoolARNs)
 			}
 		}
 	}
+	c.validateAccountSettingsOwners(l)
+}
 
+// missingRegions lists the known regions of c that byRegion has no entry for.
+func missingRegions[V any](c *Config, byRegion map[string]V) []string {
+	var missing []string
+	for _, r := range c.RegionNames() {
+		if _, ok := byRegion[r]; !ok && regions.Known(r) {
+			missing = append(missing, r)
+		}
+	}
+	return missing
+}
+
+// validateUserPools checks a Cognito authorizer's pools, at field f. The
+// pools' ARNs themselves are checked by the api construct's validation;
+// here, that every region has one and that no placeholder reaches a real
+// stage. A pool for a region not (or no longer) listed is not used.
+func (c *Config) validateUserPools(l *problems.List, f string, pools map[string]string) {
+	if missing := missingRegions(c, pools); len(missing) > 0 && len(pools) > 0 {
+		l.Add(f, missing, "a user pool ARN for every region in regions, keyed by region (missing the ones shown)")
+	}
+	for _, r := range slices.Sorted(maps.Keys(pools)) {
+		fr := fmt.Sprintf("%s[%q]", f, r)
+		v := strings.ReplaceAll(pools[r], "{account}", c.Account)
+		if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount && c.Stage != "dev" && contains(Stages, c.Stage) {
+			l.Add(fr, v, "a real user pool: "+PlaceholderAccount+" is the default configuration's placeholder account, refused outside dev")
+		}
+	}
+}
+
+// validateAccountSettingsOwners checks that each account's API Gateway
+// account setting has one owning stage.
+func (c *Config) validateAccountSettingsOwners(l *problems.List) {
 	accounts := map[string]string{} // stage -> its account
 	for _, s := range c.PipelineStages() {
 		accounts[s.Name] = s.Account
@@ -594,6 +585,10 @@ func (a *Alarms) validate(l *problems.List) {
 
 // IsProd reports whether data-bearing resources must survive stack deletion.
 func (c *Config) IsProd() bool { return c.Stage == "prod" }
+
+// Prefix is "<app>-<stage>": it starts the name of every stack and of every
+// resource with a physical name.
+func (c *Config) Prefix() string { return c.App + "-" + c.Stage }
 
 // RegionNames lists the configured regions in order.
 func (c *Config) RegionNames() []string {
