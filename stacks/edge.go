@@ -59,7 +59,7 @@ func (p *Platform) newEdge() awscdk.Stack {
 func apiWidgets(c *config.Config) []alarms.Widget {
 	var widgets []alarms.Widget
 	for _, g := range c.API.Gateways {
-		name := c.App + "-" + c.Stage + "-" + g.Name
+		name := c.Prefix() + "-" + g.Name
 		var errs, latency []alarms.MetricLine
 		for _, r := range c.Regions {
 			dims := []string{"ApiName", name, "Stage", "v1"}
@@ -76,7 +76,7 @@ func apiWidgets(c *config.Config) []alarms.Widget {
 func fanoutStatus(c *config.Config) alarms.Widget {
 	var arns []any
 	for _, r := range c.RegionNames() {
-		arns = append(arns, alarms.AlarmARN(c.PrimaryRegion, c.Account, alarms.AlarmName(c.App+"-"+c.Stage, notReachingAlarm(r))))
+		arns = append(arns, alarms.AlarmARN(c.PrimaryRegion, c.Account, alarms.AlarmName(c.Prefix(), notReachingAlarm(r))))
 	}
 	return alarms.Widget{"type": "alarm", "properties": map[string]any{"title": "Executions reaching each region", "alarms": arns}}
 }
