@@ -3,11 +3,10 @@ package awsrules
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/problems"
 )
 
@@ -20,55 +19,17 @@ type Stack struct {
 // ReadAssembly reads every stack of the cloud assembly in dir, nested
 // assemblies (the pipeline's stages) included.
 func ReadAssembly(dir string) ([]Stack, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	a, err := cfn.ReadAssembly(dir)
 	if err != nil {
 		return nil, err
 	}
-	var m struct {
-		Artifacts map[string]struct {
-			Type        string `json:"type"`
-			Environment string `json:"environment"`
-			Properties  struct {
-				TemplateFile  string `json:"templateFile"`
-				StackName     string `json:"stackName"`
-				DirectoryName string `json:"directoryName"`
-			} `json:"properties"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
-	}
-	ids := make([]string, 0, len(m.Artifacts))
-	for id := range m.Artifacts {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
 	var out []Stack
-	for _, id := range ids {
-		a := m.Artifacts[id]
-		switch a.Type {
-		case "cdk:cloud-assembly":
-			nested, err := ReadAssembly(filepath.Join(dir, a.Properties.DirectoryName))
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, nested...)
-		case "aws:cloudformation:stack":
-			tb, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
-			if err != nil {
-				return nil, err
-			}
-			s := Stack{Name: a.Properties.StackName}
-			if s.Name == "" {
-				s.Name = id
-			}
-			if err := json.Unmarshal(tb, &s.Template); err != nil {
-				return nil, fmt.Errorf("%s: %w", a.Properties.TemplateFile, err)
-			}
-			env := strings.TrimPrefix(a.Environment, "aws://")
-			s.Account, s.Region, _ = strings.Cut(env, "/")
-			out = append(out, s)
+	for _, as := range a.Stacks {
+		s := Stack{Name: as.Name, Account: as.Account, Region: as.Region}
+		if err := as.ReadTemplate(&s.Template); err != nil {
+			return nil, err
 		}
+		out = append(out, s)
 	}
 	return out, nil
 }
