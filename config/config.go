@@ -106,7 +106,7 @@ func (c *Config) APIAccountSettingsOwners() []string {
 // OwnsAPIAccountSettings reports whether this stage's regional stacks create
 // the API Gateway account setting of their account and region.
 func (c *Config) OwnsAPIAccountSettings() bool {
-	return contains(c.APIAccountSettingsOwners(), c.Stage)
+	return slices.Contains(c.APIAccountSettingsOwners(), c.Stage)
 }
 
 // Gateway is one REST API per region.
@@ -370,7 +370,7 @@ func (c *Config) Validate() error {
 	if !appPattern.MatchString(c.App) {
 		l.Add("app", c.App, "2 to 20 lower-case letters, digits or hyphens, starting with a letter")
 	}
-	if !contains(Stages, c.Stage) {
+	if !slices.Contains(Stages, c.Stage) {
 		l.Add("stage", c.Stage, "one of "+strings.Join(Stages, ", "))
 	}
 	if !valid.AccountID(c.Account) {
@@ -383,13 +383,9 @@ func (c *Config) Validate() error {
 	seen := map[string]bool{}
 	for i, r := range c.Regions {
 		f := fmt.Sprintf("regions[%d]", i)
-		switch {
-		case !regions.Known(r.Name):
-			l.Add(f+".name", r.Name, "an AWS region name such as eu-west-2")
-		case seen[r.Name]:
-			l.Add(f+".name", r.Name, "each region listed once")
-		}
-		seen[r.Name] = true
+		l.Distinct(seen, f+".name", r.Name, regions.Known(r.Name),
+			"an AWS region name such as eu-west-2",
+			"each region listed once")
 		if strings.TrimSpace(r.Market) == "" {
 			l.Add(f+".market", r.Market, "the market the region serves, e.g. \"United Kingdom\"")
 		}
@@ -417,13 +413,9 @@ func (f *Fanout) validate(l *problems.List) {
 	seen := map[string]bool{}
 	for i, a := range f.BrokerAccounts {
 		field := fmt.Sprintf("fanout.brokerAccounts[%d]", i)
-		switch {
-		case !valid.AccountID(a):
-			l.Add(field, a, "a 12-digit AWS account id")
-		case seen[a]:
-			l.Add(field, a, "each account listed once")
-		}
-		seen[a] = true
+		l.Distinct(seen, field, a, valid.AccountID(a),
+			"a 12-digit AWS account id",
+			"each account listed once")
 	}
 	if f.Ordering != OrderingFIFO && f.Ordering != OrderingStandard {
 		l.Add("fanout.ordering", f.Ordering, `"fifo" or "standard"`)
@@ -437,13 +429,9 @@ func (f *Fanout) validate(l *problems.List) {
 	names := map[string]bool{}
 	for i, c := range f.Consumers {
 		field := fmt.Sprintf("fanout.consumers[%d]", i)
-		switch {
-		case !consumerPattern.MatchString(c.Name):
-			l.Add(field+".name", c.Name, "lower-case letters, digits and hyphens, starting with a letter, at most 40 characters")
-		case names[c.Name]:
-			l.Add(field+".name", c.Name, "a name no other consumer has")
-		}
-		names[c.Name] = true
+		l.Distinct(names, field+".name", c.Name, consumerPattern.MatchString(c.Name),
+			"lower-case letters, digits and hyphens, starting with a letter, at most 40 characters",
+			"a name no other consumer has")
 		if c.TimeoutSeconds < 1 || c.TimeoutSeconds > 900 {
 			l.Add(field+".timeoutSeconds", c.TimeoutSeconds, "a number of seconds from 1 to 900")
 		}
@@ -513,7 +501,7 @@ func (c *Config) validateUserPools(l *problems.List, f string, pools map[string]
 	for _, r := range slices.Sorted(maps.Keys(pools)) {
 		fr := fmt.Sprintf("%s[%q]", f, r)
 		v := strings.ReplaceAll(pools[r], "{account}", c.Account)
-		if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount && c.Stage != "dev" && contains(Stages, c.Stage) {
+		if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount && c.Stage != "dev" && slices.Contains(Stages, c.Stage) {
 			l.Add(fr, v, "a real user pool: "+PlaceholderAccount+" is the default configuration's placeholder account, refused outside dev")
 		}
 	}
@@ -529,11 +517,11 @@ func (c *Config) validateAccountSettingsOwners(l *problems.List) {
 	owner := map[string]string{} // account -> its owning stage
 	for i, o := range c.API.AccountSettingsOwners {
 		f := fmt.Sprintf("api.accountSettingsOwners[%d]", i)
-		if !contains(Stages, o) {
+		if !slices.Contains(Stages, o) {
 			l.Add(f, o, "one of "+strings.Join(Stages, ", "))
 			continue
 		}
-		if contains(c.API.AccountSettingsOwners[:i], o) {
+		if slices.Contains(c.API.AccountSettingsOwners[:i], o) {
 			l.Add(f, o, "each stage listed once")
 			continue
 		}
@@ -612,9 +600,9 @@ func (c *Config) SelectRegions(value string) ([]string, error) {
 	for _, r := range strings.Split(value, ",") {
 		r = strings.TrimSpace(r)
 		switch {
-		case !contains(configured, r) && r != regions.Edge:
+		case !slices.Contains(configured, r) && r != regions.Edge:
 			l.Add("regions", r, "one of the configured regions ("+strings.Join(configured, ", ")+") or "+regions.Edge)
-		case contains(out, r):
+		case slices.Contains(out, r):
 			l.Add("regions", r, "each region selected once")
 		default:
 			out = append(out, r)
@@ -624,13 +612,4 @@ func (c *Config) SelectRegions(value string) ([]string, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/brokerage/platform/problems"
@@ -137,7 +138,7 @@ func (c *Config) Waves() []Wave {
 	if len(rest) == 0 {
 		var all []string
 		for _, r := range c.RegionNames() {
-			if !contains(first, r) && r != canary {
+			if !slices.Contains(first, r) && r != canary {
 				all = append(all, r)
 			}
 		}
@@ -202,13 +203,9 @@ func (c *Config) validatePipelineStages(l *problems.List) {
 	stages := map[string]bool{}
 	for i, s := range c.Pipeline.Stages {
 		f := fmt.Sprintf("pipeline.stages[%d]", i)
-		switch {
-		case !contains(Stages, s.Name):
-			l.Add(f+".name", s.Name, "one of "+strings.Join(Stages, ", "))
-		case stages[s.Name]:
-			l.Add(f+".name", s.Name, "each stage listed once")
-		}
-		stages[s.Name] = true
+		l.Distinct(stages, f+".name", s.Name, slices.Contains(Stages, s.Name),
+			"one of "+strings.Join(Stages, ", "),
+			"each stage listed once")
 		if s.Account != "" && !valid.AccountID(s.Account) {
 			l.Add(f+".account", s.Account, "a 12-digit AWS account id, or unset for account")
 		}
@@ -227,9 +224,9 @@ func (c *Config) validateCanary(l *problems.List) {
 		return
 	}
 	switch {
-	case !contains(configured, canary):
+	case !slices.Contains(configured, canary):
 		l.Add("pipeline.canaryRegion", canary, "one of the regions listed in regions ("+strings.Join(configured, ", ")+")")
-	case contains(c.firstRegions(), canary):
+	case slices.Contains(c.firstRegions(), canary):
 		l.Add("pipeline.canaryRegion", canary, "a region other than the primary region and "+regions.Edge+", which deploy first")
 	}
 }
@@ -246,9 +243,9 @@ func (c *Config) validateWaves(l *problems.List) {
 		for j, r := range w {
 			f := fmt.Sprintf("pipeline.waves[%d][%d]", i, j)
 			switch {
-			case !contains(configured, r):
+			case !slices.Contains(configured, r):
 				l.Add(f, r, "one of the regions listed in regions ("+strings.Join(configured, ", ")+")")
-			case contains(first, r):
+			case slices.Contains(first, r):
 				l.Add(f, r, "a region other than the primary region and "+regions.Edge+", which deploy first")
 			case r == canary:
 				l.Add(f, r, "a region other than the canary region, which deploys alone before the waves")
@@ -260,7 +257,7 @@ func (c *Config) validateWaves(l *problems.List) {
 	}
 	var missing []string
 	for _, r := range configured {
-		if !placed[r] && !contains(first, r) && r != canary {
+		if !placed[r] && !slices.Contains(first, r) && r != canary {
 			missing = append(missing, r)
 		}
 	}

@@ -312,19 +312,10 @@ func checkSchema(l *problems.List, field string, schema map[string]any) {
 			continue
 		}
 		t, _ := p["type"].(string)
-		if !contains(jsonSchemaTypes, t) {
+		if !slices.Contains(jsonSchemaTypes, t) {
 			l.Add(pf+".type", fmt.Sprint(p["type"]), "a JSON schema type: one of "+strings.Join(jsonSchemaTypes, ", "))
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // PhysicalNames lists the physical names the app creates for c in its

@@ -301,13 +301,9 @@ func (p *Props) validateServices(l *problems.List, prefix string, authTypes map[
 		if s.Name == "" {
 			l.Add(f+".name", s.Name, "a service name")
 		}
-		switch {
-		case !pathSegment.MatchString(s.BasePath):
-			l.Add(f+".basePath", s.BasePath, "one lower-case path segment such as orders")
-		case paths[s.BasePath]:
-			l.Add(f+".basePath", s.BasePath, "a base path no other service has")
-		}
-		paths[s.BasePath] = true
+		l.Distinct(paths, f+".basePath", s.BasePath, pathSegment.MatchString(s.BasePath),
+			"one lower-case path segment such as orders",
+			"a base path no other service has")
 		p.validateServiceAccess(l, f, s, authTypes)
 		p.validateBackend(l, f, s.Backend)
 	}
