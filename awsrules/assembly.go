@@ -3,11 +3,10 @@ package awsrules
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/problems"
 )
 
@@ -20,55 +19,17 @@ type Stack struct {
 // ReadAssembly reads every stack of the cloud assembly in dir, nested
 // assemblies (the pipeline's stages) included.
 func ReadAssembly(dir string) ([]Stack, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	a, err := cfn.ReadAssembly(dir)
 	if err != nil {
 		return nil, err
 	}
-	var m struct {
-		Artifacts map[string]struct {
-			Type        string `json:"type"`
-			Environment string `json:"environment"`
-			Properties  struct {
-				TemplateFile  string `json:"templateFile"`
-				StackName     string `json:"stackName"`
-				DirectoryName string `json:"directoryName"`
-			} `json:"properties"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
-	}
-	ids := make([]string, 0, len(m.Artifacts))
-	for id := range m.Artifacts {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
 	var out []Stack
-	for _, id := range ids {
-		a := m.Artifacts[id]
-		switch a.Type {
-		case "cdk:cloud-assembly":
-			nested, err := ReadAssembly(filepath.Join(dir, a.Properties.DirectoryName))
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, nested...)
-		case "aws:cloudformation:stack":
-			tb, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
-			if err != nil {
-				return nil, err
-			}
-			s := Stack{Name: a.Properties.StackName}
-			if s.Name == "" {
-				s.Name = id
-			}
-			if err := json.Unmarshal(tb, &s.Template); err != nil {
-				return nil, fmt.Errorf("%s: %w", a.Properties.TemplateFile, err)
-			}
-			env := strings.TrimPrefix(a.Environment, "aws://")
-			s.Account, s.Region, _ = strings.Cut(env, "/")
-			out = append(out, s)
+	for _, as := range a.Stacks {
+		s := Stack{Name: as.Name, Account: as.Account, Region: as.Region}
+		if err := as.ReadTemplate(&s.Template); err != nil {
+			return nil, err
 		}
+		out = append(out, s)
 	}
 	return out, nil
 }
@@ -162,50 +123,15 @@ func number(v any) (float64, bool) {
 }
 
 func checkResource(l *problems.List, r resource) {
-	p := r.props
 	switch r.typ {
 	case "AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm":
-		if name, ok := p["AlarmName"].(string); ok {
-			if want := AlarmName(name); want != "" {
-				l.Add(r.owner()+" AlarmName", len(name), want)
-			}
-		}
-		dp, okD := number(p["DatapointsToAlarm"])
-		ep, okE := number(p["EvaluationPeriods"])
-		if okD && okE {
-			if want := AlarmDatapoints(int(dp), int(ep)); want != "" {
-				l.Add(r.owner()+" DatapointsToAlarm", int(dp), want)
-			}
-		}
+		checkAlarm(l, r)
 	case "AWS::SQS::QueuePolicy":
-		doc, _ := p["PolicyDocument"].(map[string]any)
-		stmts, _ := doc["Statement"].([]any)
-		principals := 0
-		for _, s := range stmts {
-			st, _ := s.(map[string]any)
-			principals += countPrincipals(st["Principal"])
-		}
-		b, _ := json.Marshal(doc)
-		for _, want := range SQSPolicy(principals, len(stmts), len(b)) {
-			l.Add(r.owner(), fmt.Sprintf("%d principals, %d statements, %d bytes", principals, len(stmts), len(b)), want)
-		}
+		checkQueuePolicy(l, r)
 	case "AWS::ApiGateway::UsagePlan":
-		if t, ok := p["Throttle"].(map[string]any); ok {
-			if v, ok := number(t["BurstLimit"]); ok {
-				if want := WholeNumber(v, "a usage plan's BurstLimit"); want != "" {
-					l.Add(r.owner()+" Throttle.BurstLimit", v, want)
-				}
-			}
-		}
-		if q, ok := p["Quota"].(map[string]any); ok {
-			if v, ok := number(q["Limit"]); ok {
-				if want := WholeNumber(v, "a usage plan's quota"); want != "" {
-					l.Add(r.owner()+" Quota.Limit", v, want)
-				}
-			}
-		}
+		checkUsagePlan(l, r)
 	case "AWS::ApiGateway::Stage":
-		settings, _ := p["MethodSettings"].([]any)
+		settings, _ := r.props["MethodSettings"].([]any)
 		for i, s := range settings {
 			m, _ := s.(map[string]any)
 			if v, ok := number(m["ThrottlingBurstLimit"]); ok {
@@ -215,22 +141,9 @@ func checkResource(l *problems.List, r resource) {
 			}
 		}
 	case "AWS::WAFv2::WebACL":
-		check := func(field string, vc any) {
-			m, _ := vc.(map[string]any)
-			if name, ok := m["MetricName"].(string); ok {
-				if want := WAFMetricName(name); want != "" {
-					l.Add(r.owner()+" "+field, name, want)
-				}
-			}
-		}
-		check("VisibilityConfig.MetricName", p["VisibilityConfig"])
-		rules, _ := p["Rules"].([]any)
-		for i, rule := range rules {
-			m, _ := rule.(map[string]any)
-			check(fmt.Sprintf("Rules[%d].VisibilityConfig.MetricName", i), m["VisibilityConfig"])
-		}
+		checkWebACL(l, r)
 	case "AWS::CloudFront::ResponseHeadersPolicy":
-		cfg, _ := p["ResponseHeadersPolicyConfig"].(map[string]any)
+		cfg, _ := r.props["ResponseHeadersPolicyConfig"].(map[string]any)
 		sec, _ := cfg["SecurityHeadersConfig"].(map[string]any)
 		csp, _ := sec["ContentSecurityPolicy"].(map[string]any)
 		if v, ok := csp["ContentSecurityPolicy"].(string); ok {
@@ -238,6 +151,74 @@ func checkResource(l *problems.List, r resource) {
 				l.Add(r.owner()+" ContentSecurityPolicy", len(v), want)
 			}
 		}
+	}
+}
+
+// checkAlarm checks an alarm's name and its datapoints.
+func checkAlarm(l *problems.List, r resource) {
+	p := r.props
+	if name, ok := p["AlarmName"].(string); ok {
+		if want := AlarmName(name); want != "" {
+			l.Add(r.owner()+" AlarmName", len(name), want)
+		}
+	}
+	dp, okD := number(p["DatapointsToAlarm"])
+	ep, okE := number(p["EvaluationPeriods"])
+	if okD && okE {
+		if want := AlarmDatapoints(int(dp), int(ep)); want != "" {
+			l.Add(r.owner()+" DatapointsToAlarm", int(dp), want)
+		}
+	}
+}
+
+// checkQueuePolicy checks a queue policy against SQS's policy limits.
+func checkQueuePolicy(l *problems.List, r resource) {
+	doc, _ := r.props["PolicyDocument"].(map[string]any)
+	stmts, _ := doc["Statement"].([]any)
+	principals := 0
+	for _, s := range stmts {
+		st, _ := s.(map[string]any)
+		principals += countPrincipals(st["Principal"])
+	}
+	b, _ := json.Marshal(doc)
+	for _, want := range SQSPolicy(principals, len(stmts), len(b)) {
+		l.Add(r.owner(), fmt.Sprintf("%d principals, %d statements, %d bytes", principals, len(stmts), len(b)), want)
+	}
+}
+
+// checkUsagePlan checks that a usage plan's burst limit and quota are
+// whole numbers.
+func checkUsagePlan(l *problems.List, r resource) {
+	whole := func(field string, parent any, key, what string) {
+		m, ok := parent.(map[string]any)
+		if !ok {
+			return
+		}
+		if v, ok := number(m[key]); ok {
+			if want := WholeNumber(v, what); want != "" {
+				l.Add(r.owner()+" "+field, v, want)
+			}
+		}
+	}
+	whole("Throttle.BurstLimit", r.props["Throttle"], "BurstLimit", "a usage plan's BurstLimit")
+	whole("Quota.Limit", r.props["Quota"], "Limit", "a usage plan's quota")
+}
+
+// checkWebACL checks the metric names of a web ACL and its rules.
+func checkWebACL(l *problems.List, r resource) {
+	check := func(field string, vc any) {
+		m, _ := vc.(map[string]any)
+		if name, ok := m["MetricName"].(string); ok {
+			if want := WAFMetricName(name); want != "" {
+				l.Add(r.owner()+" "+field, name, want)
+			}
+		}
+	}
+	check("VisibilityConfig.MetricName", r.props["VisibilityConfig"])
+	rules, _ := r.props["Rules"].([]any)
+	for i, rule := range rules {
+		m, _ := rule.(map[string]any)
+		check(fmt.Sprintf("Rules[%d].VisibilityConfig.MetricName", i), m["VisibilityConfig"])
 	}
 }
 

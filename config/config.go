@@ -11,9 +11,11 @@ package config
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,7 +106,7 @@ func (c *Config) APIAccountSettingsOwners() []string {
 // OwnsAPIAccountSettings reports whether this stage's regional stacks create
 // the API Gateway account setting of their account and region.
 func (c *Config) OwnsAPIAccountSettings() bool {
-	return contains(c.APIAccountSettingsOwners(), c.Stage)
+	return slices.Contains(c.APIAccountSettingsOwners(), c.Stage)
 }
 
 // Gateway is one REST API per region.
@@ -371,7 +373,7 @@ func (c *Config) Validate() error {
 	if !appPattern.MatchString(c.App) {
 		l.Add("app", c.App, "2 to 20 lower-case letters, digits or hyphens, starting with a letter")
 	}
-	if !contains(Stages, c.Stage) {
+	if !slices.Contains(Stages, c.Stage) {
 		l.Add("stage", c.Stage, "one of "+strings.Join(Stages, ", "))
 	}
 	if !valid.AccountID(c.Account) {
@@ -384,13 +386,9 @@ func (c *Config) Validate() error {
 	seen := map[string]bool{}
 	for i, r := range c.Regions {
 		f := fmt.Sprintf("regions[%d]", i)
-		switch {
-		case !regions.Known(r.Name):
-			l.Add(f+".name", r.Name, "an AWS region name such as eu-west-2")
-		case seen[r.Name]:
-			l.Add(f+".name", r.Name, "each region listed once")
-		}
-		seen[r.Name] = true
+		l.Distinct(seen, f+".name", r.Name, regions.Known(r.Name),
+			"an AWS region name such as eu-west-2",
+			"each region listed once")
 		if strings.TrimSpace(r.Market) == "" {
 			l.Add(f+".market", r.Market, "the market the region serves, e.g. \"United Kingdom\"")
 		}
@@ -418,13 +416,9 @@ func (f *Fanout) validate(l *problems.List) {
 	seen := map[string]bool{}
 	for i, a := range f.BrokerAccounts {
 		field := fmt.Sprintf("fanout.brokerAccounts[%d]", i)
-		switch {
-		case !valid.AccountID(a):
-			l.Add(field, a, "a 12-digit AWS account id")
-		case seen[a]:
-			l.Add(field, a, "each account listed once")
-		}
-		seen[a] = true
+		l.Distinct(seen, field, a, valid.AccountID(a),
+			"a 12-digit AWS account id",
+			"each account listed once")
 	}
 	if f.Ordering != OrderingFIFO && f.Ordering != OrderingStandard {
 		l.Add("fanout.ordering", f.Ordering, `"fifo" or "standard"`)
@@ -438,13 +432,9 @@ func (f *Fanout) validate(l *problems.List) {
 	names := map[string]bool{}
 	for i, c := range f.Consumers {
 		field := fmt.Sprintf("fanout.consumers[%d]", i)
-		switch {
-		case !consumerPattern.MatchString(c.Name):
-			l.Add(field+".name", c.Name, "lower-case letters, digits and hyphens, starting with a letter, at most 40 characters")
-		case names[c.Name]:
-			l.Add(field+".name", c.Name, "a name no other consumer has")
-		}
-		names[c.Name] = true
+		l.Distinct(names, field+".name", c.Name, consumerPattern.MatchString(c.Name),
+			"lower-case letters, digits and hyphens, starting with a letter, at most 40 characters",
+			"a name no other consumer has")
 		if c.TimeoutSeconds < 1 || c.TimeoutSeconds > 900 {
 			l.Add(field+".timeoutSeconds", c.TimeoutSeconds, "a number of seconds from 1 to 900")
 		}
@@ -461,31 +451,13 @@ func (c *Config) validateAPI(l *problems.List) {
 	// The endpoints themselves are checked by the api construct's
 	// validation; here, that a private gateway is private in every region.
 	for i, g := range c.API.Gateways {
-		if len(g.PrivateEndpoints) == 0 {
-			continue
-		}
-		var missing []string
-		for _, r := range c.RegionNames() {
-			if _, ok := g.PrivateEndpoints[r]; !ok && regions.Known(r) {
-				missing = append(missing, r)
-			}
-		}
-		if len(missing) > 0 {
+		if missing := missingRegions(c, g.PrivateEndpoints); len(g.PrivateEndpoints) > 0 && len(missing) > 0 {
 			l.Add(fmt.Sprintf("api.gateways[%d].privateEndpoints", i), missing, "the VPC endpoints and VPC link of every region in regions, keyed by region (missing the ones shown)")
 		}
 	}
 	for i, g := range c.API.Gateways {
 		for j, svc := range g.Services {
-			if svc.Backend.Type != "vpc-link" {
-				continue
-			}
-			var missing []string
-			for _, r := range c.RegionNames() {
-				if _, ok := svc.Backend.VPCLinkIDs[r]; !ok && regions.Known(r) {
-					missing = append(missing, r)
-				}
-			}
-			if len(missing) > 0 {
+			if missing := missingRegions(c, svc.Backend.VPCLinkIDs); svc.Backend.Type == "vpc-link" && len(missing) > 0 {
 				l.Add(fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLinkIds", i, j), missing, "the VPC link id of every region in regions, keyed by region (missing the ones shown)")
 			}
 		}
@@ -500,40 +472,47 @@ func (c *Config) validateAPI(l *problems.List) {
 			}
 		}
 	}
-	// The pools' ARNs themselves are checked by the api construct's
-	// validation; here, that every region has one and that no placeholder
-	// reaches a real stage.
 	for i, g := range c.API.Gateways {
 		for j, a := range g.Authorizers {
-			if a.Type != "cognito" {
-				continue
-			}
-			f := fmt.Sprintf("api.gateways[%d].authorizers[%d].userPoolArns", i, j)
-			// A pool for a region not (or no longer) listed is not used.
-			var missing []string
-			for _, r := range c.RegionNames() {
-				if _, ok := a.UserPoolARNs[r]; !ok && regions.Known(r) {
-					missing = append(missing, r)
-				}
-			}
-			if len(missing) > 0 && len(a.UserPoolARNs) > 0 {
-				l.Add(f, missing, "a user pool ARN for every region in regions, keyed by region (missing the ones shown)")
-			}
-			keys := make([]string, 0, len(a.UserPoolARNs))
-			for r := range a.UserPoolARNs {
-				keys = append(keys, r)
-			}
-			sort.Strings(keys)
-			for _, r := range keys {
-				fr := fmt.Sprintf("%s[%q]", f, r)
-				v := strings.ReplaceAll(a.UserPoolARNs[r], "{account}", c.Account)
-				if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount && c.Stage != "dev" && contains(Stages, c.Stage) {
-					l.Add(fr, v, "a real user pool: "+PlaceholderAccount+" is the default configuration's placeholder account, refused outside dev")
-				}
+			if a.Type == "cognito" {
+				c.validateUserPools(l, fmt.Sprintf("api.gateways[%d].authorizers[%d].userPoolArns", i, j), a.UserPoolARNs)
 			}
 		}
 	}
+	c.validateAccountSettingsOwners(l)
+}
 
+// missingRegions lists the known regions of c that byRegion has no entry for.
+func missingRegions[V any](c *Config, byRegion map[string]V) []string {
+	var missing []string
+	for _, r := range c.RegionNames() {
+		if _, ok := byRegion[r]; !ok && regions.Known(r) {
+			missing = append(missing, r)
+		}
+	}
+	return missing
+}
+
+// validateUserPools checks a Cognito authorizer's pools, at field f. The
+// pools' ARNs themselves are checked by the api construct's validation;
+// here, that every region has one and that no placeholder reaches a real
+// stage. A pool for a region not (or no longer) listed is not used.
+func (c *Config) validateUserPools(l *problems.List, f string, pools map[string]string) {
+	if missing := missingRegions(c, pools); len(missing) > 0 && len(pools) > 0 {
+		l.Add(f, missing, "a user pool ARN for every region in regions, keyed by region (missing the ones shown)")
+	}
+	for _, r := range slices.Sorted(maps.Keys(pools)) {
+		fr := fmt.Sprintf("%s[%q]", f, r)
+		v := strings.ReplaceAll(pools[r], "{account}", c.Account)
+		if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount && c.Stage != "dev" && slices.Contains(Stages, c.Stage) {
+			l.Add(fr, v, "a real user pool: "+PlaceholderAccount+" is the default configuration's placeholder account, refused outside dev")
+		}
+	}
+}
+
+// validateAccountSettingsOwners checks that each account's API Gateway
+// account setting has one owning stage.
+func (c *Config) validateAccountSettingsOwners(l *problems.List) {
 	accounts := map[string]string{} // stage -> its account
 	for _, s := range c.PipelineStages() {
 		accounts[s.Name] = s.Account
@@ -541,11 +520,11 @@ func (c *Config) validateAPI(l *problems.List) {
 	owner := map[string]string{} // account -> its owning stage
 	for i, o := range c.API.AccountSettingsOwners {
 		f := fmt.Sprintf("api.accountSettingsOwners[%d]", i)
-		if !contains(Stages, o) {
+		if !slices.Contains(Stages, o) {
 			l.Add(f, o, "one of "+strings.Join(Stages, ", "))
 			continue
 		}
-		if contains(c.API.AccountSettingsOwners[:i], o) {
+		if slices.Contains(c.API.AccountSettingsOwners[:i], o) {
 			l.Add(f, o, "each stage listed once")
 			continue
 		}
@@ -598,6 +577,10 @@ func (a *Alarms) validate(l *problems.List) {
 // IsProd reports whether data-bearing resources must survive stack deletion.
 func (c *Config) IsProd() bool { return c.Stage == "prod" }
 
+// Prefix is "<app>-<stage>": it starts the name of every stack and of every
+// resource with a physical name.
+func (c *Config) Prefix() string { return c.App + "-" + c.Stage }
+
 // RegionNames lists the configured regions in order.
 func (c *Config) RegionNames() []string {
 	out := make([]string, len(c.Regions))
@@ -620,9 +603,9 @@ func (c *Config) SelectRegions(value string) ([]string, error) {
 	for _, r := range strings.Split(value, ",") {
 		r = strings.TrimSpace(r)
 		switch {
-		case !contains(configured, r) && r != regions.Edge:
+		case !slices.Contains(configured, r) && r != regions.Edge:
 			l.Add("regions", r, "one of the configured regions ("+strings.Join(configured, ", ")+") or "+regions.Edge)
-		case contains(out, r):
+		case slices.Contains(out, r):
 			l.Add("regions", r, "each region selected once")
 		default:
 			out = append(out, r)
@@ -632,13 +615,4 @@ func (c *Config) SelectRegions(value string) ([]string, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/brokerage/platform/problems"
@@ -137,7 +138,7 @@ func (c *Config) Waves() []Wave {
 	if len(rest) == 0 {
 		var all []string
 		for _, r := range c.RegionNames() {
-			if !contains(first, r) && r != canary {
+			if !slices.Contains(first, r) && r != canary {
 				all = append(all, r)
 			}
 		}
@@ -190,46 +191,61 @@ func (c *Config) validatePipeline(l *problems.List) {
 	if p.BakeMinutes != nil && (*p.BakeMinutes < 0 || *p.BakeMinutes > 180) {
 		l.Add("pipeline.bakeMinutes", *p.BakeMinutes, "0 to 180 minutes, or unset for 15")
 	}
+	c.validatePipelineStages(l)
+	c.validateCanary(l)
+	if len(p.Waves) > 0 {
+		c.validateWaves(l)
+	}
+}
+
+// validatePipelineStages checks the stages the pipeline deploys.
+func (c *Config) validatePipelineStages(l *problems.List) {
 	stages := map[string]bool{}
-	for i, s := range p.Stages {
+	for i, s := range c.Pipeline.Stages {
 		f := fmt.Sprintf("pipeline.stages[%d]", i)
-		switch {
-		case !contains(Stages, s.Name):
-			l.Add(f+".name", s.Name, "one of "+strings.Join(Stages, ", "))
-		case stages[s.Name]:
-			l.Add(f+".name", s.Name, "each stage listed once")
-		}
-		stages[s.Name] = true
+		l.Distinct(stages, f+".name", s.Name, slices.Contains(Stages, s.Name),
+			"one of "+strings.Join(Stages, ", "),
+			"each stage listed once")
 		if s.Account != "" && !valid.AccountID(s.Account) {
 			l.Add(f+".account", s.Account, "a 12-digit AWS account id, or unset for account")
 		}
 	}
+}
 
+// firstRegions deploy before the canary and the waves: the edge region and
+// the primary region.
+func (c *Config) firstRegions() []string { return []string{regions.Edge, c.PrimaryRegion} }
+
+// validateCanary checks the configured canary region.
+func (c *Config) validateCanary(l *problems.List) {
 	configured := c.RegionNames()
-	first := []string{regions.Edge, c.PrimaryRegion}
-	if p.CanaryRegion != "" {
-		switch {
-		case !contains(configured, p.CanaryRegion):
-			l.Add("pipeline.canaryRegion", p.CanaryRegion, "one of the regions listed in regions ("+strings.Join(configured, ", ")+")")
-		case contains(first, p.CanaryRegion):
-			l.Add("pipeline.canaryRegion", p.CanaryRegion, "a region other than the primary region and "+regions.Edge+", which deploy first")
-		}
-	}
-	if len(p.Waves) == 0 {
+	canary := c.Pipeline.CanaryRegion
+	if canary == "" {
 		return
 	}
-	canary := c.canary()
+	switch {
+	case !slices.Contains(configured, canary):
+		l.Add("pipeline.canaryRegion", canary, "one of the regions listed in regions ("+strings.Join(configured, ", ")+")")
+	case slices.Contains(c.firstRegions(), canary):
+		l.Add("pipeline.canaryRegion", canary, "a region other than the primary region and "+regions.Edge+", which deploy first")
+	}
+}
+
+// validateWaves checks that the waves hold every region after the canary
+// once.
+func (c *Config) validateWaves(l *problems.List) {
+	configured, first, canary := c.RegionNames(), c.firstRegions(), c.canary()
 	placed := map[string]bool{}
-	for i, w := range p.Waves {
+	for i, w := range c.Pipeline.Waves {
 		if len(w) == 0 {
 			l.Add(fmt.Sprintf("pipeline.waves[%d]", i), "[]", "at least one region")
 		}
 		for j, r := range w {
 			f := fmt.Sprintf("pipeline.waves[%d][%d]", i, j)
 			switch {
-			case !contains(configured, r):
+			case !slices.Contains(configured, r):
 				l.Add(f, r, "one of the regions listed in regions ("+strings.Join(configured, ", ")+")")
-			case contains(first, r):
+			case slices.Contains(first, r):
 				l.Add(f, r, "a region other than the primary region and "+regions.Edge+", which deploy first")
 			case r == canary:
 				l.Add(f, r, "a region other than the canary region, which deploys alone before the waves")
@@ -241,7 +257,7 @@ func (c *Config) validatePipeline(l *problems.List) {
 	}
 	var missing []string
 	for _, r := range configured {
-		if !placed[r] && !contains(first, r) && r != canary {
+		if !placed[r] && !slices.Contains(first, r) && r != canary {
 			missing = append(missing, r)
 		}
 	}

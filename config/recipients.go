@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,7 +40,7 @@ func (a *Alarms) validateRecipients(l *problems.List) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		f := "alarms.recipients[" + fmt.Sprintf("%q", k) + "]"
-		if !contains(Severities, k) {
+		if !slices.Contains(Severities, k) {
 			l.Add(f, k, "a severity: one of "+strings.Join(Severities, ", "))
 			continue
 		}

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -71,7 +72,7 @@ func (c *Config) SessionsOf(r Region) []Session {
 	}
 	var out []Session
 	for _, s := range c.Sessions {
-		if contains(r.Sessions, s.Name) {
+		if slices.Contains(r.Sessions, s.Name) {
 			out = append(out, s)
 		}
 	}
@@ -82,13 +83,9 @@ func (c *Config) validateSessions(l *problems.List) {
 	names := map[string]bool{}
 	for i, s := range c.Sessions {
 		f := fmt.Sprintf("sessions[%d]", i)
-		switch {
-		case !sessionNamePattern.MatchString(s.Name):
-			l.Add(f+".name", s.Name, "1 to 10 lower-case letters or digits, starting with a letter")
-		case names[s.Name]:
-			l.Add(f+".name", s.Name, "a name no other session has")
-		}
-		names[s.Name] = true
+		l.Distinct(names, f+".name", s.Name, sessionNamePattern.MatchString(s.Name),
+			"1 to 10 lower-case letters or digits, starting with a letter",
+			"a name no other session has")
 		if strings.TrimSpace(s.Market) == "" {
 			l.Add(f+".market", s.Market, "what trades in the session, e.g. \"NYSE and Nasdaq\"")
 		}
@@ -103,7 +100,7 @@ func (c *Config) validateSessions(l *problems.List) {
 		}
 		for j, d := range s.Days {
 			switch {
-			case !contains(Weekdays, d):
+			case !slices.Contains(Weekdays, d):
 				l.Add(fmt.Sprintf("%s.days[%d]", f, j), d, "one of "+strings.Join(Weekdays, ", "))
 			case days[d]:
 				l.Add(fmt.Sprintf("%s.days[%d]", f, j), d, "each day listed once")

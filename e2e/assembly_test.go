@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/brokerage/platform/internal/cfn"
 )
 
 // clients are the SDK clients of one region, all pointed at moto.
@@ -128,37 +128,23 @@ func (s *stack) ids(typ string) []string {
 // loadAssembly reads the stacks of a cloud assembly (a cdk.out directory),
 // sorted by name.
 func loadAssembly(dir string) ([]*stack, error) {
-	var manifest struct {
-		Artifacts map[string]struct {
-			Type        string `json:"type"`
-			Environment string `json:"environment"`
-			Properties  struct {
-				TemplateFile string `json:"templateFile"`
-				StackName    string `json:"stackName"`
-			} `json:"properties"`
-		} `json:"artifacts"`
-	}
-	if err := readJSON(filepath.Join(dir, "manifest.json"), &manifest); err != nil {
+	a, err := cfn.ReadAssembly(dir)
+	if err != nil {
 		return nil, err
 	}
 	var stacks []*stack
-	for id, a := range manifest.Artifacts {
-		if a.Type != "aws:cloudformation:stack" {
+	for _, as := range a.Stacks {
+		if as.Nested != "" {
 			continue
 		}
-		env, ok := strings.CutPrefix(a.Environment, "aws://")
-		account, region, ok2 := strings.Cut(env, "/")
-		if !ok || !ok2 {
-			return nil, fmt.Errorf("stack %s: environment %q is not aws://ACCOUNT/REGION", id, a.Environment)
+		if as.Account == "" || as.Region == "" {
+			return nil, fmt.Errorf("stack %s: its environment is not aws://ACCOUNT/REGION", as.ID)
 		}
-		s := &stack{name: id, account: account, region: region, deployed: map[string]cfntypes.StackResourceSummary{}}
-		if a.Properties.StackName != "" {
-			s.name = a.Properties.StackName
-		}
+		s := &stack{name: as.Name, account: as.Account, region: as.Region, deployed: map[string]cfntypes.StackResourceSummary{}}
 		var tmpl struct {
 			Resources map[string]resource `json:"Resources"`
 		}
-		if err := readJSON(filepath.Join(dir, a.Properties.TemplateFile), &tmpl); err != nil {
+		if err := as.ReadTemplate(&tmpl); err != nil {
 			return nil, err
 		}
 		s.resources = tmpl.Resources

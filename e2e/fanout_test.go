@@ -82,7 +82,7 @@ func TestFanout(t *testing.T) {
 		t.FailNow()
 	}
 	queues := consumerQueues(t, d, cfg)
-	prefix := cfg.App + "-" + cfg.Stage
+	prefix := cfg.Prefix()
 	ingest, err := cloud.queueURL(ctx, cfg.PrimaryRegion, fanout.IngestQueueName(prefix, true))
 	if err != nil {
 		t.Fatal(err)
@@ -462,7 +462,7 @@ func emulate(t *testing.T, d *deployment, cfg *config.Config) *redistributor {
 	t.Logf("emulated %d resources that moto's CloudFormation skipped", n)
 
 	// The redistributor is the function fed by the ingest queue.
-	want := fanout.IngestQueueName(cfg.App+"-"+cfg.Stage, true)
+	want := fanout.IngestQueueName(cfg.Prefix(), true)
 	var red *redistributor
 	for _, s := range d.stacks {
 		for _, id := range s.ids("AWS::Lambda::EventSourceMapping") {
@@ -499,7 +499,7 @@ func consumerQueues(t *testing.T, d *deployment, cfg *config.Config) []consumerQ
 	var out []consumerQueue
 	for _, region := range cfg.RegionNames() {
 		for _, c := range cfg.Fanout.Consumers {
-			q := consumerQueue{region: region, name: fanout.ConsumerQueueName(cfg.App+"-"+cfg.Stage, c.Name, true)}
+			q := consumerQueue{region: region, name: fanout.ConsumerQueueName(cfg.Prefix(), c.Name, true)}
 			url, err := d.cloud.queueURL(t.Context(), region, q.name)
 			if err != nil {
 				t.Errorf("consumer %s in %s: %v", c.Name, region, err)

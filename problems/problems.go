@@ -43,6 +43,19 @@ func (l *List) Add(field string, value any, want string) {
 	l.items = append(l.items, Problem{Field: field, Value: value, Want: want})
 }
 
+// Distinct checks one entry of a list whose entries must differ: it adds
+// want at field when the value is not valid, once when an earlier entry
+// (recorded in seen) had the same value; then it records the value.
+func (l *List) Distinct(seen map[string]bool, field, value string, valid bool, want, once string) {
+	switch {
+	case !valid:
+		l.Add(field, value, want)
+	case seen[value]:
+		l.Add(field, value, once)
+	}
+	seen[value] = true
+}
+
 // Err returns nil when nothing was added, otherwise an *Error holding every problem.
 func (l *List) Err() error {
 	if len(l.items) == 0 {

@@ -23,7 +23,7 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
 	p := &api.Props{
-		Name: c.App + "-" + c.Stage + "-" + g.Name, RateLimit: g.RateLimit, BurstLimit: g.BurstLimit, LoggingLevel: g.LoggingLevel,
+		Name: c.Prefix() + "-" + g.Name, RateLimit: g.RateLimit, BurstLimit: g.BurstLimit, LoggingLevel: g.LoggingLevel,
 		DefaultAuthorizer: g.DefaultAuthorizer, CORSOrigins: g.CORSOrigins, WAF: g.WAF,
 		DomainName: g.DomainName, HostedZoneID: g.HostedZoneID, HostedZoneName: g.HostedZoneName, LatencyRecords: g.LatencyRecords,
 		Gateways: built, RemovalPolicy: removal,

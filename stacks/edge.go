@@ -1,14 +1,9 @@
 package stacks
 
 import (
-	"strings"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
-	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/site"
 	"github.com/brokerage/platform/regions"
 )
@@ -28,10 +23,6 @@ func SiteProps(c *config.Config) *site.Props {
 	}
 }
 
-// bucketDeploymentHandler is the construct ID prefix of the Lambda that
-// aws-cdk-lib's BucketDeployment adds to the stack (a singleton per memory size).
-const bucketDeploymentHandler = "Custom::CDKBucketDeployment"
-
 // newEdge builds the us-east-1 stack: the static site with everything
 // CloudFront needs there (certificate, web ACL, metrics and so alarms), and
 // the global overview dashboard.
@@ -43,20 +34,11 @@ func (p *Platform) newEdge() awscdk.Stack {
 	al.Watch(st.Distribution, alarms.Target{Kind: alarms.KindDistribution, Label: "site", Dimension: st.Distribution.DistributionId()})
 	al.Watch(st.Bucket, alarms.Target{Kind: alarms.KindSiteBucket, Label: "site-bucket", Dimension: st.Bucket.BucketName()})
 
-	for _, child := range *s.Node().Children() {
-		switch id := *child.Node().Id(); {
-		case strings.HasPrefix(id, bucketDeploymentHandler):
-			fn := child.Node().DefaultChild().(awscdk.CfnResource)
-			al.Watch(fn, alarms.Target{Kind: alarms.KindFunction, Label: "site-deployment", Dimension: fn.Ref(), TimeoutSeconds: 900})
-			suppressBucketDeployment(child, fn)
-		case id == site.AutoDeleteHandlerID:
-			// Outside prod the buckets empty themselves when the stack is
-			// deleted; the function that does it is watched like any other.
-			fn := child.Node().FindChild(jsii.String("Handler")).(awscdk.CfnResource)
-			al.Watch(fn, alarms.Target{Kind: alarms.KindFunction, Label: "site-auto-delete", Dimension: fn.Ref(), TimeoutSeconds: 900})
-			suppressAutoDelete(child, fn)
-		}
-	}
+	// Outside prod the buckets empty themselves when the stack is deleted;
+	// the function that does it is watched like any other.
+	st.WatchHandlers(func(h site.Handler) {
+		al.Watch(h.Function, alarms.Target{Kind: alarms.KindFunction, Label: "site-" + h.Name, Dimension: h.Function.Ref(), TimeoutSeconds: h.TimeoutSeconds})
+	})
 	al.WatchAccountConcurrency(al.Construct)
 
 	fifo := c.Fanout.Ordering == config.OrderingFIFO
@@ -77,7 +59,7 @@ func (p *Platform) newEdge() awscdk.Stack {
 func apiWidgets(c *config.Config) []alarms.Widget {
 	var widgets []alarms.Widget
 	for _, g := range c.API.Gateways {
-		name := c.App + "-" + c.Stage + "-" + g.Name
+		name := c.Prefix() + "-" + g.Name
 		var errs, latency []alarms.MetricLine
 		for _, r := range c.Regions {
 			dims := []string{"ApiName", name, "Stage", "v1"}
@@ -94,48 +76,7 @@ func apiWidgets(c *config.Config) []alarms.Widget {
 func fanoutStatus(c *config.Config) alarms.Widget {
 	var arns []any
 	for _, r := range c.RegionNames() {
-		arns = append(arns, alarms.AlarmARN(c.PrimaryRegion, c.Account, alarms.AlarmName(c.App+"-"+c.Stage, notReachingAlarm(r))))
+		arns = append(arns, alarms.AlarmARN(c.PrimaryRegion, c.Account, alarms.AlarmName(c.Prefix(), notReachingAlarm(r))))
 	}
 	return alarms.Widget{"type": "alarm", "properties": map[string]any{"title": "Executions reaching each region", "alarms": arns}}
-}
-
-// suppressBucketDeployment records why the checks that aws-cdk-lib's own
-// BucketDeployment handler fails do not apply.
-func suppressBucketDeployment(handler constructs.IConstruct, fn awscdk.CfnResource) {
-	const owned = "aws-cdk-lib's BucketDeployment handler, which runs only while a deploy copies the site: "
-	suppress.Nag(fn, "AwsSolutions-L1", owned+"its runtime is chosen and updated by aws-cdk-lib.")
-	suppress.Nag(fn, "Serverless-LambdaLatestVersion", owned+"its runtime is chosen and updated by aws-cdk-lib.")
-	suppress.Nag(fn, "Serverless-LambdaDLQ", owned+"CloudFormation invokes it and reports a failure as a failed deploy.")
-	suppress.Nag(fn, "Serverless-LambdaTracing", owned+"its logs and the deploy's events are enough to debug it.")
-	role := handler.Node().FindChild(jsii.String("ServiceRole"))
-	suppress.Nag(role, "AwsSolutions-IAM4", owned+"aws-cdk-lib gives it AWSLambdaBasicExecutionRole for its logs.")
-	suppress.Nag(role, "AwsSolutions-IAM5", owned+"it copies objects from the CDK assets bucket to the site bucket and needs object-level wildcards on both (scoped by aws-cdk-lib to those two buckets and the distribution's invalidation).")
-	// aws-cdk-lib makes it depend on its role explicitly as well as through
-	// Fn::GetAtt, which cfn-lint reports as redundant.
-	suppress.CfnLint(fn, "W3005")
-	suppress.Checkov(fn, "CKV_AWS_116", owned+"CloudFormation invokes it and reports a failure as a failed deploy.")
-	suppress.Checkov(fn, "CKV_AWS_117", owned+"it calls only S3 and CloudFront APIs.")
-	suppress.Checkov(fn, "CKV_AWS_115", owned+"one invocation per deploy.")
-	suppress.Checkov(fn, "CKV_AWS_173", owned+"its environment holds no secrets.")
-	policy := role.Node().FindChild(jsii.String("DefaultPolicy")).Node().DefaultChild().(awscdk.CfnResource)
-	suppress.Checkov(policy, "CKV_AWS_111", owned+"its writes are limited by aws-cdk-lib to the site bucket and the distribution's invalidations.")
-	if lg := handler.Node().TryFindChild(jsii.String("LogGroup")); lg != nil {
-		suppress.Checkov(lg.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", owned+"its logs list file names, no customer data.")
-	}
-}
-
-// suppressAutoDelete records why the checks that aws-cdk-lib's own
-// auto-delete handler (buckets emptied when a non-prod stack is deleted)
-// fails do not apply.
-func suppressAutoDelete(provider constructs.IConstruct, fn awscdk.CfnResource) {
-	const owned = "aws-cdk-lib's S3 auto-delete handler, which runs only when CloudFormation deletes a non-prod site bucket: "
-	// aws-cdk-lib makes it depend on its role explicitly as well as through
-	// Fn::GetAtt, which cfn-lint reports as redundant.
-	suppress.CfnLint(fn, "W3005")
-	suppress.Checkov(fn, "CKV_AWS_116", owned+"CloudFormation invokes it and reports a failure as a failed delete.")
-	suppress.Checkov(fn, "CKV_AWS_117", owned+"it calls only S3 APIs.")
-	suppress.Checkov(fn, "CKV_AWS_115", owned+"one invocation per bucket deletion.")
-	suppress.Checkov(fn, "CKV_AWS_173", owned+"it has no environment variables.")
-	role := provider.Node().FindChild(jsii.String("Role"))
-	suppress.Nag(role, "AwsSolutions-IAM4", owned+"aws-cdk-lib gives it AWSLambdaBasicExecutionRole for its logs.")
 }

@@ -49,7 +49,7 @@ func notReachingAlarm(region string) string { return "fanout-not-reaching-" + re
 // entered the ingest against what reached each region, per consumer, and what
 // was parked. Every name is deterministic, so the widgets work from any region.
 func fanoutWidgets(c *config.Config, fifo bool) []alarms.Widget {
-	prefix := c.App + "-" + c.Stage
+	prefix := c.Prefix()
 	sqs := func(queue, metric, stat, label, region string) alarms.MetricLine {
 		return alarms.MetricLine{Namespace: "AWS/SQS", Metric: metric, Dimensions: []string{"QueueName", queue}, Stat: stat, Label: label, Region: region}
 	}

@@ -69,15 +69,31 @@ func NewPipeline(app awscdk.App, props *PipelineProps) *Pipeline {
 	})
 	p := &Pipeline{Stack: s}
 
+	p.Pipeline = newCodePipeline(s, c, props.ConfigPath)
+	p.addWaves(app, props)
+	// Build now, so that the pipeline's own resources (and its cross-region
+	// support stacks) exist for the checks below and for the aspects.
+	p.Pipeline.BuildPipeline()
+	delivery.NewNotifications(s, "Notifications", &delivery.NotificationsProps{
+		Prefix: c.App + "-delivery", Emails: c.Alarms.Emails, PagerURL: c.Alarms.PagerURL, Pipeline: p.Pipeline.Pipeline(),
+	})
+	delivery.RetainArtifactKeys(p.Pipeline)
+	delivery.SuppressPipelineFindings(p.Pipeline, c.App+"-")
+	return p
+}
+
+// newCodePipeline is the pipeline, with its synth step building the app
+// with the configuration at configPath ("" for the default).
+func newCodePipeline(s awscdk.Stack, c *config.Config, configPath string) pipelines.CodePipeline {
 	synthCmd := "make synth PIPELINE=true OUT=cdk.out"
-	if props.ConfigPath != "" {
-		synthCmd += " CONFIG=" + props.ConfigPath
+	if configPath != "" {
+		synthCmd += " CONFIG=" + configPath
 	}
 	build := &awscodebuild.BuildEnvironment{
 		BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
 		ComputeType: awscodebuild.ComputeType_MEDIUM,
 	}
-	p.Pipeline = pipelines.NewCodePipeline(s, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
+	return pipelines.NewCodePipeline(s, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
 		PipelineName:        jsii.String(c.App + "-delivery"),
 		PipelineType:        awscodepipeline.PipelineType_V2,
 		CrossAccountKeys:    jsii.Bool(true),
@@ -96,13 +112,19 @@ func NewPipeline(app awscdk.App, props *PipelineProps) *Pipeline {
 			PrimaryOutputDirectory: jsii.String("cdk.out"),
 		}),
 	})
+}
 
+// addWaves deploys every stage of the configuration, wave by wave, each
+// wave checking its regions' alarms after a bake time; prod waits for an
+// approval.
+func (p *Pipeline) addWaves(app awscdk.App, props *PipelineProps) {
+	c := props.Config
 	bake := c.Pipeline.EffectiveBakeMinutes()
 	for _, st := range c.PipelineStages() {
 		sc := c.ForStage(st)
 		for i, w := range c.Waves() {
 			opts := &pipelines.WaveOptions{Post: &[]pipelines.Step{delivery.NewAlarmCheck(&delivery.AlarmCheckProps{
-				Prefix: sc.App + "-" + sc.Stage, Account: st.Account, PipelineAccount: c.PipelineAccount(), Regions: w.Regions, BakeMinutes: bake,
+				Prefix: sc.Prefix(), Account: st.Account, PipelineAccount: c.PipelineAccount(), Regions: w.Regions, BakeMinutes: bake,
 			})}}
 			if i == 0 && sc.IsProd() {
 				opts.Pre = &[]pipelines.Step{pipelines.NewManualApprovalStep(jsii.String("PromoteToProd"), &pipelines.ManualApprovalStepProps{
@@ -120,13 +142,4 @@ func NewPipeline(app awscdk.App, props *PipelineProps) *Pipeline {
 			p.Waves = append(p.Waves, wave)
 		}
 	}
-	// Build now, so that the pipeline's own resources (and its cross-region
-	// support stacks) exist for the checks below and for the aspects.
-	p.Pipeline.BuildPipeline()
-	delivery.NewNotifications(s, "Notifications", &delivery.NotificationsProps{
-		Prefix: c.App + "-delivery", Emails: c.Alarms.Emails, PagerURL: c.Alarms.PagerURL, Pipeline: p.Pipeline.Pipeline(),
-	})
-	delivery.RetainArtifactKeys(p.Pipeline)
-	delivery.SuppressPipelineFindings(p.Pipeline, c.App+"-")
-	return p
 }

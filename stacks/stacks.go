@@ -56,7 +56,7 @@ type Platform struct {
 
 // StackName is the name of a region's stack with the given role.
 func StackName(c *config.Config, region, role string) string {
-	return c.App + "-" + c.Stage + "-" + region + "-" + role
+	return c.Prefix() + "-" + region + "-" + role
 }
 
 // NewPlatform constructs the selected stacks in scope: the app, or a stage
@@ -77,7 +77,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 			selected[r] = true
 		}
 	}
-	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, scope: scope, prefix: c.App + "-" + c.Stage, removal: awscdk.RemovalPolicy_DESTROY, alarmsIn: map[string]awscdk.Stack{}}
+	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, scope: scope, prefix: c.Prefix(), removal: awscdk.RemovalPolicy_DESTROY, alarmsIn: map[string]awscdk.Stack{}}
 	if c.IsProd() {
 		p.removal = awscdk.RemovalPolicy_RETAIN
 	}

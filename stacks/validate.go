@@ -12,6 +12,7 @@ import (
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/fanout"
+	"github.com/brokerage/platform/constructs/site"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
@@ -59,19 +60,7 @@ const ResourcesPerConsumer = 10
 // will make the app build, before any construct exists.
 func CheckConfig(c *config.Config) error {
 	l := problems.List{Subject: "configuration"}
-	fifo := c.Fanout.Ordering == config.OrderingFIFO
-	if fifo {
-		if want := awsrules.SNSFIFOSubscriptions(len(c.Regions), len(c.Fanout.Consumers)); want != "" {
-			l.Add("fanout.consumers", fmt.Sprintf("%d consumers", len(c.Fanout.Consumers)), want)
-		}
-	}
-	if want := awsrules.BrokerAccounts(len(c.Fanout.BrokerAccounts)); want != "" {
-		l.Add("fanout.brokerAccounts", fmt.Sprintf("%d accounts", len(c.Fanout.BrokerAccounts)), want)
-	}
-	if n := len(c.Fanout.Consumers) * ResourcesPerConsumer; n > awsrules.StackResources {
-		l.Add("fanout.consumers", fmt.Sprintf("%d consumers", len(c.Fanout.Consumers)), fmt.Sprintf("at most %d consumers: each adds %d resources to every regional stack (%d x %d = %d), and a CloudFormation stack takes %d",
-			awsrules.StackResources/ResourcesPerConsumer-1, ResourcesPerConsumer, len(c.Fanout.Consumers), ResourcesPerConsumer, n, awsrules.StackResources))
-	}
+	checkFanoutLimits(c, &l)
 	for i, r := range c.Regions {
 		if want := awsrules.SNSOptInForwarding(c.PrimaryRegion, r.Name); want != "" {
 			l.Add(fmt.Sprintf("regions[%d].name", i), r.Name, want)
@@ -86,13 +75,37 @@ func CheckConfig(c *config.Config) error {
 		}
 	}
 	checkOverrideDatapoints(c, &l)
+	checkGatewayLimits(c, &l)
+	checkNames(c, &l)
+	return l.Err()
+}
+
+// checkFanoutLimits checks the fan-out against SNS's and CloudFormation's limits.
+func checkFanoutLimits(c *config.Config, l *problems.List) {
+	if c.Fanout.Ordering == config.OrderingFIFO {
+		if want := awsrules.SNSFIFOSubscriptions(len(c.Regions), len(c.Fanout.Consumers)); want != "" {
+			l.Add("fanout.consumers", fmt.Sprintf("%d consumers", len(c.Fanout.Consumers)), want)
+		}
+	}
+	if want := awsrules.BrokerAccounts(len(c.Fanout.BrokerAccounts)); want != "" {
+		l.Add("fanout.brokerAccounts", fmt.Sprintf("%d accounts", len(c.Fanout.BrokerAccounts)), want)
+	}
+	if n := len(c.Fanout.Consumers) * ResourcesPerConsumer; n > awsrules.StackResources {
+		l.Add("fanout.consumers", fmt.Sprintf("%d consumers", len(c.Fanout.Consumers)), fmt.Sprintf("at most %d consumers: each adds %d resources to every regional stack (%d x %d = %d), and a CloudFormation stack takes %d",
+			awsrules.StackResources/ResourcesPerConsumer-1, ResourcesPerConsumer, len(c.Fanout.Consumers), ResourcesPerConsumer, n, awsrules.StackResources))
+	}
+}
+
+// checkGatewayLimits checks the gateways' values against API Gateway's and
+// WAF's rules.
+func checkGatewayLimits(c *config.Config, l *problems.List) {
+	whole := func(field string, v float64, what string) {
+		if want := awsrules.WholeNumber(v, what); want != "" {
+			l.Add(field, v, want)
+		}
+	}
 	for i, g := range c.API.Gateways {
 		f := fmt.Sprintf("api.gateways[%d]", i)
-		whole := func(field string, v float64, what string) {
-			if want := awsrules.WholeNumber(v, what); want != "" {
-				l.Add(field, v, want)
-			}
-		}
 		whole(f+".burstLimit", g.BurstLimit, "a stage's burst limit")
 		for j, s := range g.Services {
 			whole(fmt.Sprintf("%s.services[%d].burstLimit", f, j), s.BurstLimit, "a method's burst limit")
@@ -102,22 +115,18 @@ func CheckConfig(c *config.Config) error {
 			whole(fmt.Sprintf("%s.usagePlans[%d].quotaPerDay", f, j), u.QuotaPerDay, "a usage plan's quota")
 		}
 		if g.WAF {
-			if want := awsrules.WAFMetricName(c.App + "-" + c.Stage + "-" + g.Name); want != "" {
+			if want := awsrules.WAFMetricName(c.Prefix() + "-" + g.Name); want != "" {
 				l.Add(f+".name", g.Name, "a gateway name that makes a valid WAF metric name (the web ACL's metric is <app>-<stage>-<name>): "+want)
 			}
 		}
 	}
+}
+
+// checkNames checks the physical names: alarm names AWS accepts, and no
+// name taken twice. One problem per configured name, however many of its
+// resources collide.
+func checkNames(c *config.Config, l *problems.List) {
 	names := PhysicalNames(c)
-	values := map[string]string{} // configured field -> its value
-	for i, cons := range c.Fanout.Consumers {
-		values[fmt.Sprintf("fanout.consumers[%d].name", i)] = cons.Name
-	}
-	for i, g := range c.API.Gateways {
-		values[fmt.Sprintf("api.gateways[%d].name", i)] = g.Name
-		for j, u := range g.UsagePlans {
-			values[fmt.Sprintf("api.gateways[%d].usagePlans[%d].name", i, j)] = u.Name
-		}
-	}
 	for _, n := range names {
 		if n.Kind == awsrules.KindAlarm {
 			if want := awsrules.AlarmName(n.Name); want != "" {
@@ -125,7 +134,6 @@ func CheckConfig(c *config.Config) error {
 			}
 		}
 	}
-	// One problem per configured name, however many of its resources collide.
 	var owners []string
 	taken := map[string][]awsrules.Collision{}
 	for _, col := range awsrules.Collisions(names) {
@@ -141,6 +149,7 @@ func CheckConfig(c *config.Config) error {
 			}
 		}
 	}
+	values := configuredNames(c)
 	for _, o := range owners {
 		want := taken[o][0].Want()
 		if n := len(taken[o]); n > 1 {
@@ -148,7 +157,21 @@ func CheckConfig(c *config.Config) error {
 		}
 		l.Add(o, values[o], want)
 	}
-	return l.Err()
+}
+
+// configuredNames are the configured names by field.
+func configuredNames(c *config.Config) map[string]string {
+	values := map[string]string{}
+	for i, cons := range c.Fanout.Consumers {
+		values[fmt.Sprintf("fanout.consumers[%d].name", i)] = cons.Name
+	}
+	for i, g := range c.API.Gateways {
+		values[fmt.Sprintf("api.gateways[%d].name", i)] = g.Name
+		for j, u := range g.UsagePlans {
+			values[fmt.Sprintf("api.gateways[%d].usagePlans[%d].name", i, j)] = u.Name
+		}
+	}
+	return values
 }
 
 func regionalDescription(r config.Region) string { return "Trade-execution consumers for " + r.Market }
@@ -289,19 +312,10 @@ func checkSchema(l *problems.List, field string, schema map[string]any) {
 			continue
 		}
 		t, _ := p["type"].(string)
-		if !contains(jsonSchemaTypes, t) {
+		if !slices.Contains(jsonSchemaTypes, t) {
 			l.Add(pf+".type", fmt.Sprint(p["type"]), "a JSON schema type: one of "+strings.Join(jsonSchemaTypes, ", "))
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // PhysicalNames lists the physical names the app creates for c in its
@@ -309,112 +323,143 @@ func contains(list []string, s string) bool {
 // a configured name reproducing one is the one blamed. A test checks the
 // list against the synthesized app.
 func PhysicalNames(c *config.Config) []awsrules.Name {
-	prefix := c.App + "-" + c.Stage
-	fifo := c.Fanout.Ordering == config.OrderingFIFO
-	var out []awsrules.Name
-	add := func(kind, region, name, owner string) {
-		out = append(out, awsrules.Name{Kind: kind, Account: c.Account, Region: region, Name: name, Owner: owner})
-	}
-	alarm := func(region string, kind alarms.Kind, label, owner string) {
-		for _, s := range alarms.Catalogue[kind].Alarms {
-			add(awsrules.KindAlarm, region, alarms.AlarmName(prefix, gatewayLabel.ReplaceAllString(label, "-")+"-"+s.Metric), owner)
-		}
-	}
-	account := func(region, owner string) {
-		add(awsrules.KindAlarm, region, alarms.AlarmName(prefix, "account-"+alarms.AccountConcurrency.Metric), owner)
-	}
-	topic := func(region string) {
-		for _, sev := range alarms.Severities {
-			add(awsrules.KindTopic, region, alarms.TopicName(prefix, sev), "the "+string(sev)+" alarm topic of "+region)
-		}
-		add(awsrules.KindAlias, region, "alias/"+prefix+"/alarms", "the alarm topics' key in "+region)
-		alarm(region, alarms.KindAlarmTopic, "alarm-topic", "the notify alarm topic of "+region)
-		alarm(region, alarms.KindAlarmTopic, "alarm-topic-page", "the page alarm topic of "+region)
-	}
-	topicOwned := map[string]bool{}
-	withTopic := func(region string) {
-		if !topicOwned[region] {
-			topic(region)
-			topicOwned[region] = true
-		}
-	}
+	n := &nameList{c: c, prefix: c.Prefix(), fifo: c.Fanout.Ordering == config.OrderingFIFO, topicOwned: map[string]bool{}}
+	n.edge()
+	n.ingest()
+	n.regional()
+	n.consumers()
+	return n.out
+}
 
-	// The edge stack (us-east-1).
-	withTopic(regions.Edge)
-	alarm(regions.Edge, alarms.KindDistribution, "site", "the site's distribution")
-	alarm(regions.Edge, alarms.KindSiteBucket, "site-bucket", "the site's bucket")
-	alarm(regions.Edge, alarms.KindFunction, "site-deployment", "the site's deployment function")
-	if !c.IsProd() {
-		alarm(regions.Edge, alarms.KindFunction, "site-auto-delete", "the site buckets' auto-delete function")
-	}
-	account(regions.Edge, "the edge stack's account concurrency alarm")
-	add(awsrules.KindDashboard, regions.Edge, prefix+"-overview", "the overview dashboard")
+// nameList collects the physical names of one configuration's platform.
+type nameList struct {
+	c          *config.Config
+	prefix     string
+	fifo       bool
+	topicOwned map[string]bool // regions whose alarm topics are listed
+	out        []awsrules.Name
+}
 
-	// The ingest stack (primary region).
-	p := c.PrimaryRegion
-	withTopic(p)
+func (n *nameList) add(kind, region, name, owner string) {
+	n.out = append(n.out, awsrules.Name{Kind: kind, Account: n.c.Account, Region: region, Name: name, Owner: owner})
+}
+
+// alarm adds the names of the alarms of kind on the target labelled label.
+func (n *nameList) alarm(region string, kind alarms.Kind, label, owner string) {
+	for _, s := range alarms.Catalogue[kind].Alarms {
+		n.add(awsrules.KindAlarm, region, alarms.AlarmName(n.prefix, gatewayLabel.ReplaceAllString(label, "-")+"-"+s.Metric), owner)
+	}
+}
+
+// account adds the name of region's account concurrency alarm.
+func (n *nameList) account(region, owner string) {
+	n.add(awsrules.KindAlarm, region, alarms.AlarmName(n.prefix, "account-"+alarms.AccountConcurrency.Metric), owner)
+}
+
+// withTopic adds the names of region's alarm topics, their key and their
+// alarms, once per region.
+func (n *nameList) withTopic(region string) {
+	if n.topicOwned[region] {
+		return
+	}
+	n.topicOwned[region] = true
+	for _, sev := range alarms.Severities {
+		n.add(awsrules.KindTopic, region, alarms.TopicName(n.prefix, sev), "the "+string(sev)+" alarm topic of "+region)
+	}
+	n.add(awsrules.KindAlias, region, "alias/"+n.prefix+"/alarms", "the alarm topics' key in "+region)
+	n.alarm(region, alarms.KindAlarmTopic, "alarm-topic", "the notify alarm topic of "+region)
+	n.alarm(region, alarms.KindAlarmTopic, "alarm-topic-page", "the page alarm topic of "+region)
+}
+
+// edge adds the names of the edge stack (us-east-1).
+func (n *nameList) edge() {
+	n.withTopic(regions.Edge)
+	n.alarm(regions.Edge, alarms.KindDistribution, "site", "the site's distribution")
+	n.alarm(regions.Edge, alarms.KindSiteBucket, "site-bucket", "the site's bucket")
+	n.alarm(regions.Edge, alarms.KindFunction, "site-"+site.HandlerDeployment, "the site's deployment function")
+	if !n.c.IsProd() {
+		n.alarm(regions.Edge, alarms.KindFunction, "site-"+site.HandlerAutoDelete, "the site buckets' auto-delete function")
+	}
+	n.account(regions.Edge, "the edge stack's account concurrency alarm")
+	n.add(awsrules.KindDashboard, regions.Edge, n.prefix+"-overview", "the overview dashboard")
+}
+
+// ingest adds the names of the ingest stack (primary region).
+func (n *nameList) ingest() {
+	p, prefix, fifo := n.c.PrimaryRegion, n.prefix, n.fifo
+	n.withTopic(p)
 	owner := "the ingest stack in " + p
-	add(awsrules.KindQueue, p, fanout.IngestQueueName(prefix, fifo), "the ingest queue ("+owner+")")
-	add(awsrules.KindQueue, p, fanout.IngestDLQName(prefix, fifo), "the ingest queue's DLQ ("+owner+")")
-	add(awsrules.KindTopic, p, fanout.TopicName(prefix, fifo), "the fan-out topic ("+owner+")")
-	add(awsrules.KindAlias, p, "alias/"+prefix+"/trade-executions-ingest", "the ingest key ("+owner+")")
-	add(awsrules.KindAlias, p, "alias/"+prefix+"/trade-executions-fanout", "the fan-out topic key ("+owner+")")
-	alarm(p, alarms.KindIngestQueue, "ingest", "the ingest queue's alarms ("+owner+")")
-	alarm(p, alarms.KindDLQ, "ingest-dlq", "the ingest DLQ's alarms ("+owner+")")
-	alarm(p, alarms.KindFanoutTopic, "fanout-topic", "the fan-out topic's alarms ("+owner+")")
-	alarm(p, alarms.KindFunction, "redistributor", "the redistributor's alarms ("+owner+")")
-	alarm(p, alarms.KindRedistributor, "redistributor", "the redistributor's alarms ("+owner+")")
+	n.add(awsrules.KindQueue, p, fanout.IngestQueueName(prefix, fifo), "the ingest queue ("+owner+")")
+	n.add(awsrules.KindQueue, p, fanout.IngestDLQName(prefix, fifo), "the ingest queue's DLQ ("+owner+")")
+	n.add(awsrules.KindTopic, p, fanout.TopicName(prefix, fifo), "the fan-out topic ("+owner+")")
+	n.add(awsrules.KindAlias, p, "alias/"+prefix+"/trade-executions-ingest", "the ingest key ("+owner+")")
+	n.add(awsrules.KindAlias, p, "alias/"+prefix+"/trade-executions-fanout", "the fan-out topic key ("+owner+")")
+	n.alarm(p, alarms.KindIngestQueue, "ingest", "the ingest queue's alarms ("+owner+")")
+	n.alarm(p, alarms.KindDLQ, "ingest-dlq", "the ingest DLQ's alarms ("+owner+")")
+	n.alarm(p, alarms.KindFanoutTopic, "fanout-topic", "the fan-out topic's alarms ("+owner+")")
+	n.alarm(p, alarms.KindFunction, "redistributor", "the redistributor's alarms ("+owner+")")
+	n.alarm(p, alarms.KindRedistributor, "redistributor", "the redistributor's alarms ("+owner+")")
 	if p != regions.Edge {
-		account(p, "the ingest stack's account concurrency alarm")
+		n.account(p, "the ingest stack's account concurrency alarm")
 	}
-	for _, r := range slices.Compact(slices.Sorted(slices.Values(c.RegionNames()))) {
-		add(awsrules.KindQueue, p, fanout.DeliveryDLQName(prefix, r, fifo), "the delivery DLQ for "+r+" ("+owner+")")
-		alarm(p, alarms.KindDLQ, "delivery-dlq-"+r, "the delivery DLQ alarms for "+r+" ("+owner+")")
-		add(awsrules.KindAlarm, p, alarms.AlarmName(prefix, notReachingAlarm(r)), "the not-reaching alarm of "+r+" ("+owner+")")
+	for _, r := range slices.Compact(slices.Sorted(slices.Values(n.c.RegionNames()))) {
+		n.add(awsrules.KindQueue, p, fanout.DeliveryDLQName(prefix, r, fifo), "the delivery DLQ for "+r+" ("+owner+")")
+		n.alarm(p, alarms.KindDLQ, "delivery-dlq-"+r, "the delivery DLQ alarms for "+r+" ("+owner+")")
+		n.add(awsrules.KindAlarm, p, alarms.AlarmName(prefix, notReachingAlarm(r)), "the not-reaching alarm of "+r+" ("+owner+")")
 	}
+}
 
-	// The regional stacks; a region listed twice is reported by the
-	// configuration's rules.
-	regionNames := slices.Compact(slices.Sorted(slices.Values(c.RegionNames())))
-	for _, r := range c.Regions {
+// regional adds the names of the regional stacks; a region listed twice is
+// reported by the configuration's rules.
+func (n *nameList) regional() {
+	regionNames := slices.Compact(slices.Sorted(slices.Values(n.c.RegionNames())))
+	for _, r := range n.c.Regions {
 		if !slices.Contains(regionNames, r.Name) {
 			continue
 		}
-		regionNames = slices.DeleteFunc(regionNames, func(n string) bool { return n == r.Name })
-		withTopic(r.Name)
-		add(awsrules.KindAlias, r.Name, "alias/"+prefix+"/trade-executions-consumers", "the consumer key in "+r.Name)
-		add(awsrules.KindDashboard, r.Name, prefix+"-"+r.Name, "the dashboard of "+r.Name)
-		gateways := map[string]bool{}
-		for i, g := range c.API.Gateways {
-			if gateways[g.Name] {
-				continue // a duplicate gateway, reported by validateGateways
+		regionNames = slices.DeleteFunc(regionNames, func(name string) bool { return name == r.Name })
+		n.withTopic(r.Name)
+		n.add(awsrules.KindAlias, r.Name, "alias/"+n.prefix+"/trade-executions-consumers", "the consumer key in "+r.Name)
+		n.add(awsrules.KindDashboard, r.Name, n.prefix+"-"+r.Name, "the dashboard of "+r.Name)
+		n.gateways(r.Name)
+	}
+}
+
+// gateways adds the names of the gateways of region.
+func (n *nameList) gateways(region string) {
+	gateways := map[string]bool{}
+	for i, g := range n.c.API.Gateways {
+		if gateways[g.Name] {
+			continue // a duplicate gateway, reported by validateGateways
+		}
+		gateways[g.Name] = true
+		n.alarm(region, alarms.KindAPIStage, "api-"+g.Name, fmt.Sprintf("api.gateways[%d].name", i))
+		plans := map[string]bool{}
+		for j, u := range g.UsagePlans {
+			if !plans[u.Name] {
+				n.add(awsrules.KindUsagePlan, region, n.prefix+"-"+g.Name+"-"+u.Name, fmt.Sprintf("api.gateways[%d].usagePlans[%d].name", i, j))
 			}
-			gateways[g.Name] = true
-			alarm(r.Name, alarms.KindAPIStage, "api-"+g.Name, fmt.Sprintf("api.gateways[%d].name", i))
-			plans := map[string]bool{}
-			for j, u := range g.UsagePlans {
-				if !plans[u.Name] {
-					add(awsrules.KindUsagePlan, r.Name, prefix+"-"+g.Name+"-"+u.Name, fmt.Sprintf("api.gateways[%d].usagePlans[%d].name", i, j))
-				}
-				plans[u.Name] = true
-			}
+			plans[u.Name] = true
 		}
 	}
+}
+
+// consumers adds the names of every consumer's queues in every region.
+func (n *nameList) consumers() {
 	seen := map[string]bool{}
-	for i, cons := range c.Fanout.Consumers {
+	for i, cons := range n.c.Fanout.Consumers {
 		if seen[cons.Name] {
 			continue // a duplicate consumer, reported by the configuration's rules
 		}
 		seen[cons.Name] = true
 		f := fmt.Sprintf("fanout.consumers[%d].name", i)
-		for _, r := range slices.Compact(slices.Sorted(slices.Values(c.RegionNames()))) {
-			add(awsrules.KindQueue, r, fanout.ConsumerQueueName(prefix, cons.Name, fifo), f)
-			add(awsrules.KindQueue, r, fanout.ConsumerDLQName(prefix, cons.Name, fifo), f)
-			alarm(r, alarms.KindConsumerQueue, cons.Name, f)
-			alarm(r, alarms.KindDLQ, cons.Name+"-dlq", f)
+		for _, r := range slices.Compact(slices.Sorted(slices.Values(n.c.RegionNames()))) {
+			n.add(awsrules.KindQueue, r, fanout.ConsumerQueueName(n.prefix, cons.Name, n.fifo), f)
+			n.add(awsrules.KindQueue, r, fanout.ConsumerDLQName(n.prefix, cons.Name, n.fifo), f)
+			n.alarm(r, alarms.KindConsumerQueue, cons.Name, f)
+			n.alarm(r, alarms.KindDLQ, cons.Name+"-dlq", f)
 		}
 	}
-	return out
 }
 
 // ValidatePipeline is Validate for the delivery pipeline: the

@@ -207,53 +207,12 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	}
 	a.TopicARNs = map[Severity]*string{}
 	alarmARNs := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
-	cloudwatch := &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)}
 
 	a.Key = keys.New(c, "Key", "alias/"+p.Prefix+"/alarms", "Encrypts the region's alarm topics", p.RemovalPolicy)
 	keys.AllowService(a.Key, "AllowCloudWatchAlarms", []string{"cloudwatch.amazonaws.com"}, "ArnLike", alarmARNs)
 	for _, sev := range Severities {
-		if _, ok := p.Recipients[sev]; !ok {
-			continue
-		}
-		// The notify topic keeps the ID "Topic" (and its subscriptions
-		// theirs): it is the region's alarm topic from before severities.
-		id, sub, display := "Topic", "", p.Prefix+" alarms"
-		if sev != SeverityNotify {
-			id, sub, display = "PageTopic", "Page", p.Prefix+" alarms ("+string(sev)+")"
-		}
-		topic := awssns.NewTopic(c, jsii.String(id), &awssns.TopicProps{
-			TopicName:        jsii.String(TopicName(p.Prefix, sev)),
-			DisplayName:      jsii.String(display),
-			MasterKey:        a.Key,
-			EnforceSSL:       jsii.Bool(true),
-			SignatureVersion: jsii.String("2"),
-		})
-		topic.ApplyRemovalPolicy(p.RemovalPolicy)
-		topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("AllowCloudWatchAlarms"),
-			Principals: cloudwatch,
-			Actions:    jsii.Strings("sns:Publish"),
-			Resources:  &[]*string{topic.TopicArn()},
-			Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": alarmARNs}},
-		}))
-		a.TopicARNs[sev] = topic.TopicArn()
-		subscribe := func(id, protocol, endpoint string) {
-			s := awssns.NewCfnSubscription(c, jsii.String(id), &awssns.CfnSubscriptionProps{
-				TopicArn: topic.TopicArn(), Protocol: jsii.String(protocol), Endpoint: jsii.String(endpoint),
-			})
-			suppress.Nag(s, "Serverless-SNSRedrivePolicy", "Notification to people: a dead-letter queue would hold alarms nobody reads; failed deliveries raise the alarm topic's NumberOfNotificationsFailed alarm instead.")
-		}
-		r := p.Recipients[sev]
-		for i, e := range r.Emails {
-			subscribe(fmt.Sprintf("%sEmail%d", sub, i), "email", e)
-		}
-		if r.PagerURL != "" {
-			subscribe(sub+"Pager", "https", r.PagerURL)
-		}
-		if sev == SeverityNotify {
-			a.Topic = topic
-		} else {
-			a.PageTopic = topic
+		if _, ok := p.Recipients[sev]; ok {
+			a.addTopic(sev, alarmARNs)
 		}
 	}
 	a.Watch(c, Target{Kind: KindAlarmTopic, Label: "alarm-topic", Dimension: a.Topic.TopicName()})
@@ -261,6 +220,53 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 		a.Watch(a.PageTopic, Target{Kind: KindAlarmTopic, Label: "alarm-topic-page", Dimension: a.PageTopic.TopicName()})
 	}
 	return a
+}
+
+// addTopic creates the alarm topic of severity sev, which alarms (alarmARNs)
+// may publish to, and subscribes its recipients.
+func (a *Alarms) addTopic(sev Severity, alarmARNs *string) {
+	c, p := a.Construct, a.props
+	cloudwatch := &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)}
+	// The notify topic keeps the ID "Topic" (and its subscriptions
+	// theirs): it is the region's alarm topic from before severities.
+	id, sub, display := "Topic", "", p.Prefix+" alarms"
+	if sev != SeverityNotify {
+		id, sub, display = "PageTopic", "Page", p.Prefix+" alarms ("+string(sev)+")"
+	}
+	topic := awssns.NewTopic(c, jsii.String(id), &awssns.TopicProps{
+		TopicName:        jsii.String(TopicName(p.Prefix, sev)),
+		DisplayName:      jsii.String(display),
+		MasterKey:        a.Key,
+		EnforceSSL:       jsii.Bool(true),
+		SignatureVersion: jsii.String("2"),
+	})
+	topic.ApplyRemovalPolicy(p.RemovalPolicy)
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarms"),
+		Principals: cloudwatch,
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": alarmARNs}},
+	}))
+	a.TopicARNs[sev] = topic.TopicArn()
+	subscribe := func(id, protocol, endpoint string) {
+		s := awssns.NewCfnSubscription(c, jsii.String(id), &awssns.CfnSubscriptionProps{
+			TopicArn: topic.TopicArn(), Protocol: jsii.String(protocol), Endpoint: jsii.String(endpoint),
+		})
+		suppress.Nag(s, "Serverless-SNSRedrivePolicy", "Notification to people: a dead-letter queue would hold alarms nobody reads; failed deliveries raise the alarm topic's NumberOfNotificationsFailed alarm instead.")
+	}
+	r := p.Recipients[sev]
+	for i, e := range r.Emails {
+		subscribe(fmt.Sprintf("%sEmail%d", sub, i), "email", e)
+	}
+	if r.PagerURL != "" {
+		subscribe(sub+"Pager", "https", r.PagerURL)
+	}
+	if sev == SeverityNotify {
+		a.Topic = topic
+	} else {
+		a.PageTopic = topic
+	}
 }
 
 // Target is a resource to watch.

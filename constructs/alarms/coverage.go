@@ -2,6 +2,8 @@ package alarms
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -94,112 +96,22 @@ type alarmInfo struct {
 // without exactly one severity, and every broken session schedule
 // (checkRouting).
 func CheckCoverage(templates map[string]cfn.Template) []string {
+	stackNames := slices.Sorted(maps.Keys(templates))
+	cv := &coverage{alarmTopics: map[string]bool{}, dlqs: map[string]bool{}, logBuckets: map[string]bool{}}
 	var out []string
-	var alarms []alarmInfo
-	alarmTopics := map[string]bool{} // logical IDs and ARNs used as alarm actions
-	dlqs := map[string]bool{}        // logical IDs and queue names targeted by a redrive policy
-	logBuckets := map[string]bool{}  // buckets that receive S3 access logs or CloudFront logs
-	stackNames := make([]string, 0, len(templates))
-	for name := range templates {
-		stackNames = append(stackNames, name)
-	}
-	sort.Strings(stackNames)
-
 	for _, name := range stackNames {
-		t := templates[name]
-		for _, r := range t.Resources("AWS::CloudWatch::Alarm") {
-			a := alarmInfo{stack: name, id: r.LogicalID, metrics: map[string]bool{}, targets: map[string]bool{}}
-			acts, _ := r.Props["AlarmActions"].([]any)
-			oks, _ := r.Props["OKActions"].([]any)
-			a.actions = len(acts) > 0 && len(oks) > 0
-			for _, act := range acts {
-				alarmTopics[cfn.Ref(act)] = true
-			}
-			addMetric := func(m map[string]any) {
-				if n, ok := m["MetricName"].(string); ok {
-					a.metrics[n] = true
-				}
-				dims, _ := m["Dimensions"].([]any)
-				for _, d := range dims {
-					v := d.(map[string]any)["Value"]
-					if id := cfn.Ref(v); id != "" {
-						a.targets[id] = true
-					} else if s, ok := v.(string); ok {
-						a.targets[s] = true
-					}
-				}
-			}
-			addMetric(r.Props)
-			qs, _ := r.Props["Metrics"].([]any)
-			for _, q := range qs {
-				if ms, ok := q.(map[string]any)["MetricStat"].(map[string]any); ok {
-					addMetric(ms["Metric"].(map[string]any))
-				}
-			}
-			if !a.actions {
-				out = append(out, fmt.Sprintf("%s: alarm %s has no ALARM and OK actions", name, r.LogicalID))
-			}
-			alarms = append(alarms, a)
-		}
-		for _, r := range t.Resources("") {
-			if lc, ok := r.Props["LoggingConfiguration"].(map[string]any); ok {
-				logBuckets[cfn.Ref(lc["DestinationBucketName"])] = true
-			}
-			if dc, ok := r.Props["DistributionConfig"].(map[string]any); ok {
-				if lg, ok := dc["Logging"].(map[string]any); ok {
-					logBuckets[cfn.Ref(lg["Bucket"])] = true
-				}
-			}
-			if rp, ok := r.Props["RedrivePolicy"].(map[string]any); ok {
-				target := rp["deadLetterTargetArn"]
-				if id := cfn.Ref(target); id != "" {
-					dlqs[id] = true
-				} else if s := cfn.ARN(target); s != "" {
-					// By ARN, possibly joined with a partition token: its name.
-					dlqs[s[strings.LastIndex(s, ":")+1:]] = true
-				}
-			}
-		}
-	}
-
-	covered := func(stack, id, metric string) bool {
-		for _, a := range alarms {
-			if a.stack == stack && a.targets[id] && a.metrics[metric] {
-				return true
-			}
-		}
-		return false
+		out = append(out, cv.readAlarms(name, templates[name])...)
+		cv.readTargets(templates[name])
 	}
 	regionsWithFunctions := map[string]bool{}
 	regionsWithConcurrencyAlarm := map[string]bool{}
 	for _, name := range stackNames {
-		t := templates[name]
-		for _, r := range t.Resources("") {
-			if _, ok := Namespaces[r.Type]; !ok {
-				continue
-			}
-			kind := classify(r, dlqs, alarmTopics, logBuckets)
-			if kind == "" {
-				out = append(out, fmt.Sprintf("%s: %s %s has no alarm decisions (no kind in the alarms catalogue)", name, r.Type, r.LogicalID))
-				continue
-			}
-			if kind == KindFunction {
-				regionsWithFunctions[regionOf(name)] = true
-			}
-			target := r.LogicalID
-			if r.Type == "AWS::ApiGateway::Stage" {
-				// API Gateway's metrics name the API, not the stage resource.
-				if api, err := t.Resource(cfn.Ref(r.Props["RestApiId"])); err == nil {
-					target, _ = api.Props["Name"].(string)
-				}
-			}
-			for _, s := range Catalogue[kind].Alarms {
-				if !covered(name, target, s.Metric) {
-					out = append(out, fmt.Sprintf("%s: %s %s (%s) has no %s alarm", name, r.Type, r.LogicalID, kind, s.Metric))
-				}
-			}
+		found, functions := cv.checkStack(name, templates[name])
+		out = append(out, found...)
+		if functions {
+			regionsWithFunctions[regionOf(name)] = true
 		}
-		for _, a := range alarms {
+		for _, a := range cv.alarms {
 			if a.stack == name && a.metrics[AccountConcurrency.Metric] {
 				regionsWithConcurrencyAlarm[regionOf(name)] = true
 			}
@@ -213,6 +125,121 @@ func CheckCoverage(templates map[string]cfn.Template) []string {
 	out = append(out, checkRouting(templates)...)
 	sort.Strings(out)
 	return out
+}
+
+// coverage is what CheckCoverage learns from every template before it
+// checks any resource.
+type coverage struct {
+	alarms      []alarmInfo
+	alarmTopics map[string]bool // logical IDs and ARNs used as alarm actions
+	dlqs        map[string]bool // logical IDs and queue names targeted by a redrive policy
+	logBuckets  map[string]bool // buckets that receive S3 access logs or CloudFront logs
+}
+
+// readAlarms records the alarms of stack and reports those without both
+// ALARM and OK actions.
+func (cv *coverage) readAlarms(stack string, t cfn.Template) []string {
+	var out []string
+	for _, r := range t.Resources("AWS::CloudWatch::Alarm") {
+		a := alarmInfo{stack: stack, id: r.LogicalID, metrics: map[string]bool{}, targets: map[string]bool{}}
+		acts, _ := r.Props["AlarmActions"].([]any)
+		oks, _ := r.Props["OKActions"].([]any)
+		a.actions = len(acts) > 0 && len(oks) > 0
+		for _, act := range acts {
+			cv.alarmTopics[cfn.Ref(act)] = true
+		}
+		a.addMetric(r.Props)
+		qs, _ := r.Props["Metrics"].([]any)
+		for _, q := range qs {
+			if ms, ok := q.(map[string]any)["MetricStat"].(map[string]any); ok {
+				a.addMetric(ms["Metric"].(map[string]any))
+			}
+		}
+		if !a.actions {
+			out = append(out, fmt.Sprintf("%s: alarm %s has no ALARM and OK actions", stack, r.LogicalID))
+		}
+		cv.alarms = append(cv.alarms, a)
+	}
+	return out
+}
+
+// addMetric records the metric name and dimension values of m, an alarm's
+// properties or one of its metric queries' metric.
+func (a *alarmInfo) addMetric(m map[string]any) {
+	if n, ok := m["MetricName"].(string); ok {
+		a.metrics[n] = true
+	}
+	dims, _ := m["Dimensions"].([]any)
+	for _, d := range dims {
+		v := d.(map[string]any)["Value"]
+		if id := cfn.Ref(v); id != "" {
+			a.targets[id] = true
+		} else if s, ok := v.(string); ok {
+			a.targets[s] = true
+		}
+	}
+}
+
+// readTargets records the log buckets and dead-letter queues of t.
+func (cv *coverage) readTargets(t cfn.Template) {
+	for _, r := range t.Resources("") {
+		if lc, ok := r.Props["LoggingConfiguration"].(map[string]any); ok {
+			cv.logBuckets[cfn.Ref(lc["DestinationBucketName"])] = true
+		}
+		if dc, ok := r.Props["DistributionConfig"].(map[string]any); ok {
+			if lg, ok := dc["Logging"].(map[string]any); ok {
+				cv.logBuckets[cfn.Ref(lg["Bucket"])] = true
+			}
+		}
+		if rp, ok := r.Props["RedrivePolicy"].(map[string]any); ok {
+			target := rp["deadLetterTargetArn"]
+			if id := cfn.Ref(target); id != "" {
+				cv.dlqs[id] = true
+			} else if s := cfn.ARN(target); s != "" {
+				// By ARN, possibly joined with a partition token: its name.
+				cv.dlqs[s[strings.LastIndex(s, ":")+1:]] = true
+			}
+		}
+	}
+}
+
+// covered tells whether an alarm of stack evaluates metric for target id.
+func (cv *coverage) covered(stack, id, metric string) bool {
+	for _, a := range cv.alarms {
+		if a.stack == stack && a.targets[id] && a.metrics[metric] {
+			return true
+		}
+	}
+	return false
+}
+
+// checkStack reports every watched resource of stack that misses an alarm
+// of its kind, and whether the stack runs functions.
+func (cv *coverage) checkStack(name string, t cfn.Template) (out []string, functions bool) {
+	for _, r := range t.Resources("") {
+		if _, ok := Namespaces[r.Type]; !ok {
+			continue
+		}
+		kind := classify(r, cv.dlqs, cv.alarmTopics, cv.logBuckets)
+		if kind == "" {
+			out = append(out, fmt.Sprintf("%s: %s %s has no alarm decisions (no kind in the alarms catalogue)", name, r.Type, r.LogicalID))
+			continue
+		}
+		functions = functions || kind == KindFunction
+		target := r.LogicalID
+		if r.Type == "AWS::ApiGateway::Stage" {
+			// API Gateway's metrics name the API, not the stage resource.
+			if api, err := t.Resource(cfn.Ref(r.Props["RestApiId"])); err == nil {
+				target, _ = api.Props["Name"].(string)
+			}
+		}
+		for _, s := range Catalogue[kind].Alarms {
+			if !cv.covered(name, target, s.Metric) {
+				out = append(out, fmt.Sprintf("%s: %s %s (%s) has no %s alarm", name, r.Type, r.LogicalID, kind, s.Metric))
+			}
+		}
+	}
+	return out, functions
 }
 
 // classify decides a resource's kind from the template alone.

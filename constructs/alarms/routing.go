@@ -3,7 +3,9 @@ package alarms
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,92 +101,110 @@ func checkSchedule(where string, props map[string]any) (action string, names []s
 // have as an idle alarm.
 func checkRouting(templates map[string]cfn.Template) []string {
 	var out []string
-	names := make([]string, 0, len(templates))
-	for n := range templates {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, stack := range names {
+	for _, stack := range slices.Sorted(maps.Keys(templates)) {
 		t := templates[stack]
-		topics := map[string]Severity{} // logical ID -> severity
-		for _, r := range t.Resources("AWS::SNS::Topic") {
-			if n, ok := r.Props["TopicName"].(string); ok {
-				if sev, ok := severityOfTopic(n); ok {
-					topics[r.LogicalID] = sev
-				}
+		problems, idle, alarmNames := checkAlarmSeverities(stack, t)
+		out = append(out, problems...)
+		out = append(out, checkIdleSchedules(stack, t, idle, alarmNames)...)
+	}
+	return out
+}
+
+// topicSeverities maps a template's alarm topics, by logical ID, to their
+// severities.
+func topicSeverities(t cfn.Template) map[string]Severity {
+	topics := map[string]Severity{}
+	for _, r := range t.Resources("AWS::SNS::Topic") {
+		if n, ok := r.Props["TopicName"].(string); ok {
+			if sev, ok := severityOfTopic(n); ok {
+				topics[r.LogicalID] = sev
 			}
 		}
-		severityOf := func(v any) (Severity, bool) {
-			if id := cfn.Ref(v); id != "" {
-				sev, ok := topics[id]
-				return sev, ok
-			}
-			if arn := cfn.ARN(v); arn != "" {
-				return severityOfTopic(arn[strings.LastIndex(arn, ":")+1:])
-			}
-			return "", false
+	}
+	return topics
+}
+
+// checkAlarmSeverities reports the alarms of stack that do not act on
+// exactly one severity's topic, and those with their actions off that are
+// not idle alarms. It returns the names of the idle alarms with their
+// actions off, and of every alarm.
+func checkAlarmSeverities(stack string, t cfn.Template) (out []string, idle map[string]bool, alarmNames []string) {
+	topics := topicSeverities(t)
+	severityOf := func(v any) (Severity, bool) {
+		if id := cfn.Ref(v); id != "" {
+			sev, ok := topics[id]
+			return sev, ok
 		}
-		idle := map[string]bool{} // alarm names with actions off, breaching on missing data
-		var alarmNames []string
-		for _, typ := range []string{"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"} {
-			for _, r := range t.Resources(typ) {
-				sevs := map[Severity]bool{}
-				var unknown []string
-				for _, key := range []string{"AlarmActions", "OKActions"} {
-					acts, _ := r.Props[key].([]any)
-					for _, a := range acts {
-						if sev, ok := severityOf(a); ok {
-							sevs[sev] = true
-						} else {
-							unknown = append(unknown, fmt.Sprint(a))
-						}
+		if arn := cfn.ARN(v); arn != "" {
+			return severityOfTopic(arn[strings.LastIndex(arn, ":")+1:])
+		}
+		return "", false
+	}
+	idle = map[string]bool{} // alarm names with actions off, breaching on missing data
+	for _, typ := range []string{"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"} {
+		for _, r := range t.Resources(typ) {
+			sevs := map[Severity]bool{}
+			var unknown []string
+			for _, key := range []string{"AlarmActions", "OKActions"} {
+				acts, _ := r.Props[key].([]any)
+				for _, a := range acts {
+					if sev, ok := severityOf(a); ok {
+						sevs[sev] = true
+					} else {
+						unknown = append(unknown, fmt.Sprint(a))
 					}
 				}
-				if len(sevs) != 1 || len(unknown) > 0 {
-					var got []string
-					for s := range sevs {
-						got = append(got, string(s))
-					}
-					sort.Strings(got)
-					out = append(out, fmt.Sprintf("%s: alarm %s has severities %v (actions on other topics: %d), want exactly one of %s", stack, r.LogicalID, got, len(unknown), joinSeverities()))
+			}
+			if len(sevs) != 1 || len(unknown) > 0 {
+				var got []string
+				for s := range sevs {
+					got = append(got, string(s))
 				}
-				name, _ := r.Props["AlarmName"].(string)
-				alarmNames = append(alarmNames, name)
-				if r.Props["ActionsEnabled"] == false {
-					if r.Props["TreatMissingData"] != "breaching" {
-						out = append(out, fmt.Sprintf("%s: alarm %s has its actions off but is not an idle alarm: only idle alarms act by session, every other alarm always acts", stack, r.LogicalID))
-					}
-					idle[name] = true
+				sort.Strings(got)
+				out = append(out, fmt.Sprintf("%s: alarm %s has severities %v (actions on other topics: %d), want exactly one of %s", stack, r.LogicalID, got, len(unknown), joinSeverities()))
+			}
+			name, _ := r.Props["AlarmName"].(string)
+			alarmNames = append(alarmNames, name)
+			if r.Props["ActionsEnabled"] == false {
+				if r.Props["TreatMissingData"] != "breaching" {
+					out = append(out, fmt.Sprintf("%s: alarm %s has its actions off but is not an idle alarm: only idle alarms act by session, every other alarm always acts", stack, r.LogicalID))
 				}
+				idle[name] = true
 			}
 		}
-		// Every idle alarm with its actions off is enabled, disabled and
-		// re-armed by schedules, and schedules target only those alarms.
-		seen := map[string]map[string]bool{ActionEnable: {}, ActionDisable: {}, ActionSetState: {}}
-		for _, r := range t.Resources("AWS::Scheduler::Schedule") {
-			where := stack + ": schedule " + r.LogicalID
-			action, targets, problems := checkSchedule(where, r.Props)
-			out = append(out, problems...)
-			for _, n := range targets {
-				if !idle[n] {
-					out = append(out, fmt.Sprintf("%s: targets %q, which is not an idle alarm of the stack with its actions off", where, n))
-				}
-				if action == ActionDisable && !strings.HasPrefix(r.Props["ScheduleExpression"].(string), "cron(") {
-					continue // a holiday's: the close is what turns them off every day
-				}
-				if action != "" {
-					seen[action][n] = true
-				}
-			}
-		}
-		for _, n := range alarmNames {
+	}
+	return out, idle, alarmNames
+}
+
+// checkIdleSchedules reports the schedules of stack that target anything
+// but idle alarms with their actions off, and the idle alarms that are not
+// enabled, disabled and re-armed by schedules every day.
+func checkIdleSchedules(stack string, t cfn.Template, idle map[string]bool, alarmNames []string) []string {
+	var out []string
+	seen := map[string]map[string]bool{ActionEnable: {}, ActionDisable: {}, ActionSetState: {}}
+	for _, r := range t.Resources("AWS::Scheduler::Schedule") {
+		where := stack + ": schedule " + r.LogicalID
+		action, targets, problems := checkSchedule(where, r.Props)
+		out = append(out, problems...)
+		for _, n := range targets {
 			if !idle[n] {
-				continue
+				out = append(out, fmt.Sprintf("%s: targets %q, which is not an idle alarm of the stack with its actions off", where, n))
 			}
-			for _, a := range []string{ActionEnable, ActionDisable, ActionSetState} {
-				if !seen[a][n] {
-					out = append(out, fmt.Sprintf("%s: idle alarm %s has its actions off but no daily schedule calls %s on it", stack, n, a))
-				}
+			if action == ActionDisable && !strings.HasPrefix(r.Props["ScheduleExpression"].(string), "cron(") {
+				continue // a holiday's: the close is what turns them off every day
+			}
+			if action != "" {
+				seen[action][n] = true
+			}
+		}
+	}
+	for _, n := range alarmNames {
+		if !idle[n] {
+			continue
+		}
+		for _, a := range []string{ActionEnable, ActionDisable, ActionSetState} {
+			if !seen[a][n] {
+				out = append(out, fmt.Sprintf("%s: idle alarm %s has its actions off but no daily schedule calls %s on it", stack, n, a))
 			}
 		}
 	}

@@ -9,10 +9,10 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -226,6 +226,25 @@ var (
 // Validate reports every problem at once, naming fields with prefix.
 func (p *Props) Validate(prefix string) error {
 	l := problems.List{Subject: "configuration"}
+	p.validateLimits(&l, prefix)
+	authTypes := p.validateAuthorizers(&l, prefix)
+	if _, ok := authTypes[p.DefaultAuthorizer]; p.DefaultAuthorizer != "" && !ok {
+		l.Add(prefix+"defaultAuthorizer", p.DefaultAuthorizer, "the name of one of the authorizers")
+	}
+	p.validateServices(&l, prefix, authTypes)
+	p.validateUsagePlans(&l, prefix)
+	for i, o := range p.CORSOrigins {
+		if u, err := url.Parse(o); err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" {
+			l.Add(fmt.Sprintf("%scorsOrigins[%d]", prefix, i), o, "an https origin such as https://www.example.com")
+		}
+	}
+	p.validatePrivateEndpoints(&l, prefix)
+	p.validateDomain(&l, prefix)
+	return l.Err()
+}
+
+// validateLimits checks the name, the gateway's throttle and its logging level.
+func (p *Props) validateLimits(l *problems.List, prefix string) {
 	if p.Name == "" {
 		l.Add(prefix+"name", p.Name, "a gateway name")
 	}
@@ -238,26 +257,23 @@ func (p *Props) Validate(prefix string) error {
 	if p.LoggingLevel != "" && p.LoggingLevel != "ERROR" && p.LoggingLevel != "INFO" {
 		l.Add(prefix+"loggingLevel", p.LoggingLevel, `"ERROR" or "INFO"`)
 	}
-	auth := map[string]bool{}
-	authType := map[string]string{}
+}
+
+// validateAuthorizers checks the authorizers and returns their types by name.
+func (p *Props) validateAuthorizers(l *problems.List, prefix string) map[string]string {
+	authTypes := map[string]string{}
 	for i, a := range p.Authorizers {
 		f := fmt.Sprintf("%sauthorizers[%d]", prefix, i)
-		if a.Name == "" || auth[a.Name] {
+		if _, seen := authTypes[a.Name]; a.Name == "" || seen {
 			l.Add(f+".name", a.Name, "a unique authorizer name")
 		}
-		auth[a.Name] = true
-		authType[a.Name] = a.Type
+		authTypes[a.Name] = a.Type
 		switch a.Type {
 		case "cognito":
 			if len(a.UserPoolARNs) == 0 {
 				l.Add(f+".userPoolArns", "{}", "the Cognito user pool ARN of every region, by region")
 			}
-			regions := make([]string, 0, len(a.UserPoolARNs))
-			for r := range a.UserPoolARNs {
-				regions = append(regions, r)
-			}
-			sort.Strings(regions)
-			for _, r := range regions {
+			for _, r := range slices.Sorted(maps.Keys(a.UserPoolARNs)) {
 				if want := CheckUserPoolARN(a.UserPoolARNs[r], r); want != "" {
 					l.Add(fmt.Sprintf("%s.userPoolArns[%q]", f, r), a.UserPoolARNs[r], want)
 				}
@@ -270,9 +286,12 @@ func (p *Props) Validate(prefix string) error {
 			l.Add(f+".type", a.Type, `"cognito" or "lambda"`)
 		}
 	}
-	if p.DefaultAuthorizer != "" && !auth[p.DefaultAuthorizer] {
-		l.Add(prefix+"defaultAuthorizer", p.DefaultAuthorizer, "the name of one of the authorizers")
-	}
+	return authTypes
+}
+
+// validateServices checks each service's path, authorizer, throttle and
+// backend; authTypes are the authorizers' types by name.
+func (p *Props) validateServices(l *problems.List, prefix string, authTypes map[string]string) {
 	if len(p.Services) == 0 {
 		l.Add(prefix+"services", "[]", "at least one service")
 	}
@@ -282,66 +301,81 @@ func (p *Props) Validate(prefix string) error {
 		if s.Name == "" {
 			l.Add(f+".name", s.Name, "a service name")
 		}
-		switch {
-		case !pathSegment.MatchString(s.BasePath):
-			l.Add(f+".basePath", s.BasePath, "one lower-case path segment such as orders")
-		case paths[s.BasePath]:
-			l.Add(f+".basePath", s.BasePath, "a base path no other service has")
-		}
-		paths[s.BasePath] = true
-		if s.Authorizer != "" && !auth[s.Authorizer] {
-			l.Add(f+".authorizer", s.Authorizer, "the name of one of the authorizers")
-		}
-		if s.RateLimit < 0 || (s.RateLimit == 0) != (s.BurstLimit == 0) || s.BurstLimit < 0 {
-			l.Add(f+".rateLimit", fmt.Sprintf("%v/%v", s.RateLimit, s.BurstLimit), "rateLimit and burstLimit both above 0, or both unset")
-		}
-		if s.APIKeyRequired && len(p.UsagePlans) == 0 {
-			l.Add(f+".apiKeyRequired", true, "a usage plan to issue the keys")
-		}
-		name := s.Authorizer
-		if name == "" {
-			name = p.DefaultAuthorizer
-		}
-		if s.APIKeyRequired && p.LatencyRecords && authType[name] == "cognito" {
-			// Behind latency records a partner reaches whichever region is
-			// nearest, and a Cognito authorizer accepts only the tokens of
-			// the one user pool of its region.
-			l.Add(f+".authorizer", name, `a "lambda" authorizer that accepts the partner's token in every region: with latencyRecords a partner may reach any region, and a Cognito authorizer accepts only its own region's user pool`)
-		}
-		b := s.Backend
-		switch b.Type {
-		case BackendHTTP:
-			if u, err := url.Parse(b.URL); err != nil || u.Scheme != "https" || u.Host == "" {
-				l.Add(f+".backend.url", b.URL, "an https:// URL")
-			} else if slices.Contains(strings.Split(u.Hostname(), "."), "internal") {
-				// An HTTP integration calls its host over the public internet;
-				// only a VPC link reaches a private one:
-				// https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-private-integration.html
-				l.Add(f+".backend.type", b.Type, `"vpc-link" for the private host `+u.Hostname()+` (an "http" backend is called over the public internet)`)
-			}
-		case BackendVPCLink:
-			if u, err := url.Parse(b.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				l.Add(f+".backend.url", b.URL, "the URL of the NLB behind the VPC link")
-			}
-			if b.VPCLinkID == "" {
-				l.Add(f+".backend.vpcLinkId", b.VPCLinkID, "a VPC link id")
-			}
-		case BackendLambda:
-			if !strings.HasPrefix(b.FunctionARN, "arn:aws:lambda:") {
-				l.Add(f+".backend.functionArn", b.FunctionARN, "a Lambda function ARN")
-			}
-		case BackendGateway:
-			if inner, ok := p.Gateways[b.Gateway]; !ok {
-				l.Add(f+".backend.gateway", b.Gateway, "the name of a gateway listed before this one")
-			} else if !inner.Private {
-				// A Regional endpoint is public: the inner gateway could be
-				// called around this one's web ACL, throttles and usage plans.
-				l.Add(f+".backend.gateway", b.Gateway, "a private gateway (with privateEndpoints): a public one can be called directly, around this gateway")
-			}
-		default:
-			l.Add(f+".backend.type", b.Type, `"http", "lambda", "vpc-link" or "gateway"`)
-		}
+		l.Distinct(paths, f+".basePath", s.BasePath, pathSegment.MatchString(s.BasePath),
+			"one lower-case path segment such as orders",
+			"a base path no other service has")
+		p.validateServiceAccess(l, f, s, authTypes)
+		p.validateBackend(l, f, s.Backend)
 	}
+}
+
+// validateServiceAccess checks a service's authorizer, throttle and API key
+// at field f.
+func (p *Props) validateServiceAccess(l *problems.List, f string, s Service, authTypes map[string]string) {
+	if _, ok := authTypes[s.Authorizer]; s.Authorizer != "" && !ok {
+		l.Add(f+".authorizer", s.Authorizer, "the name of one of the authorizers")
+	}
+	if s.RateLimit < 0 || (s.RateLimit == 0) != (s.BurstLimit == 0) || s.BurstLimit < 0 {
+		l.Add(f+".rateLimit", fmt.Sprintf("%v/%v", s.RateLimit, s.BurstLimit), "rateLimit and burstLimit both above 0, or both unset")
+	}
+	if s.APIKeyRequired && len(p.UsagePlans) == 0 {
+		l.Add(f+".apiKeyRequired", true, "a usage plan to issue the keys")
+	}
+	name := p.authorizerOf(s)
+	if s.APIKeyRequired && p.LatencyRecords && authTypes[name] == "cognito" {
+		// Behind latency records a partner reaches whichever region is
+		// nearest, and a Cognito authorizer accepts only the tokens of
+		// the one user pool of its region.
+		l.Add(f+".authorizer", name, `a "lambda" authorizer that accepts the partner's token in every region: with latencyRecords a partner may reach any region, and a Cognito authorizer accepts only its own region's user pool`)
+	}
+}
+
+// authorizerOf is the name of the authorizer s uses: its own, or the gateway's default.
+func (p *Props) authorizerOf(s Service) string {
+	if s.Authorizer == "" {
+		return p.DefaultAuthorizer
+	}
+	return s.Authorizer
+}
+
+// validateBackend checks a service's backend at field f.
+func (p *Props) validateBackend(l *problems.List, f string, b Backend) {
+	switch b.Type {
+	case BackendHTTP:
+		if u, err := url.Parse(b.URL); err != nil || u.Scheme != "https" || u.Host == "" {
+			l.Add(f+".backend.url", b.URL, "an https:// URL")
+		} else if slices.Contains(strings.Split(u.Hostname(), "."), "internal") {
+			// An HTTP integration calls its host over the public internet;
+			// only a VPC link reaches a private one:
+			// https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-private-integration.html
+			l.Add(f+".backend.type", b.Type, `"vpc-link" for the private host `+u.Hostname()+` (an "http" backend is called over the public internet)`)
+		}
+	case BackendVPCLink:
+		if u, err := url.Parse(b.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			l.Add(f+".backend.url", b.URL, "the URL of the NLB behind the VPC link")
+		}
+		if b.VPCLinkID == "" {
+			l.Add(f+".backend.vpcLinkId", b.VPCLinkID, "a VPC link id")
+		}
+	case BackendLambda:
+		if !strings.HasPrefix(b.FunctionARN, "arn:aws:lambda:") {
+			l.Add(f+".backend.functionArn", b.FunctionARN, "a Lambda function ARN")
+		}
+	case BackendGateway:
+		if inner, ok := p.Gateways[b.Gateway]; !ok {
+			l.Add(f+".backend.gateway", b.Gateway, "the name of a gateway listed before this one")
+		} else if !inner.Private {
+			// A Regional endpoint is public: the inner gateway could be
+			// called around this one's web ACL, throttles and usage plans.
+			l.Add(f+".backend.gateway", b.Gateway, "a private gateway (with privateEndpoints): a public one can be called directly, around this gateway")
+		}
+	default:
+		l.Add(f+".backend.type", b.Type, `"http", "lambda", "vpc-link" or "gateway"`)
+	}
+}
+
+// validateUsagePlans checks each partner tier.
+func (p *Props) validateUsagePlans(l *problems.List, prefix string) {
 	for i, u := range p.UsagePlans {
 		f := fmt.Sprintf("%susagePlans[%d]", prefix, i)
 		if u.Name == "" {
@@ -357,17 +391,11 @@ func (p *Props) Validate(prefix string) error {
 			l.Add(f+".apiKeySecret", u.APIKeySecret, want+", holding the partner's API key")
 		}
 	}
-	for i, o := range p.CORSOrigins {
-		if u, err := url.Parse(o); err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" {
-			l.Add(fmt.Sprintf("%scorsOrigins[%d]", prefix, i), o, "an https origin such as https://www.example.com")
-		}
-	}
-	regions := make([]string, 0, len(p.PrivateEndpoints))
-	for r := range p.PrivateEndpoints {
-		regions = append(regions, r)
-	}
-	sort.Strings(regions)
-	for _, r := range regions {
+}
+
+// validatePrivateEndpoints checks each region's endpoints and VPC link.
+func (p *Props) validatePrivateEndpoints(l *problems.List, prefix string) {
+	for _, r := range slices.Sorted(maps.Keys(p.PrivateEndpoints)) {
 		e := p.PrivateEndpoints[r]
 		f := fmt.Sprintf("%sprivateEndpoints[%q]", prefix, r)
 		if len(e.VPCEndpointIDs) == 0 {
@@ -384,6 +412,10 @@ func (p *Props) Validate(prefix string) error {
 			l.Add(f+".vpcLinkId", e.VPCLinkID, "the VPC link id (to the network load balancer in front of the endpoints) the gateway is reached through from other gateways")
 		}
 	}
+}
+
+// validateDomain checks the custom domain and its records.
+func (p *Props) validateDomain(l *problems.List, prefix string) {
 	if len(p.PrivateEndpoints) > 0 && p.DomainName != "" {
 		l.Add(prefix+"domainName", p.DomainName, "unset for a private gateway: its callers use the endpoints' host names")
 	}
@@ -397,7 +429,6 @@ func (p *Props) Validate(prefix string) error {
 	} else if p.LatencyRecords {
 		l.Add(prefix+"latencyRecords", true, "a domainName to create the records for")
 	}
-	return l.Err()
 }
 
 // Gateway is one REST API and its stage.
@@ -434,44 +465,75 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	if err := props.Validate(""); err != nil {
 		panic(err)
 	}
-	p := *props
-	if p.StageName == "" {
-		p.StageName = "v1"
-	}
-	if p.LoggingLevel == "" {
-		p.LoggingLevel = "ERROR"
-	}
-	if p.AccessLogRetention == "" {
-		p.AccessLogRetention = awslogs.RetentionDays_THREE_MONTHS
-	}
-	if p.RemovalPolicy == "" {
-		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
-	}
+	p := props.withDefaults()
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	g := &Gateway{Construct: c, Name: p.Name, StageName: p.StageName, APIKeys: map[string]awsapigateway.IApiKey{}, Private: len(p.PrivateEndpoints) > 0}
 	region := *awscdk.Stack_Of(c).Region()
 	if g.Private {
-		e, ok := p.PrivateEndpoints[region]
-		if !ok {
-			l := problems.List{Subject: "api.Props"}
-			l.Add("PrivateEndpoints", region, "the endpoints of the stack's region "+region)
-			panic(l.Err())
-		}
-		g.Endpoint = e
+		g.Endpoint = privateEndpoint(p, region)
 	}
-	g.AccessLogs = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{Retention: p.AccessLogRetention, RemovalPolicy: p.RemovalPolicy})
-	suppress.Checkov(g.AccessLogs.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", "Access logs hold request metadata (caller IP, path, status, latency), never bodies; CloudWatch Logs encrypts them at rest with its own keys.")
+	g.addAccessLogs(p)
+	g.RestAPI = awsapigateway.NewRestApi(c, jsii.String("Resource"), g.restAPIProps(p))
+	stage := g.RestAPI.DeploymentStage().Node().DefaultChild().(awscdk.CfnResource)
+	g.configureStage(p, stage)
+	g.addServices(p, g.addAuthorizers(p, region))
+	g.addUsagePlans(p)
+	g.addWebACL(p, stage)
+	if p.DomainName != "" {
+		g.addDomain(p, region)
+	}
+	return g
+}
 
-	level := awsapigateway.MethodLoggingLevel_ERROR
-	if p.LoggingLevel == "INFO" {
-		level = awsapigateway.MethodLoggingLevel_INFO
+// withDefaults is a copy of p with every unset default filled in.
+func (p *Props) withDefaults() *Props {
+	d := *p
+	if d.StageName == "" {
+		d.StageName = "v1"
 	}
-	// A service's throttle is a method setting of each of its methods. Each
-	// setting restates the stage's logging, metrics and data trace, so that
-	// a method's settings never depend on what API Gateway fills in for the
-	// ones left out of an override:
-	// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-stage-methodsetting.html
-	methodOptions := map[string]*awsapigateway.MethodDeploymentOptions{}
+	if d.LoggingLevel == "" {
+		d.LoggingLevel = "ERROR"
+	}
+	if d.AccessLogRetention == "" {
+		d.AccessLogRetention = awslogs.RetentionDays_THREE_MONTHS
+	}
+	if d.RemovalPolicy == "" {
+		d.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	return &d
+}
+
+// privateEndpoint is the entry of PrivateEndpoints for region; it panics
+// when there is none.
+func privateEndpoint(p *Props, region string) PrivateEndpoint {
+	e, ok := p.PrivateEndpoints[region]
+	if !ok {
+		l := problems.List{Subject: "api.Props"}
+		l.Add("PrivateEndpoints", region, "the endpoints of the stack's region "+region)
+		panic(l.Err())
+	}
+	return e
+}
+
+func (g *Gateway) addAccessLogs(p *Props) {
+	g.AccessLogs = awslogs.NewLogGroup(g.Construct, jsii.String("AccessLogs"), &awslogs.LogGroupProps{Retention: p.AccessLogRetention, RemovalPolicy: p.RemovalPolicy})
+	suppress.Checkov(g.AccessLogs.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", "Access logs hold request metadata (caller IP, path, status, latency), never bodies; CloudWatch Logs encrypts them at rest with its own keys.")
+}
+
+func loggingLevel(p *Props) awsapigateway.MethodLoggingLevel {
+	if p.LoggingLevel == "INFO" {
+		return awsapigateway.MethodLoggingLevel_INFO
+	}
+	return awsapigateway.MethodLoggingLevel_ERROR
+}
+
+// methodOptions are the services' throttles. A service's throttle is a
+// method setting of each of its methods. Each setting restates the stage's
+// logging, metrics and data trace, so that a method's settings never depend
+// on what API Gateway fills in for the ones left out of an override:
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-stage-methodsetting.html
+func methodOptions(p *Props) map[string]*awsapigateway.MethodDeploymentOptions {
+	options := map[string]*awsapigateway.MethodDeploymentOptions{}
 	for _, s := range p.Services {
 		if s.RateLimit > 0 {
 			paths := []string{"/" + s.BasePath + "/ANY", "/" + s.BasePath + "/{proxy+}/ANY"}
@@ -479,13 +541,19 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 				paths = append(paths, "/"+s.BasePath+"/"+SchemaMethod)
 			}
 			for _, path := range paths {
-				methodOptions[path] = &awsapigateway.MethodDeploymentOptions{
+				options[path] = &awsapigateway.MethodDeploymentOptions{
 					ThrottlingRateLimit: jsii.Number(s.RateLimit), ThrottlingBurstLimit: jsii.Number(s.BurstLimit),
-					LoggingLevel: level, MetricsEnabled: jsii.Bool(true), DataTraceEnabled: jsii.Bool(false),
+					LoggingLevel: loggingLevel(p), MetricsEnabled: jsii.Bool(true), DataTraceEnabled: jsii.Bool(false),
 				}
 			}
 		}
 	}
+	return options
+}
+
+// restAPIProps are the API's and its stage's settings.
+func (g *Gateway) restAPIProps(p *Props) *awsapigateway.RestApiProps {
+	options := methodOptions(p)
 	apiProps := &awsapigateway.RestApiProps{
 		RestApiName:    jsii.String(p.Name),
 		Description:    jsii.String("REST front door: " + p.Name),
@@ -495,46 +563,55 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 			StageName:            jsii.String(p.StageName),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(g.AccessLogs),
 			AccessLogFormat:      awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{Caller: jsii.Bool(true), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true), RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true), Status: jsii.Bool(true), User: jsii.Bool(true)}),
-			LoggingLevel:         level,
+			LoggingLevel:         loggingLevel(p),
 			DataTraceEnabled:     jsii.Bool(false), // never log request or response bodies
 			MetricsEnabled:       jsii.Bool(true),
 			TracingEnabled:       jsii.Bool(true),
 			ThrottlingRateLimit:  jsii.Number(p.RateLimit),
 			ThrottlingBurstLimit: jsii.Number(p.BurstLimit),
-			MethodOptions:        &methodOptions,
+			MethodOptions:        &options,
 		},
 	}
 	if g.Private {
-		// A PRIVATE API has no public endpoint; associating the VPC endpoints
-		// gives it the endpoint-specific host names other gateways call
-		// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-apis.html).
-		// The resource policy refuses every caller that does not come
-		// through one of them, and API Gateway refuses a private API's calls
-		// without a policy that allows them
-		// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-examples.html).
-		var endpoints []awsec2.IVpcEndpoint
-		for i, id := range g.Endpoint.VPCEndpointIDs {
-			endpoints = append(endpoints, awsec2.InterfaceVpcEndpoint_FromInterfaceVpcEndpointAttributes(c, jsii.String(fmt.Sprintf("Endpoint%d", i)), &awsec2.InterfaceVpcEndpointAttributes{VpcEndpointId: jsii.String(id), Port: jsii.Number(443)}))
-		}
-		apiProps.EndpointTypes = nil
-		apiProps.EndpointConfiguration = &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_PRIVATE}, VpcEndpoints: &endpoints}
-		invoke := func(effect awsiam.Effect, test string) awsiam.PolicyStatement {
-			return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Effect: effect, Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-				Actions: jsii.Strings("execute-api:Invoke"), Resources: jsii.Strings("execute-api:/*"),
-				Conditions: &map[string]any{test: map[string]any{"aws:SourceVpce": g.Endpoint.VPCEndpointIDs}},
-			})
-		}
-		apiProps.Policy = awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
-			invoke(awsiam.Effect_DENY, "StringNotEquals"),
-			invoke(awsiam.Effect_ALLOW, "StringEquals"),
-		}})
+		g.makePrivate(apiProps)
 	}
 	if len(p.CORSOrigins) > 0 {
 		apiProps.DefaultCorsPreflightOptions = &awsapigateway.CorsOptions{AllowOrigins: jsii.Strings(p.CORSOrigins...), AllowMethods: awsapigateway.Cors_ALL_METHODS(), AllowHeaders: awsapigateway.Cors_DEFAULT_HEADERS()}
 	}
-	g.RestAPI = awsapigateway.NewRestApi(c, jsii.String("Resource"), apiProps)
-	stage := g.RestAPI.DeploymentStage().Node().DefaultChild().(awscdk.CfnResource)
+	return apiProps
+}
+
+// makePrivate makes apiProps a PRIVATE API. A PRIVATE API has no public
+// endpoint; associating the VPC endpoints gives it the endpoint-specific
+// host names other gateways call
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-apis.html).
+// The resource policy refuses every caller that does not come through one
+// of them, and API Gateway refuses a private API's calls without a policy
+// that allows them
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-examples.html).
+func (g *Gateway) makePrivate(apiProps *awsapigateway.RestApiProps) {
+	var endpoints []awsec2.IVpcEndpoint
+	for i, id := range g.Endpoint.VPCEndpointIDs {
+		endpoints = append(endpoints, awsec2.InterfaceVpcEndpoint_FromInterfaceVpcEndpointAttributes(g.Construct, jsii.String(fmt.Sprintf("Endpoint%d", i)), &awsec2.InterfaceVpcEndpointAttributes{VpcEndpointId: jsii.String(id), Port: jsii.Number(443)}))
+	}
+	apiProps.EndpointTypes = nil
+	apiProps.EndpointConfiguration = &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_PRIVATE}, VpcEndpoints: &endpoints}
+	invoke := func(effect awsiam.Effect, test string) awsiam.PolicyStatement {
+		return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Effect: effect, Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Actions: jsii.Strings("execute-api:Invoke"), Resources: jsii.Strings("execute-api:/*"),
+			Conditions: &map[string]any{test: map[string]any{"aws:SourceVpce": g.Endpoint.VPCEndpointIDs}},
+		})
+	}
+	apiProps.Policy = awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
+		invoke(awsiam.Effect_DENY, "StringNotEquals"),
+		invoke(awsiam.Effect_ALLOW, "StringEquals"),
+	}})
+}
+
+// configureStage orders the stage after the account setting and records
+// why the stage and the API are as they are.
+func (g *Gateway) configureStage(p *Props, stage awscdk.CfnResource) {
 	if p.Account != nil {
 		// A stage that logs is refused ("CloudWatch Logs role ARN must be set
 		// in account settings to enable logging") until the account setting
@@ -547,9 +624,20 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 		suppress.Nag(g.RestAPI, "AwsSolutions-APIG4", "CORS preflight (OPTIONS) must answer browsers without credentials; every other method has an authorizer.")
 		suppress.Nag(g.RestAPI, "AwsSolutions-COG4", "CORS preflight (OPTIONS) must answer browsers without credentials; every other method has an authorizer.")
 	}
+}
 
-	authorizers := map[string]awsapigateway.IAuthorizer{}
-	authTypes := map[string]awsapigateway.AuthorizationType{}
+// authorizer is one of the gateway's authorizers and the authorization
+// type of the methods it guards.
+type authorizer struct {
+	awsapigateway.IAuthorizer
+	Type awsapigateway.AuthorizationType
+}
+
+// addAuthorizers creates the authorizers, by name; a Cognito one uses the
+// user pool of region.
+func (g *Gateway) addAuthorizers(p *Props, region string) map[string]authorizer {
+	c := g.Construct
+	authorizers := map[string]authorizer{}
 	for _, a := range p.Authorizers {
 		switch a.Type {
 		case "cognito":
@@ -560,53 +648,63 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 				panic(l.Err())
 			}
 			pool := awscognito.UserPool_FromUserPoolArn(c, jsii.String("Pool-"+a.Name), jsii.String(arn))
-			authorizers[a.Name] = awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.CognitoUserPoolsAuthorizerProps{CognitoUserPools: &[]awscognito.IUserPool{pool}})
-			authTypes[a.Name] = awsapigateway.AuthorizationType_COGNITO
+			authorizers[a.Name] = authorizer{awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.CognitoUserPoolsAuthorizerProps{CognitoUserPools: &[]awscognito.IUserPool{pool}}), awsapigateway.AuthorizationType_COGNITO}
 		case "lambda":
 			fn := awslambda.Function_FromFunctionAttributes(c, jsii.String("AuthFn-"+a.Name), &awslambda.FunctionAttributes{FunctionArn: jsii.String(a.FunctionARN), SameEnvironment: jsii.Bool(true)})
-			authorizers[a.Name] = awsapigateway.NewTokenAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.TokenAuthorizerProps{Handler: fn, ResultsCacheTtl: awscdk.Duration_Minutes(jsii.Number(5))})
-			authTypes[a.Name] = awsapigateway.AuthorizationType_CUSTOM
+			authorizers[a.Name] = authorizer{awsapigateway.NewTokenAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.TokenAuthorizerProps{Handler: fn, ResultsCacheTtl: awscdk.Duration_Minutes(jsii.Number(5))}), awsapigateway.AuthorizationType_CUSTOM}
 		}
 	}
+	return authorizers
+}
 
-	// Every method validates its declared parameters; methods with a schema
-	// validate the body too.
+// addServices routes each service's base path to its backend. Every method
+// validates its declared parameters; methods with a schema validate the
+// body too.
+func (g *Gateway) addServices(p *Props, authorizers map[string]authorizer) {
 	params := g.RestAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{ValidateRequestParameters: jsii.Bool(true), ValidateRequestBody: jsii.Bool(true)})
 	for _, s := range p.Services {
-		integration, rootIntegration := g.integrations(c, s, p.Gateways)
 		opts := &awsapigateway.MethodOptions{ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestParameters: &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}, RequestValidator: params}
-		name := s.Authorizer
-		if name == "" {
-			name = p.DefaultAuthorizer
+		name := p.authorizerOf(s)
+		a, ok := authorizers[name]
+		if ok {
+			opts.Authorizer = a.IAuthorizer
+			opts.AuthorizationType = a.Type
 		}
-		if a, ok := authorizers[name]; ok {
-			opts.Authorizer = a
-			opts.AuthorizationType = authTypes[name]
-		}
-		base := g.RestAPI.Root().AddResource(jsii.String(s.BasePath), nil)
-		rootOpts := *opts
-		rootOpts.RequestParameters = nil
-		base.AddMethod(jsii.String("ANY"), rootIntegration, &rootOpts)
-		base.AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, opts)
-		if s.RequestSchema != nil {
-			// The schema is the body of a create (POST /<basePath>): its own
-			// method, which API Gateway prefers to ANY; every other method and
-			// path of the service keeps its own bodies (amend, cancel):
-			// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-any-method.html
-			model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: jsonSchema(s.RequestSchema)})
-			createOpts := rootOpts
-			// The validator checks body and parameters; the model makes it check the body.
-			createOpts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
-			base.AddMethod(jsii.String(SchemaMethod), rootIntegration, &createOpts)
-		}
-		if _, ok := authorizers[name]; !ok {
+		base := g.addRoutes(s, p.Gateways, opts)
+		if !ok {
 			suppress.Nag(base, "AwsSolutions-APIG4", "Service "+s.Name+" is configured without an authorizer (public data).")
 			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" is configured without an authorizer (public data).")
-		} else if authTypes[name] != awsapigateway.AuthorizationType_COGNITO {
+		} else if a.Type != awsapigateway.AuthorizationType_COGNITO {
 			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" uses the Lambda (JWT) authorizer "+name+".")
 		}
 	}
+}
 
+// addRoutes adds s's base path resource, its methods with opts, and its
+// proxy resource, and returns the base path resource.
+func (g *Gateway) addRoutes(s Service, gateways map[string]*Gateway, opts *awsapigateway.MethodOptions) awsapigateway.Resource {
+	integration, rootIntegration := g.integrations(g.Construct, s, gateways)
+	base := g.RestAPI.Root().AddResource(jsii.String(s.BasePath), nil)
+	rootOpts := *opts
+	rootOpts.RequestParameters = nil
+	base.AddMethod(jsii.String("ANY"), rootIntegration, &rootOpts)
+	base.AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, opts)
+	if s.RequestSchema != nil {
+		// The schema is the body of a create (POST /<basePath>): its own
+		// method, which API Gateway prefers to ANY; every other method and
+		// path of the service keeps its own bodies (amend, cancel):
+		// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-any-method.html
+		model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: jsonSchema(s.RequestSchema)})
+		createOpts := rootOpts
+		// The validator checks body and parameters; the model makes it check the body.
+		createOpts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
+		base.AddMethod(jsii.String(SchemaMethod), rootIntegration, &createOpts)
+	}
+	return base
+}
+
+// addUsagePlans creates each partner tier's plan and API key.
+func (g *Gateway) addUsagePlans(p *Props) {
 	for _, u := range p.UsagePlans {
 		// The key's value is resolved from Secrets Manager when CloudFormation
 		// creates the key, in every region alike; it never appears in the
@@ -625,37 +723,43 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 		plan.AddApiKey(key, nil)
 		g.APIKeys[u.Name] = key
 	}
+}
 
+// addWebACL attaches the regional web ACL when p.WAF, or says on stage why
+// there is none.
+func (g *Gateway) addWebACL(p *Props, stage awscdk.CfnResource) {
 	if p.WAF {
-		g.WebACL = waf.NewManagedRulesACL(c, "WebACL", "REGIONAL", p.Name)
-		awswafv2.NewCfnWebACLAssociation(c, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{ResourceArn: g.RestAPI.DeploymentStage().StageArn(), WebAclArn: g.WebACL.AttrArn()})
-	} else if g.Private {
+		g.WebACL = waf.NewManagedRulesACL(g.Construct, "WebACL", "REGIONAL", p.Name)
+		awswafv2.NewCfnWebACLAssociation(g.Construct, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{ResourceArn: g.RestAPI.DeploymentStage().StageArn(), WebAclArn: g.WebACL.AttrArn()})
+		return
+	}
+	why := "The web ACL is off in this configuration (the gateway's waf option); turn it on for production."
+	if g.Private {
 		// A web ACL on a private API is allowed but not required: the
 		// endpoints and the resource policy decide who gets in
 		// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html,
 		// https://repost.aws/questions/QUIhLsAUROQpKrMbIN_Gvtlg/private-api-gateway-architecture).
-		const why = "A private gateway: its resource policy lets in only calls through its VPC endpoints, and the public gateway's calls have passed that gateway's web ACL already; the gateway's waf option adds a web ACL here as well."
-		suppress.Nag(stage, "AwsSolutions-APIG3", why)
-		suppress.Checkov(stage, "CKV2_AWS_29", why)
-	} else {
-		suppress.Nag(stage, "AwsSolutions-APIG3", "The web ACL is off in this configuration (the gateway's waf option); turn it on for production.")
-		suppress.Checkov(stage, "CKV2_AWS_29", "The web ACL is off in this configuration (the gateway's waf option); turn it on for production.")
+		why = "A private gateway: its resource policy lets in only calls through its VPC endpoints, and the public gateway's calls have passed that gateway's web ACL already; the gateway's waf option adds a web ACL here as well."
 	}
+	suppress.Nag(stage, "AwsSolutions-APIG3", why)
+	suppress.Checkov(stage, "CKV2_AWS_29", why)
+}
 
-	if p.DomainName != "" {
-		zone := awsroute53.HostedZone_FromHostedZoneAttributes(c, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{HostedZoneId: jsii.String(p.HostedZoneID), ZoneName: jsii.String(p.HostedZoneName)})
-		cert := awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{DomainName: jsii.String(p.DomainName), Validation: awscertificatemanager.CertificateValidation_FromDns(zone)})
-		domain := g.RestAPI.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{
-			DomainName: jsii.String(p.DomainName), Certificate: cert, EndpointType: awsapigateway.EndpointType_REGIONAL, SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2,
-		})
-		record := &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayDomain(domain))}
-		if p.LatencyRecords {
-			record.Region = jsii.String(region)
-			record.SetIdentifier = jsii.String(p.Name + "-" + region)
-		}
-		awsroute53.NewARecord(c, jsii.String("Record"), record)
+// addDomain serves the gateway at p.DomainName with a regional certificate;
+// with LatencyRecords the record is region's latency record.
+func (g *Gateway) addDomain(p *Props, region string) {
+	c := g.Construct
+	zone := awsroute53.HostedZone_FromHostedZoneAttributes(c, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{HostedZoneId: jsii.String(p.HostedZoneID), ZoneName: jsii.String(p.HostedZoneName)})
+	cert := awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{DomainName: jsii.String(p.DomainName), Validation: awscertificatemanager.CertificateValidation_FromDns(zone)})
+	domain := g.RestAPI.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{
+		DomainName: jsii.String(p.DomainName), Certificate: cert, EndpointType: awsapigateway.EndpointType_REGIONAL, SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2,
+	})
+	record := &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayDomain(domain))}
+	if p.LatencyRecords {
+		record.Region = jsii.String(region)
+		record.SetIdentifier = jsii.String(p.Name + "-" + region)
 	}
-	return g
+	awsroute53.NewARecord(c, jsii.String("Record"), record)
 }
 
 // integrations are a service's two routes to its backend: proxy forwards

@@ -38,17 +38,7 @@ func New(scope constructs.Construct, id, alias, description string, removal awsc
 // only on behalf of the resources whose ARN matches sourceARN (operator is
 // "ArnEquals" or "ArnLike").
 func AllowService(key awskms.Key, sid string, principals []string, operator string, sourceARN *string) {
-	ps := make([]awsiam.IPrincipal, len(principals))
-	for i, n := range principals {
-		ps[i] = awsiam.NewServicePrincipal(jsii.String(n), nil)
-	}
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String(sid),
-		Principals: &ps,
-		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{operator: map[string]any{"aws:SourceArn": sourceARN}},
-	}), jsii.Bool(false))
+	allowService(key, sid, principals, &map[string]any{operator: map[string]any{"aws:SourceArn": sourceARN}})
 }
 
 // AllowServiceWithoutSource lets the service principals encrypt and decrypt
@@ -57,6 +47,12 @@ func AllowService(key awskms.Key, sid string, principals []string, operator stri
 // an encrypted SNS topic. Pin the source in the policy of the resource the
 // key encrypts instead.
 func AllowServiceWithoutSource(key awskms.Key, sid string, principals []string) {
+	allowService(key, sid, principals, nil)
+}
+
+// allowService lets the service principals encrypt and decrypt with the
+// key, under conditions (nil for none).
+func allowService(key awskms.Key, sid string, principals []string, conditions *map[string]any) {
 	ps := make([]awsiam.IPrincipal, len(principals))
 	for i, n := range principals {
 		ps[i] = awsiam.NewServicePrincipal(jsii.String(n), nil)
@@ -66,5 +62,6 @@ func AllowServiceWithoutSource(key awskms.Key, sid string, principals []string) 
 		Principals: &ps,
 		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
 		Resources:  jsii.Strings("*"),
+		Conditions: conditions,
 	}), jsii.Bool(false))
 }

@@ -74,12 +74,6 @@ type Props struct {
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
-// AutoDeleteHandlerID is the construct ID, at the stack's root, of the
-// custom resource provider aws-cdk-lib adds for buckets that empty
-// themselves on deletion (a singleton per stack); its Lambda function is
-// its "Handler" child.
-const AutoDeleteHandlerID = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
-
 // Validate reports every problem of the props at once, naming fields with prefix.
 func (p *Props) Validate(prefix string) error {
 	l := problems.List{Subject: "configuration"}
@@ -152,23 +146,51 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 	if err := props.Validate(""); err != nil {
 		panic(err)
 	}
-	p := *props
-	if p.RemovalPolicy == "" {
-		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
-	}
-	if p.ContentSecurityPolicy == "" {
-		p.ContentSecurityPolicy = DefaultContentSecurityPolicy
-	}
+	p := props.withDefaults()
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	s := &StaticSite{Construct: c, PriceClass: PriceClassFor(p.Markets)}
+	s.addBuckets(p)
+	dist := s.distributionProps(p)
+	var zone awsroute53.IHostedZone
+	if p.DomainName != "" {
+		zone = s.addCertificate(p, dist)
+	}
+	if p.WAF {
+		s.WebACL = waf.NewManagedRulesACL(c, "WebACL", "CLOUDFRONT", "site")
+		dist.WebAclId = s.WebACL.AttrArn()
+	}
+	s.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), dist)
+	s.suppressDistribution(p)
+	if zone != nil {
+		target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(s.Distribution))
+		awsroute53.NewARecord(c, jsii.String("AliasA"), &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: target})
+		awsroute53.NewAaaaRecord(c, jsii.String("AliasAAAA"), &awsroute53.AaaaRecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: target})
+	}
+	s.addDeployments(p)
+	return s
+}
+
+// withDefaults is a copy of p with every unset default filled in.
+func (p *Props) withDefaults() *Props {
+	d := *p
+	if d.RemovalPolicy == "" {
+		d.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	if d.ContentSecurityPolicy == "" {
+		d.ContentSecurityPolicy = DefaultContentSecurityPolicy
+	}
+	return &d
+}
+
+// addBuckets creates the log bucket and the content bucket.
+func (s *StaticSite) addBuckets(p *Props) {
 	// A versioned bucket with objects (or old versions) in it fails
 	// CloudFormation's delete (DELETE_FAILED); autoDeleteObjects empties it
 	// first, and needs the DESTROY policy:
 	// https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_s3.Bucket.html#autodeleteobjects,
 	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html
 	autoDelete := jsii.Bool(p.RemovalPolicy == awscdk.RemovalPolicy_DESTROY)
-
-	s.LogBucket = awss3.NewBucket(c, jsii.String("LogBucket"), &awss3.BucketProps{
+	s.LogBucket = awss3.NewBucket(s.Construct, jsii.String("LogBucket"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:        jsii.Bool(true),
@@ -182,7 +204,7 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 	suppress.Nag(s.LogBucket.Node().DefaultChild(), "AwsSolutions-S1", "This is the log bucket: logging its own access would log forever.")
 	suppress.Checkov(s.LogBucket.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_18", "This is the log bucket: logging its own access would log forever.")
 
-	s.Bucket = awss3.NewBucket(c, jsii.String("Bucket"), &awss3.BucketProps{
+	s.Bucket = awss3.NewBucket(s.Construct, jsii.String("Bucket"), &awss3.BucketProps{
 		Encryption:             awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:             jsii.Bool(true),
@@ -195,8 +217,11 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 		// Request metrics for the 4xx/5xx alarms.
 		Metrics: &[]*awss3.BucketMetrics{{Id: jsii.String("EntireBucket")}},
 	})
+}
 
-	headers := awscloudfront.NewResponseHeadersPolicy(c, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
+// securityHeaders is the response headers policy of every behavior.
+func (s *StaticSite) securityHeaders(p *Props) awscloudfront.ResponseHeadersPolicy {
+	return awscloudfront.NewResponseHeadersPolicy(s.Construct, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
 		Comment: jsii.String("Security headers of the web platform"),
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
 			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(730)), IncludeSubdomains: jsii.Bool(true), Preload: jsii.Bool(true), Override: jsii.Bool(true)},
@@ -207,7 +232,13 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 			XssProtection:           &awscloudfront.ResponseHeadersXSSProtection{Protection: jsii.Bool(true), ModeBlock: jsii.Bool(true), Override: jsii.Bool(true)},
 		},
 	})
-	pages := awscloudfront.NewCachePolicy(c, jsii.String("PagesCache"), &awscloudfront.CachePolicyProps{
+}
+
+// distributionProps are the distribution's settings without its certificate
+// and web ACL: pages cached for a minute, hashed assets for a year.
+func (s *StaticSite) distributionProps(p *Props) *awscloudfront.DistributionProps {
+	headers := s.securityHeaders(p)
+	pages := awscloudfront.NewCachePolicy(s.Construct, jsii.String("PagesCache"), &awscloudfront.CachePolicyProps{
 		Comment:                    jsii.String("index.html and other unhashed files: a minute at the edge"),
 		DefaultTtl:                 awscdk.Duration_Seconds(jsii.Number(60)),
 		MinTtl:                     awscdk.Duration_Seconds(jsii.Number(0)),
@@ -247,22 +278,26 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 			{HttpStatus: jsii.Number(404), ResponseHttpStatus: jsii.Number(200), ResponsePagePath: jsii.String("/index.html"), Ttl: awscdk.Duration_Seconds(jsii.Number(10))},
 		}
 	}
-	var zone awsroute53.IHostedZone
-	if p.DomainName != "" {
-		zone = awsroute53.HostedZone_FromHostedZoneAttributes(c, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{HostedZoneId: jsii.String(p.HostedZoneID), ZoneName: jsii.String(p.HostedZoneName)})
-		s.Certificate = awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
-			DomainName: jsii.String(p.DomainName),
-			Validation: awscertificatemanager.CertificateValidation_FromDns(zone),
-		})
-		dist.Certificate = s.Certificate
-		dist.DomainNames = jsii.Strings(p.DomainName)
-		dist.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
-	}
-	if p.WAF {
-		s.WebACL = waf.NewManagedRulesACL(c, "WebACL", "CLOUDFRONT", "site")
-		dist.WebAclId = s.WebACL.AttrArn()
-	}
-	s.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), dist)
+	return dist
+}
+
+// addCertificate creates the custom domain's certificate, sets it on dist
+// and returns the domain's hosted zone.
+func (s *StaticSite) addCertificate(p *Props, dist *awscloudfront.DistributionProps) awsroute53.IHostedZone {
+	zone := awsroute53.HostedZone_FromHostedZoneAttributes(s.Construct, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{HostedZoneId: jsii.String(p.HostedZoneID), ZoneName: jsii.String(p.HostedZoneName)})
+	s.Certificate = awscertificatemanager.NewCertificate(s.Construct, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
+		DomainName: jsii.String(p.DomainName),
+		Validation: awscertificatemanager.CertificateValidation_FromDns(zone),
+	})
+	dist.Certificate = s.Certificate
+	dist.DomainNames = jsii.Strings(p.DomainName)
+	dist.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+	return zone
+}
+
+// suppressDistribution records why the distribution's findings that the
+// configuration chose do not apply.
+func (s *StaticSite) suppressDistribution(p *Props) {
 	cfnDist := s.Distribution.Node().DefaultChild().(awscdk.CfnResource)
 	if p.DomainName == "" {
 		suppress.Nag(cfnDist, "AwsSolutions-CFR4", "Without a custom domain CloudFront serves its own certificate, whose minimum protocol CloudFront sets; with one, TLSv1.2_2021 is required.")
@@ -277,17 +312,15 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 	}
 	suppress.Checkov(cfnDist, "CKV_AWS_310", "One S3 origin: there is no second origin to fail over to; S3's own durability and CloudFront's retries cover it.")
 	suppress.Checkov(cfnDist, "CKV_AWS_305", "DefaultRootObject is index.html.")
-	if zone != nil {
-		target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(s.Distribution))
-		awsroute53.NewARecord(c, jsii.String("AliasA"), &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: target})
-		awsroute53.NewAaaaRecord(c, jsii.String("AliasAAAA"), &awsroute53.AaaaRecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: target})
-	}
+}
 
-	// Hashed assets never change under the same name: cache them for a year
-	// and never invalidate them. Pages are invalidated on every deploy; only
-	// their paths are, so invalidation tracks what can change. Prune is off:
-	// objects this deployment does not own (uploaded by other tools) stay.
-	assets := awss3deployment.NewBucketDeployment(c, jsii.String("DeployAssets"), &awss3deployment.BucketDeploymentProps{
+// addDeployments copies the content. Hashed assets never change under the
+// same name: cache them for a year and never invalidate them. Pages are
+// invalidated on every deploy; only their paths are, so invalidation tracks
+// what can change. Prune is off: objects this deployment does not own
+// (uploaded by other tools) stay.
+func (s *StaticSite) addDeployments(p *Props) {
+	assets := awss3deployment.NewBucketDeployment(s.Construct, jsii.String("DeployAssets"), &awss3deployment.BucketDeploymentProps{
 		Sources:           &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(p.ContentDir), nil)},
 		DestinationBucket: s.Bucket,
 		Include:           jsii.Strings(HashedAssetsPrefix + "*"),
@@ -296,7 +329,7 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 		Prune:             jsii.Bool(false),
 		MemoryLimit:       jsii.Number(512),
 	})
-	pagesDeploy := awss3deployment.NewBucketDeployment(c, jsii.String("DeployPages"), &awss3deployment.BucketDeploymentProps{
+	pagesDeploy := awss3deployment.NewBucketDeployment(s.Construct, jsii.String("DeployPages"), &awss3deployment.BucketDeploymentProps{
 		Sources:           &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(p.ContentDir), nil)},
 		DestinationBucket: s.Bucket,
 		Exclude:           jsii.Strings(HashedAssetsPrefix + "*"),
@@ -308,7 +341,6 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 	})
 	pagesDeploy.Node().AddDependency(assets) // pages refer to assets: upload those first
 	s.Deployments = []awss3deployment.BucketDeployment{assets, pagesDeploy}
-	return s
 }
 
 // pagePaths lists the invalidation paths of every file outside the hashed

@@ -145,38 +145,11 @@ func Synth(app awscdk.App) *Assembly {
 // warnings reads the warning annotations from the manifest in dir and
 // from the manifests of its nested assemblies.
 func warnings(dir string) []string {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	a, err := ReadAssembly(dir)
 	if err != nil {
 		panic(err)
 	}
-	var m struct {
-		Artifacts map[string]struct {
-			Metadata map[string][]struct {
-				Type string `json:"type"`
-				Data any    `json:"data"`
-			} `json:"metadata"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		panic(err)
-	}
-	var out []string
-	for _, a := range m.Artifacts {
-		for path, entries := range a.Metadata {
-			for _, e := range entries {
-				if e.Type == "aws:cdk:warning" {
-					out = append(out, fmt.Sprintf("%s: %v", path, e.Data))
-				}
-			}
-		}
-	}
-	// Stages (the delivery pipeline's) are nested assemblies.
-	nested, _ := filepath.Glob(filepath.Join(dir, "assembly-*", "manifest.json"))
-	for _, n := range nested {
-		out = append(out, warnings(filepath.Dir(n))...)
-	}
-	sort.Strings(out)
-	return out
+	return a.Warnings
 }
 
 func fromArtifact(s cxapi.CloudFormationStackArtifact) Template {

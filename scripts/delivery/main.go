@@ -66,9 +66,9 @@ func run(args []string, stdout io.Writer) error {
 		if wait < 0 {
 			wait = time.Duration(c.Pipeline.EffectiveBakeMinutes()) * time.Minute
 		}
-		fmt.Fprintf(stdout, "Baking %s before checking the alarms of %s-%s in %s\n", wait, c.App, c.Stage, *region)
+		fmt.Fprintf(stdout, "Baking %s before checking the alarms of %s in %s\n", wait, c.Prefix(), *region)
 		time.Sleep(wait)
-		cmd := exec.Command("bash", "-c", alarms.CheckCommand(c.App+"-"+c.Stage, *region, ""))
+		cmd := exec.Command("bash", "-c", alarms.CheckCommand(c.Prefix(), *region, ""))
 		cmd.Stdout, cmd.Stderr = stdout, os.Stderr
 		return cmd.Run()
 	}

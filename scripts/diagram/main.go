@@ -3,11 +3,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/diagram"
@@ -32,45 +30,26 @@ func main() {
 // readAssembly reads the stacks, their templates and dependencies from a
 // cloud assembly directory's manifest, in the manifest's order.
 func readAssembly(dir string) (*cfn.Assembly, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	m, err := cfn.ReadAssembly(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w (run make synth first)", err)
-	}
-	var m struct {
-		Artifacts map[string]struct {
-			Type         string   `json:"type"`
-			Dependencies []string `json:"dependencies"`
-			Properties   struct {
-				TemplateFile string `json:"templateFile"`
-			} `json:"properties"`
-			DisplayName string `json:"displayName"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
 	}
 	a := &cfn.Assembly{Templates: map[string]cfn.Template{}, DependsOn: map[string][]string{}}
 	// The manifest is a JSON object: order the stacks as the CLI lists them,
 	// dependencies first, ties by name.
 	var names []string
-	for name, art := range m.Artifacts {
-		if art.Type != "aws:cloudformation:stack" {
+	for _, s := range m.Stacks {
+		if s.Nested != "" {
 			continue
 		}
-		names = append(names, name)
-		tb, err := os.ReadFile(filepath.Join(dir, art.Properties.TemplateFile))
-		if err != nil {
-			return nil, err
-		}
+		names = append(names, s.ID)
 		var t cfn.Template
-		if err := json.Unmarshal(tb, &t); err != nil {
+		if err := s.ReadTemplate(&t); err != nil {
 			return nil, err
 		}
-		a.Templates[name] = t
-		for _, d := range art.Dependencies {
-			if !strings.HasSuffix(d, ".assets") {
-				a.DependsOn[name] = append(a.DependsOn[name], d)
-			}
+		a.Templates[s.ID] = t
+		if len(s.DependsOn) > 0 {
+			a.DependsOn[s.ID] = s.DependsOn
 		}
 	}
 	a.Order = cfn.DependencyOrder(names, a.DependsOn)

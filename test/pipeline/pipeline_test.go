@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -196,22 +197,13 @@ func TestFirstWaveIsTheEdgeAndThePrimaryRegion(t *testing.T) {
 		}
 		var regions []string
 		for _, a := range s.Actions {
-			if a.Mode == "CHANGE_SET_EXECUTE" && !contains(regions, a.Region) {
+			if a.Mode == "CHANGE_SET_EXECUTE" && !slices.Contains(regions, a.Region) {
 				regions = append(regions, a.Region)
 			}
 		}
 		sort.Strings(regions)
 		cfntest.Check(t, "regions of the first wave", []string{"ap-southeast-2", "us-east-1"}, regions)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // A person approves before anything reaches prod, and only there.
@@ -273,7 +265,7 @@ func TestAlarmCheckAfterEveryWave(t *testing.T) {
 		var regions, resources []string
 		for _, stack := range deployedStacks(s) {
 			r, _, _ := strings.Cut(stack, "/")
-			if contains(regions, r) {
+			if slices.Contains(regions, r) {
 				continue
 			}
 			regions = append(regions, r)
@@ -297,12 +289,12 @@ func TestAlarmCheckAfterEveryWave(t *testing.T) {
 		role := project.Props["ServiceRole"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
 		var got []string
 		for _, p := range tmpl.Resources("AWS::IAM::Policy") {
-			if !contains(refs(p.Props["Roles"]), role) {
+			if !slices.Contains(refs(p.Props["Roles"]), role) {
 				continue
 			}
 			for _, st := range cfn.Statements(p.Props["PolicyDocument"]) {
 				for _, a := range []string{"cloudwatch:DescribeAlarms", "sts:AssumeRole"} {
-					if contains(cfn.Strings(st["Action"]), a) {
+					if slices.Contains(cfn.Strings(st["Action"]), a) {
 						if a != action {
 							t.Errorf("%s: the alarm check's role may %s, want only %s", s.Name, a, action)
 						}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -156,7 +157,7 @@ func TestPullRequestsRunTheREADMETestsAndPostTheDiff(t *testing.T) {
 	for _, s := range w.Jobs["test"].Steps {
 		runs = append(runs, s.Run)
 	}
-	if !contains(runs, string(m[1])) {
+	if !slices.Contains(runs, string(m[1])) {
 		t.Errorf("the test job runs %q, not the README's %q", runs, m[1])
 	}
 	diff := w.Jobs["diff"]
@@ -249,13 +250,4 @@ func TestWaveJobsDeployOneRegionAtATimeInTheStagesEnvironment(t *testing.T) {
 	if len(runs) != 2 || !strings.HasPrefix(runs[0], "make deploy") || !strings.HasPrefix(runs[1], "go run ./scripts/delivery check") {
 		t.Errorf("the region job runs %q, want make deploy, then the alarm check", runs)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

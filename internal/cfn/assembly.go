@@ -1,0 +1,122 @@
+package cfn
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// CloudAssembly is what a cloud assembly's manifest (manifest.json) says,
+// with the manifests of its nested assemblies (the pipeline's stages).
+type CloudAssembly struct {
+	// Stacks in artifact ID order; a nested assembly's stacks where the
+	// assembly is listed.
+	Stacks []AssemblyStack
+	// Warnings are the warning annotations, as "<path>: <message>", sorted.
+	Warnings []string
+}
+
+// AssemblyStack is one stack artifact of a cloud assembly.
+type AssemblyStack struct {
+	// ID is the artifact ID; Name the stack name (the ID when the manifest
+	// names none).
+	ID, Name string
+	// Account and Region are the stack's environment ("" when it has none).
+	Account, Region string
+	// TemplatePath is the template file's path.
+	TemplatePath string
+	// DependsOn are the artifact IDs of the stacks it depends on (asset
+	// manifests left out).
+	DependsOn []string
+	// Nested is the artifact ID of the nested assembly the stack is in, ""
+	// for the top level.
+	Nested string
+}
+
+// ReadTemplate decodes the stack's template into v.
+func (s AssemblyStack) ReadTemplate(v any) error {
+	b, err := os.ReadFile(s.TemplatePath)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", s.TemplatePath, err)
+	}
+	return nil
+}
+
+// manifest is the part of manifest.json the readers use.
+type manifest struct {
+	Artifacts map[string]struct {
+		Type         string   `json:"type"`
+		Environment  string   `json:"environment"`
+		Dependencies []string `json:"dependencies"`
+		Properties   struct {
+			TemplateFile  string `json:"templateFile"`
+			StackName     string `json:"stackName"`
+			DirectoryName string `json:"directoryName"`
+		} `json:"properties"`
+		Metadata map[string][]struct {
+			Type string `json:"type"`
+			Data any    `json:"data"`
+		} `json:"metadata"`
+	} `json:"artifacts"`
+}
+
+// ReadAssembly reads the manifest of the cloud assembly in dir and of its
+// nested assemblies.
+func ReadAssembly(dir string) (*CloudAssembly, error) {
+	a := &CloudAssembly{}
+	if err := a.read(dir, ""); err != nil {
+		return nil, err
+	}
+	sort.Strings(a.Warnings)
+	return a, nil
+}
+
+func (a *CloudAssembly) read(dir, nested string) error {
+	path := filepath.Join(dir, "manifest.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
+		art := m.Artifacts[id]
+		for path, entries := range art.Metadata {
+			for _, e := range entries {
+				if e.Type == "aws:cdk:warning" {
+					a.Warnings = append(a.Warnings, fmt.Sprintf("%s: %v", path, e.Data))
+				}
+			}
+		}
+		switch art.Type {
+		case "cdk:cloud-assembly":
+			if err := a.read(filepath.Join(dir, art.Properties.DirectoryName), id); err != nil {
+				return err
+			}
+		case "aws:cloudformation:stack":
+			s := AssemblyStack{ID: id, Name: art.Properties.StackName, TemplatePath: filepath.Join(dir, art.Properties.TemplateFile), Nested: nested}
+			if s.Name == "" {
+				s.Name = id
+			}
+			s.Account, s.Region, _ = strings.Cut(strings.TrimPrefix(art.Environment, "aws://"), "/")
+			for _, d := range art.Dependencies {
+				// The asset manifests a stack also depends on are not stacks.
+				if !strings.HasSuffix(d, ".assets") {
+					s.DependsOn = append(s.DependsOn, d)
+				}
+			}
+			a.Stacks = append(a.Stacks, s)
+		}
+	}
+	return nil
+}
