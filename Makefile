@@ -34,7 +34,7 @@ BROKEN_WORKFLOW := test/testdata/broken/.github/workflows/broken.yml
 GATE_DIRS ?= $(OUT)
 TEMPLATES = $(wildcard $(addsuffix /*.template.json,$(GATE_DIRS)))
 
-.PHONY: go-test synth-gates lock help deps build synth synth-all test unit lint cfn-lint checkov checkov-workflows gates gates-selftest docs diagram diff deploy bench clean e2e
+.PHONY: go-test synth-gates lock help deps build synth synth-all test unit lint cfn-lint checkov checkov-workflows gates gates-selftest docs diagram diff deploy bench bench-test clean e2e
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -146,6 +146,10 @@ docs: ## regenerate docs/configuration.md, docs/runbook.md and docs/aws-rules.md
 bench: build ## synth time, memory, jsii round trips and stack sizes: default and 25 regions x 4 consumers
 	go build -o build/bench ./scripts/bench
 	build/bench -runs 3
+
+bench-test: build $(VENV)/.installed ## time each step of make test alone (warm), then the whole make test: wall and CPU
+	go build -o build/bench-test ./scripts/benchtest
+	build/bench-test $(BENCH_TEST_FLAGS)
 
 clean: ## remove build outputs
 	rm -rf build cdk.out cdk.out.*
