@@ -39,8 +39,7 @@ var steps = []step{
 	{"synth five regions", []string{"synth", "OUT=cdk.out.five", "CONFIG=config/testdata/five-regions.json", "STAGE=prod"}},
 	{"synth pipeline", []string{"synth", "OUT=cdk.out.pipeline", "PIPELINE=true", "CONFIG=config/testdata/pipeline.json"}},
 	{"cfn-lint (3 assemblies)", []string{"cfn-lint", gateDirs}},
-	{"checkov (3 assemblies)", []string{"checkov", gateDirs}},
-	{"checkov-workflows", []string{"checkov-workflows"}},
+	{"checkov (3 assemblies and the workflows)", []string{"checkov", gateDirs}},
 	{"gates-selftest", []string{"gates-selftest"}},
 	{"e2e", []string{"e2e"}},
 }
