@@ -33,8 +33,9 @@ BROKEN_WORKFLOW := test/testdata/broken/.github/workflows/broken.yml
 # The gates check every template of these assembly directories.
 GATE_DIRS ?= $(OUT)
 TEMPLATES = $(wildcard $(addsuffix /*.template.json,$(GATE_DIRS)))
+WORKFLOWS := $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
 
-.PHONY: go-test synth-gates lock help deps build synth synth-all test unit lint cfn-lint checkov checkov-workflows gates gates-selftest docs diagram diff deploy bench clean e2e
+.PHONY: go-test synth-gates lock help deps build synth synth-all test unit lint cfn-lint checkov checkov-workflows gates gates-selftest docs diagram diff deploy bench bench-test clean e2e
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -102,7 +103,7 @@ lock: ## re-resolve requirements-dev.lock from requirements-dev.txt (newest vers
 	mv requirements-dev.lock.new requirements-dev.lock
 	scripts/check-lock.sh
 
-gates: cfn-lint checkov checkov-workflows ## cfn-lint and checkov on every template in $(GATE_DIRS) (after make synth), checkov on the workflows
+gates: cfn-lint checkov ## cfn-lint and checkov on every template in $(GATE_DIRS) (after make synth), checkov on the workflows
 
 gates-selftest: build $(VENV)/.installed ## cfn-lint, checkov and actionlint must fail on deliberately broken templates and workflows
 	@! $(VENV)/bin/cfn-lint test/testdata/broken/queue.template.json >/dev/null || { echo "cfn-lint passed a broken template"; exit 1; }
@@ -118,12 +119,14 @@ cfn-lint: $(VENV)/.installed ## zero cfn-lint errors or warnings
 	@test -n "$(TEMPLATES)" || { echo "no templates in cdk.out: run make synth first"; exit 2; }
 	$(VENV)/bin/cfn-lint $(TEMPLATES)
 
-checkov-workflows: $(VENV)/.installed ## zero failed checkov checks on .github/workflows
+checkov-workflows: $(VENV)/.installed ## zero failed checkov checks on .github/workflows alone (make checkov includes them)
 	$(VENV)/bin/checkov --quiet --compact --skip-download --framework github_actions -d .github
 
-checkov: $(VENV)/.installed ## zero failed checkov checks (skips are declared on the resources, with reasons)
+# One checkov run for the templates and the workflows: its start-up (~5 s) is
+# most of a run.
+checkov: $(VENV)/.installed ## zero failed checkov checks on the templates (skips are declared on the resources, with reasons) and on .github/workflows
 	@test -n "$(TEMPLATES)" || { echo "no templates in cdk.out: run make synth first"; exit 2; }
-	$(VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation $(addprefix -f ,$(TEMPLATES))
+	$(VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation github_actions $(addprefix -f ,$(TEMPLATES) $(WORKFLOWS))
 
 diff: build ## cdk diff against the deployed stacks (needs AWS credentials)
 	$(CDK) diff -c stage=$(STAGE) $(if $(CONFIG),-c config=$(CONFIG)) $(if $(REGION),-c regions=$(REGION))
@@ -143,9 +146,13 @@ diagram: synth ## draw docs/diagrams from the synthesized app (DOT, rendered to 
 docs: ## regenerate docs/configuration.md, docs/runbook.md and docs/aws-rules.md from the code
 	go run ./scripts/docgen
 
-bench: build ## synth time, memory, jsii round trips and stack sizes: default and 25 regions x 4 consumers
+bench: build ## synth time, memory, jsii round trips, stack sizes (default and 25 regions x 4 consumers); CLI synth and the app's phases (default)
 	go build -o build/bench ./scripts/bench
 	build/bench -runs 3
+
+bench-test: build $(VENV)/.installed ## time each step of make test alone (warm), then the whole make test: wall and CPU
+	go build -o build/bench-test ./scripts/benchtest
+	build/bench-test $(BENCH_TEST_FLAGS)
 
 clean: ## remove build outputs
 	rm -rf build cdk.out cdk.out.*

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -49,7 +50,10 @@ func run() (err error) {
 		defer os.RemoveAll(staging)
 		appProps.Outdir = jsii.String(staging)
 	}
+	phases := newPhases()
+	defer phases.print()
 	app := awscdk.NewApp(appProps)
+	phases.done("kernel") // the jsii kernel starts and loads the libraries
 	configPath, regionList := contextString(app, "config"), contextString(app, "regions")
 	pipeline, err := contextBool(app, "pipeline")
 	if err != nil {
@@ -66,15 +70,47 @@ func run() (err error) {
 	} else {
 		stacks.NewPlatform(app, props)
 	}
+	phases.done("construct")
 	asm := app.Synth(nil)
+	phases.done("synth") // with the built-in validation unless CDK_VALIDATION=false
 	// The name and quota rules once more, over what the code produced.
 	if err := awsrules.CheckAssembly(*asm.Directory()); err != nil {
 		return err
 	}
+	phases.done("checks")
 	if outdir != "" {
 		return moveInto(*asm.Directory(), outdir)
 	}
 	return nil
+}
+
+// phases times the app's phases for `make bench`: with PLATFORM_PHASES=1
+// the app prints one "phase <name> <seconds>" line per phase to stderr
+// (kernel, construct, synth, checks).
+// Off by default; it changes nothing else.
+type phases struct {
+	on    bool
+	last  time.Time
+	lines []string
+}
+
+func newPhases() *phases {
+	return &phases{on: os.Getenv("PLATFORM_PHASES") == "1", last: time.Now()}
+}
+
+func (p *phases) done(name string) {
+	if !p.on {
+		return
+	}
+	now := time.Now()
+	p.lines = append(p.lines, fmt.Sprintf("phase %s %.3f", name, now.Sub(p.last).Seconds()))
+	p.last = now
+}
+
+func (p *phases) print() {
+	for _, l := range p.lines {
+		fmt.Fprintln(os.Stderr, l)
+	}
 }
 
 // stagingDir creates an empty directory beside outdir, on the same file

@@ -241,17 +241,18 @@ func (a *Alarms) addTopic(sev Severity, alarmARNs *string) {
 		SignatureVersion: jsii.String("2"),
 	})
 	topic.ApplyRemovalPolicy(p.RemovalPolicy)
+	topicARN := topic.TopicArn() // one round trip, not one per use
 	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowCloudWatchAlarms"),
 		Principals: cloudwatch,
 		Actions:    jsii.Strings("sns:Publish"),
-		Resources:  &[]*string{topic.TopicArn()},
+		Resources:  &[]*string{topicARN},
 		Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": alarmARNs}},
 	}))
-	a.TopicARNs[sev] = topic.TopicArn()
+	a.TopicARNs[sev] = topicARN
 	subscribe := func(id, protocol, endpoint string) {
 		s := awssns.NewCfnSubscription(c, jsii.String(id), &awssns.CfnSubscriptionProps{
-			TopicArn: topic.TopicArn(), Protocol: jsii.String(protocol), Endpoint: jsii.String(endpoint),
+			TopicArn: topicARN, Protocol: jsii.String(protocol), Endpoint: jsii.String(endpoint),
 		})
 		suppress.Nag(s, "Serverless-SNSRedrivePolicy", "Notification to people: a dead-letter queue would hold alarms nobody reads; failed deliveries raise the alarm topic's NumberOfNotificationsFailed alarm instead.")
 	}

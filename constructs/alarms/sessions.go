@@ -186,6 +186,7 @@ func (a *Alarms) ScheduleIdleAlarms() []string {
 		Actions:   jsii.Strings(IAMAction(ActionEnable), IAMAction(ActionDisable), IAMAction(ActionSetState)),
 		Resources: jsii.Strings(arns...),
 	}))
+	roleARN := role.RoleArn() // one round trip, not one per schedule
 	var names []string
 	for _, s := range a.props.Sessions {
 		for _, sc := range s.Schedules(a.props.Prefix, a.props.Label, a.IdleAlarmNames, a.armDelayMinutes) {
@@ -193,7 +194,7 @@ func (a *Alarms) ScheduleIdleAlarms() []string {
 				panic(fmt.Sprintf("alarms: schedule name %q is longer than 64 characters; shorten the prefix, session name or label", sc.Name))
 			}
 			input, _ := json.Marshal(sc.Input)
-			target := &awsscheduler.CfnSchedule_TargetProperty{Arn: jsii.String(UniversalTarget(sc.Action)), RoleArn: role.RoleArn(), Input: jsii.String(string(input))}
+			target := &awsscheduler.CfnSchedule_TargetProperty{Arn: jsii.String(UniversalTarget(sc.Action)), RoleArn: roleARN, Input: jsii.String(string(input))}
 			if sc.MaxAgeSeconds > 0 {
 				target.RetryPolicy = &awsscheduler.CfnSchedule_RetryPolicyProperty{MaximumEventAgeInSeconds: jsii.Number(float64(sc.MaxAgeSeconds)), MaximumRetryAttempts: jsii.Number(5)}
 			}

@@ -3,7 +3,11 @@
 // runs), jsii round trips per synthesized resource (counted from the jsii
 // runtime's debug log, JSII_DEBUG=1: one "> " request line per round trip),
 // each stack's size against the CloudFormation limits, and how synthesis
-// grows with the number of regions. `make bench` runs it after `make build`.
+// grows with the number of regions. For the default app it also times the
+// CLI path (`npx cdk synth -q`, which runs scripts/app: the launcher's
+// up-to-date check, then the app) and splits the app process into its phases
+// (PLATFORM_PHASES=1: kernel start, construct, synth, validation, the
+// assembly checks). `make bench` runs it after `make build`.
 package main
 
 import (
@@ -32,6 +36,7 @@ var (
 	app     = flag.String("app", "build/app", "the compiled app")
 	runOne  = flag.Bool("run-one", false, "internal: run the app once and print its peak RSS")
 	configs = flag.String("configs", "default=,scale-25x4=config/scale-25x4.json", "name=config pairs to measure (empty config: the embedded default)")
+	cli     = flag.Bool("cli", true, "time the CLI path and the app's phases for the default app")
 	growth  = flag.String("growth", "config/scale-25x4.json", "config whose first 3, 6, 12 and 25 regions make the growth table (empty: skip)")
 )
 
@@ -41,6 +46,10 @@ func main() {
 		os.Exit(measureChild())
 	}
 	flags := cdkContext()
+	if *cli {
+		cliPath()
+		appPhases(withConfig(flags, "", ""))
+	}
 	for _, pair := range strings.Split(*configs, ",") {
 		name, cfg, _ := strings.Cut(pair, "=")
 		fmt.Printf("\n## %s\n\n", name)
@@ -94,6 +103,89 @@ func main() {
 			fmt.Printf("| %d | %d | %d | %.1f s |\n", n, len(stacks), total, median(walls).Seconds())
 		}
 	}
+}
+
+// cliPath times what an engineer waits for: the launcher's up-to-date check
+// alone, and `npx cdk synth -q` of the default app with validation on and off.
+func cliPath() {
+	fmt.Printf("\n## CLI path (default app, median of %d)\n\n| | wall |\n|---|---|\n", *runs)
+	var checks []time.Duration
+	for i := 0; i < *runs; i++ {
+		start := time.Now()
+		cmd := exec.Command("scripts/app", "build")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		must(cmd.Run())
+		checks = append(checks, time.Since(start))
+	}
+	fmt.Printf("| launcher up-to-date check (`scripts/app build`, nothing changed) | %.0f ms |\n", float64(median(checks).Microseconds())/1000)
+	for _, validation := range []bool{true, false} {
+		var walls []time.Duration
+		for i := 0; i < *runs; i++ {
+			dir, err := os.MkdirTemp("", "bench-cli")
+			must(err)
+			cmd := exec.Command("npx", "--no-install", "cdk", "--no-notices", "synth", "-q", "--output", dir)
+			cmd.Env = append(os.Environ(), fmt.Sprintf("CDK_VALIDATION=%t", validation))
+			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+			start := time.Now()
+			must(cmd.Run())
+			walls = append(walls, time.Since(start))
+			os.RemoveAll(dir)
+		}
+		fmt.Printf("| `npx cdk synth -q`, validation %s | %.2f s |\n", onOff(validation), median(walls).Seconds())
+	}
+}
+
+// appPhases runs the app with PLATFORM_PHASES=1, validation on and off, and
+// splits its wall time into the phases it reports. Validation is the synth
+// phase with validation on less the synth phase with it off.
+func appPhases(ctx string) {
+	med := map[bool]map[string]float64{}
+	for _, validation := range []bool{true, false} {
+		samples := map[string][]float64{}
+		for i := 0; i < *runs; i++ {
+			dir, err := os.MkdirTemp("", "bench-phases")
+			must(err)
+			cmd := exec.Command(*app)
+			cmd.Env = append(os.Environ(), "PLATFORM_PHASES=1", "CDK_CONTEXT_JSON="+ctx, "CDK_OUTDIR="+dir, fmt.Sprintf("CDK_VALIDATION=%t", validation))
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			start := time.Now()
+			must(cmd.Run())
+			samples["wall"] = append(samples["wall"], time.Since(start).Seconds())
+			os.RemoveAll(dir)
+			for _, line := range strings.Split(stderr.String(), "\n") {
+				var name string
+				var secs float64
+				if n, _ := fmt.Sscanf(line, "phase %s %f", &name, &secs); n == 2 {
+					samples[name] = append(samples[name], secs)
+				}
+			}
+		}
+		med[validation] = map[string]float64{}
+		for k, v := range samples {
+			med[validation][k] = medianFloat(v)
+		}
+	}
+	on, off := med[true], med[false]
+	fmt.Printf("\n## App process phases (default app, PLATFORM_PHASES=1, median of %d)\n\n", *runs)
+	fmt.Println("| phase | validation on | validation off |")
+	fmt.Println("|---|---|---|")
+	row := func(name string, a, b float64) { fmt.Printf("| %s | %.2f s | %.2f s |\n", name, a, b) }
+	row("kernel start (awscdk.NewApp: node, the jsii libraries loaded)", on["kernel"], off["kernel"])
+	row("construct (config, stacks, constructs)", on["construct"], off["construct"])
+	row("synth without validation (app.Synth)", off["synth"], off["synth"])
+	row("built-in validation (synth on less synth off)", on["synth"]-off["synth"], 0)
+	row("assembly checks (awsrules)", on["checks"], off["checks"])
+	rest := func(m map[string]float64) float64 {
+		return m["wall"] - m["kernel"] - m["construct"] - m["synth"] - m["checks"]
+	}
+	row("the rest (process start, moving the output, kernel exit)", rest(on), rest(off))
+	row("app process wall", on["wall"], off["wall"])
+}
+
+func medianFloat(v []float64) float64 {
+	sort.Float64s(v)
+	return v[len(v)/2]
 }
 
 func onOff(b bool) string {
