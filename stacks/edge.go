@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/api"
 	"github.com/brokerage/platform/constructs/site"
 	"github.com/brokerage/platform/regions"
 )
@@ -62,7 +63,7 @@ func apiWidgets(c *config.Config) []alarms.Widget {
 		name := c.Prefix() + "-" + g.Name
 		var errs, latency []alarms.MetricLine
 		for _, r := range c.Regions {
-			dims := []string{"ApiName", name, "Stage", "v1"}
+			dims := []string{"ApiName", name, "Stage", api.DefaultStageName}
 			errs = append(errs, alarms.MetricLine{Namespace: "AWS/ApiGateway", Metric: "5XXError", Dimensions: dims, Stat: "Average", Label: "5xx " + r.Name, Region: r.Name})
 			latency = append(latency, alarms.MetricLine{Namespace: "AWS/ApiGateway", Metric: "Latency", Dimensions: dims, Stat: "p99", Label: "p99 " + r.Name, Region: r.Name})
 		}

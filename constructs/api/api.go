@@ -175,7 +175,7 @@ func CheckSecretID(value string) string {
 type Props struct {
 	// Name of the REST API (deterministic: alarms and dashboards use it). Required.
 	Name string
-	// StageName. Default: "v1".
+	// StageName. Default: DefaultStageName.
 	StageName string
 	// RateLimit (requests per second) and BurstLimit throttle every route;
 	// both required and positive: never the account maximums.
@@ -485,11 +485,15 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	return g
 }
 
+// DefaultStageName is a gateway's stage unless Props.StageName says
+// otherwise; the configuration does not, so dashboards name it too.
+const DefaultStageName = "v1"
+
 // withDefaults is a copy of p with every unset default filled in.
 func (p *Props) withDefaults() *Props {
 	d := *p
 	if d.StageName == "" {
-		d.StageName = "v1"
+		d.StageName = DefaultStageName
 	}
 	if d.LoggingLevel == "" {
 		d.LoggingLevel = "ERROR"
