@@ -49,6 +49,19 @@ type Window struct {
 	Watch bool `json:"watch,omitempty"`
 }
 
+// WindowList lists the session's windows as "<name> <start>-<end>", each
+// watched one passed through watched (e.g. to mark it in a table).
+func (s Session) WindowList(watched func(string) string) string {
+	ws := make([]string, len(s.Windows))
+	for i, w := range s.Windows {
+		ws[i] = fmt.Sprintf("%s %s-%s", w.Name, w.Start, w.End)
+		if w.Watch {
+			ws[i] = watched(ws[i])
+		}
+	}
+	return strings.Join(ws, ", ")
+}
+
 // Weekdays are the day names the configuration (and EventBridge Scheduler's
 // cron expressions) use, Sunday first as in time.Weekday.
 var Weekdays = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}

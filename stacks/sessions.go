@@ -31,15 +31,8 @@ func sessionsWidget(ss []config.Session) alarms.Widget {
 	var b strings.Builder
 	b.WriteString("## Trading sessions\n\nIdle (\"nothing arrived\") alarms act only in the **watched** windows, on trading days, outside holidays. Times are the market's local time.\n\n| Session | Time zone | Days | Windows | Holidays |\n|---|---|---|---|---|\n")
 	for _, s := range ss {
-		var ws []string
-		for _, w := range s.Windows {
-			t := fmt.Sprintf("%s %s-%s", w.Name, w.Start, w.End)
-			if w.Watch {
-				t = "**" + t + " (watched)**"
-			}
-			ws = append(ws, t)
-		}
-		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s | %d listed, %s to %s |\n", s.Name, s.Market, s.TimeZone, strings.Join(s.Days, " "), strings.Join(ws, ", "), len(s.Holidays), first(s.Holidays), last(s.Holidays))
+		watched := func(t string) string { return "**" + t + " (watched)**" }
+		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s | %d listed, %s to %s |\n", s.Name, s.Market, s.TimeZone, strings.Join(s.Days, " "), s.WindowList(watched), len(s.Holidays), first(s.Holidays), last(s.Holidays))
 	}
 	return alarms.Widget{"type": "text", "properties": map[string]any{"markdown": b.String()}}
 }

@@ -240,15 +240,8 @@ func sessionsSection() string {
 	var b strings.Builder
 	b.WriteString("## Trading sessions\n\nIdle alarms (\"nothing arrived\": missing data is breaching) fire whenever nothing flows, which outside trading hours is normal. They are created with their actions off and EventBridge Scheduler turns them on and off with the sessions a region watches (`sessions`, `regions[].sessions`), in each market's time zone: on at the start of each watched window plus the alarms' evaluation window (15 minutes), when each is also set back to OK so that a session in which nothing arrives raises a fresh ALARM (an OK followed by an ALARM within a minute means exactly that); off at the window's end and on each holiday. The ingest stack's idle alarms watch every session. Every other alarm always acts. A deployment that changes an idle alarm during a session leaves its actions off until the next session starts: run the session's `-open` schedule's action by hand (`aws cloudwatch enable-alarm-actions --alarm-names ...`) if that matters. The pipeline's alarm check ignores idle alarms only while their actions are off.\n\nDefault configuration:\n\n| Session | Market | Time zone | Days | Windows (watched in bold) | Holidays |\n|---|---|---|---|---|---|\n")
 	for _, s := range config.Default().Sessions {
-		var ws []string
-		for _, w := range s.Windows {
-			t := fmt.Sprintf("%s %s-%s", w.Name, w.Start, w.End)
-			if w.Watch {
-				t = "**" + t + "**"
-			}
-			ws = append(ws, t)
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", s.Name, s.Market, s.TimeZone, strings.Join(s.Days, " "), strings.Join(ws, ", "), strings.Join(s.Holidays, " "))
+		bold := func(t string) string { return "**" + t + "**" }
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", s.Name, s.Market, s.TimeZone, strings.Join(s.Days, " "), s.WindowList(bold), strings.Join(s.Holidays, " "))
 	}
 	b.WriteString("\n")
 	return b.String()
