@@ -117,11 +117,10 @@ func TestFanout(t *testing.T) {
 	// execution reached every consumer queue, once, in order per account,
 	// nothing is left or parked, and what failed was logged and counted.
 	faults := []struct {
-		name    string
-		execs   []execution
-		inject  func(batch int)
-		told    func(t *testing.T, logs string, retries, failures int)
-		minCall int
+		name   string
+		execs  []execution
+		inject func(batch int)
+		told   func(t *testing.T, logs string, retries, failures int)
 	}{
 		{
 			name:  "throttling, 500 and 503 from SNS for a second are retried inside the invocation",
@@ -134,11 +133,7 @@ func TestFanout(t *testing.T) {
 					red.proxy.Script("PublishBatch", faultproxy.ServerError, faultproxy.Unavailable)
 				}
 			},
-			told: func(t *testing.T, logs string, retries, failures int) {
-				if retries == 0 {
-					t.Errorf("got 0 retries in the redistributor's metrics, want the throttled calls retried")
-				}
-			},
+			told: retried("the throttled calls"),
 		},
 		{
 			name:  "a connection reset after SNS accepted a batch re-publishes it without a duplicate",
@@ -148,11 +143,7 @@ func TestFanout(t *testing.T) {
 					red.proxy.Script("PublishBatch", faultproxy.ResetAfterForward, faultproxy.ResetAfterForward)
 				}
 			},
-			told: func(t *testing.T, logs string, retries, failures int) {
-				if retries == 0 {
-					t.Errorf("got 0 retries in the redistributor's metrics, want the reset calls retried")
-				}
-			},
+			told: retried("the reset calls"),
 		},
 		{
 			name: "a redistributor that dies after 3 publishes of a batch and restarts",
@@ -224,6 +215,16 @@ func TestFanout(t *testing.T) {
 			checkPoison(t, d, q, poison)
 		}
 	})
+}
+
+// retried checks that the redistributor retried what failed inside its
+// invocations.
+func retried(what string) func(t *testing.T, logs string, retries, failures int) {
+	return func(t *testing.T, _ string, retries, _ int) {
+		if retries == 0 {
+			t.Errorf("got 0 retries in the redistributor's metrics, want %s retried", what)
+		}
+	}
 }
 
 // interleaved is n executions for each of accounts accounts, in the order a
