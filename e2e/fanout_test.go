@@ -155,7 +155,8 @@ func TestFanout(t *testing.T) {
 					red.crashAfter = 3
 				}
 			},
-			told: func(t *testing.T, logs string, retries, failures int) {},
+			// A dying process is told by Lambda's own Errors alarm, which
+			// the in-process stand-in cannot raise.
 		},
 		{
 			name:  "every entry refused by SNS until the attempts run out: the accounts stall, then resume in order",
@@ -196,7 +197,9 @@ func TestFanout(t *testing.T) {
 			checkEmpty(t, d)
 			logs := red.logs.take()
 			retries, failures := f.metric(t, redistribute.MetricRetries), f.metric(t, redistribute.MetricPublishFailures)
-			fault.told(t, logs, retries, failures)
+			if fault.told != nil {
+				fault.told(t, logs, retries, failures)
+			}
 			t.Logf("SNS: %d PublishBatch calls (%d faults injected) for %d executions, %.0f per 1,000; %d entry retries, %d publish failures reported",
 				calls, red.proxy.Faults("PublishBatch"), len(fault.execs), perThousand(calls, len(fault.execs)), retries, failures)
 		})
