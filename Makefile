@@ -112,6 +112,8 @@ gates-selftest: build $(VENV)/.installed ## cfn-lint, checkov and actionlint mus
 	@! go tool actionlint -shellcheck= $(BROKEN_WORKFLOW) >/dev/null || { echo "actionlint passed a broken workflow"; exit 1; }
 	@! $(VENV)/bin/checkov --quiet --compact --skip-download --framework github_actions -d test/testdata/broken >/dev/null || { echo "checkov passed a broken workflow"; exit 1; }
 	@echo "gates-selftest: actionlint and checkov both reject $(BROKEN_WORKFLOW)"
+	@! scripts/check-lock.sh <(sed 's/^cfn-lint==.*/cfn-lint==0.0.1/' requirements-dev.txt) requirements-dev.lock 2>/dev/null || { echo "check-lock passed a lock that does not pin requirements-dev.txt"; exit 1; }
+	@echo "gates-selftest: check-lock rejects a lock that drifted from requirements-dev.txt"
 	@! scripts/check-tracked.sh build/app 2>/dev/null || { echo "check-tracked passed a built binary"; exit 1; }
 	@echo "gates-selftest: check-tracked rejects a built binary (build/app)"
 
