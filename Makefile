@@ -116,6 +116,7 @@ gates-selftest: build $(VENV)/.installed ## cfn-lint, checkov and actionlint mus
 	@echo "gates-selftest: check-lock rejects a lock that drifted from requirements-dev.txt"
 	@! scripts/check-tracked.sh build/app 2>/dev/null || { echo "check-tracked passed a built binary"; exit 1; }
 	@echo "gates-selftest: check-tracked rejects a built binary (build/app)"
+	@scripts/launcher-selftest.sh
 
 cfn-lint: $(VENV)/.installed ## zero cfn-lint errors or warnings
 	@test -n "$(TEMPLATES)" || { echo "no templates in cdk.out: run make synth first"; exit 2; }
