@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -191,6 +190,7 @@ func checkOverrideDatapoints(c *config.Config, l *problems.List) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	overrides := AlarmOverrides(c)
 	for _, k := range keys {
 		o := c.Alarms.Overrides[k]
 		kind, metric, _ := strings.Cut(k, "/")
@@ -198,22 +198,13 @@ func checkOverrideDatapoints(c *config.Config, l *problems.List) {
 			if s.Metric != metric {
 				continue
 			}
-			dp, ep := s.DatapointsToAlarm, s.EvaluationPeriods
-			if o.EvaluationPeriods > 0 {
-				ep = o.EvaluationPeriods
-				dp = min(dp, ep)
-			}
-			if o.DatapointsToAlarm > 0 {
-				dp = o.DatapointsToAlarm
-			}
-			if want := awsrules.AlarmDatapoints(dp, ep); want != "" {
+			merged := overrides[k].Apply(s)
+			if want := awsrules.AlarmDatapoints(merged.DatapointsToAlarm, merged.EvaluationPeriods); want != "" {
 				l.Add("alarms.overrides["+strconv.Quote(k)+"].datapointsToAlarm", o.DatapointsToAlarm, want)
 			}
 		}
 	}
 }
-
-var gatewayLabel = regexp.MustCompile(`[^A-Za-z0-9-]+`)
 
 // validateGateways checks what the gateways' constructs need beyond their
 // props' validation: unique gateway, service and usage-plan names (they make
@@ -222,44 +213,41 @@ var gatewayLabel = regexp.MustCompile(`[^A-Za-z0-9-]+`)
 // same alarm names: CheckConfig reports them.
 func validateGateways(c *config.Config) error {
 	l := problems.List{Subject: "configuration"}
+	fill := strings.NewReplacer("{region}", c.PrimaryRegion, "{account}", c.Account)
+	lambdaARN := func(field, arn string) {
+		if want := awsrules.ARN(fill.Replace(arn), "lambda", "function:"); arn != "" && want != "" {
+			l.Add(field, arn, "a Lambda function ARN, arn:aws:lambda:<region>:<account>:function:<name>; this is "+want)
+		}
+	}
 	names := map[string]bool{}
 	for i, g := range c.API.Gateways {
+		gf := fmt.Sprintf("api.gateways[%d]", i)
 		if g.Name != "" && names[g.Name] {
-			l.Add(fmt.Sprintf("api.gateways[%d].name", i), g.Name, "a name no other gateway has")
+			l.Add(gf+".name", g.Name, "a name no other gateway has")
 		}
 		names[g.Name] = true
 		plans := map[string]bool{}
 		for j, u := range g.UsagePlans {
 			if u.Name != "" && plans[u.Name] {
-				l.Add(fmt.Sprintf("api.gateways[%d].usagePlans[%d].name", i, j), u.Name, "a name no other usage plan of the gateway has")
+				l.Add(fmt.Sprintf("%s.usagePlans[%d].name", gf, j), u.Name, "a name no other usage plan of the gateway has")
 			}
 			plans[u.Name] = true
 		}
 		services := map[string]bool{}
 		for j, s := range g.Services {
-			sf := fmt.Sprintf("api.gateways[%d].services[%d]", i, j)
+			sf := fmt.Sprintf("%s.services[%d]", gf, j)
 			if s.Name != "" && services[s.Name] {
 				l.Add(sf+".name", s.Name, "a name no other service of the gateway has")
 			}
 			services[s.Name] = true
 			checkSchema(&l, sf+".requestSchema", s.RequestSchema)
-		}
-		for j, a := range g.Authorizers {
-			af := fmt.Sprintf("api.gateways[%d].authorizers[%d]", i, j)
-			fill := strings.NewReplacer("{region}", c.PrimaryRegion, "{account}", c.Account)
-			switch a.Type {
-			case "lambda":
-				if want := awsrules.ARN(fill.Replace(a.FunctionARN), "lambda", "function:"); want != "" && a.FunctionARN != "" {
-					l.Add(af+".functionArn", a.FunctionARN, "a Lambda function ARN, arn:aws:lambda:<region>:<account>:function:<name>; this is "+want)
-				}
+			if s.Backend.Type == "lambda" {
+				lambdaARN(sf+".backend.functionArn", s.Backend.FunctionARN)
 			}
 		}
-		for j, s := range g.Services {
-			if s.Backend.Type == "lambda" && s.Backend.FunctionARN != "" {
-				fill := strings.NewReplacer("{region}", c.PrimaryRegion, "{account}", c.Account)
-				if want := awsrules.ARN(fill.Replace(s.Backend.FunctionARN), "lambda", "function:"); want != "" {
-					l.Add(fmt.Sprintf("api.gateways[%d].services[%d].backend.functionArn", i, j), s.Backend.FunctionARN, "a Lambda function ARN, arn:aws:lambda:<region>:<account>:function:<name>; this is "+want)
-				}
+		for j, a := range g.Authorizers {
+			if a.Type == "lambda" {
+				lambdaARN(fmt.Sprintf("%s.authorizers[%d].functionArn", gf, j), a.FunctionARN)
 			}
 		}
 	}
@@ -347,7 +335,7 @@ func (n *nameList) add(kind, region, name, owner string) {
 // alarm adds the names of the alarms of kind on the target labelled label.
 func (n *nameList) alarm(region string, kind alarms.Kind, label, owner string) {
 	for _, s := range alarms.Catalogue[kind].Alarms {
-		n.add(awsrules.KindAlarm, region, alarms.AlarmName(n.prefix, gatewayLabel.ReplaceAllString(label, "-")+"-"+s.Metric), owner)
+		n.add(awsrules.KindAlarm, region, alarms.TargetAlarmName(n.prefix, label, s.Metric), owner)
 	}
 }
 

@@ -312,19 +312,24 @@ func (a *Alarms) WatchAccountConcurrency(scope constructs.Construct) awscloudwat
 }
 
 func (a *Alarms) applyOverride(k Kind, s Spec) Spec {
-	o, ok := a.props.Overrides[OverrideKey(k, s.Metric)]
-	if !ok {
-		return s
+	if o, ok := a.props.Overrides[OverrideKey(k, s.Metric)]; ok {
+		return o.Apply(s)
 	}
+	return s
+}
+
+// Apply merges the override into the catalogue's s: a threshold replaces
+// the catalogue's (and its share of a timeout); evaluation periods replace
+// the catalogue's and cap its datapoints; datapoints replace the result.
+// The configuration's checks merge with it too, so they judge what is built.
+func (o Override) Apply(s Spec) Spec {
 	if o.Threshold != nil {
 		s.Threshold = *o.Threshold
 		s.ThresholdOfTimeout = 0
 	}
 	if o.EvaluationPeriods > 0 {
 		s.EvaluationPeriods = o.EvaluationPeriods
-		if s.DatapointsToAlarm > s.EvaluationPeriods {
-			s.DatapointsToAlarm = s.EvaluationPeriods
-		}
+		s.DatapointsToAlarm = min(s.DatapointsToAlarm, s.EvaluationPeriods)
 	}
 	if o.DatapointsToAlarm > 0 {
 		s.DatapointsToAlarm = o.DatapointsToAlarm
@@ -332,8 +337,14 @@ func (a *Alarms) applyOverride(k Kind, s Spec) Spec {
 	return s
 }
 
+// TargetAlarmName is the name of the alarm on metric of the target labelled
+// label: "<prefix>-<label>-<metric>", the label's punctuation made hyphens.
+func TargetAlarmName(prefix, label, metric string) string {
+	return AlarmName(prefix, labelPattern.ReplaceAllString(label, "-")+"-"+metric)
+}
+
 func (a *Alarms) create(scope constructs.Construct, k Kind, label, namespace string, dims []any, s Spec) awscloudwatch.CfnAlarm {
-	name := AlarmName(a.props.Prefix, labelPattern.ReplaceAllString(label, "-")+"-"+s.Metric)
+	name := TargetAlarmName(a.props.Prefix, label, s.Metric)
 	topic, ok := a.TopicARNs[s.Severity]
 	if !ok {
 		panic(fmt.Sprintf("alarms: %s alarm %s has severity %q, want one of the construct's: %s", k, s.Metric, s.Severity, joinSeverities()))
