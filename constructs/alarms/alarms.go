@@ -210,9 +210,10 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 
 	a.Key = keys.New(c, "Key", "alias/"+p.Prefix+"/alarms", "Encrypts the region's alarm topics", p.RemovalPolicy)
 	keys.AllowService(a.Key, "AllowCloudWatchAlarms", []string{"cloudwatch.amazonaws.com"}, "ArnLike", alarmARNs)
+	cloudwatch := &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)}
 	for _, sev := range Severities {
 		if _, ok := p.Recipients[sev]; ok {
-			a.addTopic(sev, alarmARNs)
+			a.addTopic(sev, alarmARNs, cloudwatch)
 		}
 	}
 	a.Watch(c, Target{Kind: KindAlarmTopic, Label: "alarm-topic", Dimension: a.Topic.TopicName()})
@@ -224,9 +225,8 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 
 // addTopic creates the alarm topic of severity sev, which alarms (alarmARNs)
 // may publish to, and subscribes its recipients.
-func (a *Alarms) addTopic(sev Severity, alarmARNs *string) {
+func (a *Alarms) addTopic(sev Severity, alarmARNs *string, cloudwatch *[]awsiam.IPrincipal) {
 	c, p := a.Construct, a.props
-	cloudwatch := &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)}
 	// The notify topic keeps the ID "Topic" (and its subscriptions
 	// theirs): it is the region's alarm topic from before severities.
 	id, sub, display := "Topic", "", p.Prefix+" alarms"
@@ -337,6 +337,16 @@ func (o Override) Apply(s Spec) Spec {
 	return s
 }
 
+// topicFor is the ARN of the topic of severity sev; it panics, naming what,
+// when the construct has no recipients of that severity.
+func (a *Alarms) topicFor(sev Severity, what string) *string {
+	topic, ok := a.TopicARNs[sev]
+	if !ok {
+		panic(fmt.Sprintf("alarms: %s has severity %q, want one of the construct's: %s", what, sev, joinSeverities()))
+	}
+	return topic
+}
+
 // TargetAlarmName is the name of the alarm on metric of the target labelled
 // label: "<prefix>-<label>-<metric>", the label's punctuation made hyphens.
 func TargetAlarmName(prefix, label, metric string) string {
@@ -345,10 +355,7 @@ func TargetAlarmName(prefix, label, metric string) string {
 
 func (a *Alarms) create(scope constructs.Construct, k Kind, label, namespace string, dims []any, s Spec) awscloudwatch.CfnAlarm {
 	name := TargetAlarmName(a.props.Prefix, label, s.Metric)
-	topic, ok := a.TopicARNs[s.Severity]
-	if !ok {
-		panic(fmt.Sprintf("alarms: %s alarm %s has severity %q, want one of the construct's: %s", k, s.Metric, s.Severity, joinSeverities()))
-	}
+	topic := a.topicFor(s.Severity, fmt.Sprintf("%s alarm %s", k, s.Metric))
 	props := &awscloudwatch.CfnAlarmProps{
 		AlarmName:          jsii.String(name),
 		AlarmDescription:   jsii.String(s.Meaning + " First check: " + s.FirstCheck),

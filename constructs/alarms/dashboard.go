@@ -74,6 +74,7 @@ func NewDashboard(scope constructs.Construct, id, name string, widgets []Widget)
 // NewCompositeAlarm raises one alarm when any of the given alarms is in
 // ALARM; it pages (executions not reaching a region).
 func (a *Alarms) NewCompositeAlarm(scope constructs.Construct, id, name, description string, of []awscloudwatch.CfnAlarm) awscloudwatch.CfnCompositeAlarm {
+	page := a.topicFor(SeverityPage, "composite alarm "+name)
 	rule := ""
 	for i, al := range of {
 		if i > 0 {
@@ -85,8 +86,8 @@ func (a *Alarms) NewCompositeAlarm(scope constructs.Construct, id, name, descrip
 		AlarmName:        jsii.String(AlarmName(a.props.Prefix, name)),
 		AlarmDescription: jsii.String(description),
 		AlarmRule:        jsii.String(rule),
-		AlarmActions:     &[]any{a.TopicARNs[SeverityPage]},
-		OkActions:        &[]any{a.TopicARNs[SeverityPage]},
+		AlarmActions:     &[]any{page},
+		OkActions:        &[]any{page},
 	})
 	for _, al := range of {
 		c.Node().AddDependency(al)

@@ -48,7 +48,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/jsii-runtime-go"
@@ -171,11 +170,10 @@ func (a *Alarms) ScheduleIdleAlarms() []string {
 	if len(a.props.Sessions) == 0 || len(a.IdleAlarmNames) == 0 {
 		return nil
 	}
-	stack := awscdk.Stack_Of(a.Construct)
 	role := awsiam.NewRole(a.Construct, jsii.String("SessionSchedulerRole"), &awsiam.RoleProps{
 		Description: jsii.String("EventBridge Scheduler turns the idle alarms' actions on and off with the trading sessions"),
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": a.account}},
 		}),
 	})
 	arns := make([]string, len(a.IdleAlarmNames))

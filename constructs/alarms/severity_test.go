@@ -1,0 +1,33 @@
+package alarms_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/internal/cfn"
+)
+
+// A composite alarm pages: on a construct without page recipients it is
+// refused when it is built, like any alarm of a severity nobody receives,
+// rather than created with no action.
+func TestCompositeAlarmNeedsAPageTopic(t *testing.T) {
+	dir := t.TempDir()
+	app := cfn.NewApp(dir)
+	stack := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "brokerage-dev", Recipients: map[alarms.Severity]alarms.Recipients{
+		alarms.SeverityNotify: {Emails: []string{"trading-ops@example.com"}},
+	}})
+	got := func() (msg string) {
+		defer func() { msg = fmt.Sprint(recover()) }()
+		al.NewCompositeAlarm(stack, "NotReaching", "not-reaching", "executions do not arrive", []awscloudwatch.CfnAlarm{})
+		return "no panic"
+	}()
+	if !strings.Contains(got, `composite alarm not-reaching has severity "page"`) {
+		t.Errorf("NewCompositeAlarm on a notify-only construct: got %q, want a refusal naming the composite alarm and its severity", got)
+	}
+}
