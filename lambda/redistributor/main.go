@@ -21,14 +21,10 @@ func main() {
 	// One attempt per SDK call: the handler retries itself, counting every
 	// attempt and keeping them inside the invocation's deadline.
 	client := sns.NewFromConfig(cfg, func(o *sns.Options) { o.RetryMaxAttempts = 1 })
-	namespace := os.Getenv(redistribute.EnvNamespace)
-	if namespace == "" {
-		namespace = redistribute.DefaultNamespace
-	}
 	r := &redistribute.Redistributor{
 		TopicARN:     os.Getenv("TOPIC_ARN"),
 		Client:       client,
-		Namespace:    namespace,
+		Namespace:    os.Getenv(redistribute.EnvNamespace), // unset: redistribute.DefaultNamespace
 		FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
 	}
 	lambda.Start(r.Handle)
