@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Shows that scripts/app skips the build when nothing changed and rebuilds
-# when a file of the module is added (make gates-selftest). It builds into a
-# temporary directory, so the project's build/ is left alone.
+# when a file of the module is added (make gates-selftest). It runs in a
+# copy of the tracked files, so that steps running beside it (which write
+# into the work tree) cannot disturb it and the project's build/ is left
+# alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
-probe=internal/.launcher-selftest-probe
-trap 'rm -rf "$tmp" "$probe"' EXIT
-export APP_BUILD_DIR=$tmp
-built() { date -r "$tmp/app" +%s%N; }
+trap 'rm -rf "$tmp"' EXIT
+git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$tmp"
+cd "$tmp"
+built() { date -r build/app +%s%N; }
 scripts/app build
 first=$(built)
 start=$(date +%s%N)
@@ -19,10 +21,10 @@ if [ "$(built)" != "$first" ]; then
   exit 1
 fi
 sleep 0.01
-: >"$probe"
+: >internal/launcher-selftest-probe
 scripts/app build
 if [ "$(built)" = "$first" ]; then
-  echo "launcher-selftest: scripts/app did not rebuild after $probe was added" >&2
+  echo "launcher-selftest: scripts/app did not rebuild after a file was added" >&2
   exit 1
 fi
 echo "launcher-selftest: scripts/app skips an unchanged build (${took} ms) and rebuilds after a file is added"
