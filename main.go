@@ -37,6 +37,21 @@ func main() {
 }
 
 func run() (err error) {
+	phases := newPhases()
+	defer phases.print()
+	ctx, err := readContext()
+	if err != nil {
+		return err
+	}
+	sel, err := ctx.selection()
+	if err != nil {
+		return err
+	}
+	props, err := load(sel.configPath, sel.stage, sel.regions, sel.pipeline)
+	if err != nil {
+		return err
+	}
+	phases.done("config") // context read, configuration loaded and validated
 	// The app synthesizes into a staging directory next to the output
 	// directory and moves its content there only once every check passed:
 	// a failed synthesis writes nothing.
@@ -50,23 +65,13 @@ func run() (err error) {
 		defer os.RemoveAll(staging)
 		appProps.Outdir = jsii.String(staging)
 	}
-	phases := newPhases()
-	defer phases.print()
+	// Only now the jsii kernel starts: bad input has failed without it.
 	app := awscdk.NewApp(appProps)
 	phases.done("kernel") // the jsii kernel starts and loads the libraries
-	configPath, regionList := contextString(app, "config"), contextString(app, "regions")
-	pipeline, err := contextBool(app, "pipeline")
-	if err != nil {
-		return err
-	}
-	props, err := load(configPath, contextString(app, "stage"), regionList, pipeline)
-	if err != nil {
-		return err
-	}
 	defer lastResort(app, &err)
-	if pipeline {
+	if sel.pipeline {
 		code := func() awslambda.Code { return awslambda.Code_FromAsset(jsii.String(redistributorDir), nil) }
-		stacks.NewPipeline(app, &stacks.PipelineProps{Config: props.Config, ConfigPath: configPath, RedistributorCode: code})
+		stacks.NewPipeline(app, &stacks.PipelineProps{Config: props.Config, ConfigPath: sel.configPath, RedistributorCode: code})
 	} else {
 		stacks.NewPlatform(app, props)
 	}
@@ -86,7 +91,7 @@ func run() (err error) {
 
 // phases times the app's phases for `make bench`: with PLATFORM_PHASES=1
 // the app prints one "phase <name> <seconds>" line per phase to stderr
-// (kernel, construct, synth, checks).
+// (config, kernel, construct, synth, checks).
 // Off by default; it changes nothing else.
 type phases struct {
 	on    bool
@@ -191,35 +196,6 @@ func firstLine(msg string) string {
 		}
 	}
 	return "an unexpected failure"
-}
-
-func contextString(app awscdk.App, key string) string {
-	v := app.Node().TryGetContext(jsii.String(key))
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return ""
-}
-
-// contextBool reads a true/false context value (`-c key=true`); unset is false.
-func contextBool(app awscdk.App, key string) (bool, error) {
-	value := app.Node().TryGetContext(jsii.String(key))
-	switch v := value.(type) {
-	case nil:
-		return false, nil
-	case bool:
-		return v, nil
-	case string:
-		switch v {
-		case "true":
-			return true, nil
-		case "false", "":
-			return false, nil
-		}
-	}
-	l := problems.List{Subject: "context"}
-	l.Add(key, value, "true or false")
-	return false, l.Err()
 }
 
 // pipelineSelectable reports why the pipeline cannot be constructed, if it cannot.

@@ -23,6 +23,12 @@ var (
 // once for the package.
 func runApp(t *testing.T, contextJSON string) (stderr string, exitCode int, outdir string) {
 	t.Helper()
+	return runAppEnv(t, contextJSON)
+}
+
+// runAppEnv is runApp with further environment variables (NAME=value).
+func runAppEnv(t *testing.T, contextJSON string, env ...string) (stderr string, exitCode int, outdir string) {
+	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "app")
 		if err != nil {
@@ -40,7 +46,7 @@ func runApp(t *testing.T, contextJSON string) (stderr string, exitCode int, outd
 	bin := appBin
 	outdir = filepath.Join(t.TempDir(), "cdk.out")
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+contextJSON, "CDK_OUTDIR="+outdir)
+	cmd.Env = append(append(os.Environ(), "CDK_CONTEXT_JSON="+contextJSON, "CDK_OUTDIR="+outdir), env...)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	err := cmd.Run()
@@ -86,6 +92,44 @@ func TestBadConfigFailsCleanlyAndWritesNothing(t *testing.T) {
 		"site.contentDir",
 		"(8 problems)",
 	})
+}
+
+// A bad configuration fails before the jsii kernel starts: with no Node.js
+// to start it, the app still reports the problem cleanly.
+func TestBadConfigFailsBeforeTheKernelStarts(t *testing.T) {
+	ctx := changedConfig(t, func(c map[string]any) { c["account"] = "12345" })
+	stderr, code, outdir := runAppEnv(t, ctx, "JSII_NODE=/nonexistent/node")
+	if code != 1 || !strings.Contains(stderr, `account: got "12345"`) || strings.Contains(stderr, "goroutine") {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 naming the account, no stack trace", code, stderr)
+	}
+	if entries, _ := os.ReadDir(outdir); len(entries) != 0 {
+		t.Errorf("%s has %d entries, want nothing written", outdir, len(entries))
+	}
+}
+
+// The CLI hands a context too large for the environment over in a file
+// (CONTEXT_OVERFLOW_LOCATION_ENV); the app reads it as aws-cdk-lib does.
+func TestContextOverflowFileIsRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "context.json")
+	if err := os.WriteFile(path, []byte(`{"stage":"qa"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr, code, _ := runAppEnv(t, `{}`, "CONTEXT_OVERFLOW_LOCATION_ENV="+path, "JSII_NODE=/nonexistent/node")
+	if code != 1 || !strings.Contains(stderr, `stage: got "qa"`) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 naming the stage from the context file", code, stderr)
+	}
+}
+
+// A context value of the wrong type is reported, never read as unset: a
+// regions list given as JSON would otherwise select every region.
+func TestContextOfTheWrongTypeFailsCleanly(t *testing.T) {
+	failsCleanly(t, `{"regions":["eu-west-2"],"stage":7,"pipeline":"yes"}`, []string{
+		`regions: got [eu-west-2], want a comma-separated list of region names`,
+		`stage: got 7, want a stage name`,
+		`pipeline: got "yes", want true or false`,
+		"(3 problems)",
+	})
+	failsCleanly(t, `{"regions":`, []string{"CDK_CONTEXT_JSON"})
 }
 
 func TestBadContextFailsCleanly(t *testing.T) {

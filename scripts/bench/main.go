@@ -171,13 +171,14 @@ func appPhases(ctx string) {
 	fmt.Println("| phase | validation on | validation off |")
 	fmt.Println("|---|---|---|")
 	row := func(name string, a, b float64) { fmt.Printf("| %s | %.2f s | %.2f s |\n", name, a, b) }
+	row("context and configuration (read, validated; Go only)", on["config"], off["config"])
 	row("kernel start (awscdk.NewApp: node, the jsii libraries loaded)", on["kernel"], off["kernel"])
 	row("construct (config, stacks, constructs)", on["construct"], off["construct"])
 	row("synth without validation (app.Synth)", off["synth"], off["synth"])
 	row("built-in validation (synth on less synth off)", on["synth"]-off["synth"], 0)
 	row("assembly checks (awsrules)", on["checks"], off["checks"])
 	rest := func(m map[string]float64) float64 {
-		return m["wall"] - m["kernel"] - m["construct"] - m["synth"] - m["checks"]
+		return m["wall"] - m["config"] - m["kernel"] - m["construct"] - m["synth"] - m["checks"]
 	}
 	row("the rest (process start, moving the output, kernel exit)", rest(on), rest(off))
 	row("app process wall", on["wall"], off["wall"])
