@@ -36,7 +36,7 @@ func TestCatalogueCheckFailsOnAnUndecidedRecommendation(t *testing.T) {
 
 func TestEveryResourceHasItsAlarmsWithActions(t *testing.T) {
 	for _, a := range []*cfn.Assembly{dev, prod} {
-		if got := alarms.CheckCoverage(a.Templates); len(got) != 0 {
+		if got := alarms.CheckCoverage(a.Stacks()); len(got) != 0 {
 			t.Errorf("alarm coverage:\n%s", strings.Join(got, "\n"))
 		}
 	}
@@ -51,7 +51,7 @@ func TestCoverageFailsOnAnUnalarmedQueueAndAnAlarmWithoutActions(t *testing.T) {
 		MetricName: jsii.String("Errors"), Namespace: jsii.String("AWS/Lambda"), Statistic: jsii.String("Sum"),
 		Period: jsii.Number(60), EvaluationPeriods: jsii.Number(1), Threshold: jsii.Number(0), ComparisonOperator: jsii.String("GreaterThanThreshold"),
 	})
-	got := alarms.CheckCoverage(cfn.Synth(app).Templates)
+	got := alarms.CheckCoverage(cfn.Synth(app).Stacks())
 	var queue, bucket, silent int
 	for _, p := range got {
 		switch {

@@ -333,13 +333,13 @@ func TestCoverageFailsOnBrokenSchedulesAndSeverities(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tmpl := copyTemplate(t, dev.Templates[stack])
 			tc.break_(tmpl)
-			got := strings.Join(alarms.CheckCoverage(map[string]cfn.Template{stack: tmpl}), "\n")
+			got := strings.Join(alarms.CheckCoverage([]cfn.Stack{{Name: stack, Region: dev.Regions[stack], Template: tmpl}}), "\n")
 			if !strings.Contains(got, tc.want) || !strings.Contains(got, stack) {
 				t.Errorf("coverage problems lack %q:\n%s", tc.want, got)
 			}
 		})
 	}
-	if got := alarms.CheckCoverage(map[string]cfn.Template{stack: dev.Templates[stack]}); len(got) != 0 {
+	if got := alarms.CheckCoverage([]cfn.Stack{{Name: stack, Region: dev.Regions[stack], Template: dev.Templates[stack]}}); len(got) != 0 {
 		t.Errorf("the unbroken stack has problems:\n%s", strings.Join(got, "\n"))
 	}
 }

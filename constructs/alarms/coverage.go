@@ -2,7 +2,6 @@ package alarms
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -90,30 +89,31 @@ type alarmInfo struct {
 	actions bool
 }
 
-// CheckCoverage walks synthesized templates and reports every resource that
-// lacks an alarm its kind requires, every resource of an alarmed type that
-// classifies to no kind, every alarm without ALARM and OK actions or
-// without exactly one severity, and every broken session schedule
-// (checkRouting).
-func CheckCoverage(templates map[string]cfn.Template) []string {
-	stackNames := slices.Sorted(maps.Keys(templates))
+// CheckCoverage walks the synthesized stacks of an app and reports every
+// resource that lacks an alarm its kind requires, every resource of an
+// alarmed type that classifies to no kind, every region that runs functions
+// without the account-level concurrency alarm, every alarm without ALARM and
+// OK actions or without exactly one severity, and every broken session
+// schedule (checkRouting).
+func CheckCoverage(stacks []cfn.Stack) []string {
+	stacks = slices.SortedFunc(slices.Values(stacks), func(a, b cfn.Stack) int { return strings.Compare(a.Name, b.Name) })
 	cv := &coverage{alarmTopics: map[string]bool{}, dlqs: map[string]bool{}, logBuckets: map[string]bool{}}
 	var out []string
-	for _, name := range stackNames {
-		out = append(out, cv.readAlarms(name, templates[name])...)
-		cv.readTargets(templates[name])
+	for _, s := range stacks {
+		out = append(out, cv.readAlarms(s.Name, s.Template)...)
+		cv.readTargets(s.Template)
 	}
 	regionsWithFunctions := map[string]bool{}
 	regionsWithConcurrencyAlarm := map[string]bool{}
-	for _, name := range stackNames {
-		found, functions := cv.checkStack(name, templates[name])
+	for _, s := range stacks {
+		found, functions := cv.checkStack(s.Name, s.Template)
 		out = append(out, found...)
 		if functions {
-			regionsWithFunctions[regionOf(name)] = true
+			regionsWithFunctions[regionOf(s)] = true
 		}
 		for _, a := range cv.alarms {
-			if a.stack == name && a.metrics[AccountConcurrency.Metric] {
-				regionsWithConcurrencyAlarm[regionOf(name)] = true
+			if a.stack == s.Name && a.metrics[AccountConcurrency.Metric] {
+				regionsWithConcurrencyAlarm[regionOf(s)] = true
 			}
 		}
 	}
@@ -122,7 +122,7 @@ func CheckCoverage(templates map[string]cfn.Template) []string {
 			out = append(out, fmt.Sprintf("region %s runs functions but has no %s alarm", r, AccountConcurrency.Metric))
 		}
 	}
-	out = append(out, checkRouting(templates)...)
+	out = append(out, checkRouting(stacks)...)
 	sort.Strings(out)
 	return out
 }
@@ -275,10 +275,10 @@ func classify(r cfn.Resource, dlqs, alarmTopics, logBuckets map[string]bool) Kin
 
 // regionOf reads the region out of a "<app>-<stage>-<region>-<role>" stack
 // name; other names count as their own region.
-func regionOf(stack string) string {
-	parts := strings.Split(stack, "-")
+func regionOf(s cfn.Stack) string {
+	parts := strings.Split(s.Name, "-")
 	if len(parts) < 5 {
-		return stack
+		return s.Name
 	}
 	return strings.Join(parts[2:len(parts)-1], "-")
 }

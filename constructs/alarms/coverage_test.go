@@ -13,20 +13,20 @@ import (
 // is still a dead-letter queue and needs a DLQ's alarms, not a working
 // queue's.
 func TestCoverageFindsDLQsNamedByJoinedARNs(t *testing.T) {
-	templates := map[string]cfn.Template{
-		"app-dev-ap-southeast-2-ingest": {"Resources": map[string]any{
+	stacks := []cfn.Stack{
+		{Name: "app-dev-ap-southeast-2-ingest", Region: "ap-southeast-2", Template: cfn.Template{"Resources": map[string]any{
 			"DeliveryDLQ": map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{"QueueName": "app-dev-fanout-eu-west-2-dlq.fifo"}},
-		}},
-		"app-dev-eu-west-2-regional": {"Resources": map[string]any{
+		}}},
+		{Name: "app-dev-eu-west-2-regional", Region: "eu-west-2", Template: cfn.Template{"Resources": map[string]any{
 			"Subscription": map[string]any{"Type": "AWS::SNS::Subscription", "Properties": map[string]any{
 				"Protocol": "sqs",
 				"RedrivePolicy": map[string]any{"deadLetterTargetArn": map[string]any{"Fn::Join": []any{"", []any{
 					"arn:", map[string]any{"Ref": "AWS::Partition"}, ":sqs:ap-southeast-2:111111111111:app-dev-fanout-eu-west-2-dlq.fifo",
 				}}}},
 			}},
-		}},
+		}}},
 	}
-	problems := strings.Join(alarms.CheckCoverage(templates), "\n")
+	problems := strings.Join(alarms.CheckCoverage(stacks), "\n")
 	if !strings.Contains(problems, "DeliveryDLQ (dead-letter-queue)") || strings.Contains(problems, "(consumer-queue)") {
 		t.Errorf("the delivery DLQ is not classified as a dead-letter queue:\n%s", problems)
 	}

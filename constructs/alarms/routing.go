@@ -3,9 +3,7 @@ package alarms
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,13 +97,12 @@ func checkSchedule(where string, props map[string]any) (action string, names []s
 // alarm turned on and off by session schedules (enable, disable and re-arm),
 // and every schedule that is broken or targets an alarm the stack does not
 // have as an idle alarm.
-func checkRouting(templates map[string]cfn.Template) []string {
+func checkRouting(stacks []cfn.Stack) []string {
 	var out []string
-	for _, stack := range slices.Sorted(maps.Keys(templates)) {
-		t := templates[stack]
-		problems, idle, alarmNames := checkAlarmSeverities(stack, t)
+	for _, s := range stacks {
+		problems, idle, alarmNames := checkAlarmSeverities(s.Name, s.Template)
 		out = append(out, problems...)
-		out = append(out, checkIdleSchedules(stack, t, idle, alarmNames)...)
+		out = append(out, checkIdleSchedules(s.Name, s.Template, idle, alarmNames)...)
 	}
 	return out
 }

@@ -17,12 +17,9 @@ import (
 	"github.com/brokerage/platform/regions"
 )
 
-// Stack is one synthesized stack as the rules see it.
-type Stack struct {
-	Name     string
-	Region   string
-	Template cfn.Template
-}
+// Stack is one synthesized stack as the rules see it: its name, region and
+// template.
+type Stack = cfn.Stack
 
 // Violation is one broken guarantee.
 type Violation struct {
@@ -121,12 +118,8 @@ func queueHasDLQ(stacks []Stack) []Violation {
 }
 
 func queueAlarmed(stacks []Stack) []Violation {
-	templates := map[string]cfn.Template{}
-	for _, s := range stacks {
-		templates[s.Name] = s.Template
-	}
 	var out []Violation
-	for _, p := range alarms.CheckCoverage(templates) {
+	for _, p := range alarms.CheckCoverage(stacks) {
 		if strings.Contains(p, "AWS::SQS::Queue") || strings.Contains(p, "no ALARM and OK actions") {
 			stack, msg, _ := strings.Cut(p, ": ")
 			out = append(out, Violation{"queue-alarmed", stack, "", msg})
