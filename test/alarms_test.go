@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/stacks"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -39,6 +40,32 @@ func TestEveryResourceHasItsAlarmsWithActions(t *testing.T) {
 		if got := alarms.CheckCoverage(a.Stacks()); len(got) != 0 {
 			t.Errorf("alarm coverage:\n%s", strings.Join(got, "\n"))
 		}
+	}
+}
+
+// The account-level concurrency finding names the stacks' region, read from
+// their environment, also when the app name has a hyphen (the configuration
+// allows one).
+func TestCoverageNamesTheRegionOfAHyphenatedApp(t *testing.T) {
+	c := *cfg
+	c.App = "my-broker"
+	app := cfn.NewApp(filepath.Join(t.TempDir(), "out"))
+	for _, region := range []string{"eu-west-2", "ap-southeast-2"} {
+		s := awscdk.NewStack(app, jsii.String(stacks.StackName(&c, region, stacks.RoleRegional)), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String(c.Account), Region: jsii.String(region)}})
+		awscdk.NewCfnResource(s, jsii.String("Function"), &awscdk.CfnResourceProps{Type: jsii.String("AWS::Lambda::Function"), Properties: &map[string]any{"Role": "r", "Code": map[string]any{"ZipFile": "x"}}})
+	}
+	var got []string
+	for _, p := range alarms.CheckCoverage(cfn.Synth(app).Stacks()) {
+		if strings.HasPrefix(p, "region ") {
+			got = append(got, p)
+		}
+	}
+	want := []string{
+		"region ap-southeast-2 runs functions but has no ClaimedAccountConcurrency alarm",
+		"region eu-west-2 runs functions but has no ClaimedAccountConcurrency alarm",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("region findings (-want +got):\n%s", diff)
 	}
 }
 

@@ -273,12 +273,11 @@ func classify(r cfn.Resource, dlqs, alarmTopics, logBuckets map[string]bool) Kin
 	return ""
 }
 
-// regionOf reads the region out of a "<app>-<stage>-<region>-<role>" stack
-// name; other names count as their own region.
+// regionOf is the stack's region, from its environment; a stack without
+// one counts as its own region.
 func regionOf(s cfn.Stack) string {
-	parts := strings.Split(s.Name, "-")
-	if len(parts) < 5 {
+	if s.Region == "" {
 		return s.Name
 	}
-	return strings.Join(parts[2:len(parts)-1], "-")
+	return s.Region
 }
