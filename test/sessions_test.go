@@ -113,7 +113,7 @@ func TestAlarmCountsPerSeverity(t *testing.T) {
 	got := map[string]string{}
 	for _, stack := range dev.Order {
 		by := alarmsBySeverity(dev.Templates[stack])
-		got[pinKey(stack)] = fmt.Sprintf("page %d, notify %d, schedules %d", len(by["page"]), len(by["notify"]), len(dev.Templates[stack].Resources("AWS::Scheduler::Schedule")))
+		got[pinKey(dev, stack)] = fmt.Sprintf("page %d, notify %d, schedules %d", len(by["page"]), len(by["notify"]), len(dev.Templates[stack].Resources("AWS::Scheduler::Schedule")))
 		for sev := range by {
 			if sev != "page" && sev != "notify" {
 				t.Errorf("%s: alarms with %s: %v", stack, sev, by[sev])
