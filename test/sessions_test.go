@@ -333,14 +333,14 @@ func TestCoverageFailsOnBrokenSchedulesAndSeverities(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tmpl := copyTemplate(t, dev.Templates[stack])
 			tc.break_(tmpl)
-			got := strings.Join(alarms.CheckCoverage([]cfn.Stack{{Name: stack, Region: dev.Regions[stack], Template: tmpl}}), "\n")
+			got := lines(alarms.CheckCoverage([]cfn.Stack{{Name: stack, Region: dev.Regions[stack], Template: tmpl}}))
 			if !strings.Contains(got, tc.want) || !strings.Contains(got, stack) {
 				t.Errorf("coverage problems lack %q:\n%s", tc.want, got)
 			}
 		})
 	}
 	if got := alarms.CheckCoverage([]cfn.Stack{{Name: stack, Region: dev.Regions[stack], Template: dev.Templates[stack]}}); len(got) != 0 {
-		t.Errorf("the unbroken stack has problems:\n%s", strings.Join(got, "\n"))
+		t.Errorf("the unbroken stack has problems:\n%s", lines(got))
 	}
 }
 

@@ -2,8 +2,8 @@ package alarms
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/brokerage/platform/internal/cfn"
@@ -83,6 +83,7 @@ func appliesTo(r Reference, ks KindSpec) bool {
 
 type alarmInfo struct {
 	stack   string
+	region  string // regionOf its stack
 	id      string
 	metrics map[string]bool // metric names it evaluates
 	targets map[string]bool // logical IDs (or literal names) its dimensions point to
@@ -94,36 +95,26 @@ type alarmInfo struct {
 // alarmed type that classifies to no kind, every region that runs functions
 // without the account-level concurrency alarm, every alarm without ALARM and
 // OK actions or without exactly one severity, and every broken session
-// schedule (checkRouting).
-func CheckCoverage(stacks []cfn.Stack) []string {
+// schedule (checkRouting). The findings are sorted by their lines.
+func CheckCoverage(stacks []cfn.Stack) []Finding {
 	stacks = slices.SortedFunc(slices.Values(stacks), func(a, b cfn.Stack) int { return strings.Compare(a.Name, b.Name) })
 	cv := &coverage{alarmTopics: map[string]bool{}, dlqs: map[string]bool{}, logBuckets: map[string]bool{}}
-	var out []string
+	var out []Finding
 	for _, s := range stacks {
-		out = append(out, cv.readAlarms(s.Name, s.Template)...)
+		out = append(out, cv.readAlarms(s)...)
 		cv.readTargets(s.Template)
 	}
-	regionsWithFunctions := map[string]bool{}
-	regionsWithConcurrencyAlarm := map[string]bool{}
+	withFunctions := map[string]bool{} // regions that run functions
 	for _, s := range stacks {
-		found, functions := cv.checkStack(s.Name, s.Template)
+		found, functions := cv.checkStack(s)
 		out = append(out, found...)
 		if functions {
-			regionsWithFunctions[regionOf(s)] = true
-		}
-		for _, a := range cv.alarms {
-			if a.stack == s.Name && a.metrics[AccountConcurrency.Metric] {
-				regionsWithConcurrencyAlarm[regionOf(s)] = true
-			}
+			withFunctions[regionOf(s)] = true
 		}
 	}
-	for r := range regionsWithFunctions {
-		if !regionsWithConcurrencyAlarm[r] {
-			out = append(out, fmt.Sprintf("region %s runs functions but has no %s alarm", r, AccountConcurrency.Metric))
-		}
-	}
+	out = append(out, cv.checkAccountAlarms(withFunctions)...)
 	out = append(out, checkRouting(stacks)...)
-	sort.Strings(out)
+	sortFindings(out)
 	return out
 }
 
@@ -136,12 +127,12 @@ type coverage struct {
 	logBuckets  map[string]bool // buckets that receive S3 access logs or CloudFront logs
 }
 
-// readAlarms records the alarms of stack and reports those without both
-// ALARM and OK actions.
-func (cv *coverage) readAlarms(stack string, t cfn.Template) []string {
-	var out []string
-	for _, r := range t.Resources("AWS::CloudWatch::Alarm") {
-		a := alarmInfo{stack: stack, id: r.LogicalID, metrics: map[string]bool{}, targets: map[string]bool{}}
+// readAlarms records the alarms of s and reports those without both ALARM
+// and OK actions.
+func (cv *coverage) readAlarms(s cfn.Stack) []Finding {
+	var out []Finding
+	for _, r := range s.Template.Resources("AWS::CloudWatch::Alarm") {
+		a := alarmInfo{stack: s.Name, region: regionOf(s), id: r.LogicalID, metrics: map[string]bool{}, targets: map[string]bool{}}
 		acts, _ := r.Props["AlarmActions"].([]any)
 		oks, _ := r.Props["OKActions"].([]any)
 		a.actions = len(acts) > 0 && len(oks) > 0
@@ -156,9 +147,22 @@ func (cv *coverage) readAlarms(stack string, t cfn.Template) []string {
 			}
 		}
 		if !a.actions {
-			out = append(out, fmt.Sprintf("%s: alarm %s has no ALARM and OK actions", stack, r.LogicalID))
+			out = append(out, findingOn(s, r, GapNoActions, fmt.Sprintf("alarm %s has no ALARM and OK actions", r.LogicalID)))
 		}
 		cv.alarms = append(cv.alarms, a)
+	}
+	return out
+}
+
+// checkAccountAlarms reports the regions that run functions but have no
+// account-level concurrency alarm.
+func (cv *coverage) checkAccountAlarms(withFunctions map[string]bool) []Finding {
+	var out []Finding
+	for _, r := range slices.Sorted(maps.Keys(withFunctions)) {
+		if !slices.ContainsFunc(cv.alarms, func(a alarmInfo) bool { return a.region == r && a.metrics[AccountConcurrency.Metric] }) {
+			out = append(out, Finding{Gap: GapAccountAlarm, Region: r, Kind: KindFunction, Metric: AccountConcurrency.Metric,
+				Message: fmt.Sprintf("region %s runs functions but has no %s alarm", r, AccountConcurrency.Metric)})
+		}
 	}
 	return out
 }
@@ -213,29 +217,31 @@ func (cv *coverage) covered(stack, id, metric string) bool {
 	return false
 }
 
-// checkStack reports every watched resource of stack that misses an alarm
-// of its kind, and whether the stack runs functions.
-func (cv *coverage) checkStack(name string, t cfn.Template) (out []string, functions bool) {
-	for _, r := range t.Resources("") {
+// checkStack reports every watched resource of s that misses an alarm of
+// its kind, and whether the stack runs functions.
+func (cv *coverage) checkStack(s cfn.Stack) (out []Finding, functions bool) {
+	for _, r := range s.Template.Resources("") {
 		if _, ok := Namespaces[r.Type]; !ok {
 			continue
 		}
 		kind := classify(r, cv.dlqs, cv.alarmTopics, cv.logBuckets)
 		if kind == "" {
-			out = append(out, fmt.Sprintf("%s: %s %s has no alarm decisions (no kind in the alarms catalogue)", name, r.Type, r.LogicalID))
+			out = append(out, findingOn(s, r, GapUnclassified, fmt.Sprintf("%s %s has no alarm decisions (no kind in the alarms catalogue)", r.Type, r.LogicalID)))
 			continue
 		}
 		functions = functions || kind == KindFunction
 		target := r.LogicalID
 		if r.Type == "AWS::ApiGateway::Stage" {
 			// API Gateway's metrics name the API, not the stage resource.
-			if api, err := t.Resource(cfn.Ref(r.Props["RestApiId"])); err == nil {
+			if api, err := s.Template.Resource(cfn.Ref(r.Props["RestApiId"])); err == nil {
 				target, _ = api.Props["Name"].(string)
 			}
 		}
-		for _, s := range Catalogue[kind].Alarms {
-			if !cv.covered(name, target, s.Metric) {
-				out = append(out, fmt.Sprintf("%s: %s %s (%s) has no %s alarm", name, r.Type, r.LogicalID, kind, s.Metric))
+		for _, spec := range Catalogue[kind].Alarms {
+			if !cv.covered(s.Name, target, spec.Metric) {
+				f := findingOn(s, r, GapMissingAlarm, fmt.Sprintf("%s %s (%s) has no %s alarm", r.Type, r.LogicalID, kind, spec.Metric))
+				f.Kind, f.Metric = kind, spec.Metric
+				out = append(out, f)
 			}
 		}
 	}

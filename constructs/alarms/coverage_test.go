@@ -26,9 +26,17 @@ func TestCoverageFindsDLQsNamedByJoinedARNs(t *testing.T) {
 			}},
 		}}},
 	}
-	problems := strings.Join(alarms.CheckCoverage(stacks), "\n")
-	if !strings.Contains(problems, "DeliveryDLQ (dead-letter-queue)") || strings.Contains(problems, "(consumer-queue)") {
-		t.Errorf("the delivery DLQ is not classified as a dead-letter queue:\n%s", problems)
+	var dlq int
+	for _, f := range alarms.CheckCoverage(stacks) {
+		if f.LogicalID == "DeliveryDLQ" && f.Kind != alarms.KindDLQ {
+			t.Errorf("the delivery DLQ is not classified as a dead-letter queue: %v", f)
+		}
+		if f.LogicalID == "DeliveryDLQ" && f.Gap == alarms.GapMissingAlarm {
+			dlq++
+		}
+	}
+	if want := len(alarms.Catalogue[alarms.KindDLQ].Alarms); dlq != want {
+		t.Errorf("the delivery DLQ misses %d alarms, want the %d of a dead-letter queue", dlq, want)
 	}
 }
 

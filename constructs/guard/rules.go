@@ -119,10 +119,9 @@ func queueHasDLQ(stacks []Stack) []Violation {
 
 func queueAlarmed(stacks []Stack) []Violation {
 	var out []Violation
-	for _, p := range alarms.CheckCoverage(stacks) {
-		if strings.Contains(p, "AWS::SQS::Queue") || strings.Contains(p, "no ALARM and OK actions") {
-			stack, msg, _ := strings.Cut(p, ": ")
-			out = append(out, Violation{"queue-alarmed", stack, "", msg})
+	for _, f := range alarms.CheckCoverage(stacks) {
+		if f.Type == "AWS::SQS::Queue" || f.Gap == alarms.GapNoActions {
+			out = append(out, Violation{"queue-alarmed", f.Stack, f.LogicalID, f.Message})
 		}
 	}
 	return out
