@@ -36,12 +36,15 @@ func checkRule(t *testing.T, rule string, compliant, broken []Stack, wantIDs []s
 	if r.Check == nil {
 		t.Fatalf("no rule %s", rule)
 	}
-	if got := r.Check(compliant); len(got) != 0 {
+	if got := r.Run(compliant); len(got) != 0 {
 		t.Errorf("%s: compliant app has violations: %v", rule, got)
 	}
 	var got []string
-	for _, v := range r.Check(broken) {
+	for _, v := range r.Run(broken) {
 		got = append(got, v.LogicalID)
+		if v.Rule != rule {
+			t.Errorf("%s: violation of another rule: %v", rule, v)
+		}
 	}
 	if diff := cmp.Diff(wantIDs, got); diff != "" {
 		t.Errorf("%s: violations on the broken app (-want +got):\n%s", rule, diff)
