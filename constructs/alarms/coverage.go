@@ -83,11 +83,23 @@ func appliesTo(r Reference, ks KindSpec) bool {
 
 type alarmInfo struct {
 	stack   string
-	region  string // regionOf its stack
-	id      string
-	metrics map[string]bool // metric names it evaluates
-	targets map[string]bool // logical IDs (or literal names) its dimensions point to
-	actions bool
+	region  string     // regionOf its stack
+	metrics []metricID // the metrics it evaluates
+}
+
+// metricID is what identifies a CloudWatch metric: its namespace, name and
+// dimensions. A dimension's value is the logical ID a reference points to,
+// or the literal value.
+type metricID struct {
+	namespace, name string
+	dimensions      map[string]string
+}
+
+// evaluates tells whether the alarm evaluates the metric m.
+func (a alarmInfo) evaluates(m metricID) bool {
+	return slices.ContainsFunc(a.metrics, func(e metricID) bool {
+		return e.namespace == m.namespace && e.name == m.name && maps.Equal(e.dimensions, m.dimensions)
+	})
 }
 
 // CheckCoverage walks the synthesized stacks of an app and reports every
@@ -132,10 +144,9 @@ type coverage struct {
 func (cv *coverage) readAlarms(s cfn.Stack) []Finding {
 	var out []Finding
 	for _, r := range s.Template.Resources("AWS::CloudWatch::Alarm") {
-		a := alarmInfo{stack: s.Name, region: regionOf(s), id: r.LogicalID, metrics: map[string]bool{}, targets: map[string]bool{}}
+		a := alarmInfo{stack: s.Name, region: regionOf(s)}
 		acts, _ := r.Props["AlarmActions"].([]any)
 		oks, _ := r.Props["OKActions"].([]any)
-		a.actions = len(acts) > 0 && len(oks) > 0
 		for _, act := range acts {
 			cv.alarmTopics[cfn.Ref(act)] = true
 		}
@@ -146,7 +157,7 @@ func (cv *coverage) readAlarms(s cfn.Stack) []Finding {
 				a.addMetric(ms["Metric"].(map[string]any))
 			}
 		}
-		if !a.actions {
+		if len(acts) == 0 || len(oks) == 0 {
 			out = append(out, findingOn(s, r, GapNoActions, fmt.Sprintf("alarm %s has no ALARM and OK actions", r.LogicalID)))
 		}
 		cv.alarms = append(cv.alarms, a)
@@ -157,9 +168,10 @@ func (cv *coverage) readAlarms(s cfn.Stack) []Finding {
 // checkAccountAlarms reports the regions that run functions but have no
 // account-level concurrency alarm.
 func (cv *coverage) checkAccountAlarms(withFunctions map[string]bool) []Finding {
+	account := metricID{namespace: Catalogue[KindFunction].Namespace, name: AccountConcurrency.Metric, dimensions: map[string]string{}}
 	var out []Finding
 	for _, r := range slices.Sorted(maps.Keys(withFunctions)) {
-		if !slices.ContainsFunc(cv.alarms, func(a alarmInfo) bool { return a.region == r && a.metrics[AccountConcurrency.Metric] }) {
+		if !slices.ContainsFunc(cv.alarms, func(a alarmInfo) bool { return a.region == r && a.evaluates(account) }) {
 			out = append(out, Finding{Gap: GapAccountAlarm, Region: r, Kind: KindFunction, Metric: AccountConcurrency.Metric,
 				Message: fmt.Sprintf("region %s runs functions but has no %s alarm", r, AccountConcurrency.Metric)})
 		}
@@ -167,21 +179,27 @@ func (cv *coverage) checkAccountAlarms(withFunctions map[string]bool) []Finding 
 	return out
 }
 
-// addMetric records the metric name and dimension values of m, an alarm's
-// properties or one of its metric queries' metric.
+// addMetric records the metric of m, an alarm's properties or one of its
+// metric queries' metric; a metric-math alarm's properties name none.
 func (a *alarmInfo) addMetric(m map[string]any) {
-	if n, ok := m["MetricName"].(string); ok {
-		a.metrics[n] = true
+	id := metricID{dimensions: map[string]string{}}
+	id.namespace, _ = m["Namespace"].(string)
+	id.name, _ = m["MetricName"].(string)
+	if id.name == "" {
+		return
 	}
 	dims, _ := m["Dimensions"].([]any)
 	for _, d := range dims {
-		v := d.(map[string]any)["Value"]
-		if id := cfn.Ref(v); id != "" {
-			a.targets[id] = true
-		} else if s, ok := v.(string); ok {
-			a.targets[s] = true
+		dm, _ := d.(map[string]any)
+		name, _ := dm["Name"].(string)
+		v := dm["Value"]
+		if ref := cfn.Ref(v); ref != "" {
+			v = ref
 		}
+		value, _ := v.(string)
+		id.dimensions[name] = value
 	}
+	a.metrics = append(a.metrics, id)
 }
 
 // readTargets records the log buckets and dead-letter queues of t.
@@ -207,14 +225,9 @@ func (cv *coverage) readTargets(t cfn.Template) {
 	}
 }
 
-// covered tells whether an alarm of stack evaluates metric for target id.
-func (cv *coverage) covered(stack, id, metric string) bool {
-	for _, a := range cv.alarms {
-		if a.stack == stack && a.targets[id] && a.metrics[metric] {
-			return true
-		}
-	}
-	return false
+// covered tells whether an alarm of stack evaluates the metric m.
+func (cv *coverage) covered(stack string, m metricID) bool {
+	return slices.ContainsFunc(cv.alarms, func(a alarmInfo) bool { return a.stack == stack && a.evaluates(m) })
 }
 
 // checkStack reports every watched resource of s that misses an alarm of
@@ -230,15 +243,10 @@ func (cv *coverage) checkStack(s cfn.Stack) (out []Finding, functions bool) {
 			continue
 		}
 		functions = functions || kind == KindFunction
-		target := r.LogicalID
-		if r.Type == "AWS::ApiGateway::Stage" {
-			// API Gateway's metrics name the API, not the stage resource.
-			if api, err := s.Template.Resource(cfn.Ref(r.Props["RestApiId"])); err == nil {
-				target, _ = api.Props["Name"].(string)
-			}
-		}
-		for _, spec := range Catalogue[kind].Alarms {
-			if !cv.covered(s.Name, target, spec.Metric) {
+		ks := Catalogue[kind]
+		dims := targetDimensions(s.Template, r, ks)
+		for _, spec := range ks.Alarms {
+			if !cv.covered(s.Name, metricID{namespace: ks.Namespace, name: spec.Metric, dimensions: dims}) {
 				f := findingOn(s, r, GapMissingAlarm, fmt.Sprintf("%s %s (%s) has no %s alarm", r.Type, r.LogicalID, kind, spec.Metric))
 				f.Kind, f.Metric = kind, spec.Metric
 				out = append(out, f)
@@ -246,6 +254,22 @@ func (cv *coverage) checkStack(s cfn.Stack) (out []Finding, functions bool) {
 		}
 	}
 	return out, functions
+}
+
+// targetDimensions are the dimensions of the metrics of resource r, of kind
+// ks: the kind's dimension naming r, and the kind's fixed ones.
+func targetDimensions(t cfn.Template, r cfn.Resource, ks KindSpec) map[string]string {
+	dims := map[string]string{ks.Dimension: r.LogicalID}
+	for i := 0; i+1 < len(ks.Fixed); i += 2 {
+		dims[ks.Fixed[i]] = ks.Fixed[i+1]
+	}
+	if r.Type == "AWS::ApiGateway::Stage" {
+		// API Gateway's metrics name the API, not the stage resource.
+		if api, err := t.Resource(cfn.Ref(r.Props["RestApiId"])); err == nil {
+			dims[ks.Dimension], _ = api.Props["Name"].(string)
+		}
+	}
+	return dims
 }
 
 // classify decides a resource's kind from the template alone.

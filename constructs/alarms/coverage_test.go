@@ -1,6 +1,7 @@
 package alarms_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -53,5 +54,42 @@ func TestCatalogueAcceptsAnAlarmBeyondTheReferenceOnlyWithAReason(t *testing.T) 
 	want := "event-rule: alarm FailedInvocations is not in the reference and says not why it is created (Beyond)"
 	if got := strings.Join(alarms.CheckCatalogue(alarms.References()), "\n"); got != want {
 		t.Errorf("without a reason:\n got %q\nwant %q", got, want)
+	}
+}
+
+// An alarm covers a resource only for the metric it evaluates on that
+// resource, in the kind's namespace: not for the same metric name in
+// another namespace, nor for a metric that one of its queries evaluates on
+// another resource.
+func TestCoverageMatchesAlarmsByNamespaceMetricAndDimensions(t *testing.T) {
+	metric := func(namespace, name, queue string) map[string]any {
+		return map[string]any{"Namespace": namespace, "MetricName": name, "Dimensions": []any{
+			map[string]any{"Name": "QueueName", "Value": map[string]any{"Fn::GetAtt": []any{queue, "QueueName"}}},
+		}}
+	}
+	alarm := func(props map[string]any) map[string]any {
+		props["AlarmActions"] = []any{map[string]any{"Ref": "Topic"}}
+		props["OKActions"] = props["AlarmActions"]
+		return map[string]any{"Type": "AWS::CloudWatch::Alarm", "Properties": props}
+	}
+	stack := cfn.Stack{Name: "app-dev-eu-west-2-regional", Region: "eu-west-2", Template: cfn.Template{"Resources": map[string]any{
+		"Q":         map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{}},
+		"Other":     map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{}},
+		"Age":       alarm(metric("AWS/SQS", "ApproximateAgeOfOldestMessage", "Q")),
+		"Elsewhere": alarm(metric("Custom/SQS", "ApproximateNumberOfMessagesVisible", "Q")),
+		"Mixed": alarm(map[string]any{"Metrics": []any{
+			map[string]any{"Id": "sent", "MetricStat": map[string]any{"Metric": metric("AWS/SQS", "NumberOfMessagesSent", "Other")}},
+			map[string]any{"Id": "flight", "MetricStat": map[string]any{"Metric": metric("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "Q")}},
+		}}),
+	}}}
+	var got []string
+	for _, f := range alarms.CheckCoverage([]cfn.Stack{stack}) {
+		if f.LogicalID == "Q" {
+			got = append(got, f.Metric)
+		}
+	}
+	want := []string{"ApproximateNumberOfMessagesVisible", "NumberOfMessagesSent"}
+	if !slices.Equal(got, want) {
+		t.Errorf("alarms Q misses: %v, want %v", got, want)
 	}
 }
