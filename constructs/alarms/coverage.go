@@ -264,9 +264,13 @@ func targetDimensions(t cfn.Template, r cfn.Resource, ks KindSpec) map[string]st
 		dims[ks.Fixed[i]] = ks.Fixed[i+1]
 	}
 	if r.Type == "AWS::ApiGateway::Stage" {
-		// API Gateway's metrics name the API, not the stage resource.
+		// API Gateway's metrics name the API, not the stage resource, and
+		// the stage by its name.
 		if api, err := t.Resource(cfn.Ref(r.Props["RestApiId"])); err == nil {
 			dims[ks.Dimension], _ = api.Props["Name"].(string)
+		}
+		if stage, ok := r.Props["StageName"].(string); ok {
+			dims["Stage"] = stage
 		}
 	}
 	return dims

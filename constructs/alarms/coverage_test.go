@@ -93,3 +93,39 @@ func TestCoverageMatchesAlarmsByNamespaceMetricAndDimensions(t *testing.T) {
 		t.Errorf("alarms Q misses: %v, want %v", got, want)
 	}
 }
+
+// A REST API stage's alarms must watch that stage: alarms on another stage
+// of the same API do not cover it.
+func TestCoverageWantsTheAlarmsOfTheAPIStageItself(t *testing.T) {
+	template := func(alarmedStage string) cfn.Template {
+		res := map[string]any{
+			"Api":   map[string]any{"Type": "AWS::ApiGateway::RestApi", "Properties": map[string]any{"Name": "app-dev-api-public"}},
+			"Stage": map[string]any{"Type": "AWS::ApiGateway::Stage", "Properties": map[string]any{"RestApiId": map[string]any{"Ref": "Api"}, "StageName": "v2"}},
+		}
+		for _, s := range alarms.Catalogue[alarms.KindAPIStage].Alarms {
+			res["Alarm"+s.Metric] = map[string]any{"Type": "AWS::CloudWatch::Alarm", "Properties": map[string]any{
+				"Namespace": "AWS/ApiGateway", "MetricName": s.Metric, "Dimensions": []any{
+					map[string]any{"Name": "ApiName", "Value": "app-dev-api-public"},
+					map[string]any{"Name": "Stage", "Value": alarmedStage},
+				},
+				"AlarmActions": []any{"arn:aws:sns:eu-west-2:111111111111:app-dev-alarms"}, "OKActions": []any{"arn:aws:sns:eu-west-2:111111111111:app-dev-alarms"},
+			}}
+		}
+		return cfn.Template{"Resources": res}
+	}
+	missing := func(alarmedStage string) []string {
+		var out []string
+		for _, f := range alarms.CheckCoverage([]cfn.Stack{{Name: "s", Region: "eu-west-2", Template: template(alarmedStage)}}) {
+			if f.Gap == alarms.GapMissingAlarm && f.LogicalID == "Stage" {
+				out = append(out, f.Metric)
+			}
+		}
+		return out
+	}
+	if got := missing("v2"); len(got) != 0 {
+		t.Errorf("the stage's own alarms do not cover it: missing %v", got)
+	}
+	if got, want := len(missing("v1")), len(alarms.Catalogue[alarms.KindAPIStage].Alarms); got != want {
+		t.Errorf("alarms on stage v1 cover stage v2: %d missing, want %d", got, want)
+	}
+}
