@@ -9,6 +9,7 @@ package guard
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,6 +31,7 @@ type Violation struct {
 	Message   string
 }
 
+// String is the violation as one line: "[rule] stack/logical ID: message".
 func (v Violation) String() string {
 	return fmt.Sprintf("[%s] %s/%s: %s", v.Rule, v.Stack, v.LogicalID, v.Message)
 }
@@ -240,15 +242,9 @@ func cmkPermitsWriters(stacks []Stack) []Violation {
 	return out
 }
 
+// anyHasPrincipal tells whether one of the statements names principal p.
 func anyHasPrincipal(stmts []map[string]any, p string) bool {
-	for _, s := range stmts {
-		for _, q := range principals(s) {
-			if q == p {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(stmts, func(s map[string]any) bool { return slices.Contains(principals(s), p) })
 }
 
 func fifoConsistent(stacks []Stack) []Violation {
