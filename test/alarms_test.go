@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/stacks"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -36,9 +38,44 @@ func TestCatalogueCheckFailsOnAnUndecidedRecommendation(t *testing.T) {
 
 func TestEveryResourceHasItsAlarmsWithActions(t *testing.T) {
 	for _, a := range []*cfn.Assembly{dev, prod} {
-		if got := alarms.CheckCoverage(a.Templates); len(got) != 0 {
-			t.Errorf("alarm coverage:\n%s", strings.Join(got, "\n"))
+		if got := alarms.CheckCoverage(a.Stacks()); len(got) != 0 {
+			t.Errorf("alarm coverage:\n%s", lines(got))
 		}
+	}
+}
+
+// lines are the findings' lines, one a line.
+func lines(fs []alarms.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintln(&b, f)
+	}
+	return b.String()
+}
+
+// The account-level concurrency finding names the stacks' region, read from
+// their environment, also when the app name has a hyphen (the configuration
+// allows one).
+func TestCoverageNamesTheRegionOfAHyphenatedApp(t *testing.T) {
+	c := *cfg
+	c.App = "my-broker"
+	app := cfn.NewApp(filepath.Join(t.TempDir(), "out"))
+	for _, region := range []string{"eu-west-2", "ap-southeast-2"} {
+		s := awscdk.NewStack(app, jsii.String(stacks.StackName(&c, region, stacks.RoleRegional)), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String(c.Account), Region: jsii.String(region)}})
+		awscdk.NewCfnResource(s, jsii.String("Function"), &awscdk.CfnResourceProps{Type: jsii.String("AWS::Lambda::Function"), Properties: &map[string]any{"Role": "r", "Code": map[string]any{"ZipFile": "x"}}})
+	}
+	var got []string
+	for _, f := range alarms.CheckCoverage(cfn.Synth(app).Stacks()) {
+		if f.Gap == alarms.GapAccountAlarm {
+			got = append(got, f.String())
+		}
+	}
+	want := []string{
+		"region ap-southeast-2 runs functions but has no ClaimedAccountConcurrency alarm",
+		"region eu-west-2 runs functions but has no ClaimedAccountConcurrency alarm",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("region findings (-want +got):\n%s", diff)
 	}
 }
 
@@ -51,20 +88,23 @@ func TestCoverageFailsOnAnUnalarmedQueueAndAnAlarmWithoutActions(t *testing.T) {
 		MetricName: jsii.String("Errors"), Namespace: jsii.String("AWS/Lambda"), Statistic: jsii.String("Sum"),
 		Period: jsii.Number(60), EvaluationPeriods: jsii.Number(1), Threshold: jsii.Number(0), ComparisonOperator: jsii.String("GreaterThanThreshold"),
 	})
-	got := alarms.CheckCoverage(cfn.Synth(app).Templates)
-	var queue, bucket, silent int
-	for _, p := range got {
+	got := alarms.CheckCoverage(cfn.Synth(app).Stacks())
+	var queue, stage, silent int
+	for _, f := range got {
 		switch {
-		case strings.Contains(p, "AWS::SQS::Queue Unwatched"):
+		case f.Gap == alarms.GapMissingAlarm && f.Type == "AWS::SQS::Queue" && f.Kind == alarms.KindConsumerQueue:
 			queue++
-		case strings.Contains(p, "AWS::ApiGatewayV2::Stage HTTPStage") && strings.Contains(p, "no alarm decisions"):
-			bucket++
-		case strings.Contains(p, "alarm Silent") && strings.Contains(p, "no ALARM and OK actions"):
+		case f.Gap == alarms.GapUnclassified && f.LogicalID == "HTTPStage" && f.Type == "AWS::ApiGatewayV2::Stage":
+			stage++
+		case f.Gap == alarms.GapNoActions && f.LogicalID == "Silent":
 			silent++
 		}
+		if f.Stack != "brokerage-dev-eu-west-2-broken" || f.Region != "eu-west-2" || f.LogicalID == "" {
+			t.Errorf("finding not placed on its stack, region and resource: %#v", f)
+		}
 	}
-	if queue != 4 || bucket != 1 || silent != 1 {
-		t.Errorf("problems for the unwatched queue %d (want its 4 alarms), the unclassified stage %d (want 1), the silent alarm %d (want 1):\n%s", queue, bucket, silent, strings.Join(got, "\n"))
+	if queue != 4 || stage != 1 || silent != 1 {
+		t.Errorf("findings for the unwatched queue %d (want its 4 alarms), the unclassified stage %d (want 1), the silent alarm %d (want 1):\n%s", queue, stage, silent, lines(got))
 	}
 }
 

@@ -195,10 +195,15 @@ var consumerIDs = []string{
 	"FanoutholdingsQueue2616363D",
 }
 
-// pinKey drops "<app>-<stage>-" from a stack name.
-func pinKey(stack string) string {
-	parts := strings.SplitN(stack, "-", 3)
-	return parts[2]
+// pinKey is "<region>-<role>" of a stack of a: its region from its
+// environment, its role from the end of its name.
+func pinKey(a *cfn.Assembly, stack string) string {
+	for _, role := range []string{stacks.RoleEdge, stacks.RoleIngest, stacks.RoleRegional} {
+		if strings.HasSuffix(stack, "-"+role) {
+			return a.Regions[stack] + "-" + role
+		}
+	}
+	return stack
 }
 
 func statefulIDs(t cfn.Template) []string {
@@ -214,7 +219,7 @@ func statefulIDs(t cfn.Template) []string {
 func TestLogicalIDsOfStatefulResourcesArePinned(t *testing.T) {
 	for _, a := range []*cfn.Assembly{dev, prod} {
 		for _, name := range a.Order {
-			want := append([]string(nil), pinnedLogicalIDs[pinKey(name)]...)
+			want := append([]string(nil), pinnedLogicalIDs[pinKey(a, name)]...)
 			sort.Strings(want)
 			if diff := cmp.Diff(want, statefulIDs(a.Templates[name])); diff != "" {
 				t.Errorf("stateful logical IDs of %s changed (-pinned +got):\n%s\nA renamed ID replaces the resource and loses its data.", name, diff)

@@ -15,16 +15,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// stackRegion is the region in a stack name <app>-<stage>-<region>-<role>.
-func stackRegion(stack string) string {
-	parts := strings.Split(stack, "-")
-	return strings.Join(parts[2:len(parts)-1], "-")
-}
-
 func asStacks(asm *cfn.Assembly, account string) []awsrules.Stack {
 	var out []awsrules.Stack
 	for _, name := range asm.Order {
-		out = append(out, awsrules.Stack{Name: name, Account: account, Region: stackRegion(name), Template: asm.Templates[name]})
+		out = append(out, awsrules.Stack{Name: name, Account: account, Region: asm.Regions[name], Template: asm.Templates[name]})
 	}
 	return out
 }

@@ -113,7 +113,7 @@ func TestAlarmCountsPerSeverity(t *testing.T) {
 	got := map[string]string{}
 	for _, stack := range dev.Order {
 		by := alarmsBySeverity(dev.Templates[stack])
-		got[pinKey(stack)] = fmt.Sprintf("page %d, notify %d, schedules %d", len(by["page"]), len(by["notify"]), len(dev.Templates[stack].Resources("AWS::Scheduler::Schedule")))
+		got[pinKey(dev, stack)] = fmt.Sprintf("page %d, notify %d, schedules %d", len(by["page"]), len(by["notify"]), len(dev.Templates[stack].Resources("AWS::Scheduler::Schedule")))
 		for sev := range by {
 			if sev != "page" && sev != "notify" {
 				t.Errorf("%s: alarms with %s: %v", stack, sev, by[sev])
@@ -333,14 +333,14 @@ func TestCoverageFailsOnBrokenSchedulesAndSeverities(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tmpl := copyTemplate(t, dev.Templates[stack])
 			tc.break_(tmpl)
-			got := strings.Join(alarms.CheckCoverage(map[string]cfn.Template{stack: tmpl}), "\n")
+			got := lines(alarms.CheckCoverage([]cfn.Stack{{Name: stack, Region: dev.Regions[stack], Template: tmpl}}))
 			if !strings.Contains(got, tc.want) || !strings.Contains(got, stack) {
 				t.Errorf("coverage problems lack %q:\n%s", tc.want, got)
 			}
 		})
 	}
-	if got := alarms.CheckCoverage(map[string]cfn.Template{stack: dev.Templates[stack]}); len(got) != 0 {
-		t.Errorf("the unbroken stack has problems:\n%s", strings.Join(got, "\n"))
+	if got := alarms.CheckCoverage([]cfn.Stack{{Name: stack, Region: dev.Regions[stack], Template: dev.Templates[stack]}}); len(got) != 0 {
+		t.Errorf("the unbroken stack has problems:\n%s", lines(got))
 	}
 }
 

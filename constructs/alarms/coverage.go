@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/brokerage/platform/internal/cfn"
@@ -84,46 +83,50 @@ func appliesTo(r Reference, ks KindSpec) bool {
 
 type alarmInfo struct {
 	stack   string
-	id      string
-	metrics map[string]bool // metric names it evaluates
-	targets map[string]bool // logical IDs (or literal names) its dimensions point to
-	actions bool
+	region  string     // regionOf its stack
+	metrics []metricID // the metrics it evaluates
 }
 
-// CheckCoverage walks synthesized templates and reports every resource that
-// lacks an alarm its kind requires, every resource of an alarmed type that
-// classifies to no kind, every alarm without ALARM and OK actions or
-// without exactly one severity, and every broken session schedule
-// (checkRouting).
-func CheckCoverage(templates map[string]cfn.Template) []string {
-	stackNames := slices.Sorted(maps.Keys(templates))
+// metricID is what identifies a CloudWatch metric: its namespace, name and
+// dimensions. A dimension's value is the logical ID a reference points to,
+// or the literal value.
+type metricID struct {
+	namespace, name string
+	dimensions      map[string]string
+}
+
+// evaluates tells whether the alarm evaluates the metric m.
+func (a alarmInfo) evaluates(m metricID) bool {
+	return slices.ContainsFunc(a.metrics, func(e metricID) bool {
+		return e.namespace == m.namespace && e.name == m.name && maps.Equal(e.dimensions, m.dimensions)
+	})
+}
+
+// CheckCoverage walks the synthesized stacks of an app and reports every
+// resource that lacks an alarm its kind requires, every resource of an
+// alarmed type that classifies to no kind, every region that runs functions
+// without the account-level concurrency alarm, every alarm without ALARM and
+// OK actions or without exactly one severity, and every broken session
+// schedule (checkRouting). The findings are sorted by their lines.
+func CheckCoverage(stacks []cfn.Stack) []Finding {
+	stacks = slices.SortedFunc(slices.Values(stacks), func(a, b cfn.Stack) int { return strings.Compare(a.Name, b.Name) })
 	cv := &coverage{alarmTopics: map[string]bool{}, dlqs: map[string]bool{}, logBuckets: map[string]bool{}}
-	var out []string
-	for _, name := range stackNames {
-		out = append(out, cv.readAlarms(name, templates[name])...)
-		cv.readTargets(templates[name])
+	var out []Finding
+	for _, s := range stacks {
+		out = append(out, cv.readAlarms(s)...)
+		cv.readTargets(s.Template)
 	}
-	regionsWithFunctions := map[string]bool{}
-	regionsWithConcurrencyAlarm := map[string]bool{}
-	for _, name := range stackNames {
-		found, functions := cv.checkStack(name, templates[name])
+	withFunctions := map[string]bool{} // regions that run functions
+	for _, s := range stacks {
+		found, functions := cv.checkStack(s)
 		out = append(out, found...)
 		if functions {
-			regionsWithFunctions[regionOf(name)] = true
-		}
-		for _, a := range cv.alarms {
-			if a.stack == name && a.metrics[AccountConcurrency.Metric] {
-				regionsWithConcurrencyAlarm[regionOf(name)] = true
-			}
+			withFunctions[regionOf(s)] = true
 		}
 	}
-	for r := range regionsWithFunctions {
-		if !regionsWithConcurrencyAlarm[r] {
-			out = append(out, fmt.Sprintf("region %s runs functions but has no %s alarm", r, AccountConcurrency.Metric))
-		}
-	}
-	out = append(out, checkRouting(templates)...)
-	sort.Strings(out)
+	out = append(out, cv.checkAccountAlarms(withFunctions)...)
+	out = append(out, checkRouting(stacks)...)
+	sortFindings(out)
 	return out
 }
 
@@ -136,15 +139,14 @@ type coverage struct {
 	logBuckets  map[string]bool // buckets that receive S3 access logs or CloudFront logs
 }
 
-// readAlarms records the alarms of stack and reports those without both
-// ALARM and OK actions.
-func (cv *coverage) readAlarms(stack string, t cfn.Template) []string {
-	var out []string
-	for _, r := range t.Resources("AWS::CloudWatch::Alarm") {
-		a := alarmInfo{stack: stack, id: r.LogicalID, metrics: map[string]bool{}, targets: map[string]bool{}}
+// readAlarms records the alarms of s and reports those without both ALARM
+// and OK actions.
+func (cv *coverage) readAlarms(s cfn.Stack) []Finding {
+	var out []Finding
+	for _, r := range s.Template.Resources("AWS::CloudWatch::Alarm") {
+		a := alarmInfo{stack: s.Name, region: regionOf(s)}
 		acts, _ := r.Props["AlarmActions"].([]any)
 		oks, _ := r.Props["OKActions"].([]any)
-		a.actions = len(acts) > 0 && len(oks) > 0
 		for _, act := range acts {
 			cv.alarmTopics[cfn.Ref(act)] = true
 		}
@@ -155,29 +157,49 @@ func (cv *coverage) readAlarms(stack string, t cfn.Template) []string {
 				a.addMetric(ms["Metric"].(map[string]any))
 			}
 		}
-		if !a.actions {
-			out = append(out, fmt.Sprintf("%s: alarm %s has no ALARM and OK actions", stack, r.LogicalID))
+		if len(acts) == 0 || len(oks) == 0 {
+			out = append(out, findingOn(s, r, GapNoActions, fmt.Sprintf("alarm %s has no ALARM and OK actions", r.LogicalID)))
 		}
 		cv.alarms = append(cv.alarms, a)
 	}
 	return out
 }
 
-// addMetric records the metric name and dimension values of m, an alarm's
-// properties or one of its metric queries' metric.
+// checkAccountAlarms reports the regions that run functions but have no
+// account-level concurrency alarm.
+func (cv *coverage) checkAccountAlarms(withFunctions map[string]bool) []Finding {
+	account := metricID{namespace: Catalogue[KindFunction].Namespace, name: AccountConcurrency.Metric, dimensions: map[string]string{}}
+	var out []Finding
+	for _, r := range slices.Sorted(maps.Keys(withFunctions)) {
+		if !slices.ContainsFunc(cv.alarms, func(a alarmInfo) bool { return a.region == r && a.evaluates(account) }) {
+			out = append(out, Finding{Gap: GapAccountAlarm, Region: r, Kind: KindFunction, Metric: AccountConcurrency.Metric,
+				Message: fmt.Sprintf("region %s runs functions but has no %s alarm", r, AccountConcurrency.Metric)})
+		}
+	}
+	return out
+}
+
+// addMetric records the metric of m, an alarm's properties or one of its
+// metric queries' metric; a metric-math alarm's properties name none.
 func (a *alarmInfo) addMetric(m map[string]any) {
-	if n, ok := m["MetricName"].(string); ok {
-		a.metrics[n] = true
+	id := metricID{dimensions: map[string]string{}}
+	id.namespace, _ = m["Namespace"].(string)
+	id.name, _ = m["MetricName"].(string)
+	if id.name == "" {
+		return
 	}
 	dims, _ := m["Dimensions"].([]any)
 	for _, d := range dims {
-		v := d.(map[string]any)["Value"]
-		if id := cfn.Ref(v); id != "" {
-			a.targets[id] = true
-		} else if s, ok := v.(string); ok {
-			a.targets[s] = true
+		dm, _ := d.(map[string]any)
+		name, _ := dm["Name"].(string)
+		v := dm["Value"]
+		if ref := cfn.Ref(v); ref != "" {
+			v = ref
 		}
+		value, _ := v.(string)
+		id.dimensions[name] = value
 	}
+	a.metrics = append(a.metrics, id)
 }
 
 // readTargets records the log buckets and dead-letter queues of t.
@@ -203,43 +225,55 @@ func (cv *coverage) readTargets(t cfn.Template) {
 	}
 }
 
-// covered tells whether an alarm of stack evaluates metric for target id.
-func (cv *coverage) covered(stack, id, metric string) bool {
-	for _, a := range cv.alarms {
-		if a.stack == stack && a.targets[id] && a.metrics[metric] {
-			return true
-		}
-	}
-	return false
+// covered tells whether an alarm of stack evaluates the metric m.
+func (cv *coverage) covered(stack string, m metricID) bool {
+	return slices.ContainsFunc(cv.alarms, func(a alarmInfo) bool { return a.stack == stack && a.evaluates(m) })
 }
 
-// checkStack reports every watched resource of stack that misses an alarm
-// of its kind, and whether the stack runs functions.
-func (cv *coverage) checkStack(name string, t cfn.Template) (out []string, functions bool) {
-	for _, r := range t.Resources("") {
+// checkStack reports every watched resource of s that misses an alarm of
+// its kind, and whether the stack runs functions.
+func (cv *coverage) checkStack(s cfn.Stack) (out []Finding, functions bool) {
+	for _, r := range s.Template.Resources("") {
 		if _, ok := Namespaces[r.Type]; !ok {
 			continue
 		}
 		kind := classify(r, cv.dlqs, cv.alarmTopics, cv.logBuckets)
 		if kind == "" {
-			out = append(out, fmt.Sprintf("%s: %s %s has no alarm decisions (no kind in the alarms catalogue)", name, r.Type, r.LogicalID))
+			out = append(out, findingOn(s, r, GapUnclassified, fmt.Sprintf("%s %s has no alarm decisions (no kind in the alarms catalogue)", r.Type, r.LogicalID)))
 			continue
 		}
 		functions = functions || kind == KindFunction
-		target := r.LogicalID
-		if r.Type == "AWS::ApiGateway::Stage" {
-			// API Gateway's metrics name the API, not the stage resource.
-			if api, err := t.Resource(cfn.Ref(r.Props["RestApiId"])); err == nil {
-				target, _ = api.Props["Name"].(string)
-			}
-		}
-		for _, s := range Catalogue[kind].Alarms {
-			if !cv.covered(name, target, s.Metric) {
-				out = append(out, fmt.Sprintf("%s: %s %s (%s) has no %s alarm", name, r.Type, r.LogicalID, kind, s.Metric))
+		ks := Catalogue[kind]
+		dims := targetDimensions(s.Template, r, ks)
+		for _, spec := range ks.Alarms {
+			if !cv.covered(s.Name, metricID{namespace: ks.Namespace, name: spec.Metric, dimensions: dims}) {
+				f := findingOn(s, r, GapMissingAlarm, fmt.Sprintf("%s %s (%s) has no %s alarm", r.Type, r.LogicalID, kind, spec.Metric))
+				f.Kind, f.Metric = kind, spec.Metric
+				out = append(out, f)
 			}
 		}
 	}
 	return out, functions
+}
+
+// targetDimensions are the dimensions of the metrics of resource r, of kind
+// ks: the kind's dimension naming r, and the kind's fixed ones.
+func targetDimensions(t cfn.Template, r cfn.Resource, ks KindSpec) map[string]string {
+	dims := map[string]string{ks.Dimension: r.LogicalID}
+	for i := 0; i+1 < len(ks.Fixed); i += 2 {
+		dims[ks.Fixed[i]] = ks.Fixed[i+1]
+	}
+	if r.Type == "AWS::ApiGateway::Stage" {
+		// API Gateway's metrics name the API, not the stage resource, and
+		// the stage by its name.
+		if api, err := t.Resource(cfn.Ref(r.Props["RestApiId"])); err == nil {
+			dims[ks.Dimension], _ = api.Props["Name"].(string)
+		}
+		if stage, ok := r.Props["StageName"].(string); ok {
+			dims["Stage"] = stage
+		}
+	}
+	return dims
 }
 
 // classify decides a resource's kind from the template alone.
@@ -273,12 +307,11 @@ func classify(r cfn.Resource, dlqs, alarmTopics, logBuckets map[string]bool) Kin
 	return ""
 }
 
-// regionOf reads the region out of a "<app>-<stage>-<region>-<role>" stack
-// name; other names count as their own region.
-func regionOf(stack string) string {
-	parts := strings.Split(stack, "-")
-	if len(parts) < 5 {
-		return stack
+// regionOf is the stack's region, from its environment; a stack without
+// one counts as its own region.
+func regionOf(s cfn.Stack) string {
+	if s.Region == "" {
+		return s.Name
 	}
-	return strings.Join(parts[2:len(parts)-1], "-")
+	return s.Region
 }

@@ -1,6 +1,7 @@
 package alarms_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,22 +14,30 @@ import (
 // is still a dead-letter queue and needs a DLQ's alarms, not a working
 // queue's.
 func TestCoverageFindsDLQsNamedByJoinedARNs(t *testing.T) {
-	templates := map[string]cfn.Template{
-		"app-dev-ap-southeast-2-ingest": {"Resources": map[string]any{
+	stacks := []cfn.Stack{
+		{Name: "app-dev-ap-southeast-2-ingest", Region: "ap-southeast-2", Template: cfn.Template{"Resources": map[string]any{
 			"DeliveryDLQ": map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{"QueueName": "app-dev-fanout-eu-west-2-dlq.fifo"}},
-		}},
-		"app-dev-eu-west-2-regional": {"Resources": map[string]any{
+		}}},
+		{Name: "app-dev-eu-west-2-regional", Region: "eu-west-2", Template: cfn.Template{"Resources": map[string]any{
 			"Subscription": map[string]any{"Type": "AWS::SNS::Subscription", "Properties": map[string]any{
 				"Protocol": "sqs",
 				"RedrivePolicy": map[string]any{"deadLetterTargetArn": map[string]any{"Fn::Join": []any{"", []any{
 					"arn:", map[string]any{"Ref": "AWS::Partition"}, ":sqs:ap-southeast-2:111111111111:app-dev-fanout-eu-west-2-dlq.fifo",
 				}}}},
 			}},
-		}},
+		}}},
 	}
-	problems := strings.Join(alarms.CheckCoverage(templates), "\n")
-	if !strings.Contains(problems, "DeliveryDLQ (dead-letter-queue)") || strings.Contains(problems, "(consumer-queue)") {
-		t.Errorf("the delivery DLQ is not classified as a dead-letter queue:\n%s", problems)
+	var dlq int
+	for _, f := range alarms.CheckCoverage(stacks) {
+		if f.LogicalID == "DeliveryDLQ" && f.Kind != alarms.KindDLQ {
+			t.Errorf("the delivery DLQ is not classified as a dead-letter queue: %v", f)
+		}
+		if f.LogicalID == "DeliveryDLQ" && f.Gap == alarms.GapMissingAlarm {
+			dlq++
+		}
+	}
+	if want := len(alarms.Catalogue[alarms.KindDLQ].Alarms); dlq != want {
+		t.Errorf("the delivery DLQ misses %d alarms, want the %d of a dead-letter queue", dlq, want)
 	}
 }
 
@@ -45,5 +54,78 @@ func TestCatalogueAcceptsAnAlarmBeyondTheReferenceOnlyWithAReason(t *testing.T) 
 	want := "event-rule: alarm FailedInvocations is not in the reference and says not why it is created (Beyond)"
 	if got := strings.Join(alarms.CheckCatalogue(alarms.References()), "\n"); got != want {
 		t.Errorf("without a reason:\n got %q\nwant %q", got, want)
+	}
+}
+
+// An alarm covers a resource only for the metric it evaluates on that
+// resource, in the kind's namespace: not for the same metric name in
+// another namespace, nor for a metric that one of its queries evaluates on
+// another resource.
+func TestCoverageMatchesAlarmsByNamespaceMetricAndDimensions(t *testing.T) {
+	metric := func(namespace, name, queue string) map[string]any {
+		return map[string]any{"Namespace": namespace, "MetricName": name, "Dimensions": []any{
+			map[string]any{"Name": "QueueName", "Value": map[string]any{"Fn::GetAtt": []any{queue, "QueueName"}}},
+		}}
+	}
+	alarm := func(props map[string]any) map[string]any {
+		props["AlarmActions"] = []any{map[string]any{"Ref": "Topic"}}
+		props["OKActions"] = props["AlarmActions"]
+		return map[string]any{"Type": "AWS::CloudWatch::Alarm", "Properties": props}
+	}
+	stack := cfn.Stack{Name: "app-dev-eu-west-2-regional", Region: "eu-west-2", Template: cfn.Template{"Resources": map[string]any{
+		"Q":         map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{}},
+		"Other":     map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{}},
+		"Age":       alarm(metric("AWS/SQS", "ApproximateAgeOfOldestMessage", "Q")),
+		"Elsewhere": alarm(metric("Custom/SQS", "ApproximateNumberOfMessagesVisible", "Q")),
+		"Mixed": alarm(map[string]any{"Metrics": []any{
+			map[string]any{"Id": "sent", "MetricStat": map[string]any{"Metric": metric("AWS/SQS", "NumberOfMessagesSent", "Other")}},
+			map[string]any{"Id": "flight", "MetricStat": map[string]any{"Metric": metric("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "Q")}},
+		}}),
+	}}}
+	var got []string
+	for _, f := range alarms.CheckCoverage([]cfn.Stack{stack}) {
+		if f.LogicalID == "Q" {
+			got = append(got, f.Metric)
+		}
+	}
+	want := []string{"ApproximateNumberOfMessagesVisible", "NumberOfMessagesSent"}
+	if !slices.Equal(got, want) {
+		t.Errorf("alarms Q misses: %v, want %v", got, want)
+	}
+}
+
+// A REST API stage's alarms must watch that stage: alarms on another stage
+// of the same API do not cover it.
+func TestCoverageWantsTheAlarmsOfTheAPIStageItself(t *testing.T) {
+	template := func(alarmedStage string) cfn.Template {
+		res := map[string]any{
+			"Api":   map[string]any{"Type": "AWS::ApiGateway::RestApi", "Properties": map[string]any{"Name": "app-dev-api-public"}},
+			"Stage": map[string]any{"Type": "AWS::ApiGateway::Stage", "Properties": map[string]any{"RestApiId": map[string]any{"Ref": "Api"}, "StageName": "v2"}},
+		}
+		for _, s := range alarms.Catalogue[alarms.KindAPIStage].Alarms {
+			res["Alarm"+s.Metric] = map[string]any{"Type": "AWS::CloudWatch::Alarm", "Properties": map[string]any{
+				"Namespace": "AWS/ApiGateway", "MetricName": s.Metric, "Dimensions": []any{
+					map[string]any{"Name": "ApiName", "Value": "app-dev-api-public"},
+					map[string]any{"Name": "Stage", "Value": alarmedStage},
+				},
+				"AlarmActions": []any{"arn:aws:sns:eu-west-2:111111111111:app-dev-alarms"}, "OKActions": []any{"arn:aws:sns:eu-west-2:111111111111:app-dev-alarms"},
+			}}
+		}
+		return cfn.Template{"Resources": res}
+	}
+	missing := func(alarmedStage string) []string {
+		var out []string
+		for _, f := range alarms.CheckCoverage([]cfn.Stack{{Name: "s", Region: "eu-west-2", Template: template(alarmedStage)}}) {
+			if f.Gap == alarms.GapMissingAlarm && f.LogicalID == "Stage" {
+				out = append(out, f.Metric)
+			}
+		}
+		return out
+	}
+	if got := missing("v2"); len(got) != 0 {
+		t.Errorf("the stage's own alarms do not cover it: missing %v", got)
+	}
+	if got, want := len(missing("v1")), len(alarms.Catalogue[alarms.KindAPIStage].Alarms); got != want {
+		t.Errorf("alarms on stage v1 cover stage v2: %d missing, want %d", got, want)
 	}
 }

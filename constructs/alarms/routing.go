@@ -3,9 +3,7 @@ package alarms
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,34 +31,34 @@ var (
 	atPattern   = regexp.MustCompile(`^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$`)
 )
 
-// checkSchedule reports what is wrong with one session schedule's
-// expression, time zone and target; it returns the alarm names it targets.
-func checkSchedule(where string, props map[string]any) (action string, names []string, out []string) {
+// checkSchedule says what is wrong with one session schedule's expression,
+// time zone and target; it returns the alarm names it targets.
+func checkSchedule(props map[string]any) (action string, names []string, out []string) {
 	expr, _ := props["ScheduleExpression"].(string)
 	if m := cronPattern.FindStringSubmatch(expr); m != nil {
 		min, _ := strconv.Atoi(m[1])
 		hour, _ := strconv.Atoi(m[2])
 		if min > 59 || hour > 23 {
-			out = append(out, fmt.Sprintf("%s: cron %q has no such time of day", where, expr))
+			out = append(out, fmt.Sprintf("cron %q has no such time of day", expr))
 		}
 		for _, d := range strings.Split(m[3], ",") {
 			if !strings.Contains("SUN,MON,TUE,WED,THU,FRI,SAT", d) || len(d) != 3 {
-				out = append(out, fmt.Sprintf("%s: cron %q has an unknown day %q (want SUN to SAT)", where, expr, d))
+				out = append(out, fmt.Sprintf("cron %q has an unknown day %q (want SUN to SAT)", expr, d))
 			}
 		}
 	} else if m := atPattern.FindStringSubmatch(expr); m != nil {
 		if _, err := time.Parse("2006-01-02T15:04:05", m[1]); err != nil {
-			out = append(out, fmt.Sprintf("%s: at() %q is not a date and time", where, expr))
+			out = append(out, fmt.Sprintf("at() %q is not a date and time", expr))
 		}
 	} else {
-		out = append(out, fmt.Sprintf("%s: expression %q is neither cron(M H ? * DAYS *) nor at(YYYY-MM-DDTHH:MM:SS)", where, expr))
+		out = append(out, fmt.Sprintf("expression %q is neither cron(M H ? * DAYS *) nor at(YYYY-MM-DDTHH:MM:SS)", expr))
 	}
 	zone, _ := props["ScheduleExpressionTimezone"].(string)
 	if _, err := time.LoadLocation(zone); err != nil || zone == "" || zone == "Local" {
-		out = append(out, fmt.Sprintf("%s: time zone %q is not an IANA time zone", where, zone))
+		out = append(out, fmt.Sprintf("time zone %q is not an IANA time zone", zone))
 	}
 	if fw, _ := props["FlexibleTimeWindow"].(map[string]any); fw["Mode"] != "OFF" {
-		out = append(out, fmt.Sprintf("%s: flexible time window %v, want OFF (the day's calls are a minute apart)", where, fw["Mode"]))
+		out = append(out, fmt.Sprintf("flexible time window %v, want OFF (the day's calls are a minute apart)", fw["Mode"]))
 	}
 	target, _ := props["Target"].(map[string]any)
 	arn, _ := target["Arn"].(string)
@@ -70,7 +68,7 @@ func checkSchedule(where string, props map[string]any) (action string, names []s
 		}
 	}
 	if action == "" {
-		return "", nil, append(out, fmt.Sprintf("%s: target %q is not one of CloudWatch's enableAlarmActions, disableAlarmActions or setAlarmState", where, arn))
+		return "", nil, append(out, fmt.Sprintf("target %q is not one of CloudWatch's enableAlarmActions, disableAlarmActions or setAlarmState", arn))
 	}
 	var in struct {
 		AlarmNames []string
@@ -79,17 +77,17 @@ func checkSchedule(where string, props map[string]any) (action string, names []s
 	}
 	input, _ := target["Input"].(string)
 	if err := json.Unmarshal([]byte(input), &in); err != nil {
-		return action, nil, append(out, fmt.Sprintf("%s: input %q is not JSON: %v", where, input, err))
+		return action, nil, append(out, fmt.Sprintf("input %q is not JSON: %v", input, err))
 	}
 	names = in.AlarmNames
 	if action == ActionSetState {
 		names = []string{in.AlarmName}
 		if in.StateValue != "OK" {
-			out = append(out, fmt.Sprintf("%s: sets state %q, want OK (re-arming)", where, in.StateValue))
+			out = append(out, fmt.Sprintf("sets state %q, want OK (re-arming)", in.StateValue))
 		}
 	}
 	if len(names) == 0 || len(names) > 100 {
-		out = append(out, fmt.Sprintf("%s: names %d alarms, want 1 to 100", where, len(names)))
+		out = append(out, fmt.Sprintf("names %d alarms, want 1 to 100", len(names)))
 	}
 	return action, names, out
 }
@@ -99,13 +97,12 @@ func checkSchedule(where string, props map[string]any) (action string, names []s
 // alarm turned on and off by session schedules (enable, disable and re-arm),
 // and every schedule that is broken or targets an alarm the stack does not
 // have as an idle alarm.
-func checkRouting(templates map[string]cfn.Template) []string {
-	var out []string
-	for _, stack := range slices.Sorted(maps.Keys(templates)) {
-		t := templates[stack]
-		problems, idle, alarmNames := checkAlarmSeverities(stack, t)
+func checkRouting(stacks []cfn.Stack) []Finding {
+	var out []Finding
+	for _, s := range stacks {
+		problems, idle, alarms := checkAlarmSeverities(s)
 		out = append(out, problems...)
-		out = append(out, checkIdleSchedules(stack, t, idle, alarmNames)...)
+		out = append(out, checkIdleSchedules(s, idle, alarms)...)
 	}
 	return out
 }
@@ -124,12 +121,12 @@ func topicSeverities(t cfn.Template) map[string]Severity {
 	return topics
 }
 
-// checkAlarmSeverities reports the alarms of stack that do not act on
-// exactly one severity's topic, and those with their actions off that are
-// not idle alarms. It returns the names of the idle alarms with their
-// actions off, and of every alarm.
-func checkAlarmSeverities(stack string, t cfn.Template) (out []string, idle map[string]bool, alarmNames []string) {
-	topics := topicSeverities(t)
+// checkAlarmSeverities reports the alarms of s that do not act on exactly
+// one severity's topic, and those with their actions off that are not idle
+// alarms. It returns the names of the idle alarms with their actions off,
+// and every alarm.
+func checkAlarmSeverities(s cfn.Stack) (out []Finding, idle map[string]bool, alarms []cfn.Resource) {
+	topics := topicSeverities(s.Template)
 	severityOf := func(v any) (Severity, bool) {
 		if id := cfn.Ref(v); id != "" {
 			sev, ok := topics[id]
@@ -142,7 +139,7 @@ func checkAlarmSeverities(stack string, t cfn.Template) (out []string, idle map[
 	}
 	idle = map[string]bool{} // alarm names with actions off, breaching on missing data
 	for _, typ := range []string{"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"} {
-		for _, r := range t.Resources(typ) {
+		for _, r := range s.Template.Resources(typ) {
 			sevs := map[Severity]bool{}
 			var unknown []string
 			for _, key := range []string{"AlarmActions", "OKActions"} {
@@ -157,40 +154,41 @@ func checkAlarmSeverities(stack string, t cfn.Template) (out []string, idle map[
 			}
 			if len(sevs) != 1 || len(unknown) > 0 {
 				var got []string
-				for s := range sevs {
-					got = append(got, string(s))
+				for sev := range sevs {
+					got = append(got, string(sev))
 				}
 				sort.Strings(got)
-				out = append(out, fmt.Sprintf("%s: alarm %s has severities %v (actions on other topics: %d), want exactly one of %s", stack, r.LogicalID, got, len(unknown), joinSeverities()))
+				out = append(out, findingOn(s, r, GapSeverity, fmt.Sprintf("alarm %s has severities %v (actions on other topics: %d), want exactly one of %s", r.LogicalID, got, len(unknown), joinSeverities())))
 			}
-			name, _ := r.Props["AlarmName"].(string)
-			alarmNames = append(alarmNames, name)
+			alarms = append(alarms, r)
 			if r.Props["ActionsEnabled"] == false {
 				if r.Props["TreatMissingData"] != "breaching" {
-					out = append(out, fmt.Sprintf("%s: alarm %s has its actions off but is not an idle alarm: only idle alarms act by session, every other alarm always acts", stack, r.LogicalID))
+					out = append(out, findingOn(s, r, GapActionsOff, fmt.Sprintf("alarm %s has its actions off but is not an idle alarm: only idle alarms act by session, every other alarm always acts", r.LogicalID)))
 				}
+				name, _ := r.Props["AlarmName"].(string)
 				idle[name] = true
 			}
 		}
 	}
-	return out, idle, alarmNames
+	return out, idle, alarms
 }
 
-// checkIdleSchedules reports the schedules of stack that target anything
-// but idle alarms with their actions off, and the idle alarms that are not
+// checkIdleSchedules reports the schedules of s that target anything but
+// idle alarms with their actions off, and the idle alarms that are not
 // enabled, disabled and re-armed by schedules every day.
-func checkIdleSchedules(stack string, t cfn.Template, idle map[string]bool, alarmNames []string) []string {
-	var out []string
+func checkIdleSchedules(s cfn.Stack, idle map[string]bool, alarms []cfn.Resource) []Finding {
+	var out []Finding
 	seen := map[string]map[string]bool{ActionEnable: {}, ActionDisable: {}, ActionSetState: {}}
-	for _, r := range t.Resources("AWS::Scheduler::Schedule") {
-		where := stack + ": schedule " + r.LogicalID
-		action, targets, problems := checkSchedule(where, r.Props)
-		out = append(out, problems...)
+	for _, r := range s.Template.Resources("AWS::Scheduler::Schedule") {
+		action, targets, problems := checkSchedule(r.Props)
+		for _, p := range problems {
+			out = append(out, findingOn(s, r, GapSchedule, "schedule "+r.LogicalID+": "+p))
+		}
 		for _, n := range targets {
 			if !idle[n] {
-				out = append(out, fmt.Sprintf("%s: targets %q, which is not an idle alarm of the stack with its actions off", where, n))
+				out = append(out, findingOn(s, r, GapSchedule, fmt.Sprintf("schedule %s: targets %q, which is not an idle alarm of the stack with its actions off", r.LogicalID, n)))
 			}
-			if action == ActionDisable && !strings.HasPrefix(r.Props["ScheduleExpression"].(string), "cron(") {
+			if expr, _ := r.Props["ScheduleExpression"].(string); action == ActionDisable && !strings.HasPrefix(expr, "cron(") {
 				continue // a holiday's: the close is what turns them off every day
 			}
 			if action != "" {
@@ -198,13 +196,14 @@ func checkIdleSchedules(stack string, t cfn.Template, idle map[string]bool, alar
 			}
 		}
 	}
-	for _, n := range alarmNames {
+	for _, r := range alarms {
+		n, _ := r.Props["AlarmName"].(string)
 		if !idle[n] {
 			continue
 		}
 		for _, a := range []string{ActionEnable, ActionDisable, ActionSetState} {
 			if !seen[a][n] {
-				out = append(out, fmt.Sprintf("%s: idle alarm %s has its actions off but no daily schedule calls %s on it", stack, n, a))
+				out = append(out, findingOn(s, r, GapUnscheduled, fmt.Sprintf("idle alarm %s has its actions off but no daily schedule calls %s on it", n, a)))
 			}
 		}
 	}

@@ -9,6 +9,7 @@ package guard
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,21 +18,20 @@ import (
 	"github.com/brokerage/platform/regions"
 )
 
-// Stack is one synthesized stack as the rules see it.
-type Stack struct {
-	Name     string
-	Region   string
-	Template cfn.Template
-}
+// Stack is one synthesized stack as the rules see it: its name, region and
+// template.
+type Stack = cfn.Stack
 
 // Violation is one broken guarantee.
 type Violation struct {
+	// Rule is the ID of the rule broken; Rule.Run sets it.
 	Rule      string
 	Stack     string
 	LogicalID string
 	Message   string
 }
 
+// String is the violation as one line: "[rule] stack/logical ID: message".
 func (v Violation) String() string {
 	return fmt.Sprintf("[%s] %s/%s: %s", v.Rule, v.Stack, v.LogicalID, v.Message)
 }
@@ -40,7 +40,17 @@ func (v Violation) String() string {
 type Rule struct {
 	ID          string
 	Description string
-	Check       func(stacks []Stack) []Violation
+	// Check finds the violations of the guarantee, leaving their Rule to Run.
+	Check func(stacks []Stack) []Violation
+}
+
+// Run checks the rule; every violation it finds carries the rule's ID.
+func (r Rule) Run(stacks []Stack) []Violation {
+	out := r.Check(stacks)
+	for i := range out {
+		out[i].Rule = r.ID
+	}
+	return out
 }
 
 // Rules are every guarantee, in the order they are reported.
@@ -58,7 +68,7 @@ func Check(stacks []Stack) []Violation {
 	sort.Slice(stacks, func(i, j int) bool { return stacks[i].Name < stacks[j].Name })
 	var out []Violation
 	for _, r := range Rules {
-		out = append(out, r.Check(stacks)...)
+		out = append(out, r.Run(stacks)...)
 	}
 	return out
 }
@@ -106,14 +116,14 @@ func queueHasDLQ(stacks []Stack) []Violation {
 			case cfn.OrderingStall:
 				// Accepted instead of a DLQ: queue-alarmed checks its age alarm.
 				if q.Props["RedrivePolicy"] != nil {
-					out = append(out, Violation{"queue-has-dlq", s.Name, q.LogicalID, "queue declares the stall ordering policy but has a redrive policy: a message moved to its DLQ would be overtaken by later messages of its group"})
+					out = append(out, Violation{Stack: s.Name, LogicalID: q.LogicalID, Message: "queue declares the stall ordering policy but has a redrive policy: a message moved to its DLQ would be overtaken by later messages of its group"})
 				}
 				continue
 			case cfn.OrderingParking:
 				continue
 			}
 			if q.Props["RedrivePolicy"] == nil && !byID[s.Name][q.LogicalID] && !byName[name] {
-				out = append(out, Violation{"queue-has-dlq", s.Name, q.LogicalID, "queue has no redrive policy, declares no ordering policy (" + cfn.OrderingMetadata + ") and no queue or subscription uses it as a dead-letter queue"})
+				out = append(out, Violation{Stack: s.Name, LogicalID: q.LogicalID, Message: "queue has no redrive policy, declares no ordering policy (" + cfn.OrderingMetadata + ") and no queue or subscription uses it as a dead-letter queue"})
 			}
 		}
 	}
@@ -121,15 +131,10 @@ func queueHasDLQ(stacks []Stack) []Violation {
 }
 
 func queueAlarmed(stacks []Stack) []Violation {
-	templates := map[string]cfn.Template{}
-	for _, s := range stacks {
-		templates[s.Name] = s.Template
-	}
 	var out []Violation
-	for _, p := range alarms.CheckCoverage(templates) {
-		if strings.Contains(p, "AWS::SQS::Queue") || strings.Contains(p, "no ALARM and OK actions") {
-			stack, msg, _ := strings.Cut(p, ": ")
-			out = append(out, Violation{"queue-alarmed", stack, "", msg})
+	for _, f := range alarms.CheckCoverage(stacks) {
+		if f.Type == "AWS::SQS::Queue" || f.Gap == alarms.GapNoActions {
+			out = append(out, Violation{Stack: f.Stack, LogicalID: f.LogicalID, Message: f.Message})
 		}
 	}
 	return out
@@ -144,7 +149,7 @@ func subscriptionRedrive(stacks []Stack) []Violation {
 			}
 			rp, _ := sub.Props["RedrivePolicy"].(map[string]any)
 			if rp == nil || rp["deadLetterTargetArn"] == nil {
-				out = append(out, Violation{"subscription-redrive", s.Name, sub.LogicalID, "SQS subscription has no redrive policy: undeliverable messages would be dropped"})
+				out = append(out, Violation{Stack: s.Name, LogicalID: sub.LogicalID, Message: "SQS subscription has no redrive policy: undeliverable messages would be dropped"})
 			}
 		}
 	}
@@ -202,7 +207,7 @@ func cmkPermitsWriters(stacks []Stack) []Violation {
 			for _, r := range t.Resources(typ) {
 				k := cfn.Ref(r.Props["KmsMasterKeyId"])
 				if _, ok := keys[k]; !ok {
-					out = append(out, Violation{"cmk-permits-writers", s.Name, r.LogicalID, fmt.Sprintf("not encrypted with a customer-managed key of this stack (KmsMasterKeyId %v)", r.Props["KmsMasterKeyId"])})
+					out = append(out, Violation{Stack: s.Name, LogicalID: r.LogicalID, Message: fmt.Sprintf("not encrypted with a customer-managed key of this stack (KmsMasterKeyId %v)", r.Props["KmsMasterKeyId"])})
 					continue
 				}
 				keyOf[r.LogicalID] = k
@@ -227,7 +232,7 @@ func cmkPermitsWriters(stacks []Stack) []Violation {
 					}
 					for _, p := range principals(st) {
 						if !anyHasPrincipal(keyStmts, p) {
-							out = append(out, Violation{"cmk-permits-writers", s.Name, cfn.Ref(q), fmt.Sprintf("%s may send to the queue but its key %s does not let it encrypt (kms:GenerateDataKey*)", p, k)})
+							out = append(out, Violation{Stack: s.Name, LogicalID: cfn.Ref(q), Message: fmt.Sprintf("%s may send to the queue but its key %s does not let it encrypt (kms:GenerateDataKey*)", p, k)})
 						}
 					}
 				}
@@ -237,15 +242,9 @@ func cmkPermitsWriters(stacks []Stack) []Violation {
 	return out
 }
 
+// anyHasPrincipal tells whether one of the statements names principal p.
 func anyHasPrincipal(stmts []map[string]any, p string) bool {
-	for _, s := range stmts {
-		for _, q := range principals(s) {
-			if q == p {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(stmts, func(s map[string]any) bool { return slices.Contains(principals(s), p) })
 }
 
 func fifoConsistent(stacks []Stack) []Violation {
@@ -262,7 +261,7 @@ func fifoConsistent(stacks []Stack) []Violation {
 				continue
 			}
 			if d := cfn.Ref(rp["deadLetterTargetArn"]); d != "" && fifo[d] != fifo[q.LogicalID] {
-				out = append(out, Violation{"fifo-consistent", s.Name, q.LogicalID, fmt.Sprintf("queue FIFO=%t but its dead-letter queue %s FIFO=%t", fifo[q.LogicalID], d, fifo[d])})
+				out = append(out, Violation{Stack: s.Name, LogicalID: q.LogicalID, Message: fmt.Sprintf("queue FIFO=%t but its dead-letter queue %s FIFO=%t", fifo[q.LogicalID], d, fifo[d])})
 			}
 		}
 		for _, sub := range t.Resources("AWS::SNS::Subscription") {
@@ -273,12 +272,12 @@ func fifoConsistent(stacks []Stack) []Violation {
 			topicFIFO := strings.HasSuffix(topic, ".fifo")
 			if id := cfn.Ref(sub.Props["Endpoint"]); id != "" {
 				if _, known := fifo[id]; known && fifo[id] != topicFIFO {
-					out = append(out, Violation{"fifo-consistent", s.Name, sub.LogicalID, fmt.Sprintf("topic %s FIFO=%t but subscribed queue %s FIFO=%t: per-account order would be lost or the subscription would fail", topic, topicFIFO, id, fifo[id])})
+					out = append(out, Violation{Stack: s.Name, LogicalID: sub.LogicalID, Message: fmt.Sprintf("topic %s FIFO=%t but subscribed queue %s FIFO=%t: per-account order would be lost or the subscription would fail", topic, topicFIFO, id, fifo[id])})
 				}
 			}
 			if rp, ok := sub.Props["RedrivePolicy"].(map[string]any); ok {
 				if d := cfn.ARN(rp["deadLetterTargetArn"]); d != "" && strings.HasSuffix(d, ".fifo") != topicFIFO {
-					out = append(out, Violation{"fifo-consistent", s.Name, sub.LogicalID, fmt.Sprintf("topic FIFO=%t but the subscription's dead-letter queue %s is not", topicFIFO, lastSegment(d))})
+					out = append(out, Violation{Stack: s.Name, LogicalID: sub.LogicalID, Message: fmt.Sprintf("topic FIFO=%t but the subscription's dead-letter queue %s is not", topicFIFO, lastSegment(d))})
 				}
 			}
 		}
@@ -308,7 +307,7 @@ func optInPrincipal(stacks []Stack) []Violation {
 				for _, region := range []string{arnRegion(source), s.Region} {
 					want := "Service:sns." + region + ".amazonaws.com"
 					if regions.OptIn(region) && !have[want] {
-						out = append(out, Violation{"opt-in-principal", s.Name, r.LogicalID, fmt.Sprintf("delivery from %s involves opt-in region %s but the policy does not trust sns.%s.amazonaws.com", lastSegment(source), region, region)})
+						out = append(out, Violation{Stack: s.Name, LogicalID: r.LogicalID, Message: fmt.Sprintf("delivery from %s involves opt-in region %s but the policy does not trust sns.%s.amazonaws.com", lastSegment(source), region, region)})
 					}
 				}
 			}

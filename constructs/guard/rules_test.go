@@ -36,12 +36,15 @@ func checkRule(t *testing.T, rule string, compliant, broken []Stack, wantIDs []s
 	if r.Check == nil {
 		t.Fatalf("no rule %s", rule)
 	}
-	if got := r.Check(compliant); len(got) != 0 {
+	if got := r.Run(compliant); len(got) != 0 {
 		t.Errorf("%s: compliant app has violations: %v", rule, got)
 	}
 	var got []string
-	for _, v := range r.Check(broken) {
+	for _, v := range r.Run(broken) {
 		got = append(got, v.LogicalID)
+		if v.Rule != rule {
+			t.Errorf("%s: violation of another rule: %v", rule, v)
+		}
 	}
 	if diff := cmp.Diff(wantIDs, got); diff != "" {
 		t.Errorf("%s: violations on the broken app (-want +got):\n%s", rule, diff)
@@ -125,9 +128,13 @@ func TestQueueAlarmed(t *testing.T) {
 	broken := []Stack{stack(t, "a", "eu-west-2", `{"Resources": {
 		"D": {"Type": "AWS::SQS::Queue", "Properties": {}},
 		"Q": {"Type": "AWS::SQS::Queue", "Properties": {"RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["D", "Arn"]}}}}}}`)}
-	got := queueAlarmed(broken)
-	if len(got) != 5 { // four working-queue alarms, one DLQ arrival alarm
-		t.Errorf("violations = %v, want the 4 missing alarms of Q and the 1 of D", got)
+	var got []string
+	for _, v := range queueAlarmed(broken) {
+		got = append(got, v.LogicalID)
+	}
+	// Four working-queue alarms, one DLQ arrival alarm.
+	if diff := cmp.Diff([]string{"D", "Q", "Q", "Q", "Q"}, got); diff != "" {
+		t.Errorf("violations on the queues' logical IDs (-want +got):\n%s", diff)
 	}
 	if v := queueAlarmed(ok); len(v) != 0 {
 		t.Errorf("compliant app: %v", v)

@@ -109,6 +109,13 @@ func (a *CloudAssembly) read(dir, nested string) error {
 				s.Name = id
 			}
 			s.Account, s.Region, _ = strings.Cut(strings.TrimPrefix(art.Environment, "aws://"), "/")
+			// An environment-agnostic stack's environment names placeholders.
+			if s.Account == "unknown-account" {
+				s.Account = ""
+			}
+			if s.Region == "unknown-region" {
+				s.Region = ""
+			}
 			for _, d := range art.Dependencies {
 				// The asset manifests a stack also depends on are not stacks.
 				if !strings.HasSuffix(d, ".assets") {

@@ -76,6 +76,9 @@ type Assembly struct {
 	DependsOn map[string][]string
 	// Order is the stack names in the order the assembly lists them.
 	Order []string
+	// Regions are the stacks' regions by stack name, from each stack's
+	// environment in the assembly's manifest ("" when it has none).
+	Regions map[string]string
 	// Warnings are the warning annotations of every stack, as "path: message",
 	// read from the assembly's manifest.
 	Warnings []string
@@ -125,7 +128,7 @@ func SynthOrViolations(app awscdk.App, outdir string) (asm *Assembly, violations
 // Synth synthesizes the app once and reads every stack's template and dependencies.
 func Synth(app awscdk.App) *Assembly {
 	asm := app.Synth(nil)
-	out := &Assembly{Templates: map[string]Template{}, DependsOn: map[string][]string{}}
+	out := &Assembly{Templates: map[string]Template{}, DependsOn: map[string][]string{}, Regions: map[string]string{}}
 	for _, s := range *asm.Stacks() {
 		name := *s.StackName()
 		out.Order = append(out.Order, name)
@@ -138,18 +141,34 @@ func Synth(app awscdk.App) *Assembly {
 			}
 		}
 	}
-	out.Warnings = warnings(*asm.Directory())
-	return out
-}
-
-// warnings reads the warning annotations from the manifest in dir and
-// from the manifests of its nested assemblies.
-func warnings(dir string) []string {
-	a, err := ReadAssembly(dir)
+	m, err := ReadAssembly(*asm.Directory())
 	if err != nil {
 		panic(err)
 	}
-	return a.Warnings
+	out.Warnings = m.Warnings
+	for _, s := range m.Stacks {
+		if s.Nested == "" {
+			out.Regions[s.Name] = s.Region
+		}
+	}
+	return out
+}
+
+// Stack is one synthesized stack as the checks over a whole app see it.
+type Stack struct {
+	Name string
+	// Region is the stack's region, "" when it has none.
+	Region   string
+	Template Template
+}
+
+// Stacks returns the assembly's stacks in Order, each with its region.
+func (a *Assembly) Stacks() []Stack {
+	out := make([]Stack, 0, len(a.Order))
+	for _, name := range a.Order {
+		out = append(out, Stack{Name: name, Region: a.Regions[name], Template: a.Templates[name]})
+	}
+	return out
 }
 
 func fromArtifact(s cxapi.CloudFormationStackArtifact) Template {

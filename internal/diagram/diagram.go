@@ -7,7 +7,8 @@ package diagram
 
 import (
 	"fmt"
-	"regexp"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,8 +30,6 @@ var shown = map[string]string{
 	"AWS::CloudWatch::Dashboard":    "dashboard",
 }
 
-var stackName = regexp.MustCompile(`^(.+?)-(.+)-(ingest|regional|edge)$`)
-
 // Overview is the regions, their stacks, and the paths between stacks:
 // deploy dependencies and cross-region subscriptions.
 func Overview(a *cfn.Assembly) string {
@@ -40,18 +39,13 @@ func Overview(a *cfn.Assembly) string {
 	b.WriteString("digraph overview {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=Helvetica];\n  edge [fontname=Helvetica, fontsize=10];\n")
 	byRegion := map[string][]string{}
 	for _, name := range order {
-		region := name
-		if m := stackName.FindStringSubmatch(name); m != nil {
-			region = regionOf(m[2])
+		region := a.Regions[name]
+		if region == "" {
+			region = name // a stack without an environment stands alone
 		}
 		byRegion[region] = append(byRegion[region], name)
 	}
-	regions := make([]string, 0, len(byRegion))
-	for r := range byRegion {
-		regions = append(regions, r)
-	}
-	sort.Strings(regions)
-	for _, r := range regions {
+	for _, r := range slices.Sorted(maps.Keys(byRegion)) {
 		fmt.Fprintf(&b, "  subgraph \"cluster_%s\" {\n    label=%q;\n", r, r)
 		for _, s := range byRegion[r] {
 			fmt.Fprintf(&b, "    %q [label=%s];\n", s, label(s, summary(a.Templates[s])))
@@ -93,12 +87,6 @@ func Overview(a *cfn.Assembly) string {
 func label(first, second string) string {
 	esc := strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 	return `"` + esc.Replace(first) + `\n` + esc.Replace(second) + `"`
-}
-
-func regionOf(s string) string {
-	// "<stage>-<region>": the stage has no hyphen.
-	_, region, _ := strings.Cut(s, "-")
-	return region
 }
 
 // summary counts a stack's main resources.

@@ -27,14 +27,14 @@ func main() {
 	}
 }
 
-// readAssembly reads the stacks, their templates and dependencies from a
-// cloud assembly directory's manifest, in the manifest's order.
+// readAssembly reads the stacks, their regions, templates and dependencies
+// from a cloud assembly directory's manifest, in the manifest's order.
 func readAssembly(dir string) (*cfn.Assembly, error) {
 	m, err := cfn.ReadAssembly(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w (run make synth first)", err)
 	}
-	a := &cfn.Assembly{Templates: map[string]cfn.Template{}, DependsOn: map[string][]string{}}
+	a := &cfn.Assembly{Templates: map[string]cfn.Template{}, DependsOn: map[string][]string{}, Regions: map[string]string{}}
 	// The manifest is a JSON object: order the stacks as the CLI lists them,
 	// dependencies first, ties by name.
 	var names []string
@@ -48,6 +48,7 @@ func readAssembly(dir string) (*cfn.Assembly, error) {
 			return nil, err
 		}
 		a.Templates[s.ID] = t
+		a.Regions[s.ID] = s.Region
 		if len(s.DependsOn) > 0 {
 			a.DependsOn[s.ID] = s.DependsOn
 		}

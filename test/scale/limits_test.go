@@ -87,10 +87,7 @@ func TestTwentyFiveRegionsStayWithinHalfOfEveryLimit(t *testing.T) {
 func oneAlarmTopicPerRegion(t *testing.T, asm *cfn.Assembly) {
 	t.Helper()
 	owner := map[string]string{} // region -> stack that creates its alarm topic
-	region := func(stack string) string {
-		parts := strings.Split(stack, "-")
-		return strings.Join(parts[2:len(parts)-1], "-")
-	}
+	region := func(stack string) string { return asm.Regions[stack] }
 	for _, name := range asm.Order {
 		for _, topic := range asm.Templates[name].Resources("AWS::SNS::Topic") {
 			if strings.HasSuffix(topic.Props["TopicName"].(string), "-alarms") {
