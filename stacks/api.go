@@ -87,7 +87,7 @@ func addGateways(s awscdk.Stack, al *alarms.Alarms, c *config.Config) map[string
 		props.Account = account
 		gw := api.New(s, "Api-"+g.Name, props)
 		built[g.Name] = gw
-		al.Watch(gw.RestAPI.DeploymentStage(), alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + g.Name, Dimension: &gw.Name})
+		al.Watch(gw.RestAPI.DeploymentStage(), alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + g.Name, Metrics: alarms.APIStageMetrics(gw.Name, api.DefaultStageName)})
 	}
 	return built
 }
