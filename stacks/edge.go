@@ -4,7 +4,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
-	"github.com/brokerage/platform/constructs/api"
 	"github.com/brokerage/platform/constructs/site"
 	"github.com/brokerage/platform/regions"
 )
@@ -57,14 +56,14 @@ func (p *Platform) newEdge() awscdk.Stack {
 }
 
 // apiWidgets show every gateway's errors and latency in every region; API
-// names are deterministic, so the metrics need no reference to the stacks.
+// and stage names are deterministic (GatewayProps), so the metrics need no
+// reference to the stacks.
 func apiWidgets(c *config.Config) []alarms.Widget {
 	var widgets []alarms.Widget
 	for _, g := range c.API.Gateways {
-		name := c.Prefix() + "-" + g.Name
-		stage := alarms.APIStageMetrics(name, api.DefaultStageName)
 		var errs, latency []alarms.MetricLine
 		for _, r := range c.Regions {
+			stage := GatewayProps(c, r.Name, g, nil).Metrics()
 			errs = append(errs, alarms.KindAPIStage.Metric(stage, "5XXError").Line("5xx "+r.Name).In(r.Name))
 			latency = append(latency, stage.Metric("Latency", "p99").Line("p99 "+r.Name).In(r.Name))
 		}

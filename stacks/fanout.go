@@ -101,13 +101,19 @@ func regionalDashboard(s awscdk.Stack, al *alarms.Alarms, reg *fanout.Regional, 
 		)
 	}
 	for _, name := range sortedNames(gateways) {
-		gw := gateways[name]
-		stage := alarms.APIStageMetrics(gw.Name, gw.StageName)
-		widgets = append(widgets,
-			alarms.Graph("API "+name+": errors (share of requests)", alarms.KindAPIStage.Metric(stage, "4XXError").Line("4xx"), alarms.KindAPIStage.Metric(stage, "5XXError").Line("5xx")),
-			alarms.Graph("API "+name+": latency (ms) and requests", stage.Metric("Latency", "p99").Line("latency p99"), stage.Metric("Count", "Sum").Line("requests")))
+		widgets = append(widgets, gatewayWidgets(name, gateways[name])...)
 	}
 	alarms.NewDashboard(s, "Dashboard", prefix+"-"+r.Name, widgets)
+}
+
+// gatewayWidgets show the stage of gw, the gateway configured as name: its
+// errors, latency and requests.
+func gatewayWidgets(name string, gw *api.Gateway) []alarms.Widget {
+	stage := gw.Metrics()
+	return []alarms.Widget{
+		alarms.Graph("API "+name+": errors (share of requests)", alarms.KindAPIStage.Metric(stage, "4XXError").Line("4xx"), alarms.KindAPIStage.Metric(stage, "5XXError").Line("5xx")),
+		alarms.Graph("API "+name+": latency (ms) and requests", stage.Metric("Latency", "p99").Line("latency p99"), stage.Metric("Count", "Sum").Line("requests")),
+	}
 }
 
 func watchConsumer(al *alarms.Alarms, c *fanout.Consumer) {

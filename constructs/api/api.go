@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/waf"
 	"github.com/brokerage/platform/problems"
@@ -486,8 +487,19 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 }
 
 // DefaultStageName is a gateway's stage unless Props.StageName says
-// otherwise; the configuration does not, so dashboards name it too.
+// otherwise.
 const DefaultStageName = "v1"
+
+// Metrics are where the stage's metrics are (AWS/ApiGateway, by the API's
+// name and the stage's): its alarms, the dashboards and the Metric*
+// methods read them.
+func (g *Gateway) Metrics() alarms.Source { return alarms.APIStageMetrics(g.Name, g.StageName) }
+
+// Metrics are where the metrics of the gateway p builds will be, before it
+// is built (or in another region): the global overview graphs them.
+func (p *Props) Metrics() alarms.Source {
+	return alarms.APIStageMetrics(p.Name, p.withDefaults().StageName)
+}
 
 // withDefaults is a copy of p with every unset default filled in.
 func (p *Props) withDefaults() *Props {
