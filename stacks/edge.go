@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/api"
 	"github.com/brokerage/platform/constructs/site"
 	"github.com/brokerage/platform/regions"
 )
@@ -31,15 +32,8 @@ func (p *Platform) newEdge() awscdk.Stack {
 	s := p.newStack(regions.Edge, RoleEdge, "Desktop web platform (S3 + CloudFront) and the global overview")
 	al := p.alarms(s, RoleEdge, nil)
 	st := site.New(s, "Site", SiteProps(c))
-	siteMetrics := alarms.DistributionMetrics(*st.Distribution.DistributionId())
-	al.Watch(st.Distribution, alarms.Target{Kind: alarms.KindDistribution, Label: "site", Metrics: siteMetrics})
-	al.Watch(st.Bucket, alarms.Target{Kind: alarms.KindSiteBucket, Label: "site-bucket", Metrics: alarms.BucketMetrics(*st.Bucket.BucketName())})
-
-	// Outside prod the buckets empty themselves when the stack is deleted;
-	// the function that does it is watched like any other.
-	st.WatchHandlers(func(h site.Handler) {
-		al.Watch(h.Function, alarms.Target{Kind: alarms.KindFunction, Label: "site-" + h.Name, Metrics: alarms.FunctionMetrics(*h.Function.Ref()), TimeoutSeconds: h.TimeoutSeconds})
-	})
+	siteMetrics := st.Metrics()
+	watchSite(al, st, siteMetrics)
 	al.WatchAccountConcurrency(al.Construct)
 
 	fifo := c.Fanout.Ordering == config.OrderingFIFO
@@ -55,6 +49,18 @@ func (p *Platform) newEdge() awscdk.Stack {
 	return s
 }
 
+// watchSite creates the alarms of the site's distribution (whose metrics
+// are distribution), its bucket and its handlers.
+func watchSite(al *alarms.Alarms, st *site.StaticSite, distribution alarms.Source) {
+	al.Watch(st.Distribution, alarms.Target{Kind: alarms.KindDistribution, Label: "site", Metrics: distribution})
+	al.Watch(st.Bucket, alarms.Target{Kind: alarms.KindSiteBucket, Label: "site-bucket", Metrics: alarms.BucketMetrics(*st.Bucket.BucketName())})
+	// Outside prod the buckets empty themselves when the stack is deleted;
+	// the function that does it is watched like any other.
+	st.WatchHandlers(func(h site.Handler) {
+		al.Watch(h.Function, alarms.Target{Kind: alarms.KindFunction, Label: "site-" + h.Name, Metrics: alarms.FunctionMetrics(*h.Function.Ref()), TimeoutSeconds: h.TimeoutSeconds})
+	})
+}
+
 // apiWidgets show every gateway's errors and latency in every region; API
 // and stage names are deterministic (GatewayProps), so the metrics need no
 // reference to the stacks.
@@ -65,7 +71,7 @@ func apiWidgets(c *config.Config) []alarms.Widget {
 		for _, r := range c.Regions {
 			stage := GatewayProps(c, r.Name, g, nil).Metrics()
 			errs = append(errs, alarms.KindAPIStage.Metric(stage, "5XXError").Line("5xx "+r.Name).In(r.Name))
-			latency = append(latency, stage.Metric("Latency", "p99").Line("p99 "+r.Name).In(r.Name))
+			latency = append(latency, api.LatencyP99(stage).Line("p99 "+r.Name).In(r.Name))
 		}
 		widgets = append(widgets, alarms.Graph("API "+g.Name+": 5xx share per region", errs...), alarms.Graph("API "+g.Name+": latency p99 (ms) per region", latency...))
 	}

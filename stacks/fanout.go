@@ -112,7 +112,7 @@ func gatewayWidgets(name string, gw *api.Gateway) []alarms.Widget {
 	stage := gw.Metrics()
 	return []alarms.Widget{
 		alarms.Graph("API "+name+": errors (share of requests)", alarms.KindAPIStage.Metric(stage, "4XXError").Line("4xx"), alarms.KindAPIStage.Metric(stage, "5XXError").Line("5xx")),
-		alarms.Graph("API "+name+": latency (ms) and requests", stage.Metric("Latency", "p99").Line("latency p99"), stage.Metric("Count", "Sum").Line("requests")),
+		alarms.Graph("API "+name+": latency (ms) and requests", api.LatencyP99(stage).Line("latency p99"), stage.Metric("Count", "Sum").Line("requests")),
 	}
 }
 
