@@ -87,7 +87,13 @@ func addGateways(s awscdk.Stack, al *alarms.Alarms, c *config.Config) map[string
 		props.Account = account
 		gw := api.New(s, "Api-"+g.Name, props)
 		built[g.Name] = gw
-		al.Watch(gw.RestAPI.DeploymentStage(), alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + g.Name, Dimension: &gw.Name})
+		watchGateway(al, g.Name, gw)
 	}
 	return built
+}
+
+// watchGateway creates the alarms of the stage of gw, the gateway
+// configured as name.
+func watchGateway(al *alarms.Alarms, name string, gw *api.Gateway) {
+	al.Watch(gw.RestAPI.DeploymentStage(), alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + name, Metrics: gw.Metrics()})
 }

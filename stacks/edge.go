@@ -32,22 +32,16 @@ func (p *Platform) newEdge() awscdk.Stack {
 	s := p.newStack(regions.Edge, RoleEdge, "Desktop web platform (S3 + CloudFront) and the global overview")
 	al := p.alarms(s, RoleEdge, nil)
 	st := site.New(s, "Site", SiteProps(c))
-	al.Watch(st.Distribution, alarms.Target{Kind: alarms.KindDistribution, Label: "site", Dimension: st.Distribution.DistributionId()})
-	al.Watch(st.Bucket, alarms.Target{Kind: alarms.KindSiteBucket, Label: "site-bucket", Dimension: st.Bucket.BucketName()})
-
-	// Outside prod the buckets empty themselves when the stack is deleted;
-	// the function that does it is watched like any other.
-	st.WatchHandlers(func(h site.Handler) {
-		al.Watch(h.Function, alarms.Target{Kind: alarms.KindFunction, Label: "site-" + h.Name, Dimension: h.Function.Ref(), TimeoutSeconds: h.TimeoutSeconds})
-	})
+	siteMetrics := st.Metrics()
+	watchSite(al, st, siteMetrics)
 	al.WatchAccountConcurrency(al.Construct)
 
 	fifo := c.Fanout.Ordering == config.OrderingFIFO
 	widgets := []alarms.Widget{
 		al.AlarmStatus("Site alarms (us-east-1)"),
 		alarms.Graph("Site: 5xx error rate (%) and origin latency p90 (ms)",
-			alarms.MetricLine{Namespace: "AWS/CloudFront", Metric: "5xxErrorRate", Dimensions: []string{"DistributionId", *st.Distribution.DistributionId(), "Region", "Global"}, Stat: "Average", Label: "5xx %"},
-			alarms.MetricLine{Namespace: "AWS/CloudFront", Metric: "OriginLatency", Dimensions: []string{"DistributionId", *st.Distribution.DistributionId(), "Region", "Global"}, Stat: "p90", Label: "origin latency p90"}),
+			alarms.KindDistribution.Metric(siteMetrics, "5xxErrorRate").Line("5xx %"),
+			alarms.KindDistribution.Metric(siteMetrics, "OriginLatency").Line("origin latency p90")),
 		fanoutStatus(c),
 	}
 	widgets = append(widgets, apiWidgets(c)...)
@@ -55,17 +49,29 @@ func (p *Platform) newEdge() awscdk.Stack {
 	return s
 }
 
+// watchSite creates the alarms of the site's distribution (whose metrics
+// are distribution), its bucket and its handlers.
+func watchSite(al *alarms.Alarms, st *site.StaticSite, distribution alarms.Source) {
+	al.Watch(st.Distribution, alarms.Target{Kind: alarms.KindDistribution, Label: "site", Metrics: distribution})
+	al.Watch(st.Bucket, alarms.Target{Kind: alarms.KindSiteBucket, Label: "site-bucket", Metrics: alarms.BucketMetrics(*st.Bucket.BucketName())})
+	// Outside prod the buckets empty themselves when the stack is deleted;
+	// the function that does it is watched like any other.
+	st.WatchHandlers(func(h site.Handler) {
+		al.Watch(h.Function, alarms.Target{Kind: alarms.KindFunction, Label: "site-" + h.Name, Metrics: alarms.FunctionMetrics(*h.Function.Ref()), TimeoutSeconds: h.TimeoutSeconds})
+	})
+}
+
 // apiWidgets show every gateway's errors and latency in every region; API
-// names are deterministic, so the metrics need no reference to the stacks.
+// and stage names are deterministic (GatewayProps), so the metrics need no
+// reference to the stacks.
 func apiWidgets(c *config.Config) []alarms.Widget {
 	var widgets []alarms.Widget
 	for _, g := range c.API.Gateways {
-		name := c.Prefix() + "-" + g.Name
 		var errs, latency []alarms.MetricLine
 		for _, r := range c.Regions {
-			dims := []string{"ApiName", name, "Stage", api.DefaultStageName}
-			errs = append(errs, alarms.MetricLine{Namespace: "AWS/ApiGateway", Metric: "5XXError", Dimensions: dims, Stat: "Average", Label: "5xx " + r.Name, Region: r.Name})
-			latency = append(latency, alarms.MetricLine{Namespace: "AWS/ApiGateway", Metric: "Latency", Dimensions: dims, Stat: "p99", Label: "p99 " + r.Name, Region: r.Name})
+			stage := GatewayProps(c, r.Name, g, nil).Metrics()
+			errs = append(errs, alarms.KindAPIStage.Metric(stage, "5XXError").Line("5xx "+r.Name).In(r.Name))
+			latency = append(latency, api.LatencyP99(stage).Line("p99 "+r.Name).In(r.Name))
 		}
 		widgets = append(widgets, alarms.Graph("API "+g.Name+": 5xx share per region", errs...), alarms.Graph("API "+g.Name+": latency p99 (ms) per region", latency...))
 	}

@@ -324,3 +324,38 @@ func TestInFlightAlarmsAtEightyPercentOfTheQuota(t *testing.T) {
 		t.Errorf("in-flight alarm thresholds of the consumer queues (-want +got):\n%s", diff)
 	}
 }
+
+// Every API Gateway alarm reads a stage its stack deploys: the API's name
+// and the stage's name, so that none watches a stage without traffic.
+func TestAPIAlarmsReadTheDeployedStages(t *testing.T) {
+	checked := 0
+	for _, a := range []*cfn.Assembly{dev, five} {
+		for _, name := range a.Order {
+			tmpl := a.Templates[name]
+			deployed := map[string]bool{}
+			for _, st := range tmpl.Resources("AWS::ApiGateway::Stage") {
+				restAPI, err := tmpl.Resource(cfn.Ref(st.Props["RestApiId"]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				deployed[restAPI.Props["Name"].(string)+" "+st.Props["StageName"].(string)] = true
+			}
+			for _, r := range tmpl.Resources("AWS::CloudWatch::Alarm") {
+				if r.Props["Namespace"] != "AWS/ApiGateway" {
+					continue
+				}
+				dims := map[string]any{}
+				for _, d := range r.Props["Dimensions"].([]any) {
+					dims[d.(map[string]any)["Name"].(string)] = d.(map[string]any)["Value"]
+				}
+				if key := fmt.Sprint(dims["ApiName"], " ", dims["Stage"]); !deployed[key] {
+					t.Errorf("%s: alarm %s reads API and stage %s, which the stack does not deploy", name, r.Props["AlarmName"], key)
+				}
+				checked++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no API Gateway alarm to check")
+	}
+}

@@ -6,6 +6,11 @@
 // the reasons for each recommended alarm that does not apply; a test checks
 // the catalogue against the AWS reference and every synthesized resource
 // against the catalogue.
+//
+// A metric is named once, as a Metric of a resource's Source (QueueMetrics,
+// APIStageMetrics...): the alarms, the dashboards' lines (Graph) and the
+// constructs' Metric* methods all take it from there, and Kind.Metric is
+// exactly what a kind's alarm evaluates.
 package alarms
 
 import (
@@ -145,7 +150,7 @@ var labelPattern2 = regexp.MustCompile(`^[a-z]{1,10}$`)
 //			alarms.SeverityNotify: {Emails: []string{"trading-ops@example.com"}},
 //		},
 //	})
-//	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Dimension: queue.QueueName()})
+//	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Metrics: alarms.QueueMetrics(*queue.QueueName())})
 type Alarms struct {
 	constructs.Construct
 	// Topic is the notify topic when this construct created it (its
@@ -216,9 +221,9 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 			a.addTopic(sev, alarmARNs, cloudwatch)
 		}
 	}
-	a.Watch(c, Target{Kind: KindAlarmTopic, Label: "alarm-topic", Dimension: a.Topic.TopicName()})
+	a.Watch(c, Target{Kind: KindAlarmTopic, Label: "alarm-topic", Metrics: TopicMetrics(*a.Topic.TopicName())})
 	if a.PageTopic != nil {
-		a.Watch(a.PageTopic, Target{Kind: KindAlarmTopic, Label: "alarm-topic-page", Dimension: a.PageTopic.TopicName()})
+		a.Watch(a.PageTopic, Target{Kind: KindAlarmTopic, Label: "alarm-topic-page", Metrics: TopicMetrics(*a.PageTopic.TopicName())})
 	}
 	return a
 }
@@ -275,32 +280,26 @@ type Target struct {
 	Kind Kind
 	// Label names the resource in alarm names and descriptions, e.g. "holdings".
 	Label string
-	// Dimension is the value of the kind's dimension (QueueName, TopicName,
-	// FunctionName), usually a token of the resource.
-	Dimension *string
+	// Metrics are where the resource's metrics are, of the kind's shape,
+	// e.g. QueueMetrics(*queue.QueueName()). Required.
+	Metrics Source
 	// TimeoutSeconds of a function, for the Duration alarm.
 	TimeoutSeconds float64
 }
 
 // Watch creates the kind's alarms for the target under scope, which must be
-// in this construct's stack.
+// in this construct's stack. It panics when the target's metrics are not
+// of the kind's shape.
 func (a *Alarms) Watch(scope constructs.Construct, t Target) []awscloudwatch.CfnAlarm {
-	ks, ok := Catalogue[t.Kind]
-	if !ok {
-		panic(fmt.Sprintf("alarms: unknown kind %q", t.Kind))
-	}
+	ks := t.Kind.spec()
+	ks.mustHold(t.Kind, t.Metrics)
 	var out []awscloudwatch.CfnAlarm
 	for _, s := range ks.Alarms {
 		s = a.applyOverride(t.Kind, s)
 		if s.ThresholdOfTimeout > 0 {
 			s.Threshold = s.ThresholdOfTimeout * t.TimeoutSeconds * 1000
 		}
-		dims := []any{&awscloudwatch.CfnAlarm_DimensionProperty{Name: jsii.String(ks.Dimension), Value: t.Dimension}}
-		for i := 0; i+1 < len(ks.Fixed); i += 2 {
-			dims = append(dims, &awscloudwatch.CfnAlarm_DimensionProperty{Name: jsii.String(ks.Fixed[i]), Value: jsii.String(ks.Fixed[i+1])})
-		}
-		alarm := a.create(scope, t.Kind, t.Label, ks.Namespace, dims, s)
-		out = append(out, alarm)
+		out = append(out, a.create(scope, t.Kind, t.Label, s.metricOf(t.Metrics), s))
 	}
 	return out
 }
@@ -308,7 +307,7 @@ func (a *Alarms) Watch(scope constructs.Construct, t Target) []awscloudwatch.Cfn
 // WatchAccountConcurrency creates the region's account-level Lambda
 // concurrency alarm; call it once per region that runs functions.
 func (a *Alarms) WatchAccountConcurrency(scope constructs.Construct) awscloudwatch.CfnAlarm {
-	return a.create(scope, KindFunction, "account", "AWS/Lambda", nil, AccountConcurrency)
+	return a.create(scope, KindFunction, "account", AccountConcurrency.metricOf(Source{Namespace: lambdaFunction.Namespace}), AccountConcurrency)
 }
 
 func (a *Alarms) applyOverride(k Kind, s Spec) Spec {
@@ -353,7 +352,9 @@ func TargetAlarmName(prefix, label, metric string) string {
 	return AlarmName(prefix, labelPattern.ReplaceAllString(label, "-")+"-"+metric)
 }
 
-func (a *Alarms) create(scope constructs.Construct, k Kind, label, namespace string, dims []any, s Spec) awscloudwatch.CfnAlarm {
+// create makes the alarm s on metric m of the target labelled label, of
+// kind k, notifying the topic of its severity.
+func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metric, s Spec) awscloudwatch.CfnAlarm {
 	name := TargetAlarmName(a.props.Prefix, label, s.Metric)
 	topic := a.topicFor(s.Severity, fmt.Sprintf("%s alarm %s", k, s.Metric))
 	props := &awscloudwatch.CfnAlarmProps{
@@ -375,32 +376,40 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label, namespace str
 		a.armDelayMinutes = max(a.armDelayMinutes, s.EvaluationPeriods*s.PeriodSeconds/60)
 	}
 	if s.Arrivals {
-		stat := func(id, metric, stat string) any {
-			return &awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String(id), ReturnData: jsii.Bool(false), MetricStat: &awscloudwatch.CfnAlarm_MetricStatProperty{
-				Metric: &awscloudwatch.CfnAlarm_MetricProperty{Namespace: jsii.String(namespace), MetricName: jsii.String(metric), Dimensions: dims},
-				Period: jsii.Number(float64(s.PeriodSeconds)), Stat: jsii.String(stat)}}
-		}
-		props.Metrics = []any{
-			stat("visible", "ApproximateNumberOfMessagesVisible", "Maximum"),
-			stat("sent", "NumberOfMessagesSent", "Sum"),
-			stat("received", "NumberOfMessagesReceived", "Sum"),
-			&awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String("arrivals"), ReturnData: jsii.Bool(true), Label: jsii.String("messages visible, sent or received"),
-				Expression: jsii.String("FILL(visible,0)+FILL(sent,0)+FILL(received,0)")},
-		}
+		props.Metrics = arrivalQueries(m)
 	} else {
-		props.Namespace = jsii.String(namespace)
-		props.MetricName = jsii.String(s.Metric)
-		props.Period = jsii.Number(float64(s.PeriodSeconds))
-		if dims != nil {
+		props.Namespace = jsii.String(m.Namespace)
+		props.MetricName = jsii.String(m.Name)
+		props.Period = jsii.Number(float64(m.PeriodSeconds))
+		if dims := m.alarmDimensions(); dims != nil {
 			props.Dimensions = dims
 		}
-		if strings.HasPrefix(s.Statistic, "p") {
-			props.ExtendedStatistic = jsii.String(s.Statistic)
+		if m.extended() {
+			props.ExtendedStatistic = jsii.String(m.Statistic)
 		} else {
-			props.Statistic = jsii.String(s.Statistic)
+			props.Statistic = jsii.String(m.Statistic)
 		}
 	}
 	alarm := awscloudwatch.NewCfnAlarm(scope, jsii.String("Alarm"+s.Metric), props)
 	a.AlarmARNs = append(a.AlarmARNs, AlarmARN(a.region, a.account, name))
 	return alarm
+}
+
+// arrivalQueries are the metric queries of a dead-letter queue's arrival
+// alarm on visible, the queue's visible messages: messages visible, sent or
+// received in a period, so that a DLQ drained between samples still alarms.
+func arrivalQueries(visible Metric) []any {
+	queue := visible.Source()
+	query := func(id string, m Metric) any {
+		return &awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String(id), ReturnData: jsii.Bool(false), MetricStat: &awscloudwatch.CfnAlarm_MetricStatProperty{
+			Metric: &awscloudwatch.CfnAlarm_MetricProperty{Namespace: jsii.String(m.Namespace), MetricName: jsii.String(m.Name), Dimensions: m.alarmDimensions()},
+			Period: jsii.Number(float64(visible.PeriodSeconds)), Stat: jsii.String(m.Statistic)}}
+	}
+	return []any{
+		query("visible", visible),
+		query("sent", queue.Metric("NumberOfMessagesSent", "Sum")),
+		query("received", queue.Metric("NumberOfMessagesReceived", "Sum")),
+		&awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String("arrivals"), ReturnData: jsii.Bool(true), Label: jsii.String("messages visible, sent or received"),
+			Expression: jsii.String("FILL(visible,0)+FILL(sent,0)+FILL(received,0)")},
+	}
 }

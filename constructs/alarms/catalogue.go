@@ -60,14 +60,13 @@ type Spec struct {
 	Beyond string
 }
 
-// KindSpec is everything decided for a kind: its namespace and dimension, the
-// alarms it gets, and the reference alarms it does not get, with the reason.
+// KindSpec is everything decided for a kind: how its resources name their
+// metrics, the alarms it gets, and the reference alarms it does not get,
+// with the reason.
 type KindSpec struct {
-	Namespace string
-	Dimension string
-	// Fixed are further dimensions with fixed values, as name, value pairs
-	// (CloudFront's Region=Global, S3 request metrics' FilterId).
-	Fixed  []string
+	// Shape is the namespace and dimensions of the kind's metrics: a
+	// Target's Metrics must be of it.
+	Shape
 	Alarms []Spec
 	Exempt map[string]string // reference metric -> why it does not apply
 }
@@ -118,14 +117,14 @@ func merge(a, b map[string]string) map[string]string {
 // Catalogue is every kind's alarm decisions. The coverage test checks it
 // against the reference file, so a reference alarm nobody decided on fails.
 var Catalogue = map[Kind]KindSpec{
-	KindIngestQueue:   {Namespace: "AWS/SQS", Dimension: "QueueName", Alarms: queueAlarms(60, "The ingest queue"), Exempt: map[string]string{}},
-	KindConsumerQueue: {Namespace: "AWS/SQS", Dimension: "QueueName", Alarms: queueAlarms(300, "A consumer queue"), Exempt: map[string]string{}},
-	KindDLQ: {Namespace: "AWS/SQS", Dimension: "QueueName", Exempt: sqsDLQExempt, Alarms: []Spec{
+	KindIngestQueue:   {Shape: sqsQueue, Alarms: queueAlarms(60, "The ingest queue"), Exempt: map[string]string{}},
+	KindConsumerQueue: {Shape: sqsQueue, Alarms: queueAlarms(300, "A consumer queue"), Exempt: map[string]string{}},
+	KindDLQ: {Shape: sqsQueue, Exempt: sqsDLQExempt, Alarms: []Spec{
 		{Metric: "ApproximateNumberOfMessagesVisible", Severity: SeverityPage, Arrivals: true, Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning:    "A message reached a dead-letter queue: a trade execution was not processed or not delivered. One is enough: nothing may go missing.",
 			FirstCheck: "The message's body and attributes in the DLQ, then the consumer's (or redistributor's) logs for its id; redrive once fixed."},
 	}},
-	KindFanoutTopic: {Namespace: "AWS/SNS", Dimension: "TopicName", Exempt: snsCommonExempt, Alarms: []Spec{
+	KindFanoutTopic: {Shape: snsTopic, Exempt: snsCommonExempt, Alarms: []Spec{
 		{Metric: "NumberOfMessagesPublished", Severity: SeverityNotify, Statistic: "Sum", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
 			Meaning: "Nothing was published to the fan-out topic for 15 minutes.", FirstCheck: "The ingest queue's age and the redistributor's errors."},
 		{Metric: "NumberOfNotificationsDelivered", Severity: SeverityNotify, Statistic: "Sum", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
@@ -137,7 +136,7 @@ var Catalogue = map[Kind]KindSpec{
 		{Metric: "NumberOfNotificationsFailedToRedriveToDlq", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning: "SNS could not even park undeliverable executions: they are lost.", FirstCheck: "The delivery DLQs' queue policy and the topic key's policy."},
 	}},
-	KindAlarmTopic: {Namespace: "AWS/SNS", Dimension: "TopicName", Exempt: merge(snsCommonExempt, map[string]string{
+	KindAlarmTopic: {Shape: snsTopic, Exempt: merge(snsCommonExempt, map[string]string{
 		"NumberOfMessagesPublished":                 "a quiet alarm topic is the healthy state",
 		"NumberOfNotificationsDelivered":            "a quiet alarm topic is the healthy state",
 		"NumberOfNotificationsRedrivenToDlq":        "e-mail and https subscriptions have no DLQ; failures are alarmed",
@@ -146,7 +145,7 @@ var Catalogue = map[Kind]KindSpec{
 		{Metric: "NumberOfNotificationsFailed", Severity: SeverityNotify, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning: "Alarm notifications are not reaching people (an unconfirmed or bouncing e-mail, a failing pager endpoint).", FirstCheck: "The topic's subscriptions: pending confirmation, or the pager endpoint's status."},
 	}},
-	KindFunction: {Namespace: "AWS/Lambda", Dimension: "FunctionName", Exempt: map[string]string{
+	KindFunction: {Shape: lambdaFunction, Exempt: map[string]string{
 		"memory_utilization": "Lambda Insights is not enabled on these functions",
 	}, Alarms: []Spec{
 		{Metric: "Errors", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 3, TreatMissingData: "notBreaching",
@@ -158,7 +157,7 @@ var Catalogue = map[Kind]KindSpec{
 		{Metric: "ConcurrentExecutions", Severity: SeverityNotify, Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 800, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "notBreaching",
 			Meaning: "The function uses more than 80% of the default account concurrency (1,000).", FirstCheck: "A backlog surge on its queue, and whether the account quota should be raised."},
 	}},
-	KindDistribution: {Namespace: "AWS/CloudFront", Dimension: "DistributionId", Fixed: []string{"Region", "Global"}, Exempt: map[string]string{}, Alarms: []Spec{
+	KindDistribution: {Shape: distribution, Exempt: map[string]string{}, Alarms: []Spec{
 		{Metric: "4xxErrorRate", Severity: SeverityNotify, Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 5, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
 			Meaning:    "More than 5% of the web platform's viewer requests are refused (4xx) for 15 minutes: the site's own links, the WAF or the origin's access are broken.",
 			FirstCheck: "CloudFront's standard logs (cloudfront/ in the log bucket) for the refused paths, then the WAF's blocked requests and the bucket policy's OAC statement.",
@@ -168,7 +167,7 @@ var Catalogue = map[Kind]KindSpec{
 		{Metric: "OriginLatency", Severity: SeverityNotify, Statistic: "p90", Comparison: "GreaterThanThreshold", Threshold: 2000, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "The origin (S3) takes more than 2 s at p90 to answer CloudFront misses.", FirstCheck: "Cache hit rate (a deploy that invalidated too much) and S3's own health in us-east-1."},
 	}},
-	KindSiteBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{
+	KindSiteBucket: {Shape: s3Bucket, Exempt: map[string]string{
 		// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-403-permission-denied.html
 		"4xxErrors": "with Origin Access Control S3 answers 403 for every key that does not exist, so each deep link into the single-page app (a client-side route) counts as a 4xx; the distribution's 4xxErrorRate alarm watches what viewers get instead",
 	}, Alarms: []Spec{
@@ -180,7 +179,7 @@ var Catalogue = map[Kind]KindSpec{
 	// among all requests (Count)
 	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html).
 	// So the 4xx share is the throttling alarm, and pages.
-	KindAPIStage: {Namespace: "AWS/ApiGateway", Dimension: "ApiName", Fixed: []string{"Stage", "v1"}, Exempt: map[string]string{}, Alarms: []Spec{
+	KindAPIStage: {Shape: apiStage, Exempt: map[string]string{}, Alarms: []Spec{
 		{Metric: "4XXError", Severity: SeverityPage, Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "More than 5% of the gateway's requests fail with a 4xx for 5 minutes: clients are refused (throttling: 429, auth, validation). At the open this is the throttling alarm.", FirstCheck: "The access logs' status: 429s mean the stage's or a usage plan's throttle is too low for the open's load; 401/403 an expired signing key or the authorizer."},
 		{Metric: "5XXError", Severity: SeverityPage, Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 3, TreatMissingData: "notBreaching",
@@ -190,7 +189,7 @@ var Catalogue = map[Kind]KindSpec{
 		{Metric: "Latency", Severity: SeverityNotify, Statistic: "p90", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 2500, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "p90 latency seen by clients is 2.5 s or more for 5 minutes.", FirstCheck: "IntegrationLatency against Latency: the backend or the gateway (authorizer)."},
 	}},
-	KindRedistributor: {Namespace: "Brokerage/Fanout", Dimension: "FunctionName", Exempt: map[string]string{}, Alarms: []Spec{
+	KindRedistributor: {Shape: redistributor, Exempt: map[string]string{}, Alarms: []Spec{
 		{Metric: "PublishFailures", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 2, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning:    "The redistributor could not publish trade executions to the fan-out topic, after its retries, in 2 of 5 minutes: each such execution holds back its account's later ones, in order, in the ingest queue until it is published. A single transient failure that the next attempt clears does not alarm.",
 			FirstCheck: "The redistributor's log group: one JSON line per failed message with its message id, account (group), de-duplication id and AWS error code (a KMS denial, throttling, a deleted topic). Then the runbook's ordering policy for the ingest queue.",
@@ -209,13 +208,13 @@ var Catalogue = map[Kind]KindSpec{
 	// EventBridge reports a target it could not deliver to only in the
 	// rule's FailedInvocations metric: an undelivered notification is
 	// otherwise silent (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
-	KindEventRule: {Namespace: "AWS/Events", Dimension: "RuleName", Exempt: map[string]string{}, Alarms: []Spec{
+	KindEventRule: {Shape: eventRule, Exempt: map[string]string{}, Alarms: []Spec{
 		{Metric: "FailedInvocations", Severity: SeverityNotify, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning:    "EventBridge could not deliver a notification (a failed delivery, an approval waiting) to its topic: nobody was told.",
 			FirstCheck: "The topic's policy and its key's policy for events.amazonaws.com, then the pipeline's execution history for what was missed.",
 			Beyond:     "the AWS recommended alarms list none for EventBridge rules, and a notification that is not delivered would otherwise go unnoticed"},
 	}},
-	KindLogBucket: {Namespace: "AWS/S3", Dimension: "BucketName", Fixed: []string{"FilterId", "EntireBucket"}, Exempt: map[string]string{
+	KindLogBucket: {Shape: s3Bucket, Exempt: map[string]string{
 		"4xxErrors": "only AWS log delivery writes to it and nobody reads it in normal operation; no request metrics are configured",
 		"5xxErrors": "only AWS log delivery writes to it and retries on failure; no request metrics are configured",
 	}},

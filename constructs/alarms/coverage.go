@@ -62,8 +62,8 @@ func CheckCatalogue(refs []Reference) []string {
 }
 
 // appliesTo: a reference alarm applies to a kind when its dimensions, less
-// the kind's fixed ones, are the kind's dimension (a per-resource alarm; for
-// Lambda Insights in its lower-case spelling), or none (account-level).
+// the kind's fixed ones, are the kind's dimensions (a per-resource alarm;
+// for Lambda Insights in its lower-case spelling), or none (account-level).
 func appliesTo(r Reference, ks KindSpec) bool {
 	fixed := map[string]bool{}
 	for i := 0; i < len(ks.Fixed); i += 2 {
@@ -78,7 +78,16 @@ func appliesTo(r Reference, ks KindSpec) bool {
 	if len(ds) == 0 {
 		return len(r.Dimensions) == 0 // account-level
 	}
-	return len(ds) == 1 && strings.EqualFold(strings.ReplaceAll(ds[0], "_", ""), ks.Dimension)
+	if len(ds) != len(ks.Dimensions) {
+		return false
+	}
+	for _, d := range ds {
+		named := func(k string) bool { return strings.EqualFold(strings.ReplaceAll(d, "_", ""), k) }
+		if !slices.ContainsFunc(ks.Dimensions, named) {
+			return false
+		}
+	}
+	return true
 }
 
 type alarmInfo struct {

@@ -12,29 +12,44 @@ import (
 // of several per widget.
 type Widget map[string]any
 
-// MetricLine is one line of a graph: a metric in a region.
+// MetricLine is one line of a graph: a metric, labelled, in a region.
 type MetricLine struct {
-	Namespace, Metric string
-	Dimensions        []string // name, value, name, value...
-	Stat, Label       string
-	Region            string // default: the dashboard's region
+	Metric
+	Label  string
+	Region string // default: the dashboard's region
 }
+
+// Line is m drawn as a graph line labelled label, in the dashboard's region.
+func (m Metric) Line(label string) MetricLine { return MetricLine{Metric: m, Label: label} }
+
+// In is l read in region, for a metric of another region than the dashboard's.
+func (l MetricLine) In(region string) MetricLine {
+	l.Region = region
+	return l
+}
+
+// graphPeriodSeconds is the period of every graph; a line of another
+// period says so.
+const graphPeriodSeconds = 60
 
 // Graph is a time-series widget of one-minute lines.
 func Graph(title string, lines ...MetricLine) Widget {
 	metrics := make([]any, 0, len(lines))
 	for _, l := range lines {
-		m := []any{l.Namespace, l.Metric}
+		m := []any{l.Namespace, l.Name}
 		for _, d := range l.Dimensions {
 			m = append(m, d)
 		}
-		opts := map[string]any{"stat": l.Stat, "label": l.Label}
+		opts := map[string]any{"stat": l.Statistic, "label": l.Label}
 		if l.Region != "" {
 			opts["region"] = l.Region
 		}
+		if l.PeriodSeconds != 0 && l.PeriodSeconds != graphPeriodSeconds {
+			opts["period"] = l.PeriodSeconds
+		}
 		metrics = append(metrics, append(m, opts))
 	}
-	return Widget{"type": "metric", "properties": map[string]any{"title": title, "view": "timeSeries", "period": 60, "metrics": metrics}}
+	return Widget{"type": "metric", "properties": map[string]any{"title": title, "view": "timeSeries", "period": graphPeriodSeconds, "metrics": metrics}}
 }
 
 // AlarmStatus is a widget showing the state of the alarms this construct created.

@@ -22,7 +22,7 @@ func ExampleAlarms_Watch() {
 		alarms.SeverityNotify: {Emails: []string{"trading-ops@example.com"}},
 	}})
 	queue := awssqs.NewQueue(stack, jsii.String("Holdings"), nil)
-	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Dimension: queue.QueueName()})
+	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Metrics: alarms.QueueMetrics(*queue.QueueName())})
 
 	for _, a := range cfn.Synth(app).Templates["uk"].Resources("AWS::CloudWatch::Alarm") {
 		if a.Props["MetricName"] == "ApproximateAgeOfOldestMessage" {

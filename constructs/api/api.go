@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/waf"
 	"github.com/brokerage/platform/problems"
@@ -486,8 +487,19 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 }
 
 // DefaultStageName is a gateway's stage unless Props.StageName says
-// otherwise; the configuration does not, so dashboards name it too.
+// otherwise.
 const DefaultStageName = "v1"
+
+// Metrics are where the stage's metrics are (AWS/ApiGateway, by the API's
+// name and the stage's): its alarms, the dashboards and the Metric*
+// methods read them.
+func (g *Gateway) Metrics() alarms.Source { return alarms.APIStageMetrics(g.Name, g.StageName) }
+
+// Metrics are where the metrics of the gateway p builds will be, before it
+// is built (or in another region): the global overview graphs them.
+func (p *Props) Metrics() alarms.Source {
+	return alarms.APIStageMetrics(p.Name, p.withDefaults().StageName)
+}
 
 // withDefaults is a copy of p with every unset default filled in.
 func (p *Props) withDefaults() *Props {
@@ -855,22 +867,28 @@ func NewAccount(scope constructs.Construct, id string) awsapigateway.CfnAccount 
 	return account
 }
 
-func (g *Gateway) metric(name, stat string) awscloudwatch.Metric {
-	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace: jsii.String("AWS/ApiGateway"), MetricName: jsii.String(name), Statistic: jsii.String(stat),
-		DimensionsMap: &map[string]*string{"ApiName": jsii.String(g.Name), "Stage": jsii.String(g.StageName)},
-		Period:        awscdk.Duration_Minutes(jsii.Number(1)),
-	})
+// Metric5XX is the share of requests answered with a 5xx, per minute: what
+// the stage's 5XXError alarm evaluates.
+func (g *Gateway) Metric5XX() awscloudwatch.Metric {
+	return alarms.KindAPIStage.Metric(g.Metrics(), "5XXError").CDK()
 }
 
-// Metric5XX is the share of requests answered with a 5xx.
-func (g *Gateway) Metric5XX() awscloudwatch.Metric { return g.metric("5XXError", "Average") }
+// Metric4XX is the share of requests answered with a 4xx (throttling
+// among them), per minute: what the stage's 4XXError alarm evaluates.
+func (g *Gateway) Metric4XX() awscloudwatch.Metric {
+	return alarms.KindAPIStage.Metric(g.Metrics(), "4XXError").CDK()
+}
 
-// Metric4XX is the share of requests answered with a 4xx.
-func (g *Gateway) Metric4XX() awscloudwatch.Metric { return g.metric("4XXError", "Average") }
+// MetricLatencyP99 is the p99 latency (ms) seen by clients, per minute, as
+// the dashboards draw it (LatencyP99; the Latency alarm evaluates p90).
+func (g *Gateway) MetricLatencyP99() awscloudwatch.Metric { return LatencyP99(g.Metrics()).CDK() }
 
-// MetricLatencyP99 is the p99 latency (ms) seen by clients.
-func (g *Gateway) MetricLatencyP99() awscloudwatch.Metric { return g.metric("Latency", "p99") }
+// MetricCount is the number of requests per minute: what the stage's
+// Count alarm evaluates.
+func (g *Gateway) MetricCount() awscloudwatch.Metric {
+	return alarms.KindAPIStage.Metric(g.Metrics(), "Count").CDK()
+}
 
-// MetricCount is the number of requests.
-func (g *Gateway) MetricCount() awscloudwatch.Metric { return g.metric("Count", "SampleCount") }
+// LatencyP99 is the p99 latency (ms) of the stage whose metrics are stage,
+// per minute: the dashboards' latency line.
+func LatencyP99(stage alarms.Source) alarms.Metric { return stage.Metric("Latency", "p99") }

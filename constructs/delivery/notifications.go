@@ -125,7 +125,7 @@ func NewNotifications(scope constructs.Construct, id string, props *Notification
 			}},
 		})
 		// A notification EventBridge cannot deliver shows only in this metric.
-		n.Alarms.Watch(cr, alarms.Target{Kind: alarms.KindEventRule, Label: "rule" + r.suffix, Dimension: jsii.String(p.Prefix + r.suffix)})
+		n.Alarms.Watch(cr, alarms.Target{Kind: alarms.KindEventRule, Label: "rule" + r.suffix, Metrics: alarms.EventRuleMetrics(p.Prefix + r.suffix)})
 		suppress.Nag(cr, "Serverless-EventBusDLQ", "A notification to people about the pipeline's state, which CodePipeline keeps in its execution history: EventBridge retries delivery for 24 hours, and a dead-letter queue would hold messages nobody reads.")
 		n.Rules = append(n.Rules, cr)
 	}

@@ -66,6 +66,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/keys"
 	"github.com/brokerage/platform/internal/cfn"
@@ -75,8 +76,9 @@ import (
 )
 
 // MetricsNamespace is the CloudWatch namespace of the redistributor's own
-// metrics (embedded metric format, dimension FunctionName).
-const MetricsNamespace = "Brokerage/Fanout"
+// metrics (embedded metric format, dimension FunctionName), which its
+// alarms read.
+const MetricsNamespace = alarms.RedistributorNamespace
 
 // MetricPublishFailures is the redistributor's count of messages it could not
 // publish (its group stopped): the same name as redistribute.MetricPublishFailures.
@@ -320,35 +322,36 @@ func (in *Ingest) addRedistributor(code awslambda.Code, removal awscdk.RemovalPo
 	suppress.Nag(in.Redistributor.Role(), "AwsSolutions-IAM5", "Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic's key (granted on that key only).", "Action::kms:GenerateDataKey*")
 }
 
-// MetricAgeOfOldestMessage is the ingest queue's oldest message age: rising
-// means executions are not leaving the primary region.
+// MetricAgeOfOldestMessage is the ingest queue's oldest message age
+// (seconds), maximum per minute: rising means executions are not leaving
+// the primary region. What the ingest queue's age alarm evaluates.
 func (in *Ingest) MetricAgeOfOldestMessage() awscloudwatch.Metric {
-	return MetricAgeOfOldestMessage(in.Queue)
+	return alarms.KindIngestQueue.Metric(alarms.QueueMetrics(*in.Queue.QueueName()), "ApproximateAgeOfOldestMessage").CDK()
 }
 
 // MetricPublishFailures counts the messages the redistributor could not
 // publish, summed per minute: each stops its account's group until it is
-// published (the redistributor's embedded metrics).
+// published (the redistributor's embedded metrics). What the
+// redistributor's PublishFailures alarm evaluates.
 func (in *Ingest) MetricPublishFailures() awscloudwatch.Metric {
-	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace: jsii.String(MetricsNamespace), MetricName: jsii.String(MetricPublishFailures),
-		DimensionsMap: &map[string]*string{"FunctionName": in.Redistributor.FunctionName()},
-		Period:        awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum"),
-	})
+	return alarms.KindRedistributor.Metric(alarms.RedistributorMetrics(*in.Redistributor.FunctionName()), MetricPublishFailures).CDK()
 }
 
-// MetricMessagesReceived counts executions the broker sent, per minute.
+// MetricMessagesReceived counts executions the broker sent, summed per
+// minute: what the ingest queue's NumberOfMessagesSent alarm evaluates.
 func (in *Ingest) MetricMessagesReceived() awscloudwatch.Metric {
-	return MetricMessagesSent(in.Queue)
+	return alarms.KindIngestQueue.Metric(alarms.QueueMetrics(*in.Queue.QueueName()), "NumberOfMessagesSent").CDK()
 }
 
-// MetricDLQVisibleMessages is the ingest DLQ's depth.
+// MetricDLQVisibleMessages is the ingest DLQ's depth, maximum per minute:
+// what its arrival alarm reads.
 func (in *Ingest) MetricDLQVisibleMessages() awscloudwatch.Metric {
-	return MetricVisibleMessages(in.DeadLetterQueue)
+	return dlqVisibleMessages(in.DeadLetterQueue)
 }
 
 // MetricDeliveryFailures counts messages the topic failed to deliver to any
-// subscription (AWS/SNS NumberOfNotificationsFailed), summed per minute.
+// subscription (AWS/SNS NumberOfNotificationsFailed), summed per minute:
+// what the fan-out topic's NumberOfNotificationsFailed alarm evaluates.
 func (in *Ingest) MetricDeliveryFailures() awscloudwatch.Metric {
-	return in.Topic.MetricNumberOfNotificationsFailed(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum")})
+	return alarms.KindFanoutTopic.Metric(alarms.TopicMetrics(*in.Topic.TopicName()), "NumberOfNotificationsFailed").CDK()
 }

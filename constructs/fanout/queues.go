@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/keys"
 	"github.com/brokerage/platform/internal/cfn"
@@ -132,19 +133,8 @@ func keyForSNS(key awskms.Key, topicARN *string, principals []string) {
 	keys.AllowService(key, "AllowFanoutTopicDelivery", principals, "ArnEquals", topicARN)
 }
 
-// Queue metrics, shared by every queue the fan-out owns.
-
-// MetricAgeOfOldestMessage is the age of the oldest message, maximum per minute.
-func MetricAgeOfOldestMessage(q awssqs.IQueue) awscloudwatch.Metric {
-	return q.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum")})
-}
-
-// MetricVisibleMessages is the visible depth, maximum per minute.
-func MetricVisibleMessages(q awssqs.IQueue) awscloudwatch.Metric {
-	return q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum")})
-}
-
-// MetricMessagesSent is what was sent to the queue, summed per minute.
-func MetricMessagesSent(q awssqs.IQueue) awscloudwatch.Metric {
-	return q.MetricNumberOfMessagesSent(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum")})
+// dlqVisibleMessages is a dead-letter queue's depth, maximum per minute:
+// the metric its arrival alarm reads with what was sent and received.
+func dlqVisibleMessages(q awssqs.IQueue) awscloudwatch.Metric {
+	return alarms.KindDLQ.Metric(alarms.QueueMetrics(*q.QueueName()), "ApproximateNumberOfMessagesVisible").CDK()
 }

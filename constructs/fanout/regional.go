@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/keys"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
@@ -192,19 +193,23 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	return cons
 }
 
-// MetricAgeOfOldestMessage: rising means the consumer is not keeping up.
+// MetricAgeOfOldestMessage is the queue's oldest message age (seconds),
+// maximum per minute: rising means the consumer is not keeping up. What the
+// consumer queue's age alarm evaluates.
 func (c *Consumer) MetricAgeOfOldestMessage() awscloudwatch.Metric {
-	return MetricAgeOfOldestMessage(c.Queue)
+	return alarms.KindConsumerQueue.Metric(alarms.QueueMetrics(*c.Queue.QueueName()), "ApproximateAgeOfOldestMessage").CDK()
 }
 
-// MetricVisibleMessages is the queue's backlog.
+// MetricVisibleMessages is the queue's backlog, average per minute: what
+// the consumer queue's backlog alarm evaluates.
 func (c *Consumer) MetricVisibleMessages() awscloudwatch.Metric {
-	return MetricVisibleMessages(c.Queue)
+	return alarms.KindConsumerQueue.Metric(alarms.QueueMetrics(*c.Queue.QueueName()), "ApproximateNumberOfMessagesVisible").CDK()
 }
 
 // MetricDLQVisibleMessages is the DLQ's depth, maximum per minute. A message
 // moved to a DLQ by redrive is not counted by the DLQ's NumberOfMessagesSent,
-// so the per-minute maximum of its depth is the arrival signal.
+// so the per-minute maximum of its depth is the arrival signal its alarm
+// reads (with what was sent and received).
 func (c *Consumer) MetricDLQVisibleMessages() awscloudwatch.Metric {
-	return MetricVisibleMessages(c.DeadLetterQueue)
+	return dlqVisibleMessages(c.DeadLetterQueue)
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/waf"
 	"github.com/brokerage/platform/problems"
@@ -362,21 +363,26 @@ func pagePaths(dir string) []string {
 	return out
 }
 
-// MetricErrorRate5xx is the share of viewer requests answered with a 5xx (percent).
-func (s *StaticSite) MetricErrorRate5xx() awscloudwatch.Metric {
-	return s.metric("5xxErrorRate", "Average")
+// Metrics are where the distribution's metrics are (AWS/CloudFront,
+// Region=Global, read in us-east-1): its alarms, the overview dashboard and
+// the Metric* methods read them.
+func (s *StaticSite) Metrics() alarms.Source {
+	return alarms.DistributionMetrics(*s.Distribution.DistributionId())
 }
 
-// MetricOriginLatency is the p90 time the origin takes to answer (ms).
-func (s *StaticSite) MetricOriginLatency() awscloudwatch.Metric {
-	return s.metric("OriginLatency", "p90")
-}
+// MetricErrorRate5xx is the share of viewer requests answered with a 5xx
+// (percent), per minute: what the distribution's 5xxErrorRate alarm
+// evaluates.
+func (s *StaticSite) MetricErrorRate5xx() awscloudwatch.Metric { return s.metric("5xxErrorRate") }
 
-func (s *StaticSite) metric(name, stat string) awscloudwatch.Metric {
-	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace: jsii.String("AWS/CloudFront"), MetricName: jsii.String(name), Statistic: jsii.String(stat),
-		DimensionsMap: &map[string]*string{"DistributionId": s.Distribution.DistributionId(), "Region": jsii.String("Global")},
-		Period:        awscdk.Duration_Minutes(jsii.Number(1)),
-		Region:        jsii.String("us-east-1"),
-	})
+// MetricOriginLatency is the p90 time (ms) the origin takes to answer, per
+// minute: what the distribution's OriginLatency alarm evaluates.
+func (s *StaticSite) MetricOriginLatency() awscloudwatch.Metric { return s.metric("OriginLatency") }
+
+// metric is what the distribution's alarm on name evaluates, read in
+// us-east-1 (where CloudFront publishes) whichever region uses it.
+func (s *StaticSite) metric(name string) awscloudwatch.Metric {
+	p := alarms.KindDistribution.Metric(s.Metrics(), name).Props()
+	p.Region = jsii.String("us-east-1")
+	return awscloudwatch.NewMetric(p)
 }

@@ -1,0 +1,116 @@
+package stacks
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/api"
+	"github.com/brokerage/platform/internal/cfn"
+	"github.com/google/go-cmp/cmp"
+)
+
+// stagesOf maps the API names of the AWS/ApiGateway metric lines of widgets
+// to the stages they read.
+func stagesOf(t *testing.T, widgets []any) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, w := range widgets {
+		props := w.(map[string]any)["properties"].(map[string]any)
+		lines, _ := props["metrics"].([]any)
+		for _, l := range lines {
+			m := l.([]any)
+			if m[0] != "AWS/ApiGateway" {
+				continue
+			}
+			if m[2] != "ApiName" || m[4] != "Stage" {
+				t.Fatalf("API metric line %v: want ApiName and Stage dimensions", m)
+			}
+			out[m[3].(string)] = append(out[m[3].(string)], m[5].(string))
+		}
+	}
+	return out
+}
+
+// A gateway's alarms and its region's dashboard read the stage the gateway
+// has: one built with another stage than the default gets alarms that fire
+// on its traffic, not a Count alarm on a stage that does not exist.
+func TestGatewayAlarmsAndDashboardReadItsOwnStage(t *testing.T) {
+	app := cfn.NewApp(t.TempDir())
+	s := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	al := alarms.New(s, "Alarms", &alarms.Props{Prefix: "t", Recipients: map[alarms.Severity]alarms.Recipients{
+		alarms.SeverityPage: {Emails: []string{"page@example.com"}}, alarms.SeverityNotify: {Emails: []string{"notify@example.com"}},
+	}})
+	orders := api.Service{Name: "orders", BasePath: "orders", Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.example.com"}}
+	var widgets []alarms.Widget
+	for name, stage := range map[string]string{"v2": "v2", "default": ""} {
+		gw := api.New(s, "Api-"+name, &api.Props{Name: "t-" + name, StageName: stage, RateLimit: 10, BurstLimit: 20, Services: []api.Service{orders}})
+		watchGateway(al, name, gw)
+		widgets = append(widgets, gatewayWidgets(name, gw)...)
+	}
+	alarms.NewDashboard(s, "Dashboard", "t-uk", widgets)
+	tmpl := cfn.Synth(app).Templates["uk"]
+
+	deployed := map[string]bool{}
+	for _, st := range tmpl.Resources("AWS::ApiGateway::Stage") {
+		deployed[st.Props["StageName"].(string)] = true
+	}
+	if diff := cmp.Diff(map[string]bool{"v2": true, "v1": true}, deployed); diff != "" {
+		t.Fatalf("stages deployed (-want +got):\n%s", diff)
+	}
+	got := map[string]map[string]string{} // API name -> metric -> stage
+	for _, a := range tmpl.Resources("AWS::CloudWatch::Alarm") {
+		if a.Props["Namespace"] != "AWS/ApiGateway" {
+			continue
+		}
+		dims := map[string]string{}
+		for _, d := range a.Props["Dimensions"].([]any) {
+			dims[d.(map[string]any)["Name"].(string)] = d.(map[string]any)["Value"].(string)
+		}
+		if got[dims["ApiName"]] == nil {
+			got[dims["ApiName"]] = map[string]string{}
+		}
+		got[dims["ApiName"]][a.Props["MetricName"].(string)] = dims["Stage"]
+	}
+	want := map[string]map[string]string{
+		"t-v2":      {"4XXError": "v2", "5XXError": "v2", "Count": "v2", "Latency": "v2"},
+		"t-default": {"4XXError": "v1", "5XXError": "v1", "Count": "v1", "Latency": "v1"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stage of the API alarms (-want +got):\n%s", diff)
+	}
+
+	dashboard := tmpl.Resources("AWS::CloudWatch::Dashboard")[0]
+	var body struct{ Widgets []any }
+	if err := json.Unmarshal([]byte(dashboard.Props["DashboardBody"].(string)), &body); err != nil {
+		t.Fatal(err)
+	}
+	wantLines := map[string][]string{"t-v2": {"v2", "v2", "v2", "v2"}, "t-default": {"v1", "v1", "v1", "v1"}}
+	if diff := cmp.Diff(wantLines, stagesOf(t, body.Widgets)); diff != "" {
+		t.Errorf("stage of the dashboard's API lines (-want +got):\n%s", diff)
+	}
+}
+
+// The global overview graphs each gateway in each region on the stage
+// GatewayProps builds it with: the default stage, from the configuration.
+func TestOverviewGraphsTheStageTheGatewaysAreBuiltWith(t *testing.T) {
+	c := config.Default()
+	var widgets []any
+	for _, w := range apiWidgets(c) {
+		widgets = append(widgets, map[string]any(w))
+	}
+	got := stagesOf(t, widgets)
+	want := map[string][]string{}
+	for _, g := range c.API.Gateways {
+		p := GatewayProps(c, c.PrimaryRegion, g, nil)
+		for range c.Regions {
+			want[p.Name] = append(want[p.Name], api.DefaultStageName, api.DefaultStageName) // 5xx and latency
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stages the overview graphs (-want +got):\n%s", diff)
+	}
+}
