@@ -266,9 +266,9 @@ func (cv *coverage) checkStack(s cfn.Stack) (out []Finding, functions bool) {
 }
 
 // targetDimensions are the dimensions of the metrics of resource r, of kind
-// ks: the kind's dimension naming r, and the kind's fixed ones.
+// ks: the kind's first dimension naming r, and the kind's fixed ones.
 func targetDimensions(t cfn.Template, r cfn.Resource, ks KindSpec) map[string]string {
-	dims := map[string]string{ks.Dimension: r.LogicalID}
+	dims := map[string]string{ks.Dimensions[0]: r.LogicalID}
 	for i := 0; i+1 < len(ks.Fixed); i += 2 {
 		dims[ks.Fixed[i]] = ks.Fixed[i+1]
 	}
@@ -276,7 +276,7 @@ func targetDimensions(t cfn.Template, r cfn.Resource, ks KindSpec) map[string]st
 		// API Gateway's metrics name the API, not the stage resource, and
 		// the stage by its name.
 		if api, err := t.Resource(cfn.Ref(r.Props["RestApiId"])); err == nil {
-			dims[ks.Dimension], _ = api.Props["Name"].(string)
+			dims["ApiName"], _ = api.Props["Name"].(string)
 		}
 		if stage, ok := r.Props["StageName"].(string); ok {
 			dims["Stage"] = stage
