@@ -11,6 +11,11 @@ import (
 	"github.com/brokerage/platform/constructs/api"
 )
 
+// gatewayName is a gateway's REST API name, <app>-<stage>-<name>: what
+// CloudWatch's ApiName dimension, the web ACL's metric and the overview
+// dashboard know it by.
+func gatewayName(c *config.Config, name string) string { return c.Prefix() + "-" + name }
+
 // GatewayProps turns the configuration's gateways into construct props for
 // region; built lists the gateways already built in that region (nil when
 // only validating).
@@ -18,15 +23,11 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 	fill := func(s string) string {
 		return strings.NewReplacer("{region}", region, "{account}", c.Account).Replace(s)
 	}
-	removal := awscdk.RemovalPolicy_DESTROY
-	if c.IsProd() {
-		removal = awscdk.RemovalPolicy_RETAIN
-	}
 	p := &api.Props{
-		Name: c.Prefix() + "-" + g.Name, RateLimit: g.RateLimit, BurstLimit: g.BurstLimit, LoggingLevel: g.LoggingLevel,
+		Name: gatewayName(c, g.Name), RateLimit: g.RateLimit, BurstLimit: g.BurstLimit, LoggingLevel: g.LoggingLevel,
 		DefaultAuthorizer: g.DefaultAuthorizer, CORSOrigins: g.CORSOrigins, WAF: g.WAF,
 		DomainName: g.DomainName, HostedZoneID: g.HostedZoneID, HostedZoneName: g.HostedZoneName, LatencyRecords: g.LatencyRecords,
-		Gateways: built, RemovalPolicy: removal,
+		Gateways: built, RemovalPolicy: removalPolicy(c),
 	}
 	if len(g.PrivateEndpoints) > 0 {
 		p.PrivateEndpoints = map[string]api.PrivateEndpoint{}

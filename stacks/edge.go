@@ -12,15 +12,11 @@ import (
 // SiteProps turns the configuration's site section into the construct's
 // props; main validates the configuration with them.
 func SiteProps(c *config.Config) *site.Props {
-	removal := awscdk.RemovalPolicy_DESTROY
-	if c.IsProd() {
-		removal = awscdk.RemovalPolicy_RETAIN
-	}
 	s := c.Site
 	return &site.Props{
 		ContentDir: s.ContentDir, Markets: s.Markets, GeoAllowList: s.GeoAllowList, SPAFallback: s.SPAFallback,
 		ContentSecurityPolicy: s.ContentSecurityPolicy, DomainName: s.DomainName, HostedZoneID: s.HostedZoneID,
-		HostedZoneName: s.HostedZoneName, WAF: s.WAF, RemovalPolicy: removal,
+		HostedZoneName: s.HostedZoneName, WAF: s.WAF, RemovalPolicy: removalPolicy(c),
 	}
 }
 

@@ -17,6 +17,15 @@ import (
 	"github.com/brokerage/platform/regions"
 )
 
+// removalPolicy keeps every data-bearing resource of prod when its stack
+// or the resource leaves the app; other stages clean up after themselves.
+func removalPolicy(c *config.Config) awscdk.RemovalPolicy {
+	if c.IsProd() {
+		return awscdk.RemovalPolicy_RETAIN
+	}
+	return awscdk.RemovalPolicy_DESTROY
+}
+
 // Roles of the stacks.
 const (
 	RoleEdge     = "edge"     // us-east-1: the static site and what CloudFront needs, the global overview
@@ -77,10 +86,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 			selected[r] = true
 		}
 	}
-	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, scope: scope, prefix: c.Prefix(), removal: awscdk.RemovalPolicy_DESTROY, alarmsIn: map[string]awscdk.Stack{}}
-	if c.IsProd() {
-		p.removal = awscdk.RemovalPolicy_RETAIN
-	}
+	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, scope: scope, prefix: c.Prefix(), removal: removalPolicy(c), alarmsIn: map[string]awscdk.Stack{}}
 	// The "nothing lost" rules run inside every synthesis of the platform. A
 	// plugin of the app checks the stages' stacks too (NewPipeline adds it).
 	if *awscdk.App_IsApp(scope) {

@@ -114,7 +114,7 @@ func checkGatewayLimits(c *config.Config, l *problems.List) {
 			whole(fmt.Sprintf("%s.usagePlans[%d].quotaPerDay", f, j), u.QuotaPerDay, "a usage plan's quota")
 		}
 		if g.WAF {
-			if want := awsrules.WAFMetricName(c.Prefix() + "-" + g.Name); want != "" {
+			if want := awsrules.WAFMetricName(gatewayName(c, g.Name)); want != "" {
 				l.Add(f+".name", g.Name, "a gateway name that makes a valid WAF metric name (the web ACL's metric is <app>-<stage>-<name>): "+want)
 			}
 		}
