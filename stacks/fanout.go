@@ -4,7 +4,6 @@ import (
 	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/api"
@@ -18,13 +17,9 @@ import (
 func watchIngest(al *alarms.Alarms, in *fanout.Ingest, c *config.Config) {
 	al.Watch(in.Queue, alarms.Target{Kind: alarms.KindIngestQueue, Label: "ingest", Metrics: alarms.QueueMetrics(*in.Queue.QueueName())})
 	al.Watch(in.DeadLetterQueue, alarms.Target{Kind: alarms.KindDLQ, Label: "ingest-dlq", Metrics: alarms.QueueMetrics(*in.DeadLetterQueue.QueueName())})
-	topicAlarms := al.Watch(in.Topic, alarms.Target{Kind: alarms.KindFanoutTopic, Label: "fanout-topic", Metrics: alarms.TopicMetrics(*in.Topic.TopicName())})
-	var lost awscloudwatch.CfnAlarm
-	for _, a := range topicAlarms {
-		if *a.MetricName() == "NumberOfNotificationsFailedToRedriveToDlq" {
-			lost = a
-		}
-	}
+	topic := alarms.TopicMetrics(*in.Topic.TopicName())
+	al.Watch(in.Topic, alarms.Target{Kind: alarms.KindFanoutTopic, Label: "fanout-topic", Metrics: topic})
+	lost := al.AlarmOn(alarms.KindFanoutTopic.Metric(topic, "NumberOfNotificationsFailedToRedriveToDlq"))
 	for _, region := range c.RegionNames() {
 		q := in.DeliveryDLQs[region]
 		parked := al.Watch(q, alarms.Target{Kind: alarms.KindDLQ, Label: "delivery-dlq-" + region, Metrics: alarms.QueueMetrics(*q.QueueName())})

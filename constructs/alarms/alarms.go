@@ -172,7 +172,8 @@ type Alarms struct {
 
 	props           Props
 	region, account string
-	armDelayMinutes int // the longest evaluation window of the idle alarms
+	byMetric        map[string]awscloudwatch.CfnAlarm // by Metric.key, for AlarmOn
+	armDelayMinutes int                               // the longest evaluation window of the idle alarms
 }
 
 // AlarmARN is the ARN of the named alarm: alarm names are deterministic, so
@@ -392,6 +393,25 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metr
 	}
 	alarm := awscloudwatch.NewCfnAlarm(scope, jsii.String("Alarm"+s.Metric), props)
 	a.AlarmARNs = append(a.AlarmARNs, AlarmARN(a.region, a.account, name))
+	if a.byMetric == nil {
+		a.byMetric = map[string]awscloudwatch.CfnAlarm{}
+	}
+	a.byMetric[m.key()] = alarm
+	return alarm
+}
+
+// AlarmOn is the alarm this construct created on metric m, as Kind.Metric
+// names it:
+//
+//	lost := al.AlarmOn(alarms.KindFanoutTopic.Metric(topic, "NumberOfNotificationsFailedToRedriveToDlq"))
+//
+// It panics when there is none (the resource is not watched yet): a
+// programming error, found when the app is built.
+func (a *Alarms) AlarmOn(m Metric) awscloudwatch.CfnAlarm {
+	alarm, ok := a.byMetric[m.key()]
+	if !ok {
+		panic(fmt.Sprintf("alarms: no alarm on %s %s %v (%s): watch the resource first", m.Namespace, m.Name, m.Dimensions, m.Statistic))
+	}
 	return alarm
 }
 

@@ -24,6 +24,11 @@ type Metric struct {
 	PeriodSeconds int
 }
 
+// key identifies the metric: equal keys, the same time series and statistic.
+func (m Metric) key() string {
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%d", m.Namespace, m.Name, strings.Join(m.Dimensions, "\x00"), m.Statistic, m.PeriodSeconds)
+}
+
 // Source is where one resource's metrics are: a namespace and the
 // dimensions, as name, value pairs, that name the resource. Take it from
 // the resource's constructor (QueueMetrics, APIStageMetrics...).

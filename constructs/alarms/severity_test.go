@@ -31,3 +31,29 @@ func TestCompositeAlarmNeedsAPageTopic(t *testing.T) {
 		t.Errorf("NewCompositeAlarm on a notify-only construct: got %q, want a refusal naming the composite alarm and its severity", got)
 	}
 }
+
+// AlarmOn finds the alarm a Watch created by its metric identity, and
+// refuses a metric nothing alarms on rather than return no alarm.
+func TestAlarmOnFindsTheAlarmByItsMetric(t *testing.T) {
+	app := cfn.NewApp(t.TempDir())
+	stack := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "brokerage-dev", Recipients: map[alarms.Severity]alarms.Recipients{
+		alarms.SeverityNotify: {Emails: []string{"trading-ops@example.com"}},
+		alarms.SeverityPage:   {Emails: []string{"on-call@example.com"}},
+	}})
+	topic := alarms.TopicMetrics("brokerage-dev-executions.fifo")
+	al.Watch(stack, alarms.Target{Kind: alarms.KindFanoutTopic, Label: "fanout-topic", Metrics: topic})
+	got := al.AlarmOn(alarms.KindFanoutTopic.Metric(topic, "NumberOfNotificationsFailedToRedriveToDlq"))
+	if name := *got.MetricName(); name != "NumberOfNotificationsFailedToRedriveToDlq" {
+		t.Errorf("AlarmOn returned the alarm on %s, want NumberOfNotificationsFailedToRedriveToDlq", name)
+	}
+	other := alarms.TopicMetrics("another-topic")
+	msg := func() (msg string) {
+		defer func() { msg = fmt.Sprint(recover()) }()
+		al.AlarmOn(alarms.KindFanoutTopic.Metric(other, "NumberOfNotificationsFailedToRedriveToDlq"))
+		return "no panic"
+	}()
+	if !strings.Contains(msg, "no alarm on AWS/SNS NumberOfNotificationsFailedToRedriveToDlq") {
+		t.Errorf("AlarmOn for an unwatched topic: got %q, want a refusal naming the metric", msg)
+	}
+}
