@@ -181,7 +181,7 @@ func (c *Config) validatePipeline(l *problems.List) {
 		l.Add("pipeline.repository", p.Repository, `a GitHub repository as "owner/name"`)
 	}
 	if p.ConnectionARN != "" && !connectionPattern.MatchString(p.ConnectionARN) {
-		l.Add("pipeline.connectionArn", p.ConnectionARN, "arn:aws:codeconnections:<region>:<account>:connection/<uuid>")
+		l.Add("pipeline.connectionArn", p.ConnectionARN, "arn:<partition>:codeconnections:<region>:<account>:connection/<uuid>")
 	}
 	if p.Branch != "" && (strings.ContainsAny(p.Branch, " ~^:?*[\\") || strings.HasPrefix(p.Branch, "-")) {
 		l.Add("pipeline.branch", p.Branch, "a git branch name")
