@@ -26,6 +26,7 @@ import (
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/keys"
 	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/regions"
 	"github.com/brokerage/platform/valid"
 )
 
@@ -165,15 +166,20 @@ type Alarms struct {
 	// to be turned on inside the sessions (ScheduleIdleAlarms).
 	IdleAlarmNames []string
 
-	props           Props
-	region, account string
-	armDelayMinutes int // the longest evaluation window of the idle alarms
+	props                      Props
+	partition, region, account string
+	armDelayMinutes            int // the longest evaluation window of the idle alarms
 }
 
-// AlarmARN is the ARN of the named alarm: alarm names are deterministic, so
-// dashboards in any region can show an alarm without a reference to its stack.
+// AlarmARN is the ARN of the named alarm in region (a region name, whose
+// partition the ARN takes): alarm names are deterministic, so dashboards in
+// any region can show an alarm without a reference to its stack.
 func AlarmARN(region, account, name string) string {
-	return "arn:aws:cloudwatch:" + region + ":" + account + ":alarm:" + name
+	return alarmARN(regions.Partition(region), region, account, name)
+}
+
+func alarmARN(partition, region, account, name string) string {
+	return "arn:" + partition + ":cloudwatch:" + region + ":" + account + ":alarm:" + name
 }
 
 // AlarmName is the name of an alarm of the platform: "<prefix>-<name>".
@@ -201,7 +207,7 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(c)
-	a := &Alarms{Construct: c, props: p, TopicARNs: p.TopicARNs, region: *stack.Region(), account: *stack.Account()}
+	a := &Alarms{Construct: c, props: p, TopicARNs: p.TopicARNs, partition: *stack.Partition(), region: *stack.Region(), account: *stack.Account()}
 	if p.TopicARNs != nil {
 		return a
 	}
@@ -401,6 +407,6 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label, namespace str
 		}
 	}
 	alarm := awscloudwatch.NewCfnAlarm(scope, jsii.String("Alarm"+s.Metric), props)
-	a.AlarmARNs = append(a.AlarmARNs, AlarmARN(a.region, a.account, name))
+	a.AlarmARNs = append(a.AlarmARNs, alarmARN(a.partition, a.region, a.account, name))
 	return alarm
 }

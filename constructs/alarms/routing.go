@@ -16,6 +16,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/valid"
 )
 
 // severityOfTopic reads a severity from an alarm topic's name (TopicName).
@@ -63,13 +64,8 @@ func checkSchedule(where string, props map[string]any) (action string, names []s
 		out = append(out, fmt.Sprintf("%s: flexible time window %v, want OFF (the day's calls are a minute apart)", where, fw["Mode"]))
 	}
 	target, _ := props["Target"].(map[string]any)
-	arn, _ := target["Arn"].(string)
-	for _, a := range []string{ActionEnable, ActionDisable, ActionSetState} {
-		if arn == UniversalTarget(a) {
-			action = a
-		}
-	}
-	if action == "" {
+	arn := cfn.ARN(target["Arn"])
+	if action = universalTargetAction(arn); action == "" {
 		return "", nil, append(out, fmt.Sprintf("%s: target %q is not one of CloudWatch's enableAlarmActions, disableAlarmActions or setAlarmState", where, arn))
 	}
 	var in struct {
@@ -92,6 +88,23 @@ func checkSchedule(where string, props map[string]any) (action string, names []s
 		out = append(out, fmt.Sprintf("%s: names %d alarms, want 1 to 100", where, len(names)))
 	}
 	return action, names, out
+}
+
+// universalTargetAction is the CloudWatch action of the schedules that a
+// Scheduler target ARN calls (UniversalTarget, in any partition; a partition
+// token, as cfn.ARN writes it, is "*"), or "".
+func universalTargetAction(arn string) string {
+	rest, ok := strings.CutPrefix(arn, "arn:")
+	partition, rest, _ := strings.Cut(rest, ":")
+	if !ok || !valid.Partition(partition) && partition != "*" {
+		return ""
+	}
+	for _, a := range []string{ActionEnable, ActionDisable, ActionSetState} {
+		if rest == strings.TrimPrefix(UniversalTarget("", a), "arn::") {
+			return a
+		}
+	}
+	return ""
 }
 
 // checkRouting reports every alarm that does not route to exactly one
