@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/regions"
 	"github.com/brokerage/platform/valid"
 )
 
@@ -83,11 +84,11 @@ func NewAlarmCheck(props *AlarmCheckProps) pipelines.CodeBuildStep {
 	var alarmARNs, roleARNs []string
 	for _, r := range p.Regions {
 		if profile != "" {
-			role := fmt.Sprintf("arn:aws:iam::%s:role/cdk-hnb659fds-lookup-role-%s-%s", p.Account, p.Account, r)
+			role := fmt.Sprintf("arn:%s:iam::%s:role/cdk-hnb659fds-lookup-role-%s-%s", regions.Partition(r), p.Account, p.Account, r)
 			roleARNs = append(roleARNs, role)
 			cmds = append(cmds, fmt.Sprintf("aws configure set profile.%s.role_arn %s && aws configure set profile.%s.credential_source EcsContainer", profile, role, profile))
 		}
-		alarmARNs = append(alarmARNs, fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", r, p.Account, alarms.AlarmName(p.Prefix, "*")))
+		alarmARNs = append(alarmARNs, alarms.AlarmARN(r, p.Account, alarms.AlarmName(p.Prefix, "*")))
 		cmds = append(cmds, alarms.CheckCommand(p.Prefix, r, profile))
 	}
 	statement := &awsiam.PolicyStatementProps{Actions: jsii.Strings("cloudwatch:DescribeAlarms"), Resources: jsii.Strings(alarmARNs...)}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/delivery"
 	"github.com/brokerage/platform/internal/cfn"
@@ -71,6 +72,26 @@ func TestAlarmCheckReadsOtherAccountsThroughTheLookupRole(t *testing.T) {
 			t.Errorf("cross-account check lacks %q:\n%s", want, c)
 		}
 	}
+}
+
+// In a region of another partition (cdk.json targets aws-cn too) the check
+// reads that partition's alarms, through that partition's lookup role.
+func TestAlarmCheckARNsFollowTheRegionsPartition(t *testing.T) {
+	same := delivery.NewAlarmCheck(&delivery.AlarmCheckProps{Prefix: "brokerage-dev", Account: "111111111111", Regions: []string{"cn-north-1"}})
+	other := delivery.NewAlarmCheck(&delivery.AlarmCheckProps{Prefix: "brokerage-prod", Account: "333333333333", PipelineAccount: "111111111111", Regions: []string{"cn-north-1"}})
+	resources := func(s interface {
+		RolePolicyStatements() *[]awsiam.PolicyStatement
+	}) []string {
+		var out []string
+		for _, st := range *s.RolePolicyStatements() {
+			for _, r := range *st.Resources() {
+				out = append(out, *r)
+			}
+		}
+		return out
+	}
+	cfntest.Check(t, "same-account check may read", []string{"arn:aws-cn:cloudwatch:cn-north-1:111111111111:alarm:brokerage-dev-*"}, resources(same))
+	cfntest.Check(t, "cross-account check may assume", []string{"arn:aws-cn:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-cn-north-1"}, resources(other))
 }
 
 // A failed delivery and a waiting approval each reach the recipients.
