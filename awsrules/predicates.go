@@ -7,15 +7,18 @@ import (
 	"github.com/brokerage/platform/valid"
 )
 
-// ARN checks that s is an ARN of the service whose resource starts with
-// resourcePrefix (e.g. "userpool/", "function:") followed by a non-empty id,
-// with a region and an account. It returns "" or what is wrong.
+// ARN checks that s is an ARN, of any partition, of the service whose
+// resource starts with resourcePrefix (e.g. "userpool/", "function:")
+// followed by a non-empty id, with a region and an account. It returns "" or
+// what is wrong.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
 func ARN(s, service, resourcePrefix string) string {
 	a, err := arn.Parse(s)
 	switch {
 	case err != nil:
 		return "not an ARN (" + err.Error() + ")"
+	case !valid.Partition(a.Partition):
+		return "an ARN of no AWS partition (" + a.Partition + ")"
 	case a.Service != service:
 		return "an ARN of service " + a.Service + ", not " + service
 	case a.Region == "":

@@ -63,6 +63,11 @@ func TestRules(t *testing.T) {
 		{"arn-format lambda", func() string {
 			return ARN("arn:aws:lambda:eu-west-2:111111111111:function:auth", "lambda", "function:")
 		}, func() string { return ARN("arn:aws:lambda:", "lambda", "function:") }, []string{"not an ARN"}},
+		{"arn-format partition", func() string {
+			return ARN("arn:aws-cn:lambda:cn-north-1:111111111111:function:auth", "lambda", "function:")
+		}, func() string {
+			return ARN("arn:azure:lambda:eu-west-2:111111111111:function:auth", "lambda", "function:")
+		}, []string{"no AWS partition", "azure"}},
 	} {
 		t.Run(tc.rule, func(t *testing.T) { checkRule(t, tc) })
 	}

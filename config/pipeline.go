@@ -56,12 +56,13 @@ type PipelineStage struct {
 	Account string `json:"account,omitempty"`
 }
 
-// Wave is a set of regions the pipeline deploys in parallel.
+// Wave is a set of regions the pipeline deploys in parallel. Its JSON form
+// is what the deploy workflow reads (scripts/delivery waves).
 type Wave struct {
 	// Name is "first", "canary" or "wave-N".
-	Name string
+	Name string `json:"name"`
 	// Regions in configuration order; us-east-1 stands for the edge stack.
-	Regions []string
+	Regions []string `json:"regions"`
 }
 
 // DefaultBakeMinutes is how long a wave is watched when bakeMinutes is unset.
@@ -180,7 +181,7 @@ func (c *Config) validatePipeline(l *problems.List) {
 		l.Add("pipeline.repository", p.Repository, `a GitHub repository as "owner/name"`)
 	}
 	if p.ConnectionARN != "" && !connectionPattern.MatchString(p.ConnectionARN) {
-		l.Add("pipeline.connectionArn", p.ConnectionARN, "arn:aws:codeconnections:<region>:<account>:connection/<uuid>")
+		l.Add("pipeline.connectionArn", p.ConnectionARN, "arn:<partition>:codeconnections:<region>:<account>:connection/<uuid>")
 	}
 	if p.Branch != "" && (strings.ContainsAny(p.Branch, " ~^:?*[\\") || strings.HasPrefix(p.Branch, "-")) {
 		l.Add("pipeline.branch", p.Branch, "a git branch name")

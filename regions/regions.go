@@ -1,6 +1,8 @@
-// Package regions knows the AWS regions the platform may run in and how Amazon
-// SNS treats each for cross-region delivery.
+// Package regions knows the AWS regions the platform may run in, how Amazon
+// SNS treats each for cross-region delivery, and the partition of any region.
 package regions
+
+import "strings"
 
 // regionInfo describes an AWS commercial region this app may run in.
 type regionInfo struct {
@@ -52,3 +54,27 @@ func OptIn(name string) bool {
 
 // Edge is where CloudFront's certificates, WAF web ACLs and metrics live.
 const Edge = "us-east-1"
+
+// partitions are the partitions other than aws by the start of their
+// regions' names, longest first (the AWS SDKs' partition metadata).
+var partitions = []struct{ prefix, partition string }{
+	{"us-isob-", "aws-iso-b"},
+	{"us-isof-", "aws-iso-f"},
+	{"eu-isoe-", "aws-iso-e"},
+	{"us-gov-", "aws-us-gov"},
+	{"us-iso-", "aws-iso"},
+	{"eusc-", "aws-eusc"},
+	{"cn-", "aws-cn"},
+}
+
+// Partition is the partition of the named region, which the ARNs of its
+// resources start with: aws-cn for cn-north-1, aws for every commercial
+// region.
+func Partition(region string) string {
+	for _, p := range partitions {
+		if strings.HasPrefix(region, p.prefix) {
+			return p.partition
+		}
+	}
+	return "aws"
+}

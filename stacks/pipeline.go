@@ -120,11 +120,12 @@ func newCodePipeline(s awscdk.Stack, c *config.Config, configPath string) pipeli
 func (p *Pipeline) addWaves(app awscdk.App, props *PipelineProps) {
 	c := props.Config
 	bake := c.Pipeline.EffectiveBakeMinutes()
+	qualifier := bootstrapQualifier(p.Stack)
 	for _, st := range c.PipelineStages() {
 		sc := c.ForStage(st)
 		for i, w := range c.Waves() {
 			opts := &pipelines.WaveOptions{Post: &[]pipelines.Step{delivery.NewAlarmCheck(&delivery.AlarmCheckProps{
-				Prefix: sc.Prefix(), Account: st.Account, PipelineAccount: c.PipelineAccount(), Regions: w.Regions, BakeMinutes: bake,
+				Prefix: sc.Prefix(), Account: st.Account, PipelineAccount: c.PipelineAccount(), Qualifier: qualifier, Regions: w.Regions, BakeMinutes: bake,
 			})}}
 			if i == 0 && sc.IsProd() {
 				opts.Pre = &[]pipelines.Step{pipelines.NewManualApprovalStep(jsii.String("PromoteToProd"), &pipelines.ManualApprovalStepProps{
@@ -142,4 +143,16 @@ func (p *Pipeline) addWaves(app awscdk.App, props *PipelineProps) {
 			p.Waves = append(p.Waves, wave)
 		}
 	}
+}
+
+// bootstrapQualifier is the CDK bootstrap qualifier s deploys with, "" when
+// its synthesizer has none. Every stack of the app, the stages' included,
+// reads it from the same context (@aws-cdk/core:bootstrapQualifier, or the
+// CDK's default), so the alarm check assumes the lookup roles of the
+// bootstrap the stages deploy with.
+func bootstrapQualifier(s awscdk.Stack) string {
+	if q := s.Synthesizer().BootstrapQualifier(); q != nil {
+		return *q
+	}
+	return ""
 }

@@ -9,6 +9,7 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
@@ -167,9 +168,10 @@ func (p *Platform) alarms(s awscdk.Stack, label string, sessions []config.Sessio
 	}
 	region := *s.Region()
 	if owner, ok := p.alarmsIn[region]; ok {
-		props.TopicARNs = map[alarms.Severity]*string{}
+		props.Topics = map[alarms.Severity]awssns.ITopic{}
 		for _, sev := range alarms.Severities {
-			props.TopicARNs[sev] = s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sns"), Resource: jsii.String(alarms.TopicName(p.prefix, sev))})
+			arn := s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sns"), Resource: jsii.String(alarms.TopicName(p.prefix, sev))})
+			props.Topics[sev] = awssns.Topic_FromTopicArn(s, jsii.String("AlarmTopic-"+string(sev)), arn)
 		}
 		s.AddStackDependency(owner, jsii.String("sends alarms to the region's alarm topics"))
 	} else {

@@ -216,7 +216,7 @@ func validateGateways(c *config.Config) error {
 	fill := strings.NewReplacer("{region}", c.PrimaryRegion, "{account}", c.Account)
 	lambdaARN := func(field, arn string) {
 		if want := awsrules.ARN(fill.Replace(arn), "lambda", "function:"); arn != "" && want != "" {
-			l.Add(field, arn, "a Lambda function ARN, arn:aws:lambda:<region>:<account>:function:<name>; this is "+want)
+			l.Add(field, arn, "a Lambda function ARN, arn:<partition>:lambda:<region>:<account>:function:<name>; this is "+want)
 		}
 	}
 	names := map[string]bool{}

@@ -1,5 +1,5 @@
 // Package valid holds the predicates every layer checks its input with:
-// account ids, e-mail addresses and DNS names, written once. It imports
+// account ids, partitions, e-mail addresses and DNS names, written once. It imports
 // nothing of the project, so the configuration, the constructs and the AWS
 // rules can all use it.
 package valid
@@ -12,11 +12,17 @@ import (
 
 var (
 	accountID  = regexp.MustCompile(`^[0-9]{12}$`)
+	partition  = regexp.MustCompile(`^aws(-[a-z]+)*$`)
 	domainName = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 )
 
 // AccountID reports whether s is a 12-digit AWS account id.
 func AccountID(s string) bool { return accountID.MatchString(s) }
+
+// Partition reports whether s is an AWS partition as an ARN names it: aws,
+// aws-cn, aws-us-gov, aws-iso-b and the like
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
+func Partition(s string) bool { return partition.MatchString(s) }
 
 // Email reports whether s is a plain address (no display name) with a
 // dotted domain, as an SNS e-mail subscription needs.

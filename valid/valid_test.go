@@ -10,6 +10,7 @@ func TestPredicates(t *testing.T) {
 		bad  []string
 	}{
 		{"AccountID", AccountID, []string{"111111111111"}, []string{"", "12345", "12345678901a", "1111111111111"}},
+		{"Partition", Partition, []string{"aws", "aws-cn", "aws-us-gov", "aws-iso-b"}, []string{"", "AWS", "awscn", "aws-", "aws:", "azure"}},
 		{"Email", Email, []string{"ops@example.com"}, []string{"ops", "Ops <ops@example.com>", "ops@localhost", ""}},
 		{"DomainName", DomainName, []string{"api.example.com"}, []string{"API.example.com", "example", "a..b.com", "-a.example.com", ""}},
 	} {

@@ -31,6 +31,7 @@ import (
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/keys"
 	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/regions"
 	"github.com/brokerage/platform/valid"
 )
 
@@ -73,14 +74,15 @@ type Props struct {
 	Prefix string
 	// Recipients by severity: each severity listed gets a topic that tells
 	// them on ALARM and on OK, and needs at least one recipient; notify is
-	// required. Unless TopicARNs is set.
+	// required. Unless Topics is set.
 	Recipients map[Severity]Recipients
 	// Overrides by "<kind>/<metric>". Default: the catalogue's values.
 	Overrides map[string]Override
-	// TopicARNs reuses the region's alarm topics, by severity, created by
-	// another stack of the same region (which must deploy first). Default:
-	// new topics and a key.
-	TopicARNs map[Severity]*string
+	// Topics reuses the region's alarm topics, by severity, created by
+	// another stack of the same region (which must deploy first), such as
+	// awssns.Topic_FromTopicArn of their TopicName. Default: new topics and
+	// a key.
+	Topics map[Severity]awssns.ITopic
 	// Sessions the idle alarms watch: they are created with their actions
 	// off, and act only inside the sessions' watched windows
 	// (ScheduleIdleAlarms). Default: none; idle alarms always act.
@@ -106,13 +108,13 @@ func (p *Props) validate() error {
 	if p.Prefix == "" {
 		l.Add("Prefix", p.Prefix, "a name prefix such as brokerage-prod")
 	}
-	if _, ok := p.Recipients[SeverityNotify]; !ok && p.TopicARNs == nil {
+	if _, ok := p.Recipients[SeverityNotify]; !ok && p.Topics == nil {
 		l.Add("Recipients["+string(SeverityNotify)+"]", nil, "the recipients of notify alarms (every construct has a notify topic)")
 	}
 	for _, sev := range Severities {
 		f := "Recipients[" + string(sev) + "]"
 		r, ok := p.Recipients[sev]
-		if ok && p.TopicARNs == nil && len(r.Emails) == 0 && r.PagerURL == "" {
+		if ok && p.Topics == nil && len(r.Emails) == 0 && r.PagerURL == "" {
 			l.Add(f, "no recipient", "at least one e-mail address or a pager URL")
 		}
 		for i, e := range r.Emails {
@@ -170,16 +172,21 @@ type Alarms struct {
 	// to be turned on inside the sessions (ScheduleIdleAlarms).
 	IdleAlarmNames []string
 
-	props           Props
-	region, account string
-	byMetric        map[string]awscloudwatch.CfnAlarm // by Metric.key, for AlarmOn
-	armDelayMinutes int                               // the longest evaluation window of the idle alarms
+	props                      Props
+	partition, region, account string
+	byMetric                   map[string]awscloudwatch.CfnAlarm // by Metric.key, for AlarmOn
+	armDelayMinutes            int                               // the longest evaluation window of the idle alarms
 }
 
-// AlarmARN is the ARN of the named alarm: alarm names are deterministic, so
-// dashboards in any region can show an alarm without a reference to its stack.
+// AlarmARN is the ARN of the named alarm in region (a region name, whose
+// partition the ARN takes): alarm names are deterministic, so dashboards in
+// any region can show an alarm without a reference to its stack.
 func AlarmARN(region, account, name string) string {
-	return "arn:aws:cloudwatch:" + region + ":" + account + ":alarm:" + name
+	return alarmARN(regions.Partition(region), region, account, name)
+}
+
+func alarmARN(partition, region, account, name string) string {
+	return "arn:" + partition + ":cloudwatch:" + region + ":" + account + ":alarm:" + name
 }
 
 // AlarmName is the name of an alarm of the platform: "<prefix>-<name>".
@@ -195,7 +202,7 @@ func TopicName(prefix string, sev Severity) string {
 	return prefix + "-alarms-" + string(sev)
 }
 
-// New creates (or, with TopicARNs, reuses) the region's alarm topics. It
+// New creates (or, with Topics, reuses) the region's alarm topics. It
 // panics with a *problems.Error listing every invalid prop.
 func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	if err := props.validate(); err != nil {
@@ -207,11 +214,13 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(c)
-	a := &Alarms{Construct: c, props: p, TopicARNs: p.TopicARNs, region: *stack.Region(), account: *stack.Account()}
-	if p.TopicARNs != nil {
+	a := &Alarms{Construct: c, props: p, TopicARNs: map[Severity]*string{}, partition: *stack.Partition(), region: *stack.Region(), account: *stack.Account()}
+	if p.Topics != nil {
+		for sev, t := range p.Topics {
+			a.TopicARNs[sev] = t.TopicArn()
+		}
 		return a
 	}
-	a.TopicARNs = map[Severity]*string{}
 	alarmARNs := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
 
 	a.Key = keys.New(c, "Key", "alias/"+p.Prefix+"/alarms", "Encrypts the region's alarm topics", p.RemovalPolicy)
@@ -392,7 +401,7 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metr
 		}
 	}
 	alarm := awscloudwatch.NewCfnAlarm(scope, jsii.String("Alarm"+s.Metric), props)
-	a.AlarmARNs = append(a.AlarmARNs, AlarmARN(a.region, a.account, name))
+	a.AlarmARNs = append(a.AlarmARNs, alarmARN(a.partition, a.region, a.account, name))
 	if a.byMetric == nil {
 		a.byMetric = map[string]awscloudwatch.CfnAlarm{}
 	}

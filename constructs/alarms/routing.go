@@ -14,6 +14,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/valid"
 )
 
 // severityOfTopic reads a severity from an alarm topic's name (TopicName).
@@ -61,13 +62,8 @@ func checkSchedule(props map[string]any) (action string, names []string, out []s
 		out = append(out, fmt.Sprintf("flexible time window %v, want OFF (the day's calls are a minute apart)", fw["Mode"]))
 	}
 	target, _ := props["Target"].(map[string]any)
-	arn, _ := target["Arn"].(string)
-	for _, a := range []string{ActionEnable, ActionDisable, ActionSetState} {
-		if arn == UniversalTarget(a) {
-			action = a
-		}
-	}
-	if action == "" {
+	arn := cfn.ARN(target["Arn"])
+	if action = universalTargetAction(arn); action == "" {
 		return "", nil, append(out, fmt.Sprintf("target %q is not one of CloudWatch's enableAlarmActions, disableAlarmActions or setAlarmState", arn))
 	}
 	var in struct {
@@ -90,6 +86,23 @@ func checkSchedule(props map[string]any) (action string, names []string, out []s
 		out = append(out, fmt.Sprintf("names %d alarms, want 1 to 100", len(names)))
 	}
 	return action, names, out
+}
+
+// universalTargetAction is the CloudWatch action of the schedules that a
+// Scheduler target ARN calls (UniversalTarget, in any partition; a partition
+// token, as cfn.ARN writes it, is "*"), or "".
+func universalTargetAction(arn string) string {
+	rest, ok := strings.CutPrefix(arn, "arn:")
+	partition, rest, _ := strings.Cut(rest, ":")
+	if !ok || !valid.Partition(partition) && partition != "*" {
+		return ""
+	}
+	for _, a := range []string{ActionEnable, ActionDisable, ActionSetState} {
+		if rest == strings.TrimPrefix(UniversalTarget("", a), "arn::") {
+			return a
+		}
+	}
+	return ""
 }
 
 // checkRouting reports every alarm that does not route to exactly one

@@ -3,7 +3,7 @@ package alarms
 // Idle alarms ("nothing arrived": missing data is breaching) act only inside
 // trading sessions. EventBridge Scheduler turns their actions on and off with
 // no code of ours: a schedule's universal target calls a CloudWatch API
-// action directly (arn:aws:scheduler:::aws-sdk:<service>:<action>, the Input
+// action directly (arn:<partition>:scheduler:::aws-sdk:<service>:<action>, the Input
 // being the action's request,
 // https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html),
 // cron schedules are evaluated in the market's IANA time zone, daylight
@@ -105,9 +105,10 @@ const (
 	ActionSetState = "setAlarmState"
 )
 
-// UniversalTarget is the Scheduler target ARN that calls a CloudWatch action.
-func UniversalTarget(action string) string {
-	return "arn:aws:scheduler:::aws-sdk:cloudwatch:" + action
+// UniversalTarget is the Scheduler target ARN, in partition, that calls a
+// CloudWatch action.
+func UniversalTarget(partition, action string) string {
+	return "arn:" + partition + ":scheduler:::aws-sdk:cloudwatch:" + action
 }
 
 // IAMAction is the IAM action of a CloudWatch API action of the schedules.
@@ -178,7 +179,7 @@ func (a *Alarms) ScheduleIdleAlarms() []string {
 	})
 	arns := make([]string, len(a.IdleAlarmNames))
 	for i, n := range a.IdleAlarmNames {
-		arns[i] = AlarmARN(a.region, a.account, n)
+		arns[i] = alarmARN(a.partition, a.region, a.account, n)
 	}
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings(IAMAction(ActionEnable), IAMAction(ActionDisable), IAMAction(ActionSetState)),
@@ -192,7 +193,7 @@ func (a *Alarms) ScheduleIdleAlarms() []string {
 				panic(fmt.Sprintf("alarms: schedule name %q is longer than 64 characters; shorten the prefix, session name or label", sc.Name))
 			}
 			input, _ := json.Marshal(sc.Input)
-			target := &awsscheduler.CfnSchedule_TargetProperty{Arn: jsii.String(UniversalTarget(sc.Action)), RoleArn: roleARN, Input: jsii.String(string(input))}
+			target := &awsscheduler.CfnSchedule_TargetProperty{Arn: jsii.String(UniversalTarget(a.partition, sc.Action)), RoleArn: roleARN, Input: jsii.String(string(input))}
 			if sc.MaxAgeSeconds > 0 {
 				target.RetryPolicy = &awsscheduler.CfnSchedule_RetryPolicyProperty{MaximumEventAgeInSeconds: jsii.Number(float64(sc.MaxAgeSeconds)), MaximumRetryAttempts: jsii.Number(5)}
 			}

@@ -118,9 +118,9 @@ var userPoolID = regexp.MustCompile(`^([a-z0-9-]+)_([0-9A-Za-z]+)$`)
 // fails the deployment; a pool may be in another account
 // (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-cross-account-cognito-authorizer.html).
 func CheckUserPoolARN(value, region string) string {
-	want := "arn:aws:cognito-idp:" + region + ":<account>:userpool/" + region + "_<id>"
+	want := "arn:<partition>:cognito-idp:" + region + ":<account>:userpool/" + region + "_<id>"
 	a, err := arn.Parse(value)
-	if err != nil || !strings.HasPrefix(a.Partition, "aws") || a.Service != "cognito-idp" || !valid.AccountID(a.AccountID) {
+	if err != nil || !valid.Partition(a.Partition) || a.Service != "cognito-idp" || !valid.AccountID(a.AccountID) {
 		return "a Cognito user pool ARN, " + want
 	}
 	if a.Region != region {
@@ -157,7 +157,7 @@ var secretName = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 // reference takes either; a secret of another account needs its ARN
 // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html).
 func CheckSecretID(value string) string {
-	const want = "a Secrets Manager secret name such as partners/api-key, or its ARN arn:aws:secretsmanager:<region>:<account>:secret:<name>"
+	const want = "a Secrets Manager secret name such as partners/api-key, or its ARN arn:<partition>:secretsmanager:<region>:<account>:secret:<name>"
 	if !strings.HasPrefix(value, "arn:") {
 		if !secretName.MatchString(value) {
 			return want
@@ -166,10 +166,20 @@ func CheckSecretID(value string) string {
 	}
 	a, err := arn.Parse(value)
 	name, ok := strings.CutPrefix(a.Resource, "secret:")
-	if err != nil || !strings.HasPrefix(a.Partition, "aws") || a.Service != "secretsmanager" || a.Region == "" || !valid.AccountID(a.AccountID) || !ok || !secretName.MatchString(name) {
+	if err != nil || !valid.Partition(a.Partition) || a.Service != "secretsmanager" || a.Region == "" || !valid.AccountID(a.AccountID) || !ok || !secretName.MatchString(name) {
 		return want
 	}
 	return ""
+}
+
+// functionARNWant is what a Lambda function ARN looks like.
+const functionARNWant = "a Lambda function ARN, arn:<partition>:lambda:<region>:<account>:function:<name>"
+
+// isFunctionARN reports whether s is the ARN of a Lambda function (or of
+// one of its versions or aliases), in any partition.
+func isFunctionARN(s string) bool {
+	a, err := arn.Parse(s)
+	return err == nil && valid.Partition(a.Partition) && a.Service == "lambda" && strings.HasPrefix(a.Resource, "function:")
 }
 
 // Props configures one gateway.
@@ -280,8 +290,8 @@ func (p *Props) validateAuthorizers(l *problems.List, prefix string) map[string]
 				}
 			}
 		case "lambda":
-			if !strings.HasPrefix(a.FunctionARN, "arn:aws:lambda:") {
-				l.Add(f+".functionArn", a.FunctionARN, "a Lambda function ARN")
+			if !isFunctionARN(a.FunctionARN) {
+				l.Add(f+".functionArn", a.FunctionARN, functionARNWant)
 			}
 		default:
 			l.Add(f+".type", a.Type, `"cognito" or "lambda"`)
@@ -359,8 +369,8 @@ func (p *Props) validateBackend(l *problems.List, f string, b Backend) {
 			l.Add(f+".backend.vpcLinkId", b.VPCLinkID, "a VPC link id")
 		}
 	case BackendLambda:
-		if !strings.HasPrefix(b.FunctionARN, "arn:aws:lambda:") {
-			l.Add(f+".backend.functionArn", b.FunctionARN, "a Lambda function ARN")
+		if !isFunctionARN(b.FunctionARN) {
+			l.Add(f+".backend.functionArn", b.FunctionARN, functionARNWant)
 		}
 	case BackendGateway:
 		if inner, ok := p.Gateways[b.Gateway]; !ok {

@@ -287,6 +287,9 @@ func TestUserPoolARNsAreCheckedStrictly(t *testing.T) {
 		{"arn:aws:cognito-idp:eu-west-2:444444444444:userpool/customers", "eu-west-2", "a user pool id eu-west-2_<id>"},
 		{"arn:aws:cognito-idp:eu-west-2:444444444444:identitypool/eu-west-2_aB3dE5fG7", "eu-west-2", "a user pool id eu-west-2_<id>"},
 		{"eu-west-2_aB3dE5fG7", "eu-west-2", "a Cognito user pool ARN"},
+		// Every partition: cdk.json targets aws-cn too.
+		{"arn:aws-cn:cognito-idp:cn-north-1:444444444444:userpool/cn-north-1_aB3dE5fG7", "cn-north-1", ""},
+		{"arn:azure:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7", "eu-west-2", "a Cognito user pool ARN"},
 	} {
 		got := CheckUserPoolARN(tc.arn, tc.region)
 		if (tc.want == "") != (got == "") || !strings.HasPrefix(got, tc.want) {
@@ -305,6 +308,38 @@ func TestUserPoolARNsAreCheckedStrictly(t *testing.T) {
 		t.Fatalf("err = %v, want a *problems.Error", err)
 	}
 	cfntest.Check(t, "problems", []string{"g.authorizers[0].userPoolArns", `g.authorizers[1].userPoolArns["sa-east-1"]`}, perr.Fields())
+}
+
+// Lambda authorizers and backends take a function ARN of any partition
+// (cdk.json targets aws-cn too), and nothing else.
+func TestLambdaARNsOfEveryPartition(t *testing.T) {
+	props := func(fn string) *Props {
+		return &Props{Name: "x", RateLimit: 1, BurstLimit: 1,
+			Authorizers: []Authorizer{{Name: "jwt", Type: "lambda", FunctionARN: fn}},
+			Services:    []Service{{Name: "s", BasePath: "s", Backend: Backend{Type: BackendLambda, FunctionARN: fn}, Authorizer: "jwt"}},
+		}
+	}
+	for _, fn := range []string{
+		"arn:aws:lambda:eu-west-2:111111111111:function:jwt",
+		"arn:aws-cn:lambda:cn-north-1:111111111111:function:jwt",
+		"arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:jwt:live",
+	} {
+		if err := props(fn).Validate("g."); err != nil {
+			t.Errorf("%s refused: %v", fn, err)
+		}
+	}
+	for _, fn := range []string{"", "jwt", "arn:aws:lambda:", "arn:aws:iam::111111111111:role/jwt", "arn:aws:lambda:eu-west-2:111111111111:layer:jwt", "arn:azure:lambda:eu-west-2:111111111111:function:jwt"} {
+		err := props(fn).Validate("g.")
+		var perr *problems.Error
+		if !errors.As(err, &perr) {
+			t.Errorf("%q: err = %v, want a *problems.Error", fn, err)
+			continue
+		}
+		cfntest.Check(t, fmt.Sprintf("problems with %q", fn), []string{"g.authorizers[0].functionArn", "g.services[0].backend.functionArn"}, perr.Fields())
+		if !strings.Contains(err.Error(), "want a Lambda function ARN, arn:<partition>:lambda:") {
+			t.Errorf("%q: the message does not say what a function ARN looks like:\n%v", fn, err)
+		}
+	}
 }
 
 // The internal gateway has no public endpoint: it is PRIVATE, associated
@@ -385,6 +420,8 @@ func TestPartnerSecretsAndAuthorizersAreChecked(t *testing.T) {
 		{"arn:aws:ssm:eu-west-2:444444444444:parameter/partners", "a Secrets Manager secret name"},
 		{"arn:aws:secretsmanager:eu-west-2:4444:secret:partners", "a Secrets Manager secret name"},
 		{"arn:aws:secretsmanager:eu-west-2:444444444444:partners", "a Secrets Manager secret name"},
+		{"arn:aws-cn:secretsmanager:cn-north-1:444444444444:secret:partners/api-key-AbCdEf", ""},
+		{"arn:awscn:secretsmanager:cn-north-1:444444444444:secret:partners/api-key-AbCdEf", "a Secrets Manager secret name"},
 	} {
 		if got := CheckSecretID(tc.value); (tc.want == "") != (got == "") || !strings.HasPrefix(got, tc.want) {
 			t.Errorf("CheckSecretID(%q) = %q, want %q...", tc.value, got, tc.want)

@@ -6,6 +6,7 @@ package delivery
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/regions"
 	"github.com/brokerage/platform/valid"
 )
 
@@ -27,6 +29,11 @@ type AlarmCheckProps struct {
 	// reads CloudWatch through Account's CDK bootstrap lookup role
 	// (read-only; trusted by `cdk bootstrap --trust`). Default: Account.
 	PipelineAccount string
+	// Qualifier is the CDK bootstrap qualifier of Account, which the lookup
+	// role's name holds: the stage stacks' synthesizer's
+	// (IStackSynthesizer.BootstrapQualifier). Default: the CDK's default,
+	// awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER.
+	Qualifier string
 	// Regions of the wave. At least one.
 	Regions []string
 	// BakeMinutes to wait after the deployment before checking, so that a
@@ -36,6 +43,9 @@ type AlarmCheckProps struct {
 
 // MaxBakeMinutes is the longest bake an alarm check accepts.
 const MaxBakeMinutes = 180
+
+// qualifierPattern is what `cdk bootstrap --qualifier` accepts.
+var qualifierPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,10}$`)
 
 func (p *AlarmCheckProps) validate() error {
 	l := problems.List{Subject: "delivery.AlarmCheckProps"}
@@ -47,6 +57,9 @@ func (p *AlarmCheckProps) validate() error {
 	}
 	if p.PipelineAccount != "" && !valid.AccountID(p.PipelineAccount) {
 		l.Add("PipelineAccount", p.PipelineAccount, "a 12-digit AWS account id, or empty for Account")
+	}
+	if p.Qualifier != "" && !qualifierPattern.MatchString(p.Qualifier) {
+		l.Add("Qualifier", p.Qualifier, "a CDK bootstrap qualifier (1 to 10 letters, digits, - or _), or empty for the CDK's default")
 	}
 	if len(p.Regions) == 0 {
 		l.Add("Regions", "[]", "at least one region")
@@ -83,11 +96,11 @@ func NewAlarmCheck(props *AlarmCheckProps) pipelines.CodeBuildStep {
 	var alarmARNs, roleARNs []string
 	for _, r := range p.Regions {
 		if profile != "" {
-			role := fmt.Sprintf("arn:aws:iam::%s:role/cdk-hnb659fds-lookup-role-%s-%s", p.Account, p.Account, r)
+			role := lookupRoleARN(p.Qualifier, p.Account, r)
 			roleARNs = append(roleARNs, role)
 			cmds = append(cmds, fmt.Sprintf("aws configure set profile.%s.role_arn %s && aws configure set profile.%s.credential_source EcsContainer", profile, role, profile))
 		}
-		alarmARNs = append(alarmARNs, fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", r, p.Account, alarms.AlarmName(p.Prefix, "*")))
+		alarmARNs = append(alarmARNs, alarms.AlarmARN(r, p.Account, alarms.AlarmName(p.Prefix, "*")))
 		cmds = append(cmds, alarms.CheckCommand(p.Prefix, r, profile))
 	}
 	statement := &awsiam.PolicyStatementProps{Actions: jsii.Strings("cloudwatch:DescribeAlarms"), Resources: jsii.Strings(alarmARNs...)}
@@ -99,4 +112,20 @@ func NewAlarmCheck(props *AlarmCheckProps) pipelines.CodeBuildStep {
 		RolePolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(statement)},
 		Timeout:              awscdk.Duration_Minutes(jsii.Number(float64(p.BakeMinutes + 20))),
 	})
+}
+
+// lookupRoleARN is the ARN of the CDK bootstrap lookup role of account in
+// region, named as the CDK names it (DefaultStackSynthesizer's
+// DEFAULT_LOOKUP_ROLE_ARN) with qualifier, or the CDK's default qualifier
+// when "".
+func lookupRoleARN(qualifier, account, region string) string {
+	if qualifier == "" {
+		qualifier = *awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER()
+	}
+	return strings.NewReplacer(
+		"${Qualifier}", qualifier,
+		"${AWS::Partition}", regions.Partition(region),
+		"${AWS::AccountId}", account,
+		"${AWS::Region}", region,
+	).Replace(*awscdk.DefaultStackSynthesizer_DEFAULT_LOOKUP_ROLE_ARN())
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/delivery"
 	"github.com/brokerage/platform/internal/cfn"
@@ -24,8 +25,8 @@ func TestAlarmCheckRejectsBadProps(t *testing.T) {
 		want  []string
 	}{
 		{"nothing", delivery.AlarmCheckProps{}, []string{"Prefix", "Account", "Regions"}},
-		{"bad accounts and bake", delivery.AlarmCheckProps{Prefix: "p-dev", Account: "1", PipelineAccount: "x", Regions: []string{"eu-west-2"}, BakeMinutes: 181},
-			[]string{"Account", "PipelineAccount", "BakeMinutes"}},
+		{"bad accounts, qualifier and bake", delivery.AlarmCheckProps{Prefix: "p-dev", Account: "1", PipelineAccount: "x", Qualifier: "not a qualifier", Regions: []string{"eu-west-2"}, BakeMinutes: 181},
+			[]string{"Account", "PipelineAccount", "Qualifier", "BakeMinutes"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := cfntest.ProblemFields(t, func() { delivery.NewAlarmCheck(&tc.props) })
@@ -71,6 +72,33 @@ func TestAlarmCheckReadsOtherAccountsThroughTheLookupRole(t *testing.T) {
 			t.Errorf("cross-account check lacks %q:\n%s", want, c)
 		}
 	}
+}
+
+// In a region of another partition (cdk.json targets aws-cn too) the check
+// reads that partition's alarms, through that partition's lookup role.
+func TestAlarmCheckARNsFollowTheRegionsPartition(t *testing.T) {
+	same := delivery.NewAlarmCheck(&delivery.AlarmCheckProps{Prefix: "brokerage-dev", Account: "111111111111", Regions: []string{"cn-north-1"}})
+	other := delivery.NewAlarmCheck(&delivery.AlarmCheckProps{Prefix: "brokerage-prod", Account: "333333333333", PipelineAccount: "111111111111", Regions: []string{"cn-north-1"}})
+	cfntest.Check(t, "same-account check may read", []string{"arn:aws-cn:cloudwatch:cn-north-1:111111111111:alarm:brokerage-dev-*"}, resources(same))
+	cfntest.Check(t, "cross-account check may assume", []string{"arn:aws-cn:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-cn-north-1"}, resources(other))
+}
+
+// resources lists the resources of a step's role policy statements.
+func resources(s pipelines.CodeBuildStep) []string {
+	var out []string
+	for _, st := range *s.RolePolicyStatements() {
+		for _, r := range *st.Resources() {
+			out = append(out, *r)
+		}
+	}
+	return out
+}
+
+// An account bootstrapped with a qualifier of its own has lookup roles named
+// with it.
+func TestAlarmCheckAssumesTheLookupRoleOfTheQualifier(t *testing.T) {
+	custom := delivery.NewAlarmCheck(&delivery.AlarmCheckProps{Prefix: "brokerage-prod", Account: "333333333333", PipelineAccount: "111111111111", Qualifier: "brkr1234", Regions: []string{"eu-west-2"}})
+	cfntest.Check(t, "check with a bootstrap qualifier may assume", []string{"arn:aws:iam::333333333333:role/cdk-brkr1234-lookup-role-333333333333-eu-west-2"}, resources(custom))
 }
 
 // A failed delivery and a waiting approval each reach the recipients.

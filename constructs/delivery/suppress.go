@@ -25,16 +25,17 @@ import (
 //	delivery.SuppressPipelineFindings(p, "brokerage-")
 func SuppressPipelineFindings(p pipelines.CodePipeline, alarmPrefix string) {
 	cp := p.Pipeline()
+	arn := "arn:" + nagPartition(awscdk.Stack_Of(p)) + ":"
 	nagRegex(p, "AwsSolutions-IAM5",
 		"CDK Pipelines' grants on its own artifact buckets and keys: the grant helpers' action sets (read and write of pipeline artifacts), on the pipeline's buckets only.",
 		`/^Action::(s3:(GetObject|GetBucket|List|DeleteObject|Abort)\*|kms:(ReEncrypt|GenerateDataKey)\*)$/`,
-		`/^Resource::(<PipelineArtifactsBucket[A-F0-9]+\.Arn>|arn:aws:s3:::[a-z0-9-]+replicationbucket[a-z0-9]+)\/\*$/`)
+		`/^Resource::(<PipelineArtifactsBucket[A-F0-9]+\.Arn>|`+arn+`s3:::[a-z0-9-]+replicationbucket[a-z0-9]+)\/\*$/`)
 	nagRegex(p, "AwsSolutions-IAM5",
 		"CodeBuild writes its own log streams and test reports: the log group and report groups of the pipeline's projects, whose names CodeBuild derives.",
-		`/^Resource::arn:aws:(logs|codebuild):[a-z0-9-]+:[0-9]{12}:(log-group:\/aws\/codebuild\/|report-group\/)(<[A-Za-z0-9]+>)?[-:]?\*$/`)
+		`/^Resource::`+arn+`(logs|codebuild):[a-z0-9-]+:[0-9]{12}:(log-group:\/aws\/codebuild\/|report-group\/)(<[A-Za-z0-9]+>)?[-:]?\*$/`)
 	nagRegex(p, "AwsSolutions-IAM5",
 		"The alarm check reads the platform's alarms of one stage in one region: every alarm it names starts with the stage's prefix, and new alarms must be covered without a pipeline change.",
-		`/^Resource::arn:aws:cloudwatch:[a-z0-9-]+:[0-9]{12}:alarm:`+regexp.QuoteMeta(alarmPrefix)+`[a-z0-9-]*-\*$/`)
+		`/^Resource::`+arn+`cloudwatch:[a-z0-9-]+:[0-9]{12}:alarm:`+regexp.QuoteMeta(alarmPrefix)+`[a-z0-9-]*-\*$/`)
 	suppress.Nag(cp.Role(), "AwsSolutions-IAM5",
 		"The pipeline role encrypts artifacts with the cross-region support stacks' keys, which it knows only by alias: KMS grants cannot name them by ARN.", "Resource::*")
 	nagRegex(p.SelfMutationProject().Role(), "AwsSolutions-IAM5",
@@ -104,4 +105,16 @@ func nagRegex(c constructs.IConstruct, rule, reason string, patterns ...string) 
 		applies[i] = &cdknag.RegexAppliesTo{Regex: jsii.String(p)}
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{{Id: jsii.String(rule), Reason: jsii.String(reason), AppliesTo: &applies}}, jsii.Bool(true))
+}
+
+// nagPartition is the partition as cdk-nag writes it in the findings on
+// stack s, quoted for a regular expression: the partition itself where the
+// stack's region fixes it (aws, aws-cn), the token <AWS::Partition>
+// otherwise.
+func nagPartition(s awscdk.Stack) string {
+	p := s.Partition()
+	if *awscdk.Token_IsUnresolved(p) {
+		return "<AWS::Partition>"
+	}
+	return regexp.QuoteMeta(*p)
 }

@@ -2,13 +2,14 @@
 // it deploys region by region (.github/workflows/deploy.yml): the waves, and
 // whether a region's alarms allow the next wave.
 //
-//	go run ./scripts/delivery waves [-config f]
+//	go run ./scripts/delivery waves [-config f] [-max-waves n]
 //	go run ./scripts/delivery check [-config f] -stage prod -region eu-west-2 [-bake 15m]
 //
-// waves prints first, canary and rest as JSON lists of regions, one
-// name=value line each, for $GITHUB_OUTPUT: the edge and the primary region,
-// the canary, and the remaining regions of every configured wave (the
-// workflow deploys those in parallel; the pipeline keeps the waves apart).
+// waves prints the plan, one name=value line each, for $GITHUB_OUTPUT: waves,
+// the configuration's waves in deployment order (config.Waves, the list the
+// CDK Pipelines pipeline deploys too) as a JSON list of {"name", "regions"},
+// and count, their number. With -max-waves it fails, naming the limit, when
+// there are more waves than that (the wave jobs the workflow has).
 //
 // check waits for the bake time, then runs alarms.CheckCommand for the
 // region with the AWS CLI: it exits 1, naming them, when any of the stage's
@@ -45,6 +46,7 @@ func run(args []string, stdout io.Writer) error {
 	stage := fs.String("stage", "", "stage whose alarms to check (check)")
 	region := fs.String("region", "", "region whose alarms to check (check)")
 	bake := fs.Duration("bake", -1, "wait before checking (check; default pipeline.bakeMinutes)")
+	maxWaves := fs.Int("max-waves", 0, "fail when the plan has more waves than this (waves; default no limit)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -57,7 +59,7 @@ func run(args []string, stdout io.Writer) error {
 	}
 	switch args[0] {
 	case "waves":
-		return printWaves(stdout, c)
+		return printWaves(stdout, c, *maxWaves)
 	case "check":
 		if *region == "" {
 			return fmt.Errorf("check: -region is required")
@@ -75,22 +77,18 @@ func run(args []string, stdout io.Writer) error {
 	return fmt.Errorf("unknown command %q: want waves or check", args[0])
 }
 
-func printWaves(w io.Writer, c *config.Config) error {
-	out := map[string][]string{"first": {}, "canary": {}, "rest": {}}
-	for _, w := range c.Waves() {
-		switch w.Name {
-		case "first", "canary":
-			out[w.Name] = w.Regions
-		default:
-			out["rest"] = append(out["rest"], w.Regions...)
-		}
+// printWaves prints the plan for $GITHUB_OUTPUT: waves, config.Waves as
+// JSON, and count, its length. It refuses a plan of more than maxWaves waves
+// (0: no limit) rather than leave regions undeployed.
+func printWaves(w io.Writer, c *config.Config, maxWaves int) error {
+	waves := c.Waves()
+	if maxWaves > 0 && len(waves) > maxWaves {
+		return fmt.Errorf("waves: the configuration has %d waves, the workflow deploys at most %d: add wave jobs to .github/workflows/deploy.yml (and raise its -max-waves), or configure fewer pipeline.waves", len(waves), maxWaves)
 	}
-	for _, k := range []string{"first", "canary", "rest"} {
-		b, err := json.Marshal(out[k])
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "%s=%s\n", k, b)
+	b, err := json.Marshal(waves)
+	if err != nil {
+		return err
 	}
-	return nil
+	_, err = fmt.Fprintf(w, "waves=%s\ncount=%d\n", b, len(waves))
+	return err
 }

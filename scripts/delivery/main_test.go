@@ -14,7 +14,7 @@ import (
 // every deployment, so the plan is pinned like a golden template.
 func TestWavesPlan(t *testing.T) {
 	for _, tc := range []struct{ name, config, want string }{
-		{"default", "", "first=[\"us-east-1\",\"ap-southeast-2\"]\ncanary=[\"eu-west-2\"]\nrest=[\"sa-east-1\"]\n"},
+		{"default", "", `waves=[{"name":"first","regions":["us-east-1","ap-southeast-2"]},{"name":"canary","regions":["eu-west-2"]},{"name":"wave-1","regions":["sa-east-1"]}]` + "\ncount=3\n"},
 		{"five regions", "config/testdata/five-regions.json", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,6 +51,7 @@ func TestBadUseFails(t *testing.T) {
 		{[]string{"check"}, "-region is required"},
 		{[]string{"waves", "-config", "missing.json"}, "missing.json"},
 		{[]string{"check", "-stage", "qa", "-region", "eu-west-2"}, `stage: got "qa"`},
+		{[]string{"waves", "-max-waves", "2"}, "the configuration has 3 waves, the workflow deploys at most 2"},
 	} {
 		err := run(tc.args, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

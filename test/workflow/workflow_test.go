@@ -6,6 +6,7 @@
 package workflow
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -187,7 +188,7 @@ func TestPullRequestsRunTheREADMETestsAndPostTheDiff(t *testing.T) {
 	}
 }
 
-// Main deploys dev, then prod; each stage in the waves first, canary, rest.
+// Main deploys dev, then prod; each stage in the waves of its plan, in order.
 func TestMainDeploysStageByStageAndWaveByWave(t *testing.T) {
 	ci, _ := load(t, "ci.yml")
 	if _, ok := ci.On["push"]; !ok {
@@ -198,35 +199,44 @@ func TestMainDeploysStageByStageAndWaveByWave(t *testing.T) {
 	if !strings.Contains(ci.Jobs["deploy-dev"].If, "push") {
 		t.Errorf("deploy-dev runs if %q, want only on pushes", ci.Jobs["deploy-dev"].If)
 	}
-
 	d, _ := load(t, "deploy.yml")
-	type wave struct {
-		Needs   []string
-		Regions string
-	}
-	got := map[string]wave{}
-	for _, id := range []string{"first", "canary", "rest"} {
-		j := d.Jobs[id]
-		if j.Uses != "./.github/workflows/deploy-wave.yml" {
-			t.Errorf("deploy.yml job %s uses %q, want deploy-wave.yml", id, j.Uses)
-		}
-		got[id] = wave{needs(j), j.With["regions"]}
-	}
-	check(t, "waves", map[string]wave{
-		"first":  {[]string{"plan"}, "${{ needs.plan.outputs.first }}"},
-		"canary": {[]string{"first", "plan"}, "${{ needs.plan.outputs.canary }}"},
-		"rest":   {[]string{"canary", "plan"}, "${{ needs.plan.outputs.rest }}"},
-	}, got)
-	if !strings.Contains(d.Jobs["rest"].If, "!failure()") {
-		t.Errorf("the remaining regions run if %q: they must not run after a failed wave", d.Jobs["rest"].If)
-	}
+	n := checkWaveChain(t, d)
 	var plan []string
 	for _, s := range d.Jobs["plan"].Steps {
 		plan = append(plan, s.Run)
 	}
-	if !strings.Contains(strings.Join(plan, "\n"), "go run ./scripts/delivery waves") {
-		t.Errorf("the plan job does not take the waves from the configuration: %q", plan)
+	want := fmt.Sprintf("go run ./scripts/delivery waves -config \"$CONFIG\" -max-waves %d >", n)
+	if !strings.Contains(strings.Join(plan, "\n"), want) {
+		t.Errorf("the plan job runs %q, want the waves from the configuration, no more than the %d wave jobs: %q", plan, n, want)
 	}
+}
+
+// checkWaveChain checks that deploy.yml's jobs besides the plan are wave-1 to
+// wave-n, each deploying the plan's wave of its number once the one before
+// succeeded (a job whose needs failed or were skipped is skipped), and
+// returns n.
+func checkWaveChain(t *testing.T, d workflow) int {
+	t.Helper()
+	n := len(d.Jobs) - 1
+	if n < 3 {
+		t.Fatalf("deploy.yml has %d jobs besides the plan, want a chain of wave jobs", n)
+	}
+	for i := 1; i <= n; i++ {
+		id := fmt.Sprintf("wave-%d", i)
+		j, ok := d.Jobs[id]
+		if !ok {
+			t.Fatalf("deploy.yml has no job %s: its jobs are the plan and wave-1 to wave-%d", id, n)
+		}
+		wantNeeds, wantIf := []string{"plan"}, ""
+		if i > 1 {
+			wantNeeds = []string{"plan", fmt.Sprintf("wave-%d", i-1)}
+			wantIf = fmt.Sprintf("${{ fromJSON(needs.plan.outputs.count) >= %d }}", i)
+		}
+		check(t, id, []any{"./.github/workflows/deploy-wave.yml", wantNeeds, wantIf, "${{ inputs.stage }}",
+			fmt.Sprintf("${{ toJSON(fromJSON(needs.plan.outputs.waves)[%d].regions) }}", i-1)},
+			[]any{j.Uses, needs(j), j.If, j.With["stage"], j.With["regions"]})
+	}
+	return n
 }
 
 // A wave deploys each region in its own job, in the stage's environment, one

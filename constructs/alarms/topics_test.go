@@ -1,0 +1,39 @@
+package alarms_test
+
+import (
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
+)
+
+// A stack whose region already has alarm topics sends its alarms to them,
+// given as topics, and creates neither topics nor a key of its own.
+func TestReusedTopicsReceiveTheAlarms(t *testing.T) {
+	app := cfn.NewApp(t.TempDir())
+	stack := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	topics := map[alarms.Severity]awssns.ITopic{}
+	for _, sev := range alarms.Severities {
+		arn := "arn:aws:sns:eu-west-2:111111111111:" + alarms.TopicName("brokerage-dev", sev)
+		topics[sev] = awssns.Topic_FromTopicArn(stack, jsii.String("Topic-"+string(sev)), jsii.String(arn))
+	}
+	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "brokerage-dev", Topics: topics})
+	queue := awssqs.NewQueue(stack, jsii.String("Holdings"), nil)
+	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Metrics: alarms.QueueMetrics(*queue.QueueName())})
+	tmpl := cfn.Synth(app).Templates["uk"]
+	cfntest.Check(t, "topics and keys created", 0, len(tmpl.Resources("AWS::SNS::Topic"))+len(tmpl.Resources("AWS::KMS::Key")))
+	got := map[string]int{}
+	for _, a := range tmpl.Resources("AWS::CloudWatch::Alarm") {
+		for _, action := range cfn.Strings(a.Props["AlarmActions"]) {
+			got[action]++
+		}
+	}
+	if got["arn:aws:sns:eu-west-2:111111111111:brokerage-dev-alarms"] == 0 || got["arn:aws:sns:eu-west-2:111111111111:brokerage-dev-alarms-page"] == 0 || len(got) != 2 {
+		t.Errorf("alarm actions %v, want the reused notify and page topics only", got)
+	}
+}
