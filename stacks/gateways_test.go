@@ -4,12 +4,11 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/api"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -40,7 +39,7 @@ func stagesOf(t *testing.T, widgets []any) map[string][]string {
 // on its traffic, not a Count alarm on a stage that does not exist.
 func TestGatewayAlarmsAndDashboardReadItsOwnStage(t *testing.T) {
 	app := cfn.NewApp(t.TempDir())
-	s := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	s := cfntest.StackIn(app, "uk", "eu-west-2")
 	al := alarms.New(s, "Alarms", &alarms.Props{Prefix: "t", Recipients: map[alarms.Severity]alarms.Recipients{
 		alarms.SeverityPage: {Emails: []string{"page@example.com"}}, alarms.SeverityNotify: {Emails: []string{"notify@example.com"}},
 	}})

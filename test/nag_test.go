@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
@@ -33,7 +32,7 @@ func TestNoWarningAnnotations(t *testing.T) {
 func TestCdkNagCatchesABrokenConstruct(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	app := cfn.NewApp(out)
-	s := awscdk.NewStack(app, jsii.String("broken"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	s := cfntest.StackIn(app, "broken", "eu-west-2")
 	awssqs.NewQueue(s, jsii.String("Plain"), nil)
 	cfntest.WithNag(app)
 	asm, violations := cfn.SynthOrViolations(app, out)

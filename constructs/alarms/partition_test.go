@@ -4,11 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 )
 
 // In a region of another partition (cdk.json targets aws-cn too), the ARNs
@@ -16,7 +16,7 @@ import (
 // role's and the schedules' targets, are that partition's.
 func TestARNsFollowTheStacksPartition(t *testing.T) {
 	app := cfn.NewApp(t.TempDir())
-	stack := awscdk.NewStack(app, jsii.String("cn"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("cn-north-1")}})
+	stack := cfntest.StackIn(app, "cn", "cn-north-1")
 	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "brokerage-dev", Label: "regional",
 		Recipients: map[alarms.Severity]alarms.Recipients{
 			alarms.SeverityPage:   {PagerURL: "https://pager.example.com/hook"},

@@ -5,11 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 )
 
 // A composite alarm pages: on a construct without page recipients it is
@@ -18,7 +17,7 @@ import (
 func TestCompositeAlarmNeedsAPageTopic(t *testing.T) {
 	dir := t.TempDir()
 	app := cfn.NewApp(dir)
-	stack := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	stack := cfntest.StackIn(app, "uk", "eu-west-2")
 	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "brokerage-dev", Recipients: map[alarms.Severity]alarms.Recipients{
 		alarms.SeverityNotify: {Emails: []string{"trading-ops@example.com"}},
 	}})
@@ -36,7 +35,7 @@ func TestCompositeAlarmNeedsAPageTopic(t *testing.T) {
 // refuses a metric nothing alarms on rather than return no alarm.
 func TestAlarmOnFindsTheAlarmByItsMetric(t *testing.T) {
 	app := cfn.NewApp(t.TempDir())
-	stack := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	stack := cfntest.StackIn(app, "uk", "eu-west-2")
 	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "brokerage-dev", Recipients: map[alarms.Severity]alarms.Recipients{
 		alarms.SeverityNotify: {Emails: []string{"trading-ops@example.com"}},
 		alarms.SeverityPage:   {Emails: []string{"on-call@example.com"}},

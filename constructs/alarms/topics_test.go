@@ -3,7 +3,6 @@ package alarms_test
 import (
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
@@ -16,7 +15,7 @@ import (
 // given as topics, and creates neither topics nor a key of its own.
 func TestReusedTopicsReceiveTheAlarms(t *testing.T) {
 	app := cfn.NewApp(t.TempDir())
-	stack := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	stack := cfntest.StackIn(app, "uk", "eu-west-2")
 	topics := map[alarms.Severity]awssns.ITopic{}
 	for _, sev := range alarms.Severities {
 		arn := "arn:aws:sns:eu-west-2:111111111111:" + alarms.TopicName("brokerage-dev", sev)

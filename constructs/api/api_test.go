@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/problems"
@@ -24,7 +22,7 @@ var cognito = map[string]string{"eu-west-2": "arn:aws:cognito-idp:eu-west-2:4444
 func TestMain(m *testing.M) {
 	tmp, _ := os.MkdirTemp("", "api-test")
 	app := cfn.NewApp(filepath.Join(tmp, "out"))
-	s := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	s := cfntest.StackIn(app, "uk", "eu-west-2")
 	account := NewAccount(s, "Account")
 	internal := New(s, "Internal", &Props{Name: "t-internal", RateLimit: 50, BurstLimit: 100, Account: account,
 		PrivateEndpoints: map[string]PrivateEndpoint{"eu-west-2": {VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-0fedcba9876543210"}, VPCLinkID: "vl-risk"}},

@@ -106,7 +106,7 @@ func ExampleNewNotifications() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 	app := cfn.NewApp(filepath.Join(dir, "out"))
-	stack := awscdk.NewStack(app, jsii.String("pipeline"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("ap-southeast-2")}})
+	stack := cfntest.StackIn(app, "pipeline", "ap-southeast-2")
 	pipeline := awscodepipeline.Pipeline_FromPipelineArn(stack, jsii.String("Pipeline"), jsii.String("arn:aws:codepipeline:ap-southeast-2:111111111111:brokerage-delivery"))
 	n := delivery.NewNotifications(stack, "Notifications", &delivery.NotificationsProps{
 		Prefix: "brokerage-delivery", Emails: []string{"trading-ops@example.com"}, Pipeline: pipeline,
@@ -124,7 +124,7 @@ var notifications = sync.OnceValue(func() cfn.Template {
 	dir, _ := os.MkdirTemp("", "notifications")
 	defer os.RemoveAll(dir)
 	app := cfn.NewApp(filepath.Join(dir, "out"))
-	stack := awscdk.NewStack(app, jsii.String("pipeline"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("ap-southeast-2")}})
+	stack := cfntest.StackIn(app, "pipeline", "ap-southeast-2")
 	pipeline := awscodepipeline.Pipeline_FromPipelineArn(stack, jsii.String("Pipeline"), jsii.String("arn:aws:codepipeline:ap-southeast-2:111111111111:brokerage-delivery"))
 	delivery.NewNotifications(stack, "Notifications", &delivery.NotificationsProps{
 		Prefix: "brokerage-delivery", Emails: []string{"trading-ops@example.com"}, Pipeline: pipeline,

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -145,7 +146,7 @@ func TestQueueAlarmed(t *testing.T) {
 func TestPluginFailsSynthesis(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	app := cfn.NewApp(out)
-	s := awscdk.NewStack(app, jsii.String("broken"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
+	s := cfntest.StackIn(app, "broken", "eu-west-2")
 	awssqs.NewQueue(s, jsii.String("NoDLQ"), &awssqs.QueueProps{QueueName: jsii.String("no-dlq")})
 	awscdk.Validations_Of(app).AddPlugins(NewPlugin())
 	asm, violations := cfn.SynthOrViolations(app, out)

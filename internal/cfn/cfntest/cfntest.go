@@ -1,6 +1,6 @@
 // Package cfntest holds the small helpers the template tests share: find a
 // resource by construct path, compare with a cmp.Diff message, stand in for
-// compiled Lambda code, read a props validation panic, synthesize with
+// compiled Lambda code, read a props validation panic, make a stack, synthesize with
 // cdk-nag, and compare with golden templates.
 package cfntest
 
@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/problems"
 	"github.com/google/go-cmp/cmp"
@@ -68,4 +70,10 @@ func ProblemFields(t testing.TB, f func()) (fields []string) {
 	}()
 	f()
 	return nil
+}
+
+// StackIn is a stack of the test account (111111111111) in region, the
+// environment most template tests build in.
+func StackIn(app awscdk.App, id, region string) awscdk.Stack {
+	return awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String(region)}})
 }
