@@ -298,8 +298,8 @@ func (in *Ingest) addTopic(p *IngestProps, region string) {
 
 	keyForSNS(in.TopicKey, topicARN, SNSPrincipals(region, region))
 	for _, r := range p.DestinationRegions {
-		dlq := newQueue(in.Construct, "DeliveryDLQ-"+r, queueSpec{name: DeliveryDLQName(p.Prefix, r, p.FIFO), fifo: p.FIFO, key: in.TopicKey, removal: p.RemovalPolicy})
-		suppress.Nag(dlq.Node().DefaultChild(), "AwsSolutions-SQS3", "Dead-letter queue of the fan-out subscriptions to "+r+", named by ARN in their redrive policy in the regional stack, which cdk-nag cannot see from this stack.")
+		dlq := newQueue(in.Construct, "DeliveryDLQ-"+r, queueSpec{name: DeliveryDLQName(p.Prefix, r, p.FIFO), fifo: p.FIFO, key: in.TopicKey, removal: p.RemovalPolicy,
+			unreferencedDLQ: "Dead-letter queue of the fan-out subscriptions to " + r + ", named by ARN in their redrive policy in the regional stack, which cdk-nag cannot see from this stack."})
 		allowSNS(dlq, topicARN, SNSPrincipals(region, region))
 		in.DeliveryDLQs[r] = dlq
 	}
