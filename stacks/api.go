@@ -95,5 +95,5 @@ func addGateways(s awscdk.Stack, al *alarms.Alarms, c *config.Config) map[string
 // watchGateway creates the alarms of the stage of gw, the gateway
 // configured as name.
 func watchGateway(al *alarms.Alarms, name string, gw *api.Gateway) {
-	al.Watch(gw.RestAPI.DeploymentStage(), alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + name, Metrics: gw.Metrics()})
+	al.Watch(gw.Stage, alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + name, Metrics: gw.Metrics()})
 }
