@@ -70,10 +70,10 @@ func ValidateAPI(c *config.Config) []error {
 	return errs
 }
 
-// addGateways builds the region's gateways and their alarms, and the
+// addGateways builds the gateways of s, in region, and their alarms, and the
 // region's API Gateway account setting when this stage owns it
 // (api.accountSettingsOwners).
-func addGateways(s awscdk.Stack, al *alarms.Alarms, c *config.Config) map[string]*api.Gateway {
+func addGateways(s awscdk.Stack, region string, al *alarms.Alarms, c *config.Config) map[string]*api.Gateway {
 	if len(c.API.Gateways) == 0 {
 		return nil
 	}
@@ -83,7 +83,7 @@ func addGateways(s awscdk.Stack, al *alarms.Alarms, c *config.Config) map[string
 	}
 	built := map[string]*api.Gateway{}
 	for _, g := range c.API.Gateways {
-		props := GatewayProps(c, *s.Region(), g, built)
+		props := GatewayProps(c, region, g, built)
 		props.Account = account
 		gw := api.New(s, "Api-"+g.Name, props)
 		built[g.Name] = gw
