@@ -296,11 +296,13 @@ func (in *Ingest) addTopic(p *IngestProps, region string) {
 	// stack deletion in prod like the queues.
 	in.Topic.ApplyRemovalPolicy(p.RemovalPolicy)
 
-	keyForSNS(in.TopicKey, topicARN, SNSPrincipals(region, region))
+	sns := SNSPrincipals(region, region)
+	keyForSNS(in.TopicKey, topicARN, sns)
+	writers := servicePrincipals(sns) // for every delivery DLQ's policy
 	for _, r := range p.DestinationRegions {
 		dlq := newQueue(in.Construct, "DeliveryDLQ-"+r, queueSpec{name: DeliveryDLQName(p.Prefix, r, p.FIFO), fifo: p.FIFO, key: in.TopicKey, removal: p.RemovalPolicy,
 			unreferencedDLQ: "Dead-letter queue of the fan-out subscriptions to " + r + ", named by ARN in their redrive policy in the regional stack, which cdk-nag cannot see from this stack."})
-		allowSNS(dlq, topicARN, SNSPrincipals(region, region))
+		allowSNS(dlq, dlq.QueueArn(), topicARN, writers)
 		in.DeliveryDLQs[r] = dlq
 	}
 }

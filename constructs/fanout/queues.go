@@ -112,19 +112,21 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 	return q
 }
 
-// allowSNS lets the topic (and only it) write to the queue through SNS, and
-// lets SNS use the queue's key for that.
+// allowSNS lets the topic (and only it) write to the queue, whose ARN is
+// queueARN, through SNS (principals, from servicePrincipals).
 // It returns the policy, which a subscription must wait for.
-func allowSNS(q awssqs.Queue, topicARN *string, principals []string) constructs.IDependable {
+func allowSNS(q awssqs.Queue, queueARN, topicARN *string, principals *[]awsiam.IPrincipal) constructs.IDependable {
 	return q.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowFanoutTopic"),
-		Principals: servicePrincipals(principals),
+		Principals: principals,
 		Actions:    jsii.Strings("sqs:SendMessage"),
-		Resources:  &[]*string{q.QueueArn()},
+		Resources:  &[]*string{queueARN},
 		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": topicARN}},
 	})).PolicyDependable
 }
 
+// servicePrincipals are the named service principals: created once, they
+// serve every statement that names them.
 func servicePrincipals(names []string) *[]awsiam.IPrincipal {
 	out := make([]awsiam.IPrincipal, len(names))
 	for i, n := range names {
