@@ -21,7 +21,7 @@ func watchIngest(al *alarms.Alarms, in *fanout.Ingest, c *config.Config) {
 	topicAlarms := al.Watch(in.Topic, alarms.Target{Kind: alarms.KindFanoutTopic, Label: "fanout-topic", Metrics: alarms.TopicMetrics(*in.Topic.TopicName())})
 	var lost awscloudwatch.CfnAlarm
 	for _, a := range topicAlarms {
-		if *a.MetricName() == "NumberOfNotificationsFailedToRedriveToDlq" {
+		if al.MetricOf(a) == "NumberOfNotificationsFailedToRedriveToDlq" {
 			lost = a
 		}
 	}

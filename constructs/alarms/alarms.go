@@ -173,6 +173,25 @@ type Alarms struct {
 	props           Props
 	region, account string
 	armDelayMinutes int // the longest evaluation window of the idle alarms
+	created         map[awscloudwatch.CfnAlarm]createdAlarm
+}
+
+// createdAlarm is what an alarm of this construct was created with, so
+// that reading it back costs no round trip to the jsii kernel.
+type createdAlarm struct{ name, metric string }
+
+// MetricOf is the name of the metric that alarm evaluates, for an alarm
+// this construct created (Watch); "" for any other.
+func (a *Alarms) MetricOf(alarm awscloudwatch.CfnAlarm) string {
+	return a.created[alarm].metric
+}
+
+// nameOf is the name of alarm, read back only when another construct created it.
+func (a *Alarms) nameOf(alarm awscloudwatch.CfnAlarm) string {
+	if c, ok := a.created[alarm]; ok {
+		return c.name
+	}
+	return *alarm.AlarmName()
 }
 
 // AlarmARN is the ARN of the named alarm: alarm names are deterministic, so
@@ -392,6 +411,10 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metr
 	}
 	alarm := awscloudwatch.NewCfnAlarm(scope, jsii.String("Alarm"+s.Metric), props)
 	a.AlarmARNs = append(a.AlarmARNs, AlarmARN(a.region, a.account, name))
+	if a.created == nil {
+		a.created = map[awscloudwatch.CfnAlarm]createdAlarm{}
+	}
+	a.created[alarm] = createdAlarm{name: name, metric: s.Metric}
 	return alarm
 }
 

@@ -95,7 +95,7 @@ func (a *Alarms) NewCompositeAlarm(scope constructs.Construct, id, name, descrip
 		if i > 0 {
 			rule += " OR "
 		}
-		rule += "ALARM(\"" + *al.AlarmName() + "\")"
+		rule += "ALARM(\"" + a.nameOf(al) + "\")"
 	}
 	c := awscloudwatch.NewCfnCompositeAlarm(scope, jsii.String(id), &awscloudwatch.CfnCompositeAlarmProps{
 		AlarmName:        jsii.String(AlarmName(a.props.Prefix, name)),
@@ -104,8 +104,10 @@ func (a *Alarms) NewCompositeAlarm(scope constructs.Construct, id, name, descrip
 		AlarmActions:     &[]any{page},
 		OkActions:        &[]any{page},
 	})
-	for _, al := range of {
-		c.Node().AddDependency(al)
+	deps := make([]constructs.IDependable, len(of))
+	for i, al := range of {
+		deps[i] = al
 	}
+	c.Node().AddDependency(deps...)
 	return c
 }
