@@ -1,10 +1,10 @@
 package alarms
 
 import (
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/stackof"
 )
 
 // Widget is one CloudWatch dashboard widget, in the dashboard body's JSON
@@ -64,7 +64,7 @@ func (a *Alarms) AlarmStatus(title string) Widget {
 // NewDashboard creates a dashboard named name with the widgets laid out two
 // per row.
 func NewDashboard(scope constructs.Construct, id, name string, widgets []Widget) awscloudwatch.CfnDashboard {
-	stack := awscdk.Stack_Of(scope)
+	stack := stackof.Scope(scope)
 	region := *stack.Region()
 	placed := make([]any, len(widgets))
 	for i, w := range widgets {

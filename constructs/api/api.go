@@ -32,6 +32,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/constructs/stackof"
 	"github.com/brokerage/platform/constructs/waf"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/valid"
@@ -473,7 +474,7 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	p := props.withDefaults()
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	g := &Gateway{Construct: c, Name: p.Name, StageName: p.StageName, APIKeys: map[string]awsapigateway.IApiKey{}, Private: len(p.PrivateEndpoints) > 0}
-	g.region = *awscdk.Stack_Of(c).Region()
+	g.region = *stackof.Scope(scope).Region()
 	if g.Private {
 		g.Endpoint = privateEndpoint(p, g.region)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/keys"
+	"github.com/brokerage/platform/constructs/stackof"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
@@ -85,7 +86,7 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	stack := awscdk.Stack_Of(c)
+	stack := stackof.Scope(scope)
 	r := &Regional{Construct: c, props: p, region: *stack.Region()}
 	r.topicARN = arnIn(stack, "sns", p.TopicRegion, TopicName(p.Prefix, p.FIFO))
 	r.sns = SNSPrincipals(p.TopicRegion, r.region)
