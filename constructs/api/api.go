@@ -618,9 +618,10 @@ func (g *Gateway) makePrivate(apiProps *awsapigateway.RestApiProps) {
 	}
 	apiProps.EndpointTypes = nil
 	apiProps.EndpointConfiguration = &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_PRIVATE}, VpcEndpoints: &endpoints}
+	anyone := &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()}
 	invoke := func(effect awsiam.Effect, test string) awsiam.PolicyStatement {
 		return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Effect: effect, Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Effect: effect, Principals: anyone,
 			Actions: jsii.Strings("execute-api:Invoke"), Resources: jsii.Strings("execute-api:/*"),
 			Conditions: &map[string]any{test: map[string]any{"aws:SourceVpce": g.Endpoint.VPCEndpointIDs}},
 		})
