@@ -32,6 +32,7 @@ var layers = []struct {
 	{"constructs/keys", nil},
 	{"constructs/waf", nil},
 	{"constructs/guard/suppress", nil},
+	{"constructs/stackof", nil},
 	// The Lambda function's code is its own program: it shares nothing
 	// with the app that deploys it.
 	{"lambda", []string{"lambda"}},

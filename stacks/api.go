@@ -71,10 +71,10 @@ func ValidateAPI(c *config.Config) []error {
 	return errs
 }
 
-// addGateways builds the region's gateways and their alarms, and the
+// addGateways builds the gateways of s, in region, and their alarms, and the
 // region's API Gateway account setting when this stage owns it
 // (api.accountSettingsOwners).
-func addGateways(s awscdk.Stack, al *alarms.Alarms, c *config.Config) map[string]*api.Gateway {
+func addGateways(s awscdk.Stack, region string, al *alarms.Alarms, c *config.Config) map[string]*api.Gateway {
 	if len(c.API.Gateways) == 0 {
 		return nil
 	}
@@ -84,7 +84,7 @@ func addGateways(s awscdk.Stack, al *alarms.Alarms, c *config.Config) map[string
 	}
 	built := map[string]*api.Gateway{}
 	for _, g := range c.API.Gateways {
-		props := GatewayProps(c, *s.Region(), g, built)
+		props := GatewayProps(c, region, g, built)
 		props.Account = account
 		gw := api.New(s, "Api-"+g.Name, props)
 		built[g.Name] = gw
@@ -96,5 +96,5 @@ func addGateways(s awscdk.Stack, al *alarms.Alarms, c *config.Config) map[string
 // watchGateway creates the alarms of the stage of gw, the gateway
 // configured as name.
 func watchGateway(al *alarms.Alarms, name string, gw *api.Gateway) {
-	al.Watch(gw.RestAPI.DeploymentStage(), alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + name, Metrics: gw.Metrics()})
+	al.Watch(gw.Stage, alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + name, Metrics: gw.Metrics()})
 }

@@ -101,7 +101,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 	if selected[c.PrimaryRegion] {
 		s := p.newStack(c.PrimaryRegion, RoleIngest, "Trade-execution ingest from the broker and fan-out to every region")
 		// The ingest carries every market's executions: it watches every session.
-		al := p.alarms(s, RoleIngest, c.Sessions)
+		al := p.alarms(s, c.PrimaryRegion, RoleIngest, c.Sessions)
 		in := fanout.NewIngest(s, "Fanout", &fanout.IngestProps{
 			Prefix:             p.prefix,
 			BrokerAccounts:     c.Fanout.BrokerAccounts,
@@ -126,12 +126,12 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 		if p.Ingest != nil {
 			s.AddStackDependency(p.Ingest, jsii.String("subscribes to the fan-out topic"))
 		}
-		al := p.alarms(s, RoleRegional, c.SessionsOf(r))
+		al := p.alarms(s, r.Name, RoleRegional, c.SessionsOf(r))
 		reg := fanout.NewRegional(s, "Fanout", &fanout.RegionalProps{Prefix: p.prefix, TopicRegion: c.PrimaryRegion, FIFO: fifo, RemovalPolicy: p.removal})
 		for _, cons := range c.Fanout.Consumers {
 			watchConsumer(al, reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)}))
 		}
-		gateways := addGateways(s, al, c)
+		gateways := addGateways(s, r.Name, al, c)
 		al.ScheduleIdleAlarms()
 		regionalDashboard(s, al, reg, gateways, p.prefix, r, c.SessionsOf(r))
 		p.Regional[r.Name] = s
@@ -153,12 +153,12 @@ func (p *Platform) newStack(region, role, description string) awscdk.Stack {
 	return s
 }
 
-// alarms gives a stack the alarms construct of its region, its idle alarms
-// watching sessions. Each region has one alarm topic per severity, created
-// by the first stack constructed there; the region's later stacks reuse them
-// by their deterministic ARNs and deploy after it. label names the stack's
-// session schedules.
-func (p *Platform) alarms(s awscdk.Stack, label string, sessions []config.Session) *alarms.Alarms {
+// alarms gives s, a stack in region, the alarms construct of the region,
+// its idle alarms watching sessions. Each region has one alarm topic per
+// severity, created by the first stack constructed there; the region's later
+// stacks reuse them by their deterministic ARNs and deploy after it. label
+// names the stack's session schedules.
+func (p *Platform) alarms(s awscdk.Stack, region, label string, sessions []config.Session) *alarms.Alarms {
 	c := p.c
 	props := &alarms.Props{Prefix: p.prefix, Recipients: map[alarms.Severity]alarms.Recipients{}, Overrides: AlarmOverrides(c), RemovalPolicy: p.removal,
 		Sessions: AlarmSessions(sessions), Label: label}
@@ -166,7 +166,6 @@ func (p *Platform) alarms(s awscdk.Stack, label string, sessions []config.Sessio
 		r := c.Alarms.RecipientsFor(string(sev))
 		props.Recipients[sev] = alarms.Recipients{Emails: r.Emails, PagerURL: r.PagerURL}
 	}
-	region := *s.Region()
 	if owner, ok := p.alarmsIn[region]; ok {
 		props.Topics = map[alarms.Severity]awssns.ITopic{}
 		for _, sev := range alarms.Severities {

@@ -174,8 +174,17 @@ type Alarms struct {
 
 	props                      Props
 	partition, region, account string
-	byMetric                   map[string]awscloudwatch.CfnAlarm // by Metric.key, for AlarmOn
 	armDelayMinutes            int                               // the longest evaluation window of the idle alarms
+	byMetric                   map[string]awscloudwatch.CfnAlarm // by Metric.key, for AlarmOn
+	created                    map[awscloudwatch.CfnAlarm]string // the name each alarm was created with
+}
+
+// nameOf is the name of alarm, read back only when another construct created it.
+func (a *Alarms) nameOf(alarm awscloudwatch.CfnAlarm) string {
+	if name, ok := a.created[alarm]; ok {
+		return name
+	}
+	return *alarm.AlarmName()
 }
 
 // AlarmARN is the ARN of the named alarm in region (a region name, whose
@@ -403,9 +412,10 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metr
 	alarm := awscloudwatch.NewCfnAlarm(scope, jsii.String("Alarm"+s.Metric), props)
 	a.AlarmARNs = append(a.AlarmARNs, alarmARN(a.partition, a.region, a.account, name))
 	if a.byMetric == nil {
-		a.byMetric = map[string]awscloudwatch.CfnAlarm{}
+		a.byMetric, a.created = map[string]awscloudwatch.CfnAlarm{}, map[awscloudwatch.CfnAlarm]string{}
 	}
 	a.byMetric[m.key()] = alarm
+	a.created[alarm] = name
 	return alarm
 }
 

@@ -1,10 +1,10 @@
 package alarms
 
 import (
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/stackof"
 )
 
 // Widget is one CloudWatch dashboard widget, in the dashboard body's JSON
@@ -64,7 +64,7 @@ func (a *Alarms) AlarmStatus(title string) Widget {
 // NewDashboard creates a dashboard named name with the widgets laid out two
 // per row.
 func NewDashboard(scope constructs.Construct, id, name string, widgets []Widget) awscloudwatch.CfnDashboard {
-	stack := awscdk.Stack_Of(scope)
+	stack := stackof.Scope(scope)
 	region := *stack.Region()
 	placed := make([]any, len(widgets))
 	for i, w := range widgets {
@@ -95,7 +95,7 @@ func (a *Alarms) NewCompositeAlarm(scope constructs.Construct, id, name, descrip
 		if i > 0 {
 			rule += " OR "
 		}
-		rule += "ALARM(\"" + *al.AlarmName() + "\")"
+		rule += "ALARM(\"" + a.nameOf(al) + "\")"
 	}
 	c := awscloudwatch.NewCfnCompositeAlarm(scope, jsii.String(id), &awscloudwatch.CfnCompositeAlarmProps{
 		AlarmName:        jsii.String(AlarmName(a.props.Prefix, name)),
@@ -104,8 +104,10 @@ func (a *Alarms) NewCompositeAlarm(scope constructs.Construct, id, name, descrip
 		AlarmActions:     &[]any{page},
 		OkActions:        &[]any{page},
 	})
-	for _, al := range of {
-		c.Node().AddDependency(al)
+	deps := make([]constructs.IDependable, len(of))
+	for i, al := range of {
+		deps[i] = al
 	}
+	c.Node().AddDependency(deps...)
 	return c
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/constructs/stackof"
 	"github.com/brokerage/platform/constructs/waf"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/valid"
@@ -454,8 +455,10 @@ func (p *Props) validateDomain(l *problems.List, prefix string) {
 //	gw.Metric5XX()
 type Gateway struct {
 	constructs.Construct
-	// RestAPI is the API; its deployment stage is RestAPI.DeploymentStage().
+	// RestAPI is the API.
 	RestAPI awsapigateway.RestApi
+	// Stage is the API's deployment stage (RestAPI.DeploymentStage()).
+	Stage awsapigateway.Stage
 	// AccessLogs receives one JSON line per request.
 	AccessLogs awslogs.LogGroup
 	// Name and StageName are what CloudWatch metrics use as ApiName and Stage.
@@ -468,6 +471,8 @@ type Gateway struct {
 	// Endpoint the region's endpoints and VPC link then.
 	Private  bool
 	Endpoint PrivateEndpoint
+
+	region string // the stack's
 }
 
 // New builds a gateway. It panics with a *problems.Error listing every invalid prop.
@@ -479,19 +484,20 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	p := props.withDefaults()
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	g := &Gateway{Construct: c, Name: p.Name, StageName: p.StageName, APIKeys: map[string]awsapigateway.IApiKey{}, Private: len(p.PrivateEndpoints) > 0}
-	region := *awscdk.Stack_Of(c).Region()
+	g.region = *stackof.Scope(scope).Region()
 	if g.Private {
-		g.Endpoint = privateEndpoint(p, region)
+		g.Endpoint = privateEndpoint(p, g.region)
 	}
 	g.addAccessLogs(p)
 	g.RestAPI = awsapigateway.NewRestApi(c, jsii.String("Resource"), g.restAPIProps(p))
-	stage := g.RestAPI.DeploymentStage().Node().DefaultChild().(awscdk.CfnResource)
+	g.Stage = g.RestAPI.DeploymentStage()
+	stage := g.Stage.Node().DefaultChild().(awscdk.CfnResource)
 	g.configureStage(p, stage)
-	g.addServices(p, g.addAuthorizers(p, region))
+	g.addServices(p, g.addAuthorizers(p, g.region))
 	g.addUsagePlans(p)
 	g.addWebACL(p, stage)
 	if p.DomainName != "" {
-		g.addDomain(p, region)
+		g.addDomain(p, g.region)
 	}
 	return g
 }
@@ -622,9 +628,10 @@ func (g *Gateway) makePrivate(apiProps *awsapigateway.RestApiProps) {
 	}
 	apiProps.EndpointTypes = nil
 	apiProps.EndpointConfiguration = &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_PRIVATE}, VpcEndpoints: &endpoints}
+	anyone := &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()}
 	invoke := func(effect awsiam.Effect, test string) awsiam.PolicyStatement {
 		return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Effect: effect, Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Effect: effect, Principals: anyone,
 			Actions: jsii.Strings("execute-api:Invoke"), Resources: jsii.Strings("execute-api:/*"),
 			Conditions: &map[string]any{test: map[string]any{"aws:SourceVpce": g.Endpoint.VPCEndpointIDs}},
 		})
@@ -645,10 +652,14 @@ func (g *Gateway) configureStage(p *Props, stage awscdk.CfnResource) {
 		// https://github.com/aws/aws-cdk/issues/10722
 		stage.AddResourceDependency(p.Account, jsii.String("logging needs the account setting's role"))
 	}
-	suppress.Checkov(stage, "CKV_AWS_120", "Responses are per customer (holdings, orders): caching them at the gateway would serve one customer's data to another.")
+	findings := suppress.Resource(stage).Checkov("CKV_AWS_120", "Responses are per customer (holdings, orders): caching them at the gateway would serve one customer's data to another.")
+	if why := g.withoutWebACL(p); why != "" {
+		findings.Checkov("CKV2_AWS_29", why)
+	}
+	findings.Record()
 	if len(p.CORSOrigins) > 0 {
-		suppress.Nag(g.RestAPI, "AwsSolutions-APIG4", "CORS preflight (OPTIONS) must answer browsers without credentials; every other method has an authorizer.")
-		suppress.Nag(g.RestAPI, "AwsSolutions-COG4", "CORS preflight (OPTIONS) must answer browsers without credentials; every other method has an authorizer.")
+		const why = "CORS preflight (OPTIONS) must answer browsers without credentials; every other method has an authorizer."
+		suppress.Subtree(g.RestAPI).Nag("AwsSolutions-APIG4", why).Nag("AwsSolutions-COG4", why).Record()
 	}
 }
 
@@ -688,6 +699,7 @@ func (g *Gateway) addAuthorizers(p *Props, region string) map[string]authorizer 
 // body too.
 func (g *Gateway) addServices(p *Props, authorizers map[string]authorizer) {
 	params := g.RestAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{ValidateRequestParameters: jsii.Bool(true), ValidateRequestBody: jsii.Bool(true)})
+	root := g.RestAPI.Root()
 	for _, s := range p.Services {
 		opts := &awsapigateway.MethodOptions{ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestParameters: &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}, RequestValidator: params}
 		name := p.authorizerOf(s)
@@ -696,21 +708,21 @@ func (g *Gateway) addServices(p *Props, authorizers map[string]authorizer) {
 			opts.Authorizer = a.IAuthorizer
 			opts.AuthorizationType = a.Type
 		}
-		base := g.addRoutes(s, p.Gateways, opts)
+		base := g.addRoutes(root, s, p.Gateways, opts)
 		if !ok {
-			suppress.Nag(base, "AwsSolutions-APIG4", "Service "+s.Name+" is configured without an authorizer (public data).")
-			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" is configured without an authorizer (public data).")
+			why := "Service " + s.Name + " is configured without an authorizer (public data)."
+			suppress.Subtree(base).Nag("AwsSolutions-APIG4", why).Nag("AwsSolutions-COG4", why).Record()
 		} else if a.Type != awsapigateway.AuthorizationType_COGNITO {
 			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" uses the Lambda (JWT) authorizer "+name+".")
 		}
 	}
 }
 
-// addRoutes adds s's base path resource, its methods with opts, and its
-// proxy resource, and returns the base path resource.
-func (g *Gateway) addRoutes(s Service, gateways map[string]*Gateway, opts *awsapigateway.MethodOptions) awsapigateway.Resource {
+// addRoutes adds s's base path resource under root, its methods with opts,
+// and its proxy resource, and returns the base path resource.
+func (g *Gateway) addRoutes(root awsapigateway.IResource, s Service, gateways map[string]*Gateway, opts *awsapigateway.MethodOptions) awsapigateway.Resource {
 	integration, rootIntegration := g.integrations(g.Construct, s, gateways)
-	base := g.RestAPI.Root().AddResource(jsii.String(s.BasePath), nil)
+	base := root.AddResource(jsii.String(s.BasePath), nil)
 	rootOpts := *opts
 	rootOpts.RequestParameters = nil
 	base.AddMethod(jsii.String("ANY"), rootIntegration, &rootOpts)
@@ -745,19 +757,27 @@ func (g *Gateway) addUsagePlans(p *Props) {
 		if u.QuotaPerDay > 0 {
 			plan.Node().DefaultChild().(awsapigateway.CfnUsagePlan).AddPropertyOverride(jsii.String("Quota"), map[string]any{"Limit": u.QuotaPerDay, "Period": "DAY"})
 		}
-		plan.AddApiStage(&awsapigateway.UsagePlanPerApiStage{Stage: g.RestAPI.DeploymentStage()})
+		plan.AddApiStage(&awsapigateway.UsagePlanPerApiStage{Stage: g.Stage})
 		plan.AddApiKey(key, nil)
 		g.APIKeys[u.Name] = key
 	}
 }
 
 // addWebACL attaches the regional web ACL when p.WAF, or says on stage why
-// there is none.
+// there is none (configureStage tells checkov).
 func (g *Gateway) addWebACL(p *Props, stage awscdk.CfnResource) {
 	if p.WAF {
 		g.WebACL = waf.NewManagedRulesACL(g.Construct, "WebACL", "REGIONAL", p.Name)
-		awswafv2.NewCfnWebACLAssociation(g.Construct, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{ResourceArn: g.RestAPI.DeploymentStage().StageArn(), WebAclArn: g.WebACL.AttrArn()})
+		awswafv2.NewCfnWebACLAssociation(g.Construct, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{ResourceArn: g.Stage.StageArn(), WebAclArn: g.WebACL.AttrArn()})
 		return
+	}
+	suppress.Nag(stage, "AwsSolutions-APIG3", g.withoutWebACL(p))
+}
+
+// withoutWebACL is why the gateway has no web ACL, "" when it has one (p.WAF).
+func (g *Gateway) withoutWebACL(p *Props) string {
+	if p.WAF {
+		return ""
 	}
 	why := "The web ACL is off in this configuration (the gateway's waf option); turn it on for production."
 	if g.Private {
@@ -767,8 +787,7 @@ func (g *Gateway) addWebACL(p *Props, stage awscdk.CfnResource) {
 		// https://repost.aws/questions/QUIhLsAUROQpKrMbIN_Gvtlg/private-api-gateway-architecture).
 		why = "A private gateway: its resource policy lets in only calls through its VPC endpoints, and the public gateway's calls have passed that gateway's web ACL already; the gateway's waf option adds a web ACL here as well."
 	}
-	suppress.Nag(stage, "AwsSolutions-APIG3", why)
-	suppress.Checkov(stage, "CKV2_AWS_29", why)
+	return why
 }
 
 // addDomain serves the gateway at p.DomainName with a regional certificate;
@@ -813,7 +832,7 @@ func (g *Gateway) integrations(scope constructs.Construct, s Service, gateways m
 		// caller's Authorization header passes through and is checked again there.
 		inner := gateways[b.Gateway]
 		link := awsapigateway.VpcLink_FromVpcLinkId(scope, jsii.String("Link-"+s.Name), jsii.String(inner.Endpoint.VPCLinkID))
-		url := "https://" + *inner.RestAPI.RestApiId() + "-" + inner.Endpoint.VPCEndpointIDs[0] + ".execute-api." + *awscdk.Stack_Of(scope).Region() + "." + *awscdk.Aws_URL_SUFFIX() +
+		url := "https://" + *inner.RestAPI.RestApiId() + "-" + inner.Endpoint.VPCEndpointIDs[0] + ".execute-api." + g.region + "." + *awscdk.Aws_URL_SUFFIX() +
 			"/" + inner.StageName + "/" + s.BasePath
 		return httpRoutes(url, &awsapigateway.IntegrationOptions{ConnectionType: awsapigateway.ConnectionType_VPC_LINK, VpcLink: link, RequestParameters: proxyParams})
 	default:

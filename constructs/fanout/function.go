@@ -62,18 +62,22 @@ func newQueueFunction(scope constructs.Construct, f queueFunction) awslambda.Fun
 		source.MaxConcurrency = jsii.Number(f.maxConcurrency)
 	}
 	fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(f.source, source))
-	cfnFn := fn.Node().DefaultChild().(awscdk.CfnResource)
-	suppress.Checkov(cfnFn, "CKV_AWS_116", "Invoked synchronously by its SQS event source mapping: failed messages go to the source queue's dead-letter queue.")
-	suppress.Checkov(cfnFn, "CKV_AWS_117", "Calls only AWS service APIs (SNS, SQS, KMS) and reaches no private resource; a VPC would add NAT or endpoints without reducing exposure.")
-	suppress.Checkov(cfnFn, "CKV_AWS_115", "Concurrency is bounded by the SQS event source (its maximum concurrency where one is set, else one batch in flight per FIFO message group); a reservation would fail in accounts with a low quota and throttle the path.")
-	suppress.Checkov(cfnFn, "CKV_AWS_173", "Its environment holds only resource names and ARNs, no secrets.")
-	suppress.Checkov(logs.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", "The function logs message ids and errors, never message bodies; CloudWatch Logs encrypts at rest with its own keys.")
-	// CDK makes the function depend on its role explicitly as well as through
-	// Fn::GetAtt, which cfn-lint reports as redundant.
-	suppress.CfnLint(cfnFn, "W3005")
-	suppress.Nag(fn.Node().DefaultChild(), "Serverless-LambdaDLQ", "Invoked synchronously by its SQS event source mapping, never asynchronously: failed messages go to the source queue's dead-letter queue through its redrive policy.")
+	suppress.Resource(fn).
+		Checkov("CKV_AWS_116", "Invoked synchronously by its SQS event source mapping: failed messages go to the source queue's dead-letter queue.").
+		Checkov("CKV_AWS_117", "Calls only AWS service APIs (SNS, SQS, KMS) and reaches no private resource; a VPC would add NAT or endpoints without reducing exposure.").
+		Checkov("CKV_AWS_115", "Concurrency is bounded by the SQS event source (its maximum concurrency where one is set, else one batch in flight per FIFO message group); a reservation would fail in accounts with a low quota and throttle the path.").
+		Checkov("CKV_AWS_173", "Its environment holds only resource names and ARNs, no secrets.").
+		// CDK makes the function depend on its role explicitly as well as
+		// through Fn::GetAtt, which cfn-lint reports as redundant.
+		CfnLint("W3005").
+		Nag("Serverless-LambdaDLQ", "Invoked synchronously by its SQS event source mapping, never asynchronously: failed messages go to the source queue's dead-letter queue through its redrive policy.").
+		Record()
+	logsResource := logs.Node().DefaultChild().(awscdk.CfnResource)
+	suppress.Checkov(logsResource, "CKV_AWS_158", "The function logs message ids and errors, never message bodies; CloudWatch Logs encrypts at rest with its own keys.")
 	suppress.Nag(fn, "Serverless-LambdaEventSourceMappingDestination", "SQS event source mappings take no on-failure destination; the source queue's redrive policy moves failed messages to its dead-letter queue.")
-	suppress.Nag(role, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (active tracing).", "Resource::*")
-	suppress.Nag(role, "AwsSolutions-IAM5", "The log group's streams are created at run time; the grant is limited to this function's log group.", "Resource::<"+*awscdk.Stack_Of(scope).GetLogicalId(logs.Node().DefaultChild().(awscdk.CfnElement))+".Arn>:*")
+	suppress.Subtree(role).
+		Nag("AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (active tracing).", "Resource::*").
+		Nag("AwsSolutions-IAM5", "The log group's streams are created at run time; the grant is limited to this function's log group.", "Resource::<"+*awscdk.Stack_Of(scope).GetLogicalId(logsResource)+".Arn>:*").
+		Record()
 	return fn
 }

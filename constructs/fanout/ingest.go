@@ -69,6 +69,7 @@ import (
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/guard/suppress"
 	"github.com/brokerage/platform/constructs/keys"
+	"github.com/brokerage/platform/constructs/stackof"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
@@ -145,9 +146,10 @@ func (p *IngestProps) validate() error {
 // that may write only there. SNS documents the role's permissions and the
 // group's name in
 // https://docs.aws.amazon.com/sns/latest/dg/topics-attrib-prereq.html.
-func deliveryStatusLogging(scope constructs.Construct, logs *awslogs.LogGroup, topicName string, removal awscdk.RemovalPolicy) *awssns.LoggingConfig {
-	stack := awscdk.Stack_Of(scope)
-	base := "sns/" + *stack.Region() + "/" + *stack.Account() + "/" + topicName
+// stack is scope's, in region.
+func deliveryStatusLogging(scope constructs.Construct, stack awscdk.Stack, region string, logs *awslogs.LogGroup, topicName string, removal awscdk.RemovalPolicy) *awssns.LoggingConfig {
+	account := *stack.Account()
+	base := "sns/" + region + "/" + account + "/" + topicName
 	*logs = awslogs.NewLogGroup(scope, jsii.String("DeliveryFailureLogs"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String(base + "/Failure"),
 		Retention:     awslogs.RetentionDays_THREE_MONTHS,
@@ -165,7 +167,7 @@ func deliveryStatusLogging(scope constructs.Construct, logs *awslogs.LogGroup, t
 	}))
 	// cdk-nag names the resource as synthesized: a literal ARN where the
 	// stack's region fixes the partition, the partition token otherwise.
-	finding := "Resource::arn:<AWS::Partition>:logs:" + *stack.Region() + ":" + *stack.Account() + ":log-group:" + base + "*"
+	finding := "Resource::arn:<AWS::Partition>:logs:" + region + ":" + account + ":log-group:" + base + "*"
 	if literal, ok := stack.Resolve(groups).(string); ok {
 		finding = "Resource::" + literal
 	}
@@ -209,6 +211,8 @@ type Ingest struct {
 	DeliveryDLQs map[string]awssqs.Queue
 	// FIFO is true when the path keeps per-account order.
 	FIFO bool
+
+	stack awscdk.Stack
 }
 
 // NewIngest builds the ingest half. It panics with a *problems.Error listing
@@ -225,8 +229,8 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	in := &Ingest{Construct: c, FIFO: p.FIFO, DeliveryDLQs: map[string]awssqs.Queue{}}
-	region := *awscdk.Stack_Of(c).Region()
+	in := &Ingest{Construct: c, FIFO: p.FIFO, DeliveryDLQs: map[string]awssqs.Queue{}, stack: stackof.Scope(scope)}
+	region := *in.stack.Region()
 	in.addQueues(&p)
 	in.allowBrokers(p.BrokerAccounts, region)
 	in.addTopic(&p, region)
@@ -264,13 +268,13 @@ func (in *Ingest) allowBrokers(accounts []string, region string) {
 		Actions:    jsii.Strings("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"),
 		Resources:  &[]*string{in.Queue.QueueArn()},
 	}))
-	in.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	in.Key.Policy().AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowBrokerSendThroughSQS"),
 		Principals: &brokers,
 		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "sqs." + region + ".amazonaws.com"}},
-	}), jsii.Bool(false))
+	}))
 }
 
 // addTopic creates the fan-out topic with its key and delivery-status log,
@@ -278,14 +282,14 @@ func (in *Ingest) allowBrokers(accounts []string, region string) {
 // topic may write to.
 func (in *Ingest) addTopic(p *IngestProps, region string) {
 	topicName := TopicName(p.Prefix, p.FIFO)
-	topicARN := arnIn(awscdk.Stack_Of(in.Construct), "sns", region, topicName)
+	topicARN := arnIn(in.stack, "sns", region, topicName)
 	in.TopicKey = keys.New(in.Construct, "TopicKey", "alias/"+p.Prefix+"/trade-executions-fanout", "Encrypts the trade-execution fan-out topic and its delivery dead-letter queues", p.RemovalPolicy)
 	topicProps := &awssns.TopicProps{
 		TopicName:        jsii.String(topicName),
 		MasterKey:        in.TopicKey,
 		EnforceSSL:       jsii.Bool(true),
 		SignatureVersion: jsii.String("2"),
-		LoggingConfigs:   &[]*awssns.LoggingConfig{deliveryStatusLogging(in.Construct, &in.DeliveryFailureLogs, topicName, p.RemovalPolicy)},
+		LoggingConfigs:   &[]*awssns.LoggingConfig{deliveryStatusLogging(in.Construct, in.stack, region, &in.DeliveryFailureLogs, topicName, p.RemovalPolicy)},
 	}
 	if p.FIFO {
 		topicProps.Fifo = jsii.Bool(true)
@@ -296,11 +300,13 @@ func (in *Ingest) addTopic(p *IngestProps, region string) {
 	// stack deletion in prod like the queues.
 	in.Topic.ApplyRemovalPolicy(p.RemovalPolicy)
 
-	keyForSNS(in.TopicKey, topicARN, SNSPrincipals(region, region))
+	sns := SNSPrincipals(region, region)
+	keyForSNS(in.TopicKey, topicARN, sns)
+	writers := servicePrincipals(sns) // for every delivery DLQ's policy
 	for _, r := range p.DestinationRegions {
-		dlq := newQueue(in.Construct, "DeliveryDLQ-"+r, queueSpec{name: DeliveryDLQName(p.Prefix, r, p.FIFO), fifo: p.FIFO, key: in.TopicKey, removal: p.RemovalPolicy})
-		suppress.Nag(dlq.Node().DefaultChild(), "AwsSolutions-SQS3", "Dead-letter queue of the fan-out subscriptions to "+r+", named by ARN in their redrive policy in the regional stack, which cdk-nag cannot see from this stack.")
-		allowSNS(dlq, topicARN, SNSPrincipals(region, region))
+		dlq := newQueue(in.Construct, "DeliveryDLQ-"+r, queueSpec{name: DeliveryDLQName(p.Prefix, r, p.FIFO), fifo: p.FIFO, key: in.TopicKey, removal: p.RemovalPolicy,
+			unreferencedDLQ: "Dead-letter queue of the fan-out subscriptions to " + r + ", named by ARN in their redrive policy in the regional stack, which cdk-nag cannot see from this stack."})
+		allowSNS(dlq, dlq.QueueArn(), topicARN, writers)
 		in.DeliveryDLQs[r] = dlq
 	}
 }

@@ -57,6 +57,10 @@ type queueSpec struct {
 	// (cfn.OrderingStall: a working queue without one; cfn.OrderingParking: a
 	// queue an operator parks messages in).
 	ordering string
+	// unreferencedDLQ, for a dead-letter queue that no queue of its stack
+	// names (cdk-nag's AwsSolutions-SQS3 cannot see its source), says what
+	// it is the dead-letter queue of.
+	unreferencedDLQ string
 }
 
 // newQueue builds a TLS-only, KMS-encrypted queue. With a deadLetter it is a
@@ -87,38 +91,42 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 		props.DeadLetterQueue = &awssqs.DeadLetterQueue{Queue: s.deadLetter, MaxReceiveCount: jsii.Number(s.maxReceiveCount)}
 	}
 	q := awssqs.NewQueue(scope, jsii.String(id), props)
-	res := q.Node().DefaultChild().(awscdk.CfnResource)
 	if s.ordering != "" {
-		res.AddMetadata(jsii.String(cfn.OrderingMetadata), s.ordering)
+		q.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(cfn.OrderingMetadata), s.ordering)
 	}
+	findings := suppress.Resource(q)
 	switch {
 	case s.ordering == cfn.OrderingStall:
 		why := "Ordering policy: a failing message stalls its message group here instead of moving to a dead-letter queue, which would let the group's later messages overtake it (SQS developer guide, dead-letter queues and FIFO); the queue's age alarm pages and the runbook says how to unblock it."
-		suppress.Nag(res, "Serverless-SQSRedrivePolicy", why)
-		suppress.Nag(res, "AwsSolutions-SQS3", why)
+		findings.Nag("Serverless-SQSRedrivePolicy", why).Nag("AwsSolutions-SQS3", why)
 	case s.ordering == cfn.OrderingParking:
 		why := "Parking queue of a stalling queue: an operator moves a message here to unblock its group; alarmed on the first arrival, 14-day retention. A dead-letter queue of its own would only move the same messages again."
-		suppress.Nag(res, "Serverless-SQSRedrivePolicy", why)
-		suppress.Nag(res, "AwsSolutions-SQS3", why)
+		findings.Nag("Serverless-SQSRedrivePolicy", why).Nag("AwsSolutions-SQS3", why)
 	case s.deadLetter == nil:
-		suppress.Nag(res, "Serverless-SQSRedrivePolicy", "This queue is a dead-letter queue (14-day retention, alarmed on the first arrival); a dead-letter queue of its own would only move the same messages again.")
+		findings.Nag("Serverless-SQSRedrivePolicy", "This queue is a dead-letter queue (14-day retention, alarmed on the first arrival); a dead-letter queue of its own would only move the same messages again.")
 	}
+	if s.unreferencedDLQ != "" {
+		findings.Nag("AwsSolutions-SQS3", s.unreferencedDLQ)
+	}
+	findings.Record()
 	return q
 }
 
-// allowSNS lets the topic (and only it) write to the queue through SNS, and
-// lets SNS use the queue's key for that.
+// allowSNS lets the topic (and only it) write to the queue, whose ARN is
+// queueARN, through SNS (principals, from servicePrincipals).
 // It returns the policy, which a subscription must wait for.
-func allowSNS(q awssqs.Queue, topicARN *string, principals []string) constructs.IDependable {
+func allowSNS(q awssqs.Queue, queueARN, topicARN *string, principals *[]awsiam.IPrincipal) constructs.IDependable {
 	return q.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowFanoutTopic"),
-		Principals: servicePrincipals(principals),
+		Principals: principals,
 		Actions:    jsii.Strings("sqs:SendMessage"),
-		Resources:  &[]*string{q.QueueArn()},
+		Resources:  &[]*string{queueARN},
 		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": topicARN}},
 	})).PolicyDependable
 }
 
+// servicePrincipals are the named service principals: created once, they
+// serve every statement that names them.
 func servicePrincipals(names []string) *[]awsiam.IPrincipal {
 	out := make([]awsiam.IPrincipal, len(names))
 	for i, n := range names {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/keys"
+	"github.com/brokerage/platform/constructs/stackof"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
@@ -52,11 +54,12 @@ type Regional struct {
 	// Consumers in the order they were added.
 	Consumers []*Consumer
 
-	props    RegionalProps
-	topicARN *string
-	sns      []string
-	stack    awscdk.Stack
-	region   string
+	props         RegionalProps
+	topicARN      *string
+	sns           []string
+	snsPrincipals *[]awsiam.IPrincipal // sns, for every consumer queue's policy
+	deliveryDLQ   *string              // the ARN of the region's delivery DLQ, in the topic's region
+	region        string
 }
 
 var consumerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
@@ -83,10 +86,12 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	stack := awscdk.Stack_Of(c)
-	r := &Regional{Construct: c, props: p, stack: stack, region: *stack.Region()}
+	stack := stackof.Scope(scope)
+	r := &Regional{Construct: c, props: p, region: *stack.Region()}
 	r.topicARN = arnIn(stack, "sns", p.TopicRegion, TopicName(p.Prefix, p.FIFO))
 	r.sns = SNSPrincipals(p.TopicRegion, r.region)
+	r.snsPrincipals = servicePrincipals(r.sns)
+	r.deliveryDLQ = arnIn(stack, "sqs", p.TopicRegion, DeliveryDLQName(p.Prefix, r.region, p.FIFO))
 	r.Key = keys.New(c, "Key", "alias/"+p.Prefix+"/trade-executions-consumers", "Encrypts this region's trade-execution consumer queues", p.RemovalPolicy)
 	keyForSNS(r.Key, r.topicARN, r.sns)
 	return r
@@ -165,15 +170,15 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 		name: ConsumerQueueName(p.Prefix, props.Name, p.FIFO), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy,
 		visibilitySeconds: float64(6 * props.TimeoutSeconds), deadLetter: cons.DeadLetterQueue, maxReceiveCount: float64(maxReceive),
 	})
-	policy := allowSNS(cons.Queue, r.topicARN, r.sns)
-	deliveryDLQ := arnIn(r.stack, "sqs", p.TopicRegion, DeliveryDLQName(p.Prefix, r.region, p.FIFO))
+	queueARN := cons.Queue.QueueArn() // the policy and the subscription name it
+	policy := allowSNS(cons.Queue, queueARN, r.topicARN, r.snsPrincipals)
 	cons.Subscription = awssns.NewCfnSubscription(scope, jsii.String("Subscription"), &awssns.CfnSubscriptionProps{
 		Protocol:           jsii.String("sqs"),
 		TopicArn:           r.topicARN,
-		Endpoint:           cons.Queue.QueueArn(),
+		Endpoint:           queueARN,
 		Region:             jsii.String(p.TopicRegion),
 		RawMessageDelivery: jsii.Bool(true),
-		RedrivePolicy:      map[string]any{"deadLetterTargetArn": deliveryDLQ},
+		RedrivePolicy:      map[string]any{"deadLetterTargetArn": r.deliveryDLQ},
 	})
 	// The subscription is only confirmed once the queue policy lets SNS in.
 	cons.Subscription.Node().AddDependency(policy)

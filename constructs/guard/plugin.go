@@ -2,6 +2,7 @@ package guard
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,8 +43,18 @@ func (*Plugin) RuleIds() *[]*string {
 func (*Plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValidationPluginReport {
 	var stacks []Stack
 	paths := map[string]string{}
-	for _, s := range *ctx.StackTemplates() {
-		b, err := os.ReadFile(*s.TemplatePath)
+	regions := map[string]string{} // by template path
+	for _, p := range *ctx.TemplatePaths() {
+		path := *p
+		if _, read := regions[path]; !read {
+			if err := stackRegions(filepath.Dir(path), regions); err != nil {
+				panic(err)
+			}
+			if _, read = regions[path]; !read {
+				panic(fmt.Errorf("%s: not a stack of the cloud assembly in its folder", path))
+			}
+		}
+		b, err := os.ReadFile(path)
 		if err != nil {
 			panic(err)
 		}
@@ -51,13 +62,9 @@ func (*Plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValid
 		if err := json.Unmarshal(b, &t); err != nil {
 			panic(err)
 		}
-		name := strings.TrimSuffix(filepath.Base(*s.TemplatePath), ".template.json")
-		region := ""
-		if s.Region != nil {
-			region = *s.Region
-		}
-		paths[name] = *s.TemplatePath
-		stacks = append(stacks, Stack{Name: name, Region: region, Template: t})
+		name := strings.TrimSuffix(filepath.Base(path), ".template.json")
+		paths[name] = path
+		stacks = append(stacks, Stack{Name: name, Region: regions[path], Template: t})
 	}
 	violations := []*awscdk.PolicyViolation{}
 	descriptions := map[string]string{}
@@ -77,4 +84,19 @@ func (*Plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValid
 		})
 	}
 	return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(len(violations) == 0), Violations: &violations}
+}
+
+// stackRegions adds the region of each stack of the cloud assembly in dir
+// to regions, by template path: the assembly's manifest is written before
+// the plugins run, and reading it costs no round trip to the jsii kernel
+// (the context's StackTemplates cost one per field of every stack).
+func stackRegions(dir string, regions map[string]string) error {
+	asm, err := cfn.ReadAssembly(dir)
+	if err != nil {
+		return err
+	}
+	for _, s := range asm.Stacks {
+		regions[s.TemplatePath] = s.Region
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
@@ -158,5 +159,33 @@ func TestPluginFailsSynthesis(t *testing.T) {
 		if !strings.Contains(joined, want) {
 			t.Errorf("violations do not mention %q:\n%s", want, joined)
 		}
+	}
+}
+
+// The plugin judges each stack in its own region, read from the assembly: a
+// queue in an opt-in region that trusts only the global SNS principal fails.
+func TestPluginKnowsStackRegions(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	app := cfn.NewApp(out)
+	for _, region := range []string{"eu-west-2", "ap-southeast-4"} {
+		s := awscdk.NewStack(app, jsii.String("in-"+region), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String(region)}})
+		q := awssqs.NewQueue(s, jsii.String("Queue"), nil)
+		q.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("sns.amazonaws.com"), nil)},
+			Actions:    jsii.Strings("sqs:SendMessage"),
+			Resources:  &[]*string{q.QueueArn()},
+			Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": "arn:aws:sns:eu-west-2:111111111111:topic"}},
+		}))
+	}
+	awscdk.Validations_Of(app).AddPlugins(NewPlugin())
+	_, violations := cfn.SynthOrViolations(app, out)
+	var optIn []string
+	for _, v := range violations {
+		if strings.Contains(v, "opt-in region") {
+			optIn = append(optIn, v)
+		}
+	}
+	if len(optIn) != 1 || !strings.Contains(optIn[0], "opt-in region ap-southeast-4") {
+		t.Errorf("opt-in violations: got %q, want one, for the stack in ap-southeast-4", optIn)
 	}
 }

@@ -57,11 +57,13 @@ func allowService(key awskms.Key, sid string, principals []string, conditions *m
 	for i, n := range principals {
 		ps[i] = awsiam.NewServicePrincipal(jsii.String(n), nil)
 	}
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	// The key policy itself: AddToResourcePolicy's result would cost two
+	// more round trips to read back.
+	key.Policy().AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String(sid),
 		Principals: &ps,
 		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
 		Resources:  jsii.Strings("*"),
 		Conditions: conditions,
-	}), jsii.Bool(false))
+	}))
 }

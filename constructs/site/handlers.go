@@ -65,22 +65,26 @@ func (s *StaticSite) WatchHandlers(watch func(Handler)) {
 // BucketDeployment handler fails do not apply.
 func suppressBucketDeployment(handler constructs.IConstruct, fn awscdk.CfnResource) {
 	const owned = "aws-cdk-lib's BucketDeployment handler, which runs only while a deploy copies the site: "
-	suppress.Nag(fn, "AwsSolutions-L1", owned+"its runtime is chosen and updated by aws-cdk-lib.")
-	suppress.Nag(fn, "Serverless-LambdaLatestVersion", owned+"its runtime is chosen and updated by aws-cdk-lib.")
-	suppress.Nag(fn, "Serverless-LambdaDLQ", owned+"CloudFormation invokes it and reports a failure as a failed deploy.")
-	suppress.Nag(fn, "Serverless-LambdaTracing", owned+"its logs and the deploy's events are enough to debug it.")
+	// The alarms watch created under the function carry its cdk-nag suppressions.
+	suppress.Subtree(fn).
+		Nag("AwsSolutions-L1", owned+"its runtime is chosen and updated by aws-cdk-lib.").
+		Nag("Serverless-LambdaLatestVersion", owned+"its runtime is chosen and updated by aws-cdk-lib.").
+		Nag("Serverless-LambdaDLQ", owned+"CloudFormation invokes it and reports a failure as a failed deploy.").
+		Nag("Serverless-LambdaTracing", owned+"its logs and the deploy's events are enough to debug it.").
+		// aws-cdk-lib makes it depend on its role explicitly as well as
+		// through Fn::GetAtt, which cfn-lint reports as redundant.
+		CfnLint("W3005").
+		Checkov("CKV_AWS_116", owned+"CloudFormation invokes it and reports a failure as a failed deploy.").
+		Checkov("CKV_AWS_117", owned+"it calls only S3 and CloudFront APIs.").
+		Checkov("CKV_AWS_115", owned+"one invocation per deploy.").
+		Checkov("CKV_AWS_173", owned+"its environment holds no secrets.").
+		Record()
 	role := handler.Node().FindChild(jsii.String("ServiceRole"))
-	suppress.Nag(role, "AwsSolutions-IAM4", owned+"aws-cdk-lib gives it AWSLambdaBasicExecutionRole for its logs.")
-	suppress.Nag(role, "AwsSolutions-IAM5", owned+"it copies objects from the CDK assets bucket to the site bucket and needs object-level wildcards on both (scoped by aws-cdk-lib to those two buckets and the distribution's invalidation).")
-	// aws-cdk-lib makes it depend on its role explicitly as well as through
-	// Fn::GetAtt, which cfn-lint reports as redundant.
-	suppress.CfnLint(fn, "W3005")
-	suppress.Checkov(fn, "CKV_AWS_116", owned+"CloudFormation invokes it and reports a failure as a failed deploy.")
-	suppress.Checkov(fn, "CKV_AWS_117", owned+"it calls only S3 and CloudFront APIs.")
-	suppress.Checkov(fn, "CKV_AWS_115", owned+"one invocation per deploy.")
-	suppress.Checkov(fn, "CKV_AWS_173", owned+"its environment holds no secrets.")
-	policy := role.Node().FindChild(jsii.String("DefaultPolicy")).Node().DefaultChild().(awscdk.CfnResource)
-	suppress.Checkov(policy, "CKV_AWS_111", owned+"its writes are limited by aws-cdk-lib to the site bucket and the distribution's invalidations.")
+	suppress.Subtree(role).
+		Nag("AwsSolutions-IAM4", owned+"aws-cdk-lib gives it AWSLambdaBasicExecutionRole for its logs.").
+		Nag("AwsSolutions-IAM5", owned+"it copies objects from the CDK assets bucket to the site bucket and needs object-level wildcards on both (scoped by aws-cdk-lib to those two buckets and the distribution's invalidation).").
+		Record()
+	suppress.Checkov(role.Node().FindChild(jsii.String("DefaultPolicy")).Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_111", owned+"its writes are limited by aws-cdk-lib to the site bucket and the distribution's invalidations.")
 	if lg := handler.Node().TryFindChild(jsii.String("LogGroup")); lg != nil {
 		suppress.Checkov(lg.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", owned+"its logs list file names, no customer data.")
 	}
@@ -91,13 +95,14 @@ func suppressBucketDeployment(handler constructs.IConstruct, fn awscdk.CfnResour
 // fails do not apply.
 func suppressAutoDelete(provider constructs.IConstruct, fn awscdk.CfnResource) {
 	const owned = "aws-cdk-lib's S3 auto-delete handler, which runs only when CloudFormation deletes a non-prod site bucket: "
-	// aws-cdk-lib makes it depend on its role explicitly as well as through
-	// Fn::GetAtt, which cfn-lint reports as redundant.
-	suppress.CfnLint(fn, "W3005")
-	suppress.Checkov(fn, "CKV_AWS_116", owned+"CloudFormation invokes it and reports a failure as a failed delete.")
-	suppress.Checkov(fn, "CKV_AWS_117", owned+"it calls only S3 APIs.")
-	suppress.Checkov(fn, "CKV_AWS_115", owned+"one invocation per bucket deletion.")
-	suppress.Checkov(fn, "CKV_AWS_173", owned+"it has no environment variables.")
-	role := provider.Node().FindChild(jsii.String("Role"))
-	suppress.Nag(role, "AwsSolutions-IAM4", owned+"aws-cdk-lib gives it AWSLambdaBasicExecutionRole for its logs.")
+	suppress.Resource(fn).
+		// aws-cdk-lib makes it depend on its role explicitly as well as
+		// through Fn::GetAtt, which cfn-lint reports as redundant.
+		CfnLint("W3005").
+		Checkov("CKV_AWS_116", owned+"CloudFormation invokes it and reports a failure as a failed delete.").
+		Checkov("CKV_AWS_117", owned+"it calls only S3 APIs.").
+		Checkov("CKV_AWS_115", owned+"one invocation per bucket deletion.").
+		Checkov("CKV_AWS_173", owned+"it has no environment variables.").
+		Record()
+	suppress.Nag(provider.Node().FindChild(jsii.String("Role")), "AwsSolutions-IAM4", owned+"aws-cdk-lib gives it AWSLambdaBasicExecutionRole for its logs.")
 }

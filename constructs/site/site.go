@@ -202,8 +202,10 @@ func (s *StaticSite) addBuckets(p *Props) {
 		AutoDeleteObjects: autoDelete,
 		LifecycleRules:    &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(400)), NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30))}},
 	})
-	suppress.Nag(s.LogBucket.Node().DefaultChild(), "AwsSolutions-S1", "This is the log bucket: logging its own access would log forever.")
-	suppress.Checkov(s.LogBucket.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_18", "This is the log bucket: logging its own access would log forever.")
+	suppress.Resource(s.LogBucket).
+		Nag("AwsSolutions-S1", "This is the log bucket: logging its own access would log forever.").
+		Checkov("CKV_AWS_18", "This is the log bucket: logging its own access would log forever.").
+		Record()
 
 	s.Bucket = awss3.NewBucket(s.Construct, jsii.String("Bucket"), &awss3.BucketProps{
 		Encryption:             awss3.BucketEncryption_S3_MANAGED,
@@ -299,20 +301,22 @@ func (s *StaticSite) addCertificate(p *Props, dist *awscloudfront.DistributionPr
 // suppressDistribution records why the distribution's findings that the
 // configuration chose do not apply.
 func (s *StaticSite) suppressDistribution(p *Props) {
-	cfnDist := s.Distribution.Node().DefaultChild().(awscdk.CfnResource)
+	findings := suppress.Resource(s.Distribution)
 	if p.DomainName == "" {
-		suppress.Nag(cfnDist, "AwsSolutions-CFR4", "Without a custom domain CloudFront serves its own certificate, whose minimum protocol CloudFront sets; with one, TLSv1.2_2021 is required.")
-		suppress.Checkov(cfnDist, "CKV_AWS_174", "Without a custom domain CloudFront serves its own certificate, whose minimum protocol CloudFront sets; with one, TLSv1.2_2021 is required.")
+		why := "Without a custom domain CloudFront serves its own certificate, whose minimum protocol CloudFront sets; with one, TLSv1.2_2021 is required."
+		findings.Nag("AwsSolutions-CFR4", why).Checkov("CKV_AWS_174", why)
 	}
 	if !p.WAF {
-		suppress.Nag(cfnDist, "AwsSolutions-CFR2", "The web ACL is off in this configuration (site.waf); turn it on for production.")
-		suppress.Checkov(cfnDist, "CKV_AWS_68", "The web ACL is off in this configuration (site.waf); turn it on for production.")
+		why := "The web ACL is off in this configuration (site.waf); turn it on for production."
+		findings.Nag("AwsSolutions-CFR2", why).Checkov("CKV_AWS_68", why)
 	}
 	if len(p.GeoAllowList) == 0 {
-		suppress.Nag(cfnDist, "AwsSolutions-CFR1", "Served worldwide on purpose: customers travel; markets only choose the price class. Set site.geoAllowList to restrict.")
+		findings.Nag("AwsSolutions-CFR1", "Served worldwide on purpose: customers travel; markets only choose the price class. Set site.geoAllowList to restrict.")
 	}
-	suppress.Checkov(cfnDist, "CKV_AWS_310", "One S3 origin: there is no second origin to fail over to; S3's own durability and CloudFront's retries cover it.")
-	suppress.Checkov(cfnDist, "CKV_AWS_305", "DefaultRootObject is index.html.")
+	findings.
+		Checkov("CKV_AWS_310", "One S3 origin: there is no second origin to fail over to; S3's own durability and CloudFront's retries cover it.").
+		Checkov("CKV_AWS_305", "DefaultRootObject is index.html.").
+		Record()
 }
 
 // addDeployments copies the content. Hashed assets never change under the
