@@ -55,7 +55,7 @@ CDK_VALIDATION=false cdk synth --quiet --output "$assembly" -c config="$config" 
 # earlier run would hide what this one deploys.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 step "moto server on 127.0.0.1:$port (log: $moto_log)"
-.venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
+.venv/bin/python e2e/moto_server.py -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
 moto_pid=$!
 stop_moto() {
   status=$?

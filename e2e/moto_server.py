@@ -1,0 +1,72 @@
+"""moto's server for the end-to-end test, with three of its helpers memoized.
+
+    moto_server.py [moto_server's arguments]
+
+Most of moto's CPU time in the test went to helpers whose result depends on
+nothing but their argument, or on nothing that changes while the server runs,
+so each result is computed once:
+
+- camelcase_to_underscores: every send to and receive from an SQS queue
+  rebuilds the queue's attribute map, converting some twenty attribute names
+  character by character, several times per message.
+- utcfromtimestamp: the same attribute map counts the queue's visible and
+  delayed messages, and every message's check converts the epoch (timestamp
+  0) to a datetime again.
+- list_of_moto_modules: to route each request to a service, the server lists
+  moto's package directory and stats every entry in it (some 200 system
+  calls), under a lock that every request takes. The directory does not
+  change while the server runs.
+
+moto's behaviour is otherwise untouched: the memoized functions return what
+the originals return. A moto without one of the helpers runs without that
+change.
+
+Run it with the Python of the virtualenv that holds moto.
+"""
+
+import functools
+import sys
+
+import moto.backends
+import moto.core.utils
+
+
+def replace(module, name, make):
+    """Replaces module.name with make(original), also where it was imported
+    by name. Services imported later (moto loads them on first use) import
+    the replacement."""
+    original = getattr(module, name, None)
+    if original is None:
+        return
+    replacement = functools.wraps(original)(make(original))
+    for m in list(sys.modules.values()):
+        if getattr(m, name, None) is original:
+            setattr(m, name, replacement)
+
+
+def cached(original):
+    """original(argument), computed once per argument (a str or a number)."""
+    cache = functools.lru_cache(maxsize=4096)(original)
+
+    def memoized(argument):
+        if isinstance(argument, (str, int, float)):
+            return cache(argument)
+        return original(argument)
+
+    return memoized
+
+
+def listed_once(original):
+    """original()'s items, listed once."""
+    items = tuple(original())
+    return lambda: items
+
+
+replace(moto.core.utils, "camelcase_to_underscores", cached)
+replace(moto.core.utils, "utcfromtimestamp", cached)
+replace(moto.backends, "list_of_moto_modules", listed_once)
+
+from moto.server import main  # noqa: E402  (after the replacements, by design)
+
+if __name__ == "__main__":
+    sys.exit(main())
