@@ -1,4 +1,4 @@
-"""moto's server for the end-to-end test, with three of its helpers memoized.
+"""moto's server for the end-to-end test, with four of its helpers made cheaper.
 
     moto_server.py [moto_server's arguments]
 
@@ -16,9 +16,15 @@ so each result is computed once:
   moto's package directory and stats every entry in it (some 200 system
   calls), under a lock that every request takes. The directory does not
   change while the server runs.
+- unix_time: the same counts read the clock once per message and attribute,
+  millions of times in a run, through a datetime built, made naive and
+  subtracted from the epoch (about 4 us a call). Without an argument it now
+  computes the same value from the same clock reading (datetime.now floors
+  the system clock to whole microseconds, as time_ns() // 1000 does) without
+  the datetimes.
 
-moto's behaviour is otherwise untouched: the memoized functions return what
-the originals return. A moto without one of the helpers runs without that
+moto's behaviour is otherwise untouched: the replacements return what the
+originals return. A moto without one of the helpers runs without that
 change.
 
 Run it with the Python of the virtualenv that holds moto.
@@ -26,6 +32,7 @@ Run it with the Python of the virtualenv that holds moto.
 
 import functools
 import sys
+import time
 
 import moto.backends
 import moto.core.utils
@@ -62,9 +69,24 @@ def listed_once(original):
     return lambda: items
 
 
+def from_clock(original):
+    """original(), the current time in seconds since the epoch, computed as
+    original computes it but from time_ns() instead of datetime objects."""
+
+    def unix_time(dt=None):
+        if dt is not None:
+            return original(dt)
+        seconds, micro = divmod(time.time_ns() // 1000, 1_000_000)
+        days, seconds = divmod(seconds, 86400)
+        return (days * 86400) + (seconds + (micro / 1e6))
+
+    return unix_time
+
+
 replace(moto.core.utils, "camelcase_to_underscores", cached)
 replace(moto.core.utils, "utcfromtimestamp", cached)
 replace(moto.backends, "list_of_moto_modules", listed_once)
+replace(moto.core.utils, "unix_time", from_clock)
 
 from moto.server import main  # noqa: E402  (after the replacements, by design)
 
