@@ -73,6 +73,7 @@ func run() (err error) {
 		code := func() awslambda.Code { return awslambda.Code_FromAsset(jsii.String(redistributorDir), nil) }
 		stacks.NewPipeline(app, &stacks.PipelineProps{Config: props.Config, ConfigPath: sel.configPath, RedistributorCode: code})
 	} else {
+		props.RedistributorCode = awslambda.Code_FromAsset(jsii.String(redistributorDir), nil)
 		stacks.NewPlatform(app, props)
 	}
 	phases.done("construct")
@@ -235,9 +236,7 @@ func load(configPath, stage, regionList string, pipeline bool) (*stacks.Platform
 	if _, err := os.Stat(bootstrap); err != nil {
 		return nil, fmt.Errorf("the redistributor Lambda is not built: %s is missing; run `make build` (or synthesize with `make synth`)", bootstrap)
 	}
-	return &stacks.PlatformProps{
-		Config:            cfg,
-		Regions:           selected,
-		RedistributorCode: awslambda.Code_FromAsset(jsii.String(redistributorDir), nil),
-	}, nil
+	// The code asset is made once the kernel runs (run): loading and
+	// validating stay on the Go side.
+	return &stacks.PlatformProps{Config: cfg, Regions: selected}, nil
 }
