@@ -17,16 +17,11 @@ CDK := npx --no-install cdk --no-notices
 STAGE ?= dev
 REGION ?=
 CONFIG ?=
-# PIPELINE=true synthesizes the delivery pipeline instead of the stacks.
-PIPELINE ?=
 # Extra flags for cdk deploy, e.g. --require-approval never in CI.
 DEPLOY_FLAGS ?=
 OUT ?= cdk.out
 # The second configuration the gates run on: five regions, two of them opt-in.
 FIVE_REGIONS := config/testdata/five-regions.json
-# The pipeline deploys prod, which refuses the default's placeholder user
-# pools: the gates synthesize it from the default with real-looking pools.
-PIPELINE_CONFIG := config/testdata/pipeline.json
 
 VENV := .venv
 BROKEN_WORKFLOW := test/testdata/broken/.github/workflows/broken.yml
@@ -55,7 +50,7 @@ build: deps ## compile the app and the redistributor Lambda (only when a source 
 
 synth: build ## synthesize into cdk.out; built-in validation on, any finding or warning fails
 	rm -rf $(OUT)
-	$(CDK) synth --quiet --strict --output $(OUT) -c stage=$(STAGE) $(if $(CONFIG),-c config=$(CONFIG)) $(if $(REGION),-c regions=$(REGION)) $(if $(PIPELINE),-c pipeline=$(PIPELINE))
+	$(CDK) synth --quiet --strict --output $(OUT) -c stage=$(STAGE) $(if $(CONFIG),-c config=$(CONFIG)) $(if $(REGION),-c regions=$(REGION))
 	@ls $(OUT)/*.template.json
 
 # The steps share nothing but the build and .venv, so they run side by side
@@ -68,14 +63,13 @@ test: build $(VENV)/.installed ## every test and gate, and the local deploy test
 go-test: build ## the Go tests once, uncached (unit, template, golden, nag)
 	CDK_VALIDATION=false go test -count=1 ./...
 
-synth-gates: synth-all ## synth-all, then cfn-lint and checkov on the three assemblies
-	$(MAKE) --no-print-directory gates GATE_DIRS="cdk.out cdk.out.five cdk.out.pipeline"
+synth-gates: synth-all ## synth-all, then cfn-lint and checkov on both assemblies
+	$(MAKE) --no-print-directory gates GATE_DIRS="cdk.out cdk.out.five"
 
 # Every synth keeps the built-in validation on, with --strict: any finding fails.
-synth-all: build ## synth the default app, the five-region config (two opt-in regions) and the delivery pipeline
+synth-all: build ## synth the default app and the five-region config (two opt-in regions)
 	$(MAKE) --no-print-directory synth
 	$(MAKE) --no-print-directory synth OUT=cdk.out.five CONFIG=$(FIVE_REGIONS) STAGE=prod
-	$(MAKE) --no-print-directory synth OUT=cdk.out.pipeline PIPELINE=true CONFIG=$(PIPELINE_CONFIG)
 
 unit: build ## the Go tests only
 	CDK_VALIDATION=false go test ./...

@@ -44,11 +44,9 @@ func readContext() (appContext, error) {
 }
 
 // selection is what the context selects: the configuration file, the
-// stage, the regions (a comma-separated list; empty: every region) and
-// whether to build the delivery pipeline instead of the stacks.
+// stage and the regions (a comma-separated list; empty: every region).
 type selection struct {
 	configPath, stage, regions string
-	pipeline                   bool
 }
 
 // selection reads the app's own context keys, reporting every value of the
@@ -59,7 +57,6 @@ func (c appContext) selection() (selection, error) {
 		configPath: c.text(&l, "config", "a path to a configuration file (-c config=path/to/config.json)"),
 		stage:      c.text(&l, "stage", "a stage name (-c stage=prod)"),
 		regions:    c.text(&l, "regions", "a comma-separated list of region names (-c regions=eu-west-2,sa-east-1)"),
-		pipeline:   c.flag(&l, "pipeline"),
 	}
 	return s, l.Err()
 }
@@ -77,23 +74,4 @@ func (c appContext) text(l *problems.List, key, want string) string {
 		l.Add(key, v, want)
 		return ""
 	}
-}
-
-// flag reads a true/false value (`-c key=true`); unset is false.
-func (c appContext) flag(l *problems.List, key string) bool {
-	switch v := c[key].(type) {
-	case nil:
-		return false
-	case bool:
-		return v
-	case string:
-		switch v {
-		case "true":
-			return true
-		case "false", "":
-			return false
-		}
-	}
-	l.Add(key, c[key], "true or false")
-	return false
 }

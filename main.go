@@ -1,10 +1,8 @@
 // Command platform is the CDK app of the brokerage platform. It reads the CDK
-// context once (stage, config, regions, pipeline), validates the
-// configuration, and constructs only the selected regions' stacks, or with
-// pipeline=true the delivery pipeline that deploys them all.
+// context once (stage, config, regions), validates the configuration, and
+// constructs only the selected regions' stacks.
 //
 //	npx cdk synth -c stage=prod -c config=path/to/config.json -c regions=eu-west-2
-//	npx cdk synth -c pipeline=true
 package main
 
 import (
@@ -47,7 +45,7 @@ func run() (err error) {
 	if err != nil {
 		return err
 	}
-	props, err := load(sel.configPath, sel.stage, sel.regions, sel.pipeline)
+	props, err := load(sel.configPath, sel.stage, sel.regions)
 	if err != nil {
 		return err
 	}
@@ -69,13 +67,8 @@ func run() (err error) {
 	app := awscdk.NewApp(appProps)
 	phases.done("kernel") // the jsii kernel starts and loads the libraries
 	defer lastResort(app, &err)
-	if sel.pipeline {
-		code := func() awslambda.Code { return awslambda.Code_FromAsset(jsii.String(redistributorDir), nil) }
-		stacks.NewPipeline(app, &stacks.PipelineProps{Config: props.Config, ConfigPath: sel.configPath, RedistributorCode: code})
-	} else {
-		props.RedistributorCode = awslambda.Code_FromAsset(jsii.String(redistributorDir), nil)
-		stacks.NewPlatform(app, props)
-	}
+	props.RedistributorCode = awslambda.Code_FromAsset(jsii.String(redistributorDir), nil)
+	stacks.NewPlatform(app, props)
 	phases.done("construct")
 	asm := app.Synth(nil)
 	phases.done("synth") // with the built-in validation unless CDK_VALIDATION=false
@@ -199,33 +192,13 @@ func firstLine(msg string) string {
 	return "an unexpected failure"
 }
 
-// pipelineSelectable reports why the pipeline cannot be constructed, if it cannot.
-func pipelineSelectable(cfg *config.Config, regionList string) error {
-	l := problems.List{Subject: "context"}
-	if !cfg.Pipeline.Enabled {
-		l.Add("pipeline", "true", "pipeline.enabled set to true in the configuration, or no -c pipeline")
-	}
-	if regionList != "" {
-		l.Add("regions", regionList, "no -c regions with -c pipeline=true: the pipeline deploys every region")
-	}
-	return l.Err()
-}
-
 // load turns the context values into validated platform props.
-func load(configPath, stage, regionList string, pipeline bool) (*stacks.PlatformProps, error) {
+func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
 	cfg, err := config.Load(configPath, stage)
 	if err != nil {
 		return nil, err
 	}
-	validate := stacks.Validate
-	if pipeline {
-		// Which stages to validate depends on the context being right.
-		if err := pipelineSelectable(cfg, regionList); err != nil {
-			return nil, err
-		}
-		validate = stacks.ValidatePipeline
-	}
-	if err := validate(cfg); err != nil {
+	if err := stacks.Validate(cfg); err != nil {
 		return nil, err
 	}
 	selected, err := cfg.SelectRegions(regionList)

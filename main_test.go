@@ -123,11 +123,10 @@ func TestContextOverflowFileIsRead(t *testing.T) {
 // A context value of the wrong type is reported, never read as unset: a
 // regions list given as JSON would otherwise select every region.
 func TestContextOfTheWrongTypeFailsCleanly(t *testing.T) {
-	failsCleanly(t, `{"regions":["eu-west-2"],"stage":7,"pipeline":"yes"}`, []string{
+	failsCleanly(t, `{"regions":["eu-west-2"],"stage":7}`, []string{
 		`regions: got [eu-west-2], want a comma-separated list of region names`,
 		`stage: got 7, want a stage name`,
-		`pipeline: got "yes", want true or false`,
-		"(3 problems)",
+		"(2 problems)",
 	})
 	failsCleanly(t, `{"regions":`, []string{"CDK_CONTEXT_JSON"})
 }
@@ -140,25 +139,5 @@ func TestBadContextFailsCleanly(t *testing.T) {
 	stderr, code, _ = runApp(t, `{"config":"testdata/missing.json"}`)
 	if code != 1 || !strings.Contains(stderr, "testdata/missing.json") || strings.Contains(stderr, "goroutine") {
 		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 naming the missing file", code, stderr)
-	}
-}
-
-func TestBadPipelineConfigFailsCleanlyAndWritesNothing(t *testing.T) {
-	failsCleanly(t, `{"config":"testdata/bad-pipeline.json","pipeline":"true"}`, []string{
-		`pipeline.repository: got "", want the GitHub repository`,
-		`pipeline.canaryRegion: got "us-west-2", want one of the regions listed in regions`,
-		`pipeline.waves[0][1]: got "eu-westeros-1", want one of the regions listed in regions`,
-		"pipeline.waves: got \"eu-west-2\"", // with no usable canary, eu-west-2 is in no wave
-		"(4 problems)",
-	})
-}
-
-func TestPipelineContextFailsCleanly(t *testing.T) {
-	for _, tc := range []struct{ context, want string }{
-		{`{"config":"testdata/pipeline-disabled.json","pipeline":"true"}`, `pipeline: got "true", want pipeline.enabled set to true`},
-		{`{"pipeline":"true","regions":"eu-west-2"}`, `regions: got "eu-west-2", want no -c regions with -c pipeline=true`},
-		{`{"pipeline":"yes"}`, `pipeline: got "yes", want true or false`},
-	} {
-		t.Run(tc.context, func(t *testing.T) { failsCleanly(t, tc.context, []string{tc.want}) })
 	}
 }

@@ -16,8 +16,7 @@ type Stack struct {
 	Template              map[string]any
 }
 
-// ReadAssembly reads every stack of the cloud assembly in dir, nested
-// assemblies (the pipeline's stages) included.
+// ReadAssembly reads every stack of the cloud assembly in dir.
 func ReadAssembly(dir string) ([]Stack, error) {
 	a, err := cfn.ReadAssembly(dir)
 	if err != nil {

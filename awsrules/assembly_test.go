@@ -96,22 +96,19 @@ func TestCheckStacksResources(t *testing.T) {
 	}
 }
 
-// ReadAssembly follows nested assemblies and reads each stack's environment.
+// ReadAssembly reads each stack's name and environment; CheckAssembly
+// checks the names across stacks.
 func TestReadAssembly(t *testing.T) {
 	dir := t.TempDir()
 	write := func(path, content string) {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, path)), 0o755); err != nil {
-			t.Fatal(err)
-		}
 		if err := os.WriteFile(filepath.Join(dir, path), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	write("manifest.json", `{"artifacts":{"top":{"type":"aws:cloudformation:stack","environment":"aws://1/us-east-1","properties":{"templateFile":"top.template.json","stackName":"top"}},
-		"assembly-dev":{"type":"cdk:cloud-assembly","properties":{"directoryName":"assembly-dev"}}}}`)
+		"other":{"type":"aws:cloudformation:stack","environment":"aws://1/us-east-1","properties":{"templateFile":"s.template.json","stackName":"other"}}}}`)
 	write("top.template.json", compliant)
-	write("assembly-dev/manifest.json", `{"artifacts":{"s":{"type":"aws:cloudformation:stack","environment":"aws://1/us-east-1","properties":{"templateFile":"s.template.json","stackName":"nested"}}}}`)
-	write("assembly-dev/s.template.json", compliant)
+	write("s.template.json", compliant)
 	stacks, err := ReadAssembly(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +117,7 @@ func TestReadAssembly(t *testing.T) {
 	for _, s := range stacks {
 		got = append(got, s.Name+"@"+s.Account+"/"+s.Region)
 	}
-	if diff := cmp.Diff([]string{"nested@1/us-east-1", "top@1/us-east-1"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"other@1/us-east-1", "top@1/us-east-1"}, got); diff != "" {
 		t.Errorf("stacks (-want +got):\n%s", diff)
 	}
 	// Both stacks name the same queue and alarm in one account and region.

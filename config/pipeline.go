@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -11,27 +10,15 @@ import (
 	"github.com/brokerage/platform/valid"
 )
 
-// Pipeline configures the delivery pipeline: a CDK Pipelines stack that
-// deploys the platform stage by stage and region by region, in waves. It is
-// constructed only with `-c pipeline=true`; plain `cdk deploy` of a region's
-// stacks keeps working without it. Omitted, the pipeline is disabled.
+// Pipeline configures how the deploy workflow (.github/workflows/deploy.yml)
+// delivers the platform: the stages it deploys, and in each stage the order
+// of the regions, in waves, with an alarm check after each wave. Omitted:
+// one stage (stage in account), the canary is the first region after the
+// primary one, the other regions follow in one wave, each baked 15 minutes.
 type Pipeline struct {
-	// Enabled allows `-c pipeline=true` to construct the pipeline stack.
-	Enabled bool `json:"enabled"`
-	// Repository is the GitHub repository the pipeline builds, "owner/name".
-	// Required when enabled.
-	Repository string `json:"repository,omitempty"`
-	// Branch the pipeline follows. Default "main".
-	Branch string `json:"branch,omitempty"`
-	// ConnectionARN is the CodeConnections (CodeStar Connections) connection
-	// to GitHub, created once in the console. Required when enabled.
-	ConnectionARN string `json:"connectionArn,omitempty"`
-	// Account holds the pipeline (a tools account); the pipeline runs in the
-	// primary region. Default: account.
-	Account string `json:"account,omitempty"`
-	// Stages are deployed in order, each with this configuration, its stage
-	// name and its account. A manual approval comes before prod. Default: one
-	// stage, stage in account.
+	// Stages the workflow deploys, in order, each with this configuration,
+	// its stage name and its account; api.accountSettingsOwners defaults
+	// from them. Default: one stage, stage in account.
 	Stages []PipelineStage `json:"stages,omitempty"`
 	// CanaryRegion is deployed alone after the edge (us-east-1) and the
 	// primary region, and watched before the other regions follow. One of
@@ -40,7 +27,8 @@ type Pipeline struct {
 	CanaryRegion string `json:"canaryRegion,omitempty"`
 	// Waves split the regions after the canary into waves deployed one after
 	// the other, each wave's regions in parallel. Together they list every
-	// remaining region exactly once. Default: one wave of all of them.
+	// remaining region exactly once, in at most MaxWaves waves with the two
+	// before them. Default: one wave of all of them.
 	Waves [][]string `json:"waves,omitempty"`
 	// BakeMinutes is how long each wave is watched before its alarm check:
 	// long enough for a broken deployment to breach its alarms. 0 to 180.
@@ -68,18 +56,9 @@ type Wave struct {
 // DefaultBakeMinutes is how long a wave is watched when bakeMinutes is unset.
 const DefaultBakeMinutes = 15
 
-var (
-	repositoryPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
-	connectionPattern = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]{36}$`)
-)
-
-// EffectiveBranch is the branch the pipeline follows.
-func (p Pipeline) EffectiveBranch() string {
-	if p.Branch == "" {
-		return "main"
-	}
-	return p.Branch
-}
+// MaxWaves is how many waves the deploy workflow runs: its chain of wave
+// jobs (.github/workflows/deploy.yml, checked by test/workflow).
+const MaxWaves = 8
 
 // EffectiveBakeMinutes is how long each wave is watched.
 func (p Pipeline) EffectiveBakeMinutes() int {
@@ -87,14 +66,6 @@ func (p Pipeline) EffectiveBakeMinutes() int {
 		return DefaultBakeMinutes
 	}
 	return *p.BakeMinutes
-}
-
-// PipelineAccount is the account that holds the pipeline.
-func (c *Config) PipelineAccount() string {
-	if c.Pipeline.Account == "" {
-		return c.Account
-	}
-	return c.Pipeline.Account
 }
 
 // PipelineStages are the stages the pipeline deploys, in order, with their
@@ -111,14 +82,6 @@ func (c *Config) PipelineStages() []PipelineStage {
 		out[i] = s
 	}
 	return out
-}
-
-// ForStage is a copy of the configuration for one of the pipeline's stages.
-func (c *Config) ForStage(s PipelineStage) *Config {
-	cp := *c
-	cp.Stage = s.Name
-	cp.Account = s.Account
-	return &cp
 }
 
 // Waves is the order in which a change reaches the regions: first the edge
@@ -169,26 +132,6 @@ func (c *Config) canary() string {
 
 func (c *Config) validatePipeline(l *problems.List) {
 	p := c.Pipeline
-	if p.Enabled {
-		if p.Repository == "" {
-			l.Add("pipeline.repository", p.Repository, `the GitHub repository the pipeline builds, "owner/name" (required when pipeline.enabled is true)`)
-		}
-		if p.ConnectionARN == "" {
-			l.Add("pipeline.connectionArn", p.ConnectionARN, "the ARN of a CodeConnections connection to GitHub (required when pipeline.enabled is true)")
-		}
-	}
-	if p.Repository != "" && !repositoryPattern.MatchString(p.Repository) {
-		l.Add("pipeline.repository", p.Repository, `a GitHub repository as "owner/name"`)
-	}
-	if p.ConnectionARN != "" && !connectionPattern.MatchString(p.ConnectionARN) {
-		l.Add("pipeline.connectionArn", p.ConnectionARN, "arn:<partition>:codeconnections:<region>:<account>:connection/<uuid>")
-	}
-	if p.Branch != "" && (strings.ContainsAny(p.Branch, " ~^:?*[\\") || strings.HasPrefix(p.Branch, "-")) {
-		l.Add("pipeline.branch", p.Branch, "a git branch name")
-	}
-	if p.Account != "" && !valid.AccountID(p.Account) {
-		l.Add("pipeline.account", p.Account, "a 12-digit AWS account id, or unset for account")
-	}
 	if p.BakeMinutes != nil && (*p.BakeMinutes < 0 || *p.BakeMinutes > 180) {
 		l.Add("pipeline.bakeMinutes", *p.BakeMinutes, "0 to 180 minutes, or unset for 15")
 	}
@@ -264,5 +207,9 @@ func (c *Config) validateWaves(l *problems.List) {
 	}
 	if len(missing) > 0 {
 		l.Add("pipeline.waves", strings.Join(missing, ", "), "every region after the canary in one wave: add the missing ones, or leave waves unset for one wave of all")
+	}
+	// The first wave and the canary come before the configured ones.
+	if n := len(c.Pipeline.Waves) + 2; n > MaxWaves {
+		l.Add("pipeline.waves", fmt.Sprintf("%d waves", len(c.Pipeline.Waves)), fmt.Sprintf("at most %d waves: with the first wave and the canary the plan has %d, and the deploy workflow runs %d wave jobs", MaxWaves-2, n, MaxWaves))
 	}
 }

@@ -134,9 +134,6 @@ func loadAssembly(dir string) ([]*stack, error) {
 	}
 	var stacks []*stack
 	for _, as := range a.Stacks {
-		if as.Nested != "" {
-			continue
-		}
 		if as.Account == "" || as.Region == "" {
 			return nil, fmt.Errorf("stack %s: its environment is not aws://ACCOUNT/REGION", as.ID)
 		}

@@ -69,10 +69,8 @@ func StackName(c *config.Config, region, role string) string {
 	return c.Prefix() + "-" + region + "-" + role
 }
 
-// NewPlatform constructs the selected stacks in scope: the app, or a stage
-// of the delivery pipeline (NewPipeline). The stacks carry their names
-// explicitly, so a stage deploys the same CloudFormation stacks as `cdk
-// deploy` of the app.
+// NewPlatform constructs the selected stacks in scope, the app. The stacks
+// carry their names explicitly.
 //
 //	stacks.NewPlatform(app, &stacks.PlatformProps{Config: cfg, Regions: []string{"eu-west-2"}, RedistributorCode: code})
 func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
@@ -88,8 +86,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 		}
 	}
 	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, scope: scope, prefix: c.Prefix(), removal: removalPolicy(c), alarmsIn: map[string]awscdk.Stack{}}
-	// The "nothing lost" rules run inside every synthesis of the platform. A
-	// plugin of the app checks the stages' stacks too (NewPipeline adds it).
+	// The "nothing lost" rules run inside every synthesis of the platform.
 	if *awscdk.App_IsApp(scope) {
 		awscdk.Validations_Of(scope).AddPlugins(guard.NewPlugin())
 	}

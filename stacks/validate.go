@@ -19,7 +19,7 @@ import (
 // Validate checks a whole configuration for what the app builds from it:
 // the configuration's own rules, the constructs' props (site, gateways,
 // alarm overrides) and AWS's rules and quotas (CheckConfig). It is the one
-// validation main, scripts/delivery and the pipeline (per stage) run, and
+// validation main and scripts/delivery run, and
 // it reports every problem at once.
 func Validate(c *config.Config) error {
 	errs := []error{c.Validate(), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site.")}
@@ -448,28 +448,4 @@ func (n *nameList) consumers() {
 			n.alarm(r, alarms.KindDLQ, cons.Name+"-dlq", f)
 		}
 	}
-}
-
-// ValidatePipeline is Validate for the delivery pipeline: the
-// configuration as each of its stages deploys it (the stage's name and
-// account change names and namespaces), each problem reported once.
-func ValidatePipeline(c *config.Config) error {
-	errs := []error{Validate(c)}
-	for _, s := range c.PipelineStages() {
-		errs = append(errs, Validate(c.ForStage(s)))
-	}
-	err := problems.Join("configuration", errs...)
-	perr, ok := err.(*problems.Error)
-	if !ok {
-		return err
-	}
-	seen := map[string]bool{}
-	l := problems.List{Subject: perr.Subject}
-	for _, p := range perr.Problems {
-		if !seen[p.String()] {
-			l.Add(p.Field, p.Value, p.Want)
-		}
-		seen[p.String()] = true
-	}
-	return l.Err()
 }

@@ -23,7 +23,6 @@ const (
 	KindLogBucket     Kind = "log-bucket"        // a bucket only AWS log delivery writes to
 	KindAPIStage      Kind = "api-stage"         // an API Gateway REST API stage
 	KindRedistributor Kind = "redistributor"     // the fan-out's redistributor, by its own metrics
-	KindEventRule     Kind = "event-rule"        // an EventBridge rule that notifies people
 )
 
 // Spec is one alarm a kind gets: a metric and when it is bad. Defaults follow
@@ -204,15 +203,6 @@ var Catalogue = map[Kind]KindSpec{
 			Meaning:    "The redistributor re-sent 50 or more entries a minute in 3 of 5 minutes: SNS throttles or fails its PublishBatch calls (a busy open), and executions slow down before they fail.",
 			FirstCheck: "The redistributor's log group for the error codes (Throttling, KMSThrottling, 5xx), then the SNS and KMS request quotas of the primary region in Service Quotas.",
 			Beyond:     "SNS has no metric for throttled publishes; the redistributor's own count of retried entries is the only signal before executions fail"},
-	}},
-	// EventBridge reports a target it could not deliver to only in the
-	// rule's FailedInvocations metric: an undelivered notification is
-	// otherwise silent (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
-	KindEventRule: {Shape: eventRule, Exempt: map[string]string{}, Alarms: []Spec{
-		{Metric: "FailedInvocations", Severity: SeverityNotify, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
-			Meaning:    "EventBridge could not deliver a notification (a failed delivery, an approval waiting) to its topic: nobody was told.",
-			FirstCheck: "The topic's policy and its key's policy for events.amazonaws.com, then the pipeline's execution history for what was missed.",
-			Beyond:     "the AWS recommended alarms list none for EventBridge rules, and a notification that is not delivered would otherwise go unnoticed"},
 	}},
 	KindLogBucket: {Shape: s3Bucket, Exempt: map[string]string{
 		"4xxErrors": "only AWS log delivery writes to it and nobody reads it in normal operation; no request metrics are configured",

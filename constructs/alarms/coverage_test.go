@@ -44,14 +44,14 @@ func TestCoverageFindsDLQsNamedByJoinedARNs(t *testing.T) {
 // An alarm the AWS recommended alarms do not list is accepted only with the
 // reason it is created (Spec.Beyond).
 func TestCatalogueAcceptsAnAlarmBeyondTheReferenceOnlyWithAReason(t *testing.T) {
-	ks := alarms.Catalogue[alarms.KindEventRule]
+	ks := alarms.Catalogue[alarms.KindRedistributor]
 	if got := alarms.CheckCatalogue(alarms.References()); len(got) != 0 {
 		t.Fatalf("catalogue vs reference:\n%s", strings.Join(got, "\n"))
 	}
 	reason := ks.Alarms[0].Beyond
 	ks.Alarms[0].Beyond = ""
 	defer func() { ks.Alarms[0].Beyond = reason }()
-	want := "event-rule: alarm FailedInvocations is not in the reference and says not why it is created (Beyond)"
+	want := "redistributor: alarm PublishFailures is not in the reference and says not why it is created (Beyond)"
 	if got := strings.Join(alarms.CheckCatalogue(alarms.References()), "\n"); got != want {
 		t.Errorf("without a reason:\n got %q\nwant %q", got, want)
 	}

@@ -95,7 +95,6 @@ var (
 	s3Bucket       = Shape{Namespace: "AWS/S3", Dimensions: []string{"BucketName"}, Fixed: []string{"FilterId", "EntireBucket"}}
 	apiStage       = Shape{Namespace: "AWS/ApiGateway", Dimensions: []string{"ApiName", "Stage"}}
 	redistributor  = Shape{Namespace: RedistributorNamespace, Dimensions: []string{"FunctionName"}}
-	eventRule      = Shape{Namespace: "AWS/Events", Dimensions: []string{"RuleName"}}
 )
 
 // QueueMetrics are an SQS queue's metrics (AWS/SQS), by its name.
@@ -122,9 +121,6 @@ func APIStageMetrics(apiName, stage string) Source { return apiStage.Of(apiName,
 // RedistributorMetrics are the fan-out redistributor's own metrics
 // (RedistributorNamespace), by its function name.
 func RedistributorMetrics(functionName string) Source { return redistributor.Of(functionName) }
-
-// EventRuleMetrics are an EventBridge rule's metrics (AWS/Events), by its name.
-func EventRuleMetrics(name string) Source { return eventRule.Of(name) }
 
 // Metric is what the kind's alarm on the metric name evaluates for the
 // resource whose metrics are src: the catalogue's statistic and period. It

@@ -11,11 +11,9 @@ import (
 	"strings"
 )
 
-// CloudAssembly is what a cloud assembly's manifest (manifest.json) says,
-// with the manifests of its nested assemblies (the pipeline's stages).
+// CloudAssembly is what a cloud assembly's manifest (manifest.json) says.
 type CloudAssembly struct {
-	// Stacks in artifact ID order; a nested assembly's stacks where the
-	// assembly is listed.
+	// Stacks in artifact ID order.
 	Stacks []AssemblyStack
 	// Warnings are the warning annotations, as "<path>: <message>", sorted.
 	Warnings []string
@@ -33,9 +31,6 @@ type AssemblyStack struct {
 	// DependsOn are the artifact IDs of the stacks it depends on (asset
 	// manifests left out).
 	DependsOn []string
-	// Nested is the artifact ID of the nested assembly the stack is in, ""
-	// for the top level.
-	Nested string
 }
 
 // ReadTemplate decodes the stack's template into v.
@@ -57,9 +52,8 @@ type manifest struct {
 		Environment  string   `json:"environment"`
 		Dependencies []string `json:"dependencies"`
 		Properties   struct {
-			TemplateFile  string `json:"templateFile"`
-			StackName     string `json:"stackName"`
-			DirectoryName string `json:"directoryName"`
+			TemplateFile string `json:"templateFile"`
+			StackName    string `json:"stackName"`
 		} `json:"properties"`
 		Metadata map[string][]struct {
 			Type string `json:"type"`
@@ -68,18 +62,17 @@ type manifest struct {
 	} `json:"artifacts"`
 }
 
-// ReadAssembly reads the manifest of the cloud assembly in dir and of its
-// nested assemblies.
+// ReadAssembly reads the manifest of the cloud assembly in dir.
 func ReadAssembly(dir string) (*CloudAssembly, error) {
 	a := &CloudAssembly{}
-	if err := a.read(dir, ""); err != nil {
+	if err := a.read(dir); err != nil {
 		return nil, err
 	}
 	sort.Strings(a.Warnings)
 	return a, nil
 }
 
-func (a *CloudAssembly) read(dir, nested string) error {
+func (a *CloudAssembly) read(dir string) error {
 	path := filepath.Join(dir, "manifest.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -98,13 +91,8 @@ func (a *CloudAssembly) read(dir, nested string) error {
 				}
 			}
 		}
-		switch art.Type {
-		case "cdk:cloud-assembly":
-			if err := a.read(filepath.Join(dir, art.Properties.DirectoryName), id); err != nil {
-				return err
-			}
-		case "aws:cloudformation:stack":
-			s := AssemblyStack{ID: id, Name: art.Properties.StackName, TemplatePath: filepath.Join(dir, art.Properties.TemplateFile), Nested: nested}
+		if art.Type == "aws:cloudformation:stack" {
+			s := AssemblyStack{ID: id, Name: art.Properties.StackName, TemplatePath: filepath.Join(dir, art.Properties.TemplateFile)}
 			if s.Name == "" {
 				s.Name = id
 			}

@@ -147,9 +147,7 @@ func Synth(app awscdk.App) *Assembly {
 	}
 	out.Warnings = m.Warnings
 	for _, s := range m.Stacks {
-		if s.Nested == "" {
-			out.Regions[s.Name] = s.Region
-		}
+		out.Regions[s.Name] = s.Region
 	}
 	return out
 }

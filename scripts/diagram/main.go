@@ -39,9 +39,6 @@ func readAssembly(dir string) (*cfn.Assembly, error) {
 	// dependencies first, ties by name.
 	var names []string
 	for _, s := range m.Stacks {
-		if s.Nested != "" {
-			continue
-		}
 		names = append(names, s.ID)
 		var t cfn.Template
 		if err := s.ReadTemplate(&t); err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/brokerage/platform/config"
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 )
@@ -201,6 +202,9 @@ func TestMainDeploysStageByStageAndWaveByWave(t *testing.T) {
 	}
 	d, _ := load(t, "deploy.yml")
 	n := checkWaveChain(t, d)
+	if n != config.MaxWaves {
+		t.Errorf("deploy.yml has %d wave jobs, and the configuration allows %d waves (config.MaxWaves): make them equal", n, config.MaxWaves)
+	}
 	var plan []string
 	for _, s := range d.Jobs["plan"].Steps {
 		plan = append(plan, s.Run)
