@@ -198,7 +198,7 @@ func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := stacks.Validate(cfg); err != nil {
+	if err := stacks.Validate(cfg, time.Now()); err != nil {
 		return nil, err
 	}
 	selected, err := cfg.SelectRegions(regionList)

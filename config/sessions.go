@@ -8,10 +8,6 @@ import (
 	"strings"
 	"time"
 
-	// The zone database is embedded, so that a time zone is checked the same
-	// way on every machine, whatever its /usr/share/zoneinfo holds.
-	_ "time/tzdata"
-
 	"github.com/brokerage/platform/problems"
 )
 
@@ -19,13 +15,13 @@ import (
 // only inside its watched windows, on its trading days, outside its holidays.
 type Session struct {
 	// Name is 1 to 10 lower-case letters or digits, starting with a letter
-	// (it names schedules), unique, e.g. "us".
+	// (alarm labels and dashboards show it), unique, e.g. "us".
 	Name string `json:"name"`
 	// Market is what trades, for humans (dashboards, the runbook).
 	Market string `json:"market"`
-	// TimeZone is the IANA time zone of the market's clock, e.g.
-	// "America/New_York"; windows and holidays are in it (daylight saving
-	// time included).
+	// TimeZone is the canonical IANA time zone of the market's clock, e.g.
+	// "America/New_York"; windows and holidays are in it, daylight saving
+	// time included (an abbreviation such as EST has none, and is refused).
 	TimeZone string `json:"timeZone"`
 	// Days are the trading days: MON, TUE, WED, THU, FRI, SAT or SUN, each once.
 	Days []string `json:"days"`
@@ -102,11 +98,8 @@ func (c *Config) validateSessions(l *problems.List) {
 		if strings.TrimSpace(s.Market) == "" {
 			l.Add(f+".market", s.Market, "what trades in the session, e.g. \"NYSE and Nasdaq\"")
 		}
-		loc, err := time.LoadLocation(s.TimeZone)
-		if err != nil || s.TimeZone == "" || s.TimeZone == "Local" {
-			l.Add(f+".timeZone", s.TimeZone, "an IANA time zone such as America/New_York")
-			loc = nil
-		}
+		// The time zone is the alarms' to judge (alarms.CheckSessions):
+		// they turn it into the gate of the idle alarms.
 		days := map[string]bool{}
 		if len(s.Days) == 0 {
 			l.Add(f+".days", "[]", "at least one trading day")
@@ -130,7 +123,7 @@ func (c *Config) validateSessions(l *problems.List) {
 				l.Add(hf, h, "a date as YYYY-MM-DD")
 			case seen[h]:
 				l.Add(hf, h, "each date listed once")
-			case loc != nil && len(days) > 0 && !days[Weekdays[d.Weekday()]]:
+			case len(days) > 0 && !days[Weekdays[d.Weekday()]]:
 				l.Add(hf, h, fmt.Sprintf("a trading day (%s); it is a %s", strings.Join(s.Days, ", "), d.Weekday()))
 			}
 			seen[h] = true

@@ -15,8 +15,6 @@ func TestValidateRejectsSessionsAndRecipients(t *testing.T) {
 		break_ func(c *Config)
 		want   []string
 	}{
-		{"unknown time zone", func(c *Config) { c.Sessions[0].TimeZone = "America/Gotham" }, []string{"sessions[0].timeZone"}},
-		{"time zone left empty", func(c *Config) { c.Sessions[1].TimeZone = "" }, []string{"sessions[1].timeZone"}},
 		{"unknown day", func(c *Config) { c.Sessions[0].Days = []string{"MON", "TUE", "WED", "THU", "FRI", "Saturday", "FRI"} }, []string{"sessions[0].days[5]", "sessions[0].days[6]"}},
 		{"no days", func(c *Config) { c.Sessions[0].Days = nil }, []string{"sessions[0].days"}},
 		{"window ends before it starts", func(c *Config) { c.Sessions[0].Windows[1].End = "09:00" }, []string{"sessions[0].windows[1].end"}},
@@ -57,12 +55,10 @@ func TestValidateRejectsSessionsAndRecipients(t *testing.T) {
 
 func TestSessionErrorsSayWhatIsExpected(t *testing.T) {
 	c := Default()
-	c.Sessions[0].TimeZone = "EST5EDT-ish"
 	c.Sessions[0].Windows[1].Start = "09:00"
 	c.Sessions[1].Holidays[0] = "2026-04-25"
 	got := c.Validate().Error()
 	for _, want := range []string{
-		`sessions[0].timeZone: got "EST5EDT-ish", want an IANA time zone such as America/New_York`,
 		`sessions[0].windows[1].start: got "09:00", want no earlier than the end of the window before it (pre-market ends at 09:30)`,
 		`sessions[1].holidays[0]: got "2026-04-25", want a trading day (MON, TUE, WED, THU, FRI); it is a Saturday`,
 	} {

@@ -71,8 +71,6 @@ func notNeeded(typ string) string {
 	switch {
 	case strings.HasPrefix(typ, "AWS::CloudWatch::"):
 		return "alarms and dashboards tell people how executions flow; delivery does not depend on them"
-	case typ == "AWS::Scheduler::Schedule":
-		return "session schedules turn the idle alarms' actions on and off; delivery does not depend on them"
 	case strings.HasPrefix(typ, "AWS::ApiGateway::"), strings.HasPrefix(typ, "AWS::WAFv2::"):
 		return "the regional REST APIs and their web ACLs are not on the fan-out's path"
 	}

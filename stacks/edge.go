@@ -26,7 +26,7 @@ func SiteProps(c *config.Config) *site.Props {
 func (p *Platform) newEdge() awscdk.Stack {
 	c := p.c
 	s := p.newStack(regions.Edge, RoleEdge, "Desktop web platform (S3 + CloudFront) and the global overview")
-	al := p.alarms(s, regions.Edge, RoleEdge, nil)
+	al := p.alarms(s, regions.Edge, nil)
 	st := site.New(s, "Site", SiteProps(c))
 	siteMetrics := st.Metrics()
 	watchSite(al, st, siteMetrics)

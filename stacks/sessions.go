@@ -29,7 +29,7 @@ func AlarmSessions(ss []config.Session) []alarms.Session {
 // watched ones marked, and the next holidays.
 func sessionsWidget(ss []config.Session) alarms.Widget {
 	var b strings.Builder
-	b.WriteString("## Trading sessions\n\nIdle (\"nothing arrived\") alarms act only in the **watched** windows, on trading days, outside holidays. Times are the market's local time.\n\n| Session | Time zone | Days | Windows | Holidays |\n|---|---|---|---|---|\n")
+	b.WriteString("## Trading sessions\n\nIdle (\"nothing arrived\") alarms page only in the **watched** windows, on trading days, outside holidays. Times are the market's local time.\n\n| Session | Time zone | Days | Windows | Holidays |\n|---|---|---|---|---|\n")
 	for _, s := range ss {
 		watched := func(t string) string { return "**" + t + " (watched)**" }
 		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s | %d listed, %s to %s |\n", s.Name, s.Market, s.TimeZone, strings.Join(s.Days, " "), s.WindowList(watched), len(s.Holidays), first(s.Holidays), last(s.Holidays))

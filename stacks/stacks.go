@@ -7,6 +7,8 @@
 package stacks
 
 import (
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -44,6 +46,9 @@ type PlatformProps struct {
 	Regions []string
 	// RedistributorCode is the compiled redistributor Lambda.
 	RedistributorCode awslambda.Code
+	// Now is when the app is synthesized: the idle alarms' session gates
+	// start from it (alarms.Props.Now). Default: time.Now().
+	Now time.Time
 }
 
 // Platform holds the constructed stacks.
@@ -62,6 +67,7 @@ type Platform struct {
 	prefix   string
 	removal  awscdk.RemovalPolicy
 	alarmsIn map[string]awscdk.Stack // region -> the stack that owns its alarm topic
+	now      time.Time
 }
 
 // StackName is the name of a region's stack with the given role.
@@ -85,7 +91,10 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 			selected[r] = true
 		}
 	}
-	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, scope: scope, prefix: c.Prefix(), removal: removalPolicy(c), alarmsIn: map[string]awscdk.Stack{}}
+	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, scope: scope, prefix: c.Prefix(), removal: removalPolicy(c), alarmsIn: map[string]awscdk.Stack{}, now: props.Now}
+	if p.now.IsZero() {
+		p.now = time.Now()
+	}
 	// The "nothing lost" rules run inside every synthesis of the platform.
 	if *awscdk.App_IsApp(scope) {
 		awscdk.Validations_Of(scope).AddPlugins(guard.NewPlugin())
@@ -98,7 +107,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 	if selected[c.PrimaryRegion] {
 		s := p.newStack(c.PrimaryRegion, RoleIngest, "Trade-execution ingest from the broker and fan-out to every region")
 		// The ingest carries every market's executions: it watches every session.
-		al := p.alarms(s, c.PrimaryRegion, RoleIngest, c.Sessions)
+		al := p.alarms(s, c.PrimaryRegion, c.Sessions)
 		in := fanout.NewIngest(s, "Fanout", &fanout.IngestProps{
 			Prefix:             p.prefix,
 			BrokerAccounts:     c.Fanout.BrokerAccounts,
@@ -109,7 +118,6 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 			RemovalPolicy:      p.removal,
 		})
 		watchIngest(al, in, c)
-		al.ScheduleIdleAlarms()
 		p.Ingest = s
 	}
 
@@ -123,13 +131,12 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 		if p.Ingest != nil {
 			s.AddStackDependency(p.Ingest, jsii.String("subscribes to the fan-out topic"))
 		}
-		al := p.alarms(s, r.Name, RoleRegional, c.SessionsOf(r))
+		al := p.alarms(s, r.Name, c.SessionsOf(r))
 		reg := fanout.NewRegional(s, "Fanout", &fanout.RegionalProps{Prefix: p.prefix, TopicRegion: c.PrimaryRegion, FIFO: fifo, RemovalPolicy: p.removal})
 		for _, cons := range c.Fanout.Consumers {
 			watchConsumer(al, reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)}))
 		}
 		gateways := addGateways(s, r.Name, al, c)
-		al.ScheduleIdleAlarms()
 		regionalDashboard(s, al, reg, gateways, p.prefix, r, c.SessionsOf(r))
 		p.Regional[r.Name] = s
 	}
@@ -153,12 +160,11 @@ func (p *Platform) newStack(region, role, description string) awscdk.Stack {
 // alarms gives s, a stack in region, the alarms construct of the region,
 // its idle alarms watching sessions. Each region has one alarm topic per
 // severity, created by the first stack constructed there; the region's later
-// stacks reuse them by their deterministic ARNs and deploy after it. label
-// names the stack's session schedules.
-func (p *Platform) alarms(s awscdk.Stack, region, label string, sessions []config.Session) *alarms.Alarms {
+// stacks reuse them by their deterministic ARNs and deploy after it.
+func (p *Platform) alarms(s awscdk.Stack, region string, sessions []config.Session) *alarms.Alarms {
 	c := p.c
 	props := &alarms.Props{Prefix: p.prefix, Recipients: map[alarms.Severity]alarms.Recipients{}, Overrides: AlarmOverrides(c), RemovalPolicy: p.removal,
-		Sessions: AlarmSessions(sessions), Label: label}
+		Sessions: AlarmSessions(sessions), Now: p.now, CalendarDays: calendarDays(c)}
 	for _, sev := range alarms.Severities {
 		r := c.Alarms.RecipientsFor(string(sev))
 		props.Recipients[sev] = alarms.Recipients{Emails: r.Emails, PagerURL: r.PagerURL}
@@ -174,6 +180,16 @@ func (p *Platform) alarms(s awscdk.Stack, region, label string, sessions []confi
 		p.alarmsIn[region] = s
 	}
 	return alarms.New(s, "Alarms", props)
+}
+
+// calendarDays is how far ahead the sessions' holiday calendars must run:
+// prod refuses to synthesize a calendar that ends within
+// alarms.CalendarWarningDays, so that it cannot run out unnoticed.
+func calendarDays(c *config.Config) int {
+	if c.IsProd() {
+		return alarms.CalendarWarningDays
+	}
+	return 0
 }
 
 // AlarmOverrides converts the configuration's alarm overrides.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/config"
@@ -21,11 +22,32 @@ import (
 // alarm overrides) and AWS's rules and quotas (CheckConfig). It is the one
 // validation main and scripts/delivery run, and
 // it reports every problem at once.
-func Validate(c *config.Config) error {
-	errs := []error{c.Validate(), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site.")}
+func Validate(c *config.Config, now time.Time) error {
+	errs := []error{c.Validate(), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site."), validateSessions(c, now)}
 	errs = append(errs, ValidateAPI(c)...)
 	errs = append(errs, validateGateways(c), CheckConfig(c))
 	return withoutEchoes(problems.Join("configuration", errs...))
+}
+
+// validateSessions checks the sessions as the idle alarms' gates need them
+// (alarms.CheckSessions), and that the gate of every stack's alarms fits
+// one CloudWatch alarm: the ingest stack's watches every session, a
+// regional stack's those of its region.
+func validateSessions(c *config.Config, now time.Time) error {
+	l := problems.List{Subject: "configuration"}
+	if len(c.Sessions) > 0 {
+		if want := alarms.CheckGate(AlarmSessions(c.Sessions), now); want != "" {
+			l.Add("sessions", fmt.Sprintf("%d sessions (the primary region's ingest watches all)", len(c.Sessions)), want)
+		}
+	}
+	for i, r := range c.Regions {
+		if ss := c.SessionsOf(r); len(r.Sessions) > 0 {
+			if want := alarms.CheckGate(AlarmSessions(ss), now); want != "" {
+				l.Add(fmt.Sprintf("regions[%d].sessions", i), r.Sessions, want)
+			}
+		}
+	}
+	return problems.Join("configuration", l.Err(), alarms.CheckSessions("sessions", AlarmSessions(c.Sessions), now, AlarmOverrides(c), calendarDays(c)))
 }
 
 // withoutEchoes drops a construct's problem with a value the configuration

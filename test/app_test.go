@@ -91,7 +91,7 @@ func synth(c *config.Config, codeDir, outdir string) (*cfn.Assembly, []string) {
 		panic(err)
 	}
 	app := cfn.NewApp(outdir)
-	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, RedistributorCode: awslambda.Code_FromAsset(jsii.String(codeDir), nil)})
+	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Now: cfntest.Now, RedistributorCode: awslambda.Code_FromAsset(jsii.String(codeDir), nil)})
 	return cfntest.SynthWithNag(app, outdir)
 }
 

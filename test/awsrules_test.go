@@ -10,6 +10,7 @@ import (
 	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/stacks"
 	"github.com/google/go-cmp/cmp"
@@ -110,7 +111,7 @@ func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
 			}
 		}
 	}
-	if err := stacks.Validate(c); err != nil {
+	if err := stacks.Validate(c, cfntest.Now); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range stacks.PhysicalNames(c) {
@@ -138,7 +139,7 @@ func TestAMissingVPCLinkIsReportedOnce(t *testing.T) {
 		t.Fatal("the default configuration has no VPC link backend")
 	}
 	var perr *problems.Error
-	if err := stacks.Validate(c); !errors.As(err, &perr) {
+	if err := stacks.Validate(c, cfntest.Now); !errors.As(err, &perr) {
 		t.Fatalf("Validate() = %v, want the missing VPC links", err)
 	}
 	if diff := cmp.Diff(want, perr.Fields()); diff != "" {

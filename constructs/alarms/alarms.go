@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -83,13 +84,20 @@ type Props struct {
 	// awssns.Topic_FromTopicArn of their TopicName. Default: new topics and
 	// a key.
 	Topics map[Severity]awssns.ITopic
-	// Sessions the idle alarms watch: they are created with their actions
-	// off, and act only inside the sessions' watched windows
-	// (ScheduleIdleAlarms). Default: none; idle alarms always act.
+	// Sessions the idle alarms watch: each idle alarm's own expression
+	// makes it page after its evaluation window of silence inside the
+	// sessions' watched windows, on their trading days outside their
+	// holidays, and keeps it quiet otherwise (see sessions.go). Default:
+	// none; an idle alarm then fires on any silence, day and night.
 	Sessions []Session
-	// Label tells this construct's schedules from those of the region's
-	// other stacks, e.g. "regional". Required with Sessions.
-	Label string
+	// Now is when the app is synthesized: the gate leaves out holidays
+	// already past and starts from the time zones' offsets now. Default:
+	// time.Now(); tests pin it for reproducible templates.
+	Now time.Time
+	// CalendarDays refuses Sessions whose holiday calendar ends within that
+	// many days of Now (CheckSessions). Default: 0, no such check; the
+	// platform sets CalendarWarningDays in prod.
+	CalendarDays int
 	// RemovalPolicy of the topics' key. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
@@ -128,18 +136,14 @@ func (p *Props) validate() error {
 			}
 		}
 	}
-	if len(p.Sessions) > 0 && !labelPattern2.MatchString(p.Label) {
-		l.Add("Label", p.Label, "1 to 10 lower-case letters naming the stack's schedules, e.g. regional")
-	}
-	if err := CheckOverrides("Overrides", p.Overrides); err != nil {
-		for _, pr := range err.(*problems.Error).Problems {
-			l.Add(pr.Field, pr.Value, pr.Want)
+	if len(p.Sessions) > 0 {
+		if want := CheckGate(p.Sessions, p.Now); want != "" {
+			l.Add("Sessions", len(p.Sessions), want)
 		}
 	}
-	return l.Err()
+	return problems.Join(l.Subject, l.Err(), CheckOverrides("Overrides", p.Overrides),
+		CheckSessions("Sessions", p.Sessions, p.Now, p.Overrides, p.CalendarDays))
 }
-
-var labelPattern2 = regexp.MustCompile(`^[a-z]{1,10}$`)
 
 // Alarms is a region's alarm topics, one per severity, and the alarms that
 // notify them.
@@ -168,13 +172,9 @@ type Alarms struct {
 	// AlarmARNs lists every alarm this construct created, in creation order,
 	// for dashboards.
 	AlarmARNs []string
-	// IdleAlarmNames lists the idle alarms created with their actions off,
-	// to be turned on inside the sessions (ScheduleIdleAlarms).
-	IdleAlarmNames []string
 
 	props                      Props
 	partition, region, account string
-	armDelayMinutes            int                               // the longest evaluation window of the idle alarms
 	byMetric                   map[string]awscloudwatch.CfnAlarm // by Metric.key, for AlarmOn
 	created                    map[awscloudwatch.CfnAlarm]string // the name each alarm was created with
 }
@@ -214,10 +214,13 @@ func TopicName(prefix string, sev Severity) string {
 // New creates (or, with Topics, reuses) the region's alarm topics. It
 // panics with a *problems.Error listing every invalid prop.
 func New(scope constructs.Construct, id string, props *Props) *Alarms {
-	if err := props.validate(); err != nil {
+	p := *props
+	if p.Now.IsZero() {
+		p.Now = time.Now()
+	}
+	if err := p.validate(); err != nil {
 		panic(err)
 	}
-	p := *props
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
@@ -387,16 +390,18 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metr
 		AlarmActions:       &[]any{topic},
 		OkActions:          &[]any{topic},
 	}
-	if s.Idle() && len(a.props.Sessions) > 0 {
-		// Off until the first session starts; ScheduleIdleAlarms turns it
-		// on and off with the sessions.
-		props.ActionsEnabled = jsii.Bool(false)
-		a.IdleAlarmNames = append(a.IdleAlarmNames, name)
-		a.armDelayMinutes = max(a.armDelayMinutes, s.EvaluationPeriods*s.PeriodSeconds/60)
-	}
-	if s.Arrivals {
+	switch {
+	case s.Idle() && len(a.props.Sessions) > 0:
+		// The silent minutes inside the sessions: missing data there
+		// means CloudWatch could not evaluate the gate, which must not
+		// hide an outage.
+		props.Metrics = a.gatedQueries(m, s)
+		props.ComparisonOperator = jsii.String("GreaterThanOrEqualToThreshold")
+		props.Threshold = jsii.Number(1)
+		props.TreatMissingData = jsii.String("breaching")
+	case s.Arrivals:
 		props.Metrics = arrivalQueries(m)
-	} else {
+	default:
 		props.Namespace = jsii.String(m.Namespace)
 		props.MetricName = jsii.String(m.Name)
 		props.Period = jsii.Number(float64(m.PeriodSeconds))
@@ -432,6 +437,26 @@ func (a *Alarms) AlarmOn(m Metric) awscloudwatch.CfnAlarm {
 		panic(fmt.Sprintf("alarms: no alarm on %s %s %v (%s): watch the resource first", m.Namespace, m.Name, m.Dimensions, m.Statistic))
 	}
 	return alarm
+}
+
+// gatedQueries are the metric queries of an idle alarm on metric m, gated
+// by the construct's sessions: m, the gate's expressions, and the minutes
+// inside a session in which m was not healthy (sessions.go).
+func (a *Alarms) gatedQueries(m Metric, s Spec) []any {
+	queries, open := gate(a.props.Sessions, a.props.Now)
+	out := []any{&awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String("m"), ReturnData: jsii.Bool(false), MetricStat: &awscloudwatch.CfnAlarm_MetricStatProperty{
+		Metric: &awscloudwatch.CfnAlarm_MetricProperty{Namespace: jsii.String(m.Namespace), MetricName: jsii.String(m.Name), Dimensions: m.alarmDimensions()},
+		Period: jsii.Number(float64(m.PeriodSeconds)), Stat: jsii.String(m.Statistic)}}}
+	for _, q := range queries {
+		out = append(out, &awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String(q.ID), ReturnData: jsii.Bool(false), Expression: jsii.String(q.Expression)})
+	}
+	names := make([]string, len(a.props.Sessions))
+	for i, ss := range a.props.Sessions {
+		names[i] = ss.Name
+	}
+	return append(out, &awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String("silent"), ReturnData: jsii.Bool(true),
+		Label:      jsii.String("silent minutes in the " + strings.Join(names, ", ") + " sessions"),
+		Expression: jsii.String(silentExpression(open, s.Comparison, s.Threshold))})
 }
 
 // arrivalQueries are the metric queries of a dead-letter queue's arrival

@@ -14,19 +14,13 @@ import (
 	"github.com/jmespath/go-jmespath"
 )
 
-func TestIdleMetricsAreTheNothingFlowingAlarms(t *testing.T) {
-	want := []string{"Count", "NumberOfMessagesPublished", "NumberOfMessagesSent", "NumberOfNotificationsDelivered"}
-	if diff := cmp.Diff(want, alarms.IdleMetrics()); diff != "" {
-		t.Errorf("IdleMetrics() (-want +got):\n%s", diff)
-	}
-}
-
 var queryArg = regexp.MustCompile(`--query "([^"]+)"`)
 
 // The command's JMESPath query, run on a DescribeAlarms response the way the
 // AWS CLI runs it (go-jmespath implements the same specification), names
-// every alarm in ALARM except the idle ones outside their sessions (actions off).
-func TestCheckQueryIgnoresOnlyIdleAlarms(t *testing.T) {
+// every alarm in ALARM, the idle ones included: outside their sessions they
+// are OK by their own expression.
+func TestCheckQueryNamesEveryAlarmInAlarm(t *testing.T) {
 	cmd := alarms.CheckCommand("brokerage-prod", "eu-west-2", "")
 	m := queryArg.FindStringSubmatch(cmd)
 	if m == nil {
@@ -35,10 +29,7 @@ func TestCheckQueryIgnoresOnlyIdleAlarms(t *testing.T) {
 	response := map[string]any{
 		"MetricAlarms": []any{
 			map[string]any{"AlarmName": "brokerage-prod-holdings-ApproximateAgeOfOldestMessage"},
-			map[string]any{"AlarmName": "brokerage-prod-holdings-NumberOfMessagesSent", "ActionsEnabled": false},
-			map[string]any{"AlarmName": "brokerage-prod-public-Count", "ActionsEnabled": false},
-			// Inside its session: silence is an outage.
-			map[string]any{"AlarmName": "brokerage-prod-buying-power-NumberOfMessagesSent", "ActionsEnabled": true},
+			map[string]any{"AlarmName": "brokerage-prod-buying-power-NumberOfMessagesSent"},
 			map[string]any{"AlarmName": "brokerage-prod-public-5XXError"},
 			map[string]any{"AlarmName": "brokerage-prod-executions-NumberOfMessagesPublished"},
 			map[string]any{"AlarmName": "brokerage-prod-executions-NumberOfNotificationsDelivered"},
@@ -50,7 +41,8 @@ func TestCheckQueryIgnoresOnlyIdleAlarms(t *testing.T) {
 	if err != nil {
 		t.Fatalf("query %s: %v", m[1], err)
 	}
-	want := []any{"brokerage-prod-holdings-ApproximateAgeOfOldestMessage", "brokerage-prod-buying-power-NumberOfMessagesSent", "brokerage-prod-public-5XXError", "brokerage-prod-executions-NumberOfNotificationsFailed", "brokerage-prod-fanout-not-reaching-eu-west-2"}
+	want := []any{"brokerage-prod-holdings-ApproximateAgeOfOldestMessage", "brokerage-prod-buying-power-NumberOfMessagesSent", "brokerage-prod-public-5XXError",
+		"brokerage-prod-executions-NumberOfMessagesPublished", "brokerage-prod-executions-NumberOfNotificationsDelivered", "brokerage-prod-executions-NumberOfNotificationsFailed", "brokerage-prod-fanout-not-reaching-eu-west-2"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("alarms the check fails on (-want +got):\n%s", diff)
 	}

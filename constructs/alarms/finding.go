@@ -24,14 +24,8 @@ const (
 	GapNoActions Gap = "no-actions"
 	// GapSeverity: an alarm does not act on exactly one severity's topic.
 	GapSeverity Gap = "severity"
-	// GapActionsOff: an alarm has its actions off but is not an idle alarm.
+	// GapActionsOff: an alarm has its actions off.
 	GapActionsOff Gap = "actions-off"
-	// GapSchedule: a session schedule is broken, or targets what is not an
-	// idle alarm of its stack with its actions off.
-	GapSchedule Gap = "schedule"
-	// GapUnscheduled: an idle alarm is not enabled, disabled or re-armed by
-	// a daily schedule.
-	GapUnscheduled Gap = "unscheduled"
 )
 
 // Finding is one gap in the alarms of an app.

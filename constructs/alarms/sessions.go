@@ -1,65 +1,65 @@
 package alarms
 
-// Idle alarms ("nothing arrived": missing data is breaching) act only inside
-// trading sessions. EventBridge Scheduler turns their actions on and off with
-// no code of ours: a schedule's universal target calls a CloudWatch API
-// action directly (arn:<partition>:scheduler:::aws-sdk:<service>:<action>, the Input
-// being the action's request,
-// https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html),
-// cron schedules are evaluated in the market's IANA time zone, daylight
-// saving time included, and one-time at() schedules cover holidays; every
-// schedule invokes its target within the minute it is due
-// (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html).
-// One call names at most 100 alarms (AlarmNames of EnableAlarmActions and
-// DisableAlarmActions,
-// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DisableAlarmActions.html),
-// so a stack's idle alarms share one schedule per event; a region holds
-// 10,000,000 schedules by default
-// (https://docs.aws.amazon.com/scheduler/latest/UserGuide/scheduler-quotas.html),
-// so a few dozen per stack are far from any limit.
+// Idle alarms ("nothing arrived for 15 minutes") page inside trading
+// sessions and are silent outside them. The session gate is part of each
+// idle alarm's own evaluation, so it cannot drift from the alarm: no
+// schedule turns actions on and off, and a deployment during a session
+// changes nothing about whether the alarm acts.
 //
-// Why not composite alarms with an actions suppressor: the suppressor must
-// itself be an alarm that is in ALARM outside the session, and CloudWatch has
-// no clock metric to build it from; something (a function of ours, or a
-// schedule anyway) would have to publish one. The composite would also
-// double every idle alarm (the composite notifies, its child does not) and
-// hide a second silent resource behind the first.
+// The alarm is a metric math alarm. CloudWatch's time functions "take the
+// period and range of the time series and return a new non-sparse time
+// series where each value is based on its timestamp", and TIME_SERIES(x)
+// "returns a non-sparse time series where every value is set to a scalar
+// argument"
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html);
+// AWS's Incident Detection and Response guide suppresses an alarm the same
+// way, IF((DAY(m1) == 2 && HOUR(m1) >= 1 && HOUR(m1) < 3), 0, m1)
+// (https://docs.aws.amazon.com/IDR/latest/userguide/suppress-alarms-tutorial-suppress.html).
+// DAY and HOUR are in UTC and know no time zone, so the gate works on
+// EPOCH, the datapoint's UTC timestamp in seconds, and adds the market's UTC
+// offset, which changes at the daylight-saving transitions Go's zone
+// database (embedded: time/tzdata) gives for the calendar's horizon:
 //
-// The day, for a session's watched window from S to E, with D the longest
-// evaluation window of the stack's idle alarms (15 minutes by default):
+//	t       EPOCH(TIME_SERIES(0))                      every minute's timestamp, even with no data at all
+//	wk<i>   L - 604800*FLOOR(L/604800), L = t + offset - 4 days
+//	                                                   seconds since Monday 00:00 in session i's time zone
+//	open<i> (wk<i> in a watched window of a trading day) > (t in a holiday)
+//	silent  (open0||open1...) * (1 - ((m >= threshold) || (t < 0)))
 //
-//	S+D    enableAlarmActions                 (cron, trading days)
-//	S+D+1  disableAlarmActions on a holiday   (one-time, each holiday)
-//	S+D+2  setAlarmState OK, one per alarm    (cron, trading days)
-//	E      disableAlarmActions                (cron, trading days)
-//
-// Actions go on only once the alarms' windows hold nothing from before the
-// open, so a morning's first arrivals raise no OK. An alarm that stayed in
-// ALARM since the night would never notify (actions run on a change of
-// state), so each is set back to OK at S+D+2: if nothing arrived since the
-// open, it returns to ALARM at its next evaluation and tells people. On a
-// holiday the actions are off again before that. A deployment that updates
-// an idle alarm during a session turns its actions off until the next
-// session starts (CloudFormation applies ActionsEnabled: false).
+// The metric m is sparse: SQS, for one, publishes nothing for a queue idle
+// for hours (SQS developer guide, "Available CloudWatch metrics for Amazon
+// SQS"). A logical operator between two time series "treats the missing
+// value in the other time series as 0", so ((m >= 1) || (t < 0)) is 0 for
+// every minute without an arrival, with or without data. The alarm fires
+// when silent is 1 for its M of N minutes (15 of 15): only inside a
+// session, after 15 silent minutes there, and at the close it returns to OK
+// by itself. An alarm may hold 10 metrics and 10 expressions, and an
+// expression 2,048 characters (PutMetricAlarm's MetricDataQuery,
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html):
+// checkGate refuses a gate that does not fit.
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
-	"github.com/aws/jsii-runtime-go"
+	// Time zones and their transitions come from the embedded zone
+	// database, the same on every machine.
+	_ "time/tzdata"
+
+	"github.com/brokerage/platform/problems"
 )
 
 // Session is a market's trading session as the alarms need it.
 type Session struct {
 	Name, Market string
-	// TimeZone is an IANA zone; Days are SUN..SAT; Holidays are YYYY-MM-DD.
+	// TimeZone is a canonical IANA zone, e.g. America/New_York.
 	TimeZone string
-	Days     []string
-	Windows  []Window
+	// Days are SUN..SAT.
+	Days    []string
+	Windows []Window
+	// Holidays are YYYY-MM-DD in the time zone, on trading days.
 	Holidays []string
 }
 
@@ -87,127 +87,311 @@ func (s Session) Watched() [][2]int {
 	return out
 }
 
-// Schedule is one EventBridge Scheduler schedule, computed in Go.
-type Schedule struct {
-	Name, Expression, TimeZone string
-	// Action is the CloudWatch API action the universal target calls.
-	Action string
-	Input  map[string]any
-	// MaxAgeSeconds drops a call not made in time (0: Scheduler's default
-	// of 24 hours), so that the day's calls keep their order.
-	MaxAgeSeconds int
+// CalendarEnd is the last day the session's holidays are known for: 31
+// December of its last holiday's year (exchanges publish their calendars a
+// year at a time). ok is false when it lists no holiday.
+func (s Session) CalendarEnd() (end time.Time, ok bool) {
+	for _, h := range s.Holidays {
+		d, err := time.Parse("2006-01-02", h)
+		if err == nil && d.Year() >= end.Year() {
+			end, ok = time.Date(d.Year(), 12, 31, 0, 0, 0, 0, time.UTC), true
+		}
+	}
+	return end, ok
 }
 
-// The CloudWatch actions the schedules call.
+// weekdays are the days' names, Sunday first as in time.Weekday.
+var weekdays = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
+
 const (
-	ActionEnable   = "enableAlarmActions"
-	ActionDisable  = "disableAlarmActions"
-	ActionSetState = "setAlarmState"
+	day  = 86400
+	week = 7 * day
+	// mondayShift makes whole weeks of local seconds start on a Monday:
+	// 1970-01-01 was a Thursday, 1970-01-05 a Monday.
+	mondayShift = 4 * day
+	// maxQueries and maxExpressionLength are CloudWatch's limits for one
+	// alarm: 10 metrics and 10 expressions, each at most 2,048 characters.
+	maxExpressions      = 10
+	maxExpressionLength = 2048
 )
 
-// UniversalTarget is the Scheduler target ARN, in partition, that calls a
-// CloudWatch action.
-func UniversalTarget(partition, action string) string {
-	return "arn:" + partition + ":scheduler:::aws-sdk:cloudwatch:" + action
+// transition is a change of a zone's UTC offset at an instant.
+type transition struct {
+	at    int64 // UTC seconds
+	delta int   // new offset - old offset, seconds
 }
 
-// IAMAction is the IAM action of a CloudWatch API action of the schedules.
-func IAMAction(action string) string {
-	return "cloudwatch:" + strings.ToUpper(action[:1]) + action[1:]
+// horizon is how far ahead a session's offsets are computed: a year past
+// its calendar's end (a year from now without holidays), so that the gate
+// stays exact while the calendar is renewed.
+func (s Session) horizon(now time.Time) time.Time {
+	end, ok := s.CalendarEnd()
+	if !ok || end.Before(now) {
+		end = now
+	}
+	return end.AddDate(1, 0, 1)
 }
 
-func clock(minutes int) (int, int) { return (minutes / 60) % 24, minutes % 60 }
+// offsets are the session's UTC offset at now and its transitions up to
+// the horizon.
+func (s Session) offsets(loc *time.Location, now time.Time) (int, []transition) {
+	_, off := now.In(loc).Zone()
+	var out []transition
+	until := s.horizon(now)
+	prev := off
+	for t := now; ; {
+		_, end := t.In(loc).ZoneBounds()
+		if end.IsZero() || end.After(until) {
+			break
+		}
+		_, next := end.In(loc).Zone()
+		if next != prev {
+			out = append(out, transition{at: end.Unix(), delta: next - prev})
+		}
+		prev, t = next, end
+	}
+	return off, out
+}
 
-// Schedules computes the schedules that make the named idle alarms act only
-// inside the session: prefix and label name them, armDelay is the longest
-// evaluation window of the alarms, in minutes.
-func (s Session) Schedules(prefix, label string, alarmNames []string, armDelay int) []Schedule {
-	days := strings.Join(s.Days, ",")
-	cron := func(minutes int) string {
-		h, m := clock(minutes)
-		return fmt.Sprintf("cron(%d %d ? * %s *)", m, h, days)
-	}
-	base := prefix + "-" + s.Name + "-" + label
-	var chunks [][]string
-	for i := 0; i < len(alarmNames); i += 100 {
-		chunks = append(chunks, alarmNames[i:min(i+100, len(alarmNames))])
-	}
-	var out []Schedule
-	for r, span := range s.Watched() {
-		name := base
-		if r > 0 {
-			name = fmt.Sprintf("%s%d", base, r+1)
+// holidayRanges are the UTC spans [start, end) of the session's holidays
+// that have not ended by now, each its local day.
+func (s Session) holidayRanges(loc *time.Location, now time.Time) [][2]int64 {
+	var out [][2]int64
+	for _, h := range s.Holidays {
+		d, err := time.ParseInLocation("2006-01-02", h, loc)
+		if err != nil {
+			continue
 		}
-		arm := span[0] + armDelay
-		for c, names := range chunks {
-			part := ""
-			if c > 0 {
-				part = fmt.Sprintf("-%d", c+1)
-			}
-			in := map[string]any{"AlarmNames": names}
-			out = append(out,
-				Schedule{Name: name + "-open" + part, Expression: cron(arm), TimeZone: s.TimeZone, Action: ActionEnable, Input: in, MaxAgeSeconds: 60},
-				Schedule{Name: name + "-close" + part, Expression: cron(span[1]), TimeZone: s.TimeZone, Action: ActionDisable, Input: in})
-			for _, day := range s.Holidays {
-				h, m := clock(arm + 1)
-				out = append(out, Schedule{Name: name + "-off" + strings.ReplaceAll(day, "-", "") + part, Expression: fmt.Sprintf("at(%sT%02d:%02d:00)", day, h, m), TimeZone: s.TimeZone, Action: ActionDisable, Input: in, MaxAgeSeconds: 60})
-			}
-		}
-		for i, alarm := range alarmNames {
-			out = append(out, Schedule{Name: fmt.Sprintf("%s-rearm%d", name, i+1), Expression: cron(arm + 2), TimeZone: s.TimeZone, Action: ActionSetState, MaxAgeSeconds: 60, Input: map[string]any{
-				"AlarmName": alarm, "StateValue": "OK",
-				"StateReason": "Re-armed at the start of the " + s.Name + " session: it returns to ALARM if nothing arrived since the open.",
-			}})
+		end := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+		if end.After(now) {
+			out = append(out, [2]int64{d.Unix(), end.Unix()})
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
 }
 
-// ScheduleIdleAlarms creates the schedules that turn this construct's idle
-// alarms on and off with the sessions (Props.Sessions), and the role they
-// run as, which may call exactly those actions on exactly those alarms.
-// Call it once all alarms are watched; it returns the schedules' names.
-func (a *Alarms) ScheduleIdleAlarms() []string {
-	if len(a.props.Sessions) == 0 || len(a.IdleAlarmNames) == 0 {
-		return nil
-	}
-	role := awsiam.NewRole(a.Construct, jsii.String("SessionSchedulerRole"), &awsiam.RoleProps{
-		Description: jsii.String("EventBridge Scheduler turns the idle alarms' actions on and off with the trading sessions"),
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": a.account}},
-		}),
-	})
-	arns := make([]string, len(a.IdleAlarmNames))
-	for i, n := range a.IdleAlarmNames {
-		arns[i] = alarmARN(a.partition, a.region, a.account, n)
-	}
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings(IAMAction(ActionEnable), IAMAction(ActionDisable), IAMAction(ActionSetState)),
-		Resources: jsii.Strings(arns...),
-	}))
-	roleARN := role.RoleArn() // one round trip, not one per schedule
-	var names []string
-	for _, s := range a.props.Sessions {
-		for _, sc := range s.Schedules(a.props.Prefix, a.props.Label, a.IdleAlarmNames, a.armDelayMinutes) {
-			if len(sc.Name) > 64 {
-				panic(fmt.Sprintf("alarms: schedule name %q is longer than 64 characters; shorten the prefix, session name or label", sc.Name))
-			}
-			input, _ := json.Marshal(sc.Input)
-			target := &awsscheduler.CfnSchedule_TargetProperty{Arn: jsii.String(UniversalTarget(a.partition, sc.Action)), RoleArn: roleARN, Input: jsii.String(string(input))}
-			if sc.MaxAgeSeconds > 0 {
-				target.RetryPolicy = &awsscheduler.CfnSchedule_RetryPolicyProperty{MaximumEventAgeInSeconds: jsii.Number(float64(sc.MaxAgeSeconds)), MaximumRetryAttempts: jsii.Number(5)}
-			}
-			awsscheduler.NewCfnSchedule(a.Construct, jsii.String("Schedule-"+strings.TrimPrefix(sc.Name, a.props.Prefix+"-")), &awsscheduler.CfnScheduleProps{
-				Name:                       jsii.String(sc.Name),
-				Description:                jsii.String(fmt.Sprintf("%s the idle alarms, %s session (%s)", sc.Action, s.Name, s.Market)),
-				ScheduleExpression:         jsii.String(sc.Expression),
-				ScheduleExpressionTimezone: jsii.String(sc.TimeZone),
-				FlexibleTimeWindow:         &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{Mode: jsii.String("OFF")},
-				Target:                     target,
-			})
-			names = append(names, sc.Name)
+// weekSpans are the watched spans of the trading days in seconds since
+// Monday 00:00, local time.
+func (s Session) weekSpans() [][2]int {
+	var out [][2]int
+	for i, name := range weekdays {
+		found := false
+		for _, d := range s.Days {
+			found = found || d == name
+		}
+		if !found {
+			continue
+		}
+		monday := (i + 6) % 7 // days after Monday
+		for _, w := range s.Watched() {
+			out = append(out, [2]int{monday*day + w[0]*60, monday*day + w[1]*60})
 		}
 	}
-	sort.Strings(names)
-	return names
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	return out
+}
+
+// gateQuery is one metric math expression of an idle alarm's gate.
+type gateQuery struct{ ID, Expression string }
+
+// gate computes the expressions that say, for every minute, whether it is
+// inside one of the sessions' watched windows, as of now; the last names
+// the result. It assumes sessions that checkSession accepted.
+func gate(sessions []Session, now time.Time) (queries []gateQuery, open string) {
+	queries = []gateQuery{{"t", "EPOCH(TIME_SERIES(0))"}}
+	var opens []string
+	for i, s := range sessions {
+		loc, err := time.LoadLocation(s.TimeZone)
+		if err != nil {
+			loc = time.UTC // reported by checkSession
+		}
+		off, trans := s.offsets(loc, now)
+		local := fmt.Sprintf("t%+d", off-mondayShift)
+		for _, tr := range trans {
+			sign := "+"
+			if tr.delta < 0 {
+				sign = "-"
+			}
+			local += fmt.Sprintf("%s(t>=%d)*%d", sign, tr.at, abs(tr.delta))
+		}
+		wk := fmt.Sprintf("wk%d", i)
+		queries = append(queries, gateQuery{wk, fmt.Sprintf("(%s)-%d*FLOOR((%s)/%d)", local, week, local, week)})
+		var in []string
+		for _, sp := range s.weekSpans() {
+			in = append(in, fmt.Sprintf("(%s>=%d&&%s<%d)", wk, sp[0], wk, sp[1]))
+		}
+		expr := strings.Join(in, "||")
+		if hs := s.holidayRanges(loc, now); len(hs) > 0 {
+			var out []string
+			for _, h := range hs {
+				out = append(out, fmt.Sprintf("(t>=%d&&t<%d)", h[0], h[1]))
+			}
+			expr = "(" + expr + ")>(" + strings.Join(out, "||") + ")"
+		}
+		id := fmt.Sprintf("open%d", i)
+		queries = append(queries, gateQuery{id, expr})
+		opens = append(opens, id)
+	}
+	return queries, strings.Join(opens, "||")
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// silentExpression is the gated idle signal of metric query m, whose
+// healthy datapoints compare to threshold with comparison (the catalogue's
+// breaching comparison, inverted): 1 for a minute inside a session without
+// a healthy datapoint, else 0.
+func silentExpression(open, comparison string, threshold float64) string {
+	healthy := map[string]string{"LessThanThreshold": ">=", "LessThanOrEqualToThreshold": ">", "GreaterThanThreshold": "<=", "GreaterThanOrEqualToThreshold": "<"}[comparison]
+	return fmt.Sprintf("(%s)*(1-((m%s%s)||(t<0)))", open, healthy, formatNumber(threshold))
+}
+
+func formatNumber(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%.6f", f), ".000000") }
+
+// CalendarWarningDays is how long before a session's holiday calendar ends
+// the platform refuses to synthesize prod (Props.CalendarDays).
+const CalendarWarningDays = 60
+
+// CheckSessions reports, as of now, what would make an idle alarm's gate
+// wrong for any of the sessions, named prefix[i] (e.g. "sessions[0]"):
+//   - a time zone that is not a canonical IANA name with its rules;
+//   - a watched window shorter than the idle alarms' evaluation window
+//     (IdleEvaluationMinutes with overrides): it could never page;
+//   - a watched window's start or end that some trading day before the
+//     horizon skips or repeats (a daylight-saving gap or overlap);
+//   - with calendarDays > 0, a holiday calendar that ends within
+//     calendarDays of now (Session.CalendarEnd), or none at all.
+func CheckSessions(prefix string, sessions []Session, now time.Time, overrides map[string]Override, calendarDays int) error {
+	l := problems.List{Subject: "configuration"}
+	evalMinutes := IdleEvaluationMinutes(overrides)
+	for i, s := range sessions {
+		checkSession(&l, fmt.Sprintf("%s[%d]", prefix, i), s, now, evalMinutes, calendarDays)
+	}
+	return l.Err()
+}
+
+// CheckGate says what keeps the gate of an alarm that watches all of
+// sessions from fitting CloudWatch's limits of one alarm, or "".
+func CheckGate(sessions []Session, now time.Time) string {
+	queries, open := gate(sessions, now)
+	if n := len(queries) + 1; n > maxExpressions {
+		return fmt.Sprintf("at most %d sessions per region: each takes 2 of the %d expressions a CloudWatch alarm may hold (the gate of %d sessions takes %d)", (maxExpressions-2)/2, maxExpressions, len(sessions), n)
+	}
+	for _, q := range append(queries, gateQuery{"silent", silentExpression(open, "LessThanThreshold", 1e9)}) {
+		if len(q.Expression) > maxExpressionLength {
+			return fmt.Sprintf("sessions whose gate fits CloudWatch's %d characters per expression: %s takes %d (fewer holidays or transitions ahead, i.e. a shorter calendar)", maxExpressionLength, q.ID, len(q.Expression))
+		}
+	}
+	return ""
+}
+
+// IdleEvaluationMinutes is the longest evaluation window of the idle
+// alarms, with overrides.
+func IdleEvaluationMinutes(overrides map[string]Override) int {
+	longest := 0
+	for _, k := range Kinds() {
+		for _, s := range Catalogue[k].Alarms {
+			if s.Idle() {
+				if o, ok := overrides[OverrideKey(k, s.Metric)]; ok {
+					s = o.Apply(s)
+				}
+				longest = max(longest, s.EvaluationPeriods*s.PeriodSeconds/60)
+			}
+		}
+	}
+	return longest
+}
+
+func checkSession(l *problems.List, field string, s Session, now time.Time, evalMinutes, calendarDays int) {
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil || !canonicalZone(s.TimeZone) {
+		l.Add(field+".timeZone", s.TimeZone, "a canonical IANA time zone with its daylight-saving rules, such as America/New_York "+
+			"(not an abbreviation like EST, which never changes to daylight time, nor a right/ or posix/ variant, which AWS does not know)")
+		return
+	}
+	for j, w := range s.Windows {
+		if !w.Watch {
+			continue
+		}
+		for _, b := range []struct {
+			name string
+			min  int
+		}{{"start", w.Start}, {"end", w.End}} {
+			if d, what := unclearLocalTime(s, loc, now, b.min); what != "" {
+				l.Add(fmt.Sprintf("%s.windows[%d].%s", field, j, b.name), fmt.Sprintf("%02d:%02d", b.min/60, b.min%60),
+					fmt.Sprintf("a time of day that occurs exactly once on every trading day: on %s it %s in %s", d, what, s.TimeZone))
+			}
+		}
+	}
+	for _, sp := range s.Watched() {
+		if sp[1]-sp[0] < evalMinutes {
+			l.Add(field+".windows", fmt.Sprintf("%02d:%02d-%02d:%02d watched", sp[0]/60, sp[0]%60, sp[1]/60, sp[1]%60),
+				fmt.Sprintf("watched windows of at least %d minutes: an idle alarm needs that many silent minutes to fire, so a shorter window would never page", evalMinutes))
+		}
+	}
+	if calendarDays > 0 {
+		end, ok := s.CalendarEnd()
+		switch {
+		case !ok:
+			l.Add(field+".holidays", "[]", "the market's holidays: without them the idle alarms page on every holiday")
+		case end.Before(now.AddDate(0, 0, calendarDays)):
+			l.Add(field+".holidays", "through "+end.Format("2006-01-02"), fmt.Sprintf("a holiday calendar that runs at least %d days past today (%s): add next year's holidays, or the idle alarms page on them", calendarDays, now.Format("2006-01-02")))
+		}
+	}
+}
+
+// canonicalZone tells a canonical IANA name (Area/Location, or UTC) from
+// legacy abbreviations (EST, US/Eastern stays a link but is legacy too)
+// and the right/ and posix/ variants.
+func canonicalZone(name string) bool {
+	if name == "UTC" {
+		return true
+	}
+	area, _, ok := strings.Cut(name, "/")
+	switch area {
+	case "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific":
+		return ok
+	}
+	return false
+}
+
+// unclearLocalTime finds a trading day before the session's horizon on
+// which minute (after midnight) does not exist (a daylight-saving gap) or
+// exists twice (an overlap), and says which.
+func unclearLocalTime(s Session, loc *time.Location, now time.Time, minute int) (string, string) {
+	h, m := (minute/60)%24, minute%60
+	if minute == 24*60 {
+		return "", ""
+	}
+	trading := map[time.Weekday]bool{}
+	for i, name := range weekdays {
+		for _, d := range s.Days {
+			trading[time.Weekday(i)] = trading[time.Weekday(i)] || d == name
+		}
+	}
+	y, mo, d := now.In(loc).Date()
+	until := s.horizon(now)
+	for t := time.Date(y, mo, d, 12, 0, 0, 0, loc); t.Before(until); t = t.AddDate(0, 0, 1) {
+		if !trading[t.Weekday()] {
+			continue
+		}
+		y, mo, d := t.Date()
+		at := time.Date(y, mo, d, h, m, 0, 0, loc)
+		if at.Hour() != h || at.Minute() != m {
+			return at.Format("2006-01-02"), "does not exist (clocks skip it)"
+		}
+		for _, shift := range []time.Duration{-time.Hour, -30 * time.Minute, 30 * time.Minute, time.Hour} {
+			o := at.Add(shift)
+			if o.Hour() == h && o.Minute() == m && o.Day() == d {
+				return at.Format("2006-01-02"), "occurs twice (clocks go back over it)"
+			}
+		}
+	}
+	return "", ""
 }

@@ -12,8 +12,8 @@ type Severity string
 // The severities. Page: something is lost, stalled or refused now (a
 // dead-letter arrival, executions not reaching a region, a failing
 // redistributor or function, 5xx from an API, throttling, a growing
-// backlog). Notify: everything else, including the idle alarms, which act
-// only inside trading sessions.
+// backlog, nothing arriving during a trading session). Notify: everything
+// else.
 const (
 	SeverityPage   Severity = "page"
 	SeverityNotify Severity = "notify"
@@ -24,8 +24,8 @@ var Severities = []Severity{SeverityPage, SeverityNotify}
 
 // Idle reports whether the alarm means "nothing arrived": missing data is
 // breaching, so it fires whenever nothing flows, which outside trading
-// sessions is the normal state. Idle alarms act only inside the sessions
-// they watch (see Sessions).
+// sessions is the normal state. With Props.Sessions, an idle alarm's own
+// expression keeps it quiet outside them (sessions.go).
 func (s Spec) Idle() bool { return s.TreatMissingData == "breaching" }
 
 // CheckSeverities reports every catalogue alarm without exactly one known

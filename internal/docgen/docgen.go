@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/brokerage/platform/awsrules"
@@ -238,7 +239,7 @@ func Runbook() string {
 // configuration's sessions.
 func sessionsSection() string {
 	var b strings.Builder
-	b.WriteString("## Trading sessions\n\nIdle alarms (\"nothing arrived\": missing data is breaching) fire whenever nothing flows, which outside trading hours is normal. They are created with their actions off and EventBridge Scheduler turns them on and off with the sessions a region watches (`sessions`, `regions[].sessions`), in each market's time zone: on at the start of each watched window plus the alarms' evaluation window (15 minutes), when each is also set back to OK so that a session in which nothing arrives raises a fresh ALARM (an OK followed by an ALARM within a minute means exactly that); off at the window's end and on each holiday. The ingest stack's idle alarms watch every session. Every other alarm always acts. A deployment that changes an idle alarm during a session leaves its actions off until the next session starts: run the session's `-open` schedule's action by hand (`aws cloudwatch enable-alarm-actions --alarm-names ...`) if that matters. The pipeline's alarm check ignores idle alarms only while their actions are off.\n\nDefault configuration:\n\n| Session | Market | Time zone | Days | Windows (watched in bold) | Holidays |\n|---|---|---|---|---|---|\n")
+	b.WriteString("## Trading sessions\n\nIdle alarms (\"nothing arrived\") page when nothing arrives for their evaluation window (15 minutes; 10 for a gateway) inside a watched window of the sessions their region watches (`sessions`, `regions[].sessions`; the ingest stack watches every session), on a trading day that is not a holiday, in each market's time zone. Outside those minutes they are OK. The gate is part of each alarm's own metric math expression, computed at synth from the time zone's daylight-saving transitions and the holidays not yet past (`constructs/alarms/sessions.go`): nothing switches the alarm, so a deployment during a session changes nothing about whether it acts, and an alarm in ALARM at the close returns to OK by itself. Every other alarm always acts. The calendar ends on 31 December of the year of a session's last holiday: prod refuses to synthesize within " + strconv.Itoa(alarms.CalendarWarningDays) + " days of that (the scheduled CI run fails then, which tells the owners): add the next year's holidays and deploy. Past holidays are left out of the expression; redeploying at least once a year keeps the expression short.\n\nDefault configuration:\n\n| Session | Market | Time zone | Days | Windows (watched in bold) | Holidays |\n|---|---|---|---|---|---|\n")
 	for _, s := range config.Default().Sessions {
 		bold := func(t string) string { return "**" + t + "**" }
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", s.Name, s.Market, s.TimeZone, strings.Join(s.Days, " "), s.WindowList(bold), strings.Join(s.Holidays, " "))

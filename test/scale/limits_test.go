@@ -42,13 +42,13 @@ func TestTwentyFiveRegionsStayWithinHalfOfEveryLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Site.ContentDir = "../../site"
-	if err := stacks.Validate(c); err != nil {
+	if err := stacks.Validate(c, cfntest.Now); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	code := cfntest.StandInCode(dir)
 	app := cfn.NewApp(filepath.Join(dir, "out"))
-	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, RedistributorCode: awslambda.Code_FromAsset(jsii.String(code), nil)})
+	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Now: cfntest.Now, RedistributorCode: awslambda.Code_FromAsset(jsii.String(code), nil)})
 	asm := cfn.Synth(app)
 	if err := awsrules.CheckAssembly(filepath.Join(dir, "out")); err != nil {
 		t.Error(err)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -42,6 +43,11 @@ func JSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// Now is the instant test apps are synthesized at (stacks.PlatformProps.Now,
+// alarms.Props.Now), so that the idle alarms' session gates, which start
+// from it, give the same templates every day.
+var Now = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 
 // StandInCode creates dir/code holding a stand-in `bootstrap`: templates see
 // only the asset's hash, so tests need no compiled Lambda.

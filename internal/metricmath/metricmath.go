@@ -1,0 +1,306 @@
+// Package metricmath evaluates a CloudWatch alarm's own definition, as
+// synthesized, against datapoints a test makes: the metric math subset the
+// platform's alarms use, and the alarm's M-of-N rule. Neither moto nor any
+// local tool evaluates alarms, so tests prove what an alarm does this way.
+//
+// The semantics follow the metric math documentation
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html):
+//   - TIME_SERIES(x) "returns a non-sparse time series where every value is
+//     set to a scalar argument";
+//   - EPOCH(m) "take[s] the period and range of the time series and return[s]
+//     a new non-sparse time series where each value is based on its
+//     timestamp": here the timestamp in seconds since 1970-01-01 UTC;
+//   - comparison and logical operators return 0 or 1 per datapoint; between
+//     two time series, "if only one of the time series has a value for a
+//     timestamp, [it] treats the missing value in the other time series as 0";
+//   - IF(c, a, b) takes a where c is not 0, else b; FLOOR and FILL act per
+//     datapoint. Arithmetic between two time series keeps only the
+//     timestamps both have (the documentation is silent; the platform's
+//     expressions never depend on it).
+//
+// Missing datapoints are NaN.
+package metricmath
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// value is a scalar or a time series over the evaluation's timestamps.
+type value struct {
+	series []float64 // nil for a scalar
+	scalar float64
+}
+
+func (v value) at(i int) float64 {
+	if v.series == nil {
+		return v.scalar
+	}
+	return v.series[i]
+}
+
+// Env is what an expression is evaluated over: the period start of each
+// datapoint (seconds since the epoch, UTC) and the series of the query ids
+// it may name.
+type Env struct {
+	Timestamps []int64
+	Series     map[string][]float64
+}
+
+// Eval evaluates expr in env and returns its time series (a scalar result
+// is spread over every timestamp).
+func Eval(expr string, env Env) ([]float64, error) {
+	p := &parser{src: expr, env: env}
+	p.next()
+	v, err := p.or()
+	if err != nil {
+		return nil, err
+	}
+	if p.tok != "" {
+		return nil, fmt.Errorf("metricmath: unexpected %q at %d in %q", p.tok, p.pos, expr)
+	}
+	if v.series == nil {
+		out := make([]float64, len(env.Timestamps))
+		for i := range out {
+			out[i] = v.scalar
+		}
+		return out, nil
+	}
+	return v.series, nil
+}
+
+type parser struct {
+	src      string
+	pos, end int
+	tok      string
+	env      Env
+}
+
+// next reads the next token into p.tok ("" at the end).
+func (p *parser) next() {
+	for p.end < len(p.src) && p.src[p.end] == ' ' {
+		p.end++
+	}
+	p.pos = p.end
+	if p.end >= len(p.src) {
+		p.tok = ""
+		return
+	}
+	c := rune(p.src[p.end])
+	switch {
+	case unicode.IsDigit(c) || c == '.':
+		for p.end < len(p.src) && (unicode.IsDigit(rune(p.src[p.end])) || p.src[p.end] == '.') {
+			p.end++
+		}
+	case unicode.IsLetter(c) || c == '_':
+		for p.end < len(p.src) && (unicode.IsLetter(rune(p.src[p.end])) || unicode.IsDigit(rune(p.src[p.end])) || p.src[p.end] == '_') {
+			p.end++
+		}
+	default:
+		p.end++
+		if p.end < len(p.src) {
+			two := p.src[p.pos : p.end+1]
+			switch two {
+			case "==", "!=", "<=", ">=", "&&", "||":
+				p.end++
+			}
+		}
+	}
+	p.tok = p.src[p.pos:p.end]
+}
+
+func (p *parser) binary(sub func() (value, error), ops ...string) (value, error) {
+	l, err := sub()
+	if err != nil {
+		return l, err
+	}
+	for {
+		op := p.tok
+		found := false
+		for _, o := range ops {
+			found = found || op == o
+		}
+		if !found {
+			return l, nil
+		}
+		p.next()
+		r, err := sub()
+		if err != nil {
+			return l, err
+		}
+		l = p.apply(op, l, r)
+	}
+}
+
+func (p *parser) or() (value, error)  { return p.binary(p.and, "||") }
+func (p *parser) and() (value, error) { return p.binary(p.cmp, "&&") }
+func (p *parser) cmp() (value, error) {
+	return p.binary(p.sum, "==", "!=", "<=", ">=", "<", ">")
+}
+func (p *parser) sum() (value, error)     { return p.binary(p.product, "+", "-") }
+func (p *parser) product() (value, error) { return p.binary(p.unary, "*", "/") }
+
+func (p *parser) unary() (value, error) {
+	if p.tok == "-" {
+		p.next()
+		v, err := p.unary()
+		return p.apply("*", value{scalar: -1}, v), err
+	}
+	return p.primary()
+}
+
+func (p *parser) primary() (value, error) {
+	tok := p.tok
+	switch {
+	case tok == "(":
+		p.next()
+		v, err := p.or()
+		if err != nil {
+			return v, err
+		}
+		if p.tok != ")" {
+			return v, fmt.Errorf("metricmath: want ) at %d in %q", p.pos, p.src)
+		}
+		p.next()
+		return v, nil
+	case tok != "" && (unicode.IsDigit(rune(tok[0])) || tok[0] == '.'):
+		f, err := strconv.ParseFloat(tok, 64)
+		p.next()
+		return value{scalar: f}, err
+	case tok != "" && (unicode.IsLetter(rune(tok[0])) || tok[0] == '_'):
+		p.next()
+		if p.tok == "(" {
+			return p.call(tok)
+		}
+		s, ok := p.env.Series[tok]
+		if !ok {
+			return value{}, fmt.Errorf("metricmath: unknown id %q in %q", tok, p.src)
+		}
+		return value{series: s}, nil
+	}
+	return value{}, fmt.Errorf("metricmath: unexpected %q at %d in %q", tok, p.pos, p.src)
+}
+
+func (p *parser) call(name string) (value, error) {
+	p.next() // (
+	var args []value
+	for p.tok != ")" {
+		v, err := p.or()
+		if err != nil {
+			return v, err
+		}
+		args = append(args, v)
+		if p.tok == "," {
+			p.next()
+		} else if p.tok != ")" {
+			return v, fmt.Errorf("metricmath: want , or ) at %d in %q", p.pos, p.src)
+		}
+	}
+	p.next()
+	n := len(p.env.Timestamps)
+	each := func(f func(i int) float64) value {
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = f(i)
+		}
+		return value{series: out}
+	}
+	want := map[string]int{"TIME_SERIES": 1, "EPOCH": 1, "FLOOR": 1, "FILL": 2, "IF": 3}
+	if w, ok := want[name]; !ok || w != len(args) {
+		return value{}, fmt.Errorf("metricmath: %s with %d arguments is not supported", name, len(args))
+	}
+	switch name {
+	case "TIME_SERIES":
+		return each(func(int) float64 { return args[0].scalar }), nil
+	case "EPOCH":
+		return each(func(i int) float64 { return float64(p.env.Timestamps[i]) }), nil
+	case "FLOOR":
+		if args[0].series == nil {
+			return value{scalar: math.Floor(args[0].scalar)}, nil
+		}
+		return each(func(i int) float64 { return math.Floor(args[0].at(i)) }), nil
+	case "FILL":
+		return each(func(i int) float64 {
+			if v := args[0].at(i); !math.IsNaN(v) {
+				return v
+			}
+			return args[1].at(i)
+		}), nil
+	default: // IF
+		return each(func(i int) float64 {
+			c := args[0].at(i)
+			switch {
+			case math.IsNaN(c):
+				return math.NaN()
+			case c != 0:
+				return args[1].at(i)
+			}
+			return args[2].at(i)
+		}), nil
+	}
+}
+
+func boolean(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (p *parser) apply(op string, l, r value) value {
+	f := func(a, b float64) float64 {
+		switch op {
+		case "+":
+			return a + b
+		case "-":
+			return a - b
+		case "*":
+			return a * b
+		case "/":
+			return a / b
+		case "==":
+			return boolean(a == b)
+		case "!=":
+			return boolean(a != b)
+		case "<=":
+			return boolean(a <= b)
+		case ">=":
+			return boolean(a >= b)
+		case "<":
+			return boolean(a < b)
+		case ">":
+			return boolean(a > b)
+		case "&&":
+			return boolean(a != 0 && b != 0)
+		}
+		return boolean(a != 0 || b != 0) // ||
+	}
+	if l.series == nil && r.series == nil {
+		return value{scalar: f(l.scalar, r.scalar)}
+	}
+	logical := strings.ContainsAny(op, "=<>&|!")
+	out := make([]float64, len(p.env.Timestamps))
+	for i := range out {
+		a, b := l.at(i), r.at(i)
+		na, nb := math.IsNaN(a), math.IsNaN(b)
+		switch {
+		case na && nb:
+			out[i] = math.NaN()
+		case (na || nb) && l.series != nil && r.series != nil && logical:
+			if na {
+				a = 0
+			} else {
+				b = 0
+			}
+			out[i] = f(a, b)
+		case na || nb:
+			out[i] = math.NaN()
+		default:
+			out[i] = f(a, b)
+		}
+	}
+	return value{series: out}
+}

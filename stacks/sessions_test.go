@@ -1,0 +1,58 @@
+package stacks
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
+	"github.com/brokerage/platform/problems"
+)
+
+// The sessions' time zones and windows are judged by what the idle alarms'
+// gates make of them (alarms.CheckSessions), and reported with the
+// configuration's field names; prod refuses a holiday calendar that runs
+// out within 60 days.
+func TestValidateReportsSessionsTheGateCannotFollow(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		edit   func(c *config.Config)
+		fields []string
+	}{
+		{"unknown time zone", func(c *config.Config) { c.Sessions[0].TimeZone = "America/Gotham" }, []string{"sessions[0].timeZone"}},
+		{"time zone left empty", func(c *config.Config) { c.Sessions[1].TimeZone = "" }, []string{"sessions[1].timeZone"}},
+		{"legacy abbreviation without daylight saving", func(c *config.Config) { c.Sessions[0].TimeZone = "EST" }, []string{"sessions[0].timeZone"}},
+		{"right/ variant", func(c *config.Config) { c.Sessions[1].TimeZone = "right/Australia/Sydney" }, []string{"sessions[1].timeZone"}},
+		{"watched window shorter than the idle alarms' 15 minutes", func(c *config.Config) {
+			c.Sessions[1].Windows[1].Start, c.Sessions[1].Windows[1].End = "15:50", "16:00"
+		}, []string{"sessions[1].windows"}},
+		{"prod with a calendar that ends within 60 days", func(c *config.Config) {
+			c.Stage = "prod"
+			realUserPools(c)
+			c.Sessions[0].Holidays = []string{"2026-12-25"}
+		}, []string{"sessions[0].holidays"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := config.Default()
+			c.Site.ContentDir = "../site"
+			tc.edit(c)
+			perr, ok := Validate(c, cfntest.Now).(*problems.Error)
+			if !ok {
+				t.Fatalf("Validate() passed, want problems with %v", tc.fields)
+			}
+			if got := perr.Fields(); !slices.Equal(got, tc.fields) {
+				t.Errorf("fields %v, want %v:\n%v", got, tc.fields, perr)
+			}
+		})
+	}
+}
+
+func realUserPools(c *config.Config) {
+	for _, g := range c.API.Gateways {
+		for _, a := range g.Authorizers {
+			for r := range a.UserPoolARNs {
+				a.UserPoolARNs[r] = "arn:aws:cognito-idp:" + r + ":444444444444:userpool/" + r + "_aB3dE5fG7"
+			}
+		}
+	}
+}
