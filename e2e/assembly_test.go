@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -326,4 +327,23 @@ func arnRegion(arn string) string {
 // arnResource is the last field of an ARN: a queue's or a topic's name.
 func arnResource(arn string) string {
 	return arn[strings.LastIndex(arn, ":")+1:]
+}
+
+// resourceNamed is the one resource of the assembly whose property prop
+// (a physical name: QueueName, AlarmName) is name, with its stack's name.
+func (d *deployment) resourceNamed(t *testing.T, prop, name string) (string, resource) {
+	t.Helper()
+	var stack string
+	var found []resource
+	for _, s := range d.stacks {
+		for _, id := range sortedKeys(s.resources) {
+			if r := s.resources[id]; r.Properties[prop] == name {
+				stack, found = s.name, append(found, r)
+			}
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d resources with %s %s, want 1", len(found), prop, name)
+	}
+	return stack, found[0]
 }

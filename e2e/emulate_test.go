@@ -246,6 +246,9 @@ type redistributor struct {
 	// crashAfter, when above 0, makes the next invocation die after that many
 	// PublishBatch calls: its response is lost, as when the process dies.
 	crashAfter int
+	// dieBeforePublishing makes every invocation die before its first
+	// PublishBatch reaches the topic, until it is unset.
+	dieBeforePublishing bool
 }
 
 // lockedBuffer is a bytes.Buffer the handler writes to and the test reads.
@@ -285,6 +288,10 @@ type crashingPublisher struct {
 }
 
 func (c *crashingPublisher) PublishBatch(ctx context.Context, in *sns.PublishBatchInput, opts ...func(*sns.Options)) (*sns.PublishBatchOutput, error) {
+	if c.Publisher == nil { // dies before the call leaves
+		c.cancel()
+		return nil, ctx.Err()
+	}
 	out, err := c.Publisher.PublishBatch(ctx, in, opts...)
 	if c.n--; c.n <= 0 {
 		c.cancel()
@@ -384,71 +391,83 @@ func newRedistributor(ctx context.Context, d *deployment, s *stack, mappingID st
 // returns how many messages it acknowledged and how many batches it ran.
 func (r *redistributor) drain(ctx context.Context) (acknowledged, batches int, err error) {
 	for {
-		out, err := r.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:                    &r.queueURL,
-			MaxNumberOfMessages:         r.batchSize,
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
-			MessageAttributeNames:       []string{"All"},
-		})
-		if err != nil {
+		n, received, err := r.invoke(ctx)
+		if err != nil || received == 0 {
 			return acknowledged, batches, err
 		}
-		if len(out.Messages) == 0 {
-			return acknowledged, batches, nil
-		}
-		batches++
-		ev := events.SQSEvent{Records: make([]events.SQSMessage, len(out.Messages))}
-		for i, m := range out.Messages {
-			ev.Records[i] = events.SQSMessage{
-				MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body),
-				Md5OfBody: aws.ToString(m.MD5OfBody), Attributes: m.Attributes, MessageAttributes: lambdaAttributes(m.MessageAttributes),
-				EventSource: "aws:sqs", EventSourceARN: r.queueARN, AWSRegion: r.region,
-			}
-		}
-		// Each invocation has the function's deadline, as in Lambda.
-		ictx, cancel := context.WithTimeout(ctx, r.timeout)
-		handler := *r.handler
-		crashed := r.crashAfter > 0
-		if crashed {
-			handler.Client = &crashingPublisher{Publisher: handler.Client, n: r.crashAfter, cancel: cancel}
-			r.crashAfter = 0
-		}
-		resp, herr := handler.Handle(ictx, ev)
-		cancel()
-		// As Lambda does: an error fails the whole batch; the response's
-		// failures count only when the mapping asks for them. A process that
-		// died sent no response at all.
-		failed := map[string]bool{}
-		for _, m := range ev.Records {
-			failed[m.MessageId] = herr != nil || crashed
-		}
-		if herr == nil && r.reportFailures {
-			for _, f := range resp.BatchItemFailures {
-				failed[f.ItemIdentifier] = true
-			}
-		}
-		var done []sqstypes.DeleteMessageBatchRequestEntry
-		for i, m := range out.Messages {
-			if failed[*m.MessageId] {
-				// Lambda leaves a failed message invisible until the
-				// queue's visibility timeout (120 s) runs out; make it
-				// visible again now instead of waiting.
-				if _, err := r.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &r.queueURL, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
-					return acknowledged, batches, err
-				}
-				continue
-			}
-			done = append(done, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
-		}
-		if len(done) > 0 {
-			del, err := r.sqs.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &r.queueURL, Entries: done})
-			if err != nil {
-				return acknowledged, batches, err
-			}
-			if len(del.Failed) > 0 {
-				return acknowledged, batches, fmt.Errorf("deleting from the ingest queue: %s", aws.ToString(del.Failed[0].Message))
-			}
-			acknowledged += len(done)
+		acknowledged, batches = acknowledged+n, batches+1
+	}
+}
+
+// invoke receives one batch from the ingest queue, as the event source
+// mapping does, and runs the handler on it: it deletes what the handler
+// published, and makes the rest visible again at once, standing in for the
+// visibility timeout running out. It returns how many messages it
+// acknowledged and how many it received (0: the queue is empty).
+func (r *redistributor) invoke(ctx context.Context) (acknowledged, received int, err error) {
+	out, err := r.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl:                    &r.queueURL,
+		MaxNumberOfMessages:         r.batchSize,
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
+		MessageAttributeNames:       []string{"All"},
+	})
+	if err != nil || len(out.Messages) == 0 {
+		return 0, 0, err
+	}
+	ev := events.SQSEvent{Records: make([]events.SQSMessage, len(out.Messages))}
+	for i, m := range out.Messages {
+		ev.Records[i] = events.SQSMessage{
+			MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body),
+			Md5OfBody: aws.ToString(m.MD5OfBody), Attributes: m.Attributes, MessageAttributes: lambdaAttributes(m.MessageAttributes),
+			EventSource: "aws:sqs", EventSourceARN: r.queueARN, AWSRegion: r.region,
 		}
 	}
+	// Each invocation has the function's deadline, as in Lambda.
+	ictx, cancel := context.WithTimeout(ctx, r.timeout)
+	handler := *r.handler
+	crashed := r.crashAfter > 0 || r.dieBeforePublishing
+	switch {
+	case r.dieBeforePublishing:
+		handler.Client = &crashingPublisher{Publisher: nil, n: 0, cancel: cancel}
+	case r.crashAfter > 0:
+		handler.Client = &crashingPublisher{Publisher: handler.Client, n: r.crashAfter, cancel: cancel}
+		r.crashAfter = 0
+	}
+	resp, herr := handler.Handle(ictx, ev)
+	cancel()
+	// As Lambda does: an error fails the whole batch; the response's
+	// failures count only when the mapping asks for them. A process that
+	// died sent no response at all.
+	failed := map[string]bool{}
+	for _, m := range ev.Records {
+		failed[m.MessageId] = herr != nil || crashed
+	}
+	if herr == nil && !crashed && r.reportFailures {
+		for _, f := range resp.BatchItemFailures {
+			failed[f.ItemIdentifier] = true
+		}
+	}
+	var done []sqstypes.DeleteMessageBatchRequestEntry
+	for i, m := range out.Messages {
+		if failed[*m.MessageId] {
+			// Lambda leaves a failed message invisible until the
+			// queue's visibility timeout (120 s) runs out; make it
+			// visible again now instead of waiting.
+			if _, err := r.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &r.queueURL, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
+				return 0, len(out.Messages), err
+			}
+			continue
+		}
+		done = append(done, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
+	}
+	if len(done) > 0 {
+		del, err := r.sqs.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &r.queueURL, Entries: done})
+		if err != nil {
+			return 0, len(out.Messages), err
+		}
+		if len(del.Failed) > 0 {
+			return 0, len(out.Messages), fmt.Errorf("deleting from the ingest queue: %s", aws.ToString(del.Failed[0].Message))
+		}
+	}
+	return len(done), len(out.Messages), nil
 }

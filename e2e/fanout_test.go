@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"slices"
@@ -23,6 +24,7 @@ import (
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/fanout"
 	"github.com/brokerage/platform/internal/faultproxy"
+	"github.com/brokerage/platform/internal/metricmath"
 	"github.com/brokerage/platform/lambda/redistributor/redistribute"
 )
 
@@ -204,6 +206,74 @@ func TestFanout(t *testing.T) {
 				calls, red.proxy.Faults("PublishBatch"), len(fault.execs), perThousand(calls, len(fault.execs)), retries, failures)
 		})
 	}
+
+	// A batch whose invocation dies every time (a crash, a timeout) stalls
+	// its accounts: the ingest queue keeps their order and has no DLQ. moto
+	// evaluates no alarm, so the test runs the invocations on a simulated
+	// clock, one visibility timeout apart as Lambda retries them, collects
+	// the datapoints the alarms would read (Lambda's Errors, one per dead
+	// invocation; the ReceiveCount the redistributor wrote before it died),
+	// and evaluates the deployed alarms' own definitions on them.
+	t.Run("a batch whose invocation dies every time pages within 10 minutes", func(t *testing.T) {
+		red.proxy.Reset()
+		red.logs.take()
+		execs := interleaved(run, "dies-", 2, 3)
+		if err := send(ctx, ingestSQS, ingest, execs); err != nil {
+			t.Fatal(err)
+		}
+		ingestStack, queue := d.resourceNamed(t, "QueueName", fanout.IngestQueueName(prefix, true))
+		visibility := time.Duration(queue.Properties["VisibilityTimeout"].(float64)) * time.Second
+		start := time.Date(2027, 3, 15, 14, 0, 30, 0, time.UTC) // any instant: the simulated clock
+		var died, received []metricmath.Point
+		red.dieBeforePublishing = true
+		for at := start; at.Sub(start) <= 10*time.Minute; at = at.Add(visibility) {
+			red.metrics.take()
+			if _, n, err := red.invoke(ctx); err != nil || n == 0 {
+				t.Fatalf("invocation at %v: received %d, error %v; want the stalled batch again", at.Sub(start), n, err)
+			}
+			died = append(died, metricmath.Point{At: at, Value: 1})
+			received = append(received, metricmath.Point{At: at, Value: float64(f.metric(t, redistribute.MetricReceiveCount))})
+		}
+		red.dieBeforePublishing = false
+		data := metricmath.Data{
+			"Errors":       metricmath.Bucket(died, time.Minute, "Sum"),
+			"ReceiveCount": metricmath.Bucket(received, 5*time.Minute, "Maximum"),
+		}
+		paged := false
+		for _, metric := range []string{"Errors", "ReceiveCount"} {
+			_, alarm := d.resourceNamed(t, "AlarmName", prefix+"-redistributor-"+metric)
+			at, ok, err := metricmath.Alarm{Props: alarm.Properties}.FirstAlarm(data, start, start.Add(10*time.Minute+time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				paged = true
+				t.Logf("%s (%s) pages %v after the first invocation died", alarm.Properties["AlarmName"], ingestStack, at.Sub(start))
+			}
+		}
+		if !paged {
+			t.Errorf("no page within 10 minutes of a batch that dies every time; receive counts %v, errors %v", received, died)
+		}
+		// Without the window that spans two retries, Errors could not see it.
+		_, errs := d.resourceNamed(t, "AlarmName", prefix+"-redistributor-Errors")
+		consecutive := maps.Clone(errs.Properties)
+		consecutive["DatapointsToAlarm"], consecutive["EvaluationPeriods"] = 3.0, 3.0
+		if _, ok, _ := (metricmath.Alarm{Props: consecutive}).FirstAlarm(data, start, start.Add(10*time.Minute)); ok {
+			t.Errorf("an Errors alarm of 3 failing minutes in a row fired on invocations %v apart; the test no longer shows why the window spans two retries", visibility)
+		}
+		// Once the invocations live again, the accounts resume in order.
+		got := make([][]delivered, len(queues))
+		if _, _, err := red.drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := consumeAll(ctx, cloud, queues, got, 1); err != nil {
+			t.Fatal(err)
+		}
+		for i, q := range queues {
+			checkDelivered(t, q, got[i], execs)
+		}
+		checkEmpty(t, d)
+	})
 
 	t.Run("a message a consumer keeps failing ends in its dead-letter queue", func(t *testing.T) {
 		red.proxy.Reset()

@@ -94,7 +94,7 @@ func TestPageAlarmsAreTheUrgentOnesAndAlwaysAct(t *testing.T) {
 		"fanout-topic-NumberOfMessagesPublished", "fanout-topic-NumberOfNotificationsDelivered",
 		"fanout-topic-NumberOfNotificationsFailedToRedriveToDlq", "fanout-topic-NumberOfNotificationsRedrivenToDlq",
 		"ingest-ApproximateAgeOfOldestMessage", "ingest-ApproximateNumberOfMessagesVisible", "ingest-NumberOfMessagesSent", "ingest-dlq-ApproximateNumberOfMessagesVisible",
-		"redistributor-Errors", "redistributor-PublishFailures", "redistributor-Retries", "redistributor-Throttles",
+		"redistributor-Errors", "redistributor-PublishFailures", "redistributor-ReceiveCount", "redistributor-Retries", "redistributor-Throttles",
 	}
 	if diff := cmp.Diff(wantIngest, page("brokerage-dev-ap-southeast-2-ingest")); diff != "" {
 		t.Errorf("ingest page alarms (-want +got):\n%s", diff)
@@ -124,7 +124,7 @@ func TestAlarmCountsPerSeverity(t *testing.T) {
 	}
 	want := map[string]string{
 		"us-east-1-edge":          "page 4, notify 11", // with the non-prod buckets' auto-delete function
-		"ap-southeast-2-ingest":   "page 18, notify 7",
+		"ap-southeast-2-ingest":   "page 19, notify 7",
 		"ap-southeast-2-regional": "page 18, notify 5",
 		"eu-west-2-regional":      "page 18, notify 7",
 		"sa-east-1-regional":      "page 18, notify 7",

@@ -147,8 +147,12 @@ var Catalogue = map[Kind]KindSpec{
 	KindFunction: {Shape: lambdaFunction, Exempt: map[string]string{
 		"memory_utilization": "Lambda Insights is not enabled on these functions",
 	}, Alarms: []Spec{
-		{Metric: "Errors", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 3, TreatMissingData: "notBreaching",
-			Meaning: "The function fails: its messages are retried and may reach the DLQ.", FirstCheck: "The function's log group for the error, then its permissions (KMS, SNS)."},
+		// A batch that crashes its invocation comes back once per
+		// visibility timeout (the ingest queue's: 120 s), so failing
+		// minutes are at least two apart: 2 of 5 sees two retries, where
+		// 3 consecutive minutes never would.
+		{Metric: "Errors", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 2, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
+			Meaning: "The function failed in 2 of the last 5 minutes: its messages are retried (each retry after the queue's visibility timeout) and, behind a FIFO queue, hold back their account.", FirstCheck: "The function's log group for the error, then its permissions (KMS, SNS)."},
 		{Metric: "Throttles", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "The function is throttled: the region's concurrency is exhausted.", FirstCheck: "ClaimedAccountConcurrency in the region and other functions' concurrency."},
 		{Metric: "Duration", Severity: SeverityNotify, Statistic: "p90", Comparison: "GreaterThanThreshold", ThresholdOfTimeout: 0.8, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
@@ -189,6 +193,14 @@ var Catalogue = map[Kind]KindSpec{
 			Meaning: "p90 latency seen by clients is 2.5 s or more for 5 minutes.", FirstCheck: "IntegrationLatency against Latency: the backend or the gateway (authorizer)."},
 	}},
 	KindRedistributor: {Shape: redistributor, Exempt: map[string]string{}, Alarms: []Spec{
+		// Written when an invocation starts, so it shows a batch whose
+		// invocations die every time; a 5-minute period holds at least two
+		// retries (120 s apart), so the alarm stays in ALARM while the
+		// account is stuck.
+		{Metric: "ReceiveCount", Severity: SeverityPage, Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 3, PeriodSeconds: 300, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
+			Meaning:    "The redistributor received an execution for the third time or more: its account is stalled (the ingest queue keeps the account's order and has no dead-letter queue), whether the invocations fail or die.",
+			FirstCheck: "The redistributor's Errors and PublishFailures, its log group (a crash, a timeout, a refused message), then the runbook's ordering policy for the ingest queue: fix the cause, or park the message to release the account.",
+			Beyond:     "SQS's own ApproximateAgeOfOldestMessage leaves out a message received three times or more (SQS developer guide, \"Available CloudWatch metrics for Amazon SQS\"), so the age alarm cannot see a stalled account; the receive count the redistributor sees can"},
 		{Metric: "PublishFailures", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 2, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning:    "The redistributor could not publish trade executions to the fan-out topic, after its retries, in 2 of 5 minutes: each such execution holds back its account's later ones, in order, in the ingest queue until it is published. A single transient failure that the next attempt clears does not alarm.",
 			FirstCheck: "The redistributor's log group: one JSON line per failed message with its message id, account (group), de-duplication id and AWS error code (a KMS denial, throttling, a deleted topic). Then the runbook's ordering policy for the ingest queue.",

@@ -51,7 +51,7 @@ func TestCatalogueAcceptsAnAlarmBeyondTheReferenceOnlyWithAReason(t *testing.T) 
 	reason := ks.Alarms[0].Beyond
 	ks.Alarms[0].Beyond = ""
 	defer func() { ks.Alarms[0].Beyond = reason }()
-	want := "redistributor: alarm PublishFailures is not in the reference and says not why it is created (Beyond)"
+	want := "redistributor: alarm ReceiveCount is not in the reference and says not why it is created (Beyond)"
 	if got := strings.Join(alarms.CheckCatalogue(alarms.References()), "\n"); got != want {
 		t.Errorf("without a reason:\n got %q\nwant %q", got, want)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/lambda/redistributor/redistribute"
@@ -69,7 +70,11 @@ func TestIngestQueueIsFIFOEncryptedWithItsKeyAndStallsInsteadOfDeadLettering(t *
 	cfntest.Check(t, "RedrivePolicy", nil, q.Props["RedrivePolicy"])
 	cfntest.Check(t, "ordering policy", cfn.OrderingStall, q.Ordering())
 	cfntest.Check(t, "visibility timeout (6 x the redistributor's 20 s)", 120.0, q.Props["VisibilityTimeout"])
-	cfntest.Check(t, "working retention", 345600.0, q.Props["MessageRetentionPeriod"])
+	// Nothing else keeps a stalled account's executions: the SQS maximum.
+	cfntest.Check(t, "retention of a stalling queue (14 days)", 1209600.0, q.Props["MessageRetentionPeriod"])
+	// What SNS can publish, so a larger execution fails at the broker's
+	// SendMessage instead of stalling its account.
+	cfntest.Check(t, "MaximumMessageSize (256 KiB)", 262144.0, q.Props["MaximumMessageSize"])
 	// The former DLQ keeps its name and retention as the parking queue.
 	cfntest.Check(t, "parking queue name", "t-prod-trade-executions-ingest-dlq.fifo", parking.Props["QueueName"])
 	cfntest.Check(t, "parking ordering policy", cfn.OrderingParking, parking.Ordering())
@@ -375,4 +380,24 @@ func TestFunctionLogsFollowTheRemovalPolicy(t *testing.T) {
 	cfntest.Check(t, "redistributor logs, default", "Retain", cfntest.Get(t, asm, "ingest", "Fanout/RedistributorLogs/Resource").Raw["DeletionPolicy"])
 	cfntest.Check(t, "handler logs, default", "Retain", cfntest.Get(t, asm, "uk", "Fanout/emails/HandlerLogs/Resource").Raw["DeletionPolicy"])
 	cfntest.Check(t, "redistributor logs, DESTROY", "Delete", cfntest.Get(t, asm, "std-ingest", "Fanout/RedistributorLogs/Resource").Raw["DeletionPolicy"])
+}
+
+// A batch that crashes its invocation every time comes back once per
+// visibility timeout: the function's Errors alarm must see two such
+// retries inside its window, and its M of N must be reachable by them.
+func TestErrorsAlarmSpansTwoRetriesOfACrashingBatch(t *testing.T) {
+	var errs alarms.Spec
+	for _, s := range alarms.Catalogue[alarms.KindFunction].Alarms {
+		if s.Metric == "Errors" {
+			errs = s
+		}
+	}
+	window := errs.EvaluationPeriods * errs.PeriodSeconds
+	if window < 2*IngestVisibilitySeconds {
+		t.Errorf("Errors alarm window %d s, want at least two visibility timeouts (%d s)", window, 2*IngestVisibilitySeconds)
+	}
+	// Failing minutes are a visibility timeout apart: how many fit the window.
+	if failing := window/IngestVisibilitySeconds + 1; errs.DatapointsToAlarm > failing-1 {
+		t.Errorf("Errors alarm needs %d failing minutes of %d, but a crashing batch fails at most %d minutes in its window; allow for the first to fall just outside", errs.DatapointsToAlarm, errs.EvaluationPeriods, failing)
+	}
 }

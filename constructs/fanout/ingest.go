@@ -39,8 +39,9 @@
 //     them (SQS developer guide, "Using dead-letter queues":
 //     https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
 //     The broker's messages are opaque to the redistributor, so its failures
-//     are transient (SNS, KMS, throttling), not poison: the group waits, its
-//     age alarm pages, and the runbook says how to unblock it. The former
+//     are transient (SNS, KMS, throttling), not poison: the group waits for
+//     up to 14 days (the SQS maximum), the redistributor's ReceiveCount and
+//     Errors alarms page, and the runbook says how to unblock it. The former
 //     dead-letter queue stays (same logical ID and name) as the operators'
 //     parking queue. On the standard path (no order promised) the ingest queue
 //     keeps a dead-letter queue after MaxReceiveCount receives.
@@ -244,7 +245,12 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 func (in *Ingest) addQueues(p *IngestProps) {
 	in.Key = keys.New(in.Construct, "Key", "alias/"+p.Prefix+"/trade-executions-ingest", "Encrypts the trade-execution ingest queue and its dead-letter queue", p.RemovalPolicy)
 	dlq := queueSpec{name: IngestDLQName(p.Prefix, p.FIFO), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy}
-	queue := queueSpec{name: IngestQueueName(p.Prefix, p.FIFO), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy, visibilitySeconds: IngestVisibilitySeconds}
+	// SQS accepts messages of up to 1 MiB, SNS publishes at most 256 KiB
+	// (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html): a
+	// larger execution is refused at the broker's SendMessage rather than
+	// accepted and then stalling its account.
+	queue := queueSpec{name: IngestQueueName(p.Prefix, p.FIFO), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy, visibilitySeconds: IngestVisibilitySeconds,
+		maxMessageBytes: MaxExecutionBytes}
 	if p.FIFO {
 		dlq.ordering, queue.ordering = cfn.OrderingParking, cfn.OrderingStall
 	}

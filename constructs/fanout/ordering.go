@@ -17,9 +17,12 @@ var Policies = []HopPolicy{
 		OnFailure: "Stalls: the failing execution and every later one of its account stay in the queue, in order, and are retried every " +
 			"120 s (the visibility timeout) until published. No dead-letter queue: one would let the account's later executions overtake the " +
 			"failing one, and a redrive would append it behind them. Other accounts go on. (On the standard path, which promises no order, " +
-			"the queue keeps a dead-letter queue.)",
-		Tells: "The redistributor's PublishFailures alarm (2 of 5 minutes with a failure), the ingest queue's ApproximateAgeOfOldestMessage " +
-			"alarm (5 minutes over 60 s), and one JSON line per failed message in the redistributor's log group.",
+			"the queue keeps a dead-letter queue.) The queue keeps messages 14 days, the SQS maximum; an execution over 256 KiB, more than SNS " +
+			"publishes, is refused at the broker's SendMessage instead of stalling its account.",
+		Tells: "The redistributor's ReceiveCount alarm (an execution received a third time: written when each invocation starts, so it " +
+			"shows invocations that die too), its Errors alarm (2 of 5 minutes, two retries), its PublishFailures alarm (2 of 5 minutes with a " +
+			"failure), the ingest queue's ApproximateAgeOfOldestMessage alarm (5 minutes over 60 s; SQS leaves a message received three " +
+			"times out of that metric), and one JSON line per failed message in the redistributor's log group.",
 		Unblock: []string{
 			"Read the failure in the redistributor's log group (CloudWatch Logs Insights: `filter level = \"ERROR\" | fields message_id, group, dedup_id, error_code, reason`).",
 			"A transient or fixable cause (throttling, a KMS key policy, a deleted or re-created topic): fix it. The account resumes by itself on the next receive; do nothing to the queue.",

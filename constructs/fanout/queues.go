@@ -20,7 +20,11 @@ import (
 // maximum, longer than the source queues' retention, as AWS recommends.
 const DLQRetention = 14 * 24 // hours
 
-// QueueRetention is how long a working queue keeps a message.
+// QueueRetention is how long a working queue with a dead-letter queue keeps
+// a message. A queue that stalls instead (cfn.OrderingStall) keeps its
+// messages for DLQRetention, the SQS maximum: a stalled account's
+// executions must outlast the time it takes to unblock it, and nothing
+// else keeps them.
 const QueueRetention = 4 * 24 // hours
 
 // durations caches jsii Duration objects: each is a round trip to create,
@@ -61,6 +65,9 @@ type queueSpec struct {
 	// names (cdk-nag's AwsSolutions-SQS3 cannot see its source), says what
 	// it is the dead-letter queue of.
 	unreferencedDLQ string
+	// maxMessageBytes caps a message's size (SQS's MaximumMessageSize);
+	// 0 leaves SQS's default.
+	maxMessageBytes float64
 }
 
 // newQueue builds a TLS-only, KMS-encrypted queue. With a deadLetter it is a
@@ -84,8 +91,13 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 	}
 	working := s.deadLetter != nil || s.ordering == cfn.OrderingStall
 	if working {
-		props.RetentionPeriod = duration("h", QueueRetention)
 		props.VisibilityTimeout = duration("s", s.visibilitySeconds)
+		if s.ordering != cfn.OrderingStall {
+			props.RetentionPeriod = duration("h", QueueRetention)
+		}
+	}
+	if s.maxMessageBytes > 0 {
+		props.MaxMessageSizeBytes = jsii.Number(s.maxMessageBytes)
 	}
 	if s.deadLetter != nil {
 		props.DeadLetterQueue = &awssqs.DeadLetterQueue{Queue: s.deadLetter, MaxReceiveCount: jsii.Number(s.maxReceiveCount)}

@@ -57,6 +57,10 @@ const (
 	MinCallMilliseconds = 100
 	// RedistributorMaxConcurrency caps the event source's concurrent batches.
 	RedistributorMaxConcurrency = SNSFIFOMessagesPerSecond * MinCallMilliseconds / (MessagesPerCall * 1000)
+	// MaxExecutionBytes caps a message on the ingest queue at what SNS
+	// publishes (256 KiB, https://docs.aws.amazon.com/sns/latest/api/API_Publish.html),
+	// below SQS's own 1 MiB.
+	MaxExecutionBytes = 256 * 1024
 )
 
 // Sizing is the redistributor's timing and concurrency.

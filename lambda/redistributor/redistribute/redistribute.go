@@ -38,11 +38,18 @@
 //
 // A stopped group stalls rather than being dead-lettered: the ingest queue has
 // no redrive policy, because a dead-letter queue would let the group's later
-// messages overtake the one moved aside. The queue's age-of-oldest-message
-// alarm pages when a group stays stuck.
+// messages overtake the one moved aside. The ReceiveCount line below, and
+// Lambda's own Errors for an invocation that dies, page when a group stays
+// stuck.
 //
-// Each invocation writes one CloudWatch embedded-metric-format line (Published,
-// PublishFailures, HeldBack, PublishCalls, Retries) and one JSON log line per
+// Each invocation writes two CloudWatch embedded-metric-format lines: first,
+// before it publishes anything, ReceiveCount, the highest receive count of
+// its messages, so that a batch that crashes the invocation every time still
+// shows (an account stalled behind it is received again every visibility
+// timeout, and a message received three times or more leaves SQS's own
+// ApproximateAgeOfOldestMessage: SQS developer guide, "Available CloudWatch
+// metrics for Amazon SQS"); then, at the end, Published, PublishFailures,
+// HeldBack, PublishCalls and Retries. It also writes one JSON log line per
 // message it could not publish. Logs never carry a message body.
 package redistribute
 
@@ -55,6 +62,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -106,6 +114,9 @@ const (
 	MetricPublishCalls = "PublishCalls"
 	// MetricRetries counts entries sent again after a failed attempt.
 	MetricRetries = "Retries"
+	// MetricReceiveCount is the highest ApproximateReceiveCount of a batch's
+	// messages, written when the invocation starts.
+	MetricReceiveCount = "ReceiveCount"
 )
 
 // SNS PublishBatch limits.
@@ -165,8 +176,25 @@ type Redistributor struct {
 // always nil: a failure is reported per message.
 func (r *Redistributor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	run := r.newRun(ev.Records)
+	run.received(ctx)
 	run.publish(ctx)
 	return run.finish(ctx), nil
+}
+
+// received writes the ReceiveCount line, before anything is published: a
+// line already written reaches the log group even when the invocation then
+// dies.
+func (run *run) received(ctx context.Context) {
+	highest := 0
+	for _, rec := range run.records {
+		if n, err := strconv.Atoi(rec.msg.Attributes["ApproximateReceiveCount"]); err == nil {
+			highest = max(highest, n)
+		}
+	}
+	if len(run.records) == 0 {
+		return
+	}
+	run.writeMetrics(ctx, map[string]int{MetricReceiveCount: highest})
 }
 
 type outcome int
@@ -545,25 +573,28 @@ func (run *run) finish(ctx context.Context) events.SQSEventResponse {
 		}
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.msg.MessageId})
 	}
-	line := emf{
-		AWS: emfMeta{
-			Timestamp: run.cfg.now().UnixMilli(),
-			CloudWatchMetrics: []emfDirective{{
-				Namespace:  run.cfg.Namespace,
-				Dimensions: [][]string{{"FunctionName"}},
-				Metrics: []emfMetric{
-					{MetricPublished, "Count"}, {MetricPublishFailures, "Count"}, {MetricHeldBack, "Count"},
-					{MetricPublishCalls, "Count"}, {MetricRetries, "Count"},
-				},
-			}},
-		},
-		FunctionName:    run.cfg.FunctionName,
-		Published:       n.published,
-		PublishFailures: n.failures,
-		HeldBack:        n.heldBack,
-		PublishCalls:    run.calls,
-		Retries:         run.retries,
+	run.writeMetrics(ctx, map[string]int{
+		MetricPublished: n.published, MetricPublishFailures: n.failures, MetricHeldBack: n.heldBack,
+		MetricPublishCalls: run.calls, MetricRetries: run.retries,
+	})
+	return resp
+}
+
+// writeMetrics writes one CloudWatch embedded-metric-format line with the
+// counts, in the metrics' names' order, with the FunctionName dimension.
+func (run *run) writeMetrics(ctx context.Context, counts map[string]int) {
+	names := make([]string, 0, len(counts))
+	for name := range counts {
+		names = append(names, name)
 	}
+	sort.Slice(names, func(i, j int) bool { return metricOrder[names[i]] < metricOrder[names[j]] })
+	directive := emfDirective{Namespace: run.cfg.Namespace, Dimensions: [][]string{{"FunctionName"}}}
+	line := map[string]any{"FunctionName": run.cfg.FunctionName}
+	for _, name := range names {
+		directive.Metrics = append(directive.Metrics, emfMetric{name, "Count"})
+		line[name] = counts[name]
+	}
+	line["_aws"] = emfMeta{Timestamp: run.cfg.now().UnixMilli(), CloudWatchMetrics: []emfDirective{directive}}
 	b, err := json.Marshal(line)
 	if err == nil {
 		_, err = run.cfg.Metrics.Write(append(b, '\n'))
@@ -571,19 +602,10 @@ func (run *run) finish(ctx context.Context) events.SQSEventResponse {
 	if err != nil {
 		run.cfg.Logger.LogAttrs(ctx, slog.LevelError, "metrics not written", slog.String("error", err.Error()))
 	}
-	return resp
 }
 
-// emf is a CloudWatch embedded-metric-format document.
-type emf struct {
-	AWS             emfMeta `json:"_aws"`
-	FunctionName    string  `json:"FunctionName"`
-	Published       int     `json:"Published"`
-	PublishFailures int     `json:"PublishFailures"`
-	HeldBack        int     `json:"HeldBack"`
-	PublishCalls    int     `json:"PublishCalls"`
-	Retries         int     `json:"Retries"`
-}
+// metricOrder lists each line's metrics in a fixed order.
+var metricOrder = map[string]int{MetricReceiveCount: 0, MetricPublished: 1, MetricPublishFailures: 2, MetricHeldBack: 3, MetricPublishCalls: 4, MetricRetries: 5}
 
 type emfMeta struct {
 	Timestamp         int64          `json:"Timestamp"`

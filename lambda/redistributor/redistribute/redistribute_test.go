@@ -253,16 +253,29 @@ type emfLine struct {
 
 func (h *harness) metrics(t *testing.T) emfLine {
 	t.Helper()
-	lines := strings.Split(strings.TrimSuffix(h.emf.String(), "\n"), "\n")
-	if len(lines) != 1 {
-		t.Fatalf("metrics output has %d lines, want 1: %q", len(lines), h.emf.String())
-	}
+	_, last := h.metricLines(t)
 	var m emfLine
-	dec := json.NewDecoder(strings.NewReader(lines[0]))
+	dec := json.NewDecoder(strings.NewReader(last))
 	if err := dec.Decode(&m); err != nil {
-		t.Fatalf("metrics line %q: %v", lines[0], err)
+		t.Fatalf("metrics line %q: %v", last, err)
 	}
 	return m
+}
+
+// metricLines splits the metrics output into the ReceiveCount line written
+// when the invocation starts ("" for an empty batch) and the outcome line
+// written at its end.
+func (h *harness) metricLines(t *testing.T) (received, outcome string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(h.emf.String(), "\n"), "\n")
+	switch {
+	case len(lines) == 1 && !strings.Contains(lines[0], MetricReceiveCount):
+		return "", lines[0]
+	case len(lines) == 2 && strings.Contains(lines[0], MetricReceiveCount) && !strings.Contains(lines[1], MetricReceiveCount):
+		return lines[0], lines[1]
+	}
+	t.Fatalf("metrics output %q, want a ReceiveCount line (unless the batch is empty), then the outcome line", h.emf.String())
+	return "", ""
 }
 
 func (h *harness) counts(t *testing.T) counts {
@@ -780,7 +793,8 @@ func TestMetricsLine(t *testing.T) {
 			}
 			// Every metric named in the directive has its value at the top level.
 			var raw map[string]any
-			if err := json.Unmarshal(h.emf.Bytes(), &raw); err != nil {
+			_, outcome := h.metricLines(t)
+			if err := json.Unmarshal([]byte(outcome), &raw); err != nil {
 				t.Fatal(err)
 			}
 			for _, name := range []string{MetricPublished, MetricPublishFailures, MetricHeldBack, MetricPublishCalls, MetricRetries, "FunctionName"} {
@@ -879,4 +893,41 @@ func TestDefaultSleepHonoursTheContext(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("sleep on a done context took %v", d)
 	}
+}
+
+// ReceiveCount, the batch's highest receive count, is written before the
+// first publish: an invocation that dies while publishing has told it.
+func TestReceiveCountIsWrittenBeforePublishing(t *testing.T) {
+	a1, a2, b1 := fifo("a", 1), fifo("a", 2), fifo("b", 1)
+	a1.Attributes["ApproximateReceiveCount"] = "4"
+	a2.Attributes["ApproximateReceiveCount"] = "4"
+	b1.Attributes["ApproximateReceiveCount"] = "1"
+	ev := event(a1, a2, b1)
+	h := newHarness(nil)
+	var atFirstCall string
+	h.r.Client = publisherFunc(func(ctx context.Context, in *sns.PublishBatchInput, _ ...func(*sns.Options)) (*sns.PublishBatchOutput, error) {
+		if atFirstCall == "" {
+			atFirstCall = h.emf.String()
+		}
+		return nil, context.Canceled // the invocation dies
+	})
+	h.handle(t, context.Background(), ev)
+	var line struct {
+		ReceiveCount int
+		AWS          struct {
+			CloudWatchMetrics []struct{ Metrics []struct{ Name string } }
+		} `json:"_aws"`
+	}
+	if err := json.Unmarshal([]byte(atFirstCall), &line); err != nil {
+		t.Fatalf("metrics before the first publish %q: %v", atFirstCall, err)
+	}
+	if line.ReceiveCount != 4 || len(line.AWS.CloudWatchMetrics) != 1 || line.AWS.CloudWatchMetrics[0].Metrics[0].Name != MetricReceiveCount {
+		t.Errorf("before the first publish the metrics say %s, want ReceiveCount 4 as an embedded metric", atFirstCall)
+	}
+}
+
+type publisherFunc func(ctx context.Context, in *sns.PublishBatchInput, opts ...func(*sns.Options)) (*sns.PublishBatchOutput, error)
+
+func (f publisherFunc) PublishBatch(ctx context.Context, in *sns.PublishBatchInput, opts ...func(*sns.Options)) (*sns.PublishBatchOutput, error) {
+	return f(ctx, in, opts...)
 }
