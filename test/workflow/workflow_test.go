@@ -265,3 +265,24 @@ func TestWaveJobsDeployOneRegionAtATimeInTheStagesEnvironment(t *testing.T) {
 		t.Errorf("the region job runs %q, want make deploy, then the alarm check", runs)
 	}
 }
+
+// A scheduled run synthesizes prod, which refuses a holiday calendar that
+// ends within alarms.CalendarWarningDays: a calendar cannot run out without
+// a failed run telling the owners.
+func TestScheduledRunChecksTheHolidayCalendars(t *testing.T) {
+	ci, _ := load(t, "ci.yml")
+	if _, ok := ci.On["schedule"]; !ok {
+		t.Fatal("ci.yml has no schedule trigger")
+	}
+	var found []string
+	for name, j := range ci.Jobs {
+		for _, s := range j.Steps {
+			if strings.Contains(s.Run, "make synth STAGE=prod") && strings.Contains(j.If, "schedule") {
+				found = append(found, name)
+			}
+		}
+	}
+	if len(found) != 1 {
+		t.Errorf("jobs that synthesize prod on the schedule: %v, want one", found)
+	}
+}
