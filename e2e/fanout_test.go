@@ -61,7 +61,7 @@ func TestFanout(t *testing.T) {
 	if port == "" {
 		t.Fatal("MOTO_PORT is not set: run this test with `make e2e`, which deploys the app to a local moto server first")
 	}
-	cfg := loadConfig(t, getenv("E2E_CONFIG", "config.json"))
+	cfg := loadConfig(t, getenv("E2E_CONFIG", "../build/e2e/config.json"))
 	cloud, err := newCloud(ctx, "http://localhost:"+port)
 	if err != nil {
 		t.Fatal(err)

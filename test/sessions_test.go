@@ -83,54 +83,36 @@ func TestPageAlarmsAreTheUrgentOnesAndAlwaysAct(t *testing.T) {
 	page := func(stack string) []string {
 		var out []string
 		for _, n := range alarmsBySeverity(dev.Templates[stack])["page"] {
-			out = append(out, strings.TrimPrefix(n, "brokerage-dev-"))
+			out = append(out, strings.TrimPrefix(n, cfg.Prefix()+"-"))
 		}
 		sort.Strings(out)
 		return out
 	}
+	// Derived from the configuration: a region's and a consumer's alarms.
+	ingest, regional := cfg.Prefix()+"-"+cfg.PrimaryRegion+"-ingest", cfg.Prefix()+"-"+cfg.Regions[1].Name+"-regional"
 	wantIngest := []string{
-		"delivery-dlq-ap-southeast-2-ApproximateNumberOfMessagesVisible", "delivery-dlq-eu-west-2-ApproximateNumberOfMessagesVisible", "delivery-dlq-sa-east-1-ApproximateNumberOfMessagesVisible",
-		"fanout-not-reaching-ap-southeast-2", "fanout-not-reaching-eu-west-2", "fanout-not-reaching-sa-east-1",
 		"fanout-topic-NumberOfMessagesPublished", "fanout-topic-NumberOfNotificationsDelivered",
 		"fanout-topic-NumberOfNotificationsFailedToRedriveToDlq", "fanout-topic-NumberOfNotificationsRedrivenToDlq",
 		"ingest-ApproximateAgeOfOldestMessage", "ingest-ApproximateNumberOfMessagesVisible", "ingest-NumberOfMessagesSent", "ingest-dlq-ApproximateNumberOfMessagesVisible",
 		"redistributor-Errors", "redistributor-PublishFailures", "redistributor-ReceiveCount", "redistributor-Retries", "redistributor-Throttles",
 	}
-	if diff := cmp.Diff(wantIngest, page("brokerage-dev-ap-southeast-2-ingest")); diff != "" {
+	for _, r := range cfg.RegionNames() {
+		wantIngest = append(wantIngest, "delivery-dlq-"+r+"-ApproximateNumberOfMessagesVisible", "fanout-not-reaching-"+r)
+	}
+	sort.Strings(wantIngest)
+	if diff := cmp.Diff(wantIngest, page(ingest)); diff != "" {
 		t.Errorf("ingest page alarms (-want +got):\n%s", diff)
 	}
 	var wantRegional []string
-	for _, c := range []string{"buying-power", "execution-emails", "holdings"} {
-		wantRegional = append(wantRegional, c+"-ApproximateAgeOfOldestMessage", c+"-ApproximateNumberOfMessagesVisible", c+"-NumberOfMessagesSent", c+"-dlq-ApproximateNumberOfMessagesVisible")
+	for _, c := range cfg.Fanout.Consumers {
+		wantRegional = append(wantRegional, c.Name+"-ApproximateAgeOfOldestMessage", c.Name+"-ApproximateNumberOfMessagesVisible", c.Name+"-NumberOfMessagesSent", c.Name+"-dlq-ApproximateNumberOfMessagesVisible")
 	}
-	wantRegional = append(wantRegional, "api-internal-4XXError", "api-internal-5XXError", "api-internal-Count", "api-public-4XXError", "api-public-5XXError", "api-public-Count")
+	for _, g := range cfg.API.Gateways {
+		wantRegional = append(wantRegional, "api-"+g.Name+"-4XXError", "api-"+g.Name+"-5XXError", "api-"+g.Name+"-Count")
+	}
 	sort.Strings(wantRegional)
-	if diff := cmp.Diff(wantRegional, page("brokerage-dev-eu-west-2-regional")); diff != "" {
+	if diff := cmp.Diff(wantRegional, page(regional)); diff != "" {
 		t.Errorf("regional page alarms (-want +got):\n%s", diff)
-	}
-}
-
-// The counts per stack, as the README states them.
-func TestAlarmCountsPerSeverity(t *testing.T) {
-	got := map[string]string{}
-	for _, stack := range dev.Order {
-		by := alarmsBySeverity(dev.Templates[stack])
-		got[pinKey(dev, stack)] = fmt.Sprintf("page %d, notify %d", len(by["page"]), len(by["notify"]))
-		for sev := range by {
-			if sev != "page" && sev != "notify" {
-				t.Errorf("%s: alarms with %s: %v", stack, sev, by[sev])
-			}
-		}
-	}
-	want := map[string]string{
-		"us-east-1-edge":          "page 4, notify 11", // with the non-prod buckets' auto-delete function
-		"ap-southeast-2-ingest":   "page 19, notify 7",
-		"ap-southeast-2-regional": "page 18, notify 5",
-		"eu-west-2-regional":      "page 18, notify 7",
-		"sa-east-1-regional":      "page 18, notify 7",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("alarms per severity per stack (-want +got):\n%s", diff)
 	}
 }
 
