@@ -29,6 +29,7 @@ var layers = []struct {
 	{"valid", nil},
 	{"internal/cfn", nil},
 	{"internal/faultproxy", nil},
+	{"internal/metricmath", nil},
 	{"constructs/keys", nil},
 	{"constructs/waf", nil},
 	{"constructs/guard/suppress", nil},
@@ -37,6 +38,8 @@ var layers = []struct {
 	// with the app that deploys it.
 	{"lambda", []string{"lambda"}},
 	{"config", []string{"problems", "regions", "valid"}},
+	// Test helpers for configurations, shared by the test packages.
+	{"config/configtest", []string{"config"}},
 	{"awsrules", []string{"internal/cfn", "problems", "regions", "valid"}},
 	// Constructs know their props, never the configuration, the stacks or
 	// the AWS account-wide rules (which see the whole app).

@@ -83,13 +83,14 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 			a["name"], b["name"] = "api.v1", "api-v1"
 			obj(c["api"])["gateways"] = append(at(c, "api", "gateways").([]any), a, b)
 		}, []string{`api.gateways[3].name: got "api-v1"`, "is taken by api.gateways[2].name"}},
-		{"60 broker accounts", func(c map[string]any) {
+		// 50 accounts and the TLS-only statement's "*" make 51 principals.
+		{"50 broker accounts", func(c map[string]any) {
 			var accounts []any
-			for i := 0; i < 60; i++ {
+			for i := 0; i < 50; i++ {
 				accounts = append(accounts, strings.Repeat("2", 10)+string(rune('0'+i/10))+string(rune('0'+i%10)))
 			}
 			obj(c["fanout"])["brokerAccounts"] = accounts
-		}, []string{"fanout.brokerAccounts", "SQS queue policies take 50 principals (60 listed)"}},
+		}, []string{"fanout.brokerAccounts", "at most 49 broker accounts", "SQS queue policies take 50 principals (50 listed)"}},
 		{"3 regions x 40 consumers", func(c map[string]any) { obj(c["fanout"])["consumers"] = consumers(40) },
 			[]string{"fanout.consumers", "3 regions x 40 consumers need 120 subscriptions on the fan-out topic; SNS FIFO topics take 100"}},
 		{"an oversized regional stack", func(c map[string]any) {
@@ -186,8 +187,10 @@ func perRegion(v any, from, region string) {
 		switch s := v[from].(type) {
 		case string:
 			v[region] = strings.ReplaceAll(s, from, region)
+			delete(v, from)
 		case map[string]any: // e.g. a private gateway's endpoints
 			v[region] = s
+			delete(v, from)
 		}
 		for _, e := range v {
 			perRegion(e, from, region)

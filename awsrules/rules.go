@@ -132,13 +132,14 @@ func SQSPolicy(principals, statements, bytes int) []string {
 }
 
 // BrokerAccounts checks the ingest queue's policy, which names every broker
-// account as a principal.
+// account as a principal, beside the "*" of the statement that refuses
+// requests without TLS.
 func BrokerAccounts(count int) string {
 	// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-policies.html
-	if count <= SQSPolicyPrincipals {
+	if count+1 <= SQSPolicyPrincipals {
 		return ""
 	}
-	return fmt.Sprintf("at most %d broker accounts: the ingest queue's policy names each as a principal and SQS queue policies take %d principals (%d listed)", SQSPolicyPrincipals, SQSPolicyPrincipals, count)
+	return fmt.Sprintf("at most %d broker accounts: the ingest queue's policy names each as a principal, and the TLS-only statement's \"*\" besides, and SQS queue policies take %d principals (%d listed)", SQSPolicyPrincipals-1, SQSPolicyPrincipals, count)
 }
 
 // StackResourceCount checks a template's number of resources.

@@ -49,7 +49,7 @@ func TestRules(t *testing.T) {
 		{"sqs-policy-quotas principals", func() string { return first(SQSPolicy(50, 20, 8192)) }, func() string { return first(SQSPolicy(60, 1, 100)) }, []string{"50 principals", "60"}},
 		{"sqs-policy-quotas statements", func() string { return first(SQSPolicy(1, 20, 100)) }, func() string { return first(SQSPolicy(1, 21, 100)) }, []string{"20 statements", "21"}},
 		{"sqs-policy-quotas bytes", func() string { return first(SQSPolicy(1, 1, 8192)) }, func() string { return first(SQSPolicy(1, 1, 8193)) }, []string{"8192 bytes", "8193"}},
-		{"sqs-policy-quotas broker accounts", func() string { return BrokerAccounts(50) }, func() string { return BrokerAccounts(60) }, []string{"at most 50 broker accounts", "60 listed"}},
+		{"sqs-policy-quotas broker accounts", func() string { return BrokerAccounts(49) }, func() string { return BrokerAccounts(50) }, []string{"at most 49 broker accounts", "50 listed"}},
 		{"stack-resources", func() string { return StackResourceCount(500) }, func() string { return StackResourceCount(501) }, []string{"500", "501"}},
 		{"stack-description", func() string { return StackDescription(strings.Repeat("x", 1024)) }, func() string { return StackDescription(strings.Repeat("é", 600)) }, []string{"1024 bytes", "1200"}},
 		{"alarm-name-length", func() string { return AlarmName(strings.Repeat("a", 255)) }, func() string { return AlarmName(strings.Repeat("a", 256)) }, []string{"1 to 255", "256"}},

@@ -34,6 +34,18 @@ var defaultJSON []byte
 // before deploying.
 const PlaceholderAccount = "111111111111"
 
+// Placeholders of the default configuration for what each deployment
+// provides itself: VPC link ids, and interface VPC endpoint ids made of
+// zeros but for their last digit. Like PlaceholderAccount, they are refused
+// outside dev.
+const PlaceholderVPCLink = "PLACEHOLDER"
+
+var placeholderEndpoint = regexp.MustCompile(`^vpce-0{16}[0-9]$`)
+
+// realStage reports whether the stage deploys for real: placeholders are
+// refused there.
+func (c *Config) realStage() bool { return c.Stage != "dev" && slices.Contains(Stages, c.Stage) }
+
 // Stages the app knows. Only prod retains data-bearing resources when a stack is
 // deleted; the others destroy them so that test stages clean up after themselves.
 var Stages = []string{"dev", "staging", "prod"}
@@ -451,14 +463,29 @@ func (c *Config) validateAPI(l *problems.List) {
 	// The endpoints themselves are checked by the api construct's
 	// validation; here, that a private gateway is private in every region.
 	for i, g := range c.API.Gateways {
+		f := fmt.Sprintf("api.gateways[%d].privateEndpoints", i)
 		if missing := missingRegions(c, g.PrivateEndpoints); len(g.PrivateEndpoints) > 0 && len(missing) > 0 {
-			l.Add(fmt.Sprintf("api.gateways[%d].privateEndpoints", i), missing, "the VPC endpoints and VPC link of every region in regions, keyed by region (missing the ones shown)")
+			l.Add(f, missing, "the VPC endpoints and VPC link of every region in regions, keyed by region (missing the ones shown)")
+		}
+		unlistedRegions(c, l, f, g.PrivateEndpoints)
+		for _, r := range slices.Sorted(maps.Keys(g.PrivateEndpoints)) {
+			e := g.PrivateEndpoints[r]
+			c.placeholder(l, fmt.Sprintf("%s[%q].vpcLinkId", f, r), e.VPCLinkID, e.VPCLinkID == PlaceholderVPCLink, "VPC link id")
+			for k, id := range e.VPCEndpointIDs {
+				c.placeholder(l, fmt.Sprintf("%s[%q].vpcEndpointIds[%d]", f, r, k), id, placeholderEndpoint.MatchString(id), "VPC endpoint id")
+			}
 		}
 	}
 	for i, g := range c.API.Gateways {
 		for j, svc := range g.Services {
+			f := fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLinkIds", i, j)
 			if missing := missingRegions(c, svc.Backend.VPCLinkIDs); svc.Backend.Type == "vpc-link" && len(missing) > 0 {
-				l.Add(fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLinkIds", i, j), missing, "the VPC link id of every region in regions, keyed by region (missing the ones shown)")
+				l.Add(f, missing, "the VPC link id of every region in regions, keyed by region (missing the ones shown)")
+			}
+			unlistedRegions(c, l, f, svc.Backend.VPCLinkIDs)
+			for _, r := range slices.Sorted(maps.Keys(svc.Backend.VPCLinkIDs)) {
+				id := svc.Backend.VPCLinkIDs[r]
+				c.placeholder(l, fmt.Sprintf("%s[%q]", f, r), id, id == PlaceholderVPCLink, "VPC link id")
 			}
 		}
 	}
@@ -482,6 +509,33 @@ func (c *Config) validateAPI(l *problems.List) {
 	c.validateAccountSettingsOwners(l)
 }
 
+// unlistedRegions reports the entries of byRegion, at field f, for a region
+// that regions does not list: nothing would use them.
+func unlistedRegions[V any](c *Config, l *problems.List, f string, byRegion map[string]V) {
+	listed := c.RegionNames()
+	if len(listed) == 0 {
+		return // regions itself is reported
+	}
+	for i, r := range listed {
+		if !regions.Known(r) || slices.Contains(listed[:i], r) {
+			return // regions itself is reported: a misspelt region would flood
+		}
+	}
+	for _, r := range slices.Sorted(maps.Keys(byRegion)) {
+		if !slices.Contains(listed, r) {
+			l.Add(fmt.Sprintf("%s[%q]", f, r), r, "a region listed in regions ("+strings.Join(listed, ", ")+"): an entry for another region is never used")
+		}
+	}
+}
+
+// placeholder reports value, at field f, when it is one of the default
+// configuration's placeholders (isPlaceholder) and the stage deploys for real.
+func (c *Config) placeholder(l *problems.List, f, value string, isPlaceholder bool, what string) {
+	if isPlaceholder && c.realStage() {
+		l.Add(f, value, "a real "+what+": "+value+" is the default configuration's placeholder, refused outside dev")
+	}
+}
+
 // missingRegions lists the known regions of c that byRegion has no entry for.
 func missingRegions[V any](c *Config, byRegion map[string]V) []string {
 	var missing []string
@@ -495,16 +549,17 @@ func missingRegions[V any](c *Config, byRegion map[string]V) []string {
 
 // validateUserPools checks a Cognito authorizer's pools, at field f. The
 // pools' ARNs themselves are checked by the api construct's validation;
-// here, that every region has one and that no placeholder reaches a real
-// stage. A pool for a region not (or no longer) listed is not used.
+// here, that every listed region has one and no other, and that no
+// placeholder reaches a real stage.
 func (c *Config) validateUserPools(l *problems.List, f string, pools map[string]string) {
 	if missing := missingRegions(c, pools); len(missing) > 0 && len(pools) > 0 {
 		l.Add(f, missing, "a user pool ARN for every region in regions, keyed by region (missing the ones shown)")
 	}
+	unlistedRegions(c, l, f, pools)
 	for _, r := range slices.Sorted(maps.Keys(pools)) {
 		fr := fmt.Sprintf("%s[%q]", f, r)
 		v := strings.ReplaceAll(pools[r], "{account}", c.Account)
-		if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount && c.Stage != "dev" && slices.Contains(Stages, c.Stage) {
+		if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount && c.realStage() {
 			l.Add(fr, v, "a real user pool: "+PlaceholderAccount+" is the default configuration's placeholder account, refused outside dev")
 		}
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 
@@ -109,6 +110,7 @@ func TestValidateRejects(t *testing.T) {
 		}, []string{"api.gateways[1].authorizers[0].userPoolArns"}},
 		{"placeholder user pools outside dev", func(c *Config) {
 			c.Stage = "staging"
+			realNetwork(c)
 			for r := range c.API.Gateways[0].Authorizers[0].UserPoolARNs {
 				c.API.Gateways[0].Authorizers[0].UserPoolARNs[r] = "arn:aws:cognito-idp:" + r + ":444444444444:userpool/" + r + "_aB3dE5fG7"
 			}
@@ -116,6 +118,30 @@ func TestValidateRejects(t *testing.T) {
 			`api.gateways[1].authorizers[0].userPoolArns["ap-southeast-2"]`,
 			`api.gateways[1].authorizers[0].userPoolArns["eu-west-2"]`,
 			`api.gateways[1].authorizers[0].userPoolArns["sa-east-1"]`,
+		}},
+		{"placeholder VPC links and endpoints outside dev", func(c *Config) {
+			c.Stage = "prod"
+			realNetwork(c)
+			c.API.Gateways[1].Services[0].Backend.VPCLinkIDs["eu-west-2"] = PlaceholderVPCLink
+			c.API.Gateways[0].PrivateEndpoints["sa-east-1"] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-00000000000000003"}, VPCLinkID: PlaceholderVPCLink}
+			for _, g := range c.API.Gateways {
+				for _, a := range g.Authorizers {
+					for r := range a.UserPoolARNs {
+						a.UserPoolARNs[r] = "arn:aws:cognito-idp:" + r + ":444444444444:userpool/" + r + "_aB3dE5fG7"
+					}
+				}
+			}
+		}, []string{
+			`api.gateways[0].privateEndpoints["sa-east-1"].vpcLinkId`, `api.gateways[0].privateEndpoints["sa-east-1"].vpcEndpointIds[1]`,
+			`api.gateways[1].services[0].backend.vpcLinkIds["eu-west-2"]`,
+		}},
+		{"entries for a region that regions does not list", func(c *Config) {
+			c.API.Gateways[1].Services[0].Backend.VPCLinkIDs["us-west-2"] = "abc123"
+			c.API.Gateways[0].PrivateEndpoints["eu-central-1"] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: "abc123"}
+			c.API.Gateways[1].Authorizers[0].UserPoolARNs["us-west-2"] = "arn:aws:cognito-idp:us-west-2:444444444444:userpool/us-west-2_aB3dE5fG7"
+		}, []string{
+			`api.gateways[0].privateEndpoints["eu-central-1"]`, `api.gateways[1].services[0].backend.vpcLinkIds["us-west-2"]`,
+			`api.gateways[1].authorizers[0].userPoolArns["us-west-2"]`,
 		}},
 		{"every problem at once", func(c *Config) {
 			c.Account = "x"
@@ -210,6 +236,37 @@ func TestSelectRegions(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 // addRegion adds a region to c with the (placeholder) user pools it needs.
+// realNetwork replaces the default configuration's placeholder VPC links
+// and endpoints, which are refused outside dev.
+func realNetwork(c *Config) {
+	for _, g := range c.API.Gateways {
+		for _, s := range g.Services {
+			for r := range s.Backend.VPCLinkIDs {
+				s.Backend.VPCLinkIDs[r] = "abc123"
+			}
+		}
+		for r := range g.PrivateEndpoints {
+			g.PrivateEndpoints[r] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: "def456"}
+		}
+	}
+}
+
+// firstRegionOnly keeps the first region and its entries only.
+func firstRegionOnly(c *Config) {
+	c.Regions = c.Regions[:1]
+	c.Pipeline.CanaryRegion = ""
+	keep := c.Regions[0].Name
+	for _, g := range c.API.Gateways {
+		for _, a := range g.Authorizers {
+			maps.DeleteFunc(a.UserPoolARNs, func(r, _ string) bool { return r != keep })
+		}
+		for _, s := range g.Services {
+			maps.DeleteFunc(s.Backend.VPCLinkIDs, func(r, _ string) bool { return r != keep })
+		}
+		maps.DeleteFunc(g.PrivateEndpoints, func(r string, _ PrivateEndpoint) bool { return r != keep })
+	}
+}
+
 func addRegion(c *Config, name, market string) {
 	c.Regions = append(c.Regions, Region{Name: name, Market: market})
 	for _, g := range c.API.Gateways {
@@ -248,10 +305,7 @@ func TestWaves(t *testing.T) {
 			c.Pipeline.CanaryRegion = "sa-east-1"
 			c.Pipeline.Waves = [][]string{{"eu-central-1"}, {"eu-west-2"}}
 		}, []Wave{{"first", []string{"us-east-1", "ap-southeast-2"}}, {"canary", []string{"sa-east-1"}}, {"wave-1", []string{"eu-central-1"}}, {"wave-2", []string{"eu-west-2"}}}},
-		{"one region: the first wave only", func(c *Config) {
-			c.Regions = c.Regions[:1]
-			c.Pipeline.CanaryRegion = ""
-		}, []Wave{{"first", []string{"us-east-1", "ap-southeast-2"}}}},
+		{"one region: the first wave only", firstRegionOnly, []Wave{{"first", []string{"us-east-1", "ap-southeast-2"}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -335,8 +389,7 @@ func TestPartnerKeySecretPerRegion(t *testing.T) {
 		}
 	}
 	c := Default()
-	c.Regions = c.Regions[:1]
-	c.Pipeline.CanaryRegion = ""
+	firstRegionOnly(c)
 	c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws:secretsmanager:ap-southeast-2:444444444444:secret:partners-AbCdEf"
 	if err := c.Validate(); err != nil {
 		t.Errorf("one region, an ARN of that region: %v", err)

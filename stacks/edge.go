@@ -33,13 +33,12 @@ func (p *Platform) newEdge() awscdk.Stack {
 	al.WatchAccountConcurrency(al.Construct)
 
 	fifo := c.Fanout.Ordering == config.OrderingFIFO
-	widgets := []alarms.Widget{
-		al.AlarmStatus("Site alarms (us-east-1)"),
+	widgets := append(al.AlarmStatus("Site alarms (us-east-1)"),
 		alarms.Graph("Site: 5xx error rate (%) and origin latency p90 (ms)",
 			alarms.KindDistribution.Metric(siteMetrics, "5xxErrorRate").Line("5xx %"),
 			alarms.KindDistribution.Metric(siteMetrics, "OriginLatency").Line("origin latency p90")),
 		fanoutStatus(c),
-	}
+	)
 	widgets = append(widgets, apiWidgets(c)...)
 	alarms.NewDashboard(s, "Overview", p.prefix+"-overview", append(widgets, fanoutWidgets(c, fifo)...))
 	return s

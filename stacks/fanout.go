@@ -81,7 +81,7 @@ func dlqDepth(queue string) alarms.Metric {
 
 // regionalDashboard shows one region's consumers.
 func regionalDashboard(s awscdk.Stack, al *alarms.Alarms, reg *fanout.Regional, gateways map[string]*api.Gateway, prefix string, r config.Region, sessions []config.Session) {
-	widgets := []alarms.Widget{al.AlarmStatus("Alarms in " + r.Name + " (" + r.Market + ")")}
+	widgets := al.AlarmStatus("Alarms in " + r.Name + " (" + r.Market + ")")
 	if len(sessions) > 0 {
 		widgets = append(widgets, sessionsWidget(sessions))
 	}

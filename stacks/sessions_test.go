@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/config/configtest"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/problems"
 )
@@ -28,7 +29,7 @@ func TestValidateReportsSessionsTheGateCannotFollow(t *testing.T) {
 		}, []string{"sessions[1].windows"}},
 		{"prod with a calendar that ends within 60 days", func(c *config.Config) {
 			c.Stage = "prod"
-			realUserPools(c)
+			configtest.RealIDs(c)
 			c.Sessions[0].Holidays = []string{"2026-12-25"}
 		}, []string{"sessions[0].holidays"}},
 	} {
@@ -44,15 +45,5 @@ func TestValidateReportsSessionsTheGateCannotFollow(t *testing.T) {
 				t.Errorf("fields %v, want %v:\n%v", got, tc.fields, perr)
 			}
 		})
-	}
-}
-
-func realUserPools(c *config.Config) {
-	for _, g := range c.API.Gateways {
-		for _, a := range g.Authorizers {
-			for r := range a.UserPoolARNs {
-				a.UserPoolARNs[r] = "arn:aws:cognito-idp:" + r + ":444444444444:userpool/" + r + "_aB3dE5fG7"
-			}
-		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/config/configtest"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/internal/diagram"
@@ -51,7 +52,7 @@ func TestMain(m *testing.M) {
 	dev, devNag = synth(cfg, code, filepath.Join(tmp, "dev"))
 	prodCfg := config.Default()
 	prodCfg.Stage = "prod"
-	realUserPools(prodCfg)
+	configtest.RealIDs(prodCfg)
 	prodCfg.Site.ContentDir = "../site"
 	prod, _ = synth(prodCfg, code, filepath.Join(tmp, "prod"))
 	data, err := os.ReadFile("../config/testdata/five-regions.json")
@@ -64,18 +65,6 @@ func TestMain(m *testing.M) {
 	code2 := m.Run()
 	os.RemoveAll(tmp)
 	os.Exit(code2)
-}
-
-// realUserPools replaces the default configuration's placeholder user pools,
-// which are refused outside dev, with pools of an identity account.
-func realUserPools(c *config.Config) {
-	for _, g := range c.API.Gateways {
-		for _, a := range g.Authorizers {
-			for r := range a.UserPoolARNs {
-				a.UserPoolARNs[r] = "arn:aws:cognito-idp:" + r + ":444444444444:userpool/" + r + "_aB3dE5fG7"
-			}
-		}
-	}
 }
 
 func must(err error) {
@@ -363,7 +352,7 @@ func TestOnlyTheOwningStageCreatesTheAPIGatewayAccountSetting(t *testing.T) {
 		c := config.Default()
 		c.Stage = tc.stage
 		c.Pipeline.Stages = []config.PipelineStage{{Name: "dev"}, {Name: "staging"}, {Name: "prod", Account: "333333333333"}}
-		realUserPools(c)
+		configtest.RealIDs(c)
 		if err := c.Validate(); err != nil {
 			t.Fatal(err)
 		}

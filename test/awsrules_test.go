@@ -99,15 +99,18 @@ func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
 	for _, g := range c.API.Gateways {
 		if e, ok := g.PrivateEndpoints["ap-southeast-2"]; ok {
 			g.PrivateEndpoints["us-east-1"] = e
+			delete(g.PrivateEndpoints, "ap-southeast-2")
 		}
 		for _, a := range g.Authorizers {
 			if pool, ok := a.UserPoolARNs["ap-southeast-2"]; ok {
 				a.UserPoolARNs["us-east-1"] = strings.ReplaceAll(pool, "ap-southeast-2", "us-east-1")
+				delete(a.UserPoolARNs, "ap-southeast-2")
 			}
 		}
 		for _, s := range g.Services {
 			if link, ok := s.Backend.VPCLinkIDs["ap-southeast-2"]; ok {
 				s.Backend.VPCLinkIDs["us-east-1"] = link
+				delete(s.Backend.VPCLinkIDs, "ap-southeast-2")
 			}
 		}
 	}

@@ -1,6 +1,8 @@
 package alarms
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -52,13 +54,29 @@ func Graph(title string, lines ...MetricLine) Widget {
 	return Widget{"type": "metric", "properties": map[string]any{"title": title, "view": "timeSeries", "period": graphPeriodSeconds, "metrics": metrics}}
 }
 
-// AlarmStatus is a widget showing the state of the alarms this construct created.
-func (a *Alarms) AlarmStatus(title string) Widget {
-	arns := make([]any, len(a.AlarmARNs))
-	for i, arn := range a.AlarmARNs {
-		arns[i] = arn
+// MaxAlarmsPerWidget is how many alarms an alarm status widget shows: "The
+// array can have 1-100 alarm ARNs"
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html).
+const MaxAlarmsPerWidget = 100
+
+// AlarmStatus is the widgets showing the state of the alarms this construct
+// created: one, or one per 100 alarms, titled "title (2 of 3)".
+func (a *Alarms) AlarmStatus(title string) []Widget {
+	var out []Widget
+	n := (len(a.AlarmARNs) + MaxAlarmsPerWidget - 1) / MaxAlarmsPerWidget
+	for i := 0; i < len(a.AlarmARNs); i += MaxAlarmsPerWidget {
+		part := a.AlarmARNs[i:min(i+MaxAlarmsPerWidget, len(a.AlarmARNs))]
+		arns := make([]any, len(part))
+		for j, arn := range part {
+			arns[j] = arn
+		}
+		t := title
+		if n > 1 {
+			t = fmt.Sprintf("%s (%d of %d)", title, i/MaxAlarmsPerWidget+1, n)
+		}
+		out = append(out, Widget{"type": "alarm", "properties": map[string]any{"title": t, "alarms": arns}})
 	}
-	return Widget{"type": "alarm", "properties": map[string]any{"title": title, "alarms": arns}}
+	return out
 }
 
 // NewDashboard creates a dashboard named name with the widgets laid out two

@@ -64,6 +64,14 @@ type PrivateEndpoint struct {
 // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html).
 var vpcEndpointID = regexp.MustCompile(`^vpce-([0-9a-f]{17}|[0-9a-f]{8})$`)
 
+// vpcLinkID is a REST API VPC link's id, as CreateVpcLink returns it (the
+// id, not the network load balancer's ARN).
+var vpcLinkID = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+
+// MaxAuthorizers is how many authorizers API Gateway allows per REST API
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
+const MaxAuthorizers = 10
+
 // Backend is where a service's requests go.
 type Backend struct {
 	Type        string
@@ -273,6 +281,9 @@ func (p *Props) validateLimits(l *problems.List, prefix string) {
 
 // validateAuthorizers checks the authorizers and returns their types by name.
 func (p *Props) validateAuthorizers(l *problems.List, prefix string) map[string]string {
+	if len(p.Authorizers) > MaxAuthorizers {
+		l.Add(prefix+"authorizers", fmt.Sprintf("%d authorizers", len(p.Authorizers)), fmt.Sprintf("at most %d: API Gateway allows %d authorizers per REST API", MaxAuthorizers, MaxAuthorizers))
+	}
 	authTypes := map[string]string{}
 	for i, a := range p.Authorizers {
 		f := fmt.Sprintf("%sauthorizers[%d]", prefix, i)
@@ -366,8 +377,8 @@ func (p *Props) validateBackend(l *problems.List, f string, b Backend) {
 		if u, err := url.Parse(b.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			l.Add(f+".backend.url", b.URL, "the URL of the NLB behind the VPC link")
 		}
-		if b.VPCLinkID == "" {
-			l.Add(f+".backend.vpcLinkId", b.VPCLinkID, "a VPC link id")
+		if !vpcLinkID.MatchString(b.VPCLinkID) {
+			l.Add(f+".backend.vpcLinkId", b.VPCLinkID, "a REST API VPC link id such as abc123 (the id CreateVpcLink returns, not the load balancer's ARN, without spaces)")
 		}
 	case BackendLambda:
 		if !isFunctionARN(b.FunctionARN) {
@@ -420,8 +431,8 @@ func (p *Props) validatePrivateEndpoints(l *problems.List, prefix string) {
 				l.Add(fmt.Sprintf("%s.vpcEndpointIds[%d]", f, i), id, "each endpoint listed once")
 			}
 		}
-		if e.VPCLinkID == "" {
-			l.Add(f+".vpcLinkId", e.VPCLinkID, "the VPC link id (to the network load balancer in front of the endpoints) the gateway is reached through from other gateways")
+		if !vpcLinkID.MatchString(e.VPCLinkID) {
+			l.Add(f+".vpcLinkId", e.VPCLinkID, "the REST API VPC link id (to the network load balancer in front of the endpoints, such as abc123, not its ARN) the gateway is reached through from other gateways")
 		}
 	}
 }
@@ -670,12 +681,20 @@ type authorizer struct {
 	Type awsapigateway.AuthorizationType
 }
 
-// addAuthorizers creates the authorizers, by name; a Cognito one uses the
-// user pool of region.
+// addAuthorizers creates the authorizers that a service uses, by name; a
+// Cognito one uses the user pool of region. One that no service uses yet is
+// not created: aws-cdk-lib refuses an authorizer attached to no method.
 func (g *Gateway) addAuthorizers(p *Props, region string) map[string]authorizer {
 	c := g.Construct
+	used := map[string]bool{}
+	for _, s := range p.Services {
+		used[p.authorizerOf(s)] = true
+	}
 	authorizers := map[string]authorizer{}
 	for _, a := range p.Authorizers {
+		if !used[a.Name] {
+			continue
+		}
 		switch a.Type {
 		case "cognito":
 			arn, ok := a.UserPoolARNs[region]

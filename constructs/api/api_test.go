@@ -25,8 +25,8 @@ func TestMain(m *testing.M) {
 	s := cfntest.StackIn(app, "uk", "eu-west-2")
 	account := NewAccount(s, "Account")
 	internal := New(s, "Internal", &Props{Name: "t-internal", RateLimit: 50, BurstLimit: 100, Account: account,
-		PrivateEndpoints: map[string]PrivateEndpoint{"eu-west-2": {VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-0fedcba9876543210"}, VPCLinkID: "vl-risk"}},
-		Services:         []Service{{Name: "risk", BasePath: "risk", Backend: Backend{Type: BackendVPCLink, VPCLinkID: "vl-123", URL: "http://risk.internal:8080"}}}})
+		PrivateEndpoints: map[string]PrivateEndpoint{"eu-west-2": {VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-0fedcba9876543210"}, VPCLinkID: "rsk123"}},
+		Services:         []Service{{Name: "risk", BasePath: "risk", Backend: Backend{Type: BackendVPCLink, VPCLinkID: "abc123", URL: "http://risk.internal:8080"}}}})
 	New(s, "Public", &Props{
 		Name: "t-public", RateLimit: 500, BurstLimit: 1000, LoggingLevel: "INFO", Account: account,
 		Authorizers: []Authorizer{
@@ -168,7 +168,7 @@ func TestRoutesUseProxyIntegrationsToTheirBackends(t *testing.T) {
 	}
 	var vpcLink bool
 	for _, m := range methods("Internal") {
-		if integ, ok := m.Props["Integration"].(map[string]any); ok && integ["ConnectionType"] == "VPC_LINK" && integ["ConnectionId"] == "vl-123" {
+		if integ, ok := m.Props["Integration"].(map[string]any); ok && integ["ConnectionType"] == "VPC_LINK" && integ["ConnectionId"] == "abc123" {
 			vpcLink = true
 		}
 	}
@@ -371,7 +371,7 @@ func TestGatewayBackendGoesThroughTheVPCLinkToTheEndpointHostName(t *testing.T) 
 		got = append(got, fmt.Sprint(integ["ConnectionType"], " ", integ["ConnectionId"], " ", cfntest.JSON(integ["Uri"])))
 	}
 	uri := func(path string) string {
-		return fmt.Sprintf(`VPC_LINK vl-risk {"Fn::Join":["",["https://",{"Ref":"%s"},"-vpce-0123456789abcdef0.execute-api.eu-west-2.",{"Ref":"AWS::URLSuffix"},"/v1/risk%s"]]}`, api.LogicalID, path)
+		return fmt.Sprintf(`VPC_LINK rsk123 {"Fn::Join":["",["https://",{"Ref":"%s"},"-vpce-0123456789abcdef0.execute-api.eu-west-2.",{"Ref":"AWS::URLSuffix"},"/v1/risk%s"]]}`, api.LogicalID, path)
 	}
 	cfntest.Check(t, "integrations of the risk routes", []string{uri(""), uri("/{proxy}")}, got)
 }
@@ -380,7 +380,7 @@ func TestPrivateEndpointsAndGatewayBackendsAreChecked(t *testing.T) {
 	public := &Gateway{}
 	err := (&Props{Name: "x", RateLimit: 1, BurstLimit: 1, DomainName: "api.example.com", HostedZoneID: "Z1", HostedZoneName: "example.com",
 		PrivateEndpoints: map[string]PrivateEndpoint{
-			"eu-west-2": {VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-12345678", "vpce-0123456789abcdef0", "vpce-0123456789ABCDEF0", "vpc-0123456789abcdef0"}, VPCLinkID: "vl-1"},
+			"eu-west-2": {VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-12345678", "vpce-0123456789abcdef0", "vpce-0123456789ABCDEF0", "vpc-0123456789abcdef0"}, VPCLinkID: "arn:aws:elasticloadbalancing:eu-west-2:111111111111:loadbalancer/net/nlb/50dc6c495c0c9188"},
 			"sa-east-1": {},
 		},
 		Gateways: map[string]*Gateway{"public": public},
@@ -393,7 +393,7 @@ func TestPrivateEndpointsAndGatewayBackendsAreChecked(t *testing.T) {
 	cfntest.Check(t, "problems", []string{
 		"g.services[0].backend.gateway",
 		`g.privateEndpoints["eu-west-2"].vpcEndpointIds[2]`, `g.privateEndpoints["eu-west-2"].vpcEndpointIds[3]`, `g.privateEndpoints["eu-west-2"].vpcEndpointIds[4]`,
-		`g.privateEndpoints["sa-east-1"].vpcEndpointIds`, `g.privateEndpoints["sa-east-1"].vpcLinkId`,
+		`g.privateEndpoints["eu-west-2"].vpcLinkId`, `g.privateEndpoints["sa-east-1"].vpcEndpointIds`, `g.privateEndpoints["sa-east-1"].vpcLinkId`,
 		"g.domainName",
 	}, perr.Fields())
 	if msg := err.Error(); !strings.Contains(msg, `got "vpc-0123456789abcdef0", want a VPC endpoint id`) || !strings.Contains(msg, "want a private gateway") {
@@ -443,5 +443,59 @@ func TestPartnerSecretsAndAuthorizersAreChecked(t *testing.T) {
 	cfntest.Check(t, "problems", []string{"g.services[0].authorizer", "g.usagePlans[0].apiKeySecret", "g.usagePlans[1].apiKeySecret"}, perr.Fields())
 	if !strings.Contains(err.Error(), `g.services[0].authorizer: got "customers", want a "lambda" authorizer`) {
 		t.Errorf("message does not name the field, the authorizer and what is expected:\n%v", err)
+	}
+}
+
+// A VPC link is named by its id: a load balancer's ARN or an id with a
+// space is refused, naming the field; API Gateway allows 10 authorizers.
+func TestVPCLinkIDsAndTheAuthorizerQuotaAreChecked(t *testing.T) {
+	var authorizers []Authorizer
+	for i := range MaxAuthorizers + 2 {
+		authorizers = append(authorizers, Authorizer{Name: fmt.Sprintf("jwt%d", i), Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"})
+	}
+	props := func(link string, authorizers []Authorizer) *Props {
+		return &Props{Name: "x", RateLimit: 1, BurstLimit: 1, Authorizers: authorizers,
+			Services: []Service{{Name: "s", BasePath: "s", Backend: Backend{Type: BackendVPCLink, URL: "https://s.internal.example.com", VPCLinkID: link}}}}
+	}
+	for _, tc := range []struct {
+		name        string
+		props       *Props
+		wantFields  []string
+		wantMessage string
+	}{
+		{"an id", props("abc123", authorizers[:MaxAuthorizers]), nil, ""},
+		{"a load balancer ARN", props("arn:aws:elasticloadbalancing:eu-west-2:111111111111:loadbalancer/net/nlb/50dc6c495c0c9188", nil), []string{"g.services[0].backend.vpcLinkId"}, "not the load balancer's ARN"},
+		{"a trailing space", props("abc123 ", nil), []string{"g.services[0].backend.vpcLinkId"}, `got "abc123 "`},
+		{"12 authorizers", props("abc123", authorizers), []string{"g.authorizers"}, "API Gateway allows 10 authorizers per REST API"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.props.Validate("g.")
+			var fields []string
+			var perr *problems.Error
+			if errors.As(err, &perr) {
+				fields = perr.Fields()
+			}
+			cfntest.Check(t, "problems", tc.wantFields, fields)
+			if tc.wantMessage != "" && (err == nil || !strings.Contains(err.Error(), tc.wantMessage)) {
+				t.Errorf("error %v, want it to say %q", err, tc.wantMessage)
+			}
+		})
+	}
+}
+
+// An authorizer no service uses yet is accepted: it is not created (aws-cdk-lib
+// refuses an authorizer attached to no method), and the ones in use are.
+func TestAnAuthorizerNoServiceUsesIsNotCreated(t *testing.T) {
+	app := cfn.NewApp(t.TempDir())
+	s := cfntest.StackIn(app, "uk", "eu-west-2")
+	New(s, "Api", &Props{Name: "t-unused", RateLimit: 1, BurstLimit: 1, Account: NewAccount(s, "Account"),
+		Authorizers: []Authorizer{
+			{Name: "later", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:later"},
+			{Name: "jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"},
+		},
+		Services: []Service{{Name: "s", BasePath: "s", Authorizer: "jwt", Backend: Backend{Type: BackendHTTP, URL: "https://s.example.com"}}}})
+	got := cfn.Synth(app).Templates["uk"].Resources("AWS::ApiGateway::Authorizer")
+	if len(got) != 1 || !strings.Contains(cfntest.JSON(got[0].Props), "function:jwt") {
+		t.Errorf("authorizers %v, want only the one a service uses (jwt)", cfntest.JSON(got))
 	}
 }
