@@ -118,8 +118,8 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 			c["primaryRegion"] = "me-central-1"
 		}, []string{`regions[1].name: got "af-south-1"`, "SNS does not forward from one opt-in region to another"}},
 		{"a Cognito ARN without its resource", func(c map[string]any) {
-			obj(obj(at(gateway(c, 0), "authorizers", 0))["userPoolArns"])["eu-west-2"] = "arn:aws:cognito-idp:eu-west-2:111111111111:"
-		}, []string{`api.gateways[0].authorizers[0].userPoolArns["eu-west-2"]`, "a user pool id eu-west-2_<id> after userpool/"}},
+			obj(obj(at(c, "regions", 1))["userPools"])["customers"] = "arn:aws:cognito-idp:eu-west-2:111111111111:"
+		}, []string{`regions[1].userPools["customers"]`, "a user pool id eu-west-2_<id> after userpool/", "(1 problem)"}},
 		{"a Lambda ARN without its resource", func(c map[string]any) {
 			g := gateway(c, 0)
 			g["authorizers"] = append(g["authorizers"].([]any), map[string]any{"name": "jwt", "type": "lambda", "functionArn": "arn:aws:lambda:eu-west-2:111111111111:"})
@@ -145,9 +145,8 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 // synthesized app passes the AWS rules.
 func TestPrimaryRegionUSEast1Synthesizes(t *testing.T) {
 	ctx := changedConfig(t, func(c map[string]any) {
-		obj(at(c, "regions", 0))["name"] = "us-east-1"
+		renameRegion(c, 0, "us-east-1")
 		c["primaryRegion"] = "us-east-1"
-		perRegion(c, "ap-southeast-2", "us-east-1")
 	})
 	stderr, code, outdir := runApp(t, ctx)
 	if code != 0 {
@@ -179,25 +178,15 @@ func TestParseProblemsFailCleanly(t *testing.T) {
 		[]string{"app: got \"a key repeated", "colour: got \"an unknown key\"", "fanout.consumers[1].timeoutSeconds: got \"30\", want a whole number", "(3 problems)"})
 }
 
-// perRegion gives region to every per-region map of the configuration (user
-// pools, VPC links) that names from, with from's value for region.
-func perRegion(v any, from, region string) {
-	switch v := v.(type) {
-	case map[string]any:
-		switch s := v[from].(type) {
-		case string:
-			v[region] = strings.ReplaceAll(s, from, region)
-			delete(v, from)
-		case map[string]any: // e.g. a private gateway's endpoints
-			v[region] = s
-			delete(v, from)
-		}
-		for _, e := range v {
-			perRegion(e, from, region)
-		}
-	case []any:
-		for _, e := range v {
-			perRegion(e, from, region)
-		}
+// renameRegion moves the region block regions[i] to region: its name, and
+// the region in its values (user pools' ARNs).
+func renameRegion(c map[string]any, i int, region string) {
+	r := obj(at(c, "regions", i))
+	from := r["name"].(string)
+	b, _ := json.Marshal(r)
+	var moved map[string]any
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(string(b), from, region)), &moved); err != nil {
+		panic(err)
 	}
+	c["regions"].([]any)[i] = moved
 }

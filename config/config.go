@@ -147,20 +147,21 @@ type Gateway struct {
 	HostedZoneID   string `json:"hostedZoneId,omitempty"`
 	HostedZoneName string `json:"hostedZoneName,omitempty"`
 	LatencyRecords bool   `json:"latencyRecords,omitempty"`
-	// PrivateEndpoints, keyed by region (every region in regions), make the
-	// gateway a PRIVATE REST API, unreachable from the internet: it accepts
-	// calls only through the interface VPC endpoints for execute-api listed
-	// for its region, and other gateways reach it through the region's VPC
-	// link (a network load balancer whose targets are the first endpoint's
-	// network interfaces, TCP 443, provided outside the app). A gateway that
-	// another routes to ("gateway" backends) must be private. Default:
-	// none, a public Regional endpoint.
-	PrivateEndpoints map[string]PrivateEndpoint `json:"privateEndpoints,omitempty"`
+	// Private makes the gateway a PRIVATE REST API, unreachable from the
+	// internet: in each region it accepts calls only through the interface
+	// VPC endpoints for execute-api that the region lists for it
+	// (regions[].privateEndpoints), and other gateways reach it through the
+	// VPC link listed there (a network load balancer whose targets are the
+	// first endpoint's network interfaces, TCP 443, provided outside the
+	// app). A gateway that another routes to ("gateway" backends) must be
+	// private. Default: false, a public Regional endpoint.
+	Private bool `json:"private,omitempty"`
 	// Services routed by base path.
 	Services []Service `json:"services"`
 }
 
-// PrivateEndpoint is how a private gateway is reached in one region.
+// PrivateEndpoint is how a private gateway is reached in one region
+// (regions[].privateEndpoints).
 type PrivateEndpoint struct {
 	// VPCEndpointIDs are the interface VPC endpoints for execute-api
 	// (vpce- and 17 hexadecimal digits) allowed to call the gateway; the
@@ -176,14 +177,12 @@ type PrivateEndpoint struct {
 type Authorizer struct {
 	Name string `json:"name"`
 	Type string `json:"type"`
-	// UserPoolARNs, for "cognito", name the user pool of every region in
-	// regions, keyed by region: arn:aws:cognito-idp:<region>:<account>:userpool/<region>_<id>,
-	// the ARN's region the key (a pool may be in another account, e.g. a
-	// central identity account). Every stage the pipeline deploys from this
-	// file uses the same pools. Outside dev, pools in the placeholder account
-	// 111111111111 are refused.
-	UserPoolARNs map[string]string `json:"userPoolArns,omitempty"`
-	FunctionARN  string            `json:"functionArn,omitempty"`
+	// UserPool, for "cognito", names the user pool that every region lists
+	// under this name in regions[].userPools.
+	UserPool string `json:"userPool,omitempty"`
+	// FunctionARN, for "lambda", is the authorizer function; {region} and
+	// {account} stand for the deploying region and the account.
+	FunctionARN string `json:"functionArn,omitempty"`
 }
 
 // UsagePlan is a partner tier with its own API key.
@@ -208,7 +207,7 @@ type Service struct {
 	BasePath string `json:"basePath"`
 	// Backend: {"type": "http", "url": "https://..."} for a public host,
 	// {"type": "lambda", "functionArn": ...}, {"type": "vpc-link",
-	// "vpcLinkIds": {"<region>": ...}, "url": ...} for a private host, or
+	// "vpcLink": "<a name in regions[].vpcLinks>", "url": ...} for a private host, or
 	// {"type": "gateway", "gateway": "<an earlier, private gateway>"}. A host with an
 	// "internal" label (orders.eu-west-2.internal.example.com) is private:
 	// it must be a vpc-link backend, as an http backend is called over the
@@ -229,11 +228,11 @@ type Backend struct {
 	Type        string `json:"type"`
 	URL         string `json:"url,omitempty"`
 	FunctionARN string `json:"functionArn,omitempty"`
-	// VPCLinkIDs, for "vpc-link", name the REST API VPC link (to the
-	// network load balancer in front of the service) of every region in
-	// regions, keyed by region: a VPC link belongs to one region.
-	VPCLinkIDs map[string]string `json:"vpcLinkIds,omitempty"`
-	Gateway    string            `json:"gateway,omitempty"`
+	// VPCLink, for "vpc-link", names the REST API VPC link (to the network
+	// load balancer in front of the service) that every region lists under
+	// this name in regions[].vpcLinks: a VPC link belongs to one region.
+	VPCLink string `json:"vpcLink,omitempty"`
+	Gateway string `json:"gateway,omitempty"`
 }
 
 // Site configures the static site. Its rules are checked by the site
@@ -268,6 +267,20 @@ type Region struct {
 	// Sessions names the sessions (of sessions) whose trading the region's
 	// idle alarms watch. Default: every session.
 	Sessions []string `json:"sessions,omitempty"`
+	// UserPools are the region's Cognito user pools, by the name a "cognito"
+	// authorizer gives as userPool:
+	// arn:aws:cognito-idp:<region>:<account>:userpool/<region>_<id> (a pool
+	// may be in another account, e.g. a central identity account). Outside
+	// dev, pools in the placeholder account 111111111111 are refused.
+	UserPools map[string]string `json:"userPools,omitempty"`
+	// VPCLinks are the region's REST API VPC link ids, by the name a
+	// "vpc-link" backend gives as vpcLink. Outside dev, PLACEHOLDER is
+	// refused.
+	VPCLinks map[string]string `json:"vpcLinks,omitempty"`
+	// PrivateEndpoints are, by the name of a private gateway, the VPC
+	// endpoints and the VPC link it is reached through in the region.
+	// Outside dev, the default configuration's placeholders are refused.
+	PrivateEndpoints map[string]PrivateEndpoint `json:"privateEndpoints,omitempty"`
 }
 
 // Orderings of the fan-out path.
@@ -460,35 +473,6 @@ func (f *Fanout) validate(l *problems.List) {
 }
 
 func (c *Config) validateAPI(l *problems.List) {
-	// The endpoints themselves are checked by the api construct's
-	// validation; here, that a private gateway is private in every region.
-	for i, g := range c.API.Gateways {
-		f := fmt.Sprintf("api.gateways[%d].privateEndpoints", i)
-		if missing := missingRegions(c, g.PrivateEndpoints); len(g.PrivateEndpoints) > 0 && len(missing) > 0 {
-			l.Add(f, missing, "the VPC endpoints and VPC link of every region in regions, keyed by region (missing the ones shown)")
-		}
-		unlistedRegions(c, l, f, g.PrivateEndpoints)
-		for _, r := range slices.Sorted(maps.Keys(g.PrivateEndpoints)) {
-			e := g.PrivateEndpoints[r]
-			c.placeholder(l, fmt.Sprintf("%s[%q].vpcLinkId", f, r), e.VPCLinkID, e.VPCLinkID == PlaceholderVPCLink, "VPC link id")
-			for k, id := range e.VPCEndpointIDs {
-				c.placeholder(l, fmt.Sprintf("%s[%q].vpcEndpointIds[%d]", f, r, k), id, placeholderEndpoint.MatchString(id), "VPC endpoint id")
-			}
-		}
-	}
-	for i, g := range c.API.Gateways {
-		for j, svc := range g.Services {
-			f := fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLinkIds", i, j)
-			if missing := missingRegions(c, svc.Backend.VPCLinkIDs); svc.Backend.Type == "vpc-link" && len(missing) > 0 {
-				l.Add(f, missing, "the VPC link id of every region in regions, keyed by region (missing the ones shown)")
-			}
-			unlistedRegions(c, l, f, svc.Backend.VPCLinkIDs)
-			for _, r := range slices.Sorted(maps.Keys(svc.Backend.VPCLinkIDs)) {
-				id := svc.Backend.VPCLinkIDs[r]
-				c.placeholder(l, fmt.Sprintf("%s[%q]", f, r), id, id == PlaceholderVPCLink, "VPC link id")
-			}
-		}
-	}
 	// The secrets' names and ARNs are checked by the api construct's
 	// validation; here, that an ARN names each region's replica.
 	for i, g := range c.API.Gateways {
@@ -499,31 +483,83 @@ func (c *Config) validateAPI(l *problems.List) {
 			}
 		}
 	}
-	for i, g := range c.API.Gateways {
-		for j, a := range g.Authorizers {
-			if a.Type == "cognito" {
-				c.validateUserPools(l, fmt.Sprintf("api.gateways[%d].authorizers[%d].userPoolArns", i, j), a.UserPoolARNs)
-			}
-		}
-	}
+	c.validateRegionValues(l)
 	c.validateAccountSettingsOwners(l)
 }
 
-// unlistedRegions reports the entries of byRegion, at field f, for a region
-// that regions does not list: nothing would use them.
-func unlistedRegions[V any](c *Config, l *problems.List, f string, byRegion map[string]V) {
-	listed := c.RegionNames()
-	if len(listed) == 0 {
-		return // regions itself is reported
-	}
-	for i, r := range listed {
-		if !regions.Known(r) || slices.Contains(listed[:i], r) {
-			return // regions itself is reported: a misspelt region would flood
+// regionValues are what the gateways ask every region for, by name: user
+// pools (authorizers' userPool), VPC links (backends' vpcLink) and private
+// endpoints (private gateways), each with the field that names it.
+func (c *Config) regionValues(l *problems.List) (pools, links, private map[string]string) {
+	pools, links, private = map[string]string{}, map[string]string{}, map[string]string{}
+	for i, g := range c.API.Gateways {
+		if g.Private {
+			private[g.Name] = fmt.Sprintf("api.gateways[%d].private", i)
+		}
+		for j, a := range g.Authorizers {
+			f := fmt.Sprintf("api.gateways[%d].authorizers[%d].userPool", i, j)
+			switch {
+			case a.Type == "cognito" && a.UserPool == "":
+				l.Add(f, a.UserPool, "the name of the user pool every region lists in regions[].userPools (required for a cognito authorizer)")
+			case a.Type == "cognito":
+				pools[a.UserPool] = f
+			}
+		}
+		for j, s := range g.Services {
+			f := fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLink", i, j)
+			switch {
+			case s.Backend.Type == "vpc-link" && s.Backend.VPCLink == "":
+				l.Add(f, s.Backend.VPCLink, "the name of the VPC link every region lists in regions[].vpcLinks (required for a vpc-link backend)")
+			case s.Backend.Type == "vpc-link":
+				links[s.Backend.VPCLink] = f
+			}
 		}
 	}
-	for _, r := range slices.Sorted(maps.Keys(byRegion)) {
-		if !slices.Contains(listed, r) {
-			l.Add(fmt.Sprintf("%s[%q]", f, r), r, "a region listed in regions ("+strings.Join(listed, ", ")+"): an entry for another region is never used")
+	return pools, links, private
+}
+
+// validateRegionValues checks that every region lists each value the
+// gateways name, nothing they do not, and no placeholder outside dev. The
+// values' formats are the api construct's to check (stacks.ValidateAPI).
+func (c *Config) validateRegionValues(l *problems.List) {
+	pools, links, private := c.regionValues(l)
+	for k, r := range c.Regions {
+		f := fmt.Sprintf("regions[%d]", k)
+		values(l, f+".userPools", r.UserPools, pools, "user pool")
+		values(l, f+".vpcLinks", r.VPCLinks, links, "VPC link")
+		values(l, f+".privateEndpoints", r.PrivateEndpoints, private, "private gateway's endpoints")
+		for _, name := range slices.Sorted(maps.Keys(r.UserPools)) {
+			v := strings.ReplaceAll(r.UserPools[name], "{account}", c.Account)
+			if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount {
+				c.placeholder(l, fmt.Sprintf("%s.userPools[%q]", f, name), v, true, "user pool")
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(r.VPCLinks)) {
+			c.placeholder(l, fmt.Sprintf("%s.vpcLinks[%q]", f, name), r.VPCLinks[name], r.VPCLinks[name] == PlaceholderVPCLink, "VPC link id")
+		}
+		for _, name := range slices.Sorted(maps.Keys(r.PrivateEndpoints)) {
+			e, fe := r.PrivateEndpoints[name], fmt.Sprintf("%s.privateEndpoints[%q]", f, name)
+			c.placeholder(l, fe+".vpcLinkId", e.VPCLinkID, e.VPCLinkID == PlaceholderVPCLink, "VPC link id")
+			for i, id := range e.VPCEndpointIDs {
+				c.placeholder(l, fmt.Sprintf("%s.vpcEndpointIds[%d]", fe, i), id, placeholderEndpoint.MatchString(id), "VPC endpoint id")
+			}
+		}
+	}
+}
+
+// values checks a region's map of named values at field f against the
+// names the gateways use (with the field that uses each): every used name
+// is listed, and nothing else is.
+func values[V any](l *problems.List, f string, listed map[string]V, used map[string]string, what string) {
+	for _, name := range slices.Sorted(maps.Keys(used)) {
+		if _, ok := listed[name]; !ok {
+			l.Add(fmt.Sprintf("%s[%q]", f, name), "none listed", fmt.Sprintf("the region's %s: %s names it, and every region lists it", what, used[name]))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(listed)) {
+		if _, ok := used[name]; !ok {
+			names := slices.Sorted(maps.Keys(used))
+			l.Add(fmt.Sprintf("%s[%q]", f, name), name, fmt.Sprintf("a name the gateways use (%s): nothing uses this %s", strings.Join(names, ", "), what))
 		}
 	}
 }
@@ -533,35 +569,6 @@ func unlistedRegions[V any](c *Config, l *problems.List, f string, byRegion map[
 func (c *Config) placeholder(l *problems.List, f, value string, isPlaceholder bool, what string) {
 	if isPlaceholder && c.realStage() {
 		l.Add(f, value, "a real "+what+": "+value+" is the default configuration's placeholder, refused outside dev")
-	}
-}
-
-// missingRegions lists the known regions of c that byRegion has no entry for.
-func missingRegions[V any](c *Config, byRegion map[string]V) []string {
-	var missing []string
-	for _, r := range c.RegionNames() {
-		if _, ok := byRegion[r]; !ok && regions.Known(r) {
-			missing = append(missing, r)
-		}
-	}
-	return missing
-}
-
-// validateUserPools checks a Cognito authorizer's pools, at field f. The
-// pools' ARNs themselves are checked by the api construct's validation;
-// here, that every listed region has one and no other, and that no
-// placeholder reaches a real stage.
-func (c *Config) validateUserPools(l *problems.List, f string, pools map[string]string) {
-	if missing := missingRegions(c, pools); len(missing) > 0 && len(pools) > 0 {
-		l.Add(f, missing, "a user pool ARN for every region in regions, keyed by region (missing the ones shown)")
-	}
-	unlistedRegions(c, l, f, pools)
-	for _, r := range slices.Sorted(maps.Keys(pools)) {
-		fr := fmt.Sprintf("%s[%q]", f, r)
-		v := strings.ReplaceAll(pools[r], "{account}", c.Account)
-		if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount && c.realStage() {
-			l.Add(fr, v, "a real user pool: "+PlaceholderAccount+" is the default configuration's placeholder account, refused outside dev")
-		}
 	}
 }
 

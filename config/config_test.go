@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"maps"
 	"strings"
 	"testing"
 
@@ -97,52 +96,42 @@ func TestValidateRejects(t *testing.T) {
 			c.API.AccountSettingsOwners = []string{"dev", "staging", "prod"}
 		}, []string{"api.accountSettingsOwners[1]"}},
 		{"VPC link missing for a region", func(c *Config) {
-			delete(c.API.Gateways[1].Services[0].Backend.VPCLinkIDs, "eu-west-2")
-		}, []string{"api.gateways[1].services[0].backend.vpcLinkIds"}},
+			delete(c.Regions[1].VPCLinks, "services")
+		}, []string{`regions[1].vpcLinks["services"]`}},
 		{"private gateway's endpoints missing for a region", func(c *Config) {
-			delete(c.API.Gateways[0].PrivateEndpoints, "sa-east-1")
-		}, []string{"api.gateways[0].privateEndpoints"}},
+			delete(c.Regions[2].PrivateEndpoints, "internal")
+		}, []string{`regions[2].privateEndpoints["internal"]`}},
 		{"partner key secret ARN of one region for several", func(c *Config) {
 			c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws:secretsmanager:ap-southeast-2:111111111111:secret:partners-AbCdEf"
 		}, []string{"api.gateways[1].usagePlans[0].apiKeySecret"}},
 		{"user pool missing for a region", func(c *Config) {
-			delete(c.API.Gateways[1].Authorizers[0].UserPoolARNs, "sa-east-1")
-		}, []string{"api.gateways[1].authorizers[0].userPoolArns"}},
+			delete(c.Regions[2].UserPools, "customers")
+		}, []string{`regions[2].userPools["customers"]`}},
+		{"cognito authorizer naming no user pool", func(c *Config) {
+			c.API.Gateways[0].Authorizers[0].UserPool = ""
+		}, []string{"api.gateways[0].authorizers[0].userPool"}},
 		{"placeholder user pools outside dev", func(c *Config) {
 			c.Stage = "staging"
 			realNetwork(c)
-			for r := range c.API.Gateways[0].Authorizers[0].UserPoolARNs {
-				c.API.Gateways[0].Authorizers[0].UserPoolARNs[r] = "arn:aws:cognito-idp:" + r + ":444444444444:userpool/" + r + "_aB3dE5fG7"
-			}
-		}, []string{
-			`api.gateways[1].authorizers[0].userPoolArns["ap-southeast-2"]`,
-			`api.gateways[1].authorizers[0].userPoolArns["eu-west-2"]`,
-			`api.gateways[1].authorizers[0].userPoolArns["sa-east-1"]`,
-		}},
+			c.Regions[0].UserPools["customers"] = "arn:aws:cognito-idp:ap-southeast-2:444444444444:userpool/ap-southeast-2_aB3dE5fG7"
+		}, []string{`regions[1].userPools["customers"]`, `regions[2].userPools["customers"]`}},
 		{"placeholder VPC links and endpoints outside dev", func(c *Config) {
 			c.Stage = "prod"
 			realNetwork(c)
-			c.API.Gateways[1].Services[0].Backend.VPCLinkIDs["eu-west-2"] = PlaceholderVPCLink
-			c.API.Gateways[0].PrivateEndpoints["sa-east-1"] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-00000000000000003"}, VPCLinkID: PlaceholderVPCLink}
-			for _, g := range c.API.Gateways {
-				for _, a := range g.Authorizers {
-					for r := range a.UserPoolARNs {
-						a.UserPoolARNs[r] = "arn:aws:cognito-idp:" + r + ":444444444444:userpool/" + r + "_aB3dE5fG7"
-					}
-				}
+			for _, r := range c.Regions {
+				r.UserPools["customers"] = "arn:aws:cognito-idp:" + r.Name + ":444444444444:userpool/" + r.Name + "_aB3dE5fG7"
 			}
+			c.Regions[1].VPCLinks["services"] = PlaceholderVPCLink
+			c.Regions[2].PrivateEndpoints["internal"] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-00000000000000003"}, VPCLinkID: PlaceholderVPCLink}
 		}, []string{
-			`api.gateways[0].privateEndpoints["sa-east-1"].vpcLinkId`, `api.gateways[0].privateEndpoints["sa-east-1"].vpcEndpointIds[1]`,
-			`api.gateways[1].services[0].backend.vpcLinkIds["eu-west-2"]`,
+			`regions[1].vpcLinks["services"]`,
+			`regions[2].privateEndpoints["internal"].vpcLinkId`, `regions[2].privateEndpoints["internal"].vpcEndpointIds[1]`,
 		}},
-		{"entries for a region that regions does not list", func(c *Config) {
-			c.API.Gateways[1].Services[0].Backend.VPCLinkIDs["us-west-2"] = "abc123"
-			c.API.Gateways[0].PrivateEndpoints["eu-central-1"] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: "abc123"}
-			c.API.Gateways[1].Authorizers[0].UserPoolARNs["us-west-2"] = "arn:aws:cognito-idp:us-west-2:444444444444:userpool/us-west-2_aB3dE5fG7"
-		}, []string{
-			`api.gateways[0].privateEndpoints["eu-central-1"]`, `api.gateways[1].services[0].backend.vpcLinkIds["us-west-2"]`,
-			`api.gateways[1].authorizers[0].userPoolArns["us-west-2"]`,
-		}},
+		{"region entries that no gateway uses", func(c *Config) {
+			c.Regions[0].VPCLinks["old"] = "abc123"
+			c.Regions[1].UserPools["partners"] = "arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7"
+			c.Regions[2].PrivateEndpoints["public"] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: "abc123"}
+		}, []string{`regions[0].vpcLinks["old"]`, `regions[1].userPools["partners"]`, `regions[2].privateEndpoints["public"]`}},
 		{"every problem at once", func(c *Config) {
 			c.Account = "x"
 			c.Regions[0].Name = "nowhere-1"
@@ -239,49 +228,29 @@ func ptr[T any](v T) *T { return &v }
 // realNetwork replaces the default configuration's placeholder VPC links
 // and endpoints, which are refused outside dev.
 func realNetwork(c *Config) {
-	for _, g := range c.API.Gateways {
-		for _, s := range g.Services {
-			for r := range s.Backend.VPCLinkIDs {
-				s.Backend.VPCLinkIDs[r] = "abc123"
-			}
+	for _, r := range c.Regions {
+		for name := range r.VPCLinks {
+			r.VPCLinks[name] = "abc123"
 		}
-		for r := range g.PrivateEndpoints {
-			g.PrivateEndpoints[r] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: "def456"}
+		for name := range r.PrivateEndpoints {
+			r.PrivateEndpoints[name] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: "def456"}
 		}
 	}
 }
 
-// firstRegionOnly keeps the first region and its entries only.
+// firstRegionOnly keeps the first region.
 func firstRegionOnly(c *Config) {
 	c.Regions = c.Regions[:1]
 	c.Pipeline.CanaryRegion = ""
-	keep := c.Regions[0].Name
-	for _, g := range c.API.Gateways {
-		for _, a := range g.Authorizers {
-			maps.DeleteFunc(a.UserPoolARNs, func(r, _ string) bool { return r != keep })
-		}
-		for _, s := range g.Services {
-			maps.DeleteFunc(s.Backend.VPCLinkIDs, func(r, _ string) bool { return r != keep })
-		}
-		maps.DeleteFunc(g.PrivateEndpoints, func(r string, _ PrivateEndpoint) bool { return r != keep })
-	}
 }
 
+// addRegion adds a region like the default's: one block.
 func addRegion(c *Config, name, market string) {
-	c.Regions = append(c.Regions, Region{Name: name, Market: market})
-	for _, g := range c.API.Gateways {
-		for _, a := range g.Authorizers {
-			a.UserPoolARNs[name] = "arn:aws:cognito-idp:" + name + ":111111111111:userpool/" + name + "_PLACEHOLDER"
-		}
-		for _, s := range g.Services {
-			if s.Backend.VPCLinkIDs != nil {
-				s.Backend.VPCLinkIDs[name] = "PLACEHOLDER"
-			}
-		}
-		if g.PrivateEndpoints != nil {
-			g.PrivateEndpoints[name] = PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: "PLACEHOLDER"}
-		}
-	}
+	c.Regions = append(c.Regions, Region{Name: name, Market: market,
+		UserPools:        map[string]string{"customers": "arn:aws:cognito-idp:" + name + ":111111111111:userpool/" + name + "_PLACEHOLDER"},
+		VPCLinks:         map[string]string{"services": PlaceholderVPCLink},
+		PrivateEndpoints: map[string]PrivateEndpoint{"internal": {VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: PlaceholderVPCLink}},
+	})
 }
 
 func TestWaves(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/api"
+	"github.com/brokerage/platform/problems"
 )
 
 // gatewayName is a gateway's REST API name, <app>-<stage>-<name>: what
@@ -18,7 +19,8 @@ func gatewayName(c *config.Config, name string) string { return c.Prefix() + "-"
 
 // GatewayProps turns the configuration's gateways into construct props for
 // region; built lists the gateways already built in that region (nil when
-// only validating).
+// only validating). What varies by region (user pools, VPC links, private
+// endpoints) comes from the regions' blocks, by the names the gateway uses.
 func GatewayProps(c *config.Config, region string, g config.Gateway, built map[string]*api.Gateway) *api.Props {
 	fill := func(s string) string {
 		return strings.NewReplacer("{region}", region, "{account}", c.Account).Replace(s)
@@ -29,18 +31,26 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		DomainName: g.DomainName, HostedZoneID: g.HostedZoneID, HostedZoneName: g.HostedZoneName, LatencyRecords: g.LatencyRecords,
 		Gateways: built, RemovalPolicy: removalPolicy(c),
 	}
-	if len(g.PrivateEndpoints) > 0 {
-		p.PrivateEndpoints = map[string]api.PrivateEndpoint{}
-		for r, e := range g.PrivateEndpoints {
-			p.PrivateEndpoints[r] = api.PrivateEndpoint{VPCEndpointIDs: e.VPCEndpointIDs, VPCLinkID: e.VPCLinkID}
+	var here config.Region
+	for _, r := range c.Regions {
+		if r.Name == region {
+			here = r
+		}
+		if e, ok := r.PrivateEndpoints[g.Name]; ok && g.Private {
+			if p.PrivateEndpoints == nil {
+				p.PrivateEndpoints = map[string]api.PrivateEndpoint{}
+			}
+			p.PrivateEndpoints[r.Name] = api.PrivateEndpoint{VPCEndpointIDs: e.VPCEndpointIDs, VPCLinkID: e.VPCLinkID}
 		}
 	}
 	for _, a := range g.Authorizers {
 		var pools map[string]string
-		if a.UserPoolARNs != nil {
+		if a.Type == "cognito" {
 			pools = map[string]string{}
-			for r, arn := range a.UserPoolARNs {
-				pools[r] = fill(arn)
+			for _, r := range c.Regions {
+				if arn, ok := r.UserPools[a.UserPool]; ok {
+					pools[r.Name] = strings.ReplaceAll(arn, "{account}", c.Account)
+				}
 			}
 		}
 		p.Authorizers = append(p.Authorizers, api.Authorizer{Name: a.Name, Type: a.Type, UserPoolARNs: pools, FunctionARN: fill(a.FunctionARN)})
@@ -53,22 +63,66 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		p.Services = append(p.Services, api.Service{
 			Name: s.Name, BasePath: s.BasePath, Authorizer: s.Authorizer, RateLimit: s.RateLimit, BurstLimit: s.BurstLimit,
 			APIKeyRequired: s.APIKeyRequired, RequestSchema: s.RequestSchema,
-			Backend: api.Backend{Type: b.Type, URL: fill(b.URL), FunctionARN: fill(b.FunctionARN), VPCLinkID: b.VPCLinkIDs[region], Gateway: b.Gateway},
+			Backend: api.Backend{Type: b.Type, URL: fill(b.URL), FunctionARN: fill(b.FunctionARN), VPCLinkID: here.VPCLinks[b.VPCLink], Gateway: b.Gateway},
 		})
 	}
 	return p
 }
 
 // ValidateAPI checks every gateway of the configuration as the stacks will
-// build it, naming fields as the configuration does.
+// build it in each region, naming fields as the configuration does: a
+// problem with a value a region lends the gateways (a user pool, a VPC
+// link, a private gateway's endpoints) names that region's entry, once,
+// however many gateways use it.
 func ValidateAPI(c *config.Config) []error {
-	var errs []error
-	names := map[string]*api.Gateway{}
-	for i, g := range c.API.Gateways {
-		errs = append(errs, GatewayProps(c, c.PrimaryRegion, g, names).Validate(fmt.Sprintf("api.gateways[%d].", i)))
-		names[g.Name] = &api.Gateway{Private: len(g.PrivateEndpoints) > 0}
+	l := problems.List{Subject: "configuration"}
+	seen := map[string]bool{}
+	for k, r := range c.Regions {
+		names := map[string]*api.Gateway{}
+		for i, g := range c.API.Gateways {
+			err := GatewayProps(c, r.Name, g, names).Validate(fmt.Sprintf("api.gateways[%d].", i))
+			names[g.Name] = &api.Gateway{Private: g.Private}
+			perr, ok := err.(*problems.Error)
+			if !ok {
+				continue
+			}
+			for _, pr := range perr.Problems {
+				field := regionField(c, k, i, pr.Field)
+				if field != pr.Field && pr.Value == "" {
+					continue // not listed: config.Validate names the region's missing entry
+				}
+				pr.Field = field
+				if !seen[pr.String()] {
+					l.Add(pr.Field, pr.Value, pr.Want)
+				}
+				seen[pr.String()] = true
+			}
+		}
 	}
-	return errs
+	return []error{l.Err()}
+}
+
+// regionField is the configuration field of a problem the api construct
+// reports at field, for gateway i built in region k: the region's entry
+// for a value it lends the gateway, or field itself.
+func regionField(c *config.Config, k, i int, field string) string {
+	g, prefix := c.API.Gateways[i], fmt.Sprintf("api.gateways[%d].", i)
+	for ri, r := range c.Regions {
+		if rest, ok := strings.CutPrefix(field, fmt.Sprintf("%sprivateEndpoints[%q]", prefix, r.Name)); ok {
+			return fmt.Sprintf("regions[%d].privateEndpoints[%q]%s", ri, g.Name, rest)
+		}
+		for j, a := range g.Authorizers {
+			if field == fmt.Sprintf("%sauthorizers[%d].userPoolArns[%q]", prefix, j, r.Name) {
+				return fmt.Sprintf("regions[%d].userPools[%q]", ri, a.UserPool)
+			}
+		}
+	}
+	for j, s := range g.Services {
+		if field == fmt.Sprintf("%sservices[%d].backend.vpcLinkId", prefix, j) {
+			return fmt.Sprintf("regions[%d].vpcLinks[%q]", k, s.Backend.VPCLink)
+		}
+	}
+	return field
 }
 
 // addGateways builds the gateways of s, in region, and their alarms, and the

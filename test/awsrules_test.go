@@ -94,26 +94,14 @@ func TestResourcesPerConsumer(t *testing.T) {
 func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
 	c := config.Default()
 	c.Site.ContentDir = "../site"
-	c.Regions[0] = config.Region{Name: "us-east-1", Market: "United States"}
-	c.PrimaryRegion = "us-east-1"
-	for _, g := range c.API.Gateways {
-		if e, ok := g.PrivateEndpoints["ap-southeast-2"]; ok {
-			g.PrivateEndpoints["us-east-1"] = e
-			delete(g.PrivateEndpoints, "ap-southeast-2")
-		}
-		for _, a := range g.Authorizers {
-			if pool, ok := a.UserPoolARNs["ap-southeast-2"]; ok {
-				a.UserPoolARNs["us-east-1"] = strings.ReplaceAll(pool, "ap-southeast-2", "us-east-1")
-				delete(a.UserPoolARNs, "ap-southeast-2")
-			}
-		}
-		for _, s := range g.Services {
-			if link, ok := s.Backend.VPCLinkIDs["ap-southeast-2"]; ok {
-				s.Backend.VPCLinkIDs["us-east-1"] = link
-				delete(s.Backend.VPCLinkIDs, "ap-southeast-2")
-			}
-		}
+	// The region's block moves with it: its pool's ARN names its region.
+	r := c.Regions[0]
+	r.Name, r.Market = "us-east-1", "United States"
+	for name, pool := range r.UserPools {
+		r.UserPools[name] = strings.ReplaceAll(pool, "ap-southeast-2", "us-east-1")
 	}
+	c.Regions[0] = r
+	c.PrimaryRegion = "us-east-1"
 	if err := stacks.Validate(c, cfntest.Now); err != nil {
 		t.Fatal(err)
 	}
@@ -124,22 +112,18 @@ func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
 	}
 }
 
-// A region missing from a per-region map is reported once, on the map,
-// not again by the construct that would get an empty value there.
+// A VPC link a region does not list is reported once, on the region's
+// entry, not again by the construct that would get an empty id there.
 func TestAMissingVPCLinkIsReportedOnce(t *testing.T) {
 	c := config.Default()
 	c.Site.ContentDir = "../site"
 	var want []string
-	for i, g := range c.API.Gateways {
-		for j, s := range g.Services {
-			if _, ok := s.Backend.VPCLinkIDs[c.PrimaryRegion]; ok {
-				delete(s.Backend.VPCLinkIDs, c.PrimaryRegion)
-				want = append(want, fmt.Sprintf("api.gateways[%d].services[%d].backend.vpcLinkIds", i, j))
-			}
-		}
+	for name := range c.Regions[0].VPCLinks {
+		delete(c.Regions[0].VPCLinks, name)
+		want = append(want, fmt.Sprintf("regions[0].vpcLinks[%q]", name))
 	}
 	if len(want) == 0 {
-		t.Fatal("the default configuration has no VPC link backend")
+		t.Fatal("the default configuration has no VPC link")
 	}
 	var perr *problems.Error
 	if err := stacks.Validate(c, cfntest.Now); !errors.As(err, &perr) {
