@@ -24,13 +24,16 @@ package alarms
 //	wk<i>   L - 604800*FLOOR(L/604800), L = t + offset - 4 days
 //	                                                   seconds since Monday 00:00 in session i's time zone
 //	open<i> (wk<i> in a watched window of a trading day) > (t in a holiday)
-//	silent  (open0||open1...) * (1 - ((m >= threshold) || (t < 0)))
+//	silent  (open0||open1...) * (1 - (m >= t*0+threshold))
 //
 // The metric m is sparse: SQS, for one, publishes nothing for a queue idle
 // for hours (SQS developer guide, "Available CloudWatch metrics for Amazon
-// SQS"). A logical operator between two time series "treats the missing
-// value in the other time series as 0", so ((m >= 1) || (t < 0)) is 0 for
-// every minute without an arrival, with or without data. The alarm fires
+// SQS"). When a comparison operator is used between two time series and
+// only one has a value for a timestamp, CloudWatch treats the missing value
+// as 0 (the metric math page above), so comparing m with the non-sparse
+// series t*0+threshold gives 0 for every minute without an arrival, with or
+// without data; only comparisons are documented to do that, so the gate
+// relies on nothing else about missing values. The alarm fires
 // when silent is 1 for its M of N minutes (15 of 15): only inside a
 // session, after 15 silent minutes there, and at the close it returns to OK
 // by itself. An alarm may hold 10 metrics and 10 expressions, and an
@@ -41,6 +44,7 @@ package alarms
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -109,7 +113,7 @@ const (
 	// mondayShift makes whole weeks of local seconds start on a Monday:
 	// 1970-01-01 was a Thursday, 1970-01-05 a Monday.
 	mondayShift = 4 * day
-	// maxQueries and maxExpressionLength are CloudWatch's limits for one
+	// maxExpressions and maxExpressionLength are CloudWatch's limits for one
 	// alarm: 10 metrics and 10 expressions, each at most 2,048 characters.
 	maxExpressions      = 10
 	maxExpressionLength = 2048
@@ -158,17 +162,29 @@ func (s Session) offsets(loc *time.Location, now time.Time) (int, []transition) 
 func (s Session) holidayRanges(loc *time.Location, now time.Time) [][2]int64 {
 	var out [][2]int64
 	for _, h := range s.Holidays {
-		d, err := time.ParseInLocation("2006-01-02", h, loc)
+		d, err := time.Parse("2006-01-02", h)
 		if err != nil {
 			continue
 		}
-		end := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+		start, end := dayStart(d.Year(), d.Month(), d.Day(), loc), dayStart(d.Year(), d.Month(), d.Day()+1, loc)
 		if end.After(now) {
-			out = append(out, [2]int64{d.Unix(), end.Unix()})
+			out = append(out, [2]int64{start.Unix(), end.Unix()})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
+}
+
+// dayStart is the first instant of a local day: its midnight, or, where
+// clocks skip midnight (America/Santiago, Asia/Beirut, Africa/Cairo), the
+// end of the gap, for which Go's time.Date gives the day before.
+func dayStart(year int, month time.Month, day int, loc *time.Location) time.Time {
+	t := time.Date(year, month, day, 0, 0, 0, 0, loc)
+	if _, _, d := t.Date(); d != time.Date(year, month, day, 12, 0, 0, 0, loc).Day() {
+		_, end := t.ZoneBounds()
+		return end
+	}
+	return t
 }
 
 // weekSpans are the watched spans of the trading days in seconds since
@@ -249,10 +265,8 @@ func abs(n int) int {
 // a healthy datapoint, else 0.
 func silentExpression(open, comparison string, threshold float64) string {
 	healthy := map[string]string{"LessThanThreshold": ">=", "LessThanOrEqualToThreshold": ">", "GreaterThanThreshold": "<=", "GreaterThanOrEqualToThreshold": "<"}[comparison]
-	return fmt.Sprintf("(%s)*(1-((m%s%s)||(t<0)))", open, healthy, formatNumber(threshold))
+	return fmt.Sprintf("(%s)*(1-(m%s(t*0+%s)))", open, healthy, strconv.FormatFloat(threshold, 'f', -1, 64))
 }
-
-func formatNumber(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%.6f", f), ".000000") }
 
 // CalendarWarningDays is how long before a session's holiday calendar ends
 // the platform refuses to synthesize prod (Props.CalendarDays).
@@ -281,7 +295,7 @@ func CheckSessions(prefix string, sessions []Session, now time.Time, overrides m
 func CheckGate(sessions []Session, now time.Time) string {
 	queries, open := gate(sessions, now)
 	if n := len(queries) + 1; n > maxExpressions {
-		return fmt.Sprintf("at most %d sessions per region: each takes 2 of the %d expressions a CloudWatch alarm may hold (the gate of %d sessions takes %d)", (maxExpressions-2)/2, maxExpressions, len(sessions), n)
+		return fmt.Sprintf("at most %d sessions per alarm (a region's alarms watch its sessions, the ingest's every session): each takes 2 of the %d expressions a CloudWatch alarm may hold (the gate of %d sessions takes %d)", (maxExpressions-2)/2, maxExpressions, len(sessions), n)
 	}
 	for _, q := range append(queries, gateQuery{"silent", silentExpression(open, "LessThanThreshold", 1e9)}) {
 		if len(q.Expression) > maxExpressionLength {
@@ -312,7 +326,7 @@ func checkSession(l *problems.List, field string, s Session, now time.Time, eval
 	loc, err := time.LoadLocation(s.TimeZone)
 	if err != nil || !canonicalZone(s.TimeZone) {
 		l.Add(field+".timeZone", s.TimeZone, "a canonical IANA time zone with its daylight-saving rules, such as America/New_York "+
-			"(not an abbreviation like EST, which never changes to daylight time, nor a right/ or posix/ variant, which AWS does not know)")
+			"(not an abbreviation like EST, which never changes to daylight time, nor a right/ or posix/ variant)")
 		return
 	}
 	for j, w := range s.Windows {
@@ -350,7 +364,7 @@ func checkSession(l *problems.List, field string, s Session, now time.Time, eval
 // legacy abbreviations (EST, US/Eastern stays a link but is legacy too)
 // and the right/ and posix/ variants.
 func canonicalZone(name string) bool {
-	if name == "UTC" {
+	if name == "UTC" || name == "Etc/UTC" {
 		return true
 	}
 	area, _, ok := strings.Cut(name, "/")
@@ -384,12 +398,12 @@ func unclearLocalTime(s Session, loc *time.Location, now time.Time, minute int) 
 		y, mo, d := t.Date()
 		at := time.Date(y, mo, d, h, m, 0, 0, loc)
 		if at.Hour() != h || at.Minute() != m {
-			return at.Format("2006-01-02"), "does not exist (clocks skip it)"
+			return t.Format("2006-01-02"), "does not exist (clocks skip it)"
 		}
 		for _, shift := range []time.Duration{-time.Hour, -30 * time.Minute, 30 * time.Minute, time.Hour} {
 			o := at.Add(shift)
 			if o.Hour() == h && o.Minute() == m && o.Day() == d {
-				return at.Format("2006-01-02"), "occurs twice (clocks go back over it)"
+				return t.Format("2006-01-02"), "occurs twice (clocks go back over it)"
 			}
 		}
 	}

@@ -10,9 +10,12 @@
 //   - EPOCH(m) "take[s] the period and range of the time series and return[s]
 //     a new non-sparse time series where each value is based on its
 //     timestamp": here the timestamp in seconds since 1970-01-01 UTC;
-//   - comparison and logical operators return 0 or 1 per datapoint; between
-//     two time series, "if only one of the time series has a value for a
-//     timestamp, [it] treats the missing value in the other time series as 0";
+//   - comparison and logical operators return 0 or 1 per datapoint; when a
+//     comparison operator is used between two time series and only one has
+//     a value for a timestamp, the missing value is taken as 0. The page
+//     says so of comparison operators only: here a logical operator with a
+//     missing operand gives a missing datapoint, so that a test fails on an
+//     expression that relies on more than is documented;
 //   - IF(c, a, b) takes a where c is not 0, else b; FLOOR and FILL act per
 //     datapoint. Arithmetic between two time series keeps only the
 //     timestamps both have (the documentation is silent; the platform's
@@ -25,7 +28,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"unicode"
 )
 
@@ -281,7 +283,7 @@ func (p *parser) apply(op string, l, r value) value {
 	if l.series == nil && r.series == nil {
 		return value{scalar: f(l.scalar, r.scalar)}
 	}
-	logical := strings.ContainsAny(op, "=<>&|!")
+	comparison := op == "==" || op == "!=" || op == "<=" || op == ">=" || op == "<" || op == ">"
 	out := make([]float64, len(p.env.Timestamps))
 	for i := range out {
 		a, b := l.at(i), r.at(i)
@@ -289,7 +291,7 @@ func (p *parser) apply(op string, l, r value) value {
 		switch {
 		case na && nb:
 			out[i] = math.NaN()
-		case (na || nb) && l.series != nil && r.series != nil && logical:
+		case (na || nb) && l.series != nil && r.series != nil && comparison:
 			if na {
 				a = 0
 			} else {
