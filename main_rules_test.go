@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/brokerage/platform/config"
 )
 
 // changedConfig writes config/default.json changed by change to a file and
@@ -62,19 +66,22 @@ func consumers(n int) []any {
 // panic: each fails at synth with one line per problem naming the field.
 func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 	gateway := func(c map[string]any, i int) map[string]any { return obj(at(c, "api", "gateways", i)) }
+	// The consumer a case adds comes after the default configuration's.
+	added := fmt.Sprintf("fanout.consumers[%d].name", len(config.Default().Fanout.Consumers))
+	holdings := fmt.Sprintf("fanout.consumers[%d].name", slices.IndexFunc(config.Default().Fanout.Consumers, func(c config.Consumer) bool { return c.Name == "holdings" }))
 	for _, tc := range []struct {
 		name   string
 		change func(c map[string]any)
 		wants  []string
 	}{
 		{"consumer named like the ingest queue", func(c map[string]any) { addConsumer(c, "trade-executions-ingest") },
-			[]string{`fanout.consumers[3].name: got "trade-executions-ingest"`, `the queue "brokerage-dev-trade-executions-ingest.fifo" is taken by the ingest queue`}},
+			[]string{added + `: got "trade-executions-ingest"`, `the queue "brokerage-dev-trade-executions-ingest.fifo" is taken by the ingest queue`}},
 		{"consumer named like a delivery DLQ", func(c map[string]any) { addConsumer(c, "fanout-eu-west-2") },
-			[]string{`fanout.consumers[3].name: got "fanout-eu-west-2"`, `"brokerage-dev-fanout-eu-west-2-dlq.fifo" is taken by the delivery DLQ for eu-west-2`}},
+			[]string{added + `: got "fanout-eu-west-2"`, `"brokerage-dev-fanout-eu-west-2-dlq.fifo" is taken by the delivery DLQ for eu-west-2`}},
 		{"consumer named like another consumer's DLQ", func(c map[string]any) { addConsumer(c, "holdings-dlq") },
-			[]string{`fanout.consumers[3].name: got "holdings-dlq"`, "is taken by fanout.consumers[1].name"}},
+			[]string{added + `: got "holdings-dlq"`, "is taken by " + holdings}},
 		{"consumer named ingest takes the ingest alarms", func(c map[string]any) { addConsumer(c, "ingest") },
-			[]string{`fanout.consumers[3].name: got "ingest"`, `the alarm "brokerage-dev-ingest-`, "(1 problem)"}},
+			[]string{added + `: got "ingest"`, `the alarm "brokerage-dev-ingest-`, "(1 problem)"}},
 		{"gateway names that make the same alarm names", func(c map[string]any) {
 			a, b := map[string]any{}, map[string]any{}
 			for k, v := range gateway(c, 0) {

@@ -144,46 +144,6 @@ var statefulTypes = map[string]bool{
 	"AWS::S3::Bucket": true,
 }
 
-// pinnedLogicalIDs are the logical IDs of every stateful resource, by
-// "<region>-<role>" (the stage does not change them). A change here replaces
-// a queue, key, topic or bucket in every deployed environment: only edit it
-// together with a migration plan.
-var pinnedLogicalIDs = map[string][]string{
-	"us-east-1-edge": {
-		"AlarmsKey3C2381B3",
-		"AlarmsPageTopic40500CB4",
-		"AlarmsTopic3A2DFEBA",
-		"SiteBucket978D4AEB",
-		"SiteLogBucket150DDC0F",
-	},
-	"ap-southeast-2-ingest": {
-		"AlarmsKey3C2381B3",
-		"AlarmsPageTopic40500CB4",
-		"AlarmsTopic3A2DFEBA",
-		"FanoutDeadLetterQueueDAFF220E",
-		"FanoutDeliveryDLQapsoutheast2364D7F9E",
-		"FanoutDeliveryDLQeuwest2E0BE7400",
-		"FanoutDeliveryDLQsaeast115DF26B6",
-		"FanoutKey6F3A458C",
-		"FanoutQueueB70A04D4",
-		"FanoutTopicF7F675DF",
-		"FanoutTopicKey0A3B7D2C",
-	},
-	"ap-southeast-2-regional": consumerIDs,
-	"eu-west-2-regional":      append([]string{"AlarmsKey3C2381B3", "AlarmsPageTopic40500CB4", "AlarmsTopic3A2DFEBA"}, consumerIDs...),
-	"sa-east-1-regional":      append([]string{"AlarmsKey3C2381B3", "AlarmsPageTopic40500CB4", "AlarmsTopic3A2DFEBA"}, consumerIDs...),
-}
-
-var consumerIDs = []string{
-	"FanoutKey6F3A458C",
-	"FanoutbuyingpowerDeadLetterQueue0E6531FE",
-	"FanoutbuyingpowerQueue3DCC3CE0",
-	"FanoutexecutionemailsDeadLetterQueueAE2304FA",
-	"FanoutexecutionemailsQueueF42976B5",
-	"FanoutholdingsDeadLetterQueueCE52AD9C",
-	"FanoutholdingsQueue2616363D",
-}
-
 // pinKey is "<region>-<role>" of a stack of a: its region from its
 // environment, its role from the end of its name.
 func pinKey(a *cfn.Assembly, stack string) string {
@@ -193,28 +153,6 @@ func pinKey(a *cfn.Assembly, stack string) string {
 		}
 	}
 	return stack
-}
-
-func statefulIDs(t cfn.Template) []string {
-	var ids []string
-	for _, r := range t.Resources("") {
-		if statefulTypes[r.Type] {
-			ids = append(ids, r.LogicalID)
-		}
-	}
-	return ids
-}
-
-func TestLogicalIDsOfStatefulResourcesArePinned(t *testing.T) {
-	for _, a := range []*cfn.Assembly{dev, prod} {
-		for _, name := range a.Order {
-			want := append([]string(nil), pinnedLogicalIDs[pinKey(a, name)]...)
-			sort.Strings(want)
-			if diff := cmp.Diff(want, statefulIDs(a.Templates[name])); diff != "" {
-				t.Errorf("stateful logical IDs of %s changed (-pinned +got):\n%s\nA renamed ID replaces the resource and loses its data.", name, diff)
-			}
-		}
-	}
 }
 
 func TestProdRetainsEveryStatefulResource(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/brokerage/platform/internal/cfn"
@@ -17,22 +18,27 @@ import (
 // For a resource with a fixed physical name the create either collides with
 // the existing name or, for APIs that are idempotent by name (SQS
 // CreateQueue, SNS CreateTopic, CloudWatch PutMetricAlarm), adopts it, and
-// the delete of the old logical ID then removes it. So the names golden
-// (testdata/<stack>.names.json: physical name -> logical ID) may grow and
-// shrink with -update, but a name that moves to another logical ID fails
-// the test even with -update: to move one on purpose, edit the golden by
-// hand and say in the change how deployed stages migrate. Stateful
-// resources keep their logical IDs by pinnedLogicalIDs (app_test.go).
+// the delete of the old logical ID then removes it; a stateful resource
+// whose logical ID changes is replaced, and its data goes. So the golden
+// (testdata/<stack>.names.json: physical name -> logical ID, and each
+// stateful resource's logical ID) may grow with -update, but a name that
+// moves to another logical ID, or a stateful resource that disappears,
+// fails the test even with -update: to do either on purpose, edit the
+// golden by hand and say in the change how deployed stages migrate.
 
 // nameProps are the properties that fix a resource's physical name.
 var nameProps = []string{"AlarmName", "QueueName", "TopicName", "FunctionName", "BucketName", "RoleName",
 	"LogGroupName", "TableName", "DashboardName", "ApiKeyName", "UsagePlanName", "AliasName", "SecretName", "Name"}
 
 // physicalNames maps "<type> <name>" (the name as JSON when it is an
-// intrinsic) to the logical ID holding it.
+// intrinsic) to the logical ID holding it, and "<type> stateful <logical
+// ID>" to the logical ID of each stateful resource (statefulTypes).
 func physicalNames(t cfn.Template) map[string]string {
 	out := map[string]string{}
 	for _, r := range t.Resources("") {
+		if statefulTypes[r.Type] {
+			out[r.Type+statefulMark+r.LogicalID] = r.LogicalID
+		}
 		for _, p := range nameProps {
 			v, ok := r.Props[p]
 			if !ok {
@@ -50,6 +56,9 @@ func physicalNames(t cfn.Template) map[string]string {
 	return out
 }
 
+// statefulMark tells a stateful resource's entry from a physical name's.
+const statefulMark = " stateful "
+
 func TestPhysicalNamesStayOnTheirLogicalIDs(t *testing.T) {
 	for _, name := range dev.Order {
 		t.Run(name, func(t *testing.T) {
@@ -64,8 +73,12 @@ func TestPhysicalNamesStayOnTheirLogicalIDs(t *testing.T) {
 				t.Fatalf("no golden %s: run `go test ./test -update` and review the new file", path)
 			}
 			for _, key := range sortedKeys(want) {
-				if now, ok := got[key]; ok && now != want[key] {
+				now, ok := got[key]
+				switch {
+				case ok && now != want[key]:
 					t.Errorf("%s moves from logical ID %s to %s: an update would create the new one and then delete the name with the old one", key, want[key], now)
+				case !ok && strings.Contains(key, statefulMark):
+					t.Errorf("stateful resource %s disappears: an update would delete it and its data", key)
 				}
 			}
 			if *update {
