@@ -99,7 +99,7 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 			obj(c["fanout"])["brokerAccounts"] = accounts
 		}, []string{"fanout.brokerAccounts", "at most 49 broker accounts", "SQS queue policies take 50 principals (50 listed)"}},
 		{"3 regions x 40 consumers", func(c map[string]any) { obj(c["fanout"])["consumers"] = consumers(40) },
-			[]string{"fanout.consumers", "3 regions x 40 consumers need 120 subscriptions on the fan-out topic; SNS FIFO topics take 100"}},
+			[]string{"fanout.consumers", fmt.Sprintf("%d regions x 40 consumers need %d subscriptions on the fan-out topic; SNS FIFO topics take 100", len(config.Default().Regions), 40*len(config.Default().Regions))}},
 		{"an oversized regional stack", func(c map[string]any) {
 			obj(c["fanout"])["ordering"] = "standard"
 			obj(c["fanout"])["consumers"] = consumers(60)

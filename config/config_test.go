@@ -141,7 +141,7 @@ func TestValidateRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := Default()
+			c := fixture()
 			tc.break_(c)
 			err := c.Validate()
 			if err == nil {
@@ -238,6 +238,22 @@ func realNetwork(c *Config) {
 	}
 }
 
+// fixture is the default configuration with three regions, whatever
+// default.json lists: the tests below name regions and waves by position.
+func fixture() *Config {
+	c := Default()
+	base := c.Regions[0]
+	c.Regions = nil
+	for _, r := range []struct{ name, market string }{{"ap-southeast-2", "Australia and New Zealand"}, {"eu-west-2", "United Kingdom"}, {"sa-east-1", "Brazil"}} {
+		addRegion(c, r.name, r.market)
+		c.Regions[len(c.Regions)-1].Sessions = base.Sessions
+	}
+	c.PrimaryRegion = "ap-southeast-2"
+	c.Pipeline.CanaryRegion = "eu-west-2"
+	c.Pipeline.Waves = nil
+	return c
+}
+
 // firstRegionOnly keeps the first region.
 func firstRegionOnly(c *Config) {
 	c.Regions = c.Regions[:1]
@@ -278,7 +294,7 @@ func TestWaves(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := Default()
+			c := fixture()
 			tc.change(c)
 			if err := c.Validate(); err != nil {
 				t.Fatal(err)
