@@ -3,6 +3,7 @@ package test
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -244,7 +245,10 @@ func TestDashboardPerRegionAndAGlobalOverview(t *testing.T) {
 			got = append(got, d.Props["DashboardName"].(string))
 		}
 	}
-	want := []string{"brokerage-dev-overview", "brokerage-dev-ap-southeast-2", "brokerage-dev-eu-west-2", "brokerage-dev-sa-east-1"}
+	want := []string{cfg.Prefix() + "-overview"}
+	for _, r := range slices.Sorted(slices.Values(cfg.RegionNames())) {
+		want = append(want, cfg.Prefix()+"-"+r)
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("dashboards (-want +got):\n%s", diff)
 	}

