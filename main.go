@@ -194,11 +194,13 @@ func firstLine(msg string) string {
 
 // load turns the context values into validated platform props.
 func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
-	cfg, err := config.Load(configPath, stage)
-	if err != nil {
-		return nil, err
+	cfg, shape := config.Load(configPath, stage)
+	if cfg == nil {
+		return nil, shape
 	}
-	if err := stacks.Validate(cfg, time.Now()); err != nil {
+	// Every problem at once: the file's shape, and the rules on what of it
+	// decodes.
+	if err := config.WithoutShapeEchoes(shape, stacks.Validate(cfg, time.Now())); err != nil {
 		return nil, err
 	}
 	selected, err := cfg.SelectRegions(regionList)

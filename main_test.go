@@ -89,7 +89,8 @@ func TestBadConfigFailsCleanlyAndWritesNothing(t *testing.T) {
 		"fanout.maxReceiveCount",
 		"fanout.consumers[0].name",
 		"alarms.emails[0]",
-		"site.contentDir",
+		// The file's shape and the rules, reported together.
+		`site: got "nothing", want a value: the field is required`,
 		"(8 problems)",
 	})
 }

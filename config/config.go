@@ -52,6 +52,10 @@ var Stages = []string{"dev", "staging", "prod"}
 
 // Config is the whole platform configuration.
 type Config struct {
+	// Schema names the JSON Schema the file follows, for editors that
+	// complete and check it: config/schema.json, generated from these types
+	// by `make docs`. The app checks every file against it whatever this says.
+	Schema string `json:"$schema,omitempty"`
 	// App prefixes every stack and physical name. Lower-case letters, digits
 	// and hyphens, 2 to 20 characters.
 	App string `json:"app"`
@@ -72,7 +76,7 @@ type Config struct {
 	// API configures the REST gateways deployed in every region.
 	API API `json:"api"`
 	// Pipeline configures the delivery pipeline (`-c pipeline=true`).
-	Pipeline Pipeline `json:"pipeline"`
+	Pipeline Pipeline `json:"pipeline,omitempty"`
 	// Sessions are the markets' trading sessions: the idle "nothing
 	// arrived" alarms act only inside them. Empty: idle alarms always act.
 	Sessions []Session `json:"sessions,omitempty"`
@@ -125,14 +129,17 @@ func (c *Config) OwnsAPIAccountSettings() bool {
 type Gateway struct {
 	// Name, unique; the REST API is named <app>-<stage>-<name>.
 	Name string `json:"name"`
-	// RateLimit (requests per second) and BurstLimit throttle every route.
-	RateLimit  float64 `json:"rateLimit"`
+	// RateLimit is the requests per second every route of the stage takes.
+	RateLimit float64 `json:"rateLimit"`
+	// BurstLimit is the requests every route takes at once (a whole number).
 	BurstLimit float64 `json:"burstLimit"`
 	// LoggingLevel of execution logs: "ERROR" (default) or "INFO"; bodies are never logged.
 	LoggingLevel string `json:"loggingLevel,omitempty"`
-	// Authorizers callable by services; DefaultAuthorizer applies to services naming none.
-	Authorizers       []Authorizer `json:"authorizers,omitempty"`
-	DefaultAuthorizer string       `json:"defaultAuthorizer,omitempty"`
+	// Authorizers callable by services (at most 10: API Gateway's quota).
+	Authorizers []Authorizer `json:"authorizers,omitempty"`
+	// DefaultAuthorizer is the authorizer of services that name none;
+	// unset, such a service is public.
+	DefaultAuthorizer string `json:"defaultAuthorizer,omitempty"`
 	// UsagePlans issue API keys to partner clients.
 	UsagePlans []UsagePlan `json:"usagePlans,omitempty"`
 	// CORSOrigins allowed by browsers (https origins); empty disables CORS.
@@ -143,10 +150,14 @@ type Gateway struct {
 	// certificate; LatencyRecords makes one host name answer from the nearest
 	// region. Behind latency records a route that requires an API key needs
 	// a "lambda" authorizer: a Cognito one accepts only its region's pool.
-	DomainName     string `json:"domainName,omitempty"`
-	HostedZoneID   string `json:"hostedZoneId,omitempty"`
+	DomainName string `json:"domainName,omitempty"`
+	// HostedZoneID is the Route 53 hosted zone that holds DomainName.
+	HostedZoneID string `json:"hostedZoneId,omitempty"`
+	// HostedZoneName is that zone's name, e.g. example.com.
 	HostedZoneName string `json:"hostedZoneName,omitempty"`
-	LatencyRecords bool   `json:"latencyRecords,omitempty"`
+	// LatencyRecords answers DomainName from the nearest region (a latency
+	// record per region) instead of from this region alone.
+	LatencyRecords bool `json:"latencyRecords,omitempty"`
 	// Private makes the gateway a PRIVATE REST API, unreachable from the
 	// internet: in each region it accepts calls only through the interface
 	// VPC endpoints for execute-api that the region lists for it
@@ -175,7 +186,9 @@ type PrivateEndpoint struct {
 // Authorizer is a Cognito user pool ("cognito", userPoolArns) or a Lambda
 // TOKEN authorizer validating JWTs ("lambda", functionArn).
 type Authorizer struct {
+	// Name, unique in its gateway; services name it as their authorizer.
 	Name string `json:"name"`
+	// Type is "cognito" or "lambda".
 	Type string `json:"type"`
 	// UserPool, for "cognito", names the user pool that every region lists
 	// under this name in regions[].userPools.
@@ -187,9 +200,13 @@ type Authorizer struct {
 
 // UsagePlan is a partner tier with its own API key.
 type UsagePlan struct {
-	Name        string  `json:"name"`
-	RateLimit   float64 `json:"rateLimit"`
-	BurstLimit  float64 `json:"burstLimit"`
+	// Name, unique in its gateway; it names the plan and its key.
+	Name string `json:"name"`
+	// RateLimit is the requests per second the plan's key may send.
+	RateLimit float64 `json:"rateLimit"`
+	// BurstLimit is the requests the plan's key may send at once (a whole number).
+	BurstLimit float64 `json:"burstLimit"`
+	// QuotaPerDay caps the key's requests per day (a whole number); 0: no quota.
 	QuotaPerDay float64 `json:"quotaPerDay,omitempty"`
 	// APIKeySecret is the Secrets Manager secret whose SecretString is the
 	// plan's API key value (at least 20 characters): a name, the same
@@ -203,7 +220,9 @@ type UsagePlan struct {
 
 // Service is one microservice behind a gateway.
 type Service struct {
-	Name     string `json:"name"`
+	// Name, unique in its gateway, e.g. "orders".
+	Name string `json:"name"`
+	// BasePath routes /<basePath> and everything under it to the backend.
 	BasePath string `json:"basePath"`
 	// Backend: {"type": "http", "url": "https://..."} for a public host,
 	// {"type": "lambda", "functionArn": ...}, {"type": "vpc-link",
@@ -212,11 +231,18 @@ type Service struct {
 	// "internal" label (orders.eu-west-2.internal.example.com) is private:
 	// it must be a vpc-link backend, as an http backend is called over the
 	// public internet.
-	Backend        Backend `json:"backend"`
-	Authorizer     string  `json:"authorizer,omitempty"`
-	RateLimit      float64 `json:"rateLimit,omitempty"`
-	BurstLimit     float64 `json:"burstLimit,omitempty"`
-	APIKeyRequired bool    `json:"apiKeyRequired,omitempty"`
+	Backend Backend `json:"backend"`
+	// Authorizer names one of the gateway's authorizers; unset, the
+	// gateway's defaultAuthorizer.
+	Authorizer string `json:"authorizer,omitempty"`
+	// RateLimit, per second, throttles the service's routes below the
+	// stage's; 0 keeps the stage's.
+	RateLimit float64 `json:"rateLimit,omitempty"`
+	// BurstLimit throttles the service's routes below the stage's (a whole
+	// number); 0 keeps the stage's.
+	BurstLimit float64 `json:"burstLimit,omitempty"`
+	// APIKeyRequired asks callers for a usage plan's API key.
+	APIKeyRequired bool `json:"apiKeyRequired,omitempty"`
 	// RequestSchema is a JSON schema (draft 4) the body of POST /<basePath>
 	// (a create) must match, or API Gateway answers 400. Other methods and
 	// paths of the service (amend, cancel) are not checked against it.
@@ -225,13 +251,18 @@ type Service struct {
 
 // Backend is where a service's requests go.
 type Backend struct {
-	Type        string `json:"type"`
-	URL         string `json:"url,omitempty"`
+	// Type is "http", "lambda", "vpc-link" or "gateway".
+	Type string `json:"type"`
+	// URL, for "http" and "vpc-link", is the base URL the path is appended
+	// to; {region} stands for the deploying region.
+	URL string `json:"url,omitempty"`
+	// FunctionARN, for "lambda", is the function that answers.
 	FunctionARN string `json:"functionArn,omitempty"`
 	// VPCLink, for "vpc-link", names the REST API VPC link (to the network
 	// load balancer in front of the service) that every region lists under
 	// this name in regions[].vpcLinks: a VPC link belongs to one region.
 	VPCLink string `json:"vpcLink,omitempty"`
+	// Gateway, for "gateway", names an earlier, private gateway.
 	Gateway string `json:"gateway,omitempty"`
 }
 
@@ -251,8 +282,10 @@ type Site struct {
 	ContentSecurityPolicy string `json:"contentSecurityPolicy,omitempty"`
 	// DomainName, with the Route 53 zone that holds it, serves the site under
 	// a custom name (ACM certificate in us-east-1, alias records).
-	DomainName     string `json:"domainName,omitempty"`
-	HostedZoneID   string `json:"hostedZoneId,omitempty"`
+	DomainName string `json:"domainName,omitempty"`
+	// HostedZoneID is the Route 53 hosted zone that holds DomainName.
+	HostedZoneID string `json:"hostedZoneId,omitempty"`
+	// HostedZoneName is that zone's name, e.g. example.com.
 	HostedZoneName string `json:"hostedZoneName,omitempty"`
 	// WAF attaches a web ACL with AWS managed rule groups.
 	WAF bool `json:"waf"`
@@ -354,6 +387,7 @@ type AlarmOverride struct {
 	// DatapointsToAlarm of EvaluationPeriods (one-minute periods) must breach,
 	// 1 <= DatapointsToAlarm <= EvaluationPeriods <= 1440.
 	DatapointsToAlarm int `json:"datapointsToAlarm,omitempty"`
+	// EvaluationPeriods is how many one-minute periods the alarm looks at.
 	EvaluationPeriods int `json:"evaluationPeriods,omitempty"`
 }
 
@@ -368,21 +402,24 @@ func Default() *Config {
 
 // Load reads the configuration file at path (the embedded default when path
 // is ""), and sets its stage when stage is not "". It does not Validate.
+// With a problem in the file's shape it returns the configuration as far
+// as it decodes beside the problems (Parse), or nil when nothing does.
 func Load(path, stage string) (*Config, error) {
 	c := Default()
+	var shape error
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("context config: cannot read %q: %w", path, err)
 		}
-		if c, err = Parse(data, path); err != nil {
-			return nil, err
+		if c, shape = Parse(data, path); c == nil {
+			return nil, shape
 		}
 	}
 	if stage != "" {
 		c.Stage = stage
 	}
-	return c, nil
+	return c, shape
 }
 
 var (

@@ -1,13 +1,17 @@
 package config
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/brokerage/platform/problems"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 func TestDefaultIsValid(t *testing.T) {
@@ -186,23 +190,55 @@ func TestErrorNamesFieldValueAndExpectation(t *testing.T) {
 	}
 }
 
+// patched is default.json changed by patch, as a file's bytes.
+func patched(t *testing.T, patch func(c map[string]any)) []byte {
+	t.Helper()
+	var c map[string]any
+	if err := json.Unmarshal(defaultJSON, &c); err != nil {
+		t.Fatal(err)
+	}
+	patch(c)
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestParseReportsEveryUnknownKey(t *testing.T) {
-	_, err := Parse([]byte(`{"app":"x","colour":"red","fanout":{"consumers":[{"name":"a","retries":3}]},"alarms":{"overrides":{"x":{"limit":1}}}}`), "test.json")
+	_, err := Parse(patched(t, func(c map[string]any) {
+		c["colour"] = "red"
+		consumer := c["fanout"].(map[string]any)["consumers"].([]any)[0].(map[string]any)
+		consumer["retries"] = 3
+		c["alarms"].(map[string]any)["overrides"] = map[string]any{"x": map[string]any{"limit": 1}}
+	}), "test.json")
 	want := []string{"colour", "fanout.consumers[0].retries", `alarms.overrides["x"].limit`}
 	got := fields(t, err)
 	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("unknown keys (-want +got):\n%s", diff)
 	}
+	if !strings.Contains(err.Error(), `colour: got "an unknown key", want one of: $schema, app, stage`) || !strings.Contains(err.Error(), "(line ") {
+		t.Errorf("the unknown key's message names neither the known keys nor where it is:\n%v", err)
+	}
 }
 
 func TestParseReportsWrongTypes(t *testing.T) {
-	_, err := Parse([]byte(`{"fanout":{"maxReceiveCount":"five"}}`), "test.json")
+	_, err := Parse(patched(t, func(c map[string]any) { c["fanout"].(map[string]any)["maxReceiveCount"] = "five" }), "test.json")
 	if diff := cmp.Diff([]string{"fanout.maxReceiveCount"}, fields(t, err)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	_, err = Parse([]byte(`{"app": `), "test.json")
 	if diff := cmp.Diff([]string{"(file)"}, fields(t, err)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// The schema's required fields (those without omitempty) are each named.
+func TestParseNamesEveryMissingRequiredField(t *testing.T) {
+	_, err := Parse([]byte(`{"app": "x", "fanout": {"ordering": "fifo"}}`), "test.json")
+	want := []string{"stage", "account", "primaryRegion", "regions", "fanout.brokerAccounts", "fanout.maxReceiveCount", "fanout.consumers", "alarms", "site", "api"}
+	if diff := cmp.Diff(want, fields(t, err)); diff != "" {
+		t.Errorf("(-want +got):\n%s\n%v", diff, err)
 	}
 }
 
@@ -330,7 +366,8 @@ func TestParseReportsEverythingAtOnce(t *testing.T) {
   "alarms": {"emails": "ops@example.com"}
 }`)
 	_, err := Parse(data, "test.json")
-	want := []string{"stage", "alarms.emails", "app", "colour", "fanout.consumers[2].timeoutSeconds", "fanout.consumers[3].timeoutSeconds", "fanout.maxReceiveCount"}
+	want := []string{"stage", "app", "account", "primaryRegion", "regions", "fanout.brokerAccounts", "fanout.ordering", "fanout.maxReceiveCount",
+		"fanout.consumers[2].timeoutSeconds", "fanout.consumers[3].timeoutSeconds", "alarms.emails", "site", "api", "colour"}
 	if diff := cmp.Diff(want, fields(t, err)); diff != "" {
 		t.Errorf("fields (-want +got):\n%s\n%v", diff, err)
 	}
@@ -378,5 +415,56 @@ func TestPartnerKeySecretPerRegion(t *testing.T) {
 	c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws:secretsmanager:ap-southeast-2:444444444444:secret:partners-AbCdEf"
 	if err := c.Validate(); err != nil {
 		t.Errorf("one region, an ARN of that region: %v", err)
+	}
+}
+
+// The schema file editors read (config/schema.json, which $schema names)
+// refuses every bad shape the loader refuses, at the same place.
+func TestSchemaFileAndLoaderAgree(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	file, err := c.Compile("schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		patch func(c map[string]any)
+	}{
+		{"unknown key", func(c map[string]any) { c["colour"] = "red" }},
+		{"wrong type", func(c map[string]any) { c["fanout"].(map[string]any)["maxReceiveCount"] = "five" }},
+		{"fraction for a whole number", func(c map[string]any) {
+			c["fanout"].(map[string]any)["consumers"].([]any)[0].(map[string]any)["timeoutSeconds"] = 2.5
+		}},
+		{"missing required field", func(c map[string]any) { delete(c, "account") }},
+		{"unknown key in a region's block", func(c map[string]any) { c["regions"].([]any)[0].(map[string]any)["vpcLinkIds"] = map[string]any{} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := patched(t, tc.patch)
+			_, err := Parse(data, "test.json")
+			loader := fields(t, err)
+			doc, _ := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+			verr, ok := file.Validate(doc).(*jsonschema.ValidationError)
+			if !ok || len(loader) != 1 {
+				t.Fatalf("schema file: %v; loader: %v; want both to refuse it once", verr, loader)
+			}
+			var leaf *jsonschema.ValidationError
+			for leaf = verr; len(leaf.Causes) > 0; leaf = leaf.Causes[0] {
+			}
+			at, _ := fieldPath(leaf.InstanceLocation)
+			if !strings.HasPrefix(loader[0], at) {
+				t.Errorf("the schema file refuses it at %q, the loader at %q", at, loader[0])
+			}
+		})
+	}
+	// Every shipped configuration follows the schema file.
+	for _, path := range []string{"default.json", "scale-25x4.json", "testdata/five-regions.json"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, _ := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err := file.Validate(doc); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/brokerage/platform/problems"
@@ -20,11 +19,17 @@ var configShape = reflect.TypeOf(Config{})
 // column, a file that is not an object, every duplicated key, every unknown
 // key and every value of the wrong type, list items indexed in the field
 // paths (fanout.consumers[2].timeoutSeconds). Parse does not Validate.
+//
+// When the file is a JSON object whose shape is wrong, Parse returns the
+// configuration decoded as far as it goes beside the problems, so that the
+// rules can be checked too and every problem reported at once
+// (WithoutShapeEchoes).
 func Parse(data []byte, source string) (*Config, error) {
 	list := problems.List{Subject: "configuration " + source}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	raw, err := readValue(dec, data, "", &list)
+	offsets := map[string]int64{}
+	raw, err := readValue(dec, data, "", offsets, &list)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
 			err = fmt.Errorf("more after the configuration object at %s", position(data, dec.InputOffset()-1))
@@ -38,11 +43,21 @@ func Parse(data []byte, source string) (*Config, error) {
 		list.Add("(file)", describe(raw), "a JSON object holding the configuration's fields (app, stage, account, regions, ...)")
 		return nil, list.Err()
 	}
-	checkShape(raw, configShape, "", &list)
-	if err := list.Err(); err != nil {
-		return nil, err
-	}
+	checkSchema(raw, func(field string) string {
+		for f := field; f != ""; f = parentField(f) {
+			if off, ok := offsets[f]; ok {
+				return position(data, off)
+			}
+		}
+		return ""
+	}, &list)
 	var c Config
+	if err := list.Err(); err != nil {
+		// encoding/json sets every field it can and returns its first
+		// type error: the problems above name them all.
+		_ = json.Unmarshal(data, &c)
+		return &c, err
+	}
 	if err := json.Unmarshal(data, &c); err != nil {
 		list.Add("(file)", source, "a configuration object ("+err.Error()+")")
 		return nil, list.Err()
@@ -50,9 +65,37 @@ func Parse(data []byte, source string) (*Config, error) {
 	return &c, nil
 }
 
+// WithoutShapeEchoes joins the shape problems Parse found with the rule
+// problems of the configuration it decoded: a field whose shape is wrong is
+// reported once, by its shape, not again by the rules that read its zero
+// value (nor are the fields inside it).
+func WithoutShapeEchoes(shape, rules error) error {
+	perr, ok := shape.(*problems.Error)
+	if !ok {
+		return problems.Join("configuration", shape, rules)
+	}
+	rerr, ok := rules.(*problems.Error)
+	if !ok {
+		return problems.Join(perr.Subject, shape, rules)
+	}
+	wrong := perr.Fields()
+	l := problems.List{Subject: perr.Subject}
+	for _, p := range rerr.Problems {
+		echo := false
+		for _, f := range wrong {
+			echo = echo || p.Field == f || strings.HasPrefix(p.Field, f+".") || strings.HasPrefix(p.Field, f+"[")
+		}
+		if !echo {
+			l.Add(p.Field, p.Value, p.Want)
+		}
+	}
+	return problems.Join(perr.Subject, shape, l.Err())
+}
+
 // readValue reads one JSON value, reporting keys an object repeats: JSON
-// decoders keep the last silently.
-func readValue(dec *json.Decoder, data []byte, path string, l *problems.List) (any, error) {
+// decoders keep the last silently. It records where each value's key (or
+// list item) is in offsets, by field path.
+func readValue(dec *json.Decoder, data []byte, path string, offsets map[string]int64, l *problems.List) (any, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -73,7 +116,9 @@ func readValue(dec *json.Decoder, data []byte, path string, l *problems.List) (a
 			if _, dup := m[k]; dup {
 				l.Add(join(path, k), "a key repeated at "+position(data, dec.InputOffset()), "each key once in its object (JSON keeps only the last value)")
 			}
-			v, err := readValue(dec, data, join(path, k), l)
+			offsets[join(path, k)] = dec.InputOffset()
+			offsets[fmt.Sprintf("%s[%q]", path, k)] = dec.InputOffset()
+			v, err := readValue(dec, data, join(path, k), offsets, l)
 			if err != nil {
 				return nil, err
 			}
@@ -84,7 +129,9 @@ func readValue(dec *json.Decoder, data []byte, path string, l *problems.List) (a
 	case '[':
 		var list []any
 		for i := 0; dec.More(); i++ {
-			v, err := readValue(dec, data, fmt.Sprintf("%s[%d]", path, i), l)
+			item := fmt.Sprintf("%s[%d]", path, i)
+			offsets[item] = dec.InputOffset()
+			v, err := readValue(dec, data, item, offsets, l)
 			if err != nil {
 				return nil, err
 			}
@@ -151,84 +198,13 @@ func describe(v any) any {
 	return fmt.Sprint(v)
 }
 
-// checkShape walks decoded JSON against the Go type it decodes into and
-// reports every unknown key and every value of the wrong type.
-// encoding/json stops at the first; users fixing a file want them all.
-func checkShape(raw any, t reflect.Type, path string, l *problems.List) {
-	if raw == nil {
-		return // null keeps the zero value
+// parentField is the field path that holds field ("" at the top).
+func parentField(field string) string {
+	i := strings.LastIndexAny(field, ".[")
+	if i < 0 {
+		return ""
 	}
-	wrong := func(want string) { l.Add(path, describe(raw), want) }
-	switch t.Kind() {
-	case reflect.Ptr:
-		checkShape(raw, t.Elem(), path, l)
-	case reflect.Interface:
-	case reflect.Struct:
-		obj, ok := raw.(map[string]any)
-		if !ok {
-			wrong("an object")
-			return
-		}
-		fields := map[string]reflect.Type{}
-		var names []string
-		for i := 0; i < t.NumField(); i++ {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			fields[name] = t.Field(i).Type
-			names = append(names, name)
-		}
-		for _, k := range sortedKeys(obj) {
-			ft, ok := fields[k]
-			if !ok {
-				l.Add(join(path, k), "an unknown key", "one of: "+strings.Join(names, ", "))
-				continue
-			}
-			checkShape(obj[k], ft, join(path, k), l)
-		}
-	case reflect.Map:
-		obj, ok := raw.(map[string]any)
-		if !ok {
-			wrong("an object")
-			return
-		}
-		for _, k := range sortedKeys(obj) {
-			checkShape(obj[k], t.Elem(), fmt.Sprintf("%s[%q]", path, k), l)
-		}
-	case reflect.Slice:
-		arr, ok := raw.([]any)
-		if !ok {
-			wrong("a list")
-			return
-		}
-		for i, v := range arr {
-			checkShape(v, t.Elem(), fmt.Sprintf("%s[%d]", path, i), l)
-		}
-	case reflect.String:
-		if _, ok := raw.(string); !ok {
-			wrong("text (a JSON string)")
-		}
-	case reflect.Bool:
-		if _, ok := raw.(bool); !ok {
-			wrong("true or false")
-		}
-	case reflect.Int, reflect.Int64:
-		n, ok := raw.(json.Number)
-		if _, err := n.Int64(); !ok || err != nil {
-			wrong("a whole number")
-		}
-	case reflect.Float64:
-		if _, ok := raw.(json.Number); !ok {
-			wrong("a number")
-		}
-	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return field[:i]
 }
 
 func join(path, key string) string {

@@ -37,9 +37,10 @@ type Session struct {
 type Window struct {
 	// Name, e.g. "regular"; unique within the session.
 	Name string `json:"name"`
-	// Start and End as HH:MM (24-hour clock) in the session's time zone.
+	// Start as HH:MM (24-hour clock) in the session's time zone.
 	Start string `json:"start"`
-	End   string `json:"end"`
+	// End as HH:MM, after Start on the same day.
+	End string `json:"end"`
 	// Watch makes silence during the window an outage: the idle alarms act
 	// in it. At least one window of a session is watched.
 	Watch bool `json:"watch,omitempty"`
