@@ -131,6 +131,13 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 			g := gateway(c, 0)
 			g["authorizers"] = append(g["authorizers"].([]any), map[string]any{"name": "jwt", "type": "lambda", "functionArn": "arn:aws:lambda:eu-west-2:111111111111:"})
 		}, []string{"api.gateways[0].authorizers[1].functionArn", "function:<name>"}},
+		{"61 usage plans, each resolving its secret in every regional stack", func(c map[string]any) {
+			var plans []any
+			for i := range 61 {
+				plans = append(plans, map[string]any{"name": fmt.Sprintf("p%d", i), "rateLimit": 1, "burstLimit": 1, "apiKeySecret": fmt.Sprintf("partners/p%d-api-key", i)})
+			}
+			gateway(c, 1)["usagePlans"] = plans
+		}, []string{`api.gateways: got "61 usage plans"`, "at most 60 dynamic references"}},
 		{"duplicate gateway names", func(c map[string]any) {
 			obj(c["api"])["gateways"] = append(at(c, "api", "gateways").([]any), gateway(c, 1))
 		}, []string{`api.gateways[2].name: got "public", want a name no other gateway has`}},

@@ -64,6 +64,11 @@ func CheckStacks(stacks []Stack) error {
 		if want := StackResourceCount(len(res)); want != "" {
 			l.Add(s.Name, fmt.Sprintf("%d resources", len(res)), want)
 		}
+		if b, err := json.Marshal(s.Template); err == nil {
+			if want := TemplateDynamicReferences(strings.Count(string(b), "{{resolve:")); want != "" {
+				l.Add(s.Name, fmt.Sprintf("%d dynamic references", strings.Count(string(b), "{{resolve:")), want)
+			}
+		}
 		if d, ok := s.Template["Description"].(string); ok {
 			if want := StackDescription(d); want != "" {
 				l.Add(s.Name+" Description", d, want)

@@ -72,6 +72,7 @@ var Rules = []Rule{
 	{"sns-opt-in-forwarding", "SNS does not forward messages from an opt-in Region to another opt-in Region: with an opt-in primary region, every other region must be enabled by default.", sourceSNSOptIn},
 	{"sqs-policy-quotas", fmt.Sprintf("An SQS queue policy has at most %d principals, %d statements and %d bytes.", SQSPolicyPrincipals, SQSPolicyStatements, SQSPolicyBytes), sourceSQSPolicy},
 	{"stack-resources", fmt.Sprintf("A CloudFormation template declares at most %d resources.", StackResources), sourceCFNQuotas},
+	{"dynamic-references", fmt.Sprintf("A CloudFormation template holds at most %d dynamic references ({{resolve:...}}): the platform's are the usage plans' API key secrets, one per plan in every regional stack.", DynamicReferences), sourceDynamicReferences},
 	{"stack-description", fmt.Sprintf("A CloudFormation template's Description is at most %d bytes.", StackDescriptionBytes), sourceCFNDescription},
 	{"alarm-name-length", fmt.Sprintf("A CloudWatch alarm name is 1 to %d characters, after the platform's prefix.", AlarmNameLength), sourcePutMetricAlarm},
 	{"alarm-datapoints", "A CloudWatch alarm's DatapointsToAlarm is at most its EvaluationPeriods, after the catalogue's defaults and the overrides are merged.", sourcePutMetricAlarm},
@@ -79,6 +80,21 @@ var Rules = []Rule{
 	{"waf-metric-name", fmt.Sprintf("A WAF metric name is 1 to %d characters among A-Z, a-z, 0-9, - and _, without whitespace; the platform names a web ACL's metric after its gateway.", WAFMetricNameLength), sourceWAFVisibility},
 	{"cloudfront-csp-length", fmt.Sprintf("A CloudFront response headers policy's Content-Security-Policy value is at most %d characters.", CloudFrontCSPLength), sourceCloudFrontCSP},
 	{"arn-format", "An ARN is arn:partition:service:region:account-id:resource, with the resource part the service defines (userpool/<id> for Cognito, function:<name> for Lambda).", sourceARN},
+}
+
+// DynamicReferences is how many {{resolve:...}} references one template may hold.
+const DynamicReferences = 60
+
+const sourceDynamicReferences = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html"
+
+// TemplateDynamicReferences checks a template's count of dynamic references.
+func TemplateDynamicReferences(count int) string {
+	// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html:
+	// "You can include up to 60 dynamic references in a stack template."
+	if count <= DynamicReferences {
+		return ""
+	}
+	return fmt.Sprintf("at most %d dynamic references ({{resolve:...}}) in one template (%d): CloudFormation resolves no more", DynamicReferences, count)
 }
 
 // SNSFIFOSubscriptions checks the fan-out topic's subscriptions: one per

@@ -514,9 +514,19 @@ func (c *Config) validateAPI(l *problems.List) {
 	// validation; here, that an ARN names each region's replica.
 	for i, g := range c.API.Gateways {
 		for j, u := range g.UsagePlans {
+			f := fmt.Sprintf("api.gateways[%d].usagePlans[%d].apiKeySecret", i, j)
 			a, err := arn.Parse(u.APIKeySecret)
-			if err == nil && a.Region != "{region}" && len(c.Regions) > 1 {
-				l.Add(fmt.Sprintf("api.gateways[%d].usagePlans[%d].apiKeySecret", i, j), u.APIKeySecret, "an ARN with {region} as its region, so that each region imports its own replica of the secret (or the secret's name)")
+			if err != nil {
+				continue // a name, or not an ARN: the api construct's to say
+			}
+			if a.Region != "{region}" && len(c.Regions) > 1 {
+				l.Add(f, u.APIKeySecret, "an ARN with {region} as its region, so that each region imports its own replica of the secret (or the secret's name)")
+			}
+			for _, r := range c.Regions {
+				if p := regions.Partition(r.Name); a.Partition != p {
+					l.Add(f, u.APIKeySecret, fmt.Sprintf("an ARN in partition %s, where %s is (a secret of another partition cannot be read)", p, r.Name))
+					break
+				}
 			}
 		}
 	}

@@ -108,6 +108,9 @@ func TestValidateRejects(t *testing.T) {
 		{"partner key secret ARN of one region for several", func(c *Config) {
 			c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws:secretsmanager:ap-southeast-2:111111111111:secret:partners-AbCdEf"
 		}, []string{"api.gateways[1].usagePlans[0].apiKeySecret"}},
+		{"partner key secret ARN of another partition", func(c *Config) {
+			c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws-cn:secretsmanager:{region}:444444444444:secret:partners-AbCdEf"
+		}, []string{"api.gateways[1].usagePlans[0].apiKeySecret"}},
 		{"user pool missing for a region", func(c *Config) {
 			delete(c.Regions[2].UserPools, "customers")
 		}, []string{`regions[2].userPools["customers"]`}},

@@ -141,6 +141,15 @@ func checkGatewayLimits(c *config.Config, l *problems.List) {
 			}
 		}
 	}
+	// Each usage plan's key value is a {{resolve:secretsmanager:...}} in
+	// every regional stack, which holds every gateway.
+	plans := 0
+	for _, g := range c.API.Gateways {
+		plans += len(g.UsagePlans)
+	}
+	if want := awsrules.TemplateDynamicReferences(plans); want != "" {
+		l.Add("api.gateways", fmt.Sprintf("%d usage plans", plans), fmt.Sprintf("at most %d usage plans across the gateways: each plan's API key resolves its secret in every regional stack, and %s", awsrules.DynamicReferences, want))
+	}
 }
 
 // checkNames checks the physical names: alarm names AWS accepts, and no

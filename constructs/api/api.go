@@ -35,6 +35,7 @@ import (
 	"github.com/brokerage/platform/constructs/stackof"
 	"github.com/brokerage/platform/constructs/waf"
 	"github.com/brokerage/platform/problems"
+	"github.com/brokerage/platform/regions"
 	"github.com/brokerage/platform/valid"
 )
 
@@ -134,6 +135,9 @@ func CheckUserPoolARN(value, region string) string {
 	}
 	if a.Region != region {
 		return "a user pool in " + region + ", the region it is listed for (" + want + ")"
+	}
+	if a.Partition != regions.Partition(region) {
+		return "a user pool in " + region + "'s partition " + regions.Partition(region) + " (" + want + ")"
 	}
 	id, ok := strings.CutPrefix(a.Resource, "userpool/")
 	m := userPoolID.FindStringSubmatch(id)

@@ -287,6 +287,7 @@ func TestUserPoolARNsAreCheckedStrictly(t *testing.T) {
 		{"eu-west-2_aB3dE5fG7", "eu-west-2", "a Cognito user pool ARN"},
 		// Every partition: cdk.json targets aws-cn too.
 		{"arn:aws-cn:cognito-idp:cn-north-1:444444444444:userpool/cn-north-1_aB3dE5fG7", "cn-north-1", ""},
+		{"arn:aws-cn:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7", "eu-west-2", "a user pool in eu-west-2's partition aws"},
 		{"arn:azure:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7", "eu-west-2", "a Cognito user pool ARN"},
 	} {
 		got := CheckUserPoolARN(tc.arn, tc.region)
