@@ -5,8 +5,11 @@
 // server mode, a local AWS emulator; this test then checks through the AWS
 // SDK, against the same moto server, that what the app declares was deployed
 // and that every execution the broker sends reaches every consumer queue in
-// every region exactly once and in order per account, and that a message a
-// consumer keeps failing ends in that consumer's dead-letter queue.
+// every region exactly once and in order per account, that a message a
+// consumer keeps failing ends in that consumer's dead-letter queue, and that
+// a batch whose invocation dies every time pages within 10 minutes (the
+// deployed alarms' own definitions evaluated on the run's datapoints, by
+// internal/metricmath: moto evaluates no alarm).
 //
 // moto is the AWS here. Where it falls short the test re-creates exactly what
 // the synthesized templates declare, read from the cloud assembly:
