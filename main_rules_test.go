@@ -75,19 +75,20 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 		wants  []string
 	}{
 		{"consumer named like the ingest queue", func(c map[string]any) { addConsumer(c, "trade-executions-ingest") },
-			[]string{added + `: got "trade-executions-ingest"`, `the queue "brokerage-dev-trade-executions-ingest.fifo" is taken by the ingest queue`}},
+			[]string{added + `: got "trade-executions-ingest"`, `is taken by brokerage-dev-ap-southeast-2-ingest/Fanout/`, "(and 1 more of its names are taken)", "(1 problem)"}},
 		{"consumer named like a delivery DLQ", func(c map[string]any) { addConsumer(c, "fanout-eu-west-2") },
-			[]string{added + `: got "fanout-eu-west-2"`, `"brokerage-dev-fanout-eu-west-2-dlq.fifo" is taken by the delivery DLQ for eu-west-2`}},
+			[]string{added + `: got "fanout-eu-west-2"`, `"brokerage-dev-fanout-eu-west-2-dlq.fifo" is taken by brokerage-dev-ap-southeast-2-ingest/Fanout/DeliveryDLQ-eu-west-2/Resource`}},
 		{"consumer named like another consumer's DLQ", func(c map[string]any) { addConsumer(c, "holdings-dlq") },
 			[]string{added + `: got "holdings-dlq"`, "is taken by " + holdings}},
 		{"consumer named ingest takes the ingest alarms", func(c map[string]any) { addConsumer(c, "ingest") },
 			[]string{added + `: got "ingest"`, `the alarm "brokerage-dev-ingest-`, "(1 problem)"}},
 		{"gateway names that make the same alarm names", func(c map[string]any) {
 			a, b := map[string]any{}, map[string]any{}
-			for k, v := range gateway(c, 0) {
+			for k, v := range gateway(c, 1) {
 				a[k], b[k] = v, v
 			}
 			a["name"], b["name"] = "api.v1", "api-v1"
+			a["waf"], b["waf"] = false, false // a WAF metric name takes no "."
 			obj(c["api"])["gateways"] = append(at(c, "api", "gateways").([]any), a, b)
 		}, []string{`api.gateways[3].name: got "api-v1"`, "is taken by api.gateways[2].name"}},
 		// 50 accounts and the TLS-only statement's "*" make 51 principals.

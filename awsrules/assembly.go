@@ -14,7 +14,16 @@ import (
 type Stack struct {
 	Name, Account, Region string
 	Template              map[string]any
+	// ConfigFields are the configuration entries its constructs were
+	// built from, by construct path (cfn.AssemblyStack.ConfigFields).
+	ConfigFields map[string]cfn.ConfigField
+	// Paths are its resources' construct paths by logical ID.
+	Paths map[string]string
 }
+
+// ConfigFieldMetadata is the construct metadata that blames a
+// configuration entry for the problems of the construct's resources.
+const ConfigFieldMetadata = cfn.ConfigFieldMetadata
 
 // ReadAssembly reads every stack of the cloud assembly in dir.
 func ReadAssembly(dir string) ([]Stack, error) {
@@ -24,7 +33,7 @@ func ReadAssembly(dir string) ([]Stack, error) {
 	}
 	var out []Stack
 	for _, as := range a.Stacks {
-		s := Stack{Name: as.Name, Account: as.Account, Region: as.Region}
+		s := Stack{Name: as.Name, Account: as.Account, Region: as.Region, ConfigFields: as.ConfigFields, Paths: as.Paths}
 		if err := as.ReadTemplate(&s.Template); err != nil {
 			return nil, err
 		}
@@ -47,16 +56,36 @@ func CheckAssembly(dir string) error {
 type resource struct {
 	stack, id, typ string
 	props          map[string]any
+	// blame is the configuration entry the resource was built from, if
+	// the composition named one (ConfigFieldMetadata).
+	blame *cfn.ConfigField
 }
 
+// owner is who a problem of the resource is reported at: the configuration
+// field it was built from, or its stack and construct path.
 func (r resource) owner() string {
+	if r.blame != nil {
+		return r.blame.Field
+	}
 	return r.stack + "/" + r.id
+}
+
+// blameOf is the configuration entry of the construct at path
+// ("/<stack>/...") or its nearest ancestor, or nil.
+func blameOf(fields map[string]cfn.ConfigField, path string) *cfn.ConfigField {
+	for p := path; p != ""; p = p[:max(strings.LastIndex(p, "/"), 0)] {
+		if f, ok := fields[p]; ok {
+			return &f
+		}
+	}
+	return nil
 }
 
 // CheckStacks applies the rules to synthesized stacks; see CheckAssembly.
 func CheckStacks(stacks []Stack) error {
 	l := problems.List{Subject: "app: AWS would refuse it"}
 	var names []Name
+	configured := map[string]string{}      // configuration field -> the value it holds
 	subscriptions := map[string][]string{} // FIFO topic ARN (as JSON) -> subscribing resources
 	var topics []string
 	for _, s := range stacks {
@@ -84,15 +113,23 @@ func CheckStacks(stacks []Stack) error {
 			r := resource{stack: s.Name, id: id}
 			r.typ, _ = raw["Type"].(string)
 			r.props, _ = raw["Properties"].(map[string]any)
+			path, _ := s.Paths[id]
 			if md, ok := raw["Metadata"].(map[string]any); ok {
 				if p, ok := md["aws:cdk:path"].(string); ok {
-					r.id = strings.TrimPrefix(p, s.Name+"/")
+					path = "/" + p
 				}
+			}
+			if path != "" {
+				r.id = strings.TrimPrefix(path, "/"+s.Name+"/")
+				r.blame = blameOf(s.ConfigFields, path)
 			}
 			if prop, ok := NameProperty[r.typ]; ok {
 				if name, ok := r.props[prop].(string); ok {
 					scope, _ := r.props["Scope"].(string)
 					names = append(names, Name{Kind: r.typ, Account: s.Account, Region: s.Region, Scope: scope, Name: name, Owner: r.owner()})
+					if r.blame != nil {
+						configured[r.blame.Field] = r.blame.Value
+					}
 				}
 			}
 			checkResource(&l, r)
@@ -108,17 +145,82 @@ func CheckStacks(stacks []Stack) error {
 			}
 		}
 	}
-	for _, c := range Collisions(names) {
-		for _, o := range c.Owners[1:] {
-			l.Add(o, c.Name, c.Want())
-		}
-	}
+	reportCollisions(&l, names, configured)
 	for _, t := range topics {
 		if want := SNSFIFOTopicSubscriptions(len(subscriptions[t])); want != "" {
 			l.Add("subscriptions to "+t, len(subscriptions[t]), want)
 		}
 	}
 	return l.Err()
+}
+
+// reportCollisions reports each physical name taken twice in its
+// namespace, once per owner that takes an earlier owner's name: the
+// platform's own resources (reported by construct path) before the
+// configuration entries, and entries in configuration order, so that the
+// entry that reproduces an existing name is blamed. An entry is reported
+// once, however many of its resources collide, with its configured value.
+func reportCollisions(l *problems.List, names []Name, configured map[string]string) {
+	var owners []string
+	taken := map[string][]Collision{}
+	for _, col := range Collisions(names) {
+		sort.SliceStable(col.Owners, func(i, j int) bool { return ownerBefore(col.Owners[i], col.Owners[j], configured) })
+		for _, o := range col.Owners[1:] {
+			if o == col.Owners[0] {
+				continue
+			}
+			if len(taken[o]) == 0 {
+				owners = append(owners, o)
+			}
+			taken[o] = append(taken[o], col)
+		}
+	}
+	for _, o := range owners {
+		want := taken[o][0].Want()
+		if n := len(taken[o]); n > 1 {
+			want += fmt.Sprintf(" (and %d more of its names are taken)", n-1)
+		}
+		value, ok := configured[o]
+		if !ok {
+			value = taken[o][0].Name
+		}
+		l.Add(o, value, want)
+	}
+}
+
+// ownerBefore orders collision owners: construct paths (the platform's own
+// resources) first, then configuration fields in configuration order.
+func ownerBefore(a, b string, configured map[string]string) bool {
+	_, fa := configured[a]
+	_, fb := configured[b]
+	if fa != fb {
+		return !fa
+	}
+	if !fa {
+		return false // keep the assembly's order
+	}
+	return naturalLess(a, b)
+}
+
+// naturalLess compares field paths with their list indexes as numbers:
+// consumers[9] before consumers[10].
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		ia, ib := strings.IndexAny(a, "0123456789"), strings.IndexAny(b, "0123456789")
+		if ia < 0 || ib < 0 || a[:ia] != b[:ib] {
+			return a < b
+		}
+		a, b = a[ia:], b[ib:]
+		na, nb := len(a)-len(strings.TrimLeft(a, "0123456789")), len(b)-len(strings.TrimLeft(b, "0123456789"))
+		if na != nb {
+			return na < nb
+		}
+		if a[:na] != b[:nb] {
+			return a[:na] < b[:nb]
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return len(a) < len(b)
 }
 
 func number(v any) (float64, bool) {

@@ -125,3 +125,31 @@ func TestReadAssembly(t *testing.T) {
 		t.Errorf("CheckAssembly (-want +got):\n%s", diff)
 	}
 }
+
+// A resource built from a configuration entry (ConfigFieldMetadata on its
+// construct or an ancestor, found through the stack's aws:cdk:logicalId
+// metadata) is blamed on that field, with the value it holds, once however
+// many of its names collide; the platform's own resource is named by path.
+func TestCollisionsBlameTheConfigurationEntry(t *testing.T) {
+	dir := t.TempDir()
+	write := func(path, content string) {
+		if err := os.WriteFile(filepath.Join(dir, path), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("manifest.json", `{"artifacts":{"a":{"type":"aws:cloudformation:stack","environment":"aws://1/eu-west-2","properties":{"templateFile":"a.template.json","stackName":"a"}},
+		"b":{"type":"aws:cloudformation:stack","environment":"aws://1/eu-west-2","properties":{"templateFile":"b.template.json","stackName":"b"},"additionalMetadataFile":"b.metadata.json"}}}`)
+	write("a.template.json", compliant)
+	write("b.template.json", compliant)
+	write("b.metadata.json", `{"/b/Fanout/ingest":[{"type":"`+ConfigFieldMetadata+`","data":{"field":"fanout.consumers[3].name","value":"ingest"}}],
+		"/b/Fanout/ingest/Q":[{"type":"aws:cdk:logicalId","data":"Q"}],"/b/Fanout/ingest/A":[{"type":"aws:cdk:logicalId","data":"A"}]}`)
+	err := CheckAssembly(dir)
+	if diff := cmp.Diff([]string{"fanout.consumers[3].name"}, fields(t, err)); diff != "" {
+		t.Fatalf("problems (-want +got):\n%s\n%v", diff, err)
+	}
+	for _, want := range []string{`got "ingest"`, "is taken by a/", "(and 1 more of its names are taken)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v\ndoes not say %q", err, want)
+		}
+	}
+}

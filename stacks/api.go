@@ -137,10 +137,11 @@ func addGateways(s awscdk.Stack, region string, al *alarms.Alarms, c *config.Con
 		account = api.NewAccount(s, "ApiGatewayAccount")
 	}
 	built := map[string]*api.Gateway{}
-	for _, g := range c.API.Gateways {
+	for i, g := range c.API.Gateways {
 		props := GatewayProps(c, region, g, built)
 		props.Account = account
 		gw := api.New(s, "Api-"+g.Name, props)
+		blame(gw, fmt.Sprintf("api.gateways[%d].name", i), g.Name)
 		built[g.Name] = gw
 		watchGateway(al, g.Name, gw)
 	}

@@ -7,12 +7,15 @@
 package stacks
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/fanout"
@@ -133,8 +136,10 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 		}
 		al := p.alarms(s, r.Name, c.SessionsOf(r))
 		reg := fanout.NewRegional(s, "Fanout", &fanout.RegionalProps{Prefix: p.prefix, TopicRegion: c.PrimaryRegion, FIFO: fifo, RemovalPolicy: p.removal})
-		for _, cons := range c.Fanout.Consumers {
-			watchConsumer(al, reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)}))
+		for i, cons := range c.Fanout.Consumers {
+			built := reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)})
+			blame(built.Queue.Node().Scope(), fmt.Sprintf("fanout.consumers[%d].name", i), cons.Name)
+			watchConsumer(al, built)
 		}
 		gateways := addGateways(s, r.Name, al, c)
 		regionalDashboard(s, al, reg, gateways, p.prefix, r, c.SessionsOf(r))
@@ -190,6 +195,13 @@ func calendarDays(c *config.Config) int {
 		return alarms.CalendarWarningDays
 	}
 	return 0
+}
+
+// blame names the configuration entry scope was built from, so that a
+// problem the checks over the assembly find in its resources (a name taken
+// twice, a quota) names that field (awsrules.ConfigFieldMetadata).
+func blame(scope constructs.IConstruct, field, value string) {
+	scope.Node().AddMetadata(jsii.String(awsrules.ConfigFieldMetadata), map[string]string{"field": field, "value": value}, nil)
 }
 
 // AlarmOverrides converts the configuration's alarm overrides.

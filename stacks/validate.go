@@ -11,10 +11,7 @@ import (
 	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
-	"github.com/brokerage/platform/constructs/fanout"
-	"github.com/brokerage/platform/constructs/site"
 	"github.com/brokerage/platform/problems"
-	"github.com/brokerage/platform/regions"
 )
 
 // Validate checks a whole configuration for what the app builds from it:
@@ -97,7 +94,6 @@ func CheckConfig(c *config.Config) error {
 	}
 	checkOverrideDatapoints(c, &l)
 	checkGatewayLimits(c, &l)
-	checkNames(c, &l)
 	return l.Err()
 }
 
@@ -150,58 +146,6 @@ func checkGatewayLimits(c *config.Config, l *problems.List) {
 	if want := awsrules.TemplateDynamicReferences(plans); want != "" {
 		l.Add("api.gateways", fmt.Sprintf("%d usage plans", plans), fmt.Sprintf("at most %d usage plans across the gateways: each plan's API key resolves its secret in every regional stack, and %s", awsrules.DynamicReferences, want))
 	}
-}
-
-// checkNames checks the physical names: alarm names AWS accepts, and no
-// name taken twice. One problem per configured name, however many of its
-// resources collide.
-func checkNames(c *config.Config, l *problems.List) {
-	names := PhysicalNames(c)
-	for _, n := range names {
-		if n.Kind == awsrules.KindAlarm {
-			if want := awsrules.AlarmName(n.Name); want != "" {
-				l.Add(n.Owner, n.Name, want)
-			}
-		}
-	}
-	var owners []string
-	taken := map[string][]awsrules.Collision{}
-	for _, col := range awsrules.Collisions(names) {
-		for _, o := range col.Owners[1:] {
-			if o == col.Owners[0] {
-				continue
-			}
-			if len(taken[o]) == 0 {
-				owners = append(owners, o)
-			}
-			if !slices.ContainsFunc(taken[o], func(t awsrules.Collision) bool { return t.Name == col.Name }) {
-				taken[o] = append(taken[o], col)
-			}
-		}
-	}
-	values := configuredNames(c)
-	for _, o := range owners {
-		want := taken[o][0].Want()
-		if n := len(taken[o]); n > 1 {
-			want += fmt.Sprintf(" (and %d more of its names are taken)", n-1)
-		}
-		l.Add(o, values[o], want)
-	}
-}
-
-// configuredNames are the configured names by field.
-func configuredNames(c *config.Config) map[string]string {
-	values := map[string]string{}
-	for i, cons := range c.Fanout.Consumers {
-		values[fmt.Sprintf("fanout.consumers[%d].name", i)] = cons.Name
-	}
-	for i, g := range c.API.Gateways {
-		values[fmt.Sprintf("api.gateways[%d].name", i)] = g.Name
-		for j, u := range g.UsagePlans {
-			values[fmt.Sprintf("api.gateways[%d].usagePlans[%d].name", i, j)] = u.Name
-		}
-	}
-	return values
 }
 
 func regionalDescription(r config.Region) string { return "Trade-execution consumers for " + r.Market }
@@ -333,150 +277,6 @@ func checkSchema(l *problems.List, field string, schema map[string]any) {
 		t, _ := p["type"].(string)
 		if !slices.Contains(jsonSchemaTypes, t) {
 			l.Add(pf+".type", fmt.Sprint(p["type"]), "a JSON schema type: one of "+strings.Join(jsonSchemaTypes, ", "))
-		}
-	}
-}
-
-// PhysicalNames lists the physical names the app creates for c in its
-// account, each with who creates it: platform-owned names first, so that
-// a configured name reproducing one is the one blamed. A test checks the
-// list against the synthesized app.
-func PhysicalNames(c *config.Config) []awsrules.Name {
-	n := &nameList{c: c, prefix: c.Prefix(), fifo: c.Fanout.Ordering == config.OrderingFIFO, topicOwned: map[string]bool{}}
-	n.edge()
-	n.ingest()
-	n.regional()
-	n.consumers()
-	return n.out
-}
-
-// nameList collects the physical names of one configuration's platform.
-type nameList struct {
-	c          *config.Config
-	prefix     string
-	fifo       bool
-	topicOwned map[string]bool // regions whose alarm topics are listed
-	out        []awsrules.Name
-}
-
-func (n *nameList) add(kind, region, name, owner string) {
-	n.out = append(n.out, awsrules.Name{Kind: kind, Account: n.c.Account, Region: region, Name: name, Owner: owner})
-}
-
-// alarm adds the names of the alarms of kind on the target labelled label.
-func (n *nameList) alarm(region string, kind alarms.Kind, label, owner string) {
-	for _, s := range alarms.Catalogue[kind].Alarms {
-		n.add(awsrules.KindAlarm, region, alarms.TargetAlarmName(n.prefix, label, s.Metric), owner)
-	}
-}
-
-// account adds the name of region's account concurrency alarm.
-func (n *nameList) account(region, owner string) {
-	n.add(awsrules.KindAlarm, region, alarms.AlarmName(n.prefix, "account-"+alarms.AccountConcurrency.Metric), owner)
-}
-
-// withTopic adds the names of region's alarm topics, their key and their
-// alarms, once per region.
-func (n *nameList) withTopic(region string) {
-	if n.topicOwned[region] {
-		return
-	}
-	n.topicOwned[region] = true
-	for _, sev := range alarms.Severities {
-		n.add(awsrules.KindTopic, region, alarms.TopicName(n.prefix, sev), "the "+string(sev)+" alarm topic of "+region)
-	}
-	n.add(awsrules.KindAlias, region, "alias/"+n.prefix+"/alarms", "the alarm topics' key in "+region)
-	n.alarm(region, alarms.KindAlarmTopic, "alarm-topic", "the notify alarm topic of "+region)
-	n.alarm(region, alarms.KindAlarmTopic, "alarm-topic-page", "the page alarm topic of "+region)
-}
-
-// edge adds the names of the edge stack (us-east-1).
-func (n *nameList) edge() {
-	n.withTopic(regions.Edge)
-	n.alarm(regions.Edge, alarms.KindDistribution, "site", "the site's distribution")
-	n.alarm(regions.Edge, alarms.KindSiteBucket, "site-bucket", "the site's bucket")
-	n.alarm(regions.Edge, alarms.KindFunction, "site-"+site.HandlerDeployment, "the site's deployment function")
-	if !n.c.IsProd() {
-		n.alarm(regions.Edge, alarms.KindFunction, "site-"+site.HandlerAutoDelete, "the site buckets' auto-delete function")
-	}
-	n.account(regions.Edge, "the edge stack's account concurrency alarm")
-	n.add(awsrules.KindDashboard, regions.Edge, n.prefix+"-overview", "the overview dashboard")
-}
-
-// ingest adds the names of the ingest stack (primary region).
-func (n *nameList) ingest() {
-	p, prefix, fifo := n.c.PrimaryRegion, n.prefix, n.fifo
-	n.withTopic(p)
-	owner := "the ingest stack in " + p
-	n.add(awsrules.KindQueue, p, fanout.IngestQueueName(prefix, fifo), "the ingest queue ("+owner+")")
-	n.add(awsrules.KindQueue, p, fanout.IngestDLQName(prefix, fifo), "the ingest queue's DLQ ("+owner+")")
-	n.add(awsrules.KindTopic, p, fanout.TopicName(prefix, fifo), "the fan-out topic ("+owner+")")
-	n.add(awsrules.KindAlias, p, "alias/"+prefix+"/trade-executions-ingest", "the ingest key ("+owner+")")
-	n.add(awsrules.KindAlias, p, "alias/"+prefix+"/trade-executions-fanout", "the fan-out topic key ("+owner+")")
-	n.alarm(p, alarms.KindIngestQueue, "ingest", "the ingest queue's alarms ("+owner+")")
-	n.alarm(p, alarms.KindDLQ, "ingest-dlq", "the ingest DLQ's alarms ("+owner+")")
-	n.alarm(p, alarms.KindFanoutTopic, "fanout-topic", "the fan-out topic's alarms ("+owner+")")
-	n.alarm(p, alarms.KindFunction, "redistributor", "the redistributor's alarms ("+owner+")")
-	n.alarm(p, alarms.KindRedistributor, "redistributor", "the redistributor's alarms ("+owner+")")
-	if p != regions.Edge {
-		n.account(p, "the ingest stack's account concurrency alarm")
-	}
-	for _, r := range slices.Compact(slices.Sorted(slices.Values(n.c.RegionNames()))) {
-		n.add(awsrules.KindQueue, p, fanout.DeliveryDLQName(prefix, r, fifo), "the delivery DLQ for "+r+" ("+owner+")")
-		n.alarm(p, alarms.KindDLQ, "delivery-dlq-"+r, "the delivery DLQ alarms for "+r+" ("+owner+")")
-		n.add(awsrules.KindAlarm, p, alarms.AlarmName(prefix, notReachingAlarm(r)), "the not-reaching alarm of "+r+" ("+owner+")")
-	}
-}
-
-// regional adds the names of the regional stacks; a region listed twice is
-// reported by the configuration's rules.
-func (n *nameList) regional() {
-	regionNames := slices.Compact(slices.Sorted(slices.Values(n.c.RegionNames())))
-	for _, r := range n.c.Regions {
-		if !slices.Contains(regionNames, r.Name) {
-			continue
-		}
-		regionNames = slices.DeleteFunc(regionNames, func(name string) bool { return name == r.Name })
-		n.withTopic(r.Name)
-		n.add(awsrules.KindAlias, r.Name, "alias/"+n.prefix+"/trade-executions-consumers", "the consumer key in "+r.Name)
-		n.add(awsrules.KindDashboard, r.Name, n.prefix+"-"+r.Name, "the dashboard of "+r.Name)
-		n.gateways(r.Name)
-	}
-}
-
-// gateways adds the names of the gateways of region.
-func (n *nameList) gateways(region string) {
-	gateways := map[string]bool{}
-	for i, g := range n.c.API.Gateways {
-		if gateways[g.Name] {
-			continue // a duplicate gateway, reported by validateGateways
-		}
-		gateways[g.Name] = true
-		n.alarm(region, alarms.KindAPIStage, "api-"+g.Name, fmt.Sprintf("api.gateways[%d].name", i))
-		plans := map[string]bool{}
-		for j, u := range g.UsagePlans {
-			if !plans[u.Name] {
-				n.add(awsrules.KindUsagePlan, region, n.prefix+"-"+g.Name+"-"+u.Name, fmt.Sprintf("api.gateways[%d].usagePlans[%d].name", i, j))
-			}
-			plans[u.Name] = true
-		}
-	}
-}
-
-// consumers adds the names of every consumer's queues in every region.
-func (n *nameList) consumers() {
-	seen := map[string]bool{}
-	for i, cons := range n.c.Fanout.Consumers {
-		if seen[cons.Name] {
-			continue // a duplicate consumer, reported by the configuration's rules
-		}
-		seen[cons.Name] = true
-		f := fmt.Sprintf("fanout.consumers[%d].name", i)
-		for _, r := range slices.Compact(slices.Sorted(slices.Values(n.c.RegionNames()))) {
-			n.add(awsrules.KindQueue, r, fanout.ConsumerQueueName(n.prefix, cons.Name, n.fifo), f)
-			n.add(awsrules.KindQueue, r, fanout.ConsumerDLQName(n.prefix, cons.Name, n.fifo), f)
-			n.alarm(r, alarms.KindConsumerQueue, cons.Name, f)
-			n.alarm(r, alarms.KindDLQ, cons.Name+"-dlq", f)
 		}
 	}
 }

@@ -3,10 +3,11 @@ package test
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/internal/cfn"
@@ -31,45 +32,6 @@ func TestSynthesizedAppsPassAWSRules(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-}
-
-// The names the configuration check predicts (stacks.PhysicalNames) are
-// the names the app creates: a construct that adds or renames a physical
-// name must update the prediction, or collisions go unseen until deploy.
-func TestPhysicalNamesMatchTheSynthesizedApp(t *testing.T) {
-	kinds := map[string]bool{awsrules.KindQueue: true, awsrules.KindTopic: true, awsrules.KindAlarm: true, "AWS::CloudWatch::CompositeAlarm": true,
-		awsrules.KindDashboard: true, awsrules.KindAlias: true, awsrules.KindUsagePlan: true}
-	var got []string
-	for _, s := range asStacks(dev, cfg.Account) {
-		res, _ := s.Template["Resources"].(map[string]any)
-		for _, r := range res {
-			m := r.(map[string]any)
-			typ, _ := m["Type"].(string)
-			props, _ := m["Properties"].(map[string]any)
-			if name, ok := props[awsrules.NameProperty[typ]].(string); ok && kinds[typ] {
-				got = append(got, key(typ, s.Region, name))
-			}
-		}
-	}
-	var want []string
-	for _, n := range stacks.PhysicalNames(cfg) {
-		want = append(want, key(n.Kind, n.Region, n.Name))
-	}
-	sort.Strings(got)
-	sort.Strings(want)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("physical names (-predicted +synthesized):\n%s", diff)
-	}
-}
-
-func key(kind, region, name string) string {
-	if kind == "AWS::CloudWatch::CompositeAlarm" {
-		kind = awsrules.KindAlarm
-	}
-	if kind == awsrules.KindDashboard {
-		region = "" // dashboards are per account
-	}
-	return fmt.Sprintf("%s %s %s", kind, region, name)
 }
 
 // stacks.ResourcesPerConsumer is what one consumer adds to a regional stack.
@@ -105,10 +67,20 @@ func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
 	if err := stacks.Validate(c, cfntest.Now); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range stacks.PhysicalNames(c) {
-		if strings.HasSuffix(n.Name, "-account-ClaimedAccountConcurrency") && n.Region == "us-east-1" && !strings.Contains(n.Owner, "edge") {
-			t.Errorf("%s also creates %s in us-east-1", n.Owner, n.Name)
+	app := cfn.NewApp(t.TempDir())
+	code := awslambda.Code_FromAsset(jsii.String(cfntest.StandInCode(t.TempDir())), nil)
+	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Now: cfntest.Now, RedistributorCode: code})
+	asm := cfn.Synth(app)
+	var in []string
+	for _, name := range asm.Order {
+		for _, r := range asm.Templates[name].Resources("AWS::CloudWatch::Alarm") {
+			if n, _ := r.Props["AlarmName"].(string); strings.HasSuffix(n, "-account-ClaimedAccountConcurrency") && asm.Regions[name] == "us-east-1" {
+				in = append(in, name)
+			}
 		}
+	}
+	if diff := cmp.Diff([]string{c.Prefix() + "-us-east-1-edge"}, in); diff != "" {
+		t.Errorf("stacks with us-east-1's account concurrency alarm (-want +got):\n%s", diff)
 	}
 }
 

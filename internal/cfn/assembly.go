@@ -31,6 +31,26 @@ type AssemblyStack struct {
 	// DependsOn are the artifact IDs of the stacks it depends on (asset
 	// manifests left out).
 	DependsOn []string
+	// ConfigFields are the configuration entries constructs of the stack
+	// were built from, by construct path ("/<stack>/Fanout/holdings"):
+	// the ConfigFieldMetadata the composition stamped on them.
+	ConfigFields map[string]ConfigField
+	// Paths are the construct paths of the stack's resources, by logical
+	// ID (the metadata's aws:cdk:logicalId entries).
+	Paths map[string]string
+}
+
+// ConfigFieldMetadata is the type of the construct metadata that names the
+// configuration entry a construct was built from; its data is a
+// ConfigField. Checks over the assembly blame that entry for a problem of
+// any resource under the construct.
+const ConfigFieldMetadata = "platform:config-field"
+
+// ConfigField is a configuration field and the value it holds, e.g.
+// fanout.consumers[3].name and "holdings".
+type ConfigField struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
 }
 
 // ReadTemplate decodes the stack's template into v.
@@ -55,11 +75,17 @@ type manifest struct {
 			TemplateFile string `json:"templateFile"`
 			StackName    string `json:"stackName"`
 		} `json:"properties"`
-		Metadata map[string][]struct {
-			Type string `json:"type"`
-			Data any    `json:"data"`
-		} `json:"metadata"`
+		Metadata metadata `json:"metadata"`
+		// AdditionalMetadataFile holds the stack's metadata when the
+		// manifest does not (aws-cdk-lib writes <stack>.metadata.json).
+		AdditionalMetadataFile string `json:"additionalMetadataFile"`
 	} `json:"artifacts"`
+}
+
+// metadata is an artifact's metadata entries by construct path.
+type metadata map[string][]struct {
+	Type string `json:"type"`
+	Data any    `json:"data"`
 }
 
 // ReadAssembly reads the manifest of the cloud assembly in dir.
@@ -84,15 +110,36 @@ func (a *CloudAssembly) read(dir string) error {
 	}
 	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
 		art := m.Artifacts[id]
+		if art.AdditionalMetadataFile != "" {
+			b, err := os.ReadFile(filepath.Join(dir, art.AdditionalMetadataFile))
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(b, &art.Metadata); err != nil {
+				return fmt.Errorf("%s: %w", art.AdditionalMetadataFile, err)
+			}
+		}
+		fields, paths := map[string]ConfigField{}, map[string]string{}
 		for path, entries := range art.Metadata {
 			for _, e := range entries {
-				if e.Type == "aws:cdk:warning" {
+				switch e.Type {
+				case "aws:cdk:logicalId":
+					if id, ok := e.Data.(string); ok {
+						paths[id] = path
+					}
+				case "aws:cdk:warning":
 					a.Warnings = append(a.Warnings, fmt.Sprintf("%s: %v", path, e.Data))
+				case ConfigFieldMetadata:
+					b, _ := json.Marshal(e.Data)
+					var f ConfigField
+					if json.Unmarshal(b, &f) == nil {
+						fields[path] = f
+					}
 				}
 			}
 		}
 		if art.Type == "aws:cloudformation:stack" {
-			s := AssemblyStack{ID: id, Name: art.Properties.StackName, TemplatePath: filepath.Join(dir, art.Properties.TemplateFile)}
+			s := AssemblyStack{ID: id, Name: art.Properties.StackName, TemplatePath: filepath.Join(dir, art.Properties.TemplateFile), ConfigFields: fields, Paths: paths}
 			if s.Name == "" {
 				s.Name = id
 			}

@@ -301,7 +301,7 @@ const recovery = "\n## Recovering a deleted prod stack\n\n" +
 // with the AWS document it comes from.
 func AWSRules() string {
 	var out strings.Builder
-	out.WriteString(header + "# AWS rules checked at synth\n\nWhat AWS itself refuses at deploy time although a template is well formed (`awsrules`). `stacks.Validate` applies them to the configuration before any construct is built, naming the configuration field; `awsrules.CheckAssembly` applies the name and quota rules once more to every synthesized stack, grouped by account and region, so that a rule broken by code fails synthesis too. Nothing is written to the output directory when a rule fails.\n\n| Rule | What AWS requires | Source |\n|---|---|---|\n")
+	out.WriteString(header + "# AWS rules checked at synth\n\nWhat AWS itself refuses at deploy time although a template is well formed (`awsrules`). `stacks.Validate` applies the rules a configuration value decides before any construct is built, naming the configuration field; `awsrules.CheckAssembly` applies the name and quota rules to every synthesized stack, grouped by account and region, naming the configuration entry a resource was built from (the metadata `stacks/` stamps on the construct) or its construct path. Nothing is written to the output directory when a rule fails.\n\n| Rule | What AWS requires | Source |\n|---|---|---|\n")
 	for _, r := range awsrules.Rules {
 		var links []string
 		for _, u := range strings.Fields(r.Source) {
