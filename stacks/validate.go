@@ -23,7 +23,7 @@ func Validate(c *config.Config, now time.Time) error {
 	errs := []error{c.Validate(), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site."), validateSessions(c, now)}
 	errs = append(errs, ValidateAPI(c)...)
 	errs = append(errs, validateGateways(c), CheckConfig(c))
-	return withoutEchoes(problems.Join("configuration", errs...))
+	return problems.Join("configuration", errs...)
 }
 
 // validateSessions checks the sessions as the idle alarms' gates need them
@@ -45,28 +45,6 @@ func validateSessions(c *config.Config, now time.Time) error {
 		}
 	}
 	return problems.Join("configuration", l.Err(), alarms.CheckSessions("sessions", AlarmSessions(c.Sessions), now, AlarmOverrides(c), calendarDays(c)))
-}
-
-// withoutEchoes drops a construct's problem with a value the configuration
-// keys by region (e.g. backend.vpcLinkId) when the configuration's per-region
-// map (backend.vpcLinkIds) is reported already: the map's problem names the
-// missing regions, the construct's only repeats it for one of them.
-func withoutEchoes(err error) error {
-	perr, ok := err.(*problems.Error)
-	if !ok {
-		return err
-	}
-	fields := map[string]bool{}
-	for _, p := range perr.Problems {
-		fields[p.Field] = true
-	}
-	l := problems.List{Subject: perr.Subject}
-	for _, p := range perr.Problems {
-		if !fields[p.Field+"s"] {
-			l.Add(p.Field, p.Value, p.Want)
-		}
-	}
-	return l.Err()
 }
 
 // ResourcesPerConsumer is how many resources one consumer adds to each
