@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -159,102 +158,17 @@ func checkOverrideDatapoints(c *config.Config, l *problems.List) {
 	}
 }
 
-// validateGateways checks what the gateways' constructs need beyond their
-// props' validation: unique gateway, service and usage-plan names (they make
-// construct IDs), request schemas the api construct can read, and ARNs with
-// a resource part. Gateway names that differ only in punctuation make the
-// same alarm names: CheckConfig reports them.
+// validateGateways checks what spans the gateways: unique names (they make
+// construct IDs). Each gateway's own props are the api construct's to
+// check (ValidateAPI).
 func validateGateways(c *config.Config) error {
 	l := problems.List{Subject: "configuration"}
-	fill := strings.NewReplacer("{region}", c.PrimaryRegion, "{account}", c.Account)
-	lambdaARN := func(field, arn string) {
-		if want := awsrules.ARN(fill.Replace(arn), "lambda", "function:"); arn != "" && want != "" {
-			l.Add(field, arn, "a Lambda function ARN, arn:<partition>:lambda:<region>:<account>:function:<name>; this is "+want)
-		}
-	}
 	names := map[string]bool{}
 	for i, g := range c.API.Gateways {
-		gf := fmt.Sprintf("api.gateways[%d]", i)
 		if g.Name != "" && names[g.Name] {
-			l.Add(gf+".name", g.Name, "a name no other gateway has")
+			l.Add(fmt.Sprintf("api.gateways[%d].name", i), g.Name, "a name no other gateway has")
 		}
 		names[g.Name] = true
-		plans := map[string]bool{}
-		for j, u := range g.UsagePlans {
-			if u.Name != "" && plans[u.Name] {
-				l.Add(fmt.Sprintf("%s.usagePlans[%d].name", gf, j), u.Name, "a name no other usage plan of the gateway has")
-			}
-			plans[u.Name] = true
-		}
-		services := map[string]bool{}
-		for j, s := range g.Services {
-			sf := fmt.Sprintf("%s.services[%d]", gf, j)
-			if s.Name != "" && services[s.Name] {
-				l.Add(sf+".name", s.Name, "a name no other service of the gateway has")
-			}
-			services[s.Name] = true
-			checkSchema(&l, sf+".requestSchema", s.RequestSchema)
-			if s.Backend.Type == "lambda" {
-				lambdaARN(sf+".backend.functionArn", s.Backend.FunctionARN)
-			}
-		}
-		for j, a := range g.Authorizers {
-			if a.Type == "lambda" {
-				lambdaARN(fmt.Sprintf("%s.authorizers[%d].functionArn", gf, j), a.FunctionARN)
-			}
-		}
 	}
 	return l.Err()
-}
-
-// jsonSchemaTypes are the types of JSON schema draft 4, which API Gateway models use.
-var jsonSchemaTypes = []string{"array", "boolean", "integer", "null", "number", "object", "string"}
-
-// checkSchema checks what the api construct reads of a request schema: an
-// object type, a list of required names, and properties that are objects
-// with a JSON schema type.
-func checkSchema(l *problems.List, field string, schema map[string]any) {
-	if schema == nil {
-		return
-	}
-	if t, ok := schema["type"]; ok && t != "object" {
-		l.Add(field+".type", t, `"object" (a request body schema describes a JSON object), or unset`)
-	}
-	if req, ok := schema["required"]; ok {
-		list, isList := req.([]any)
-		for _, r := range list {
-			if _, ok := r.(string); !ok {
-				isList = false
-			}
-		}
-		if !isList {
-			l.Add(field+".required", fmt.Sprint(req), "a list of property names")
-		}
-	}
-	props, ok := schema["properties"]
-	if !ok {
-		return
-	}
-	m, ok := props.(map[string]any)
-	if !ok {
-		l.Add(field+".properties", fmt.Sprint(props), "an object of property schemas")
-		return
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		pf := field + ".properties[" + strconv.Quote(k) + "]"
-		p, ok := m[k].(map[string]any)
-		if !ok {
-			l.Add(pf, fmt.Sprint(m[k]), `a property schema object such as {"type": "string"}`)
-			continue
-		}
-		t, _ := p["type"].(string)
-		if !slices.Contains(jsonSchemaTypes, t) {
-			l.Add(pf+".type", fmt.Sprint(p["type"]), "a JSON schema type: one of "+strings.Join(jsonSchemaTypes, ", "))
-		}
-	}
 }

@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -322,17 +324,68 @@ func (p *Props) validateServices(l *problems.List, prefix string, authTypes map[
 	if len(p.Services) == 0 {
 		l.Add(prefix+"services", "[]", "at least one service")
 	}
-	paths := map[string]bool{}
+	paths, names := map[string]bool{}, map[string]bool{}
 	for i, s := range p.Services {
 		f := fmt.Sprintf("%sservices[%d]", prefix, i)
-		if s.Name == "" {
-			l.Add(f+".name", s.Name, "a service name")
-		}
+		l.Distinct(names, f+".name", s.Name, s.Name != "", "a service name", "a name no other service of the gateway has")
 		l.Distinct(paths, f+".basePath", s.BasePath, pathSegment.MatchString(s.BasePath),
 			"one lower-case path segment such as orders",
 			"a base path no other service has")
+		checkSchema(l, f+".requestSchema", s.RequestSchema)
 		p.validateServiceAccess(l, f, s, authTypes)
 		p.validateBackend(l, f, s.Backend)
+	}
+}
+
+// jsonSchemaTypes are the types of JSON schema draft 4, which API Gateway models use.
+var jsonSchemaTypes = []string{"array", "boolean", "integer", "null", "number", "object", "string"}
+
+// checkSchema checks what the api construct reads of a request schema: an
+// object type, a list of required names, and properties that are objects
+// with a JSON schema type.
+func checkSchema(l *problems.List, field string, schema map[string]any) {
+	if schema == nil {
+		return
+	}
+	if t, ok := schema["type"]; ok && t != "object" {
+		l.Add(field+".type", t, `"object" (a request body schema describes a JSON object), or unset`)
+	}
+	if req, ok := schema["required"]; ok {
+		list, isList := req.([]any)
+		for _, r := range list {
+			if _, ok := r.(string); !ok {
+				isList = false
+			}
+		}
+		if !isList {
+			l.Add(field+".required", fmt.Sprint(req), "a list of property names")
+		}
+	}
+	props, ok := schema["properties"]
+	if !ok {
+		return
+	}
+	m, ok := props.(map[string]any)
+	if !ok {
+		l.Add(field+".properties", fmt.Sprint(props), "an object of property schemas")
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		pf := field + ".properties[" + strconv.Quote(k) + "]"
+		p, ok := m[k].(map[string]any)
+		if !ok {
+			l.Add(pf, fmt.Sprint(m[k]), `a property schema object such as {"type": "string"}`)
+			continue
+		}
+		t, _ := p["type"].(string)
+		if !slices.Contains(jsonSchemaTypes, t) {
+			l.Add(pf+".type", fmt.Sprint(p["type"]), "a JSON schema type: one of "+strings.Join(jsonSchemaTypes, ", "))
+		}
 	}
 }
 
@@ -403,11 +456,10 @@ func (p *Props) validateBackend(l *problems.List, f string, b Backend) {
 
 // validateUsagePlans checks each partner tier.
 func (p *Props) validateUsagePlans(l *problems.List, prefix string) {
+	names := map[string]bool{}
 	for i, u := range p.UsagePlans {
 		f := fmt.Sprintf("%susagePlans[%d]", prefix, i)
-		if u.Name == "" {
-			l.Add(f+".name", u.Name, "a plan name")
-		}
+		l.Distinct(names, f+".name", u.Name, u.Name != "", "a plan name", "a name no other usage plan of the gateway has")
 		if u.RateLimit <= 0 || u.BurstLimit <= 0 {
 			l.Add(f+".rateLimit", fmt.Sprintf("%v/%v", u.RateLimit, u.BurstLimit), "rateLimit and burstLimit above 0")
 		}

@@ -500,3 +500,20 @@ func TestAnAuthorizerNoServiceUsesIsNotCreated(t *testing.T) {
 		t.Errorf("authorizers %v, want only the one a service uses (jwt)", cfntest.JSON(got))
 	}
 }
+
+// The gateway's own entries: service and usage-plan names unique in it, and
+// a request schema the construct can read.
+func TestServiceAndPlanNamesAndRequestSchemasAreChecked(t *testing.T) {
+	backend := Backend{Type: BackendHTTP, URL: "https://s.example.com"}
+	err := (&Props{Name: "x", RateLimit: 1, BurstLimit: 1,
+		UsagePlans: []UsagePlan{{Name: "p", RateLimit: 1, BurstLimit: 1, APIKeySecret: "partners/key"}, {Name: "p", RateLimit: 1, BurstLimit: 1, APIKeySecret: "partners/key"}},
+		Services: []Service{
+			{Name: "s", BasePath: "a", Backend: backend, RequestSchema: map[string]any{"type": "array", "properties": map[string]any{"q": map[string]any{"type": "int"}}}},
+			{Name: "s", BasePath: "b", Backend: backend},
+		}}).Validate("g.")
+	var perr *problems.Error
+	if !errors.As(err, &perr) {
+		t.Fatalf("err = %v, want problems", err)
+	}
+	cfntest.Check(t, "problems", []string{"g.services[0].requestSchema.type", `g.services[0].requestSchema.properties["q"].type`, "g.services[1].name", "g.usagePlans[1].name"}, perr.Fields())
+}
