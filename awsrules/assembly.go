@@ -90,9 +90,7 @@ func CheckStacks(stacks []Stack) error {
 	var topics []string
 	for _, s := range stacks {
 		res, _ := s.Template["Resources"].(map[string]any)
-		if want := StackResourceCount(len(res)); want != "" {
-			l.Add(s.Name, fmt.Sprintf("%d resources", len(res)), want)
-		}
+		families := map[string]int{} // configuration list (fanout.consumers) -> its resources in the stack
 		if b, err := json.Marshal(s.Template); err == nil {
 			if want := TemplateDynamicReferences(strings.Count(string(b), "{{resolve:")); want != "" {
 				l.Add(s.Name, fmt.Sprintf("%d dynamic references", strings.Count(string(b), "{{resolve:")), want)
@@ -132,6 +130,10 @@ func CheckStacks(stacks []Stack) error {
 					}
 				}
 			}
+			if r.blame != nil {
+				family, _, _ := strings.Cut(r.blame.Field, "[")
+				families[family]++
+			}
 			checkResource(&l, r)
 			if r.typ == "AWS::SNS::Subscription" {
 				arnJSON, _ := json.Marshal(r.props["TopicArn"])
@@ -144,6 +146,13 @@ func CheckStacks(stacks []Stack) error {
 				}
 			}
 		}
+		if want := StackResourceCount(len(res)); want != "" {
+			field, value := s.Name, fmt.Sprintf("%d resources", len(res))
+			if family, n := largest(families); n > 0 {
+				field, value = family, fmt.Sprintf("%d of the %d resources of %s", n, len(res), s.Name)
+			}
+			l.Add(field, value, want)
+		}
 	}
 	reportCollisions(&l, names, configured)
 	for _, t := range topics {
@@ -152,6 +161,17 @@ func CheckStacks(stacks []Stack) error {
 		}
 	}
 	return l.Err()
+}
+
+// largest is the configuration list with the most resources, and how many.
+func largest(families map[string]int) (string, int) {
+	best, n := "", 0
+	for f, c := range families {
+		if c > n || c == n && f < best {
+			best, n = f, c
+		}
+	}
+	return best, n
 }
 
 // reportCollisions reports each physical name taken twice in its

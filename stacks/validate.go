@@ -46,11 +46,6 @@ func validateSessions(c *config.Config, now time.Time) error {
 	return problems.Join("configuration", l.Err(), alarms.CheckSessions("sessions", AlarmSessions(c.Sessions), now, AlarmOverrides(c), calendarDays(c)))
 }
 
-// ResourcesPerConsumer is how many resources one consumer adds to each
-// regional stack (queue, DLQ, their policies, the subscription, alarms); a
-// test pins it against the synthesized app.
-const ResourcesPerConsumer = 10
-
 // CheckConfig applies AWS's rules and quotas to what the configuration
 // will make the app build, before any construct exists.
 func CheckConfig(c *config.Config) error {
@@ -83,10 +78,6 @@ func checkFanoutLimits(c *config.Config, l *problems.List) {
 	}
 	if want := awsrules.BrokerAccounts(len(c.Fanout.BrokerAccounts)); want != "" {
 		l.Add("fanout.brokerAccounts", fmt.Sprintf("%d accounts", len(c.Fanout.BrokerAccounts)), want)
-	}
-	if n := len(c.Fanout.Consumers) * ResourcesPerConsumer; n > awsrules.StackResources {
-		l.Add("fanout.consumers", fmt.Sprintf("%d consumers", len(c.Fanout.Consumers)), fmt.Sprintf("at most %d consumers: each adds %d resources to every regional stack (%d x %d = %d), and a CloudFormation stack takes %d",
-			awsrules.StackResources/ResourcesPerConsumer-1, ResourcesPerConsumer, len(c.Fanout.Consumers), ResourcesPerConsumer, n, awsrules.StackResources))
 	}
 }
 

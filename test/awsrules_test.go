@@ -34,23 +34,6 @@ func TestSynthesizedAppsPassAWSRules(t *testing.T) {
 	}
 }
 
-// stacks.ResourcesPerConsumer is what one consumer adds to a regional stack.
-func TestResourcesPerConsumer(t *testing.T) {
-	tmpl := dev.Templates["brokerage-dev-eu-west-2-regional"]
-	for _, c := range cfg.Fanout.Consumers {
-		n := 0
-		for _, r := range tmpl["Resources"].(map[string]any) {
-			md, _ := r.(map[string]any)["Metadata"].(map[string]any)
-			if p, _ := md["aws:cdk:path"].(string); strings.Contains(p, "/Fanout/"+c.Name+"/") {
-				n++
-			}
-		}
-		if n != stacks.ResourcesPerConsumer {
-			t.Errorf("consumer %s: %d resources, want stacks.ResourcesPerConsumer = %d", c.Name, n, stacks.ResourcesPerConsumer)
-		}
-	}
-}
-
 // With us-east-1 as the primary region, the edge and ingest stacks share
 // it: exactly one of them creates the account concurrency alarm.
 func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
