@@ -105,6 +105,13 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 			obj(c["fanout"])["ordering"] = "standard"
 			obj(c["fanout"])["consumers"] = consumers(60)
 		}, []string{`fanout.consumers: got "600 of the`, "resources of brokerage-dev-ap-southeast-2-regional", "at most 500 resources in a CloudFormation stack"}},
+		{"400 alarm e-mail addresses", func(c map[string]any) {
+			var emails []any
+			for i := range 400 {
+				emails = append(emails, fmt.Sprintf("ops%d@example.com", i))
+			}
+			obj(c["alarms"])["emails"] = emails
+		}, []string{`alarms.emails: got "`, "resources of brokerage-dev-eu-west-2-regional", "at most 500 resources in a CloudFormation stack"}},
 		{"a long CSP", func(c map[string]any) {
 			obj(c["site"])["contentSecurityPolicy"] = strings.Repeat("img-src https://cdn.example.com; ", 60)
 		},

@@ -164,7 +164,7 @@ func StackResourceCount(count int) string {
 	if count <= StackResources {
 		return ""
 	}
-	return fmt.Sprintf("at most %d resources in a CloudFormation stack (this one has %d): fewer consumers or gateways per region", StackResources, count)
+	return fmt.Sprintf("at most %d resources in a CloudFormation stack (this one has %d): fewer entries of what fills it", StackResources, count)
 }
 
 // StackDescription checks a template's description.

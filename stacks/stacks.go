@@ -184,7 +184,10 @@ func (p *Platform) alarms(s awscdk.Stack, region string, sessions []config.Sessi
 	} else {
 		p.alarmsIn[region] = s
 	}
-	return alarms.New(s, "Alarms", props)
+	al := alarms.New(s, "Alarms", props)
+	// Its topics' subscriptions are the recipients', one per address.
+	blame(al, "alarms.emails", fmt.Sprintf("%d addresses", len(c.Alarms.Emails)))
+	return al
 }
 
 // calendarDays is how far ahead the sessions' holiday calendars must run:
