@@ -112,6 +112,13 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 			}
 			obj(c["alarms"])["emails"] = emails
 		}, []string{`alarms.emails: got "`, "resources of brokerage-dev-eu-west-2-regional", "at most 500 resources in a CloudFormation stack"}},
+		{"a private gateway with 200 VPC endpoints", func(c map[string]any) {
+			var ids []any
+			for i := range 200 {
+				ids = append(ids, fmt.Sprintf("vpce-0123456789abc%04x", i))
+			}
+			obj(obj(obj(at(c, "regions", 1))["privateEndpoints"])["internal"])["vpcEndpointIds"] = ids
+		}, []string{`api.gateways[0].name: got "a resource policy of`, "at most 8192 characters"}},
 		{"a long CSP", func(c map[string]any) {
 			obj(c["site"])["contentSecurityPolicy"] = strings.Repeat("img-src https://cdn.example.com; ", 60)
 		},

@@ -268,6 +268,13 @@ func checkResource(l *problems.List, r resource) {
 		}
 	case "AWS::WAFv2::WebACL":
 		checkWebACL(l, r)
+	case "AWS::ApiGateway::RestApi":
+		if p, ok := r.props["Policy"]; ok {
+			b, _ := json.Marshal(p)
+			if want := RestAPIPolicy(len(b)); want != "" {
+				l.Add(r.owner(), fmt.Sprintf("a resource policy of %d characters", len(b)), want)
+			}
+		}
 	case "AWS::CloudFront::ResponseHeadersPolicy":
 		cfg, _ := r.props["ResponseHeadersPolicyConfig"].(map[string]any)
 		sec, _ := cfg["SecurityHeadersConfig"].(map[string]any)

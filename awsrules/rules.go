@@ -72,6 +72,7 @@ var Rules = []Rule{
 	{"sns-opt-in-forwarding", "SNS does not forward messages from an opt-in Region to another opt-in Region: with an opt-in primary region, every other region must be enabled by default.", sourceSNSOptIn},
 	{"sqs-policy-quotas", fmt.Sprintf("An SQS queue policy has at most %d principals, %d statements and %d bytes.", SQSPolicyPrincipals, SQSPolicyStatements, SQSPolicyBytes), sourceSQSPolicy},
 	{"stack-resources", fmt.Sprintf("A CloudFormation template declares at most %d resources.", StackResources), sourceCFNQuotas},
+	{"apigateway-policy-length", fmt.Sprintf("A REST API's resource policy is at most %d characters (a private gateway's names each of its VPC endpoints).", RestAPIPolicyLength), sourceAPIGatewayQuotas},
 	{"dynamic-references", fmt.Sprintf("A CloudFormation template holds at most %d dynamic references ({{resolve:...}}): the platform's are the usage plans' API key secrets, one per plan in every regional stack.", DynamicReferences), sourceDynamicReferences},
 	{"stack-description", fmt.Sprintf("A CloudFormation template's Description is at most %d bytes.", StackDescriptionBytes), sourceCFNDescription},
 	{"alarm-name-length", fmt.Sprintf("A CloudWatch alarm name is 1 to %d characters, after the platform's prefix.", AlarmNameLength), sourcePutMetricAlarm},
@@ -80,6 +81,23 @@ var Rules = []Rule{
 	{"waf-metric-name", fmt.Sprintf("A WAF metric name is 1 to %d characters among A-Z, a-z, 0-9, - and _, without whitespace; the platform names a web ACL's metric after its gateway.", WAFMetricNameLength), sourceWAFVisibility},
 	{"cloudfront-csp-length", fmt.Sprintf("A CloudFront response headers policy's Content-Security-Policy value is at most %d characters.", CloudFrontCSPLength), sourceCloudFrontCSP},
 	{"arn-format", "An ARN is arn:partition:service:region:account-id:resource, with the resource part the service defines (userpool/<id> for Cognito, function:<name> for Lambda).", sourceARN},
+}
+
+// RestAPIPolicyLength is the longest resource policy of a REST API.
+const RestAPIPolicyLength = 8192
+
+const sourceAPIGatewayQuotas = "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
+
+// RestAPIPolicy checks the length of a REST API's resource policy, as the
+// template writes it (an ARN the template builds with Fn::Join is counted
+// as written, a little shorter than resolved).
+func RestAPIPolicy(length int) string {
+	// https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html:
+	// resource policy size, 8,192 characters.
+	if length <= RestAPIPolicyLength {
+		return ""
+	}
+	return fmt.Sprintf("a resource policy of at most %d characters (this one has %d): fewer VPC endpoints for the private gateway", RestAPIPolicyLength, length)
 }
 
 // DynamicReferences is how many {{resolve:...}} references one template may hold.

@@ -51,6 +51,7 @@ func TestRules(t *testing.T) {
 		{"sqs-policy-quotas bytes", func() string { return first(SQSPolicy(1, 1, 8192)) }, func() string { return first(SQSPolicy(1, 1, 8193)) }, []string{"8192 bytes", "8193"}},
 		{"sqs-policy-quotas broker accounts", func() string { return BrokerAccounts(49) }, func() string { return BrokerAccounts(50) }, []string{"at most 49 broker accounts", "50 listed"}},
 		{"stack-resources", func() string { return StackResourceCount(500) }, func() string { return StackResourceCount(501) }, []string{"500", "501"}},
+		{"apigateway-policy-length", func() string { return RestAPIPolicy(8192) }, func() string { return RestAPIPolicy(8193) }, []string{"8192 characters", "8193"}},
 		{"dynamic-references", func() string { return TemplateDynamicReferences(60) }, func() string { return TemplateDynamicReferences(61) }, []string{"at most 60 dynamic references", "(61)"}},
 		{"stack-description", func() string { return StackDescription(strings.Repeat("x", 1024)) }, func() string { return StackDescription(strings.Repeat("é", 600)) }, []string{"1024 bytes", "1200"}},
 		{"alarm-name-length", func() string { return AlarmName(strings.Repeat("a", 255)) }, func() string { return AlarmName(strings.Repeat("a", 256)) }, []string{"1 to 255", "256"}},
