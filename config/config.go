@@ -97,8 +97,9 @@ type API struct {
 	// owner's account log through the owner's setting, so the owner deploys
 	// first in each region; the role is retained when its stack is deleted.
 	// An empty list ([]) leaves the setting to be managed outside the app.
-	// Default: the first stage of each account in pipeline.stages (the
-	// configured stage when pipeline.stages is empty).
+	// Default: the first stage of each account in pipeline.stages; with
+	// gateways and neither this nor pipeline.stages set, the configuration
+	// is refused, since every stage deployed to the account would own it.
 	AccountSettingsOwners []string `json:"accountSettingsOwners,omitempty"`
 }
 
@@ -622,6 +623,10 @@ func (c *Config) placeholder(l *problems.List, f, value string, isPlaceholder bo
 // validateAccountSettingsOwners checks that each account's API Gateway
 // account setting has one owning stage.
 func (c *Config) validateAccountSettingsOwners(l *problems.List) {
+	if c.API.AccountSettingsOwners == nil && len(c.Pipeline.Stages) == 0 && len(c.API.Gateways) > 0 {
+		l.Add("api.accountSettingsOwners", "unset", `the stages that create their account's API Gateway account setting, e.g. ["prod"], or pipeline.stages: `+
+			"with neither, every stage deployed to the account would create it, and the stages would overwrite each other's setting")
+	}
 	accounts := map[string]string{} // stage -> its account
 	for _, s := range c.PipelineStages() {
 		accounts[s.Name] = s.Account

@@ -95,6 +95,9 @@ func TestValidateRejects(t *testing.T) {
 		{"API account settings owner unknown or twice", func(c *Config) {
 			c.API.AccountSettingsOwners = []string{"qa", "dev", "dev"}
 		}, []string{"api.accountSettingsOwners[0]", "api.accountSettingsOwners[2]"}},
+		{"no API account settings owners and no stages: every stage would own it", func(c *Config) {
+			c.Pipeline.Stages = nil
+		}, []string{"api.accountSettingsOwners"}},
 		{"two API account settings owners in one account", func(c *Config) {
 			c.Pipeline.Stages = []PipelineStage{{Name: "dev"}, {Name: "staging"}, {Name: "prod", Account: "333333333333"}}
 			c.API.AccountSettingsOwners = []string{"dev", "staging", "prod"}
