@@ -424,8 +424,7 @@ func Load(path, stage string) (*Config, error) {
 }
 
 var (
-	appPattern      = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
-	consumerPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+	appPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
 )
 
 // Validate checks every rule and returns a *problems.Error listing every
@@ -495,15 +494,12 @@ func (f *Fanout) validate(l *problems.List) {
 	names := map[string]bool{}
 	for i, c := range f.Consumers {
 		field := fmt.Sprintf("fanout.consumers[%d]", i)
-		l.Distinct(names, field+".name", c.Name, consumerPattern.MatchString(c.Name),
-			"lower-case letters, digits and hyphens, starting with a letter, at most 40 characters",
-			"a name no other consumer has")
-		if c.TimeoutSeconds < 1 || c.TimeoutSeconds > 900 {
-			l.Add(field+".timeoutSeconds", c.TimeoutSeconds, "a number of seconds from 1 to 900")
+		// A consumer's own values are the fanout construct's to check
+		// (stacks.Validate); here, what spans consumers.
+		if c.Name != "" && names[c.Name] {
+			l.Add(field+".name", c.Name, "a name no other consumer has")
 		}
-		if c.MaxReceiveCount != 0 && (c.MaxReceiveCount < 1 || c.MaxReceiveCount > 1000) {
-			l.Add(field+".maxReceiveCount", c.MaxReceiveCount, "a number from 1 to 1000, or 0 for fanout.maxReceiveCount")
-		}
+		names[c.Name] = true
 		if c.Ordering != "" && c.Ordering != f.Ordering {
 			l.Add(field+".ordering", c.Ordering, fmt.Sprintf("%q like fanout.ordering, or unset: a %s consumer on a %s fan-out would lose per-account order or fail to subscribe", f.Ordering, c.Ordering, f.Ordering))
 		}

@@ -47,3 +47,21 @@ func TestValidateReportsSessionsTheGateCannotFollow(t *testing.T) {
 		})
 	}
 }
+
+// A consumer's own values are the fanout construct's to judge
+// (fanout.ConsumerProps.Validate), reported at the configuration's fields.
+func TestValidateReportsConsumerValuesAtTheirFields(t *testing.T) {
+	c := config.Default()
+	c.Site.ContentDir = "../site"
+	c.Fanout.Consumers[0].MaxReceiveCount = -1
+	c.Fanout.Consumers[0].TimeoutSeconds = 0
+	c.Fanout.Consumers[1].Name = "Holdings!"
+	perr, ok := Validate(c, cfntest.Now).(*problems.Error)
+	if !ok {
+		t.Fatal("Validate() passed, want the consumers' problems")
+	}
+	want := []string{"fanout.consumers[0].timeoutSeconds", "fanout.consumers[0].maxReceiveCount", "fanout.consumers[1].name"}
+	if got := perr.Fields(); !slices.Equal(got, want) {
+		t.Errorf("fields %v, want %v:\n%v", got, want, perr)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/fanout"
 	"github.com/brokerage/platform/problems"
 )
 
@@ -20,6 +21,12 @@ import (
 // it reports every problem at once.
 func Validate(c *config.Config, now time.Time) error {
 	errs := []error{c.Validate(), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site."), validateSessions(c, now)}
+	for i, cons := range c.Fanout.Consumers {
+		// The consumer's own override; 0 takes fanout.maxReceiveCount, which
+		// the configuration checks.
+		props := fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.MaxReceiveCount}
+		errs = append(errs, props.Validate(fmt.Sprintf("fanout.consumers[%d].", i)))
+	}
 	errs = append(errs, ValidateAPI(c)...)
 	errs = append(errs, validateGateways(c), CheckConfig(c))
 	return problems.Join("configuration", errs...)

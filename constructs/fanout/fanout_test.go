@@ -365,9 +365,9 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 
 	r := &Regional{Consumers: []*Consumer{{Name: "holdings"}}}
 	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 0, MaxReceiveCount: 1001}) })
-	cfntest.Check(t, "consumer problems", []string{"Name", "TimeoutSeconds", "MaxReceiveCount"}, got)
+	cfntest.Check(t, "consumer problems", []string{"timeoutSeconds", "maxReceiveCount", "name"}, got)
 	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "Bad_Name", TimeoutSeconds: 10}) })
-	cfntest.Check(t, "consumer name", []string{"Name"}, got)
+	cfntest.Check(t, "consumer name", []string{"name"}, got)
 }
 
 func TestMetricNamesAreTheRedistributors(t *testing.T) {

@@ -116,23 +116,32 @@ type ConsumerProps struct {
 	Handler awslambda.Code
 }
 
-func (p *ConsumerProps) validate(existing []*Consumer) error {
-	l := problems.List{Subject: "fanout.ConsumerProps"}
+// Validate returns every problem with the props at once, each at the
+// prop's name with prefix before it (e.g. "fanout.consumers[3]." gives
+// fanout.consumers[3].timeoutSeconds): the consumer's own rules. That no
+// other consumer of the region has its name is checked when it is added.
+func (p *ConsumerProps) Validate(prefix string) error {
+	l := problems.List{Subject: "configuration"}
 	if !consumerName.MatchString(p.Name) {
-		l.Add("Name", p.Name, "lower-case letters, digits and hyphens, starting with a letter, at most 40 characters")
-	}
-	for _, c := range existing {
-		if c.Name == p.Name {
-			l.Add("Name", p.Name, "a name no other consumer in the region has")
-		}
+		l.Add(prefix+"name", p.Name, "lower-case letters, digits and hyphens, starting with a letter, at most 40 characters")
 	}
 	if p.TimeoutSeconds < 1 || p.TimeoutSeconds > 900 {
-		l.Add("TimeoutSeconds", p.TimeoutSeconds, "1 to 900")
+		l.Add(prefix+"timeoutSeconds", p.TimeoutSeconds, "a number of seconds from 1 to 900")
 	}
 	if p.MaxReceiveCount != 0 && (p.MaxReceiveCount < 1 || p.MaxReceiveCount > 1000) {
-		l.Add("MaxReceiveCount", p.MaxReceiveCount, "1 to 1000, or 0 for the default 5")
+		l.Add(prefix+"maxReceiveCount", p.MaxReceiveCount, "a number from 1 to 1000, or 0 for the default")
 	}
 	return l.Err()
+}
+
+func (p *ConsumerProps) validate(existing []*Consumer) error {
+	l := problems.List{Subject: "fanout.ConsumerProps"}
+	for _, c := range existing {
+		if c.Name == p.Name {
+			l.Add("name", p.Name, "a name no other consumer in the region has")
+		}
+	}
+	return problems.Join(l.Subject, p.Validate(""), l.Err())
 }
 
 // Consumer is one team's queues in one region.
