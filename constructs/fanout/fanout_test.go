@@ -401,3 +401,21 @@ func TestErrorsAlarmSpansTwoRetriesOfACrashingBatch(t *testing.T) {
 		t.Errorf("Errors alarm needs %d failing minutes of %d, but a crashing batch fails at most %d minutes in its window; allow for the first to fall just outside", errs.DatapointsToAlarm, errs.EvaluationPeriods, failing)
 	}
 }
+
+// Nothing but the platform's own queues in its account can subscribe to the
+// topic, and only over SQS.
+func TestOnlyThePlatformsQueuesMaySubscribe(t *testing.T) {
+	var denies []string
+	for _, p := range asm.Templates["ingest"].Resources("AWS::SNS::TopicPolicy") {
+		for _, st := range cfn.Statements(p.Props["PolicyDocument"]) {
+			if st["Effect"] == "Deny" && st["Action"] == "sns:Subscribe" {
+				denies = append(denies, cfntest.JSON(st["Condition"]))
+			}
+		}
+	}
+	want := []string{
+		`{"StringNotLike":{"sns:Endpoint":"arn:aws:sqs:*:111111111111:t-prod-*"}}`,
+		`{"StringNotEquals":{"sns:Protocol":"sqs"}}`,
+	}
+	cfntest.Check(t, "subscribe denials", want, denies)
+}

@@ -305,6 +305,7 @@ func (in *Ingest) addTopic(p *IngestProps, region string) {
 	// The topic's ARN is what every region subscribes to: keep it through a
 	// stack deletion in prod like the queues.
 	in.Topic.ApplyRemovalPolicy(p.RemovalPolicy)
+	in.denyForeignSubscriptions(p.Prefix, topicARN)
 
 	sns := SNSPrincipals(region, region)
 	keyForSNS(in.TopicKey, topicARN, sns)
@@ -314,6 +315,30 @@ func (in *Ingest) addTopic(p *IngestProps, region string) {
 			unreferencedDLQ: "Dead-letter queue of the fan-out subscriptions to " + r + ", named by ARN in their redrive policy in the regional stack, which cdk-nag cannot see from this stack."})
 		allowSNS(dlq, dlq.QueueArn(), topicARN, writers)
 		in.DeliveryDLQs[r] = dlq
+	}
+}
+
+// denyForeignSubscriptions lets nothing subscribe to the topic but the
+// platform's own queues in its account (names starting with prefix, in any
+// region), over SQS: anyone else subscribed would read every execution. The
+// Subscribe request's sns:Endpoint and sns:Protocol condition keys
+// (https://docs.aws.amazon.com/sns/latest/dg/sns-using-identity-based-policies.html);
+// two statements, as either mismatch must deny.
+func (in *Ingest) denyForeignSubscriptions(prefix string, topicARN *string) {
+	queues := in.stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sqs"), Region: jsii.String("*"), Resource: jsii.String(prefix + "-*")})
+	anyone := &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()}
+	for _, d := range []struct {
+		sid, operator, key string
+		value              any
+	}{
+		{"DenySubscriptionsButThePlatformsQueues", "StringNotLike", "sns:Endpoint", queues},
+		{"DenySubscriptionsButSQS", "StringNotEquals", "sns:Protocol", "sqs"},
+	} {
+		in.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String(d.sid), Effect: awsiam.Effect_DENY, Principals: anyone,
+			Actions: jsii.Strings("sns:Subscribe"), Resources: &[]*string{topicARN},
+			Conditions: &map[string]any{d.operator: map[string]any{d.key: d.value}},
+		}))
 	}
 }
 
