@@ -87,15 +87,16 @@ func ValidateAPI(c *config.Config) []error {
 				continue
 			}
 			for _, pr := range perr.Problems {
-				field := regionField(c, k, i, pr.Field)
-				if field != pr.Field && pr.Value == "" {
+				field, listed := regionField(c, k, i, pr.Field)
+				if !listed {
 					continue // not listed: config.Validate names the region's missing entry
 				}
-				pr.Field = field
-				if !seen[pr.String()] {
-					l.Add(pr.Field, pr.Value, pr.Want)
+				// A field is reported once: values filled per region
+				// ({region}) would otherwise repeat its problem.
+				if !seen[field] {
+					l.Add(field, pr.Value, pr.Want)
 				}
-				seen[pr.String()] = true
+				seen[field] = true
 			}
 		}
 	}
@@ -105,24 +106,35 @@ func ValidateAPI(c *config.Config) []error {
 // regionField is the configuration field of a problem the api construct
 // reports at field, for gateway i built in region k: the region's entry
 // for a value it lends the gateway, or field itself.
-func regionField(c *config.Config, k, i int, field string) string {
+// listed is false for a problem with a value the region does not list
+// (config.Validate names it), or with the authorizer's whole pool map
+// (the configuration names the pool per region).
+func regionField(c *config.Config, k, i int, field string) (string, bool) {
 	g, prefix := c.API.Gateways[i], fmt.Sprintf("api.gateways[%d].", i)
+	for j := range g.Authorizers {
+		if field == fmt.Sprintf("%sauthorizers[%d].userPoolArns", prefix, j) {
+			return field, false
+		}
+	}
 	for ri, r := range c.Regions {
 		if rest, ok := strings.CutPrefix(field, fmt.Sprintf("%sprivateEndpoints[%q]", prefix, r.Name)); ok {
-			return fmt.Sprintf("regions[%d].privateEndpoints[%q]%s", ri, g.Name, rest)
+			_, listed := r.PrivateEndpoints[g.Name]
+			return fmt.Sprintf("regions[%d].privateEndpoints[%q]%s", ri, g.Name, rest), listed
 		}
 		for j, a := range g.Authorizers {
 			if field == fmt.Sprintf("%sauthorizers[%d].userPoolArns[%q]", prefix, j, r.Name) {
-				return fmt.Sprintf("regions[%d].userPools[%q]", ri, a.UserPool)
+				_, listed := r.UserPools[a.UserPool]
+				return fmt.Sprintf("regions[%d].userPools[%q]", ri, a.UserPool), listed
 			}
 		}
 	}
 	for j, s := range g.Services {
 		if field == fmt.Sprintf("%sservices[%d].backend.vpcLinkId", prefix, j) {
-			return fmt.Sprintf("regions[%d].vpcLinks[%q]", k, s.Backend.VPCLink)
+			_, listed := c.Regions[k].VPCLinks[s.Backend.VPCLink]
+			return fmt.Sprintf("regions[%d].vpcLinks[%q]", k, s.Backend.VPCLink), listed
 		}
 	}
-	return field
+	return field, true
 }
 
 // addGateways builds the gateways of s, in region, and their alarms, and the

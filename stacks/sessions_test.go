@@ -65,3 +65,21 @@ func TestValidateReportsConsumerValuesAtTheirFields(t *testing.T) {
 		t.Errorf("fields %v, want %v:\n%v", got, want, perr)
 	}
 }
+
+// A region value given but empty is the api construct's to refuse, at the
+// region's entry, before anything is built; a bad value filled per region
+// ({region}) is reported once.
+func TestValidateReportsEmptyRegionValuesAndEachFieldOnce(t *testing.T) {
+	c := config.Default()
+	c.Site.ContentDir = "../site"
+	c.Regions[0].VPCLinks["services"] = ""
+	c.API.Gateways[1].Services[1].Backend.URL = "ftp://{region}.example.com"
+	perr, ok := Validate(c, cfntest.Now).(*problems.Error)
+	if !ok {
+		t.Fatal("Validate() passed, want problems")
+	}
+	want := []string{`regions[0].vpcLinks["services"]`, "api.gateways[1].services[1].backend.url"}
+	if got := perr.Fields(); !slices.Equal(got, want) {
+		t.Errorf("fields %v, want %v:\n%v", got, want, perr)
+	}
+}
