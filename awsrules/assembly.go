@@ -185,6 +185,14 @@ func reportCollisions(l *problems.List, names []Name, configured map[string]stri
 	taken := map[string][]Collision{}
 	for _, col := range Collisions(names) {
 		sort.SliceStable(col.Owners, func(i, j int) bool { return ownerBefore(col.Owners[i], col.Owners[j], configured) })
+		if o := col.Owners[0]; o == col.Owners[len(col.Owners)-1] {
+			// Every owner is the same entry: its own resources collide.
+			if len(taken[o]) == 0 {
+				owners = append(owners, o)
+			}
+			taken[o] = append(taken[o], col)
+			continue
+		}
 		for _, o := range col.Owners[1:] {
 			if o == col.Owners[0] {
 				continue

@@ -153,3 +153,21 @@ func TestCollisionsBlameTheConfigurationEntry(t *testing.T) {
 		}
 	}
 }
+
+// Two resources of one configuration entry that take the same name are
+// still reported, at that entry.
+func TestCollisionWithinOneEntryIsReported(t *testing.T) {
+	dir := t.TempDir()
+	write := func(path, content string) {
+		if err := os.WriteFile(filepath.Join(dir, path), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("manifest.json", `{"artifacts":{"b":{"type":"aws:cloudformation:stack","environment":"aws://1/eu-west-2","properties":{"templateFile":"b.template.json","stackName":"b"},"additionalMetadataFile":"b.metadata.json"}}}`)
+	write("b.template.json", `{"Resources":{"Q1":{"Type":"AWS::SQS::Queue","Properties":{"QueueName":"p-a.fifo"}},"Q2":{"Type":"AWS::SQS::Queue","Properties":{"QueueName":"p-a.fifo"}}}}`)
+	write("b.metadata.json", `{"/b/Alarms":[{"type":"`+ConfigFieldMetadata+`","data":{"field":"alarms.emails","value":"2 addresses"}}],
+		"/b/Alarms/Q1":[{"type":"aws:cdk:logicalId","data":"Q1"}],"/b/Alarms/Q2":[{"type":"aws:cdk:logicalId","data":"Q2"}]}`)
+	if diff := cmp.Diff([]string{"alarms.emails"}, fields(t, CheckAssembly(dir))); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}

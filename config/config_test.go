@@ -239,7 +239,7 @@ func TestParseReportsWrongTypes(t *testing.T) {
 // The schema's required fields (those without omitempty) are each named.
 func TestParseNamesEveryMissingRequiredField(t *testing.T) {
 	_, err := Parse([]byte(`{"app": "x", "fanout": {"ordering": "fifo"}}`), "test.json")
-	want := []string{"stage", "account", "primaryRegion", "regions", "fanout.brokerAccounts", "fanout.maxReceiveCount", "fanout.consumers", "alarms", "site", "api"}
+	want := []string{"stage", "account", "primaryRegion", "regions", "fanout.brokerAccounts", "fanout.maxReceiveCount", "fanout.consumers", "alarms", "site"}
 	if diff := cmp.Diff(want, fields(t, err)); diff != "" {
 		t.Errorf("(-want +got):\n%s\n%v", diff, err)
 	}
@@ -370,7 +370,7 @@ func TestParseReportsEverythingAtOnce(t *testing.T) {
 }`)
 	_, err := Parse(data, "test.json")
 	want := []string{"stage", "app", "account", "primaryRegion", "regions", "fanout.brokerAccounts", "fanout.ordering", "fanout.maxReceiveCount",
-		"fanout.consumers[2].timeoutSeconds", "fanout.consumers[3].timeoutSeconds", "alarms.emails", "site", "api", "colour"}
+		"fanout.consumers[2].timeoutSeconds", "fanout.consumers[3].timeoutSeconds", "alarms.emails", "site", "colour"}
 	if diff := cmp.Diff(want, fields(t, err)); diff != "" {
 		t.Errorf("fields (-want +got):\n%s\n%v", diff, err)
 	}
@@ -469,5 +469,33 @@ func TestSchemaFileAndLoaderAgree(t *testing.T) {
 		if err := file.Validate(doc); err != nil {
 			t.Errorf("%s: %v", path, err)
 		}
+	}
+}
+
+// null keeps a field's zero value, a boolean or the api section may be left
+// out, and a whole number written 30.0 is named at its field.
+func TestParseAcceptsNullAndOmittedOptionalsAndNamesFractionalWholeNumbers(t *testing.T) {
+	if _, err := Parse(patched(t, func(c map[string]any) {
+		c["alarms"].(map[string]any)["pagerUrl"] = nil
+		c["pipeline"] = nil
+		delete(c["site"].(map[string]any), "waf")
+		delete(c["site"].(map[string]any), "spaFallback")
+		delete(c, "api")
+	}), "test.json"); err != nil {
+		t.Errorf("null, omitted booleans and no api: %v", err)
+	}
+	_, err := Parse([]byte(strings.Replace(string(patched(t, func(map[string]any) {})), `"timeoutSeconds": 30`, `"timeoutSeconds": 30.0`, 1)), "test.json")
+	if diff := cmp.Diff([]string{"fanout.consumers[0].timeoutSeconds"}, fields(t, err)); diff != "" {
+		t.Errorf("30.0 (-want +got):\n%s\n%v", diff, err)
+	}
+}
+
+// A repeated key keeps its last value, which the rules still judge.
+func TestRepeatedKeyDoesNotHideTheRulesOfTheValueKept(t *testing.T) {
+	data := strings.Replace(string(defaultJSON), `"ordering": "fifo",`, `"ordering": "fifo", "ordering": "bogus",`, 1)
+	c, shape := Parse([]byte(data), "test.json")
+	err := WithoutShapeEchoes(shape, c.Validate())
+	if diff := cmp.Diff([]string{"fanout.ordering", "fanout.ordering"}, fields(t, err)); diff != "" {
+		t.Errorf("(-want +got):\n%s\n%v", diff, err)
 	}
 }

@@ -43,6 +43,7 @@ func Parse(data []byte, source string) (*Config, error) {
 		list.Add("(file)", describe(raw), "a JSON object holding the configuration's fields (app, stage, account, regions, ...)")
 		return nil, list.Err()
 	}
+	raw = withoutNulls(raw) // null keeps the zero value
 	checkSchema(raw, func(field string) string {
 		for f := field; f != ""; f = parentField(f) {
 			if off, ok := offsets[f]; ok {
@@ -78,7 +79,13 @@ func WithoutShapeEchoes(shape, rules error) error {
 	if !ok {
 		return problems.Join(perr.Subject, shape, rules)
 	}
-	wrong := perr.Fields()
+	var wrong []string
+	for _, p := range perr.Problems {
+		// A repeated key keeps its last value, which the rules judge.
+		if v, _ := p.Value.(string); !strings.HasPrefix(v, "a key repeated") {
+			wrong = append(wrong, p.Field)
+		}
+	}
 	l := problems.List{Subject: perr.Subject}
 	for _, p := range rerr.Problems {
 		echo := false
@@ -196,6 +203,25 @@ func describe(v any) any {
 		return "a JSON object"
 	}
 	return fmt.Sprint(v)
+}
+
+// withoutNulls drops the object members whose value is null.
+func withoutNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if e == nil {
+				delete(v, k)
+			} else {
+				v[k] = withoutNulls(e)
+			}
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = withoutNulls(e)
+		}
+	}
+	return v
 }
 
 // parentField is the field path that holds field ("" at the top).

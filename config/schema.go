@@ -3,7 +3,9 @@ package config
 import (
 	"bytes"
 	_ "embed"
+	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
@@ -43,11 +45,8 @@ func checkSchema(raw any, at func(field string) string, l *problems.List) {
 	if err != nil {
 		panic(fmt.Sprintf("config/schema.json: %v", err))
 	}
-	verr, ok := s.Validate(raw).(*jsonschema.ValidationError)
-	if !ok {
-		return
-	}
 	var leaves []*jsonschema.ValidationError
+	verr, _ := s.Validate(raw).(*jsonschema.ValidationError)
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
@@ -57,7 +56,9 @@ func checkSchema(raw any, at func(field string) string, l *problems.List) {
 			walk(c)
 		}
 	}
-	walk(verr)
+	if verr != nil {
+		walk(verr)
+	}
 	type found struct{ field, order string }
 	var out []struct {
 		found
@@ -90,6 +91,38 @@ func checkSchema(raw any, at func(field string) string, l *problems.List) {
 			add(e.InstanceLocation, value, strings.TrimSpace(fmt.Sprint(e.ErrorKind)))
 		}
 	}
+	// JSON Schema counts 30.0 as an integer; the Go field cannot hold it.
+	var wholes func(v any, t reflect.Type, loc []string)
+	wholes = func(v any, t reflect.Type, loc []string) {
+		for t.Kind() == reflect.Ptr {
+			t = t.Elem()
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				next := t
+				switch t.Kind() {
+				case reflect.Struct:
+					next, _ = structField(t, k)
+				case reflect.Map:
+					next = t.Elem()
+				}
+				wholes(e, next, append(slicesClone(loc), k))
+			}
+		case []any:
+			if t.Kind() == reflect.Slice {
+				for i, e := range x {
+					wholes(e, t.Elem(), append(slicesClone(loc), strconv.Itoa(i)))
+				}
+			}
+		case json.Number:
+			f, ferr := x.Float64()
+			if _, err := x.Int64(); err != nil && ferr == nil && f == math.Trunc(f) && (t.Kind() == reflect.Int || t.Kind() == reflect.Int64) {
+				add(loc, describe(x), "a whole number written without a fraction or exponent")
+			}
+		}
+	}
+	wholes(raw, configShape, nil)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].order < out[j].order })
 	for _, p := range out {
 		want := p.want
