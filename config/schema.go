@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,11 +80,11 @@ func checkSchema(raw any, at func(field string) string, l *problems.List) {
 		case *kind.AdditionalProperties:
 			known := fieldNames(typeAt(e.InstanceLocation))
 			for _, p := range k.Properties {
-				add(append(slicesClone(e.InstanceLocation), p), "an unknown key", "one of: "+strings.Join(known, ", "))
+				add(append(slices.Clone(e.InstanceLocation), p), "an unknown key", "one of: "+strings.Join(known, ", "))
 			}
 		case *kind.Required:
 			for _, p := range k.Missing {
-				add(append(slicesClone(e.InstanceLocation), p), "nothing", "a value: the field is required")
+				add(append(slices.Clone(e.InstanceLocation), p), "nothing", "a value: the field is required")
 			}
 		case *kind.Type:
 			add(e.InstanceLocation, value, wantType(k.Want))
@@ -107,12 +108,12 @@ func checkSchema(raw any, at func(field string) string, l *problems.List) {
 				case reflect.Map:
 					next = t.Elem()
 				}
-				wholes(e, next, append(slicesClone(loc), k))
+				wholes(e, next, append(slices.Clone(loc), k))
 			}
 		case []any:
 			if t.Kind() == reflect.Slice {
 				for i, e := range x {
-					wholes(e, t.Elem(), append(slicesClone(loc), strconv.Itoa(i)))
+					wholes(e, t.Elem(), append(slices.Clone(loc), strconv.Itoa(i)))
 				}
 			}
 		case json.Number:
@@ -133,28 +134,18 @@ func checkSchema(raw any, at func(field string) string, l *problems.List) {
 	}
 }
 
-func slicesClone(s []string) []string { return append([]string(nil), s...) }
+// typeWords say what a value of a schema type is, in the words of the
+// configuration's problems.
+var typeWords = map[string]string{"string": "text (a JSON string)", "boolean": "true or false", "integer": "a whole number",
+	"number": "a number", "array": "a list", "object": "an object"}
 
-// wantType says what a value of the schema's types is, in the words of
-// the configuration's problems.
+// wantType says what a value of the schema's types is.
 func wantType(types []string) string {
 	var out []string
 	for _, t := range types {
-		switch t {
-		case "string":
-			out = append(out, "text (a JSON string)")
-		case "boolean":
-			out = append(out, "true or false")
-		case "integer":
-			out = append(out, "a whole number")
-		case "number":
-			out = append(out, "a number")
-		case "array":
-			out = append(out, "a list")
-		case "object":
-			out = append(out, "an object")
-		case "null":
-		default:
+		if w, ok := typeWords[t]; ok {
+			out = append(out, w)
+		} else if t != "null" {
 			out = append(out, t)
 		}
 	}
