@@ -100,11 +100,7 @@ func TestCheckStacksResources(t *testing.T) {
 // checks the names across stacks.
 func TestReadAssembly(t *testing.T) {
 	dir := t.TempDir()
-	write := func(path, content string) {
-		if err := os.WriteFile(filepath.Join(dir, path), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := fileWriter(t, dir)
 	write("manifest.json", `{"artifacts":{"top":{"type":"aws:cloudformation:stack","environment":"aws://1/us-east-1","properties":{"templateFile":"top.template.json","stackName":"top"}},
 		"other":{"type":"aws:cloudformation:stack","environment":"aws://1/us-east-1","properties":{"templateFile":"s.template.json","stackName":"other"}}}}`)
 	write("top.template.json", compliant)
@@ -132,11 +128,7 @@ func TestReadAssembly(t *testing.T) {
 // many of its names collide; the platform's own resource is named by path.
 func TestCollisionsBlameTheConfigurationEntry(t *testing.T) {
 	dir := t.TempDir()
-	write := func(path, content string) {
-		if err := os.WriteFile(filepath.Join(dir, path), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := fileWriter(t, dir)
 	write("manifest.json", `{"artifacts":{"a":{"type":"aws:cloudformation:stack","environment":"aws://1/eu-west-2","properties":{"templateFile":"a.template.json","stackName":"a"}},
 		"b":{"type":"aws:cloudformation:stack","environment":"aws://1/eu-west-2","properties":{"templateFile":"b.template.json","stackName":"b"},"additionalMetadataFile":"b.metadata.json"}}}`)
 	write("a.template.json", compliant)
@@ -158,16 +150,22 @@ func TestCollisionsBlameTheConfigurationEntry(t *testing.T) {
 // still reported, at that entry.
 func TestCollisionWithinOneEntryIsReported(t *testing.T) {
 	dir := t.TempDir()
-	write := func(path, content string) {
-		if err := os.WriteFile(filepath.Join(dir, path), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := fileWriter(t, dir)
 	write("manifest.json", `{"artifacts":{"b":{"type":"aws:cloudformation:stack","environment":"aws://1/eu-west-2","properties":{"templateFile":"b.template.json","stackName":"b"},"additionalMetadataFile":"b.metadata.json"}}}`)
 	write("b.template.json", `{"Resources":{"Q1":{"Type":"AWS::SQS::Queue","Properties":{"QueueName":"p-a.fifo"}},"Q2":{"Type":"AWS::SQS::Queue","Properties":{"QueueName":"p-a.fifo"}}}}`)
 	write("b.metadata.json", `{"/b/Alarms":[{"type":"`+ConfigFieldMetadata+`","data":{"field":"alarms.emails","value":"2 addresses"}}],
 		"/b/Alarms/Q1":[{"type":"aws:cdk:logicalId","data":"Q1"}],"/b/Alarms/Q2":[{"type":"aws:cdk:logicalId","data":"Q2"}]}`)
 	if diff := cmp.Diff([]string{"alarms.emails"}, fields(t, CheckAssembly(dir))); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+// fileWriter returns a function that writes one file of a cloud assembly
+// into dir, failing the test on error.
+func fileWriter(t *testing.T, dir string) func(path, content string) {
+	return func(path, content string) {
+		if err := os.WriteFile(filepath.Join(dir, path), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

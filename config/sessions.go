@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -178,14 +177,4 @@ func validateWindows(f string, ws []Window, l *problems.List) {
 	if !watched {
 		l.Add(f+".windows", len(ws), "at least one window with \"watch\": true (when silence is an outage)")
 	}
-}
-
-// SessionNames lists the configured sessions' names, sorted.
-func (c *Config) SessionNames() []string {
-	out := make([]string, 0, len(c.Sessions))
-	for _, s := range c.Sessions {
-		out = append(out, s.Name)
-	}
-	sort.Strings(out)
-	return out
 }

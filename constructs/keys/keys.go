@@ -38,21 +38,6 @@ func New(scope constructs.Construct, id, alias, description string, removal awsc
 // only on behalf of the resources whose ARN matches sourceARN (operator is
 // "ArnEquals" or "ArnLike").
 func AllowService(key awskms.Key, sid string, principals []string, operator string, sourceARN *string) {
-	allowService(key, sid, principals, &map[string]any{operator: map[string]any{"aws:SourceArn": sourceARN}})
-}
-
-// AllowServiceWithoutSource lets the service principals encrypt and decrypt
-// with the key without a condition on the resource they act for: only for
-// a service that sends no source to KMS, such as EventBridge publishing to
-// an encrypted SNS topic. Pin the source in the policy of the resource the
-// key encrypts instead.
-func AllowServiceWithoutSource(key awskms.Key, sid string, principals []string) {
-	allowService(key, sid, principals, nil)
-}
-
-// allowService lets the service principals encrypt and decrypt with the
-// key, under conditions (nil for none).
-func allowService(key awskms.Key, sid string, principals []string, conditions *map[string]any) {
 	ps := make([]awsiam.IPrincipal, len(principals))
 	for i, n := range principals {
 		ps[i] = awsiam.NewServicePrincipal(jsii.String(n), nil)
@@ -64,6 +49,6 @@ func allowService(key awskms.Key, sid string, principals []string, conditions *m
 		Principals: &ps,
 		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
 		Resources:  jsii.Strings("*"),
-		Conditions: conditions,
+		Conditions: &map[string]any{operator: map[string]any{"aws:SourceArn": sourceARN}},
 	}))
 }

@@ -32,13 +32,6 @@ func Checkov(r awscdk.CfnResource, check, reason string) {
 // object. Metadata is written whole, so a later record keeps the earlier skips.
 var checkovSkips = map[awscdk.CfnResource][]any{}
 
-// CfnLint records, in the resource's template metadata where cfn-lint reads
-// it, that the cfn-lint rules do not apply to the resource. cfn-lint's
-// metadata has no place for a reason: give it in a comment at the call.
-func CfnLint(r awscdk.CfnResource, rules ...string) {
-	Resource(r).CfnLint(rules...).Record()
-}
-
 // Findings are the rules of the generic checkers that do not apply to one
 // construct, gathered to be recorded together (Record).
 //
