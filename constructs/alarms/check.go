@@ -8,8 +8,9 @@ import (
 // CheckCommand is a shell command that fails, naming them, when any of the
 // platform's alarms in region is in ALARM. Idle alarms count too: outside
 // their sessions their own expression keeps them OK, so one in ALARM is
-// silence during a session, an outage. prefix is the platform's name prefix (<app>-<stage>);
-// profile, when not empty, is the AWS CLI profile to call CloudWatch with.
+// silence during a session, an outage. prefix is the platform's name prefix
+// (<app>-<stage>); profile, when not empty, is the AWS CLI profile to call
+// CloudWatch with.
 // Deployment pipelines run it after each wave, before the next starts.
 //
 // It needs the AWS CLI and cloudwatch:DescribeAlarms on the prefix's alarms.

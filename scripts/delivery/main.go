@@ -6,14 +6,14 @@
 //	go run ./scripts/delivery check [-config f] -stage prod -region eu-west-2 [-bake 15m]
 //
 // waves prints the plan, one name=value line each, for $GITHUB_OUTPUT: waves,
-// the configuration's waves in deployment order (config.Waves, the list the
-// CDK Pipelines pipeline deploys too) as a JSON list of {"name", "regions"},
-// and count, their number. With -max-waves it fails, naming the limit, when
+// the configuration's waves in deployment order (config.Waves) as a JSON
+// list of {"name", "regions"}, and count, their number. With -max-waves it fails, naming the limit, when
 // there are more waves than that (the wave jobs the workflow has).
 //
 // check waits for the bake time, then runs alarms.CheckCommand for the
 // region with the AWS CLI: it exits 1, naming them, when any of the stage's
-// alarms in the region is in ALARM (idle "nothing flowing" alarms aside).
+// alarms in the region is in ALARM (idle alarms included: outside their
+// sessions their metric math holds them OK).
 package main
 
 import (
