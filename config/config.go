@@ -333,8 +333,9 @@ type Fanout struct {
 	// its queue's dead-letter queue (1 to 1000). Consumers may override it. It
 	// applies to the consumer queues, and to the ingest queue on the standard
 	// path only: the FIFO ingest queue has no dead-letter queue and stalls
-	// instead (docs/runbook.md, ordering policy).
-	MaxReceiveCount int `json:"maxReceiveCount"`
+	// instead (docs/runbook.md, ordering policy). 0 or absent takes the fanout
+	// construct's default (fanout.DefaultMaxReceiveCount, 5).
+	MaxReceiveCount int `json:"maxReceiveCount,omitempty"`
 	// Consumers get one queue (and dead-letter queue) in every region.
 	Consumers []Consumer `json:"consumers"`
 }
@@ -472,21 +473,10 @@ func (c *Config) Validate() error {
 }
 
 func (f *Fanout) validate(l *problems.List) {
-	if len(f.BrokerAccounts) == 0 {
-		l.Add("fanout.brokerAccounts", "[]", "at least one 12-digit broker account id")
-	}
-	seen := map[string]bool{}
-	for i, a := range f.BrokerAccounts {
-		field := fmt.Sprintf("fanout.brokerAccounts[%d]", i)
-		l.Distinct(seen, field, a, valid.AccountID(a),
-			"a 12-digit AWS account id",
-			"each account listed once")
-	}
+	// The broker accounts and maxReceiveCount are the fanout construct's to
+	// check (stacks.Validate); here, what spans consumers.
 	if f.Ordering != OrderingFIFO && f.Ordering != OrderingStandard {
 		l.Add("fanout.ordering", f.Ordering, `"fifo" or "standard"`)
-	}
-	if f.MaxReceiveCount < 1 || f.MaxReceiveCount > 1000 {
-		l.Add("fanout.maxReceiveCount", f.MaxReceiveCount, "a number from 1 to 1000")
 	}
 	if len(f.Consumers) == 0 {
 		l.Add("fanout.consumers", "[]", "at least one consumer")
@@ -494,8 +484,6 @@ func (f *Fanout) validate(l *problems.List) {
 	names := map[string]bool{}
 	for i, c := range f.Consumers {
 		field := fmt.Sprintf("fanout.consumers[%d]", i)
-		// A consumer's own values are the fanout construct's to check
-		// (stacks.Validate); here, what spans consumers.
 		if c.Name != "" && names[c.Name] {
 			l.Add(field+".name", c.Name, "a name no other consumer has")
 		}
@@ -508,8 +496,14 @@ func (f *Fanout) validate(l *problems.List) {
 
 func (c *Config) validateAPI(l *problems.List) {
 	// The secrets' names and ARNs are checked by the api construct's
-	// validation; here, that an ARN names each region's replica.
+	// validation; here, that an ARN names each region's replica, and that
+	// no two gateways share a name (it makes their construct IDs).
+	names := map[string]bool{}
 	for i, g := range c.API.Gateways {
+		if g.Name != "" && names[g.Name] {
+			l.Add(fmt.Sprintf("api.gateways[%d].name", i), g.Name, "a name no other gateway has")
+		}
+		names[g.Name] = true
 		for j, u := range g.UsagePlans {
 			f := fmt.Sprintf("api.gateways[%d].usagePlans[%d].apiKeySecret", i, j)
 			a, err := arn.Parse(u.APIKeySecret)

@@ -50,12 +50,7 @@ func TestValidateRejects(t *testing.T) {
 		{"account with letters", func(c *Config) { c.Account = "12345678901a" }, []string{"account"}},
 		{"bad app name", func(c *Config) { c.App = "Brokerage_App" }, []string{"app"}},
 		{"unknown stage", func(c *Config) { c.Stage = "qa" }, []string{"stage"}},
-		{"no broker accounts", func(c *Config) { c.Fanout.BrokerAccounts = []string{} }, []string{"fanout.brokerAccounts"}},
-		{"broker account not 12 digits", func(c *Config) { c.Fanout.BrokerAccounts = []string{"2222"} }, []string{"fanout.brokerAccounts[0]"}},
-		{"duplicate broker account", func(c *Config) { c.Fanout.BrokerAccounts = []string{"222222222222", "222222222222"} }, []string{"fanout.brokerAccounts[1]"}},
 		{"unknown ordering", func(c *Config) { c.Fanout.Ordering = "ordered" }, []string{"fanout.ordering"}},
-		{"maxReceiveCount zero", func(c *Config) { c.Fanout.MaxReceiveCount = 0 }, []string{"fanout.maxReceiveCount"}},
-		{"maxReceiveCount too high", func(c *Config) { c.Fanout.MaxReceiveCount = 1001 }, []string{"fanout.maxReceiveCount"}},
 		{"no consumers", func(c *Config) { c.Fanout.Consumers = nil }, []string{"fanout.consumers"}},
 		{"duplicate consumer", func(c *Config) { c.Fanout.Consumers[2].Name = "holdings" }, []string{"fanout.consumers[2].name"}},
 		{"standard consumer on fifo fan-out", func(c *Config) { c.Fanout.Consumers[0].Ordering = OrderingStandard }, []string{"fanout.consumers[0].ordering"}},
@@ -142,9 +137,9 @@ func TestValidateRejects(t *testing.T) {
 		{"every problem at once", func(c *Config) {
 			c.Account = "x"
 			c.Regions[0].Name = "nowhere-1"
-			c.Fanout.MaxReceiveCount = 0
+			c.Fanout.Ordering = "ordered"
 			c.Alarms.Emails = []string{"x"}
-		}, []string{"account", "regions[0].name", "primaryRegion", "fanout.maxReceiveCount", "alarms.emails[0]"}},
+		}, []string{"account", "regions[0].name", "primaryRegion", "fanout.ordering", "alarms.emails[0]"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,9 +179,9 @@ func TestAPIAccountSettingsOwners(t *testing.T) {
 
 func TestErrorNamesFieldValueAndExpectation(t *testing.T) {
 	c := Default()
-	c.Fanout.BrokerAccounts = []string{"12345"}
+	c.Account = "12345"
 	got := c.Validate().Error()
-	for _, want := range []string{"fanout.brokerAccounts[0]", `"12345"`, "12-digit"} {
+	for _, want := range []string{"account", `"12345"`, "12-digit"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("error %q does not contain %q", got, want)
 		}
@@ -239,7 +234,7 @@ func TestParseReportsWrongTypes(t *testing.T) {
 // The schema's required fields (those without omitempty) are each named.
 func TestParseNamesEveryMissingRequiredField(t *testing.T) {
 	_, err := Parse([]byte(`{"app": "x", "fanout": {"ordering": "fifo"}}`), "test.json")
-	want := []string{"stage", "account", "primaryRegion", "regions", "fanout.brokerAccounts", "fanout.maxReceiveCount", "fanout.consumers", "alarms", "site"}
+	want := []string{"stage", "account", "primaryRegion", "regions", "fanout.brokerAccounts", "fanout.consumers", "alarms", "site"}
 	if diff := cmp.Diff(want, fields(t, err)); diff != "" {
 		t.Errorf("(-want +got):\n%s\n%v", diff, err)
 	}

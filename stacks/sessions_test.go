@@ -48,11 +48,15 @@ func TestValidateReportsSessionsTheGateCannotFollow(t *testing.T) {
 	}
 }
 
-// A consumer's own values are the fanout construct's to judge
-// (fanout.ConsumerProps.Validate), reported at the configuration's fields.
-func TestValidateReportsConsumerValuesAtTheirFields(t *testing.T) {
+// A consumer's own values, the broker accounts and the ingest queue's
+// maxReceiveCount are the fanout construct's to judge
+// (fanout.ConsumerProps.Validate, fanout.IngestProps.Validate), reported at
+// the configuration's fields.
+func TestValidateReportsFanoutValuesAtTheirFields(t *testing.T) {
 	c := config.Default()
 	c.Site.ContentDir = "../site"
+	c.Fanout.BrokerAccounts = []string{"2222", "333333333333", "333333333333"}
+	c.Fanout.MaxReceiveCount = 1001
 	c.Fanout.Consumers[0].MaxReceiveCount = -1
 	c.Fanout.Consumers[0].TimeoutSeconds = 0
 	c.Fanout.Consumers[1].Name = "Holdings!"
@@ -60,7 +64,8 @@ func TestValidateReportsConsumerValuesAtTheirFields(t *testing.T) {
 	if !ok {
 		t.Fatal("Validate() passed, want the consumers' problems")
 	}
-	want := []string{"fanout.consumers[0].timeoutSeconds", "fanout.consumers[0].maxReceiveCount", "fanout.consumers[1].name"}
+	want := []string{"fanout.brokerAccounts[0]", "fanout.brokerAccounts[2]", "fanout.maxReceiveCount",
+		"fanout.consumers[0].timeoutSeconds", "fanout.consumers[0].maxReceiveCount", "fanout.consumers[1].name"}
 	if got := perr.Fields(); !slices.Equal(got, want) {
 		t.Errorf("fields %v, want %v:\n%v", got, want, perr)
 	}

@@ -20,15 +20,15 @@ import (
 // validation main and scripts/delivery run, and
 // it reports every problem at once.
 func Validate(c *config.Config, now time.Time) error {
-	errs := []error{c.Validate(), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site."), validateSessions(c, now)}
+	ingest := fanout.IngestProps{BrokerAccounts: c.Fanout.BrokerAccounts, MaxReceiveCount: c.Fanout.MaxReceiveCount}
+	errs := []error{c.Validate(), ingest.Validate("fanout."), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site."), validateSessions(c, now)}
 	for i, cons := range c.Fanout.Consumers {
-		// The consumer's own override; 0 takes fanout.maxReceiveCount, which
-		// the configuration checks.
+		// The consumer's own override; 0 takes fanout.maxReceiveCount.
 		props := fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.MaxReceiveCount}
 		errs = append(errs, props.Validate(fmt.Sprintf("fanout.consumers[%d].", i)))
 	}
 	errs = append(errs, ValidateAPI(c)...)
-	errs = append(errs, validateGateways(c), CheckConfig(c))
+	errs = append(errs, CheckConfig(c))
 	return problems.Join("configuration", errs...)
 }
 
@@ -154,19 +154,4 @@ func checkOverrideDatapoints(c *config.Config, l *problems.List) {
 			}
 		}
 	}
-}
-
-// validateGateways checks what spans the gateways: unique names (they make
-// construct IDs). Each gateway's own props are the api construct's to
-// check (ValidateAPI).
-func validateGateways(c *config.Config) error {
-	l := problems.List{Subject: "configuration"}
-	names := map[string]bool{}
-	for i, g := range c.API.Gateways {
-		if g.Name != "" && names[g.Name] {
-			l.Add(fmt.Sprintf("api.gateways[%d].name", i), g.Name, "a name no other gateway has")
-		}
-		names[g.Name] = true
-	}
-	return l.Err()
 }

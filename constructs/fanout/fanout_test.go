@@ -355,11 +355,11 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	got := cfntest.ProblemFields(t, func() {
 		NewIngest(nil, "x", &IngestProps{BrokerAccounts: []string{"12"}, MaxReceiveCount: 2000, DestinationRegions: []string{"eu-west-9"}})
 	})
-	cfntest.Check(t, "ingest problems", []string{"Prefix", "BrokerAccounts[0]", "MaxReceiveCount", "DestinationRegions[0]", "RedistributorCode"}, got)
+	cfntest.Check(t, "ingest problems", []string{"brokerAccounts[0]", "maxReceiveCount", "prefix", "destinationRegions[0]", "redistributorCode"}, got)
 	got = cfntest.ProblemFields(t, func() {
 		NewIngest(nil, "x", &IngestProps{Prefix: "p", RedistributorCode: awslambda.Code_FromInline(jsii.String("x"))})
 	})
-	cfntest.Check(t, "empty lists", []string{"BrokerAccounts", "DestinationRegions"}, got)
+	cfntest.Check(t, "empty lists", []string{"brokerAccounts", "destinationRegions"}, got)
 	got = cfntest.ProblemFields(t, func() { NewRegional(nil, "x", &RegionalProps{TopicRegion: "nowhere"}) })
 	cfntest.Check(t, "regional problems", []string{"Prefix", "TopicRegion"}, got)
 

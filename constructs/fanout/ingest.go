@@ -98,7 +98,7 @@ type IngestProps struct {
 	// MaxReceiveCount is how often the redistributor may fail a message before
 	// it moves to the ingest DLQ, 1 to 1000, on the standard path only: the
 	// FIFO ingest queue stalls instead (see the package's ordering policy).
-	// Default: 5.
+	// Default: DefaultMaxReceiveCount.
 	MaxReceiveCount int
 	// DestinationRegions get a delivery dead-letter queue each, for what the
 	// topic could not deliver there. At least one.
@@ -111,34 +111,48 @@ type IngestProps struct {
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
+// DefaultMaxReceiveCount is how often a message is received, when props
+// leave MaxReceiveCount 0, before it moves to its dead-letter queue.
+const DefaultMaxReceiveCount = 5
+
+// Validate returns every problem with the broker-facing values at once,
+// each at the prop's name with prefix before it ("fanout." gives
+// fanout.brokerAccounts[0]): the accounts (12 digits, each once) and
+// MaxReceiveCount. How many accounts one queue policy takes is an AWS
+// quota, checked with the others (awsrules.BrokerAccounts).
+func (p *IngestProps) Validate(prefix string) error {
+	l := problems.List{Subject: "configuration"}
+	if len(p.BrokerAccounts) == 0 {
+		l.Add(prefix+"brokerAccounts", "[]", "at least one 12-digit AWS account id")
+	}
+	seen := map[string]bool{}
+	for i, a := range p.BrokerAccounts {
+		l.Distinct(seen, fmt.Sprintf("%sbrokerAccounts[%d]", prefix, i), a, valid.AccountID(a),
+			"a 12-digit AWS account id", "each account listed once")
+	}
+	if p.MaxReceiveCount < 0 || p.MaxReceiveCount > 1000 {
+		l.Add(prefix+"maxReceiveCount", p.MaxReceiveCount, fmt.Sprintf("a number from 1 to 1000, or 0 for the default %d", DefaultMaxReceiveCount))
+	}
+	return l.Err()
+}
+
 func (p *IngestProps) validate() error {
 	l := problems.List{Subject: "fanout.IngestProps"}
 	if p.Prefix == "" {
-		l.Add("Prefix", p.Prefix, "a physical-name prefix such as brokerage-prod")
-	}
-	if len(p.BrokerAccounts) == 0 {
-		l.Add("BrokerAccounts", "[]", "at least one 12-digit account id")
-	}
-	for i, a := range p.BrokerAccounts {
-		if !valid.AccountID(a) {
-			l.Add(fmt.Sprintf("BrokerAccounts[%d]", i), a, "a 12-digit AWS account id")
-		}
-	}
-	if p.MaxReceiveCount != 0 && (p.MaxReceiveCount < 1 || p.MaxReceiveCount > 1000) {
-		l.Add("MaxReceiveCount", p.MaxReceiveCount, "1 to 1000, or 0 for the default 5")
+		l.Add("prefix", p.Prefix, "a physical-name prefix such as brokerage-prod")
 	}
 	if len(p.DestinationRegions) == 0 {
-		l.Add("DestinationRegions", "[]", "at least one region")
+		l.Add("destinationRegions", "[]", "at least one region")
 	}
 	for i, r := range p.DestinationRegions {
 		if !regions.Known(r) {
-			l.Add(fmt.Sprintf("DestinationRegions[%d]", i), r, "an AWS region name")
+			l.Add(fmt.Sprintf("destinationRegions[%d]", i), r, "an AWS region name")
 		}
 	}
 	if p.RedistributorCode == nil {
-		l.Add("RedistributorCode", nil, "the redistributor's Lambda code")
+		l.Add("redistributorCode", nil, "the redistributor's Lambda code")
 	}
-	return l.Err()
+	return problems.Join(l.Subject, p.Validate(""), l.Err())
 }
 
 // deliveryStatusLogging logs the topic's failed SQS deliveries (the reason a
@@ -224,7 +238,7 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	}
 	p := *props
 	if p.MaxReceiveCount == 0 {
-		p.MaxReceiveCount = 5
+		p.MaxReceiveCount = DefaultMaxReceiveCount
 	}
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN

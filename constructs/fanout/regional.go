@@ -108,7 +108,7 @@ type ConsumerProps struct {
 	// The visibility timeout is six times this. Required.
 	TimeoutSeconds int
 	// MaxReceiveCount is how often a message may be received before it moves to
-	// the DLQ, 1 to 1000. Default: 5.
+	// the DLQ, 1 to 1000. Default: DefaultMaxReceiveCount.
 	MaxReceiveCount int
 	// Handler, when set, is a Go Lambda handler (provided.al2023, arm64,
 	// `bootstrap`) attached to the queue with partial batch failure reporting.
@@ -169,7 +169,7 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	}
 	maxReceive := props.MaxReceiveCount
 	if maxReceive == 0 {
-		maxReceive = 5
+		maxReceive = DefaultMaxReceiveCount
 	}
 	p := r.props
 	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
