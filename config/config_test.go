@@ -234,7 +234,7 @@ func TestParseReportsWrongTypes(t *testing.T) {
 // The schema's required fields (those without omitempty) are each named.
 func TestParseNamesEveryMissingRequiredField(t *testing.T) {
 	_, err := Parse([]byte(`{"app": "x", "fanout": {"ordering": "fifo"}}`), "test.json")
-	want := []string{"stage", "account", "primaryRegion", "regions", "fanout.brokerAccounts", "fanout.consumers", "alarms", "site"}
+	want := []string{"stage", "account", "primaryRegion", "regions", "alarms", "site", "fanout.brokerAccounts", "fanout.consumers"}
 	if diff := cmp.Diff(want, fields(t, err)); diff != "" {
 		t.Errorf("(-want +got):\n%s\n%v", diff, err)
 	}
@@ -364,8 +364,9 @@ func TestParseReportsEverythingAtOnce(t *testing.T) {
   "alarms": {"emails": "ops@example.com"}
 }`)
 	_, err := Parse(data, "test.json")
-	want := []string{"stage", "app", "account", "primaryRegion", "regions", "fanout.brokerAccounts", "fanout.ordering", "fanout.maxReceiveCount",
-		"fanout.consumers[2].timeoutSeconds", "fanout.consumers[3].timeoutSeconds", "alarms.emails", "site", "colour"}
+	// In the file's order; missing fields at their object, the top level's first.
+	want := []string{"stage", "account", "primaryRegion", "regions", "site", "app", "colour", "fanout.brokerAccounts", "fanout.ordering",
+		"fanout.consumers[2].timeoutSeconds", "fanout.consumers[3].timeoutSeconds", "fanout.maxReceiveCount", "alarms.emails"}
 	if diff := cmp.Diff(want, fields(t, err)); diff != "" {
 		t.Errorf("fields (-want +got):\n%s\n%v", diff, err)
 	}
@@ -468,8 +469,9 @@ func TestSchemaFileAndLoaderAgree(t *testing.T) {
 }
 
 // null keeps a field's zero value, a boolean or the api section may be left
-// out, and a whole number written 30.0 is named at its field.
-func TestParseAcceptsNullAndOmittedOptionalsAndNamesFractionalWholeNumbers(t *testing.T) {
+// out, and a whole number may be written 30.0, as JSON Schema (and so an
+// editor) counts it.
+func TestParseAcceptsNullOmittedOptionalsAndWholeNumbersWithAFraction(t *testing.T) {
 	if _, err := Parse(patched(t, func(c map[string]any) {
 		c["alarms"].(map[string]any)["pagerUrl"] = nil
 		c["pipeline"] = nil
@@ -479,9 +481,9 @@ func TestParseAcceptsNullAndOmittedOptionalsAndNamesFractionalWholeNumbers(t *te
 	}), "test.json"); err != nil {
 		t.Errorf("null, omitted booleans and no api: %v", err)
 	}
-	_, err := Parse([]byte(strings.Replace(string(patched(t, func(map[string]any) {})), `"timeoutSeconds": 30`, `"timeoutSeconds": 30.0`, 1)), "test.json")
-	if diff := cmp.Diff([]string{"fanout.consumers[0].timeoutSeconds"}, fields(t, err)); diff != "" {
-		t.Errorf("30.0 (-want +got):\n%s\n%v", diff, err)
+	c, err := Parse([]byte(strings.Replace(string(patched(t, func(map[string]any) {})), `"timeoutSeconds": 30`, `"timeoutSeconds": 30.0`, 1)), "test.json")
+	if err != nil || c.Fanout.Consumers[0].TimeoutSeconds != 30 {
+		t.Errorf("30.0: %v, %+v", err, c)
 	}
 }
 
@@ -492,5 +494,23 @@ func TestRepeatedKeyDoesNotHideTheRulesOfTheValueKept(t *testing.T) {
 	err := WithoutShapeEchoes(shape, c.Validate())
 	if diff := cmp.Diff([]string{"fanout.ordering", "fanout.ordering"}, fields(t, err)); diff != "" {
 		t.Errorf("(-want +got):\n%s\n%v", diff, err)
+	}
+}
+
+// A problem inside a map's value is placed at its own key, and a key a
+// map's value repeats is named in the same field path form.
+func TestParsePlacesProblemsInsideMapValues(t *testing.T) {
+	data := strings.Replace(string(defaultJSON), `"vpcEndpointIds": [
+            "vpce-00000000000000001"
+          ],`, `"vpcEndpointIds": "vpce-00000000000000001", "vpcLinkId": "x",`, 1)
+	_, err := Parse([]byte(data), "test.json")
+	got := err.Error()
+	for _, want := range []string{
+		`regions[0].privateEndpoints["internal"].vpcEndpointIds: got "vpce-00000000000000001", want a list (line 23, column 27)`,
+		`regions[0].privateEndpoints["internal"].vpcLinkId: got "a key repeated at line 24, column 22"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%v\nwant it to contain %s", got, want)
+		}
 	}
 }

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/brokerage/platform/problems"
@@ -29,7 +32,7 @@ func Parse(data []byte, source string) (*Config, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	offsets := map[string]int64{}
-	raw, err := readValue(dec, data, "", offsets, &list)
+	raw, err := readValue(dec, data, nil, offsets, &list)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
 			err = fmt.Errorf("more after the configuration object at %s", position(data, dec.InputOffset()-1))
@@ -43,25 +46,20 @@ func Parse(data []byte, source string) (*Config, error) {
 		list.Add("(file)", describe(raw), "a JSON object holding the configuration's fields (app, stage, account, regions, ...)")
 		return nil, list.Err()
 	}
-	raw = withoutNulls(raw) // null keeps the zero value
-	checkSchema(raw, func(field string) string {
-		for f := field; f != ""; f = parentField(f) {
-			if off, ok := offsets[f]; ok {
-				return position(data, off)
-			}
-		}
-		return ""
-	}, &list)
+	raw = normalize(raw)
+	checkSchema(raw, data, offsets, &list)
+	// encoding/json decodes what the schema accepted: no null (it keeps the
+	// zero value) and whole numbers as integers, as the schema counts them.
+	normalized, _ := json.Marshal(raw)
 	var c Config
-	if err := list.Err(); err != nil {
-		// encoding/json sets every field it can and returns its first
-		// type error: the problems above name them all.
-		_ = json.Unmarshal(data, &c)
-		return &c, err
-	}
-	if err := json.Unmarshal(data, &c); err != nil {
+	if err := json.Unmarshal(normalized, &c); err != nil && list.Err() == nil {
 		list.Add("(file)", source, "a configuration object ("+err.Error()+")")
 		return nil, list.Err()
+	}
+	// With shape problems, encoding/json has set every field it could and
+	// returned its first type error: the problems above name them all.
+	if err := list.Err(); err != nil {
+		return &c, err
 	}
 	return &c, nil
 }
@@ -101,8 +99,8 @@ func WithoutShapeEchoes(shape, rules error) error {
 
 // readValue reads one JSON value, reporting keys an object repeats: JSON
 // decoders keep the last silently. It records where each value's key (or
-// list item) is in offsets, by field path.
-func readValue(dec *json.Decoder, data []byte, path string, offsets map[string]int64, l *problems.List) (any, error) {
+// list item) is in offsets, by instance location (regions/0/name).
+func readValue(dec *json.Decoder, data []byte, loc []string, offsets map[string]int64, l *problems.List) (any, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -120,12 +118,13 @@ func readValue(dec *json.Decoder, data []byte, path string, offsets map[string]i
 				return nil, err
 			}
 			k, _ := kt.(string)
+			at := append(slices.Clone(loc), k)
 			if _, dup := m[k]; dup {
-				l.Add(join(path, k), "a key repeated at "+position(data, dec.InputOffset()), "each key once in its object (JSON keeps only the last value)")
+				field, _ := fieldPath(at)
+				l.Add(field, "a key repeated at "+position(data, dec.InputOffset()), "each key once in its object (JSON keeps only the last value)")
 			}
-			offsets[join(path, k)] = dec.InputOffset()
-			offsets[fmt.Sprintf("%s[%q]", path, k)] = dec.InputOffset()
-			v, err := readValue(dec, data, join(path, k), offsets, l)
+			offsets[strings.Join(at, "/")] = dec.InputOffset()
+			v, err := readValue(dec, data, at, offsets, l)
 			if err != nil {
 				return nil, err
 			}
@@ -136,9 +135,9 @@ func readValue(dec *json.Decoder, data []byte, path string, offsets map[string]i
 	case '[':
 		var list []any
 		for i := 0; dec.More(); i++ {
-			item := fmt.Sprintf("%s[%d]", path, i)
-			offsets[item] = dec.InputOffset()
-			v, err := readValue(dec, data, item, offsets, l)
+			at := append(slices.Clone(loc), strconv.Itoa(i))
+			offsets[strings.Join(at, "/")] = dec.InputOffset()
+			v, err := readValue(dec, data, at, offsets, l)
 			if err != nil {
 				return nil, err
 			}
@@ -205,37 +204,26 @@ func describe(v any) any {
 	return fmt.Sprint(v)
 }
 
-// withoutNulls drops the object members whose value is null.
-func withoutNulls(v any) any {
+// normalize drops the object members whose value is null and writes whole
+// numbers (30.0, 3e1) as integers, as JSON Schema counts them.
+func normalize(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, e := range v {
 			if e == nil {
 				delete(v, k)
 			} else {
-				v[k] = withoutNulls(e)
+				v[k] = normalize(e)
 			}
 		}
 	case []any:
 		for i, e := range v {
-			v[i] = withoutNulls(e)
+			v[i] = normalize(e)
+		}
+	case json.Number:
+		if f, err := v.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return json.Number(strconv.FormatInt(int64(f), 10))
 		}
 	}
 	return v
-}
-
-// parentField is the field path that holds field ("" at the top).
-func parentField(field string) string {
-	i := strings.LastIndexAny(field, ".[")
-	if i < 0 {
-		return ""
-	}
-	return field[:i]
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }

@@ -2,13 +2,11 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
-	"encoding/json"
 	"fmt"
-	"math"
 	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,99 +36,65 @@ var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
 })
 
 // checkSchema validates decoded JSON (numbers as json.Number) against the
-// schema and adds one problem per violation: the field path as the
-// configuration's problems name it, the value, what is expected, and
-// where the value is in the file (at, by field path).
-func checkSchema(raw any, at func(field string) string, l *problems.List) {
+// schema and adds one problem per violation, in the file's order: the field
+// path as the configuration's problems name it, the value, what is
+// expected, and where the value is in data (offsets, by instance location).
+func checkSchema(raw any, data []byte, offsets map[string]int64, l *problems.List) {
 	s, err := compiled()
 	if err != nil {
 		panic(fmt.Sprintf("config/schema.json: %v", err))
 	}
-	var leaves []*jsonschema.ValidationError
-	verr, _ := s.Validate(raw).(*jsonschema.ValidationError)
+	type problem struct {
+		field, want string
+		value       any
+		offset      int64
+	}
+	var out []problem
+	add := func(loc []string, value any, want string) {
+		offset := int64(-1)
+		for n := len(loc); n > 0 && offset < 0; n-- {
+			if o, ok := offsets[strings.Join(loc[:n], "/")]; ok {
+				offset = o
+			}
+		}
+		field, _ := fieldPath(loc)
+		out = append(out, problem{field, want, value, offset})
+	}
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			leaves = append(leaves, e)
-		}
 		for _, c := range e.Causes {
 			walk(c)
 		}
-	}
-	if verr != nil {
-		walk(verr)
-	}
-	type found struct{ field, order string }
-	var out []struct {
-		found
-		value any
-		want  string
-	}
-	add := func(loc []string, value any, want string) {
-		field, order := fieldPath(loc)
-		out = append(out, struct {
-			found
-			value any
-			want  string
-		}{found{field, order}, value, want})
-	}
-	for _, e := range leaves {
-		value := describe(valueAt(raw, e.InstanceLocation))
+		if len(e.Causes) > 0 {
+			return
+		}
 		switch k := e.ErrorKind.(type) {
 		case *kind.AdditionalProperties:
-			known := fieldNames(typeAt(e.InstanceLocation))
+			_, t := fieldPath(e.InstanceLocation)
 			for _, p := range k.Properties {
-				add(append(slices.Clone(e.InstanceLocation), p), "an unknown key", "one of: "+strings.Join(known, ", "))
+				add(append(slices.Clone(e.InstanceLocation), p), "an unknown key", "one of: "+strings.Join(fieldNames(t), ", "))
 			}
 		case *kind.Required:
 			for _, p := range k.Missing {
 				add(append(slices.Clone(e.InstanceLocation), p), "nothing", "a value: the field is required")
 			}
 		case *kind.Type:
-			add(e.InstanceLocation, value, wantType(k.Want))
+			add(e.InstanceLocation, describe(valueAt(raw, e.InstanceLocation)), wantType(k.Want))
 		default:
-			add(e.InstanceLocation, value, strings.TrimSpace(fmt.Sprint(e.ErrorKind)))
+			add(e.InstanceLocation, describe(valueAt(raw, e.InstanceLocation)), strings.TrimSpace(fmt.Sprint(e.ErrorKind)))
 		}
 	}
-	// JSON Schema counts 30.0 as an integer; the Go field cannot hold it.
-	var wholes func(v any, t reflect.Type, loc []string)
-	wholes = func(v any, t reflect.Type, loc []string) {
-		for t.Kind() == reflect.Ptr {
-			t = t.Elem()
-		}
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				next := t
-				switch t.Kind() {
-				case reflect.Struct:
-					next, _ = structField(t, k)
-				case reflect.Map:
-					next = t.Elem()
-				}
-				wholes(e, next, append(slices.Clone(loc), k))
-			}
-		case []any:
-			if t.Kind() == reflect.Slice {
-				for i, e := range x {
-					wholes(e, t.Elem(), append(slices.Clone(loc), strconv.Itoa(i)))
-				}
-			}
-		case json.Number:
-			f, ferr := x.Float64()
-			if _, err := x.Int64(); err != nil && ferr == nil && f == math.Trunc(f) && (t.Kind() == reflect.Int || t.Kind() == reflect.Int64) {
-				add(loc, describe(x), "a whole number written without a fraction or exponent")
-			}
-		}
+	if verr, ok := s.Validate(raw).(*jsonschema.ValidationError); ok {
+		walk(verr)
 	}
-	wholes(raw, configShape, nil)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].order < out[j].order })
+	// A missing field is placed at its object (the top level first), in
+	// the schema's order.
+	slices.SortStableFunc(out, func(a, b problem) int { return cmp.Compare(a.offset, b.offset) })
 	for _, p := range out {
-		want := p.want
-		if pos := at(p.field); pos != "" {
-			want += " (" + pos + ")"
+		if p.offset >= 0 {
+			p.want += " (" + position(data, p.offset) + ")"
 		}
-		l.Add(p.field, p.value, want)
+		l.Add(p.field, p.value, p.want)
 	}
 }
 
@@ -154,10 +118,10 @@ func wantType(types []string) string {
 
 // fieldPath turns an instance location into the configuration's field
 // path (fanout.consumers[2].name, regions[0].userPools["customers"]), and
-// a key that sorts problems in the file's structure order.
-func fieldPath(loc []string) (field, order string) {
+// says the Go type of the value there.
+func fieldPath(loc []string) (string, reflect.Type) {
 	t := configShape
-	var b, o strings.Builder
+	var b strings.Builder
 	for _, tok := range loc {
 		for t.Kind() == reflect.Ptr {
 			t = t.Elem()
@@ -168,55 +132,32 @@ func fieldPath(loc []string) (field, order string) {
 				b.WriteByte('.')
 			}
 			b.WriteString(tok)
-			ft, i := structField(t, tok)
-			fmt.Fprintf(&o, "/%04d", i)
-			t = ft
+			t = structField(t, tok)
 		case reflect.Map:
 			fmt.Fprintf(&b, "[%q]", tok)
-			o.WriteString("/" + tok)
 			t = t.Elem()
 		case reflect.Slice:
 			b.WriteString("[" + tok + "]")
-			n, _ := strconv.Atoi(tok)
-			fmt.Fprintf(&o, "/%06d", n)
 			t = t.Elem()
 		default:
 			b.WriteString("." + tok)
-			o.WriteString("/" + tok)
-		}
-	}
-	return b.String(), o.String()
-}
-
-// structField is the field of t whose JSON name is name and its index
-// (unknown keys sort last), or an interface type for an unknown key.
-func structField(t reflect.Type, name string) (reflect.Type, int) {
-	for i := 0; i < t.NumField(); i++ {
-		if n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); n == name {
-			return t.Field(i).Type, i
-		}
-	}
-	return reflect.TypeOf((*any)(nil)).Elem(), 9999
-}
-
-// typeAt is the Go type of the value at an instance location.
-func typeAt(loc []string) reflect.Type {
-	t := configShape
-	for _, tok := range loc {
-		for t.Kind() == reflect.Ptr {
-			t = t.Elem()
-		}
-		switch t.Kind() {
-		case reflect.Struct:
-			t, _ = structField(t, tok)
-		case reflect.Map, reflect.Slice:
-			t = t.Elem()
 		}
 	}
 	for t.Kind() == reflect.Ptr {
 		t = t.Elem()
 	}
-	return t
+	return b.String(), t
+}
+
+// structField is the type of t's field whose JSON name is name, or an
+// interface type for an unknown key.
+func structField(t reflect.Type, name string) reflect.Type {
+	for i := 0; i < t.NumField(); i++ {
+		if n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); n == name {
+			return t.Field(i).Type
+		}
+	}
+	return reflect.TypeFor[any]()
 }
 
 // fieldNames lists the JSON names of a struct type's fields.
