@@ -116,7 +116,7 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 
 	s, al = newStack("us-east-1")
 	props := SiteProps(c)
-	props.ContentDir = "../site" // tests run in stacks/
+	props.ContentDir = "../web" // tests run in stacks/
 	st := site.New(s, "Site", props)
 	watchSite(al, st, st.Metrics())
 	probes["us-east-1"] = []probe{

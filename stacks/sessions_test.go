@@ -35,7 +35,7 @@ func TestValidateReportsSessionsTheGateCannotFollow(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := config.Default()
-			c.Site.ContentDir = "../site"
+			c.Site.ContentDir = "../web"
 			tc.edit(c)
 			perr, ok := Validate(c, cfntest.Now).(*problems.Error)
 			if !ok {
@@ -54,7 +54,7 @@ func TestValidateReportsSessionsTheGateCannotFollow(t *testing.T) {
 // the configuration's fields.
 func TestValidateReportsFanoutValuesAtTheirFields(t *testing.T) {
 	c := config.Default()
-	c.Site.ContentDir = "../site"
+	c.Site.ContentDir = "../web"
 	c.Fanout.BrokerAccounts = []string{"2222", "333333333333", "333333333333"}
 	c.Fanout.MaxReceiveCount = 1001
 	c.Fanout.Consumers[0].MaxReceiveCount = -1
@@ -76,7 +76,7 @@ func TestValidateReportsFanoutValuesAtTheirFields(t *testing.T) {
 // ({region}) is reported once.
 func TestValidateReportsEmptyRegionValuesAndEachFieldOnce(t *testing.T) {
 	c := config.Default()
-	c.Site.ContentDir = "../site"
+	c.Site.ContentDir = "../web"
 	c.Regions[0].VPCLinks["services"] = ""
 	c.API.Gateways[1].Services[1].Backend.URL = "ftp://{region}.example.com"
 	perr, ok := Validate(c, cfntest.Now).(*problems.Error)

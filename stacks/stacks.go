@@ -19,7 +19,7 @@ import (
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/fanout"
-	"github.com/brokerage/platform/constructs/guard"
+	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/regions"
 )
 

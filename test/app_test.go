@@ -49,18 +49,18 @@ func TestMain(m *testing.M) {
 	code := cfntest.StandInCode(tmp)
 
 	cfg = config.Default()
-	cfg.Site.ContentDir = "../site" // tests run in test/
+	cfg.Site.ContentDir = "../web" // tests run in test/
 	dev, devNag = synth(cfg, code, filepath.Join(tmp, "dev"))
 	prodCfg := config.Default()
 	prodCfg.Stage = "prod"
 	configtest.RealIDs(prodCfg)
-	prodCfg.Site.ContentDir = "../site"
+	prodCfg.Site.ContentDir = "../web"
 	prod, _ = synth(prodCfg, code, filepath.Join(tmp, "prod"))
 	data, err := os.ReadFile("../config/testdata/five-regions.json")
 	must(err)
 	fiveCfg, err := config.Parse(data, "five-regions.json")
 	must(err)
-	fiveCfg.Site.ContentDir = "../site"
+	fiveCfg.Site.ContentDir = "../web"
 	five, fiveNag = synth(fiveCfg, code, filepath.Join(tmp, "five"))
 
 	code2 := m.Run()
@@ -224,7 +224,7 @@ func TestOnlySelectedRegionsAreConstructed(t *testing.T) {
 		t.Errorf("constructed stacks (-want +got):\n%s", diff)
 	}
 	withSite := config.Default()
-	withSite.Site.ContentDir = "../site"
+	withSite.Site.ContentDir = "../web"
 	edge := stacks.NewPlatform(cfn.NewApp(t.TempDir()), &stacks.PlatformProps{Config: withSite, Regions: []string{"us-east-1"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused"))})
 	if len(edge.Stacks) != 1 || *edge.Stacks[0].StackName() != "brokerage-dev-us-east-1-edge" || edge.Edge == nil {
 		t.Errorf("-c regions=us-east-1 constructed %d stacks, want only the edge stack", len(edge.Stacks))

@@ -38,7 +38,7 @@ func TestSynthesizedAppsPassAWSRules(t *testing.T) {
 // it: exactly one of them creates the account concurrency alarm.
 func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
 	c := config.Default()
-	c.Site.ContentDir = "../site"
+	c.Site.ContentDir = "../web"
 	// The region's block moves with it: its pool's ARN names its region.
 	r := c.Regions[0]
 	r.Name, r.Market = "us-east-1", "United States"
@@ -71,7 +71,7 @@ func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
 // entry, not again by the construct that would get an empty id there.
 func TestAMissingVPCLinkIsReportedOnce(t *testing.T) {
 	c := config.Default()
-	c.Site.ContentDir = "../site"
+	c.Site.ContentDir = "../web"
 	var want []string
 	for name := range c.Regions[0].VPCLinks {
 		delete(c.Regions[0].VPCLinks, name)

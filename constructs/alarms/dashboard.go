@@ -3,10 +3,10 @@ package alarms
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/brokerage/platform/constructs/stackof"
 )
 
 // Widget is one CloudWatch dashboard widget, in the dashboard body's JSON
@@ -82,7 +82,7 @@ func (a *Alarms) AlarmStatus(title string) []Widget {
 // NewDashboard creates a dashboard named name with the widgets laid out two
 // per row.
 func NewDashboard(scope constructs.Construct, id, name string, widgets []Widget) awscloudwatch.CfnDashboard {
-	stack := stackof.Scope(scope)
+	stack := awscdk.Stack_Of(scope)
 	region := *stack.Region()
 	placed := make([]any, len(widgets))
 	for i, w := range widgets {

@@ -33,9 +33,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
-	"github.com/brokerage/platform/constructs/guard/suppress"
-	"github.com/brokerage/platform/constructs/stackof"
-	"github.com/brokerage/platform/constructs/waf"
+	"github.com/brokerage/platform/internal/suppress"
+	"github.com/brokerage/platform/internal/waf"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 	"github.com/brokerage/platform/valid"
@@ -551,7 +550,7 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	p := props.withDefaults()
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	g := &Gateway{Construct: c, Name: p.Name, StageName: p.StageName, APIKeys: map[string]awsapigateway.IApiKey{}, Private: len(p.PrivateEndpoints) > 0}
-	g.region = *stackof.Scope(scope).Region()
+	g.region = *awscdk.Stack_Of(scope).Region()
 	if g.Private {
 		g.Endpoint = privateEndpoint(p, g.region)
 	}

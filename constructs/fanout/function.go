@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/internal/suppress"
 )
 
 type queueFunction struct {

@@ -68,10 +68,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
-	"github.com/brokerage/platform/constructs/guard/suppress"
-	"github.com/brokerage/platform/constructs/keys"
-	"github.com/brokerage/platform/constructs/stackof"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/keys"
+	"github.com/brokerage/platform/internal/suppress"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 	"github.com/brokerage/platform/valid"
@@ -244,7 +243,7 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	in := &Ingest{Construct: c, FIFO: p.FIFO, DeliveryDLQs: map[string]awssqs.Queue{}, stack: stackof.Scope(scope)}
+	in := &Ingest{Construct: c, FIFO: p.FIFO, DeliveryDLQs: map[string]awssqs.Queue{}, stack: awscdk.Stack_Of(scope)}
 	region := *in.stack.Region()
 	in.addQueues(&p)
 	in.allowBrokers(p.BrokerAccounts, region)

@@ -11,9 +11,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
-	"github.com/brokerage/platform/constructs/guard/suppress"
-	"github.com/brokerage/platform/constructs/keys"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/keys"
+	"github.com/brokerage/platform/internal/suppress"
 )
 
 // DLQRetention is how long every dead-letter queue keeps a message: the SQS

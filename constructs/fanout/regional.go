@@ -14,8 +14,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
-	"github.com/brokerage/platform/constructs/keys"
-	"github.com/brokerage/platform/constructs/stackof"
+	"github.com/brokerage/platform/internal/keys"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
@@ -86,7 +85,7 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	stack := stackof.Scope(scope)
+	stack := awscdk.Stack_Of(scope)
 	r := &Regional{Construct: c, props: p, region: *stack.Region()}
 	r.topicARN = arnIn(stack, "sns", p.TopicRegion, TopicName(p.Prefix, p.FIFO))
 	r.sns = SNSPrincipals(p.TopicRegion, r.region)

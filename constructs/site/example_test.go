@@ -17,7 +17,7 @@ func ExampleNew() {
 	defer os.RemoveAll(dir)
 	app := cfn.NewApp(dir)
 	stack := awscdk.NewStack(app, jsii.String("edge"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")}})
-	site.New(stack, "Site", &site.Props{ContentDir: "../../site", Markets: []string{"AU", "NZ", "GB", "BR"}, SPAFallback: true})
+	site.New(stack, "Site", &site.Props{ContentDir: "../../web", Markets: []string{"AU", "NZ", "GB", "BR"}, SPAFallback: true})
 
 	d := cfn.Synth(app).Templates["edge"].Resources("AWS::CloudFront::Distribution")[0]
 	fmt.Println(d.Props["DistributionConfig"].(map[string]any)["PriceClass"])

@@ -6,7 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/brokerage/platform/constructs/guard/suppress"
+	"github.com/brokerage/platform/internal/suppress"
 )
 
 // Handler names.

@@ -28,8 +28,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
-	"github.com/brokerage/platform/constructs/guard/suppress"
-	"github.com/brokerage/platform/constructs/waf"
+	"github.com/brokerage/platform/internal/suppress"
+	"github.com/brokerage/platform/internal/waf"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/valid"
 )
@@ -118,7 +118,7 @@ func (p *Props) Validate(prefix string) error {
 // Example:
 //
 //	s := site.New(edgeStack, "Site", &site.Props{
-//		ContentDir: "site",
+//		ContentDir: "web",
 //		Markets:    []string{"AU", "NZ", "GB", "BR"}, // PriceClass_All: _100/_200 miss AU and BR
 //		SPAFallback: true,
 //		WAF:        true,

@@ -24,10 +24,10 @@ func TestMain(m *testing.M) {
 		return awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")}})
 	}
 	New(stack("full"), "Site", &Props{
-		ContentDir: "../../site", Markets: []string{"AU", "NZ", "GB", "BR"}, GeoAllowList: []string{"AU", "NZ", "GB", "BR"},
+		ContentDir: "../../web", Markets: []string{"AU", "NZ", "GB", "BR"}, GeoAllowList: []string{"AU", "NZ", "GB", "BR"},
 		SPAFallback: true, WAF: true, DomainName: "www.broker.example.com", HostedZoneID: "Z123", HostedZoneName: "broker.example.com",
 	})
-	New(stack("minimal"), "Site", &Props{ContentDir: "../../site", Markets: []string{"GB"}, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
+	New(stack("minimal"), "Site", &Props{ContentDir: "../../web", Markets: []string{"GB"}, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
 	asm = cfn.Synth(app)
 	rc := m.Run()
 	os.RemoveAll(tmp)

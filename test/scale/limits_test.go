@@ -41,7 +41,7 @@ func TestTwentyFiveRegionsStayWithinHalfOfEveryLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Site.ContentDir = "../../site"
+	c.Site.ContentDir = "../../web"
 	if err := stacks.Validate(c, cfntest.Now); err != nil {
 		t.Fatal(err)
 	}

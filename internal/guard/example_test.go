@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/brokerage/platform/constructs/guard"
+	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/internal/cfn"
 )
 
