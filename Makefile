@@ -45,7 +45,7 @@ node_modules/.installed: package.json package-lock.json
 deps: node_modules/.installed ## install Go modules and the pinned Node.js + CDK CLI
 	go mod download
 
-build: deps ## compile the app and the redistributor Lambda (only when a source changed: scripts/app)
+build: deps ## compile the app (only when a source changed: scripts/app); the fanout construct builds the redistributor Lambda
 	scripts/app build
 
 synth: build ## synthesize into cdk.out; built-in validation on, any finding or warning fails

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/awsrules"
@@ -22,10 +21,6 @@ import (
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/stacks"
 )
-
-// redistributorDir holds the compiled redistributor; `make` builds it (see
-// scripts/app), relative to the directory of cdk.json.
-const redistributorDir = "build/redistributor"
 
 func main() {
 	if err := run(); err != nil {
@@ -70,7 +65,6 @@ func run() (err error) {
 	app := awscdk.NewApp(appProps)
 	phases.done("kernel") // the jsii kernel starts and loads the libraries
 	defer lastResort(app, &err)
-	props.RedistributorCode = awslambda.Code_FromAsset(jsii.String(redistributorDir), nil)
 	stacks.NewPlatform(app, props)
 	phases.done("construct")
 	asm := app.Synth(nil)
@@ -210,11 +204,5 @@ func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
 	if err != nil {
 		return nil, err
 	}
-	bootstrap := filepath.Join(redistributorDir, "bootstrap")
-	if _, err := os.Stat(bootstrap); err != nil {
-		return nil, fmt.Errorf("the redistributor Lambda is not built: %s is missing; run `make build` (or synthesize with `make synth`)", bootstrap)
-	}
-	// The code asset is made once the kernel runs (run): loading and
-	// validating stay on the Go side.
 	return &stacks.PlatformProps{Config: cfg, Regions: selected}, nil
 }

@@ -22,10 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/brokerage/platform/config"
-	"github.com/brokerage/platform/constructs/fanout"
 	"github.com/brokerage/platform/internal/faultproxy"
 	"github.com/brokerage/platform/internal/metricmath"
 	"github.com/brokerage/platform/lambda/redistributor/redistribute"
+	"github.com/brokerage/platform/stacks"
 )
 
 // The broker's traffic: 1,000 executions for 50 accounts, sent in batches
@@ -66,11 +66,11 @@ func TestFanout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stacks, err := loadAssembly(getenv("E2E_ASSEMBLY", "../cdk.out.e2e"))
+	deployed, err := loadAssembly(getenv("E2E_ASSEMBLY", "../cdk.out.e2e"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &deployment{cloud: cloud, stacks: stacks}
+	d := &deployment{cloud: cloud, stacks: deployed}
 	var leftOut map[string]map[string]string
 	if err := readJSON(getenv("E2E_LEFT_OUT", "../cdk.out.e2e-deploy/left-out.json"), &leftOut); err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestFanout(t *testing.T) {
 	}
 	queues := consumerQueues(t, d, cfg)
 	prefix := cfg.Prefix()
-	ingest, err := cloud.queueURL(ctx, cfg.PrimaryRegion, fanout.IngestQueueName(prefix, true))
+	ingest, err := cloud.queueURL(ctx, cfg.PrimaryRegion, stacks.IngestProps(cfg).Names().IngestQueue())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestFanout(t *testing.T) {
 		if err := send(ctx, ingestSQS, ingest, execs); err != nil {
 			t.Fatal(err)
 		}
-		ingestStack, queue := d.resourceNamed(t, "QueueName", fanout.IngestQueueName(prefix, true))
+		ingestStack, queue := d.resourceNamed(t, "QueueName", stacks.IngestProps(cfg).Names().IngestQueue())
 		visibility := time.Duration(queue.Properties["VisibilityTimeout"].(float64)) * time.Second
 		start := time.Date(2027, 3, 15, 14, 0, 30, 0, time.UTC) // any instant: the simulated clock
 		var died, received []metricmath.Point
@@ -536,7 +536,7 @@ func emulate(t *testing.T, d *deployment, cfg *config.Config) *redistributor {
 	t.Logf("emulated %d resources that moto's CloudFormation skipped", n)
 
 	// The redistributor is the function fed by the ingest queue.
-	want := fanout.IngestQueueName(cfg.Prefix(), true)
+	want := stacks.IngestProps(cfg).Names().IngestQueue()
 	var red *redistributor
 	for _, s := range d.stacks {
 		for _, id := range s.ids("AWS::Lambda::EventSourceMapping") {
@@ -573,7 +573,7 @@ func consumerQueues(t *testing.T, d *deployment, cfg *config.Config) []consumerQ
 	var out []consumerQueue
 	for _, region := range cfg.RegionNames() {
 		for _, c := range cfg.Fanout.Consumers {
-			q := consumerQueue{region: region, name: fanout.ConsumerQueueName(cfg.Prefix(), c.Name, true)}
+			q := consumerQueue{region: region, name: stacks.IngestProps(cfg).Names().ConsumerQueue(c.Name)}
 			url, err := d.cloud.queueURL(t.Context(), region, q.name)
 			if err != nil {
 				t.Errorf("consumer %s in %s: %v", c.Name, region, err)

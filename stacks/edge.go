@@ -5,6 +5,7 @@ import (
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/api"
+	"github.com/brokerage/platform/constructs/fanout"
 	"github.com/brokerage/platform/constructs/site"
 	"github.com/brokerage/platform/regions"
 )
@@ -32,7 +33,6 @@ func (p *Platform) newEdge() awscdk.Stack {
 	watchSite(al, st, siteMetrics)
 	al.WatchAccountConcurrency(al.Construct)
 
-	fifo := c.Fanout.Ordering == config.OrderingFIFO
 	widgets := append(al.AlarmStatus("Site alarms (us-east-1)"),
 		alarms.Graph("Site: 5xx error rate (%) and origin latency p90 (ms)",
 			alarms.KindDistribution.Metric(siteMetrics, "5xxErrorRate").Line("5xx %"),
@@ -40,7 +40,16 @@ func (p *Platform) newEdge() awscdk.Stack {
 		fanoutStatus(c),
 	)
 	widgets = append(widgets, apiWidgets(c)...)
-	alarms.NewDashboard(s, "Overview", p.prefix+"-overview", append(widgets, fanoutWidgets(c, fifo)...))
+	labels := map[string]string{}
+	for _, r := range c.Regions {
+		labels[r.Name] = r.Name + " (" + r.Market + ")"
+	}
+	var consumers []string
+	for _, cons := range c.Fanout.Consumers {
+		consumers = append(consumers, cons.Name)
+	}
+	fanoutLines := fanout.OverviewWidgets(IngestProps(c).RegionalProps(c.PrimaryRegion), consumers, c.RegionNames(), labels)
+	alarms.NewDashboard(s, "Overview", p.prefix+"-overview", append(widgets, fanoutLines...))
 	return s
 }
 
@@ -78,7 +87,7 @@ func apiWidgets(c *config.Config) []alarms.Widget {
 func fanoutStatus(c *config.Config) alarms.Widget {
 	var arns []any
 	for _, r := range c.RegionNames() {
-		arns = append(arns, alarms.AlarmARN(c.PrimaryRegion, c.Account, alarms.AlarmName(c.Prefix(), notReachingAlarm(r))))
+		arns = append(arns, alarms.AlarmARN(c.PrimaryRegion, c.Account, alarms.AlarmName(c.Prefix(), fanout.NotReachingAlarmName(r))))
 	}
 	return alarms.Widget{"type": "alarm", "properties": map[string]any{"title": "Executions reaching each region", "alarms": arns}}
 }

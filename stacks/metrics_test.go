@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
@@ -51,12 +52,15 @@ type probe struct {
 }
 
 // addProbes puts an alarm on each probe's metric in s, named after the
-// alarm it must agree with: CDK renders the metric as any alarm's.
-func addProbes(s awscdk.Stack, probes []probe) {
+// alarm it must agree with: CDK renders the metric as any alarm's. They
+// notify al's topic, as the guard wants of every alarm.
+func addProbes(s awscdk.Stack, al *alarms.Alarms, probes []probe) {
 	for i, p := range probes {
-		awscloudwatch.NewAlarm(s, jsii.String(fmt.Sprint("Probe", i)), &awscloudwatch.AlarmProps{
+		probe := awscloudwatch.NewAlarm(s, jsii.String(fmt.Sprint("Probe", i)), &awscloudwatch.AlarmProps{
 			Metric: p.metric, Threshold: jsii.Number(0), EvaluationPeriods: jsii.Number(1), AlarmName: jsii.String("probe-" + p.alarm),
 		})
+		probe.AddAlarmAction(awscloudwatchactions.NewSnsAction(al.Topic))
+		probe.AddOkAction(awscloudwatchactions.NewSnsAction(al.Topic))
 	}
 }
 
@@ -86,8 +90,7 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 	probes := map[string][]probe{}
 
 	s, al := newStack(c.PrimaryRegion)
-	in := fanout.NewIngest(s, "Fanout", &fanout.IngestProps{Prefix: "t", BrokerAccounts: []string{"222222222222"}, FIFO: true, DestinationRegions: c.RegionNames(), RedistributorCode: code})
-	watchIngest(al, in, c)
+	in := fanout.NewIngest(s, "Fanout", &fanout.IngestProps{Prefix: "t", BrokerAccounts: []string{"222222222222"}, FIFO: true, DestinationRegions: []string{"eu-west-2"}, RedistributorCode: code, Alarms: al})
 	probes[c.PrimaryRegion] = []probe{
 		{"Ingest.MetricAgeOfOldestMessage", in.MetricAgeOfOldestMessage(), "t-ingest-ApproximateAgeOfOldestMessage"},
 		{"Ingest.MetricMessagesReceived", in.MetricMessagesReceived(), "t-ingest-NumberOfMessagesSent"},
@@ -95,12 +98,12 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 		{"Ingest.MetricPublishFailures", in.MetricPublishFailures(), "t-redistributor-PublishFailures"},
 		{"Ingest.MetricDeliveryFailures", in.MetricDeliveryFailures(), "t-fanout-topic-NumberOfNotificationsFailed"},
 	}
-	addProbes(s, probes[c.PrimaryRegion])
+	addProbes(s, al, probes[c.PrimaryRegion])
 
 	s, al = newStack("eu-west-2")
-	cons := fanout.NewRegional(s, "Fanout", &fanout.RegionalProps{Prefix: "t", TopicRegion: c.PrimaryRegion, FIFO: true}).
-		AddConsumer(&fanout.ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
-	watchConsumer(al, cons)
+	regional := in.RegionalProps()
+	regional.Alarms = al
+	cons := fanout.NewRegional(s, "Fanout", regional).AddConsumer(&fanout.ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
 	gw := api.New(s, "Api", &api.Props{Name: "t-public", StageName: "v2", RateLimit: 10, BurstLimit: 20,
 		Services: []api.Service{{Name: "orders", BasePath: "orders", Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.example.com"}}}})
 	watchGateway(al, "public", gw)
@@ -112,7 +115,7 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 		{"Gateway.Metric5XX", gw.Metric5XX(), "t-api-public-5XXError"},
 		{"Gateway.MetricCount", gw.MetricCount(), "t-api-public-Count"},
 	}
-	addProbes(s, probes["eu-west-2"])
+	addProbes(s, al, probes["eu-west-2"])
 
 	s, al = newStack("us-east-1")
 	props := SiteProps(c)
@@ -123,7 +126,7 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 		{"StaticSite.MetricErrorRate5xx", st.MetricErrorRate5xx(), "t-site-5xxErrorRate"},
 		{"StaticSite.MetricOriginLatency", st.MetricOriginLatency(), "t-site-OriginLatency"},
 	}
-	addProbes(s, probes["us-east-1"])
+	addProbes(s, al, probes["us-east-1"])
 
 	asm := cfn.Synth(app)
 	for region, ps := range probes {

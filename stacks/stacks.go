@@ -19,7 +19,6 @@ import (
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/fanout"
-	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/regions"
 )
 
@@ -47,7 +46,8 @@ type PlatformProps struct {
 	// edge stack); nil constructs every stack. The CLI synthesizes whatever the
 	// app constructs, so selection happens here.
 	Regions []string
-	// RedistributorCode is the compiled redistributor Lambda.
+	// RedistributorCode is the redistributor Lambda's code. Default:
+	// fanout.RedistributorCode(), built from this module.
 	RedistributorCode awslambda.Code
 	// Now is when the app is synthesized: the idle alarms' session gates
 	// start from it (alarms.Props.Now). Default: time.Now().
@@ -81,7 +81,7 @@ func StackName(c *config.Config, region, role string) string {
 // NewPlatform constructs the selected stacks in scope, the app. The stacks
 // carry their names explicitly.
 //
-//	stacks.NewPlatform(app, &stacks.PlatformProps{Config: cfg, Regions: []string{"eu-west-2"}, RedistributorCode: code})
+//	stacks.NewPlatform(app, &stacks.PlatformProps{Config: cfg, Regions: []string{"eu-west-2"}})
 func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 	c := props.Config
 	selected := map[string]bool{}
@@ -98,29 +98,22 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 	if p.now.IsZero() {
 		p.now = time.Now()
 	}
-	// The "nothing lost" rules run inside every synthesis of the platform.
-	if *awscdk.App_IsApp(scope) {
-		awscdk.Validations_Of(scope).AddPlugins(guard.NewPlugin())
-	}
-
 	if selected[regions.Edge] {
 		p.Edge = p.newEdge()
 	}
-	fifo := c.Fanout.Ordering == config.OrderingFIFO
+	fan := IngestProps(c)
+	fan.RedistributorCode = props.RedistributorCode
 	if selected[c.PrimaryRegion] {
 		s := p.newStack(c.PrimaryRegion, RoleIngest, "Trade-execution ingest from the broker and fan-out to every region")
 		// The ingest carries every market's executions: it watches every session.
-		al := p.alarms(s, c.PrimaryRegion, c.Sessions)
-		in := fanout.NewIngest(s, "Fanout", &fanout.IngestProps{
-			Prefix:             p.prefix,
-			BrokerAccounts:     c.Fanout.BrokerAccounts,
-			FIFO:               fifo,
-			MaxReceiveCount:    c.Fanout.MaxReceiveCount,
-			DestinationRegions: c.RegionNames(),
-			RedistributorCode:  props.RedistributorCode,
-			RemovalPolicy:      p.removal,
-		})
-		watchIngest(al, in, c)
+		ingest := *fan
+		ingest.Alarms = p.alarms(s, c.PrimaryRegion, c.Sessions)
+		fanout.NewIngest(s, "Fanout", &ingest)
+		// The account concurrency alarm is one per account and region: in
+		// us-east-1 the edge stack creates it.
+		if c.PrimaryRegion != regions.Edge {
+			ingest.Alarms.WatchAccountConcurrency(ingest.Alarms.Construct)
+		}
 		p.Ingest = s
 	}
 
@@ -135,11 +128,12 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 			s.AddStackDependency(p.Ingest, jsii.String("subscribes to the fan-out topic"))
 		}
 		al := p.alarms(s, r.Name, c.SessionsOf(r))
-		reg := fanout.NewRegional(s, "Fanout", &fanout.RegionalProps{Prefix: p.prefix, TopicRegion: c.PrimaryRegion, FIFO: fifo, RemovalPolicy: p.removal})
+		regional := fan.RegionalProps(c.PrimaryRegion)
+		regional.Alarms = al
+		reg := fanout.NewRegional(s, "Fanout", regional)
 		for i, cons := range c.Fanout.Consumers {
 			built := reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)})
 			blame(built.Queue.Node().Scope(), fmt.Sprintf("fanout.consumers[%d].name", i), cons.Name)
-			watchConsumer(al, built)
 		}
 		gateways := addGateways(s, r.Name, al, c)
 		regionalDashboard(s, al, reg, gateways, p.prefix, r, c.SessionsOf(r))

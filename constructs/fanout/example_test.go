@@ -2,49 +2,50 @@ package fanout_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/fanout"
-	"github.com/brokerage/platform/internal/cfn"
 )
 
-// The primary region receives the broker's executions and fans them out.
+// A fan-out from Sydney to London, watched in both regions. The
+// redistributor is built from this module; the regional half takes its
+// names and ordering from the ingest.
 func ExampleNewIngest() {
-	dir, _ := os.MkdirTemp("", "example")
-	defer os.RemoveAll(dir)
-	code := filepath.Join(dir, "code")
-	os.Mkdir(code, 0o755)
-	os.WriteFile(filepath.Join(code, "bootstrap"), []byte("compiled redistributor"), 0o755)
+	app := awscdk.NewApp(nil)
+	in := func(region string) awscdk.Stack {
+		return awscdk.NewStack(app, jsii.String(region), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String(region)}})
+	}
+	sydney, london := in("ap-southeast-2"), in("eu-west-2")
+	ops := map[alarms.Severity]alarms.Recipients{alarms.SeverityPage: {Emails: []string{"oncall@example.com"}}, alarms.SeverityNotify: {Emails: []string{"ops@example.com"}}}
 
-	app := cfn.NewApp(filepath.Join(dir, "out"))
-	stack := awscdk.NewStack(app, jsii.String("ingest"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("ap-southeast-2")}})
-	fanout.NewIngest(stack, "Fanout", &fanout.IngestProps{
-		Prefix:             "brokerage-prod",
+	ingest := fanout.NewIngest(sydney, "Fanout", &fanout.IngestProps{
 		BrokerAccounts:     []string{"222222222222"},
 		FIFO:               true,
-		DestinationRegions: []string{"ap-southeast-2", "eu-west-2", "sa-east-1"},
-		RedistributorCode:  awslambda.Code_FromAsset(jsii.String(code), nil),
+		DestinationRegions: []string{"eu-west-2"},
+		Alarms:             alarms.New(sydney, "Alarms", &alarms.Props{Prefix: "orders", Recipients: ops}),
 	})
+	regional := ingest.RegionalProps()
+	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Prefix: "orders", Recipients: ops})
+	fanout.NewRegional(london, "Fanout", regional).AddConsumer(&fanout.ConsumerProps{Name: "emails", TimeoutSeconds: 30})
 
-	topic := cfn.Synth(app).Templates["ingest"].Resources("AWS::SNS::Topic")[0]
-	fmt.Println(topic.Props["TopicName"], topic.Props["FifoTopic"])
-	// Output: brokerage-prod-trade-executions.fifo true
-}
-
-// Every region gets a queue per consumer, subscribed across regions.
-func ExampleRegional_AddConsumer() {
-	dir, _ := os.MkdirTemp("", "example")
-	defer os.RemoveAll(dir)
-	app := cfn.NewApp(dir)
-	stack := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
-	r := fanout.NewRegional(stack, "Fanout", &fanout.RegionalProps{Prefix: "brokerage-prod", TopicRegion: "ap-southeast-2", FIFO: true})
-	r.AddConsumer(&fanout.ConsumerProps{Name: "holdings", TimeoutSeconds: 60, MaxReceiveCount: 5})
-
-	sub := cfn.Synth(app).Templates["uk"].Resources("AWS::SNS::Subscription")[0]
-	fmt.Println(sub.Props["Region"], sub.Props["RedrivePolicy"].(map[string]any)["deadLetterTargetArn"])
-	// Output: ap-southeast-2 arn:aws:sqs:ap-southeast-2:111111111111:brokerage-prod-fanout-eu-west-2-dlq.fifo
+	uk := app.Synth(nil).GetStackByName(jsii.String("eu-west-2")).Template().(map[string]any)
+	var queues []string
+	for _, r := range uk["Resources"].(map[string]any) {
+		r := r.(map[string]any)
+		props, _ := r["Properties"].(map[string]any)
+		switch {
+		case r["Type"] == "AWS::SQS::Queue":
+			queues = append(queues, props["QueueName"].(string))
+		case r["Type"] == "AWS::SNS::Subscription" && props["Protocol"] == "sqs":
+			fmt.Println("subscribed across regions to the topic in", props["Region"])
+		}
+	}
+	sort.Strings(queues)
+	fmt.Println(queues)
+	// Output:
+	// subscribed across regions to the topic in ap-southeast-2
+	// [emails-dlq.fifo emails.fifo]
 }

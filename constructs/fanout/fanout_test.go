@@ -30,26 +30,40 @@ func TestMain(m *testing.M) {
 	asset := func() awslambda.Code { return awslambda.Code_FromAsset(jsii.String(code), nil) }
 
 	app := cfn.NewApp(filepath.Join(tmp, "out"))
+	stacks := map[string]awscdk.Stack{}
 	stack := func(name, region string) awscdk.Stack {
-		return awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}})
+		stacks[name] = awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}})
+		return stacks[name]
 	}
-	NewIngest(stack("ingest", "ap-southeast-2"), "Fanout", &IngestProps{
-		Prefix: "t-prod", BrokerAccounts: []string{"222222222222", "333333333333"}, FIFO: true, MaxReceiveCount: 7,
-		DestinationRegions: []string{"eu-west-2", "ap-southeast-4"}, RedistributorCode: asset(),
+	watched := func(name string) *alarms.Alarms {
+		return alarms.New(stacks[name], "Alarms", &alarms.Props{Prefix: name, Recipients: map[alarms.Severity]alarms.Recipients{
+			alarms.SeverityPage: {Emails: []string{"page@example.com"}}, alarms.SeverityNotify: {Emails: []string{"notify@example.com"}}}})
+	}
+	ingest := NewIngest(stack("ingest", "ap-southeast-2"), "Fanout", &IngestProps{
+		Prefix: "t-prod", Subject: "trade-executions", BrokerAccounts: []string{"222222222222", "333333333333"}, FIFO: true, MaxReceiveCount: 7,
+		DestinationRegions: []string{"eu-west-2", "ap-southeast-4"}, RedistributorCode: asset(), Alarms: watched("ingest"),
 	})
-	uk := NewRegional(stack("uk", "eu-west-2"), "Fanout", &RegionalProps{Prefix: "t-prod", TopicRegion: "ap-southeast-2", FIFO: true})
+	regional := func(name string) *RegionalProps {
+		p := ingest.RegionalProps()
+		p.Alarms = watched(name)
+		return p
+	}
+	uk := NewRegional(stack("uk", "eu-west-2"), "Fanout", regional("uk"))
 	uk.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60, MaxReceiveCount: 3})
 	uk.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 20, Handler: asset()})
-	mel := NewRegional(stack("melbourne", "ap-southeast-4"), "Fanout", &RegionalProps{Prefix: "t-prod", TopicRegion: "ap-southeast-2", FIFO: true})
+	mel := NewRegional(stack("melbourne", "ap-southeast-4"), "Fanout", regional("melbourne"))
 	mel.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
-	uae := NewRegional(stack("from-uae", "eu-west-1"), "Fanout", &RegionalProps{Prefix: "t-prod", TopicRegion: "me-central-1", FIFO: true})
+	uae := NewRegional(stack("from-uae", "eu-west-1"), "Fanout", &RegionalProps{Prefix: "t-prod", Subject: "trade-executions", TopicRegion: "me-central-1", FIFO: true, Alarms: watched("from-uae")})
 	uae.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
 
-	NewIngest(stack("std-ingest", "us-east-2"), "Fanout", &IngestProps{
-		Prefix: "t-dev", BrokerAccounts: []string{"222222222222"}, DestinationRegions: []string{"us-east-2"},
-		RedistributorCode: asset(), RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	stdIngest := NewIngest(stack("std-ingest", "us-east-2"), "Fanout", &IngestProps{
+		Prefix: "t-dev", Subject: "trade-executions", BrokerAccounts: []string{"222222222222"}, DestinationRegions: []string{"us-east-2"},
+		RedistributorCode: asset(), RemovalPolicy: awscdk.RemovalPolicy_DESTROY, Alarms: watched("std-ingest"),
 	})
-	std := NewRegional(stack("std-regional", "us-east-2"), "Fanout", &RegionalProps{Prefix: "t-dev", TopicRegion: "us-east-2", RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
+	stdRegional := stack("std-regional", "us-east-2")
+	stdProps := stdIngest.RegionalProps()
+	stdProps.Alarms = watched("std-regional")
+	std := NewRegional(stdRegional, "Fanout", stdProps)
 	std.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 10})
 
 	asm = cfn.Synth(app)
@@ -355,13 +369,13 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	got := cfntest.ProblemFields(t, func() {
 		NewIngest(nil, "x", &IngestProps{BrokerAccounts: []string{"12"}, MaxReceiveCount: 2000, DestinationRegions: []string{"eu-west-9"}})
 	})
-	cfntest.Check(t, "ingest problems", []string{"brokerAccounts[0]", "maxReceiveCount", "prefix", "destinationRegions[0]", "redistributorCode"}, got)
+	cfntest.Check(t, "ingest problems", []string{"brokerAccounts[0]", "maxReceiveCount", "alarms", "destinationRegions[0]"}, got)
 	got = cfntest.ProblemFields(t, func() {
-		NewIngest(nil, "x", &IngestProps{Prefix: "p", RedistributorCode: awslambda.Code_FromInline(jsii.String("x"))})
+		NewIngest(nil, "x", &IngestProps{Prefix: "p", Alarms: &alarms.Alarms{}})
 	})
 	cfntest.Check(t, "empty lists", []string{"brokerAccounts", "destinationRegions"}, got)
 	got = cfntest.ProblemFields(t, func() { NewRegional(nil, "x", &RegionalProps{TopicRegion: "nowhere"}) })
-	cfntest.Check(t, "regional problems", []string{"Prefix", "TopicRegion"}, got)
+	cfntest.Check(t, "regional problems", []string{"alarms", "topicRegion"}, got)
 
 	r := &Regional{Consumers: []*Consumer{{Name: "holdings"}}}
 	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 0, MaxReceiveCount: 1001}) })

@@ -55,7 +55,9 @@
 package fanout
 
 import (
+	"cmp"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -69,6 +71,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/internal/keys"
 	"github.com/brokerage/platform/internal/suppress"
 	"github.com/brokerage/platform/problems"
@@ -85,10 +88,17 @@ const MetricsNamespace = alarms.RedistributorNamespace
 // publish (its group stopped): the same name as redistribute.MetricPublishFailures.
 const MetricPublishFailures = "PublishFailures"
 
-// IngestProps configures the primary-region half of the fan-out.
+// IngestProps configures the topic-region half of the fan-out. Every prop
+// but BrokerAccounts and DestinationRegions has a default.
 type IngestProps struct {
-	// Prefix starts every physical name, e.g. "brokerage-prod". Required.
+	// Prefix starts every physical name, e.g. "brokerage-prod". Default:
+	// none. Set it when an account and region hold more than one fan-out
+	// (two stages, say): the names are physical so that the regional
+	// halves can find the topic by ARN (Names).
 	Prefix string
+	// Subject names what flows, in physical names and descriptions, e.g.
+	// "trade-executions". Default: DefaultSubject.
+	Subject string
 	// BrokerAccounts may send to the ingest queue (12-digit ids). At least one.
 	BrokerAccounts []string
 	// FIFO orders per message group (the broker sets one group per account)
@@ -102,12 +112,30 @@ type IngestProps struct {
 	// DestinationRegions get a delivery dead-letter queue each, for what the
 	// topic could not deliver there. At least one.
 	DestinationRegions []string
-	// RedistributorCode is the compiled redistributor (a `bootstrap` binary for
-	// provided.al2023 on arm64, built from lambda/redistributor). Required.
+	// RedistributorCode is the redistributor's Lambda code. Default:
+	// RedistributorCode(), built from this module's lambda/redistributor.
 	RedistributorCode awslambda.Code
 	// RemovalPolicy applies to the queues, keys and topic, and to the
 	// redistributor's and the delivery-status log groups. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// Alarms is the region's alarms construct: it watches everything the
+	// ingest creates with the catalogue's alarms of its kind, and gets a
+	// composite alarm per destination region that goes off when messages
+	// entered but did not reach it (NotReachingAlarmName). Required: the
+	// "nothing lost" rules refuse a queue nobody watches.
+	Alarms *alarms.Alarms
+}
+
+// Names are the fan-out's physical names, the defaults applied.
+func (p *IngestProps) Names() Names {
+	return Names{Prefix: p.Prefix, Subject: cmp.Or(p.Subject, DefaultSubject), FIFO: p.FIFO}
+}
+
+// RegionalProps are the props of a regional half that subscribes to this
+// ingest's topic in topicRegion (the ingest stack's region): the same
+// names, ordering and removal policy.
+func (p *IngestProps) RegionalProps(topicRegion string) *RegionalProps {
+	return &RegionalProps{Prefix: p.Prefix, Subject: p.Subject, TopicRegion: topicRegion, FIFO: p.FIFO, RemovalPolicy: p.RemovalPolicy}
 }
 
 // DefaultMaxReceiveCount is how often a message is received, when props
@@ -137,8 +165,8 @@ func (p *IngestProps) Validate(prefix string) error {
 
 func (p *IngestProps) validate() error {
 	l := problems.List{Subject: "fanout.IngestProps"}
-	if p.Prefix == "" {
-		l.Add("prefix", p.Prefix, "a physical-name prefix such as brokerage-prod")
+	if p.Alarms == nil {
+		l.Add("alarms", nil, "the region's alarms construct (alarms.New): the guard refuses queues without alarms")
 	}
 	if len(p.DestinationRegions) == 0 {
 		l.Add("destinationRegions", "[]", "at least one region")
@@ -147,9 +175,6 @@ func (p *IngestProps) validate() error {
 		if !regions.Known(r) {
 			l.Add(fmt.Sprintf("destinationRegions[%d]", i), r, "an AWS region name")
 		}
-	}
-	if p.RedistributorCode == nil {
-		l.Add("redistributorCode", nil, "the redistributor's Lambda code")
 	}
 	return problems.Join(l.Subject, p.Validate(""), l.Err())
 }
@@ -195,13 +220,12 @@ func deliveryStatusLogging(scope constructs.Construct, stack awscdk.Stack, regio
 // Example:
 //
 //	ingest := fanout.NewIngest(stack, "Fanout", &fanout.IngestProps{
-//		Prefix:             "brokerage-prod",
 //		BrokerAccounts:     []string{"222222222222"},
 //		FIFO:               true,
-//		DestinationRegions: []string{"ap-southeast-2", "eu-west-2", "sa-east-1"},
-//		RedistributorCode:  awslambda.Code_FromAsset(jsii.String("build/redistributor"), nil),
+//		DestinationRegions: []string{"ap-southeast-2", "eu-west-2"},
+//		Alarms:             al,
 //	})
-//	ingest.MetricAgeOfOldestMessage()
+//	regional := fanout.NewRegional(londonStack, "Fanout", ingest.RegionalProps())
 type Ingest struct {
 	constructs.Construct
 	// Key encrypts the ingest queue and its DLQ; broker accounts may use it through SQS only.
@@ -226,8 +250,14 @@ type Ingest struct {
 	// FIFO is true when the path keeps per-account order.
 	FIFO bool
 
-	stack awscdk.Stack
+	props  IngestProps
+	stack  awscdk.Stack
+	region string
 }
+
+// RegionalProps are the props of a regional half that subscribes to this
+// ingest's topic (IngestProps.RegionalProps in the ingest's region).
+func (in *Ingest) RegionalProps() *RegionalProps { return in.props.RegionalProps(in.region) }
 
 // NewIngest builds the ingest half. It panics with a *problems.Error listing
 // every invalid prop.
@@ -242,27 +272,33 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
+	if p.RedistributorCode == nil {
+		p.RedistributorCode = RedistributorCode()
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	in := &Ingest{Construct: c, FIFO: p.FIFO, DeliveryDLQs: map[string]awssqs.Queue{}, stack: awscdk.Stack_Of(scope)}
-	region := *in.stack.Region()
-	in.addQueues(&p)
-	in.allowBrokers(p.BrokerAccounts, region)
-	in.addTopic(&p, region)
-	in.addRedistributor(p.RedistributorCode, p.RemovalPolicy)
+	in := &Ingest{Construct: c, FIFO: p.FIFO, DeliveryDLQs: map[string]awssqs.Queue{}, props: *props, stack: awscdk.Stack_Of(scope)}
+	in.region = *in.stack.Region()
+	guard.Install(c)
+	names := p.Names()
+	in.addQueues(&p, names)
+	in.allowBrokers(p.BrokerAccounts, in.region)
+	in.addTopic(&p, names)
+	in.addRedistributor(p.RedistributorCode, p.RemovalPolicy, names.words())
+	in.watch(p.Alarms)
 	return in
 }
 
 // addQueues creates the ingest queue, its key and the queue beside it: on the
 // FIFO path the operators' parking queue (the ingest queue stalls instead of
 // dead-lettering), on the standard path its dead-letter queue.
-func (in *Ingest) addQueues(p *IngestProps) {
-	in.Key = keys.New(in.Construct, "Key", "alias/"+p.Prefix+"/trade-executions-ingest", "Encrypts the trade-execution ingest queue and its dead-letter queue", p.RemovalPolicy)
-	dlq := queueSpec{name: IngestDLQName(p.Prefix, p.FIFO), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy}
+func (in *Ingest) addQueues(p *IngestProps, names Names) {
+	in.Key = keys.New(in.Construct, "Key", names.keyAlias("ingest"), "Encrypts the "+names.words()+" ingest queue and its dead-letter queue", p.RemovalPolicy)
+	dlq := queueSpec{name: names.IngestDLQ(), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy}
 	// SQS accepts messages of up to 1 MiB, SNS publishes at most 256 KiB
 	// (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html): a
 	// larger execution is refused at the broker's SendMessage rather than
 	// accepted and then stalling its account.
-	queue := queueSpec{name: IngestQueueName(p.Prefix, p.FIFO), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy, visibilitySeconds: IngestVisibilitySeconds,
+	queue := queueSpec{name: names.IngestQueue(), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy, visibilitySeconds: IngestVisibilitySeconds,
 		maxMessageBytes: MaxExecutionBytes}
 	if p.FIFO {
 		dlq.ordering, queue.ordering = cfn.OrderingParking, cfn.OrderingStall
@@ -299,10 +335,11 @@ func (in *Ingest) allowBrokers(accounts []string, region string) {
 // addTopic creates the fan-out topic with its key and delivery-status log,
 // and a delivery dead-letter queue per destination region that only the
 // topic may write to.
-func (in *Ingest) addTopic(p *IngestProps, region string) {
-	topicName := TopicName(p.Prefix, p.FIFO)
+func (in *Ingest) addTopic(p *IngestProps, names Names) {
+	region := in.region
+	topicName := names.Topic()
 	topicARN := arnIn(in.stack, "sns", region, topicName)
-	in.TopicKey = keys.New(in.Construct, "TopicKey", "alias/"+p.Prefix+"/trade-executions-fanout", "Encrypts the trade-execution fan-out topic and its delivery dead-letter queues", p.RemovalPolicy)
+	in.TopicKey = keys.New(in.Construct, "TopicKey", names.keyAlias("fanout"), "Encrypts the "+names.words()+" fan-out topic and its delivery dead-letter queues", p.RemovalPolicy)
 	topicProps := &awssns.TopicProps{
 		TopicName:        jsii.String(topicName),
 		MasterKey:        in.TopicKey,
@@ -318,13 +355,13 @@ func (in *Ingest) addTopic(p *IngestProps, region string) {
 	// The topic's ARN is what every region subscribes to: keep it through a
 	// stack deletion in prod like the queues.
 	in.Topic.ApplyRemovalPolicy(p.RemovalPolicy)
-	in.denyForeignSubscriptions(p.Prefix, topicARN)
+	in.denyForeignSubscriptions(names, topicARN)
 
 	sns := SNSPrincipals(region, region)
 	keyForSNS(in.TopicKey, topicARN, sns)
 	writers := servicePrincipals(sns) // for every delivery DLQ's policy
 	for _, r := range p.DestinationRegions {
-		dlq := newQueue(in.Construct, "DeliveryDLQ-"+r, queueSpec{name: DeliveryDLQName(p.Prefix, r, p.FIFO), fifo: p.FIFO, key: in.TopicKey, removal: p.RemovalPolicy,
+		dlq := newQueue(in.Construct, "DeliveryDLQ-"+r, queueSpec{name: names.DeliveryDLQ(r), fifo: p.FIFO, key: in.TopicKey, removal: p.RemovalPolicy,
 			unreferencedDLQ: "Dead-letter queue of the fan-out subscriptions to " + r + ", named by ARN in their redrive policy in the regional stack, which cdk-nag cannot see from this stack."})
 		allowSNS(dlq, dlq.QueueArn(), topicARN, writers)
 		in.DeliveryDLQs[r] = dlq
@@ -332,13 +369,13 @@ func (in *Ingest) addTopic(p *IngestProps, region string) {
 }
 
 // denyForeignSubscriptions lets nothing subscribe to the topic but the
-// platform's own queues in its account (names starting with prefix, in any
-// region), over SQS: anyone else subscribed would read every execution. The
+// fan-out's own queues in its account (names starting with its prefix, in
+// any region), over SQS: anyone else subscribed would read every message. The
 // Subscribe request's sns:Endpoint and sns:Protocol condition keys
 // (https://docs.aws.amazon.com/sns/latest/dg/sns-using-identity-based-policies.html);
 // two statements, as either mismatch must deny.
-func (in *Ingest) denyForeignSubscriptions(prefix string, topicARN *string) {
-	queues := in.stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sqs"), Region: jsii.String("*"), Resource: jsii.String(prefix + "-*")})
+func (in *Ingest) denyForeignSubscriptions(names Names, topicARN *string) {
+	queues := in.stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sqs"), Region: jsii.String("*"), Resource: jsii.String(strings.TrimPrefix(names.Prefix+"-*", "-"))})
 	anyone := &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()}
 	for _, d := range []struct {
 		sid, operator, key string
@@ -357,10 +394,10 @@ func (in *Ingest) denyForeignSubscriptions(prefix string, topicARN *string) {
 
 // addRedistributor creates the function that moves the ingest queue's
 // messages to the topic, sized by DefaultSizing.
-func (in *Ingest) addRedistributor(code awslambda.Code, removal awscdk.RemovalPolicy) {
+func (in *Ingest) addRedistributor(code awslambda.Code, removal awscdk.RemovalPolicy, subject string) {
 	in.Redistributor = newQueueFunction(in.Construct, queueFunction{
 		id:             "Redistributor",
-		description:    "Republishes trade executions from the ingest queue to the fan-out topic, keeping each account's order",
+		description:    "Republishes " + subject + " from the ingest queue to the fan-out topic, keeping each group's order",
 		code:           code,
 		timeoutSeconds: RedistributorTimeoutSeconds,
 		environment:    map[string]*string{"TOPIC_ARN": in.Topic.TopicArn(), "METRICS_NAMESPACE": jsii.String(MetricsNamespace)}, // the handler's redistribute.EnvNamespace

@@ -1,47 +1,68 @@
 package fanout
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/regions"
 )
 
-// Physical names are deterministic so that a regional stack can refer to the
-// topic and the delivery dead-letter queues in the primary region by ARN,
-// without cross-region exports; the ingest stack deploys first.
+// DefaultSubject names what flows through a fan-out whose props name
+// nothing (IngestProps.Subject).
+const DefaultSubject = "messages"
 
-func suffix(fifo bool) string {
-	if fifo {
-		return ".fifo"
+// Names are a fan-out's physical names. They are deterministic so that a
+// regional stack can refer to the topic and the delivery dead-letter queues
+// in the topic's region by ARN, without cross-region exports; the ingest
+// stack deploys first. Take them from IngestProps.Names or
+// RegionalProps.Names, which apply the defaults.
+type Names struct {
+	// Prefix starts every name ("" for none), e.g. "brokerage-prod".
+	Prefix string
+	// Subject names what flows, e.g. "trade-executions".
+	Subject string
+	// FIFO ends the queue and topic names in .fifo.
+	FIFO bool
+}
+
+// name joins the non-empty parts with hyphens, prefixed, with the FIFO suffix.
+func (n Names) name(parts ...string) string {
+	s := strings.Join(append([]string{n.Prefix}, parts...), "-")
+	s = strings.TrimPrefix(s, "-")
+	if n.FIFO {
+		return s + ".fifo"
 	}
-	return ""
+	return s
 }
 
-// TopicName is the fan-out topic's name.
-func TopicName(prefix string, fifo bool) string {
-	return prefix + "-trade-executions" + suffix(fifo)
-}
+// Topic is the fan-out topic's name.
+func (n Names) Topic() string { return n.name(n.Subject) }
 
-// IngestQueueName is the queue the broker sends to.
-func IngestQueueName(prefix string, fifo bool) string {
-	return prefix + "-trade-executions-ingest" + suffix(fifo)
-}
+// IngestQueue is the queue the senders send to.
+func (n Names) IngestQueue() string { return n.name(n.Subject + "-ingest") }
 
-// DeliveryDLQName is the primary-region queue that holds what the topic could
-// not deliver to one region. SNS requires a subscription's dead-letter queue
-// in the subscription's (that is, the topic's) region.
-func DeliveryDLQName(prefix, region string, fifo bool) string {
-	return prefix + "-fanout-" + region + "-dlq" + suffix(fifo)
-}
+// IngestDLQ holds what the redistributor could not publish (on the FIFO
+// path, the operators' parking queue).
+func (n Names) IngestDLQ() string { return n.name(n.Subject + "-ingest-dlq") }
 
-// ConsumerQueueName is a consumer's queue in each region.
-func ConsumerQueueName(prefix, consumer string, fifo bool) string {
-	return prefix + "-" + consumer + suffix(fifo)
-}
+// DeliveryDLQ is the topic-region queue that holds what the topic could not
+// deliver to one region. SNS requires a subscription's dead-letter queue in
+// the subscription's (that is, the topic's) region.
+func (n Names) DeliveryDLQ(region string) string { return n.name("fanout-" + region + "-dlq") }
 
-// ConsumerDLQName is a consumer's dead-letter queue in each region.
-func ConsumerDLQName(prefix, consumer string, fifo bool) string {
-	return prefix + "-" + consumer + "-dlq" + suffix(fifo)
+// ConsumerQueue is a consumer's queue in each region.
+func (n Names) ConsumerQueue(consumer string) string { return n.name(consumer) }
+
+// ConsumerDLQ is a consumer's dead-letter queue in each region.
+func (n Names) ConsumerDLQ(consumer string) string { return n.name(consumer + "-dlq") }
+
+// words is the subject in descriptions: "trade executions".
+func (n Names) words() string { return strings.ReplaceAll(n.Subject, "-", " ") }
+
+// keyAlias is the alias of a key of the fan-out: alias/<prefix>/<subject>-<use>.
+func (n Names) keyAlias(use string) string {
+	return strings.Replace("alias/"+n.Prefix+"/"+n.Subject+"-"+use, "//", "/", 1)
 }
 
 // arnIn formats the ARN of a named resource in another region of the stack's account.
@@ -63,9 +84,4 @@ func SNSPrincipals(topicRegion, queueRegion string) []string {
 		}
 	}
 	return out
-}
-
-// IngestDLQName holds what the redistributor could not publish.
-func IngestDLQName(prefix string, fifo bool) string {
-	return prefix + "-trade-executions-ingest-dlq" + suffix(fifo)
 }

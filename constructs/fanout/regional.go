@@ -1,6 +1,7 @@
 package fanout
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 
@@ -14,25 +15,39 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/internal/keys"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/regions"
 )
 
-// RegionalProps configures one region's half of the fan-out.
+// RegionalProps configures one region's half of the fan-out. Take them
+// from the ingest half (Ingest.RegionalProps, or IngestProps.RegionalProps
+// where the ingest is in another app), which decides Prefix, Subject,
+// TopicRegion and FIFO.
 type RegionalProps struct {
-	// Prefix starts every physical name; it must equal the Ingest's. Required.
+	// Prefix starts every physical name, as the ingest's. Default: none.
 	Prefix string
-	// TopicRegion is the primary region, where the topic and the delivery DLQs
-	// are. Required.
+	// Subject names what flows, as the ingest's. Default: DefaultSubject.
+	Subject string
+	// TopicRegion is the ingest's region, where the topic and the delivery
+	// DLQs are. Required.
 	TopicRegion string
-	// FIFO must equal the Ingest's: FIFO queues cannot subscribe to a standard
-	// topic, and a standard queue on a FIFO topic loses per-account order.
-	// Default: false.
+	// FIFO as the ingest's: FIFO queues cannot subscribe to a standard topic,
+	// and a standard queue on a FIFO topic loses per-group order.
 	FIFO bool
 	// RemovalPolicy applies to the queues, the key and the handlers' log
 	// groups. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// Alarms is the region's alarms construct: it watches every consumer
+	// added, with the catalogue's alarms of its queues and handler.
+	// Required: the "nothing lost" rules refuse a queue nobody watches.
+	Alarms *alarms.Alarms
+}
+
+// Names are the fan-out's physical names, the defaults applied.
+func (p *RegionalProps) Names() Names {
+	return Names{Prefix: p.Prefix, Subject: cmp.Or(p.Subject, DefaultSubject), FIFO: p.FIFO}
 }
 
 // Regional is one region's consumer queues, subscribed across regions to
@@ -40,11 +55,11 @@ type RegionalProps struct {
 //
 // Example:
 //
-//	r := fanout.NewRegional(stack, "Fanout", &fanout.RegionalProps{
-//		Prefix: "brokerage-prod", TopicRegion: "ap-southeast-2", FIFO: true,
-//	})
-//	holdings := r.AddConsumer(&fanout.ConsumerProps{Name: "holdings", TimeoutSeconds: 60, MaxReceiveCount: 5})
-//	holdings.MetricAgeOfOldestMessage()
+//	props := ingest.RegionalProps() // the same names and ordering
+//	props.Alarms = londonAlarms
+//	r := fanout.NewRegional(londonStack, "Fanout", props)
+//	holdings := r.AddConsumer(&fanout.ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
+//	holdings.Queue.GrantConsumeMessages(holdingsRole)
 type Regional struct {
 	constructs.Construct
 	// Key encrypts every consumer queue and DLQ of the region; SNS may use it
@@ -54,6 +69,7 @@ type Regional struct {
 	Consumers []*Consumer
 
 	props         RegionalProps
+	names         Names
 	topicARN      *string
 	sns           []string
 	snsPrincipals *[]awsiam.IPrincipal // sns, for every consumer queue's policy
@@ -65,11 +81,11 @@ var consumerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 
 func (p *RegionalProps) validate() error {
 	l := problems.List{Subject: "fanout.RegionalProps"}
-	if p.Prefix == "" {
-		l.Add("Prefix", p.Prefix, "a physical-name prefix such as brokerage-prod")
+	if p.Alarms == nil {
+		l.Add("alarms", nil, "the region's alarms construct (alarms.New): the guard refuses queues without alarms")
 	}
 	if !regions.Known(p.TopicRegion) {
-		l.Add("TopicRegion", p.TopicRegion, "the AWS region of the fan-out topic")
+		l.Add("topicRegion", p.TopicRegion, "the AWS region of the fan-out topic")
 	}
 	return l.Err()
 }
@@ -86,20 +102,18 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(scope)
-	r := &Regional{Construct: c, props: p, region: *stack.Region()}
-	r.topicARN = arnIn(stack, "sns", p.TopicRegion, TopicName(p.Prefix, p.FIFO))
+	r := &Regional{Construct: c, props: p, names: p.Names(), region: *stack.Region()}
+	guard.Install(c)
+	r.topicARN = arnIn(stack, "sns", p.TopicRegion, r.names.Topic())
 	r.sns = SNSPrincipals(p.TopicRegion, r.region)
 	r.snsPrincipals = servicePrincipals(r.sns)
-	r.deliveryDLQ = arnIn(stack, "sqs", p.TopicRegion, DeliveryDLQName(p.Prefix, r.region, p.FIFO))
-	r.Key = keys.New(c, "Key", "alias/"+p.Prefix+"/trade-executions-consumers", "Encrypts this region's trade-execution consumer queues", p.RemovalPolicy)
+	r.deliveryDLQ = arnIn(stack, "sqs", p.TopicRegion, r.names.DeliveryDLQ(r.region))
+	r.Key = keys.New(c, "Key", r.names.keyAlias("consumers"), "Encrypts this region's "+r.names.words()+" consumer queues", p.RemovalPolicy)
 	keyForSNS(r.Key, r.topicARN, r.sns)
 	return r
 }
 
-// FIFO reports whether the region's queues are FIFO.
-func (r *Regional) FIFO() bool { return r.props.FIFO }
-
-// ConsumerProps describes a team's consumer of trade executions.
+// ConsumerProps describes a team's consumer of what the fan-out carries.
 type ConsumerProps struct {
 	// Name names the queues: lower-case letters, digits and hyphens, at most 40. Required.
 	Name string
@@ -158,6 +172,8 @@ type Consumer struct {
 	Subscription awssns.CfnSubscription
 	// Handler is the attached function, if ConsumerProps.Handler was set.
 	Handler awslambda.Function
+
+	names Names
 }
 
 // AddConsumer gives a team a queue and DLQ in this region, subscribed to the
@@ -172,10 +188,10 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	}
 	p := r.props
 	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
-	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds}
-	cons.DeadLetterQueue = newQueue(scope, "DeadLetterQueue", queueSpec{name: ConsumerDLQName(p.Prefix, props.Name, p.FIFO), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy})
+	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds, names: r.names}
+	cons.DeadLetterQueue = newQueue(scope, "DeadLetterQueue", queueSpec{name: r.names.ConsumerDLQ(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy})
 	cons.Queue = newQueue(scope, "Queue", queueSpec{
-		name: ConsumerQueueName(p.Prefix, props.Name, p.FIFO), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy,
+		name: r.names.ConsumerQueue(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy,
 		visibilitySeconds: float64(6 * props.TimeoutSeconds), deadLetter: cons.DeadLetterQueue, maxReceiveCount: float64(maxReceive),
 	})
 	queueARN := cons.Queue.QueueArn() // the policy and the subscription name it
@@ -194,7 +210,7 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	if props.Handler != nil {
 		cons.Handler = newQueueFunction(scope, queueFunction{
 			id:             "Handler",
-			description:    fmt.Sprintf("Processes trade executions for %s", props.Name),
+			description:    fmt.Sprintf("Processes %s for %s", r.names.words(), props.Name),
 			code:           props.Handler,
 			timeoutSeconds: float64(props.TimeoutSeconds),
 			source:         cons.Queue,
@@ -202,6 +218,7 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 		})
 		r.Key.GrantDecrypt(cons.Handler)
 	}
+	cons.watch(p.Alarms)
 	r.Consumers = append(r.Consumers, cons)
 	return cons
 }

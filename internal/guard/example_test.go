@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/guard"
 )
 
 // The plugin fails a synthesis that would lose messages: here a queue with

@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
 )
@@ -99,4 +101,20 @@ func stackRegions(dir string, regions map[string]string) error {
 		regions[s.TemplatePath] = s.Region
 	}
 	return nil
+}
+
+var installed sync.Map // app node addresses
+
+// Install adds the plugin to the app scope belongs to, once per app: each
+// construct whose guarantees the rules check calls it, so that they apply
+// wherever it is used. Outside an app (a bare stack in a test) it does
+// nothing.
+func Install(scope constructs.IConstruct) {
+	root := scope.Node().Root()
+	if !*awscdk.App_IsApp(root) {
+		return
+	}
+	if _, done := installed.LoadOrStore(*root.Node().Addr(), true); !done {
+		awscdk.Validations_Of(root).AddPlugins(NewPlugin())
+	}
 }

@@ -1,0 +1,130 @@
+package fanout
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// modulePath is this Go module's path: the redistributor's source ships in it.
+const modulePath = "github.com/brokerage/platform"
+
+// RedistributorCode is the redistributor's Lambda code, the default of
+// IngestProps.RedistributorCode: lambda/redistributor of this module,
+// compiled for provided.al2023 on arm64 (a static `bootstrap`, without the
+// RPC mode provided runtimes do not use, and with paths trimmed so that the
+// same source gives the same bytes, and the same asset hash, on every
+// machine). It builds with the go command once per source and Go version,
+// into the user's cache directory, and panics when it cannot: the app is
+// then not deployable.
+func RedistributorCode() awslambda.Code {
+	dir, err := builtRedistributor()
+	if err != nil {
+		panic(fmt.Errorf("fanout: building the redistributor Lambda: %w", err))
+	}
+	return awslambda.Code_FromAsset(jsii.String(dir), nil)
+}
+
+var builtRedistributor = sync.OnceValues(func() (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	goVersion, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		return "", fmt.Errorf("the go command is needed to build it: %w", err)
+	}
+	key, err := sourceHash(root, goVersion)
+	if err != nil {
+		return "", err
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	out := filepath.Join(cache, "brokerage-platform", "redistributor-"+key)
+	if _, err := os.Stat(filepath.Join(out, "bootstrap")); err == nil {
+		return out, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(out), "build-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	build := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags=-s -w",
+		"-o", filepath.Join(tmp, "bootstrap"), "./lambda/redistributor")
+	build.Dir = root
+	build.Env = append(build.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
+	if msg, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build in %s: %w\n%s", root, err, msg)
+	}
+	// Another build of the same source may have finished first: its
+	// bytes are the same.
+	if err := os.Rename(tmp, out); err != nil {
+		if _, statErr := os.Stat(filepath.Join(out, "bootstrap")); statErr != nil {
+			return "", err
+		}
+	}
+	return out, nil
+})
+
+// moduleRoot is this module's directory: where this file was compiled
+// from, or, in a binary built with -trimpath, where the go command finds
+// the module from the working directory.
+func moduleRoot() (string, error) {
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		if _, err := os.Stat(filepath.Join(root, "lambda", "redistributor")); err == nil {
+			return root, nil
+		}
+	}
+	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", modulePath).Output()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the source of %s: set IngestProps.RedistributorCode, or run from a module that requires it (%w)", modulePath, err)
+	}
+	return strings.TrimSpace(string(dir)), nil
+}
+
+// sourceHash identifies a build: the Go version, the module's go.mod and
+// go.sum, and every file of lambda/ (the redistributor imports only its
+// own packages there).
+func sourceHash(root string, goVersion []byte) (string, error) {
+	h := sha256.New()
+	h.Write(goVersion)
+	files := []string{filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum")}
+	err := filepath.WalkDir(filepath.Join(root, "lambda"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00", strings.TrimPrefix(f, root))
+		_, err = io.Copy(h, r)
+		r.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
