@@ -60,8 +60,9 @@ synth: build ## synthesize into cdk.out; built-in validation on, any finding or 
 test: build $(VENV)/.installed ## every test and gate, and the local deploy test; CI runs exactly this
 	$(MAKE) --no-print-directory -j3 -k -O lint go-test synth-gates gates-selftest e2e
 
-go-test: build ## the Go tests once, uncached (unit, template, golden, nag)
+go-test: build ## the Go tests once, uncached (unit, template, golden, nag), and the examples module's apps with validation and cdk-nag
 	CDK_VALIDATION=false go test -count=1 ./...
+	cd examples && go test -count=1 ./...
 
 synth-gates: synth-all ## synth-all, then cfn-lint and checkov on both assemblies
 	$(MAKE) --no-print-directory gates GATE_DIRS="cdk.out cdk.out.five"
@@ -78,6 +79,7 @@ lint: $(VENV)/.installed ## no built binary or large file tracked; gofmt, go vet
 	scripts/check-tracked.sh
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	cd examples && go vet ./...
 	go tool staticcheck ./...
 	go tool actionlint -shellcheck=$(VENV)/bin/shellcheck
 	$(VENV)/bin/shellcheck --severity=warning scripts/app scripts/*.sh e2e/*.sh

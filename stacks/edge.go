@@ -18,6 +18,7 @@ func SiteProps(c *config.Config) *site.Props {
 		ContentDir: s.ContentDir, Markets: s.Markets, GeoAllowList: s.GeoAllowList, SPAFallback: s.SPAFallback,
 		ContentSecurityPolicy: s.ContentSecurityPolicy, DomainName: s.DomainName, HostedZoneID: s.HostedZoneID,
 		HostedZoneName: s.HostedZoneName, WAF: s.WAF, RemovalPolicy: removalPolicy(c),
+		Description: "Desktop web platform", HSTSPreload: true,
 	}
 }
 
@@ -28,9 +29,10 @@ func (p *Platform) newEdge() awscdk.Stack {
 	c := p.c
 	s := p.newStack(regions.Edge, RoleEdge, "Desktop web platform (S3 + CloudFront) and the global overview")
 	al := p.alarms(s, regions.Edge, nil)
-	st := site.New(s, "Site", SiteProps(c))
+	props := SiteProps(c)
+	props.Alarms = al
+	st := site.New(s, "Site", props)
 	siteMetrics := st.Metrics()
-	watchSite(al, st, siteMetrics)
 	al.WatchAccountConcurrency(al.Construct)
 
 	widgets := append(al.AlarmStatus("Site alarms (us-east-1)"),
@@ -51,18 +53,6 @@ func (p *Platform) newEdge() awscdk.Stack {
 	fanoutLines := fanout.OverviewWidgets(IngestProps(c).RegionalProps(c.PrimaryRegion), consumers, c.RegionNames(), labels)
 	alarms.NewDashboard(s, "Overview", p.prefix+"-overview", append(widgets, fanoutLines...))
 	return s
-}
-
-// watchSite creates the alarms of the site's distribution (whose metrics
-// are distribution), its bucket and its handlers.
-func watchSite(al *alarms.Alarms, st *site.StaticSite, distribution alarms.Source) {
-	al.Watch(st.Distribution, alarms.Target{Kind: alarms.KindDistribution, Label: "site", Metrics: distribution})
-	al.Watch(st.Bucket, alarms.Target{Kind: alarms.KindSiteBucket, Label: "site-bucket", Metrics: alarms.BucketMetrics(*st.Bucket.BucketName())})
-	// Outside prod the buckets empty themselves when the stack is deleted;
-	// the function that does it is watched like any other.
-	st.WatchHandlers(func(h site.Handler) {
-		al.Watch(h.Function, alarms.Target{Kind: alarms.KindFunction, Label: "site-" + h.Name, Metrics: alarms.FunctionMetrics(*h.Function.Ref()), TimeoutSeconds: h.TimeoutSeconds})
-	})
 }
 
 // apiWidgets show every gateway's errors and latency in every region; API

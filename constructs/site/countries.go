@@ -48,6 +48,9 @@ const (
 // every one of the markets. PriceClass_100 and _200 exclude South America
 // and Australia/New Zealand: a Brazilian or Australian market needs _All.
 func PriceClassFor(markets []string) string {
+	if len(markets) == 0 {
+		return PriceClassAll // every edge location
+	}
 	class := PriceClass100
 	for _, m := range markets {
 		switch c := continents[m]; {

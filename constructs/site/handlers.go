@@ -1,37 +1,12 @@
 package site
 
 import (
-	"strings"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/suppress"
 )
-
-// Handler names.
-const (
-	// HandlerDeployment copies the content (aws-cdk-lib's BucketDeployment).
-	HandlerDeployment = "deployment"
-	// HandlerAutoDelete empties the buckets when the stack is deleted
-	// (Props.RemovalPolicy DESTROY).
-	HandlerAutoDelete = "auto-delete"
-)
-
-// Handler is a Lambda function aws-cdk-lib adds to the site's stack for the
-// site: a singleton at the stack's root, outside the site's own tree.
-type Handler struct {
-	// Name is HandlerDeployment or HandlerAutoDelete.
-	Name string
-	// Function is the handler's AWS::Lambda::Function.
-	Function awscdk.CfnResource
-	// TimeoutSeconds is the function's timeout, set by aws-cdk-lib.
-	TimeoutSeconds float64
-}
-
-// bucketDeploymentHandler is the construct ID prefix of the Lambda that
-// aws-cdk-lib's BucketDeployment adds to the stack (a singleton per memory size).
-const bucketDeploymentHandler = "Custom::CDKBucketDeployment"
 
 // AutoDeleteHandlerID is the construct ID, at the stack's root, of the
 // custom resource provider aws-cdk-lib adds for buckets that empty
@@ -39,25 +14,36 @@ const bucketDeploymentHandler = "Custom::CDKBucketDeployment"
 // its "Handler" child.
 const AutoDeleteHandlerID = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
 
-// WatchHandlers calls watch with each handler the site caused at its
-// stack's root, in the stack's order, and then records on the handler why
-// the checks it fails do not apply. cdk-nag's suppressions cover the
-// children a function has when they are recorded, so what watch creates
-// under the function (its alarms) carries them too. Call it once, when the
-// stack holds every bucket deployment and self-emptying bucket it will:
-// the handlers are singletons of the stack, shared with any other.
-func (s *StaticSite) WatchHandlers(watch func(Handler)) {
-	for _, child := range *awscdk.Stack_Of(s.Construct).Node().Children() {
-		switch id := *child.Node().Id(); {
-		case strings.HasPrefix(id, bucketDeploymentHandler):
-			fn := child.Node().DefaultChild().(awscdk.CfnResource)
-			watch(Handler{Name: HandlerDeployment, Function: fn, TimeoutSeconds: 900})
-			suppressBucketDeployment(child, fn)
-		case id == AutoDeleteHandlerID:
-			fn := child.Node().FindChild(jsii.String("Handler")).(awscdk.CfnResource)
-			watch(Handler{Name: HandlerAutoDelete, Function: fn, TimeoutSeconds: 900})
-			suppressAutoDelete(child, fn)
+// watch gives the distribution, the bucket and the Lambda handlers the
+// site caused at its stack's root the catalogue's alarms of their kinds,
+// and records on each handler why the checks it fails do not apply.
+// cdk-nag's suppressions cover the children a function has when they are
+// recorded, so the alarms created under it carry them too. The handlers
+// are the site's own: its deployments' (found through their handler role,
+// not by ID, so another construct's BucketDeployment in the stack is left
+// to its owner) and, with RemovalPolicy DESTROY, the auto-delete provider
+// its buckets share with any other self-emptying bucket of the stack.
+func (s *StaticSite) watch(al *alarms.Alarms) {
+	al.Watch(s.Distribution, alarms.Target{Kind: alarms.KindDistribution, Label: "site", Metrics: s.Metrics()})
+	al.Watch(s.Bucket, alarms.Target{Kind: alarms.KindSiteBucket, Label: "site-bucket", Metrics: alarms.BucketMetrics(*s.Bucket.BucketName())})
+	watchHandler := func(name string, fn awscdk.CfnResource) {
+		// aws-cdk-lib sets both handlers' timeouts to 15 minutes.
+		al.Watch(fn, alarms.Target{Kind: alarms.KindFunction, Label: "site-" + name, Metrics: alarms.FunctionMetrics(*fn.Ref()), TimeoutSeconds: 900})
+	}
+	seen := map[string]bool{}
+	for _, d := range s.Deployments {
+		handler := d.HandlerRole().Node().Scope()
+		if path := *handler.Node().Path(); !seen[path] {
+			seen[path] = true
+			fn := handler.Node().DefaultChild().(awscdk.CfnResource)
+			watchHandler("deployment", fn)
+			suppressBucketDeployment(handler, fn)
 		}
+	}
+	if provider := awscdk.Stack_Of(s.Construct).Node().TryFindChild(jsii.String(AutoDeleteHandlerID)); provider != nil {
+		fn := provider.Node().FindChild(jsii.String("Handler")).(awscdk.CfnResource)
+		watchHandler("auto-delete", fn)
+		suppressAutoDelete(provider, fn)
 	}
 }
 

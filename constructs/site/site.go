@@ -28,6 +28,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/internal/suppress"
 	"github.com/brokerage/platform/internal/waf"
 	"github.com/brokerage/platform/problems"
@@ -42,13 +43,24 @@ const DefaultContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; 
 // for a year, never invalidated. Everything else is cached for a minute.
 const HashedAssetsPrefix = "assets/"
 
-// Props configures a StaticSite.
+// Props configures a StaticSite. Every prop but ContentDir and Alarms has a
+// default.
 type Props struct {
-	// ContentDir is the folder deployed to the bucket. Required; it must exist.
+	// ContentDir is the folder deployed to the bucket, relative to the
+	// working directory as aws-cdk-lib's asset paths are. Required; it must
+	// exist.
 	ContentDir string
+	// Alarms is the alarms construct of the stack's region: it watches the
+	// distribution, the bucket and the Lambda handlers the site adds to the
+	// stack with the catalogue's alarms of their kinds. CloudFront publishes
+	// its metrics in us-east-1 only: build the site there. Required.
+	Alarms *alarms.Alarms
+	// Description names the site in the distribution's comment. Default:
+	// "Static site".
+	Description string
 	// Markets are the ISO 3166-1 alpha-2 countries served, e.g. AU, NZ, GB,
-	// BR; they choose the cheapest price class that reaches all of them. At
-	// least one.
+	// BR; they choose the cheapest price class that reaches all of them.
+	// Default: none named, every edge location (PriceClass_All).
 	Markets []string
 	// GeoAllowList, when set, restricts viewers to these countries. Default:
 	// no restriction.
@@ -67,6 +79,11 @@ type Props struct {
 	// WAF attaches a CLOUDFRONT-scope web ACL with AWS managed rule groups
 	// (common rules, known bad inputs, IP reputation). Default: false.
 	WAF bool
+	// HSTSPreload adds preload to the Strict-Transport-Security header,
+	// asking browsers' preload lists to hold the domain (and its
+	// subdomains) to HTTPS for good: a decision for the domain's owner.
+	// Default: false.
+	HSTSPreload bool
 	// RemovalPolicy of the buckets. Default: RETAIN. DESTROY also empties
 	// them (every object version) when the stack is deleted, so that the
 	// deletion succeeds: CloudFormation cannot delete a bucket that holds
@@ -82,9 +99,6 @@ func (p *Props) Validate(prefix string) error {
 		l.Add(prefix+"contentDir", p.ContentDir, "the folder of the site's content")
 	} else if st, err := os.Stat(p.ContentDir); err != nil || !st.IsDir() {
 		l.Add(prefix+"contentDir", p.ContentDir, "an existing folder (relative to the project root)")
-	}
-	if len(p.Markets) == 0 {
-		l.Add(prefix+"markets", "[]", "at least one ISO 3166-1 alpha-2 country code, e.g. GB")
 	}
 	for i, m := range p.Markets {
 		if !KnownCountry(m) {
@@ -147,8 +161,14 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 	if err := props.Validate(""); err != nil {
 		panic(err)
 	}
+	if props.Alarms == nil {
+		l := problems.List{Subject: "site.Props"}
+		l.Add("alarms", nil, "the alarms construct of the stack's region (alarms.New): the guard refuses a site nobody watches")
+		panic(l.Err())
+	}
 	p := props.withDefaults()
 	c := constructs.NewConstruct(scope, jsii.String(id))
+	guard.Install(c)
 	s := &StaticSite{Construct: c, PriceClass: PriceClassFor(p.Markets)}
 	s.addBuckets(p)
 	dist := s.distributionProps(p)
@@ -168,6 +188,7 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 		awsroute53.NewAaaaRecord(c, jsii.String("AliasAAAA"), &awsroute53.AaaaRecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: target})
 	}
 	s.addDeployments(p)
+	s.watch(p.Alarms)
 	return s
 }
 
@@ -179,6 +200,9 @@ func (p *Props) withDefaults() *Props {
 	}
 	if d.ContentSecurityPolicy == "" {
 		d.ContentSecurityPolicy = DefaultContentSecurityPolicy
+	}
+	if d.Description == "" {
+		d.Description = "Static site"
 	}
 	return &d
 }
@@ -225,9 +249,9 @@ func (s *StaticSite) addBuckets(p *Props) {
 // securityHeaders is the response headers policy of every behavior.
 func (s *StaticSite) securityHeaders(p *Props) awscloudfront.ResponseHeadersPolicy {
 	return awscloudfront.NewResponseHeadersPolicy(s.Construct, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
-		Comment: jsii.String("Security headers of the web platform"),
+		Comment: jsii.String("Security headers: " + p.Description),
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
-			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(730)), IncludeSubdomains: jsii.Bool(true), Preload: jsii.Bool(true), Override: jsii.Bool(true)},
+			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(730)), IncludeSubdomains: jsii.Bool(true), Preload: jsii.Bool(p.HSTSPreload), Override: jsii.Bool(true)},
 			ContentSecurityPolicy:   &awscloudfront.ResponseHeadersContentSecurityPolicy{ContentSecurityPolicy: jsii.String(p.ContentSecurityPolicy), Override: jsii.Bool(true)},
 			ContentTypeOptions:      &awscloudfront.ResponseHeadersContentTypeOptions{Override: jsii.Bool(true)},
 			FrameOptions:            &awscloudfront.ResponseHeadersFrameOptions{FrameOption: awscloudfront.HeadersFrameOption_DENY, Override: jsii.Bool(true)},
@@ -261,7 +285,7 @@ func (s *StaticSite) distributionProps(p *Props) *awscloudfront.DistributionProp
 		}
 	}
 	dist := &awscloudfront.DistributionProps{
-		Comment:                  jsii.String("Desktop web platform"),
+		Comment:                  jsii.String(p.Description),
 		DefaultBehavior:          behavior(pages),
 		AdditionalBehaviors:      &map[string]*awscloudfront.BehaviorOptions{HashedAssetsPrefix + "*": behavior(awscloudfront.CachePolicy_CACHING_OPTIMIZED())},
 		DefaultRootObject:        jsii.String("index.html"),

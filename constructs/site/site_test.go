@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/problems"
@@ -20,14 +21,18 @@ var asm *cfn.Assembly
 func TestMain(m *testing.M) {
 	tmp, _ := os.MkdirTemp("", "site-test")
 	app := cfn.NewApp(filepath.Join(tmp, "out"))
-	stack := func(name string) awscdk.Stack {
-		return awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")}})
+	stack := func(name string) (awscdk.Stack, *alarms.Alarms) {
+		s := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")}})
+		return s, alarms.New(s, "Alarms", &alarms.Props{Prefix: name, Recipients: map[alarms.Severity]alarms.Recipients{
+			alarms.SeverityPage: {Emails: []string{"page@example.com"}}, alarms.SeverityNotify: {Emails: []string{"notify@example.com"}}}})
 	}
-	New(stack("full"), "Site", &Props{
-		ContentDir: "../../web", Markets: []string{"AU", "NZ", "GB", "BR"}, GeoAllowList: []string{"AU", "NZ", "GB", "BR"},
-		SPAFallback: true, WAF: true, DomainName: "www.broker.example.com", HostedZoneID: "Z123", HostedZoneName: "broker.example.com",
+	full, al := stack("full")
+	New(full, "Site", &Props{
+		ContentDir: "../../web", Alarms: al, Markets: []string{"AU", "NZ", "GB", "BR"}, GeoAllowList: []string{"AU", "NZ", "GB", "BR"},
+		SPAFallback: true, WAF: true, DomainName: "www.broker.example.com", HostedZoneID: "Z123", HostedZoneName: "broker.example.com", HSTSPreload: true,
 	})
-	New(stack("minimal"), "Site", &Props{ContentDir: "../../web", Markets: []string{"GB"}, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
+	minimal, al := stack("minimal")
+	New(minimal, "Site", &Props{ContentDir: "../../web", Alarms: al, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
 	asm = cfn.Synth(app)
 	rc := m.Run()
 	os.RemoveAll(tmp)
@@ -82,11 +87,11 @@ func TestDistributionServesOverHTTPSWithOACCompressionAndHTTP3(t *testing.T) {
 
 func TestPriceClassCoversTheMarkets(t *testing.T) {
 	cfntest.Check(t, "AU, NZ, GB, BR", "PriceClass_All", distConfig(t, "full")["PriceClass"])
-	cfntest.Check(t, "GB only", "PriceClass_100", distConfig(t, "minimal")["PriceClass"])
+	cfntest.Check(t, "no markets named: everywhere", "PriceClass_All", distConfig(t, "minimal")["PriceClass"])
 	for _, tc := range []struct {
 		markets []string
 		want    string
-	}{{[]string{"GB", "US", "IL"}, PriceClass100}, {[]string{"GB", "JP"}, PriceClass200}, {[]string{"ZA"}, PriceClass200}, {[]string{"GB", "BR"}, PriceClassAll}, {[]string{"NZ"}, PriceClassAll}} {
+	}{{[]string{"GB"}, PriceClass100}, {[]string{"GB", "US", "IL"}, PriceClass100}, {[]string{"GB", "JP"}, PriceClass200}, {[]string{"ZA"}, PriceClass200}, {[]string{"GB", "BR"}, PriceClassAll}, {[]string{"NZ"}, PriceClassAll}} {
 		if got := PriceClassFor(tc.markets); got != tc.want {
 			t.Errorf("PriceClassFor(%v) = %s, want %s", tc.markets, got, tc.want)
 		}
@@ -182,4 +187,25 @@ func TestDestroyedBucketsAreEmptiedFirstRetainedOnesNever(t *testing.T) {
 	for _, path := range []string{"Site/Bucket/Resource", "Site/LogBucket/Resource"} {
 		cfntest.Check(t, "full "+path+" DeletionPolicy", "Retain", cfntest.Get(t, asm, "full", path).Raw["DeletionPolicy"])
 	}
+}
+
+// HSTS preload is the domain owner's decision: off unless asked for.
+func TestHSTSPreloadOnlyWhenAsked(t *testing.T) {
+	for stack, want := range map[string]bool{"full": true, "minimal": false} {
+		hsts := cfntest.Get(t, asm, stack, "Site/Headers/Resource").Props["ResponseHeadersPolicyConfig"].(map[string]any)["SecurityHeadersConfig"].(map[string]any)["StrictTransportSecurity"].(map[string]any)
+		cfntest.Check(t, stack+" preload", want, hsts["Preload"])
+	}
+}
+
+// The site watches the handlers it causes: its deployments' (found
+// through their role) and, with DESTROY, the buckets' auto-delete provider.
+func TestSiteWatchesItsHandlers(t *testing.T) {
+	var alarmed []string
+	for _, r := range asm.Templates["minimal"].Resources("AWS::CloudWatch::Alarm") {
+		if name := r.Props["AlarmName"].(string); strings.HasPrefix(name, "minimal-site-") && strings.HasSuffix(name, "-Errors") {
+			alarmed = append(alarmed, name)
+		}
+	}
+	sort.Strings(alarmed)
+	cfntest.Check(t, "handler alarms", []string{"minimal-site-auto-delete-Errors", "minimal-site-deployment-Errors"}, alarmed)
 }
