@@ -26,7 +26,7 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		return strings.NewReplacer("{region}", region, "{account}", c.Account).Replace(s)
 	}
 	p := &api.Props{
-		Name: gatewayName(c, g.Name), RateLimit: g.RateLimit, BurstLimit: g.BurstLimit, LoggingLevel: g.LoggingLevel,
+		Name: gatewayName(c, g.Name), Label: g.Name, RateLimit: g.RateLimit, BurstLimit: g.BurstLimit, LoggingLevel: g.LoggingLevel,
 		DefaultAuthorizer: g.DefaultAuthorizer, CORSOrigins: g.CORSOrigins, WAF: g.WAF,
 		DomainName: g.DomainName, HostedZoneID: g.HostedZoneID, HostedZoneName: g.HostedZoneName, LatencyRecords: g.LatencyRecords,
 		Gateways: built, RemovalPolicy: removalPolicy(c),
@@ -151,17 +151,10 @@ func addGateways(s awscdk.Stack, region string, al *alarms.Alarms, c *config.Con
 	built := map[string]*api.Gateway{}
 	for i, g := range c.API.Gateways {
 		props := GatewayProps(c, region, g, built)
-		props.Account = account
+		props.Account, props.Alarms = account, al
 		gw := api.New(s, "Api-"+g.Name, props)
 		blame(gw, fmt.Sprintf("api.gateways[%d].name", i), g.Name)
 		built[g.Name] = gw
-		watchGateway(al, g.Name, gw)
 	}
 	return built
-}
-
-// watchGateway creates the alarms of the stage of gw, the gateway
-// configured as name.
-func watchGateway(al *alarms.Alarms, name string, gw *api.Gateway) {
-	al.Watch(gw.Stage, alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + name, Metrics: gw.Metrics()})
 }

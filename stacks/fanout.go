@@ -34,19 +34,9 @@ func regionalDashboard(s awscdk.Stack, al *alarms.Alarms, reg *fanout.Regional, 
 		widgets = append(widgets, cons.Widgets()...)
 	}
 	for _, name := range sortedNames(gateways) {
-		widgets = append(widgets, gatewayWidgets(name, gateways[name])...)
+		widgets = append(widgets, gateways[name].Widgets()...)
 	}
 	alarms.NewDashboard(s, "Dashboard", prefix+"-"+r.Name, widgets)
-}
-
-// gatewayWidgets show the stage of gw, the gateway configured as name: its
-// errors, latency and requests.
-func gatewayWidgets(name string, gw *api.Gateway) []alarms.Widget {
-	stage := gw.Metrics()
-	return []alarms.Widget{
-		alarms.Graph("API "+name+": errors (share of requests)", alarms.KindAPIStage.Metric(stage, "4XXError").Line("4xx"), alarms.KindAPIStage.Metric(stage, "5XXError").Line("5xx")),
-		alarms.Graph("API "+name+": latency (ms) and requests", api.LatencyP99(stage).Line("latency p99"), stage.Metric("Count", "Sum").Line("requests")),
-	}
 }
 
 func sortedNames[V any](m map[string]V) []string {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/alarms/alarmstest"
 	"github.com/brokerage/platform/constructs/api"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
@@ -40,15 +41,12 @@ func stagesOf(t *testing.T, widgets []any) map[string][]string {
 func TestGatewayAlarmsAndDashboardReadItsOwnStage(t *testing.T) {
 	app := cfn.NewApp(t.TempDir())
 	s := cfntest.StackIn(app, "uk", "eu-west-2")
-	al := alarms.New(s, "Alarms", &alarms.Props{Prefix: "t", Recipients: map[alarms.Severity]alarms.Recipients{
-		alarms.SeverityPage: {Emails: []string{"page@example.com"}}, alarms.SeverityNotify: {Emails: []string{"notify@example.com"}},
-	}})
+	al := alarmstest.New(s, "t")
 	orders := api.Service{Name: "orders", BasePath: "orders", Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.example.com"}}
 	var widgets []alarms.Widget
 	for name, stage := range map[string]string{"v2": "v2", "default": ""} {
-		gw := api.New(s, "Api-"+name, &api.Props{Name: "t-" + name, StageName: stage, RateLimit: 10, BurstLimit: 20, Services: []api.Service{orders}})
-		watchGateway(al, name, gw)
-		widgets = append(widgets, gatewayWidgets(name, gw)...)
+		gw := api.New(s, "Api-"+name, &api.Props{Name: "t-" + name, Label: name, Alarms: al, StageName: stage, RateLimit: 10, BurstLimit: 20, Services: []api.Service{orders}})
+		widgets = append(widgets, gw.Widgets()...)
 	}
 	alarms.NewDashboard(s, "Dashboard", "t-uk", widgets)
 	tmpl := cfn.Synth(app).Templates["uk"]

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/alarms/alarmstest"
 	"github.com/brokerage/platform/constructs/api"
 	"github.com/brokerage/platform/constructs/fanout"
 	"github.com/brokerage/platform/constructs/site"
@@ -83,9 +84,7 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 	app := cfn.NewApp(dir + "/out")
 	newStack := func(region string) (awscdk.Stack, *alarms.Alarms) {
 		s := awscdk.NewStack(app, jsii.String(region), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String(region)}})
-		return s, alarms.New(s, "Alarms", &alarms.Props{Prefix: "t", Recipients: map[alarms.Severity]alarms.Recipients{
-			alarms.SeverityPage: {Emails: []string{"page@example.com"}}, alarms.SeverityNotify: {Emails: []string{"notify@example.com"}},
-		}})
+		return s, alarmstest.New(s, "t")
 	}
 	probes := map[string][]probe{}
 
@@ -104,9 +103,8 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 	regional := in.RegionalProps()
 	regional.Alarms = al
 	cons := fanout.NewRegional(s, "Fanout", regional).AddConsumer(&fanout.ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
-	gw := api.New(s, "Api", &api.Props{Name: "t-public", StageName: "v2", RateLimit: 10, BurstLimit: 20,
+	gw := api.New(s, "Api", &api.Props{Name: "t-public", Label: "public", Alarms: al, StageName: "v2", RateLimit: 10, BurstLimit: 20,
 		Services: []api.Service{{Name: "orders", BasePath: "orders", Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.example.com"}}}})
-	watchGateway(al, "public", gw)
 	probes["eu-west-2"] = []probe{
 		{"Consumer.MetricAgeOfOldestMessage", cons.MetricAgeOfOldestMessage(), "t-holdings-ApproximateAgeOfOldestMessage"},
 		{"Consumer.MetricVisibleMessages", cons.MetricVisibleMessages(), "t-holdings-ApproximateNumberOfMessagesVisible"},

@@ -8,6 +8,7 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/url"
@@ -33,6 +34,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/internal/suppress"
 	"github.com/brokerage/platform/internal/waf"
 	"github.com/brokerage/platform/problems"
@@ -200,6 +202,13 @@ func isFunctionARN(s string) bool {
 type Props struct {
 	// Name of the REST API (deterministic: alarms and dashboards use it). Required.
 	Name string
+	// Alarms is the alarms construct of the stack's region: it watches the
+	// stage with the catalogue's alarms. Required: a gateway nobody watches
+	// fails the "nothing lost" rules' coverage.
+	Alarms *alarms.Alarms
+	// Label names the gateway in its alarms' names ("api-<label>-5XXError")
+	// and dashboard titles. Default: Name.
+	Label string
 	// StageName. Default: DefaultStageName.
 	StageName string
 	// RateLimit (requests per second) and BurstLimit throttle every route;
@@ -538,6 +547,7 @@ type Gateway struct {
 	Private  bool
 	Endpoint PrivateEndpoint
 
+	label  string // Props.Label
 	region string // the stack's
 }
 
@@ -547,9 +557,15 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	if err := props.Validate(""); err != nil {
 		panic(err)
 	}
+	if props.Alarms == nil {
+		l := problems.List{Subject: "api.Props"}
+		l.Add("alarms", nil, "the alarms construct of the stack's region (alarms.New)")
+		panic(l.Err())
+	}
 	p := props.withDefaults()
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	g := &Gateway{Construct: c, Name: p.Name, StageName: p.StageName, APIKeys: map[string]awsapigateway.IApiKey{}, Private: len(p.PrivateEndpoints) > 0}
+	guard.Install(c)
+	g := &Gateway{Construct: c, Name: p.Name, StageName: p.StageName, APIKeys: map[string]awsapigateway.IApiKey{}, Private: len(p.PrivateEndpoints) > 0, label: cmp.Or(p.Label, p.Name)}
 	g.region = *awscdk.Stack_Of(scope).Region()
 	if g.Private {
 		g.Endpoint = privateEndpoint(p, g.region)
@@ -565,7 +581,18 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 	if p.DomainName != "" {
 		g.addDomain(p, g.region)
 	}
+	p.Alarms.Watch(g.Stage, alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + g.label, Metrics: g.Metrics()})
 	return g
+}
+
+// Widgets are the gateway's dashboard lines: its errors as a share of
+// requests, its latency and its requests.
+func (g *Gateway) Widgets() []alarms.Widget {
+	stage := g.Metrics()
+	return []alarms.Widget{
+		alarms.Graph("API "+g.label+": errors (share of requests)", alarms.KindAPIStage.Metric(stage, "4XXError").Line("4xx"), alarms.KindAPIStage.Metric(stage, "5XXError").Line("5xx")),
+		alarms.Graph("API "+g.label+": latency (ms) and requests", LatencyP99(stage).Line("latency p99"), stage.Metric("Count", "Sum").Line("requests")),
+	}
 }
 
 // DefaultStageName is a gateway's stage unless Props.StageName says

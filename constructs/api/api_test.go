@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/brokerage/platform/constructs/alarms/alarmstest"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/problems"
@@ -24,11 +25,12 @@ func TestMain(m *testing.M) {
 	app := cfn.NewApp(filepath.Join(tmp, "out"))
 	s := cfntest.StackIn(app, "uk", "eu-west-2")
 	account := NewAccount(s, "Account")
-	internal := New(s, "Internal", &Props{Name: "t-internal", RateLimit: 50, BurstLimit: 100, Account: account,
+	al := alarmstest.New(s, "t")
+	internal := New(s, "Internal", &Props{Name: "t-internal", Alarms: al, RateLimit: 50, BurstLimit: 100, Account: account,
 		PrivateEndpoints: map[string]PrivateEndpoint{"eu-west-2": {VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-0fedcba9876543210"}, VPCLinkID: "rsk123"}},
 		Services:         []Service{{Name: "risk", BasePath: "risk", Backend: Backend{Type: BackendVPCLink, VPCLinkID: "abc123", URL: "http://risk.internal:8080"}}}})
 	New(s, "Public", &Props{
-		Name: "t-public", RateLimit: 500, BurstLimit: 1000, LoggingLevel: "INFO", Account: account,
+		Name: "t-public", Alarms: al, RateLimit: 500, BurstLimit: 1000, LoggingLevel: "INFO", Account: account,
 		Authorizers: []Authorizer{
 			{Name: "customers", Type: "cognito", UserPoolARNs: cognito},
 			{Name: "partners-jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"},
@@ -489,7 +491,7 @@ func TestVPCLinkIDsAndTheAuthorizerQuotaAreChecked(t *testing.T) {
 func TestAnAuthorizerNoServiceUsesIsNotCreated(t *testing.T) {
 	app := cfn.NewApp(t.TempDir())
 	s := cfntest.StackIn(app, "uk", "eu-west-2")
-	New(s, "Api", &Props{Name: "t-unused", RateLimit: 1, BurstLimit: 1, Account: NewAccount(s, "Account"),
+	New(s, "Api", &Props{Name: "t-unused", Alarms: alarmstest.New(s, "t"), RateLimit: 1, BurstLimit: 1, Account: NewAccount(s, "Account"),
 		Authorizers: []Authorizer{
 			{Name: "later", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:later"},
 			{Name: "jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"},

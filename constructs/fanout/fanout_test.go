@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/alarms/alarmstest"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/lambda/redistributor/redistribute"
@@ -35,10 +36,7 @@ func TestMain(m *testing.M) {
 		stacks[name] = awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}})
 		return stacks[name]
 	}
-	watched := func(name string) *alarms.Alarms {
-		return alarms.New(stacks[name], "Alarms", &alarms.Props{Prefix: name, Recipients: map[alarms.Severity]alarms.Recipients{
-			alarms.SeverityPage: {Emails: []string{"page@example.com"}}, alarms.SeverityNotify: {Emails: []string{"notify@example.com"}}}})
-	}
+	watched := func(name string) *alarms.Alarms { return alarmstest.New(stacks[name], name) }
 	ingest := NewIngest(stack("ingest", "ap-southeast-2"), "Fanout", &IngestProps{
 		Prefix: "t-prod", Subject: "trade-executions", BrokerAccounts: []string{"222222222222", "333333333333"}, FIFO: true, MaxReceiveCount: 7,
 		DestinationRegions: []string{"eu-west-2", "ap-southeast-4"}, RedistributorCode: asset(), Alarms: watched("ingest"),

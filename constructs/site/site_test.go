@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/alarms/alarmstest"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/problems"
@@ -23,8 +24,7 @@ func TestMain(m *testing.M) {
 	app := cfn.NewApp(filepath.Join(tmp, "out"))
 	stack := func(name string) (awscdk.Stack, *alarms.Alarms) {
 		s := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")}})
-		return s, alarms.New(s, "Alarms", &alarms.Props{Prefix: name, Recipients: map[alarms.Severity]alarms.Recipients{
-			alarms.SeverityPage: {Emails: []string{"page@example.com"}}, alarms.SeverityNotify: {Emails: []string{"notify@example.com"}}}})
+		return s, alarmstest.New(s, name)
 	}
 	full, al := stack("full")
 	New(full, "Site", &Props{
