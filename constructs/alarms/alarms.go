@@ -268,7 +268,7 @@ func (a *Alarms) addTopic(sev Severity, alarmARNs *string, cloudwatch *[]awsiam.
 		SignatureVersion: jsii.String("2"),
 	})
 	topic.ApplyRemovalPolicy(p.RemovalPolicy)
-	topicARN := topic.TopicArn() // one round trip, not one per use
+	topicARN := topic.TopicArn()
 	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowCloudWatchAlarms"),
 		Principals: cloudwatch,

@@ -323,13 +323,13 @@ func (in *Ingest) allowBrokers(accounts []string, region string) {
 		Actions:    jsii.Strings("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"),
 		Resources:  &[]*string{in.Queue.QueueArn()},
 	}))
-	in.Key.Policy().AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	in.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowBrokerSendThroughSQS"),
 		Principals: &brokers,
 		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "sqs." + region + ".amazonaws.com"}},
-	}))
+	}), nil)
 }
 
 // addTopic creates the fan-out topic with its key and delivery-status log,

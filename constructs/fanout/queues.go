@@ -1,8 +1,6 @@
 package fanout
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -26,28 +24,6 @@ const DLQRetention = 14 * 24 // hours
 // executions must outlast the time it takes to unblock it, and nothing
 // else keeps them.
 const QueueRetention = 4 * 24 // hours
-
-// durations caches jsii Duration objects: each is a round trip to create,
-// and queues use the same few. Durations are immutable values, shared safely.
-var durations = map[string]awscdk.Duration{}
-
-func duration(unit string, n float64) awscdk.Duration {
-	key := fmt.Sprint(unit, n)
-	if d, ok := durations[key]; ok {
-		return d
-	}
-	var d awscdk.Duration
-	switch unit {
-	case "h":
-		d = awscdk.Duration_Hours(jsii.Number(n))
-	case "s":
-		d = awscdk.Duration_Seconds(jsii.Number(n))
-	case "d":
-		d = awscdk.Duration_Days(jsii.Number(n))
-	}
-	durations[key] = d
-	return d
-}
 
 type queueSpec struct {
 	name              string
@@ -77,10 +53,10 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 		QueueName:           jsii.String(s.name),
 		Encryption:          awssqs.QueueEncryption_KMS,
 		EncryptionMasterKey: s.key,
-		DataKeyReuse:        duration("h", 1),
+		DataKeyReuse:        awscdk.Duration_Hours(jsii.Number(1)),
 		EnforceSSL:          jsii.Bool(true),
 		RemovalPolicy:       s.removal,
-		RetentionPeriod:     duration("h", DLQRetention),
+		RetentionPeriod:     awscdk.Duration_Hours(jsii.Number(DLQRetention)),
 	}
 	if s.fifo {
 		props.Fifo = jsii.Bool(true)
@@ -91,9 +67,9 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 	}
 	working := s.deadLetter != nil || s.ordering == cfn.OrderingStall
 	if working {
-		props.VisibilityTimeout = duration("s", s.visibilitySeconds)
+		props.VisibilityTimeout = awscdk.Duration_Seconds(jsii.Number(s.visibilitySeconds))
 		if s.ordering != cfn.OrderingStall {
-			props.RetentionPeriod = duration("h", QueueRetention)
+			props.RetentionPeriod = awscdk.Duration_Hours(jsii.Number(QueueRetention))
 		}
 	}
 	if s.maxMessageBytes > 0 {

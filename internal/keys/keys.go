@@ -11,9 +11,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// pendingWindow is shared: each Duration is a jsii round trip to create.
-var pendingWindow awscdk.Duration
-
 // New creates a customer-managed key with rotation on. The account's root
 // keeps administration (aws-cdk-lib's default key policy).
 //
@@ -22,15 +19,12 @@ var pendingWindow awscdk.Duration
 //	key := keys.New(stack, "Key", "alias/brokerage-prod/alarms", "Encrypts the alarm topic", awscdk.RemovalPolicy_RETAIN)
 //	keys.AllowService(key, "AllowCloudWatchAlarms", []string{"cloudwatch.amazonaws.com"}, "ArnLike", alarmARNs)
 func New(scope constructs.Construct, id, alias, description string, removal awscdk.RemovalPolicy) awskms.Key {
-	if pendingWindow == nil {
-		pendingWindow = awscdk.Duration_Days(jsii.Number(30))
-	}
 	return awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
 		Alias:             jsii.String(alias),
 		Description:       jsii.String(description),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal,
-		PendingWindow:     pendingWindow,
+		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
 	})
 }
 
@@ -42,13 +36,11 @@ func AllowService(key awskms.Key, sid string, principals []string, operator stri
 	for i, n := range principals {
 		ps[i] = awsiam.NewServicePrincipal(jsii.String(n), nil)
 	}
-	// The key policy itself: AddToResourcePolicy's result would cost two
-	// more round trips to read back.
-	key.Policy().AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String(sid),
 		Principals: &ps,
 		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{operator: map[string]any{"aws:SourceArn": sourceARN}},
-	}))
+	}), nil)
 }
