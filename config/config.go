@@ -468,6 +468,7 @@ func (c *Config) Validate() error {
 	c.Alarms.validateRecipients(&l)
 	c.validateSessions(&l)
 	c.validateAPI(&l)
+	c.validateSite(&l)
 	c.validatePipeline(&l)
 	return l.Err()
 }
@@ -719,4 +720,16 @@ func (c *Config) SelectRegions(value string) ([]string, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// validateSite holds the site to the stage: without a custom domain
+// CloudFront serves its default certificate and sets the security policy
+// to TLSv1 whatever the distribution asks for
+// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html,
+// MinimumProtocolVersion); with one the site construct requires
+// TLSv1.2_2021. So prod serves the site under its own domain.
+func (c *Config) validateSite(l *problems.List) {
+	if c.IsProd() && c.Site.DomainName == "" {
+		l.Add("site.domainName", "", "a custom domain (with hostedZoneId and hostedZoneName) in prod: on CloudFront's default certificate the TLS floor is TLSv1")
+	}
 }

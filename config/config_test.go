@@ -129,6 +129,14 @@ func TestValidateRejects(t *testing.T) {
 			`regions[1].vpcLinks["services"]`,
 			`regions[2].privateEndpoints["internal"].vpcLinkId`, `regions[2].privateEndpoints["internal"].vpcEndpointIds[1]`,
 		}},
+		{"prod site without a custom domain (CloudFront's default certificate keeps TLSv1)", func(c *Config) {
+			c.Stage = "prod"
+			realNetwork(c)
+			for _, r := range c.Regions {
+				r.UserPools["customers"] = "arn:aws:cognito-idp:" + r.Name + ":444444444444:userpool/" + r.Name + "_aB3dE5fG7"
+			}
+			c.Site.DomainName, c.Site.HostedZoneID, c.Site.HostedZoneName = "", "", ""
+		}, []string{"site.domainName"}},
 		{"region entries that no gateway uses", func(c *Config) {
 			c.Regions[0].VPCLinks["old"] = "abc123"
 			c.Regions[1].UserPools["partners"] = "arn:aws:cognito-idp:eu-west-2:444444444444:userpool/eu-west-2_aB3dE5fG7"
@@ -262,6 +270,7 @@ func ptr[T any](v T) *T { return &v }
 // realNetwork replaces the default configuration's placeholder VPC links
 // and endpoints, which are refused outside dev.
 func realNetwork(c *Config) {
+	c.Site.DomainName, c.Site.HostedZoneID, c.Site.HostedZoneName = "www.brokerage.example.com", "Z0123456789ABCDEFGHIJ", "brokerage.example.com"
 	for _, r := range c.Regions {
 		for name := range r.VPCLinks {
 			r.VPCLinks[name] = "abc123"
