@@ -143,6 +143,7 @@ diagram: synth ## draw docs/diagrams from the synthesized app (DOT, rendered to 
 	for f in docs/diagrams/*.dot; do dot -Tsvg "$$f" -o "$${f%.dot}.svg"; done
 
 docs: ## regenerate docs/configuration.md, docs/runbook.md and docs/aws-rules.md from the code
+	go run ./scripts/docgen -schema
 	go run ./scripts/docgen
 
 bench: build ## synth time, memory, jsii round trips, stack sizes (default and 25 regions x 4 consumers); CLI synth and the app's phases (default)

@@ -205,7 +205,7 @@ func TestParseProblemsFailCleanly(t *testing.T) {
 	failsCleanly(t, write("list.json", `[]`), []string{`(file): got "a JSON list", want a JSON object`})
 	failsCleanly(t, write("many.json", `{"app": "x", "app": "y", "colour": 1, "fanout": {"consumers": [{"name": "a"}, {"name": "b", "timeoutSeconds": "30"}]}}`),
 		[]string{"app: got \"a key repeated", "colour: got \"an unknown key\"", "fanout.consumers[1].timeoutSeconds: got \"30\", want a whole number (line 1, column 109)",
-			"fanout.consumers[0].timeoutSeconds: got \"nothing\", want a value: the field is required", "(13 problems)"})
+			"fanout.consumers[0].timeoutSeconds: got \"nothing\", want a value: the field is required", "(14 problems)"})
 }
 
 // renameRegion moves the region block regions[i] to region: its name, and

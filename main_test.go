@@ -91,7 +91,8 @@ func TestBadConfigFailsCleanlyAndWritesNothing(t *testing.T) {
 		"alarms.emails[0]",
 		// The file's shape and the rules, reported together.
 		`site: got "nothing", want a value: the field is required`,
-		"(7 problems)",
+		"fanout.brokerRoles",
+		"(8 problems)",
 	})
 }
 

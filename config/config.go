@@ -327,6 +327,13 @@ const (
 type Fanout struct {
 	// BrokerAccounts are the 12-digit AWS accounts allowed to send to the ingest queue.
 	BrokerAccounts []string `json:"brokerAccounts"`
+	// BrokerRoles are the IAM role ARNs in the broker accounts that send
+	// (a * in the name matches several): only they may send and encrypt.
+	// Required unless trustBrokerAccounts.
+	BrokerRoles []string `json:"brokerRoles,omitempty"`
+	// TrustBrokerAccounts lets any principal of the broker accounts send, as
+	// their own IAM policies allow: an explicit choice instead of brokerRoles.
+	TrustBrokerAccounts bool `json:"trustBrokerAccounts,omitempty"`
 	// Ordering is "fifo" (per-account order and de-duplication) or "standard".
 	Ordering string `json:"ordering"`
 	// MaxReceiveCount is how often a message may be received before it moves to

@@ -14,13 +14,15 @@ import (
 // the ingest half's, and through IngestProps.RegionalProps every region's.
 func IngestProps(c *config.Config) *fanout.IngestProps {
 	return &fanout.IngestProps{
-		Prefix:             c.Prefix(),
-		Subject:            "trade-executions",
-		BrokerAccounts:     c.Fanout.BrokerAccounts,
-		FIFO:               c.Fanout.Ordering == config.OrderingFIFO,
-		MaxReceiveCount:    c.Fanout.MaxReceiveCount,
-		DestinationRegions: c.RegionNames(),
-		RemovalPolicy:      removalPolicy(c),
+		Prefix:              c.Prefix(),
+		Subject:             "trade-executions",
+		BrokerAccounts:      c.Fanout.BrokerAccounts,
+		BrokerRoles:         c.Fanout.BrokerRoles,
+		TrustBrokerAccounts: c.Fanout.TrustBrokerAccounts,
+		FIFO:                c.Fanout.Ordering == config.OrderingFIFO,
+		MaxReceiveCount:     c.Fanout.MaxReceiveCount,
+		DestinationRegions:  c.RegionNames(),
+		RemovalPolicy:       removalPolicy(c),
 	}
 }
 

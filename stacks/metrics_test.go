@@ -89,7 +89,7 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 	probes := map[string][]probe{}
 
 	s, al := newStack(c.PrimaryRegion)
-	in := fanout.NewIngest(s, "Fanout", &fanout.IngestProps{Prefix: "t", BrokerAccounts: []string{"222222222222"}, FIFO: true, DestinationRegions: []string{"eu-west-2"}, RedistributorCode: code, Alarms: al})
+	in := fanout.NewIngest(s, "Fanout", &fanout.IngestProps{Prefix: "t", BrokerAccounts: []string{"222222222222"}, TrustBrokerAccounts: true, FIFO: true, DestinationRegions: []string{"eu-west-2"}, RedistributorCode: code, Alarms: al})
 	probes[c.PrimaryRegion] = []probe{
 		{"Ingest.MetricAgeOfOldestMessage", in.MetricAgeOfOldestMessage(), "t-ingest-ApproximateAgeOfOldestMessage"},
 		{"Ingest.MetricMessagesReceived", in.MetricMessagesReceived(), "t-ingest-NumberOfMessagesSent"},

@@ -64,7 +64,8 @@ func TestValidateReportsFanoutValuesAtTheirFields(t *testing.T) {
 	if !ok {
 		t.Fatal("Validate() passed, want the consumers' problems")
 	}
-	want := []string{"fanout.brokerAccounts[0]", "fanout.brokerAccounts[2]", "fanout.maxReceiveCount",
+	// The default role is of 222222222222, no longer a broker account.
+	want := []string{"fanout.brokerAccounts[0]", "fanout.brokerAccounts[2]", "fanout.brokerRoles[0]", "fanout.maxReceiveCount",
 		"fanout.consumers[0].timeoutSeconds", "fanout.consumers[0].maxReceiveCount", "fanout.consumers[1].name"}
 	if got := perr.Fields(); !slices.Equal(got, want) {
 		t.Errorf("fields %v, want %v:\n%v", got, want, perr)

@@ -20,7 +20,7 @@ import (
 // validation main and scripts/delivery run, and
 // it reports every problem at once.
 func Validate(c *config.Config, now time.Time) error {
-	ingest := fanout.IngestProps{BrokerAccounts: c.Fanout.BrokerAccounts, MaxReceiveCount: c.Fanout.MaxReceiveCount}
+	ingest := IngestProps(c)
 	errs := []error{c.Validate(), ingest.Validate("fanout."), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site."), validateSessions(c, now)}
 	for i, cons := range c.Fanout.Consumers {
 		// The consumer's own override; 0 takes fanout.maxReceiveCount.

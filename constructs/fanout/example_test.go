@@ -23,6 +23,7 @@ func ExampleNewIngest() {
 
 	ingest := fanout.NewIngest(sydney, "Fanout", &fanout.IngestProps{
 		BrokerAccounts:     []string{"222222222222"},
+		BrokerRoles:        []string{"arn:aws:iam::222222222222:role/order-publisher"},
 		FIFO:               true,
 		DestinationRegions: []string{"eu-west-2"},
 		Alarms:             alarms.New(sydney, "Alarms", &alarms.Props{Prefix: "orders", Recipients: ops}),

@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 	watched := func(name string) *alarms.Alarms { return alarmstest.New(stacks[name], name) }
 	ingest := NewIngest(stack("ingest", "ap-southeast-2"), "Fanout", &IngestProps{
 		Prefix: "t-prod", Subject: "trade-executions", BrokerAccounts: []string{"222222222222", "333333333333"}, FIFO: true, MaxReceiveCount: 7,
+		BrokerRoles: []string{"arn:aws:iam::222222222222:role/publisher", "arn:aws:iam::333333333333:role/publisher-*"},
 		DestinationRegions: []string{"eu-west-2", "ap-southeast-4"}, RedistributorCode: asset(), Alarms: watched("ingest"),
 	})
 	regional := func(name string) *RegionalProps {
@@ -55,7 +56,7 @@ func TestMain(m *testing.M) {
 	uae.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
 
 	stdIngest := NewIngest(stack("std-ingest", "us-east-2"), "Fanout", &IngestProps{
-		Prefix: "t-dev", Subject: "trade-executions", BrokerAccounts: []string{"222222222222"}, DestinationRegions: []string{"us-east-2"},
+		Prefix: "t-dev", Subject: "trade-executions", BrokerAccounts: []string{"222222222222"}, TrustBrokerAccounts: true, DestinationRegions: []string{"us-east-2"},
 		RedistributorCode: asset(), RemovalPolicy: awscdk.RemovalPolicy_DESTROY, Alarms: watched("std-ingest"),
 	})
 	stdRegional := stack("std-regional", "us-east-2")
@@ -132,7 +133,8 @@ func TestIngestQueueAcceptsOnlyTheBrokersAndOnlyOverTLS(t *testing.T) {
 	if len(brokerKMS) != 1 {
 		t.Fatalf("key policy has %d statements for the broker, want 1", len(brokerKMS))
 	}
-	cfntest.Check(t, "broker key use is through SQS only", `{"StringEquals":{"kms:ViaService":"sqs.ap-southeast-2.amazonaws.com"}}`, cfntest.JSON(brokerKMS[0]["Condition"]))
+	cfntest.Check(t, "broker key use is through SQS only", `{"StringEquals":{"kms:ViaService":"sqs.ap-southeast-2.amazonaws.com"}}`,
+		cfntest.JSON(map[string]any{"StringEquals": brokerKMS[0]["Condition"].(map[string]any)["StringEquals"]}))
 }
 
 func TestTopicIsFIFOEncryptedAndNamedDeterministically(t *testing.T) {
@@ -367,11 +369,11 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	got := cfntest.ProblemFields(t, func() {
 		NewIngest(nil, "x", &IngestProps{BrokerAccounts: []string{"12"}, MaxReceiveCount: 2000, DestinationRegions: []string{"eu-west-9"}})
 	})
-	cfntest.Check(t, "ingest problems", []string{"brokerAccounts[0]", "maxReceiveCount", "alarms", "destinationRegions[0]"}, got)
+	cfntest.Check(t, "ingest problems", []string{"brokerAccounts[0]", "brokerRoles", "maxReceiveCount", "alarms", "destinationRegions[0]"}, got)
 	got = cfntest.ProblemFields(t, func() {
 		NewIngest(nil, "x", &IngestProps{Prefix: "p", Alarms: &alarms.Alarms{}})
 	})
-	cfntest.Check(t, "empty lists", []string{"brokerAccounts", "destinationRegions"}, got)
+	cfntest.Check(t, "empty lists", []string{"brokerAccounts", "brokerRoles", "destinationRegions"}, got)
 	got = cfntest.ProblemFields(t, func() { NewRegional(nil, "x", &RegionalProps{TopicRegion: "nowhere"}) })
 	cfntest.Check(t, "regional problems", []string{"alarms", "topicRegion"}, got)
 
@@ -430,4 +432,44 @@ func TestOnlyThePlatformsQueuesMaySubscribe(t *testing.T) {
 		`{"StringNotEquals":{"sns:Protocol":"sqs"}}`,
 	}
 	cfntest.Check(t, "subscribe denials", want, denies)
+}
+
+// The broker's sending roles, not its whole accounts, may send and encrypt
+// (an aws:PrincipalArn condition on the accounts); the whole accounts only
+// by the explicit TrustBrokerAccounts.
+func TestOnlyTheBrokersSendingRolesMaySend(t *testing.T) {
+	roles := []any{"arn:aws:iam::222222222222:role/publisher", "arn:aws:iam::333333333333:role/publisher-*"}
+	for stack, want := range map[string]any{"ingest": roles, "std-ingest": nil} {
+		for _, path := range []string{"Fanout/Queue/Policy/Resource", "Fanout/Key/Resource"} {
+			r := cfntest.Get(t, asm, stack, path)
+			doc := r.Props["PolicyDocument"]
+			if doc == nil {
+				doc = r.Props["KeyPolicy"]
+			}
+			found := false
+			for _, s := range cfn.Statements(doc) {
+				if sid := s["Sid"]; sid == "AllowBrokerSend" || sid == "AllowBrokerSendThroughSQS" {
+					found = true
+					var got any
+					cond, _ := s["Condition"].(map[string]any)
+					if like, ok := cond["ArnLike"].(map[string]any); ok {
+						got = like["aws:PrincipalArn"]
+					}
+					cfntest.Check(t, stack+" "+path+" sending roles", want, got)
+				}
+			}
+			if !found {
+				t.Errorf("%s %s: no broker statement", stack, path)
+			}
+		}
+	}
+	got := cfntest.ProblemFields(t, func() {
+		NewIngest(nil, "x", &IngestProps{BrokerAccounts: []string{"222222222222"}, DestinationRegions: []string{"eu-west-2"}, Alarms: &alarms.Alarms{}})
+	})
+	cfntest.Check(t, "neither roles nor trust", []string{"brokerRoles"}, got)
+	got = cfntest.ProblemFields(t, func() {
+		NewIngest(nil, "x", &IngestProps{BrokerAccounts: []string{"222222222222"}, DestinationRegions: []string{"eu-west-2"}, Alarms: &alarms.Alarms{},
+			BrokerRoles: []string{"arn:aws:iam::444444444444:role/p", "arn:aws:iam::222222222222:user/p"}, TrustBrokerAccounts: true})
+	})
+	cfntest.Check(t, "foreign role, a user, and both choices", []string{"trustBrokerAccounts", "brokerRoles[0]", "brokerRoles[1]"}, got)
 }

@@ -67,6 +67,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
@@ -101,6 +102,16 @@ type IngestProps struct {
 	Subject string
 	// BrokerAccounts may send to the ingest queue (12-digit ids). At least one.
 	BrokerAccounts []string
+	// BrokerRoles are the IAM roles of the broker accounts that send (role
+	// ARNs; a * in the name matches several): the queue and key policies
+	// name the accounts with an aws:PrincipalArn condition on these roles,
+	// so that the role need not exist when the policy is written. Required
+	// unless TrustBrokerAccounts.
+	BrokerRoles []string
+	// TrustBrokerAccounts lets any principal of the broker accounts send,
+	// as the accounts' own IAM policies allow: an explicit choice, instead
+	// of BrokerRoles. Default: false.
+	TrustBrokerAccounts bool
 	// FIFO orders per message group (the broker sets one group per account)
 	// and de-duplicates end to end. Default: false (standard queues and topic).
 	FIFO bool
@@ -144,8 +155,9 @@ const DefaultMaxReceiveCount = 5
 
 // Validate returns every problem with the broker-facing values at once,
 // each at the prop's name with prefix before it ("fanout." gives
-// fanout.brokerAccounts[0]): the accounts (12 digits, each once) and
-// MaxReceiveCount. How many accounts one queue policy takes is an AWS
+// fanout.brokerAccounts[0]): the accounts (12 digits, each once), the
+// roles (IAM role ARNs of those accounts, or the explicit trust of the
+// whole accounts) and MaxReceiveCount. How many accounts one queue policy takes is an AWS
 // quota, checked with the others (awsrules.BrokerAccounts).
 func (p *IngestProps) Validate(prefix string) error {
 	l := problems.List{Subject: "configuration"}
@@ -156,6 +168,24 @@ func (p *IngestProps) Validate(prefix string) error {
 	for i, a := range p.BrokerAccounts {
 		l.Distinct(seen, fmt.Sprintf("%sbrokerAccounts[%d]", prefix, i), a, valid.AccountID(a),
 			"a 12-digit AWS account id", "each account listed once")
+	}
+	accounts := map[string]bool{}
+	for _, a := range p.BrokerAccounts {
+		accounts[a] = true
+	}
+	switch {
+	case len(p.BrokerRoles) == 0 && !p.TrustBrokerAccounts:
+		l.Add(prefix+"brokerRoles", "[]", "the broker's sending roles (IAM role ARNs), or trustBrokerAccounts: true to let any principal of the broker accounts send")
+	case len(p.BrokerRoles) > 0 && p.TrustBrokerAccounts:
+		l.Add(prefix+"trustBrokerAccounts", true, "false when brokerRoles names the sending roles (one or the other)")
+	}
+	for i, r := range p.BrokerRoles {
+		a, err := arn.Parse(r)
+		if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") || a.Region != "" || !valid.Partition(a.Partition) {
+			l.Add(fmt.Sprintf("%sbrokerRoles[%d]", prefix, i), r, "an IAM role ARN such as arn:aws:iam::222222222222:role/execution-publisher")
+		} else if !accounts[a.AccountID] {
+			l.Add(fmt.Sprintf("%sbrokerRoles[%d]", prefix, i), r, "a role of one of the broker accounts ("+strings.Join(p.BrokerAccounts, ", ")+")")
+		}
 	}
 	if p.MaxReceiveCount < 0 || p.MaxReceiveCount > 1000 {
 		l.Add(prefix+"maxReceiveCount", p.MaxReceiveCount, fmt.Sprintf("a number from 1 to 1000, or 0 for the default %d", DefaultMaxReceiveCount))
@@ -281,7 +311,7 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	guard.Install(c)
 	names := p.Names()
 	in.addQueues(&p, names)
-	in.allowBrokers(p.BrokerAccounts, in.region)
+	in.allowBrokers(&p, in.region)
 	in.addTopic(&p, names)
 	in.addRedistributor(p.RedistributorCode, p.RemovalPolicy, names.words())
 	in.watch(p.Alarms)
@@ -310,25 +340,35 @@ func (in *Ingest) addQueues(p *IngestProps, names Names) {
 	in.Queue = newQueue(in.Construct, "Queue", queue)
 }
 
-// allowBrokers lets the broker accounts send to the ingest queue, and use its
-// key through SQS only.
-func (in *Ingest) allowBrokers(accounts []string, region string) {
-	brokers := make([]awsiam.IPrincipal, len(accounts))
-	for i, a := range accounts {
+// allowBrokers lets the broker's sending roles (or, by explicit choice, the
+// whole broker accounts) send to the ingest queue, and use its key through
+// SQS only. The roles are an aws:PrincipalArn condition on the accounts
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn):
+// a role named as a principal must exist when the policy is written.
+func (in *Ingest) allowBrokers(p *IngestProps, region string) {
+	brokers := make([]awsiam.IPrincipal, len(p.BrokerAccounts))
+	for i, a := range p.BrokerAccounts {
 		brokers[i] = awsiam.NewAccountPrincipal(jsii.String(a))
+	}
+	send := map[string]any{}
+	kms := map[string]any{"StringEquals": map[string]any{"kms:ViaService": "sqs." + region + ".amazonaws.com"}}
+	if len(p.BrokerRoles) > 0 {
+		roles := map[string]any{"aws:PrincipalArn": p.BrokerRoles}
+		send["ArnLike"], kms["ArnLike"] = roles, roles
 	}
 	in.Queue.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowBrokerSend"),
 		Principals: &brokers,
 		Actions:    jsii.Strings("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"),
 		Resources:  &[]*string{in.Queue.QueueArn()},
+		Conditions: &send,
 	}))
 	in.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowBrokerSendThroughSQS"),
 		Principals: &brokers,
 		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
 		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "sqs." + region + ".amazonaws.com"}},
+		Conditions: &kms,
 	}), nil)
 }
 

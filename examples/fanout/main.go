@@ -27,7 +27,8 @@ func build(app awscdk.App) {
 	}
 
 	ingest := fanout.NewIngest(sydney, "Fanout", &fanout.IngestProps{
-		Subject: "orders", BrokerAccounts: []string{"222222222222"}, FIFO: true, DestinationRegions: []string{"eu-west-2"},
+		Subject: "orders", FIFO: true, DestinationRegions: []string{"eu-west-2"},
+		BrokerAccounts: []string{"222222222222"}, BrokerRoles: []string{"arn:aws:iam::222222222222:role/order-publisher"},
 		Alarms: alarms.New(sydney, "Alarms", &alarms.Props{Prefix: "orders", Recipients: ops}),
 	})
 	london.AddDependency(sydney, jsii.String("subscribes to the fan-out topic"))

@@ -1,7 +1,13 @@
 // Command docgen writes the generated reference documents (make docs).
+//
+// The configuration's schema comes first: the loader embeds it, so a new
+// field reaches the reference (which loads default.json) only in a build
+// that embeds the new schema. `docgen -schema` writes the schema alone;
+// make docs runs it before the rest.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 
@@ -9,7 +15,15 @@ import (
 )
 
 func main() {
-	files, err := docgen.Files(".")
+	schemaOnly := flag.Bool("schema", false, "write config/schema.json only")
+	flag.Parse()
+	files := map[string]string{}
+	var err error
+	if *schemaOnly {
+		files["config/schema.json"], err = docgen.Schema("config")
+	} else {
+		files, err = docgen.Files(".")
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
