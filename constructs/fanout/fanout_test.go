@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 	watched := func(name string) *alarms.Alarms { return alarmstest.New(stacks[name], name) }
 	ingest := NewIngest(stack("ingest", "ap-southeast-2"), "Fanout", &IngestProps{
 		Prefix: "t-prod", Subject: "trade-executions", BrokerAccounts: []string{"222222222222", "333333333333"}, FIFO: true, MaxReceiveCount: 7,
-		BrokerRoles: []string{"arn:aws:iam::222222222222:role/publisher", "arn:aws:iam::333333333333:role/publisher-*"},
+		BrokerRoles:        []string{"arn:aws:iam::222222222222:role/publisher", "arn:aws:iam::333333333333:role/publisher-*"},
 		DestinationRegions: []string{"eu-west-2", "ap-southeast-4"}, RedistributorCode: asset(), Alarms: watched("ingest"),
 	})
 	regional := func(name string) *RegionalProps {
