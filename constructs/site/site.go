@@ -365,11 +365,28 @@ func (s *StaticSite) addDeployments(p *Props) {
 		CacheControl:      &[]awss3deployment.CacheControl{awss3deployment.CacheControl_SetPublic(), awss3deployment.CacheControl_MaxAge(awscdk.Duration_Minutes(jsii.Number(1)))},
 		Prune:             jsii.Bool(false),
 		MemoryLimit:       jsii.Number(512),
-		Distribution:      s.Distribution,
-		DistributionPaths: jsii.Strings(pagePaths(p.ContentDir)...),
 	})
 	pagesDeploy.Node().AddDependency(assets) // pages refer to assets: upload those first
+	s.invalidateOnDeploy(pagesDeploy, pagePaths(p.ContentDir))
 	s.Deployments = []awss3deployment.BucketDeployment{assets, pagesDeploy}
+}
+
+// invalidateOnDeploy has the deployment invalidate paths of the site's
+// distribution, allowed on that distribution only. Given its Distribution
+// prop, aws-cdk-lib's BucketDeployment allows its handler to invalidate
+// any distribution of the account (cloudfront:CreateInvalidation on "*");
+// the handler takes the distribution from the custom resource's
+// DistributionId, and CloudFront accepts the distribution's ARN as the
+// resource of CreateInvalidation and GetInvalidation
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html).
+func (s *StaticSite) invalidateOnDeploy(d awss3deployment.BucketDeployment, paths []string) {
+	for _, child := range *d.Node().Children() {
+		if cr, ok := child.Node().DefaultChild().(awscdk.CfnResource); ok && *cr.CfnResourceType() == "Custom::CDKBucketDeployment" {
+			cr.AddPropertyOverride(jsii.String("DistributionId"), s.Distribution.DistributionId())
+			cr.AddPropertyOverride(jsii.String("DistributionPaths"), paths)
+		}
+	}
+	s.Distribution.Grant(d.HandlerRole(), jsii.String("cloudfront:CreateInvalidation"), jsii.String("cloudfront:GetInvalidation"))
 }
 
 // pagePaths lists the invalidation paths of every file outside the hashed

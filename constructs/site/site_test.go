@@ -209,3 +209,27 @@ func TestSiteWatchesItsHandlers(t *testing.T) {
 	sort.Strings(alarmed)
 	cfntest.Check(t, "handler alarms", []string{"minimal-site-auto-delete-Errors", "minimal-site-deployment-Errors"}, alarmed)
 }
+
+// The deployment handler may invalidate the site's distribution only, not
+// every distribution of the account, and still invalidates the pages.
+func TestDeploymentInvalidatesOnlyTheSitesDistribution(t *testing.T) {
+	dist := cfntest.Get(t, asm, "full", "Site/Distribution/Resource")
+	var invalidation []map[string]any
+	for _, p := range asm.Templates["full"].Resources("AWS::IAM::Policy") {
+		for _, s := range cfn.Statements(p.Props["PolicyDocument"]) {
+			if strings.Contains(cfntest.JSON(s["Action"]), "cloudfront:CreateInvalidation") {
+				invalidation = append(invalidation, s)
+			}
+		}
+	}
+	if len(invalidation) != 1 || !strings.Contains(cfntest.JSON(invalidation[0]["Resource"]), dist.LogicalID) || strings.Contains(cfntest.JSON(invalidation[0]["Resource"]), `"*"`) {
+		t.Errorf("CreateInvalidation statements %s, want one on the site's distribution only", cfntest.JSON(invalidation))
+	}
+	var ids []string
+	for _, d := range asm.Templates["full"].Resources("Custom::CDKBucketDeployment") {
+		if id, ok := d.Props["DistributionId"]; ok {
+			ids = append(ids, cfn.Ref(id))
+		}
+	}
+	cfntest.Check(t, "deployments that invalidate", []string{dist.LogicalID}, ids)
+}
