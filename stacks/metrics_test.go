@@ -48,7 +48,7 @@ func evaluated(r cfn.Resource) map[string]any {
 // the stacks create on the same metric.
 type probe struct {
 	method string
-	metric awscloudwatch.Metric
+	metric awscloudwatch.IMetric
 	alarm  string
 }
 
@@ -91,11 +91,11 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 	s, al := newStack(c.PrimaryRegion)
 	in := fanout.NewIngest(s, "Fanout", &fanout.IngestProps{Prefix: "t", BrokerAccounts: []string{"222222222222"}, TrustBrokerAccounts: true, FIFO: true, DestinationRegions: []string{"eu-west-2"}, RedistributorCode: code, Alarms: al})
 	probes[c.PrimaryRegion] = []probe{
-		{"Ingest.MetricAgeOfOldestMessage", in.MetricAgeOfOldestMessage(), "t-ingest-ApproximateAgeOfOldestMessage"},
-		{"Ingest.MetricMessagesReceived", in.MetricMessagesReceived(), "t-ingest-NumberOfMessagesSent"},
-		{"Ingest.MetricDLQVisibleMessages", in.MetricDLQVisibleMessages(), "t-ingest-dlq-ApproximateNumberOfMessagesVisible"},
-		{"Ingest.MetricPublishFailures", in.MetricPublishFailures(), "t-redistributor-PublishFailures"},
-		{"Ingest.MetricDeliveryFailures", in.MetricDeliveryFailures(), "t-fanout-topic-NumberOfNotificationsFailed"},
+		{"Ingest.MetricAgeOfOldestMessage", in.MetricAgeOfOldestMessage(nil), "t-ingest-ApproximateAgeOfOldestMessage"},
+		{"Ingest.MetricMessagesReceived", in.MetricMessagesReceived(nil), "t-ingest-NumberOfMessagesSent"},
+		{"Ingest.MetricDLQVisibleMessages", in.MetricDLQVisibleMessages(nil), "t-ingest-dlq-ApproximateNumberOfMessagesVisible"},
+		{"Ingest.MetricPublishFailures", in.MetricPublishFailures(nil), "t-redistributor-PublishFailures"},
+		{"Ingest.MetricDeliveryFailures", in.MetricDeliveryFailures(nil), "t-fanout-topic-NumberOfNotificationsFailed"},
 	}
 	addProbes(s, al, probes[c.PrimaryRegion])
 
@@ -106,12 +106,12 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 	gw := api.New(s, "Api", &api.Props{Name: "t-public", Label: "public", Alarms: al, StageName: "v2", RateLimit: 10, BurstLimit: 20,
 		Services: []api.Service{{Name: "orders", BasePath: "orders", Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.example.com"}}}})
 	probes["eu-west-2"] = []probe{
-		{"Consumer.MetricAgeOfOldestMessage", cons.MetricAgeOfOldestMessage(), "t-holdings-ApproximateAgeOfOldestMessage"},
-		{"Consumer.MetricVisibleMessages", cons.MetricVisibleMessages(), "t-holdings-ApproximateNumberOfMessagesVisible"},
-		{"Consumer.MetricDLQVisibleMessages", cons.MetricDLQVisibleMessages(), "t-holdings-dlq-ApproximateNumberOfMessagesVisible"},
-		{"Gateway.Metric4XX", gw.Metric4XX(), "t-api-public-4XXError"},
-		{"Gateway.Metric5XX", gw.Metric5XX(), "t-api-public-5XXError"},
-		{"Gateway.MetricCount", gw.MetricCount(), "t-api-public-Count"},
+		{"Consumer.MetricAgeOfOldestMessage", cons.MetricAgeOfOldestMessage(nil), "t-holdings-ApproximateAgeOfOldestMessage"},
+		{"Consumer.MetricVisibleMessages", cons.MetricVisibleMessages(nil), "t-holdings-ApproximateNumberOfMessagesVisible"},
+		{"Consumer.MetricDLQVisibleMessages", cons.MetricDLQVisibleMessages(nil), "t-holdings-dlq-ApproximateNumberOfMessagesVisible"},
+		{"Gateway.Metric4XX", gw.Metric4XX(nil), "t-api-public-4XXError"},
+		{"Gateway.Metric5XX", gw.Metric5XX(nil), "t-api-public-5XXError"},
+		{"Gateway.MetricCount", gw.MetricCount(nil), "t-api-public-Count"},
 	}
 	addProbes(s, al, probes["eu-west-2"])
 
@@ -121,8 +121,8 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 	props.Alarms = al
 	st := site.New(s, "Site", props)
 	probes["us-east-1"] = []probe{
-		{"StaticSite.MetricErrorRate5xx", st.MetricErrorRate5xx(), "t-site-5xxErrorRate"},
-		{"StaticSite.MetricOriginLatency", st.MetricOriginLatency(), "t-site-OriginLatency"},
+		{"StaticSite.MetricErrorRate5xx", st.MetricErrorRate5xx(nil), "t-site-5xxErrorRate"},
+		{"StaticSite.MetricOriginLatency", st.MetricOriginLatency(nil), "t-site-OriginLatency"},
 	}
 	addProbes(s, al, probes["us-east-1"])
 

@@ -141,6 +141,33 @@ func (k Kind) Metric(src Source, name string) Metric {
 	panic(fmt.Sprintf("alarms: kind %s has no alarm on %s", k, name))
 }
 
+// MetricOptions are opts with the statistic and period of the kind's alarm
+// on the metric name wherever opts leaves them unset (opts may be nil).
+// Given to a resource's own aws-cdk-lib metric method, they make it read
+// exactly what that alarm evaluates:
+//
+//	queue.MetricApproximateAgeOfOldestMessage(alarms.KindConsumerQueue.MetricOptions("ApproximateAgeOfOldestMessage", nil))
+//
+// It panics when the kind has no alarm on name.
+func (k Kind) MetricOptions(name string, opts *awscloudwatch.MetricOptions) *awscloudwatch.MetricOptions {
+	var o awscloudwatch.MetricOptions
+	if opts != nil {
+		o = *opts
+	}
+	for _, s := range k.spec().Alarms {
+		if s.Metric == name {
+			if o.Statistic == nil {
+				o.Statistic = jsii.String(s.Statistic)
+			}
+			if o.Period == nil {
+				o.Period = awscdk.Duration_Seconds(jsii.Number(float64(s.PeriodSeconds)))
+			}
+			return &o
+		}
+	}
+	panic(fmt.Sprintf("alarms: kind %s has no alarm on %s", k, name))
+}
+
 // spec is the kind's catalogue entry; it panics for an unknown kind.
 func (k Kind) spec() KindSpec {
 	ks, ok := Catalogue[k]

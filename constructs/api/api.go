@@ -997,26 +997,29 @@ func NewAccount(scope constructs.Construct, id string) awsapigateway.CfnAccount 
 	return account
 }
 
-// Metric5XX is the share of requests answered with a 5xx, per minute: what
-// the stage's 5XXError alarm evaluates.
-func (g *Gateway) Metric5XX() awscloudwatch.Metric {
-	return alarms.KindAPIStage.Metric(g.Metrics(), "5XXError").CDK()
+// Metric5XX is the share of requests answered with a 5xx. By default
+// (opts nil or unset) what the stage's 5XXError alarm evaluates.
+func (g *Gateway) Metric5XX(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return g.metric("5XXError", opts)
 }
 
 // Metric4XX is the share of requests answered with a 4xx (throttling
-// among them), per minute: what the stage's 4XXError alarm evaluates.
-func (g *Gateway) Metric4XX() awscloudwatch.Metric {
-	return alarms.KindAPIStage.Metric(g.Metrics(), "4XXError").CDK()
+// among them). By default what the stage's 4XXError alarm evaluates.
+func (g *Gateway) Metric4XX(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return g.metric("4XXError", opts)
 }
 
-// MetricLatencyP99 is the p99 latency (ms) seen by clients, per minute, as
-// the dashboards draw it (LatencyP99; the Latency alarm evaluates p90).
-func (g *Gateway) MetricLatencyP99() awscloudwatch.Metric { return LatencyP99(g.Metrics()).CDK() }
-
-// MetricCount is the number of requests per minute: what the stage's
+// MetricCount is the number of requests. By default what the stage's
 // Count alarm evaluates.
-func (g *Gateway) MetricCount() awscloudwatch.Metric {
-	return alarms.KindAPIStage.Metric(g.Metrics(), "Count").CDK()
+func (g *Gateway) MetricCount(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return g.metric("Count", opts)
+}
+
+// metric is the stage's metric name as its alarm evaluates it, by the
+// API's and the stage's names (the Stage's own metric methods name the
+// stage by a Ref, which resolves to the same), with opts applied.
+func (g *Gateway) metric(name string, opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return alarms.KindAPIStage.Metric(g.Metrics(), name).CDK().With(alarms.KindAPIStage.MetricOptions(name, opts))
 }
 
 // LatencyP99 is the p99 latency (ms) of the stage whose metrics are stage,

@@ -450,35 +450,36 @@ func (in *Ingest) addRedistributor(code awslambda.Code, removal awscdk.RemovalPo
 }
 
 // MetricAgeOfOldestMessage is the ingest queue's oldest message age
-// (seconds), maximum per minute: rising means executions are not leaving
-// the primary region. What the ingest queue's age alarm evaluates.
-func (in *Ingest) MetricAgeOfOldestMessage() awscloudwatch.Metric {
-	return alarms.KindIngestQueue.Metric(alarms.QueueMetrics(*in.Queue.QueueName()), "ApproximateAgeOfOldestMessage").CDK()
+// (seconds): rising means messages are not leaving the topic's region. By
+// default (opts nil or unset) what the ingest queue's age alarm evaluates.
+func (in *Ingest) MetricAgeOfOldestMessage(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return in.Queue.MetricApproximateAgeOfOldestMessage(alarms.KindIngestQueue.MetricOptions("ApproximateAgeOfOldestMessage", opts))
 }
 
 // MetricPublishFailures counts the messages the redistributor could not
-// publish, summed per minute: each stops its account's group until it is
-// published (the redistributor's embedded metrics). What the
-// redistributor's PublishFailures alarm evaluates.
-func (in *Ingest) MetricPublishFailures() awscloudwatch.Metric {
-	return alarms.KindRedistributor.Metric(alarms.RedistributorMetrics(*in.Redistributor.FunctionName()), MetricPublishFailures).CDK()
+// publish: each stops its group until it is published (the redistributor's
+// embedded metrics). By default what the redistributor's PublishFailures
+// alarm evaluates.
+func (in *Ingest) MetricPublishFailures(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	m := alarms.KindRedistributor.Metric(alarms.RedistributorMetrics(*in.Redistributor.FunctionName()), MetricPublishFailures)
+	return m.CDK().With(alarms.KindRedistributor.MetricOptions(MetricPublishFailures, opts))
 }
 
-// MetricMessagesReceived counts executions the broker sent, summed per
-// minute: what the ingest queue's NumberOfMessagesSent alarm evaluates.
-func (in *Ingest) MetricMessagesReceived() awscloudwatch.Metric {
-	return alarms.KindIngestQueue.Metric(alarms.QueueMetrics(*in.Queue.QueueName()), "NumberOfMessagesSent").CDK()
+// MetricMessagesReceived counts the messages the senders sent. By default
+// what the ingest queue's NumberOfMessagesSent alarm evaluates.
+func (in *Ingest) MetricMessagesReceived(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return in.Queue.MetricNumberOfMessagesSent(alarms.KindIngestQueue.MetricOptions("NumberOfMessagesSent", opts))
 }
 
-// MetricDLQVisibleMessages is the ingest DLQ's depth, maximum per minute:
-// what its arrival alarm reads.
-func (in *Ingest) MetricDLQVisibleMessages() awscloudwatch.Metric {
-	return dlqVisibleMessages(in.DeadLetterQueue)
+// MetricDLQVisibleMessages is the ingest DLQ's depth. By default the
+// maximum per minute, what its arrival alarm reads.
+func (in *Ingest) MetricDLQVisibleMessages(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return dlqVisibleMessages(in.DeadLetterQueue, opts)
 }
 
 // MetricDeliveryFailures counts messages the topic failed to deliver to any
-// subscription (AWS/SNS NumberOfNotificationsFailed), summed per minute:
-// what the fan-out topic's NumberOfNotificationsFailed alarm evaluates.
-func (in *Ingest) MetricDeliveryFailures() awscloudwatch.Metric {
-	return alarms.KindFanoutTopic.Metric(alarms.TopicMetrics(*in.Topic.TopicName()), "NumberOfNotificationsFailed").CDK()
+// subscription (AWS/SNS NumberOfNotificationsFailed). By default what the
+// fan-out topic's NumberOfNotificationsFailed alarm evaluates.
+func (in *Ingest) MetricDeliveryFailures(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return in.Topic.MetricNumberOfNotificationsFailed(alarms.KindFanoutTopic.MetricOptions("NumberOfNotificationsFailed", opts))
 }

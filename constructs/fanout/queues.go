@@ -129,8 +129,9 @@ func keyForSNS(key awskms.Key, topicARN *string, principals []string) {
 	keys.AllowService(key, "AllowFanoutTopicDelivery", principals, "ArnEquals", topicARN)
 }
 
-// dlqVisibleMessages is a dead-letter queue's depth, maximum per minute:
-// the metric its arrival alarm reads with what was sent and received.
-func dlqVisibleMessages(q awssqs.IQueue) awscloudwatch.Metric {
-	return alarms.KindDLQ.Metric(alarms.QueueMetrics(*q.QueueName()), "ApproximateNumberOfMessagesVisible").CDK()
+// dlqVisibleMessages is a dead-letter queue's depth, by default the
+// maximum per minute: the metric its arrival alarm reads with what was
+// sent and received.
+func dlqVisibleMessages(q awssqs.IQueue, opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return q.MetricApproximateNumberOfMessagesVisible(alarms.KindDLQ.MetricOptions("ApproximateNumberOfMessagesVisible", opts))
 }

@@ -223,23 +223,23 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	return cons
 }
 
-// MetricAgeOfOldestMessage is the queue's oldest message age (seconds),
-// maximum per minute: rising means the consumer is not keeping up. What the
-// consumer queue's age alarm evaluates.
-func (c *Consumer) MetricAgeOfOldestMessage() awscloudwatch.Metric {
-	return alarms.KindConsumerQueue.Metric(alarms.QueueMetrics(*c.Queue.QueueName()), "ApproximateAgeOfOldestMessage").CDK()
+// MetricAgeOfOldestMessage is the queue's oldest message age (seconds):
+// rising means the consumer is not keeping up. By default (opts nil or
+// unset) what the consumer queue's age alarm evaluates.
+func (c *Consumer) MetricAgeOfOldestMessage(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return c.Queue.MetricApproximateAgeOfOldestMessage(alarms.KindConsumerQueue.MetricOptions("ApproximateAgeOfOldestMessage", opts))
 }
 
-// MetricVisibleMessages is the queue's backlog, average per minute: what
-// the consumer queue's backlog alarm evaluates.
-func (c *Consumer) MetricVisibleMessages() awscloudwatch.Metric {
-	return alarms.KindConsumerQueue.Metric(alarms.QueueMetrics(*c.Queue.QueueName()), "ApproximateNumberOfMessagesVisible").CDK()
+// MetricVisibleMessages is the queue's backlog. By default what the
+// consumer queue's backlog alarm evaluates.
+func (c *Consumer) MetricVisibleMessages(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return c.Queue.MetricApproximateNumberOfMessagesVisible(alarms.KindConsumerQueue.MetricOptions("ApproximateNumberOfMessagesVisible", opts))
 }
 
-// MetricDLQVisibleMessages is the DLQ's depth, maximum per minute. A message
-// moved to a DLQ by redrive is not counted by the DLQ's NumberOfMessagesSent,
-// so the per-minute maximum of its depth is the arrival signal its alarm
-// reads (with what was sent and received).
-func (c *Consumer) MetricDLQVisibleMessages() awscloudwatch.Metric {
-	return dlqVisibleMessages(c.DeadLetterQueue)
+// MetricDLQVisibleMessages is the DLQ's depth. A message moved to a DLQ by
+// redrive is not counted by the DLQ's NumberOfMessagesSent, so the
+// per-minute maximum of its depth is the arrival signal its alarm reads
+// (with what was sent and received); that is the default.
+func (c *Consumer) MetricDLQVisibleMessages(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return dlqVisibleMessages(c.DeadLetterQueue, opts)
 }

@@ -137,7 +137,7 @@ func (p *Props) Validate(prefix string) error {
 //		SPAFallback: true,
 //		WAF:        true,
 //	})
-//	s.MetricErrorRate5xx()
+//	s.MetricErrorRate5xx(nil)
 type StaticSite struct {
 	constructs.Construct
 	// Bucket holds the content; only the distribution may read it.
@@ -416,18 +416,28 @@ func (s *StaticSite) Metrics() alarms.Source {
 }
 
 // MetricErrorRate5xx is the share of viewer requests answered with a 5xx
-// (percent), per minute: what the distribution's 5xxErrorRate alarm
+// (percent), read in us-east-1 where CloudFront publishes, whichever
+// region uses it. By default (opts nil or unset) what the distribution's
+// 5xxErrorRate alarm evaluates.
+func (s *StaticSite) MetricErrorRate5xx(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return s.metric("5xxErrorRate", opts)
+}
+
+// MetricOriginLatency is the time (ms) the origin takes to answer. By
+// default the p90 per minute, what the distribution's OriginLatency alarm
 // evaluates.
-func (s *StaticSite) MetricErrorRate5xx() awscloudwatch.Metric { return s.metric("5xxErrorRate") }
+func (s *StaticSite) MetricOriginLatency(opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return s.metric("OriginLatency", opts)
+}
 
-// MetricOriginLatency is the p90 time (ms) the origin takes to answer, per
-// minute: what the distribution's OriginLatency alarm evaluates.
-func (s *StaticSite) MetricOriginLatency() awscloudwatch.Metric { return s.metric("OriginLatency") }
-
-// metric is what the distribution's alarm on name evaluates, read in
-// us-east-1 (where CloudFront publishes) whichever region uses it.
-func (s *StaticSite) metric(name string) awscloudwatch.Metric {
-	p := alarms.KindDistribution.Metric(s.Metrics(), name).Props()
-	p.Region = jsii.String("us-east-1")
-	return awscloudwatch.NewMetric(p)
+// metric is the distribution's metric name as its alarm evaluates it, read
+// in us-east-1, with opts applied. Not the Distribution's own metric
+// methods: they leave out the Region=Global dimension CloudFront publishes
+// with, and would read no data.
+func (s *StaticSite) metric(name string, opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	o := alarms.KindDistribution.MetricOptions(name, opts)
+	if o.Region == nil {
+		o.Region = jsii.String("us-east-1")
+	}
+	return alarms.KindDistribution.Metric(s.Metrics(), name).CDK().With(o)
 }
