@@ -66,7 +66,7 @@ type consumerRig struct {
 	db                              *counting
 	idempotency, sequence, holdings string
 	now                             time.Time
-	calls                           sync.Map // execution id -> handler invocations that committed (*atomic.Int64)
+	calls                           sync.Map // execution id -> handler invocations (*atomic.Int64)
 	logs                            strings.Builder
 	logMu                           sync.Mutex
 }

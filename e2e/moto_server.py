@@ -23,6 +23,19 @@ so each result is computed once:
   the system clock to whole microseconds, as time_ns() // 1000 does) without
   the datetimes.
 
+One change is to behaviour, to match DynamoDB's: moto's server handles
+requests on threads, and its DynamoDB checks an item's condition and then
+writes it without a lock, so two conditional PutItems of one new item can
+both succeed. In DynamoDB each write is atomic and conditions are checked
+against the item's latest version ("Individual write operations such as
+UpdateItem are atomic and always operate on the most recent version of the
+item, regardless of concurrency",
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/BestPractices_ImplementingVersionControl.html),
+and a transaction is isolated from other writes and from GetItem
+(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-isolation).
+The consumer's claim relies on that, so the item operations of moto's
+DynamoDB backend run one at a time here.
+
 moto's behaviour is otherwise untouched: the replacements return what the
 originals return. A moto without one of the helpers runs without that
 change.
@@ -32,6 +45,7 @@ Run it with the Python of the virtualenv that holds moto.
 
 import functools
 import sys
+import threading
 import time
 
 import moto.backends
@@ -82,6 +96,28 @@ def from_clock(original):
 
     return unix_time
 
+
+def serialized(cls, names):
+    """Runs cls's methods of these names one at a time, under one lock."""
+    lock = threading.RLock()
+    for name in names:
+        original = getattr(cls, name, None)
+        if original is None:
+            continue
+
+        def locked(*args, _original=original, **kwargs):
+            with lock:
+                return _original(*args, **kwargs)
+
+        setattr(cls, name, functools.wraps(original)(locked))
+
+
+try:
+    from moto.dynamodb.models import DynamoDBBackend
+except ImportError:  # a moto without DynamoDB
+    DynamoDBBackend = None
+if DynamoDBBackend is not None:
+    serialized(DynamoDBBackend, ("put_item", "update_item", "delete_item", "transact_write_items", "get_item"))
 
 replace(moto.core.utils, "camelcase_to_underscores", cached)
 replace(moto.core.utils, "utcfromtimestamp", cached)
