@@ -64,12 +64,8 @@ var builtRedistributor = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	build := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags=-s -w",
-		"-o", filepath.Join(tmp, "bootstrap"), "./lambda/redistributor")
-	build.Dir = root
-	build.Env = append(build.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
-	if msg, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build in %s: %w\n%s", root, err, msg)
+	if err := goBuild(filepath.Join(root, "lambda", "redistributor"), tmp); err != nil {
+		return "", err
 	}
 	// Another build of the same source may have finished first: its
 	// bytes are the same.
@@ -80,6 +76,77 @@ var builtRedistributor = sync.OnceValues(func() (string, error) {
 	}
 	return out, nil
 })
+
+// goBuild compiles the main package in dir into out/bootstrap for
+// provided.al2023 on arm64: static, without the RPC mode provided runtimes
+// do not use, paths trimmed so that the same source gives the same bytes.
+func goBuild(dir, out string) error {
+	build := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags=-s -w",
+		"-o", filepath.Join(out, "bootstrap"), ".")
+	build.Dir = dir
+	build.Env = append(build.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
+	if msg, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build in %s: %w\n%s", dir, err, msg)
+	}
+	return nil
+}
+
+// GoCode is the Lambda code of the Go main package in dir (relative to the
+// working directory, as aws-cdk-lib's asset paths are), compiled as the
+// redistributor is: a `bootstrap` for provided.al2023 on arm64. It builds
+// with the go command on every synthesis (the go command's own cache makes
+// an unchanged build quick) into the user's cache directory, by the
+// binary's content, and panics when it cannot.
+//
+//	fanout.ConsumerProps{Name: "holdings", TimeoutSeconds: 60, Handler: fanout.GoCode("./holdings")}
+func GoCode(dir string) awslambda.Code {
+	out, err := buildInto(dir)
+	if err != nil {
+		panic(fmt.Errorf("fanout: building the Lambda in %s: %w", dir, err))
+	}
+	return awslambda.Code_FromAsset(jsii.String(out), nil)
+}
+
+func buildInto(dir string) (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	base := filepath.Join(cache, "brokerage-platform")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(base, "build-")
+	if err != nil {
+		return "", err
+	}
+	if err := goBuild(dir, tmp); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	f, err := os.Open(filepath.Join(tmp, "bootstrap"))
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	_, err = io.Copy(h, f)
+	f.Close()
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(base, "lambda-"+hex.EncodeToString(h.Sum(nil))[:16])
+	if _, err := os.Stat(filepath.Join(out, "bootstrap")); err == nil {
+		os.RemoveAll(tmp) // the same bytes are there already
+		return out, nil
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		os.RemoveAll(tmp)
+		if _, statErr := os.Stat(filepath.Join(out, "bootstrap")); statErr != nil {
+			return "", err
+		}
+	}
+	return out, nil
+}
 
 // moduleRoot is this module's directory: where this file was compiled
 // from, or, in a binary built with -trimpath, where the go command finds

@@ -81,7 +81,7 @@ type Options struct {
 	// or dead-letter queue, so that a redrive from a DLQ is still caught.
 	Retention time.Duration
 	// Namespace of the metrics (embedded metric format). Default:
-	// "Brokerage/Consumer".
+	// DefaultNamespace.
 	Namespace string
 	// Logs receives one JSON line per held gap and per failure. Default:
 	// standard output, where Lambda collects it.
@@ -105,7 +105,7 @@ func New(store Store, handle Handler, opts Options) *Processor {
 		opts.Retention = 15 * 24 * time.Hour
 	}
 	if opts.Namespace == "" {
-		opts.Namespace = "Brokerage/Consumer"
+		opts.Namespace = DefaultNamespace
 	}
 	if opts.Logs == nil {
 		opts.Logs = os.Stdout
@@ -130,13 +130,14 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	// Accounts do not wait for each other; within one, order is kept.
 	held := map[string]bool{}
 	last := map[string]int64{}
+	gaps := map[string]time.Time{} // accounts read with a held gap: since when
 	for _, rec := range ev.Records {
 		account := rec.Attributes["MessageGroupId"]
 		if held[account] {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 			continue
 		}
-		if err := p.process(ctx, rec, account, lease, last); err != nil {
+		if err := p.process(ctx, rec, account, lease, last, gaps); err != nil {
 			held[account] = true
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		}
@@ -146,7 +147,7 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 
 // process applies one record, or says why not: every error holds the
 // record's account for the rest of the batch.
-func (p *Processor) process(ctx context.Context, rec events.SQSMessage, account string, lease time.Duration, last map[string]int64) error {
+func (p *Processor) process(ctx context.Context, rec events.SQSMessage, account string, lease time.Duration, last map[string]int64, gaps map[string]time.Time) error {
 	e, err := parse(rec, account)
 	if err != nil {
 		p.log.Error("unreadable execution", "message_id", rec.MessageId, "account", account, "reason", err.Error())
@@ -160,6 +161,9 @@ func (p *Processor) process(ctx context.Context, rec events.SQSMessage, account 
 			return err
 		}
 		prev = acct.Last
+		if !acct.GapSince.IsZero() {
+			gaps[account] = acct.GapSince
+		}
 	}
 	switch {
 	case e.Sequence <= prev:
@@ -202,6 +206,14 @@ func (p *Processor) process(ctx context.Context, rec events.SQSMessage, account 
 	}
 	p.metric("Applied", 1, "Count")
 	last[account] = e.Sequence
+	if since, ok := gaps[account]; ok {
+		// The missing execution arrived: the commit cleared the gap. A
+		// zero clears the gap alarm, which keeps its state while no
+		// account is held (nothing is written then).
+		delete(gaps, account)
+		p.log.Info("gap released", "account", account, "sequence", e.Sequence, "held_seconds", int64(now.Sub(since).Seconds()))
+		p.metric("GapHeldSeconds", 0, "Seconds")
+	}
 	return nil
 }
 

@@ -207,6 +207,30 @@ func TestAGapIsHeldUntilTheMissingExecutionArrives(t *testing.T) {
 	if a := h.store.accounts["A"]; !a.GapSince.IsZero() || a.Last != 4 {
 		t.Errorf("account %+v, want last 4 and no gap", a)
 	}
+	// The release is logged and measured as 0 s held: the gap alarm,
+	// which keeps its state while nothing is written, returns to OK.
+	released := h.logs.String()[len(logs):]
+	if !strings.Contains(released, `"msg":"gap released","account":"A","sequence":2,"held_seconds":600`) || !strings.Contains(released, `"GapHeldSeconds":0`) {
+		t.Errorf("logs after the late execution %s\nwant the release logged and GapHeldSeconds 0", released)
+	}
+}
+
+// Start refuses to run without the tables' names, saying which variables
+// name them.
+func TestStartNeedsTheTablesFromTheEnvironment(t *testing.T) {
+	t.Setenv(EnvIdempotencyTable, "idempotency")
+	t.Setenv(EnvSequenceTable, "")
+	_, err := fromEnvironment(t.Context(), nil, Options{})
+	if err == nil || !strings.Contains(err.Error(), "IDEMPOTENCY_TABLE and SEQUENCE_TABLE must name") {
+		t.Errorf("without SEQUENCE_TABLE: %v", err)
+	}
+	t.Setenv(EnvSequenceTable, "sequence")
+	t.Setenv(EnvNamespace, "Team/Holdings")
+	t.Setenv("AWS_REGION", "eu-west-2")
+	p, err := fromEnvironment(t.Context(), nil, Options{})
+	if err != nil || p.opts.Namespace != "Team/Holdings" {
+		t.Errorf("with both tables: %v, namespace %q", err, p.opts.Namespace)
+	}
 }
 
 // A delivery that finds another's claim does not apply the execution; once
