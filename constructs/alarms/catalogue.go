@@ -23,6 +23,7 @@ const (
 	KindLogBucket     Kind = "log-bucket"        // a bucket only AWS log delivery writes to
 	KindAPIStage      Kind = "api-stage"         // an API Gateway REST API stage
 	KindRedistributor Kind = "redistributor"     // the fan-out's redistributor, by its own metrics
+	KindConsumer      Kind = "consumer"          // a consumer Lambda of package lambda/consumer, by its own metrics
 )
 
 // Spec is one alarm a kind gets: a metric and when it is bad. Defaults follow
@@ -215,6 +216,18 @@ var Catalogue = map[Kind]KindSpec{
 			Meaning:    "The redistributor re-sent 50 or more entries a minute in 3 of 5 minutes: SNS throttles or fails its PublishBatch calls (a busy open), and executions slow down before they fail.",
 			FirstCheck: "The redistributor's log group for the error codes (Throttling, KMSThrottling, 5xx), then the SNS and KMS request quotas of the primary region in Service Quotas.",
 			Beyond:     "SNS has no metric for throttled publishes; the redistributor's own count of retried entries is the only signal before executions fail"},
+	}},
+	KindConsumer: {Shape: consumerRuntime, Exempt: map[string]string{}, Alarms: []Spec{
+		// Written on every delivery of a held account, with how long it has
+		// been held, and as 0 when the missing execution arrives. Between
+		// deliveries (six times the consumer's timeout apart) nothing is
+		// written, so missing data keeps the state ("ignore"): the alarm
+		// stays in ALARM while the account is held and returns to OK on
+		// its release, without paging again at every redelivery.
+		{Metric: "GapHeldSeconds", Severity: SeverityPage, Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 900, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "ignore",
+			Meaning:    "An account's executions have waited 15 minutes or more for a missing sequence number: the consumer applies nothing more of that account (its holdings or buying power are stale) until the missing execution arrives.",
+			FirstCheck: "The consumer's log group: the \"gap held\" lines name the account, the sequence expected and the one that arrived. Then the fan-out's DLQs for the missing execution; if the broker confirms it lost, release the sequence number (docs/consumers.md, \"Releasing a sequence number known to be lost\").",
+			Beyond:     "the consumer runtime's own metric (embedded metric format): AWS recommends no alarm for it, and a held account shows nowhere else (its messages are received and returned, so the queue's age alarm sees them only later, and its DLQ only after the receive limit)"},
 	}},
 	KindLogBucket: {Shape: s3Bucket, Exempt: map[string]string{
 		"4xxErrors": "only AWS log delivery writes to it and nobody reads it in normal operation; no request metrics are configured",

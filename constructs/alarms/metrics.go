@@ -86,15 +86,21 @@ func (sh Shape) holds(src Source) bool {
 // redistributor's own metrics (embedded metric format).
 const RedistributorNamespace = "Brokerage/Fanout"
 
+// ConsumerNamespace is the CloudWatch namespace of a consumer Lambda's own
+// metrics: package lambda/consumer's default, which the fan-out's consumer
+// construct sets (the fanout tests check that the two agree).
+const ConsumerNamespace = "Brokerage/Consumer"
+
 // The shapes of the resources the platform watches.
 var (
-	sqsQueue       = Shape{Namespace: "AWS/SQS", Dimensions: []string{"QueueName"}}
-	snsTopic       = Shape{Namespace: "AWS/SNS", Dimensions: []string{"TopicName"}}
-	lambdaFunction = Shape{Namespace: "AWS/Lambda", Dimensions: []string{"FunctionName"}}
-	distribution   = Shape{Namespace: "AWS/CloudFront", Dimensions: []string{"DistributionId"}, Fixed: []string{"Region", "Global"}}
-	s3Bucket       = Shape{Namespace: "AWS/S3", Dimensions: []string{"BucketName"}, Fixed: []string{"FilterId", "EntireBucket"}}
-	apiStage       = Shape{Namespace: "AWS/ApiGateway", Dimensions: []string{"ApiName", "Stage"}}
-	redistributor  = Shape{Namespace: RedistributorNamespace, Dimensions: []string{"FunctionName"}}
+	sqsQueue        = Shape{Namespace: "AWS/SQS", Dimensions: []string{"QueueName"}}
+	snsTopic        = Shape{Namespace: "AWS/SNS", Dimensions: []string{"TopicName"}}
+	lambdaFunction  = Shape{Namespace: "AWS/Lambda", Dimensions: []string{"FunctionName"}}
+	distribution    = Shape{Namespace: "AWS/CloudFront", Dimensions: []string{"DistributionId"}, Fixed: []string{"Region", "Global"}}
+	s3Bucket        = Shape{Namespace: "AWS/S3", Dimensions: []string{"BucketName"}, Fixed: []string{"FilterId", "EntireBucket"}}
+	apiStage        = Shape{Namespace: "AWS/ApiGateway", Dimensions: []string{"ApiName", "Stage"}}
+	redistributor   = Shape{Namespace: RedistributorNamespace, Dimensions: []string{"FunctionName"}}
+	consumerRuntime = Shape{Namespace: ConsumerNamespace, Dimensions: []string{"FunctionName"}}
 )
 
 // QueueMetrics are an SQS queue's metrics (AWS/SQS), by its name.
@@ -121,6 +127,10 @@ func APIStageMetrics(apiName, stage string) Source { return apiStage.Of(apiName,
 // RedistributorMetrics are the fan-out redistributor's own metrics
 // (RedistributorNamespace), by its function name.
 func RedistributorMetrics(functionName string) Source { return redistributor.Of(functionName) }
+
+// ConsumerMetrics are a consumer Lambda's own metrics (package
+// lambda/consumer, in its DefaultNamespace), by its function name.
+func ConsumerMetrics(functionName string) Source { return consumerRuntime.Of(functionName) }
 
 // Metric is what the kind's alarm on the metric name evaluates for the
 // resource whose metrics are src: the catalogue's statistic and period. It

@@ -14,6 +14,7 @@ import (
 	"github.com/brokerage/platform/constructs/alarms/alarmstest"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
+	"github.com/brokerage/platform/lambda/consumer"
 	"github.com/brokerage/platform/lambda/redistributor/redistribute"
 	"github.com/brokerage/platform/problems"
 )
@@ -327,6 +328,66 @@ func TestConsumerHandlerReportsPartialBatchFailures(t *testing.T) {
 	cfntest.Check(t, "handler timeout", 20.0, cfntest.Get(t, asm, "uk", "Fanout/emails/Handler/Resource").Props["Timeout"])
 }
 
+// A consumer with a handler runs it on two tables of its own, encrypted with
+// the region's consumer key, recoverable and kept, named to the runtime by
+// the environment it reads, and readable and writable by the handler only.
+func TestConsumerHandlerKeepsItsRecordsInItsOwnTables(t *testing.T) {
+	key := cfntest.Get(t, asm, "uk", "Fanout/Key/Resource").LogicalID
+	fn := cfntest.Get(t, asm, "uk", "Fanout/emails/Handler/Resource")
+	env, _ := fn.Props["Environment"].(map[string]any)["Variables"].(map[string]any)
+	tables := map[string]string{"IdempotencyTable": "id", "SequenceTable": "account"}
+	vars := map[string]string{"IdempotencyTable": consumer.EnvIdempotencyTable, "SequenceTable": consumer.EnvSequenceTable}
+	var granted []string
+	for id, pk := range tables {
+		table := cfntest.Get(t, asm, "uk", "Fanout/emails/"+id+"/Resource")
+		cfntest.Check(t, id+" key", []any{map[string]any{"AttributeName": pk, "KeyType": "HASH"}}, table.Props["KeySchema"])
+		cfntest.Check(t, id+" billing", "PAY_PER_REQUEST", table.Props["BillingMode"])
+		cfntest.Check(t, id+" SSE", map[string]any{"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": map[string]any{"Fn::GetAtt": []any{key, "Arn"}}}, table.Props["SSESpecification"])
+		cfntest.Check(t, id+" PITR", map[string]any{"PointInTimeRecoveryEnabled": true}, table.Props["PointInTimeRecoverySpecification"])
+		cfntest.Check(t, id+" deletion policy", "Retain", table.Raw["DeletionPolicy"])
+		cfntest.Check(t, id+" deletion protection", true, table.Props["DeletionProtectionEnabled"])
+		cfntest.Check(t, id+" named to the runtime", table.LogicalID, cfn.Ref(env[vars[id]]))
+		granted = append(granted, table.LogicalID)
+	}
+	cfntest.Check(t, "idempotency TTL", map[string]any{"AttributeName": "expiresAt", "Enabled": true}, cfntest.Get(t, asm, "uk", "Fanout/emails/IdempotencyTable/Resource").Props["TimeToLiveSpecification"])
+	cfntest.Check(t, "sequence TTL", nil, cfntest.Get(t, asm, "uk", "Fanout/emails/SequenceTable/Resource").Props["TimeToLiveSpecification"])
+	cfntest.Check(t, "metrics namespace", consumer.DefaultNamespace, env[consumer.EnvNamespace])
+	cfntest.Check(t, "the alarms' namespace", consumer.DefaultNamespace, alarms.ConsumerNamespace)
+
+	policy := cfntest.JSON(cfntest.Get(t, asm, "uk", "Fanout/emails/HandlerRole/DefaultPolicy/Resource").Props["PolicyDocument"])
+	for _, table := range granted {
+		if !strings.Contains(policy, `"dynamodb:PutItem"`) || !strings.Contains(policy, `"dynamodb:ConditionCheckItem"`) || !strings.Contains(policy, `"`+table+`"`) {
+			t.Errorf("the handler's role may not read and write %s: %s", table, policy)
+		}
+	}
+	if tables := asm.Templates["melbourne"].Resources("AWS::DynamoDB::Table"); len(tables) != 0 {
+		t.Errorf("a region whose consumers have no handler has %d tables", len(tables))
+	}
+}
+
+// The handler gets the consumer runtime's alarms, by its own metrics, as
+// well as a function's.
+func TestConsumerHandlerHasTheRuntimesAlarms(t *testing.T) {
+	fn := cfntest.Get(t, asm, "uk", "Fanout/emails/Handler/Resource").LogicalID
+	want := map[string]bool{}
+	for _, s := range alarms.Catalogue[alarms.KindConsumer].Alarms {
+		want[s.Metric] = true
+	}
+	for _, a := range asm.Templates["uk"].Resources("AWS::CloudWatch::Alarm") {
+		if a.Props["Namespace"] != consumer.DefaultNamespace {
+			continue
+		}
+		dims := cfntest.JSON(a.Props["Dimensions"])
+		if !strings.Contains(dims, `"FunctionName"`) || !strings.Contains(dims, fn) {
+			t.Errorf("%s watches %s, want the handler %s", a.LogicalID, dims, fn)
+		}
+		delete(want, a.Props["MetricName"].(string))
+	}
+	if len(want) != 0 {
+		t.Errorf("the handler misses the consumer alarms on %v", want)
+	}
+}
+
 func TestStandardPathHasNoFIFONamesAndHonoursRemovalPolicy(t *testing.T) {
 	q := cfntest.Get(t, asm, "std-regional", "Fanout/holdings/Queue/Resource")
 	cfntest.Check(t, "name", "t-dev-holdings", q.Props["QueueName"])
@@ -382,6 +443,10 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	cfntest.Check(t, "consumer problems", []string{"timeoutSeconds", "maxReceiveCount", "name"}, got)
 	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "Bad_Name", TimeoutSeconds: 10}) })
 	cfntest.Check(t, "consumer name", []string{"name"}, got)
+	got = cfntest.ProblemFields(t, func() {
+		r.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 10, Handler: awslambda.Code_FromInline(jsii.String("x"))})
+	})
+	cfntest.Check(t, "handler on a standard fan-out", []string{"handler"}, got)
 }
 
 func TestMetricNamesAreTheRedistributors(t *testing.T) {

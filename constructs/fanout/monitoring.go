@@ -33,13 +33,15 @@ func (in *Ingest) watch(al *alarms.Alarms) {
 	al.Watch(in.Redistributor, alarms.Target{Kind: alarms.KindRedistributor, Label: "redistributor", Metrics: alarms.RedistributorMetrics(fn)})
 }
 
-// watch gives the consumer's queues, and its handler when it has one, the
-// catalogue's alarms of their kinds.
+// watch gives the consumer's queues, and its handler when it has one (as a
+// function and as a consumer runtime), the catalogue's alarms of their
+// kinds.
 func (c *Consumer) watch(al *alarms.Alarms) {
 	al.Watch(c.Queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: c.Name, Metrics: alarms.QueueMetrics(*c.Queue.QueueName())})
 	al.Watch(c.DeadLetterQueue, alarms.Target{Kind: alarms.KindDLQ, Label: c.Name + "-dlq", Metrics: alarms.QueueMetrics(*c.DeadLetterQueue.QueueName())})
 	if c.Handler != nil {
 		al.Watch(c.Handler, alarms.Target{Kind: alarms.KindFunction, Label: c.Name + "-handler", Metrics: alarms.FunctionMetrics(*c.Handler.FunctionName()), TimeoutSeconds: float64(c.TimeoutSeconds)})
+		al.Watch(c.Handler, alarms.Target{Kind: alarms.KindConsumer, Label: c.Name + "-handler", Metrics: alarms.ConsumerMetrics(*c.Handler.FunctionName())})
 	}
 }
 

@@ -2,11 +2,11 @@ package fanout
 
 import (
 	"cmp"
-	"fmt"
 	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -123,9 +123,15 @@ type ConsumerProps struct {
 	// MaxReceiveCount is how often a message may be received before it moves to
 	// the DLQ, 1 to 1000. Default: DefaultMaxReceiveCount.
 	MaxReceiveCount int
-	// Handler, when set, is a Go Lambda handler (provided.al2023, arm64,
-	// `bootstrap`) attached to the queue with partial batch failure reporting.
-	// Default: none; the team polls the queue itself.
+	// Handler, when set, is a Go Lambda (provided.al2023, arm64, a
+	// `bootstrap`; GoCode builds one) built on package lambda/consumer,
+	// which the construct runs on the queue with partial batch failure
+	// reporting, with an idempotency and a sequence table (DynamoDB on
+	// demand, encrypted with the region's consumer key, point-in-time
+	// recovery, kept as the queues are) and the runtime's alarms; grant
+	// it the team's own tables with Consumer.Handler. Only on a FIFO
+	// fan-out: the runtime keeps order by the message group. Default:
+	// none; the team polls the queue itself.
 	Handler awslambda.Code
 }
 
@@ -147,8 +153,11 @@ func (p *ConsumerProps) Validate(prefix string) error {
 	return l.Err()
 }
 
-func (p *ConsumerProps) validate(existing []*Consumer) error {
+func (p *ConsumerProps) validate(existing []*Consumer, fifo bool) error {
 	l := problems.List{Subject: "fanout.ConsumerProps"}
+	if p.Handler != nil && !fifo {
+		l.Add("handler", "a handler", "no handler on a standard (not FIFO) fan-out: the consumer runtime keeps each account's order by its message group")
+	}
 	for _, c := range existing {
 		if c.Name == p.Name {
 			l.Add("name", p.Name, "a name no other consumer in the region has")
@@ -172,6 +181,9 @@ type Consumer struct {
 	Subscription awssns.CfnSubscription
 	// Handler is the attached function, if ConsumerProps.Handler was set.
 	Handler awslambda.Function
+	// IdempotencyTable (key "id", TTL "expiresAt") and SequenceTable (key
+	// "account") are the handler's records, if it has one.
+	IdempotencyTable, SequenceTable awsdynamodb.Table
 
 	names Names
 }
@@ -179,7 +191,7 @@ type Consumer struct {
 // AddConsumer gives a team a queue and DLQ in this region, subscribed to the
 // fan-out topic. It panics with a *problems.Error listing every invalid prop.
 func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
-	if err := props.validate(r.Consumers); err != nil {
+	if err := props.validate(r.Consumers, r.props.FIFO); err != nil {
 		panic(err)
 	}
 	maxReceive := props.MaxReceiveCount
@@ -208,15 +220,7 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	cons.Subscription.Node().AddDependency(policy)
 
 	if props.Handler != nil {
-		cons.Handler = newQueueFunction(scope, queueFunction{
-			id:             "Handler",
-			description:    fmt.Sprintf("Processes %s for %s", r.names.words(), props.Name),
-			code:           props.Handler,
-			timeoutSeconds: float64(props.TimeoutSeconds),
-			source:         cons.Queue,
-			removal:        p.RemovalPolicy,
-		})
-		r.Key.GrantDecrypt(cons.Handler)
+		r.runHandler(scope, cons, props)
 	}
 	cons.watch(p.Alarms)
 	r.Consumers = append(r.Consumers, cons)

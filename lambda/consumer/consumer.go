@@ -26,7 +26,7 @@
 //   - Gaps are held: an execution whose sequence skips one is not applied;
 //     it and the rest of its account's messages are reported failed, one
 //     JSON line is logged and the GapHeldSeconds metric written, until the
-//     missing execution arrives (docs/runbook.md says how an operator
+//     missing execution arrives (docs/consumers.md says how an operator
 //     releases a sequence number known to be lost).
 //   - An execution's body is never logged.
 //
