@@ -94,17 +94,36 @@ func goBuild(dir, out string) error {
 // GoCode is the Lambda code of the Go main package in dir (relative to the
 // working directory, as aws-cdk-lib's asset paths are), compiled as the
 // redistributor is: a `bootstrap` for provided.al2023 on arm64. It builds
-// with the go command on every synthesis (the go command's own cache makes
-// an unchanged build quick) into the user's cache directory, by the
-// binary's content, and panics when it cannot.
+// with the go command once per directory and process (the go command's own
+// cache makes an unchanged build quick) into the user's cache directory,
+// by the binary's content, and panics when it cannot.
 //
 //	fanout.ConsumerProps{Name: "holdings", TimeoutSeconds: 60, Handler: fanout.GoCode("./holdings")}
 func GoCode(dir string) awslambda.Code {
-	out, err := buildInto(dir)
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		once, _ := builds.LoadOrStore(abs, sync.OnceValues(func() (string, error) { return buildInto(abs) }))
+		var out string
+		if out, err = once.(func() (string, error))(); err == nil {
+			return awslambda.Code_FromAsset(jsii.String(out), nil)
+		}
+	}
+	panic(fmt.Errorf("fanout: building the Lambda in %s: %w", dir, err))
+}
+
+// builds holds each directory's build, by its absolute path.
+var builds sync.Map
+
+// ModuleLambda is the Lambda code of a main package of this module, by its
+// directory in the module ("lambda/holdings"), built as GoCode builds: the
+// platform's reference consumers, for apps of this module or of one that
+// requires it.
+func ModuleLambda(dir string) awslambda.Code {
+	root, err := moduleRoot()
 	if err != nil {
 		panic(fmt.Errorf("fanout: building the Lambda in %s: %w", dir, err))
 	}
-	return awslambda.Code_FromAsset(jsii.String(out), nil)
+	return GoCode(filepath.Join(root, filepath.FromSlash(dir)))
 }
 
 func buildInto(dir string) (string, error) {
@@ -160,7 +179,7 @@ func moduleRoot() (string, error) {
 	}
 	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", modulePath).Output()
 	if err != nil {
-		return "", fmt.Errorf("cannot find the source of %s: set IngestProps.RedistributorCode, or run from a module that requires it (%w)", modulePath, err)
+		return "", fmt.Errorf("cannot find the source of %s: give the code yourself (IngestProps.RedistributorCode, ConsumerProps.Handler), or run from a module that requires it (%w)", modulePath, err)
 	}
 	return strings.TrimSpace(string(dir)), nil
 }

@@ -50,7 +50,8 @@ func TestMain(m *testing.M) {
 	}
 	uk := NewRegional(stack("uk", "eu-west-2"), "Fanout", regional("uk"))
 	uk.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60, MaxReceiveCount: 3})
-	uk.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 20, Handler: asset()})
+	uk.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 20, Handler: asset()}).
+		AddTable("Sent", &TableProps{Env: "SENT_TABLE", PartitionKey: "account", SortKey: "execution"})
 	mel := NewRegional(stack("melbourne", "ap-southeast-4"), "Fanout", regional("melbourne"))
 	mel.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
 	uae := NewRegional(stack("from-uae", "eu-west-1"), "Fanout", &RegionalProps{Prefix: "t-prod", Subject: "trade-executions", TopicRegion: "me-central-1", FIFO: true, Alarms: watched("from-uae")})
@@ -349,6 +350,12 @@ func TestConsumerHandlerKeepsItsRecordsInItsOwnTables(t *testing.T) {
 		cfntest.Check(t, id+" named to the runtime", table.LogicalID, cfn.Ref(env[vars[id]]))
 		granted = append(granted, table.LogicalID)
 	}
+	sent := cfntest.Get(t, asm, "uk", "Fanout/emails/Sent/Resource")
+	cfntest.Check(t, "own table's key", []any{map[string]any{"AttributeName": "account", "KeyType": "HASH"}, map[string]any{"AttributeName": "execution", "KeyType": "RANGE"}}, sent.Props["KeySchema"])
+	cfntest.Check(t, "own table's SSE", cfntest.Get(t, asm, "uk", "Fanout/emails/SequenceTable/Resource").Props["SSESpecification"], sent.Props["SSESpecification"])
+	cfntest.Check(t, "own table's PITR", map[string]any{"PointInTimeRecoveryEnabled": true}, sent.Props["PointInTimeRecoverySpecification"])
+	cfntest.Check(t, "own table named to the handler", sent.LogicalID, cfn.Ref(env["SENT_TABLE"]))
+	granted = append(granted, sent.LogicalID)
 	cfntest.Check(t, "idempotency TTL", map[string]any{"AttributeName": "expiresAt", "Enabled": true}, cfntest.Get(t, asm, "uk", "Fanout/emails/IdempotencyTable/Resource").Props["TimeToLiveSpecification"])
 	cfntest.Check(t, "sequence TTL", nil, cfntest.Get(t, asm, "uk", "Fanout/emails/SequenceTable/Resource").Props["TimeToLiveSpecification"])
 	cfntest.Check(t, "metrics namespace", consumer.DefaultNamespace, env[consumer.EnvNamespace])
@@ -447,6 +454,8 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 		r.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 10, Handler: awslambda.Code_FromInline(jsii.String("x"))})
 	})
 	cfntest.Check(t, "handler on a standard fan-out", []string{"handler"}, got)
+	got = cfntest.ProblemFields(t, func() { (&Consumer{Name: "holdings"}).AddTable("T", &TableProps{Env: "holdings table"}) })
+	cfntest.Check(t, "table problems", []string{"consumer", "env", "partitionKey"}, got)
 }
 
 func TestMetricNamesAreTheRedistributors(t *testing.T) {

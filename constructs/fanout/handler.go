@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/suppress"
+	"github.com/brokerage/platform/problems"
 )
 
 // runHandler runs the consumer's handler, a Go Lambda built on package
@@ -18,8 +20,8 @@ import (
 // constructs do not import the Lambdas).
 func (r *Regional) runHandler(scope constructs.Construct, cons *Consumer, props *ConsumerProps) {
 	p := r.props
-	cons.IdempotencyTable = r.consumerTable(scope, "IdempotencyTable", "id", "expiresAt")
-	cons.SequenceTable = r.consumerTable(scope, "SequenceTable", "account", "")
+	cons.IdempotencyTable = r.consumerTable(scope, "IdempotencyTable", &TableProps{PartitionKey: "id"}, "expiresAt")
+	cons.SequenceTable = r.consumerTable(scope, "SequenceTable", &TableProps{PartitionKey: "account"}, "")
 	cons.Handler = newQueueFunction(scope, queueFunction{
 		id:             "Handler",
 		description:    fmt.Sprintf("Processes %s for %s", r.names.words(), props.Name),
@@ -45,9 +47,9 @@ func (r *Regional) runHandler(scope constructs.Construct, cons *Consumer, props 
 // expires items by: the runtime's idempotency records outlive the 14 days
 // SQS keeps a message in any queue or DLQ by a day (consumer.Options'
 // Retention), so a redrive from a DLQ is still recognised.
-func (r *Regional) consumerTable(scope constructs.Construct, id, key, ttl string) awsdynamodb.Table {
+func (r *Regional) consumerTable(scope constructs.Construct, id string, keys *TableProps, ttl string) awsdynamodb.Table {
 	props := &awsdynamodb.TableProps{
-		PartitionKey:  &awsdynamodb.Attribute{Name: jsii.String(key), Type: awsdynamodb.AttributeType_STRING},
+		PartitionKey:  &awsdynamodb.Attribute{Name: jsii.String(keys.PartitionKey), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:   awsdynamodb.BillingMode_PAY_PER_REQUEST,
 		Encryption:    awsdynamodb.TableEncryption_CUSTOMER_MANAGED,
 		EncryptionKey: r.Key,
@@ -55,6 +57,9 @@ func (r *Regional) consumerTable(scope constructs.Construct, id, key, ttl string
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},
 		RemovalPolicy: r.props.RemovalPolicy,
+	}
+	if keys.SortKey != "" {
+		props.SortKey = &awsdynamodb.Attribute{Name: jsii.String(keys.SortKey), Type: awsdynamodb.AttributeType_STRING}
 	}
 	if ttl != "" {
 		props.TimeToLiveAttribute = jsii.String(ttl)
@@ -67,3 +72,41 @@ func (r *Regional) consumerTable(scope constructs.Construct, id, key, ttl string
 	}
 	return table
 }
+
+// TableProps describe a table of a consumer's own (Consumer.AddTable).
+type TableProps struct {
+	// Env is the environment variable that names the table to the
+	// handler, e.g. HOLDINGS_TABLE. Required.
+	Env string
+	// PartitionKey and SortKey name the key's string attributes; SortKey
+	// is optional. PartitionKey is required.
+	PartitionKey, SortKey string
+}
+
+// AddTable gives the consumer's handler a DynamoDB table for the effects it
+// writes with consumer.Write, kept like its records (on demand, the
+// region's consumer key, point-in-time recovery, the fan-out's removal
+// policy), readable and writable by the handler, and named to it by
+// props.Env. It panics when the consumer has no handler or a prop is
+// missing.
+func (c *Consumer) AddTable(id string, props *TableProps) awsdynamodb.Table {
+	l := problems.List{Subject: "fanout.TableProps"}
+	if c.Handler == nil {
+		l.Add("consumer", c.Name, "a consumer with a handler: the table is its handler's")
+	}
+	if !envName.MatchString(props.Env) {
+		l.Add("env", props.Env, "an environment variable name: upper-case letters, digits and underscores, starting with a letter")
+	}
+	if props.PartitionKey == "" {
+		l.Add("partitionKey", props.PartitionKey, "an attribute name")
+	}
+	if err := l.Err(); err != nil {
+		panic(err)
+	}
+	table := c.regional.consumerTable(c.scope, id, props, "")
+	table.GrantReadWriteData(c.Handler)
+	c.Handler.AddEnvironment(jsii.String(props.Env), table.TableName(), nil)
+	return table
+}
+
+var envName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)

@@ -153,17 +153,27 @@ func (p *ConsumerProps) Validate(prefix string) error {
 	return l.Err()
 }
 
-func (p *ConsumerProps) validate(existing []*Consumer, fifo bool) error {
-	l := problems.List{Subject: "fanout.ConsumerProps"}
-	if p.Handler != nil && !fifo {
-		l.Add("handler", "a handler", "no handler on a standard (not FIFO) fan-out: the consumer runtime keeps each account's order by its message group")
+// ValidateConsumer returns every problem with c as a consumer of a region
+// of these props, each at the prop's name with prefix before it: c's own
+// rules (ConsumerProps.Validate), and that a handler needs a FIFO
+// fan-out, the consumer runtime keeping each account's order by its
+// message group.
+func (p *RegionalProps) ValidateConsumer(prefix string, c *ConsumerProps) error {
+	l := problems.List{Subject: "configuration"}
+	if c.Handler != nil && !p.FIFO {
+		l.Add(prefix+"handler", "a handler", "a consumer without a handler on a standard (not FIFO) fan-out: the consumer runtime keeps each account's order by its message group")
 	}
-	for _, c := range existing {
+	return problems.Join(l.Subject, c.Validate(prefix), l.Err())
+}
+
+func (p *ConsumerProps) validate(r *Regional) error {
+	l := problems.List{Subject: "fanout.ConsumerProps"}
+	for _, c := range r.Consumers {
 		if c.Name == p.Name {
 			l.Add("name", p.Name, "a name no other consumer in the region has")
 		}
 	}
-	return problems.Join(l.Subject, p.Validate(""), l.Err())
+	return problems.Join(l.Subject, r.props.ValidateConsumer("", p), l.Err())
 }
 
 // Consumer is one team's queues in one region.
@@ -185,13 +195,15 @@ type Consumer struct {
 	// "account") are the handler's records, if it has one.
 	IdempotencyTable, SequenceTable awsdynamodb.Table
 
-	names Names
+	names    Names
+	regional *Regional
+	scope    constructs.Construct
 }
 
 // AddConsumer gives a team a queue and DLQ in this region, subscribed to the
 // fan-out topic. It panics with a *problems.Error listing every invalid prop.
 func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
-	if err := props.validate(r.Consumers, r.props.FIFO); err != nil {
+	if err := props.validate(r); err != nil {
 		panic(err)
 	}
 	maxReceive := props.MaxReceiveCount
@@ -200,7 +212,7 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	}
 	p := r.props
 	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
-	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds, names: r.names}
+	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds, names: r.names, regional: r, scope: scope}
 	cons.DeadLetterQueue = newQueue(scope, "DeadLetterQueue", queueSpec{name: r.names.ConsumerDLQ(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy})
 	cons.Queue = newQueue(scope, "Queue", queueSpec{
 		name: r.names.ConsumerQueue(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy,

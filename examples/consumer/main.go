@@ -7,7 +7,6 @@ package main
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/fanout"
@@ -41,17 +40,5 @@ func build(app awscdk.App) {
 	holdings := r.AddConsumer(&fanout.ConsumerProps{Name: "holdings", TimeoutSeconds: 60, Handler: fanout.GoCode("./holdings")})
 	// The team's own table, which the handler updates in the transaction
 	// that records each execution applied.
-	table := awsdynamodb.NewTable(london, jsii.String("Holdings"), &awsdynamodb.TableProps{
-		PartitionKey:  &awsdynamodb.Attribute{Name: jsii.String("account"), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:       &awsdynamodb.Attribute{Name: jsii.String("symbol"), Type: awsdynamodb.AttributeType_STRING},
-		BillingMode:   awsdynamodb.BillingMode_PAY_PER_REQUEST,
-		Encryption:    awsdynamodb.TableEncryption_CUSTOMER_MANAGED,
-		EncryptionKey: r.Key,
-		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
-			PointInTimeRecoveryEnabled: jsii.Bool(true),
-		},
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
-	table.GrantReadWriteData(holdings.Handler)
-	holdings.Handler.AddEnvironment(jsii.String("HOLDINGS_TABLE"), table.TableName(), nil)
+	holdings.AddTable("Holdings", &fanout.TableProps{Env: "HOLDINGS_TABLE", PartitionKey: "account", SortKey: "symbol"})
 }
