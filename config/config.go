@@ -362,6 +362,11 @@ type Consumer struct {
 	// consumer relies on that ordering, and a mismatch is rejected rather than
 	// silently losing order.
 	Ordering string `json:"ordering,omitempty"`
+	// Handler names a reference consumer the platform runs on the queue in
+	// every region, applying each execution once, in its account's sequence
+	// (docs/consumers.md): "holdings" or "buying-power". A FIFO fan-out
+	// only. Absent: another team's code reads the queue.
+	Handler string `json:"handler,omitempty"`
 }
 
 // EffectiveMaxReceiveCount is the consumer's own value or the fan-out default.

@@ -26,6 +26,24 @@ func IngestProps(c *config.Config) *fanout.IngestProps {
 	}
 }
 
+// ReferenceConsumer is a consumer the platform runs: its Lambda and the
+// table it applies executions to.
+type ReferenceConsumer struct {
+	// Dir is the Lambda's main package in this module.
+	Dir string
+	// TableID and Table describe its table (fanout.Consumer.AddTable).
+	TableID string
+	Table   fanout.TableProps
+}
+
+// ReferenceConsumers are the consumers the platform runs, by the name a
+// configuration's consumer gives as its handler. Each Lambda reads its
+// table's name from the Table.Env its main.go names.
+var ReferenceConsumers = map[string]ReferenceConsumer{
+	"holdings":     {Dir: "lambda/holdings", TableID: "Holdings", Table: fanout.TableProps{Env: "HOLDINGS_TABLE", PartitionKey: "account", SortKey: "symbol"}},
+	"buying-power": {Dir: "lambda/buying-power", TableID: "BuyingPower", Table: fanout.TableProps{Env: "BUYING_POWER_TABLE", PartitionKey: "account"}},
+}
+
 // regionalDashboard shows one region's alarms, consumers and gateways.
 func regionalDashboard(s awscdk.Stack, al *alarms.Alarms, reg *fanout.Regional, gateways map[string]*api.Gateway, prefix string, r config.Region, sessions []config.Session) {
 	widgets := al.AlarmStatus("Alarms in " + r.Name + " (" + r.Market + ")")

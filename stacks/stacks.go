@@ -49,6 +49,10 @@ type PlatformProps struct {
 	// RedistributorCode is the redistributor Lambda's code. Default:
 	// fanout.RedistributorCode(), built from this module.
 	RedistributorCode awslambda.Code
+	// ConsumerCode is the code of a reference consumer's Lambda, by its
+	// directory in this module (ReferenceConsumers). Default:
+	// fanout.ModuleLambda, which builds it.
+	ConsumerCode func(dir string) awslambda.Code
 	// Now is when the app is synthesized: the idle alarms' session gates
 	// start from it (alarms.Props.Now). Default: time.Now().
 	Now time.Time
@@ -103,6 +107,10 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 	}
 	fan := IngestProps(c)
 	fan.RedistributorCode = props.RedistributorCode
+	consumerCode := props.ConsumerCode
+	if consumerCode == nil {
+		consumerCode = fanout.ModuleLambda
+	}
 	if selected[c.PrimaryRegion] {
 		s := p.newStack(c.PrimaryRegion, RoleIngest, "Trade-execution ingest from the broker and fan-out to every region")
 		// The ingest carries every market's executions: it watches every session.
@@ -131,9 +139,25 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 		regional := fan.RegionalProps(c.PrimaryRegion)
 		regional.Alarms = al
 		reg := fanout.NewRegional(s, "Fanout", regional)
+		runsFunctions := false
 		for i, cons := range c.Fanout.Consumers {
-			built := reg.AddConsumer(&fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)})
+			props := &fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)}
+			ref, runs := ReferenceConsumers[cons.Handler]
+			if runs {
+				props.Handler = consumerCode(ref.Dir)
+				runsFunctions = true
+			}
+			built := reg.AddConsumer(props)
+			if runs {
+				built.AddTable(ref.TableID, &ref.Table)
+			}
 			blame(built.Queue.Node().Scope(), fmt.Sprintf("fanout.consumers[%d].name", i), cons.Name)
+		}
+		// The account concurrency alarm, once per region that runs
+		// functions: the primary region's is the ingest stack's, us-east-1's
+		// the edge stack's.
+		if runsFunctions && r.Name != c.PrimaryRegion && r.Name != regions.Edge {
+			al.WatchAccountConcurrency(al.Construct)
 		}
 		gateways := addGateways(s, r.Name, al, c)
 		regionalDashboard(s, al, reg, gateways, p.prefix, r, c.SessionsOf(r))

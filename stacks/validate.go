@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
@@ -22,15 +23,29 @@ import (
 func Validate(c *config.Config, now time.Time) error {
 	ingest := IngestProps(c)
 	errs := []error{c.Validate(), ingest.Validate("fanout."), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site."), validateSessions(c, now)}
+	regional := ingest.RegionalProps(c.PrimaryRegion)
+	handlers := problems.List{Subject: "configuration"}
 	for i, cons := range c.Fanout.Consumers {
 		// The consumer's own override; 0 takes fanout.maxReceiveCount.
 		props := fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.MaxReceiveCount}
-		errs = append(errs, props.Validate(fmt.Sprintf("fanout.consumers[%d].", i)))
+		prefix := fmt.Sprintf("fanout.consumers[%d].", i)
+		if cons.Handler != "" {
+			if _, ok := ReferenceConsumers[cons.Handler]; !ok {
+				handlers.Add(prefix+"handler", cons.Handler, "one of: "+strings.Join(sortedNames(ReferenceConsumers), ", ")+", or absent (another team's code reads the queue)")
+			}
+			props.Handler = namedHandler{}
+		}
+		errs = append(errs, regional.ValidateConsumer(prefix, &props))
 	}
+	errs = append(errs, handlers.Err())
 	errs = append(errs, ValidateAPI(c)...)
 	errs = append(errs, CheckConfig(c))
 	return problems.Join("configuration", errs...)
 }
+
+// namedHandler stands for a consumer's handler where the rules need only
+// know there is one: nothing is built, no jsii call made.
+type namedHandler struct{ awslambda.Code }
 
 // validateSessions checks the sessions as the idle alarms' gates need them
 // (alarms.CheckSessions), and that the gate of every stack's alarms fits

@@ -81,7 +81,7 @@ func synth(c *config.Config, codeDir, outdir string) (*cfn.Assembly, []string) {
 		panic(err)
 	}
 	app := cfn.NewApp(outdir)
-	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Now: cfntest.Now, RedistributorCode: awslambda.Code_FromAsset(jsii.String(codeDir), nil)})
+	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Now: cfntest.Now, RedistributorCode: awslambda.Code_FromAsset(jsii.String(codeDir), nil), ConsumerCode: cfntest.StandIn(codeDir)})
 	return cfntest.SynthWithNag(app, outdir)
 }
 
@@ -204,7 +204,7 @@ func TestProdStacksHaveTerminationProtection(t *testing.T) {
 	c := config.Default()
 	c.Stage = "prod"
 	app := awscdk.NewApp(&awscdk.AppProps{StackTraces: jsii.Bool(false)})
-	p := stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Regions: []string{"eu-west-2"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused"))})
+	p := stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Regions: []string{"eu-west-2"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused")), ConsumerCode: cfntest.AnyCode})
 	for _, s := range p.Stacks {
 		if !*s.TerminationProtection() {
 			t.Errorf("%s: termination protection off in prod", *s.StackName())
@@ -214,7 +214,7 @@ func TestProdStacksHaveTerminationProtection(t *testing.T) {
 
 func TestOnlySelectedRegionsAreConstructed(t *testing.T) {
 	app := awscdk.NewApp(&awscdk.AppProps{StackTraces: jsii.Bool(false)})
-	p := stacks.NewPlatform(app, &stacks.PlatformProps{Config: config.Default(), Regions: []string{"eu-west-2", "sa-east-1"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused"))})
+	p := stacks.NewPlatform(app, &stacks.PlatformProps{Config: config.Default(), Regions: []string{"eu-west-2", "sa-east-1"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused")), ConsumerCode: cfntest.AnyCode})
 	var got []string
 	for _, s := range p.Stacks {
 		got = append(got, *s.StackName())
@@ -225,7 +225,7 @@ func TestOnlySelectedRegionsAreConstructed(t *testing.T) {
 	}
 	withSite := config.Default()
 	withSite.Site.ContentDir = "../web"
-	edge := stacks.NewPlatform(cfn.NewApp(t.TempDir()), &stacks.PlatformProps{Config: withSite, Regions: []string{"us-east-1"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused"))})
+	edge := stacks.NewPlatform(cfn.NewApp(t.TempDir()), &stacks.PlatformProps{Config: withSite, Regions: []string{"us-east-1"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused")), ConsumerCode: cfntest.AnyCode})
 	if len(edge.Stacks) != 1 || *edge.Stacks[0].StackName() != "brokerage-dev-us-east-1-edge" || edge.Edge == nil {
 		t.Errorf("-c regions=us-east-1 constructed %d stacks, want only the edge stack", len(edge.Stacks))
 	}
@@ -294,7 +294,7 @@ func TestOnlyTheOwningStageCreatesTheAPIGatewayAccountSetting(t *testing.T) {
 			t.Fatal(err)
 		}
 		app := awscdk.NewApp(&awscdk.AppProps{StackTraces: jsii.Bool(false)})
-		p := stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Regions: []string{"eu-west-2"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused"))})
+		p := stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Regions: []string{"eu-west-2"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused")), ConsumerCode: cfntest.AnyCode})
 		got := p.Regional["eu-west-2"].Node().TryFindChild(jsii.String("ApiGatewayAccount")) != nil
 		if got != tc.owns {
 			t.Errorf("stage %s creates the account setting = %v, want %v", tc.stage, got, tc.owns)

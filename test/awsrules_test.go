@@ -51,8 +51,8 @@ func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := cfn.NewApp(t.TempDir())
-	code := awslambda.Code_FromAsset(jsii.String(cfntest.StandInCode(t.TempDir())), nil)
-	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Now: cfntest.Now, RedistributorCode: code})
+	dir := cfntest.StandInCode(t.TempDir())
+	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Now: cfntest.Now, RedistributorCode: awslambda.Code_FromAsset(jsii.String(dir), nil), ConsumerCode: cfntest.StandIn(dir)})
 	asm := cfn.Synth(app)
 	var in []string
 	for _, name := range asm.Order {

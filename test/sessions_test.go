@@ -106,6 +106,9 @@ func TestPageAlarmsAreTheUrgentOnesAndAlwaysAct(t *testing.T) {
 	var wantRegional []string
 	for _, c := range cfg.Fanout.Consumers {
 		wantRegional = append(wantRegional, c.Name+"-ApproximateAgeOfOldestMessage", c.Name+"-ApproximateNumberOfMessagesVisible", c.Name+"-NumberOfMessagesSent", c.Name+"-dlq-ApproximateNumberOfMessagesVisible")
+		if c.Handler != "" {
+			wantRegional = append(wantRegional, c.Name+"-handler-Errors", c.Name+"-handler-Throttles", c.Name+"-handler-GapHeldSeconds")
+		}
 	}
 	for _, g := range cfg.API.Gateways {
 		wantRegional = append(wantRegional, "api-"+g.Name+"-4XXError", "api-"+g.Name+"-5XXError", "api-"+g.Name+"-Count")

@@ -48,7 +48,7 @@ func TestTwentyFiveRegionsStayWithinHalfOfEveryLimit(t *testing.T) {
 	dir := t.TempDir()
 	code := cfntest.StandInCode(dir)
 	app := cfn.NewApp(filepath.Join(dir, "out"))
-	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Now: cfntest.Now, RedistributorCode: awslambda.Code_FromAsset(jsii.String(code), nil)})
+	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Now: cfntest.Now, RedistributorCode: awslambda.Code_FromAsset(jsii.String(code), nil), ConsumerCode: cfntest.StandIn(code)})
 	asm := cfn.Synth(app)
 	if err := awsrules.CheckAssembly(filepath.Join(dir, "out")); err != nil {
 		t.Error(err)

@@ -9,10 +9,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/problems"
@@ -61,6 +63,25 @@ func StandInCode(dir string) string {
 	}
 	return code
 }
+
+// StandIn is stacks.PlatformProps.ConsumerCode for tests: every Lambda's
+// code is the stand-in in dir (StandInCode), a new asset per function.
+func StandIn(dir string) func(string) awslambda.Code {
+	return func(string) awslambda.Code { return awslambda.Code_FromAsset(jsii.String(dir), nil) }
+}
+
+// AnyCode is stacks.PlatformProps.ConsumerCode for tests whose templates'
+// code does not matter: the stand-in of one temporary directory per test
+// binary (Lambda takes no inline code for provided.al2023).
+func AnyCode(string) awslambda.Code { return awslambda.Code_FromAsset(jsii.String(anyCode()), nil) }
+
+var anyCode = sync.OnceValue(func() string {
+	dir, err := os.MkdirTemp("", "cfntest-code")
+	if err != nil {
+		panic(err)
+	}
+	return StandInCode(dir)
+})
 
 // ProblemFields runs f, which must panic with a *problems.Error (a
 // construct's props validation), and returns the fields it names.
