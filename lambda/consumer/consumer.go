@@ -36,13 +36,16 @@
 package consumer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -131,7 +134,7 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	held := map[string]bool{}
 	last := map[string]int64{}
 	gaps := map[string]time.Time{} // accounts read with a held gap: since when
-	for _, rec := range ev.Records {
+	for _, rec := range bySequence(ev.Records) {
 		account := rec.Attributes["MessageGroupId"]
 		if held[account] {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
@@ -143,6 +146,48 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 		}
 	}
 	return resp, nil
+}
+
+// bySequence is the batch with each account's records in the order of
+// their sequence numbers, in the places the account's records had. A late
+// execution comes behind the account's later ones that its gap holds (the
+// queue keeps the order it received them in); in the same batch it is
+// applied first, and they after it. A record without a readable sequence
+// goes last in its account: it can never be applied.
+func bySequence(records []events.SQSMessage) []events.SQSMessage {
+	places := map[string][]int{}
+	var accounts []string
+	for i, rec := range records {
+		account := rec.Attributes["MessageGroupId"]
+		if places[account] == nil {
+			accounts = append(accounts, account)
+		}
+		places[account] = append(places[account], i)
+	}
+	sorted := make([]events.SQSMessage, len(records))
+	for _, account := range accounts {
+		recs := make([]events.SQSMessage, 0, len(places[account]))
+		for _, i := range places[account] {
+			recs = append(recs, records[i])
+		}
+		slices.SortStableFunc(recs, func(a, b events.SQSMessage) int { return cmp.Compare(sequenceOf(a), sequenceOf(b)) })
+		for j, i := range places[account] {
+			sorted[i] = recs[j]
+		}
+	}
+	return sorted
+}
+
+// sequenceOf is the record's sequence number, or the largest there is
+// when its body has none.
+func sequenceOf(rec events.SQSMessage) int64 {
+	var b body
+	if json.Unmarshal([]byte(rec.Body), &b) == nil {
+		if n, err := strconv.ParseInt(string(b.Sequence), 10, 64); err == nil {
+			return n
+		}
+	}
+	return math.MaxInt64
 }
 
 // process applies one record, or says why not: every error holds the

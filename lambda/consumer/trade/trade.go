@@ -1,5 +1,6 @@
-// Package trade reads what the reference consumers (lambda/holdings,
-// lambda/buying-power) need of a trade execution's body: the fields
+// Package trade holds the platform's reference consumers (Holdings,
+// BuyingPower; their Lambdas are lambda/holdings and lambda/buying-power)
+// and reads what they need of a trade execution's body: the fields
 // docs/broker-contract.md names beside executionId and sequence.
 package trade
 
