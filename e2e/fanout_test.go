@@ -45,6 +45,25 @@ type execution struct {
 	Run     string `json:"run"`
 }
 
+// tradeSymbol is what every test execution trades: quantity seq, amount
+// 100 x seq (minor units), bought.
+const tradeSymbol = "BHP"
+
+// MarshalJSON is the body the broker sends: the execution with the fields
+// of docs/broker-contract.md that the consumers read.
+func (e execution) MarshalJSON() ([]byte, error) {
+	type fields execution
+	return json.Marshal(struct {
+		fields
+		ExecutionID string `json:"executionId"`
+		Sequence    int    `json:"sequence"`
+		Symbol      string `json:"symbol"`
+		Side        string `json:"side"`
+		Quantity    int    `json:"quantity"`
+		Amount      int    `json:"amount"`
+	}{fields(e), e.dedupID(), e.Seq, tradeSymbol, "buy", e.Seq, 100 * e.Seq})
+}
+
 // dedupID is unique per execution, as the broker's de-duplication ids are.
 func (e execution) dedupID() string { return fmt.Sprintf("%s-%s-%d", e.Run, e.Account, e.Seq) }
 
@@ -52,6 +71,9 @@ func (e execution) dedupID() string { return fmt.Sprintf("%s-%s-%d", e.Run, e.Ac
 // it must exist and receive every execution.
 type consumerQueue struct {
 	region, name, url string
+	// ref runs the queue's reference consumer, if it has one: the test
+	// reads the other queues itself.
+	ref *referenceConsumer
 }
 
 func (q consumerQueue) String() string { return q.region + " " + q.name }
@@ -81,10 +103,14 @@ func TestFanout(t *testing.T) {
 		t.FailNow()
 	}
 	var red *redistributor
-	if !t.Run("emulated", func(t *testing.T) { red = emulate(t, d, cfg) }) {
+	var refs map[string]*referenceConsumer
+	if !t.Run("emulated", func(t *testing.T) { red, refs = emulate(t, d, cfg) }) {
 		t.FailNow()
 	}
 	queues := consumerQueues(t, d, cfg)
+	for i, q := range queues {
+		queues[i].ref = refs[q.String()]
+	}
 	prefix := cfg.Prefix()
 	ingest, err := cloud.queueURL(ctx, cfg.PrimaryRegion, stacks.IngestProps(cfg).Names().IngestQueue())
 	if err != nil {
@@ -104,6 +130,7 @@ func TestFanout(t *testing.T) {
 		for i, q := range queues {
 			checkDelivered(t, q, got[i], execs)
 		}
+		checkApplied(t, queues, execs)
 		if per := perThousand(calls, len(execs)); per > 110 {
 			t.Errorf("got %.0f PublishBatch calls per 1,000 executions, want at most 110", per)
 		}
@@ -276,6 +303,45 @@ func TestFanout(t *testing.T) {
 		checkEmpty(t, d)
 	})
 
+	t.Run("a late execution fills its account's gap in every region's reference consumers", func(t *testing.T) {
+		red.proxy.Reset()
+		execs := interleaved(run, "late-", 3, 5)
+		var first, late []execution
+		for _, e := range execs {
+			if e.Account == "late-account-02" && e.Seq == 3 {
+				late = append(late, e)
+			} else {
+				first = append(first, e)
+			}
+		}
+		got := make([][]delivered, len(queues))
+		for round, batch := range [][]execution{first, late, nil} {
+			if err := send(ctx, ingestSQS, ingest, batch); err != nil {
+				t.Fatal(err)
+			}
+			if acked, _, err := red.drain(ctx); err != nil || acked != len(batch) {
+				t.Fatalf("round %d: redistributor published %d, error %v; want %d, nil", round+1, acked, err, len(batch))
+			}
+			if err := consumeAll(ctx, cloud, queues, got, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		checkApplied(t, queues, execs)
+		for i, q := range queues {
+			if q.ref == nil {
+				continue
+			}
+			logs := q.ref.logs.peek()
+			if !strings.Contains(logs, `"msg":"gap held","account":"late-account-02","expected":3,"got":4`) || !strings.Contains(logs, `"msg":"gap released","account":"late-account-02","sequence":3`) {
+				t.Errorf("%s: the gap of late-account-02 was not held and released in its logs:\n%s", q, logs)
+			}
+			if len(got[i]) != len(execs) {
+				t.Errorf("%s: applied or skipped %d messages, want each of the %d once", q, len(got[i]), len(execs))
+			}
+		}
+		checkEmpty(t, d)
+	})
+
 	t.Run("a message a consumer keeps failing ends in its dead-letter queue", func(t *testing.T) {
 		red.proxy.Reset()
 		poison := execution{Account: "poison", Seq: 1, Run: run}
@@ -289,6 +355,42 @@ func TestFanout(t *testing.T) {
 			checkPoison(t, d, q, poison)
 		}
 	})
+}
+
+// checkApplied checks that every region's reference consumers applied each
+// execution once, in its account's sequence: the account's last applied
+// sequence is its last execution's, and its position (holdings) or cash
+// (buying power) is the sum of its executions' quantities or amounts.
+func checkApplied(t *testing.T, queues []consumerQueue, execs []execution) {
+	t.Helper()
+	want := map[string][2]int64{} // account -> last sequence, sum of sequences
+	for _, e := range execs {
+		w := want[e.Account]
+		want[e.Account] = [2]int64{max(w[0], int64(e.Seq)), w[1] + int64(e.Seq)}
+	}
+	checked := 0
+	for _, q := range queues {
+		if q.ref == nil {
+			continue
+		}
+		checked++
+		for _, account := range sortedKeys(want) {
+			last, value, err := q.ref.state(t.Context(), account, tradeSymbol)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantValue := want[account][1] // quantity seq, bought
+			if !q.ref.holdings {
+				wantValue = -100 * want[account][1] // amount 100 x seq, paid
+			}
+			if last != want[account][0] || value != wantValue {
+				t.Errorf("%s: %s applied up to sequence %d with %d, want %d with %d", q, account, last, value, want[account][0], wantValue)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no reference consumer runs in any region")
+	}
 }
 
 // retried checks that the redistributor retried what failed inside its
@@ -514,8 +616,9 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // emulate re-creates what moto skipped that delivery depends on, and takes
 // over the redistributor's event source mapping.
-func emulate(t *testing.T, d *deployment, cfg *config.Config) *redistributor {
+func emulate(t *testing.T, d *deployment, cfg *config.Config) (*redistributor, map[string]*referenceConsumer) {
 	ctx := t.Context()
+	refs := map[string]*referenceConsumer{} // by region and queue name
 	n := 0
 	for _, e := range emulators {
 		for _, s := range d.stacks {
@@ -554,7 +657,19 @@ func emulate(t *testing.T, d *deployment, cfg *config.Config) *redistributor {
 				if _, err := d.cloud.in(s.region).lambda.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: &uuid, Enabled: aws.Bool(false)}); err != nil {
 					t.Fatalf("disabling %s: %v", s.resources[id].Metadata.Path, err)
 				}
-				t.Logf("emulated AWS::Lambda::EventSourceMapping %s: disabled in moto (UUID %s); the test reads %s itself", s.resources[id].Metadata.Path, uuid, arnResource(arn))
+				function, err := d.resolve(ctx, s, s.resources[id].Properties["FunctionName"])
+				if err != nil {
+					t.Fatalf("%s: %v", s.resources[id].Metadata.Path, err)
+				}
+				ref, err := newReferenceConsumer(ctx, d, s.region, function.(string))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ref == nil {
+					t.Fatalf("%s feeds %v, which is no reference consumer", s.resources[id].Metadata.Path, function)
+				}
+				refs[s.region+" "+arnResource(arn)] = ref
+				t.Logf("emulated AWS::Lambda::EventSourceMapping %s: disabled in moto (UUID %s); the test feeds %s to %v, its code (package trade) run in-process on the region's deployed tables", s.resources[id].Metadata.Path, uuid, arnResource(arn), function)
 				continue
 			}
 			if red != nil {
@@ -572,7 +687,7 @@ func emulate(t *testing.T, d *deployment, cfg *config.Config) *redistributor {
 	if red == nil {
 		t.Fatalf("no event source mapping reads %s: nothing redistributes the executions", want)
 	}
-	return red
+	return red, refs
 }
 
 // consumerQueues are the queues the configuration says every execution must
@@ -639,6 +754,13 @@ type delivered struct {
 // execution; it must reach the consumers with the body.
 const schemaAttribute, schemaVersion = "schema", "trade-execution/v1"
 
+// deliveredOf is what a consumer received in m.
+func deliveredOf(m sqstypes.Message) delivered {
+	d := delivered{body: aws.ToString(m.Body), group: m.Attributes[string(sqstypes.MessageSystemAttributeNameMessageGroupId)], schema: aws.ToString(m.MessageAttributes[schemaAttribute].StringValue)}
+	d.valid = json.Unmarshal([]byte(d.body), &d.execution) == nil && d.Account != ""
+	return d
+}
+
 // consume receives and deletes what is in a queue until a receive comes
 // back empty, waiting up to wait seconds for each, as a consumer polls.
 func consume(ctx context.Context, client *sqs.Client, url string, wait int32) ([]delivered, error) {
@@ -654,9 +776,7 @@ func consume(ctx context.Context, client *sqs.Client, url string, wait int32) ([
 		}
 		var done []sqstypes.DeleteMessageBatchRequestEntry
 		for i, m := range out.Messages {
-			d := delivered{body: aws.ToString(m.Body), group: m.Attributes[string(sqstypes.MessageSystemAttributeNameMessageGroupId)], schema: aws.ToString(m.MessageAttributes[schemaAttribute].StringValue)}
-			d.valid = json.Unmarshal([]byte(d.body), &d.execution) == nil && d.Account != ""
-			got = append(got, d)
+			got = append(got, deliveredOf(m))
 			done = append(done, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
 		}
 		del, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &url, Entries: done})
@@ -677,7 +797,11 @@ func consumeAll(ctx context.Context, c *cloud, queues []consumerQueue, got [][]d
 	for i, q := range queues {
 		wg.Go(func() {
 			var more []delivered
-			more, errs[i] = consume(ctx, c.in(q.region).sqs, q.url, wait)
+			if q.ref != nil {
+				more, errs[i] = q.ref.consume(ctx, c.in(q.region).sqs, q.url)
+			} else {
+				more, errs[i] = consume(ctx, c.in(q.region).sqs, q.url, wait)
+			}
 			got[i] = append(got[i], more...)
 		})
 	}

@@ -1,0 +1,157 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/brokerage/platform/lambda/consumer"
+	"github.com/brokerage/platform/lambda/consumer/trade"
+)
+
+// referenceConsumer is a reference consumer's deployed function, its code
+// run in-process on the deployed tables, fed from its queue by the test as
+// its event source mapping (disabled in moto) would.
+type referenceConsumer struct {
+	function                     string
+	db                           *dynamodb.Client
+	idempotency, sequence, table string
+	holdings                     bool // trade.Holdings; else trade.BuyingPower
+	processor                    *consumer.Processor
+	logs                         *lockedBuffer
+}
+
+// newReferenceConsumer reads the function's environment, as its main does,
+// and builds its handler on the region's deployed tables; nil for a
+// function that is not a reference consumer.
+func newReferenceConsumer(ctx context.Context, d *deployment, region, function string) (*referenceConsumer, error) {
+	fn, err := d.cloud.in(region).lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &function})
+	if err != nil {
+		return nil, fmt.Errorf("function %s: %w", function, err)
+	}
+	var env map[string]string
+	if fn.Environment != nil {
+		env = fn.Environment.Variables
+	}
+	r := &referenceConsumer{function: function, idempotency: env[consumer.EnvIdempotencyTable], sequence: env[consumer.EnvSequenceTable], logs: &lockedBuffer{}}
+	var handle consumer.Handler
+	switch {
+	case env["HOLDINGS_TABLE"] != "":
+		r.table, r.holdings = env["HOLDINGS_TABLE"], true
+		handle = trade.Holdings(r.table)
+	case env["BUYING_POWER_TABLE"] != "":
+		r.table = env["BUYING_POWER_TABLE"]
+		handle = trade.BuyingPower(r.table)
+	default:
+		return nil, nil
+	}
+	if r.idempotency == "" || r.sequence == "" {
+		return nil, fmt.Errorf("function %s: its environment names no idempotency or sequence table: %v", function, env)
+	}
+	r.db = dynamodb.NewFromConfig(d.cloud.cfg, func(o *dynamodb.Options) { o.Region = region })
+	r.processor = consumer.New(consumer.NewDynamoStore(r.db, r.idempotency, r.sequence), handle, consumer.Options{Logs: r.logs})
+	return r, nil
+}
+
+// invoke receives one batch from url, as the event source mapping does, runs
+// the processor on it, deletes what it applied (or found applied) and makes
+// the rest visible again at once, standing in for the visibility timeout.
+// It returns the messages deleted and how many failed.
+func (r *referenceConsumer) invoke(ctx context.Context, client *sqs.Client, url string) ([]sqstypes.Message, int, error) {
+	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl: &url, MaxNumberOfMessages: 10,
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
+		MessageAttributeNames:       []string{"All"},
+	})
+	if err != nil || len(out.Messages) == 0 {
+		return nil, 0, err
+	}
+	ev := events.SQSEvent{Records: make([]events.SQSMessage, len(out.Messages))}
+	for i, m := range out.Messages {
+		ev.Records[i] = events.SQSMessage{MessageId: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), Attributes: m.Attributes, MessageAttributes: lambdaAttributes(m.MessageAttributes)}
+	}
+	resp, err := r.processor.Handle(ctx, ev)
+	if err != nil {
+		return nil, 0, err
+	}
+	failed := map[string]bool{}
+	for _, f := range resp.BatchItemFailures {
+		failed[f.ItemIdentifier] = true
+	}
+	var done []sqstypes.DeleteMessageBatchRequestEntry
+	var deleted []sqstypes.Message
+	for i, m := range out.Messages {
+		if failed[aws.ToString(m.MessageId)] {
+			if _, err := client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
+				return nil, 0, err
+			}
+			continue
+		}
+		done = append(done, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
+		deleted = append(deleted, m)
+	}
+	if len(done) > 0 {
+		del, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &url, Entries: done})
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(del.Failed) > 0 {
+			return nil, 0, fmt.Errorf("delete: %s", aws.ToString(del.Failed[0].Message))
+		}
+	}
+	return deleted, len(failed), nil
+}
+
+// state is what the consumer applied for account: its last sequence, and
+// its position in symbol (holdings) or its cash (buying power).
+func (r *referenceConsumer) state(ctx context.Context, account, symbol string) (last, value int64, err error) {
+	seq, err := r.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &r.sequence, ConsistentRead: aws.Bool(true),
+		Key: map[string]dbtypes.AttributeValue{"account": &dbtypes.AttributeValueMemberS{Value: account}}})
+	if err != nil {
+		return 0, 0, err
+	}
+	key := map[string]dbtypes.AttributeValue{"account": &dbtypes.AttributeValueMemberS{Value: account}}
+	attr := "cash"
+	if r.holdings {
+		key["symbol"], attr = &dbtypes.AttributeValueMemberS{Value: symbol}, "quantity"
+	}
+	item, err := r.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &r.table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return 0, 0, err
+	}
+	return number(seq.Item["last"]), number(item.Item[attr]), nil
+}
+
+func number(v dbtypes.AttributeValue) int64 {
+	n, ok := v.(*dbtypes.AttributeValueMemberN)
+	if !ok {
+		return 0
+	}
+	i, _ := strconv.ParseInt(n.Value, 10, 64)
+	return i
+}
+
+// consume runs the consumer over its queue until a receive comes back
+// empty or a batch leaves messages to retry (each receive counts towards
+// the queue's maxReceiveCount), and returns what it deleted.
+func (r *referenceConsumer) consume(ctx context.Context, client *sqs.Client, url string) ([]delivered, error) {
+	var got []delivered
+	for {
+		deleted, failed, err := r.invoke(ctx, client, url)
+		for _, m := range deleted {
+			got = append(got, deliveredOf(m))
+		}
+		if err != nil || failed > 0 || len(deleted) == 0 {
+			return got, err
+		}
+	}
+}
