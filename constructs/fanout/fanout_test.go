@@ -24,6 +24,9 @@ import (
 // standard path.
 var asm *cfn.Assembly
 
+// uk is the eu-west-2 half: holdings without a handler, emails with one.
+var uk *Regional
+
 const account = "111111111111"
 
 func TestMain(m *testing.M) {
@@ -48,7 +51,7 @@ func TestMain(m *testing.M) {
 		p.Alarms = watched(name)
 		return p
 	}
-	uk := NewRegional(stack("uk", "eu-west-2"), "Fanout", regional("uk"))
+	uk = NewRegional(stack("uk", "eu-west-2"), "Fanout", regional("uk"))
 	uk.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60, MaxReceiveCount: 3})
 	uk.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 20, Handler: asset()}).
 		AddTable("Sent", &TableProps{Env: "SENT_TABLE", PartitionKey: "account", SortKey: "execution"})
@@ -392,6 +395,18 @@ func TestConsumerHandlerHasTheRuntimesAlarms(t *testing.T) {
 	}
 	if len(want) != 0 {
 		t.Errorf("the handler misses the consumer alarms on %v", want)
+	}
+}
+
+// A consumer's dashboard lines show its handler's errors and longest held
+// gap when it has a handler.
+func TestConsumerWidgetsShowTheHandler(t *testing.T) {
+	for _, c := range uk.Consumers {
+		body := cfntest.JSON(c.Widgets())
+		shows := strings.Contains(body, `"GapHeldSeconds"`) && strings.Contains(body, `"Errors"`)
+		if shows != (c.Handler != nil) {
+			t.Errorf("%s (handler: %t): widgets show the handler: %t", c.Name, c.Handler != nil, shows)
+		}
 	}
 }
 

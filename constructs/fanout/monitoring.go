@@ -46,15 +46,23 @@ func (c *Consumer) watch(al *alarms.Alarms) {
 }
 
 // Widgets are the consumer's dashboard lines: arrivals against processing,
-// and the age of its oldest message against its DLQ's depth.
+// the age of its oldest message against its DLQ's depth, and, for a
+// handler, its errors against the longest gap it holds.
 func (c *Consumer) Widgets() []alarms.Widget {
 	queue := alarms.QueueMetrics(c.names.ConsumerQueue(c.Name))
-	return []alarms.Widget{
+	var handler []alarms.Widget
+	if c.Handler != nil {
+		fn := *c.Handler.FunctionName()
+		handler = append(handler, alarms.Graph(c.Name+": handler errors and longest gap held (s)",
+			alarms.KindFunction.Metric(alarms.FunctionMetrics(fn), "Errors").Line("errors"),
+			alarms.KindConsumer.Metric(alarms.ConsumerMetrics(fn), "GapHeldSeconds").Line("gap held (s)")))
+	}
+	return append([]alarms.Widget{
 		alarms.Graph(c.Name+": arrivals and processing", alarms.KindConsumerQueue.Metric(queue, "NumberOfMessagesSent").Line("arrived"),
 			queue.Metric("NumberOfMessagesDeleted", "Sum").Line("processed")),
 		alarms.Graph(c.Name+": age of oldest (s) and DLQ depth", alarms.KindConsumerQueue.Metric(queue, "ApproximateAgeOfOldestMessage").Line("age of oldest"),
 			dlqDepth(c.names.ConsumerDLQ(c.Name)).Line("in DLQ")),
-	}
+	}, handler...)
 }
 
 // OverviewWidgets show a fan-out end to end from any region, by its
