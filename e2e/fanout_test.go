@@ -71,9 +71,10 @@ func (e execution) dedupID() string { return fmt.Sprintf("%s-%s-%d", e.Run, e.Ac
 // it must exist and receive every execution.
 type consumerQueue struct {
 	region, name, url string
-	// ref runs the queue's reference consumer, if it has one: the test
-	// reads the other queues itself.
-	ref *referenceConsumer
+	// handler is the reference consumer the configuration runs on it, if
+	// any; ref runs it, as deployed. The test reads the other queues itself.
+	handler string
+	ref     *referenceConsumer
 }
 
 func (q consumerQueue) String() string { return q.region + " " + q.name }
@@ -224,6 +225,7 @@ func TestFanout(t *testing.T) {
 			for i, q := range queues {
 				checkDelivered(t, q, got[i], fault.execs)
 			}
+			checkApplied(t, queues, fault.execs)
 			checkEmpty(t, d)
 			logs := red.logs.take()
 			retries, failures := f.metric(t, redistribute.MetricRetries), f.metric(t, redistribute.MetricPublishFailures)
@@ -300,6 +302,7 @@ func TestFanout(t *testing.T) {
 		for i, q := range queues {
 			checkDelivered(t, q, got[i], execs)
 		}
+		checkApplied(t, queues, execs)
 		checkEmpty(t, d)
 	})
 
@@ -370,7 +373,11 @@ func checkApplied(t *testing.T, queues []consumerQueue, execs []execution) {
 	}
 	checked := 0
 	for _, q := range queues {
+		if q.handler == "" {
+			continue
+		}
 		if q.ref == nil {
+			t.Errorf("%s: the configuration runs %s on it, but no deployed function reads it", q, q.handler)
 			continue
 		}
 		checked++
@@ -389,7 +396,7 @@ func checkApplied(t *testing.T, queues []consumerQueue, execs []execution) {
 		}
 	}
 	if checked == 0 {
-		t.Error("no reference consumer runs in any region")
+		t.Error("the configuration runs no reference consumer: nothing to check")
 	}
 }
 
@@ -698,7 +705,7 @@ func consumerQueues(t *testing.T, d *deployment, cfg *config.Config) []consumerQ
 	var out []consumerQueue
 	for _, region := range cfg.RegionNames() {
 		for _, c := range cfg.Fanout.Consumers {
-			q := consumerQueue{region: region, name: stacks.IngestProps(cfg).Names().ConsumerQueue(c.Name)}
+			q := consumerQueue{region: region, name: stacks.IngestProps(cfg).Names().ConsumerQueue(c.Name), handler: c.Handler}
 			url, err := d.cloud.queueURL(t.Context(), region, q.name)
 			if err != nil {
 				t.Errorf("consumer %s in %s: %v", c.Name, region, err)

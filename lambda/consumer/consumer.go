@@ -179,11 +179,11 @@ func bySequence(records []events.SQSMessage) []events.SQSMessage {
 }
 
 // sequenceOf is the record's sequence number, or the largest there is
-// when its body has none.
+// when its body has none that parse would accept (a whole number from 1).
 func sequenceOf(rec events.SQSMessage) int64 {
 	var b body
 	if json.Unmarshal([]byte(rec.Body), &b) == nil {
-		if n, err := strconv.ParseInt(string(b.Sequence), 10, 64); err == nil {
+		if n, err := strconv.ParseInt(string(b.Sequence), 10, 64); err == nil && n >= 1 {
 			return n
 		}
 	}

@@ -234,6 +234,23 @@ func TestStartNeedsTheTablesFromTheEnvironment(t *testing.T) {
 	}
 }
 
+// An unreadable record goes last in its account: the readable ones before
+// it in the queue are applied.
+func TestAnUnreadableRecordDoesNotOvertakeItsAccount(t *testing.T) {
+	for _, body := range []string{`{"sequence":0}`, `{"sequence":-3}`, `not json`} {
+		h := newHarness()
+		bad := msg("A", 3)
+		bad.Body = body
+		failed := h.run(t, batch(msg("A", 1), msg("A", 2), bad))
+		if diff := cmp.Diff([]string{bad.MessageId}, failed); diff != "" {
+			t.Errorf("body %s: failed (-want +got):\n%s", body, diff)
+		}
+		if diff := cmp.Diff([]string{"A-1", "A-2"}, h.applied); diff != "" {
+			t.Errorf("body %s: applied (-want +got):\n%s", body, diff)
+		}
+	}
+}
+
 // The late execution comes behind the ones its gap held, in the queue's
 // order: in one batch it is applied first, and they after it.
 func TestALateExecutionBehindItsGapIsAppliedFirst(t *testing.T) {
