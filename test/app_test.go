@@ -141,6 +141,8 @@ var statefulTypes = map[string]bool{
 	"AWS::KMS::Key":   true,
 	"AWS::SNS::Topic": true,
 	"AWS::S3::Bucket": true,
+	// A consumer's idempotency records, account sequences and effects.
+	"AWS::DynamoDB::Table": true,
 }
 
 // pinKey is "<region>-<role>" of a stack of a: its region from its
