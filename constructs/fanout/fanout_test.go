@@ -471,6 +471,11 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	cfntest.Check(t, "handler on a standard fan-out", []string{"handler"}, got)
 	got = cfntest.ProblemFields(t, func() { (&Consumer{Name: "holdings"}).AddTable("T", &TableProps{Env: "holdings table"}) })
 	cfntest.Check(t, "table problems", []string{"consumer", "env", "partitionKey"}, got)
+	for _, env := range []string{"SEQUENCE_TABLE", "SENT_TABLE", "AWS_REGION", "LAMBDA_TASK_ROOT", "_HANDLER"} {
+		emails := uk.Consumers[1]
+		got = cfntest.ProblemFields(t, func() { emails.AddTable("T", &TableProps{Env: env, PartitionKey: "id"}) })
+		cfntest.Check(t, env+" taken", []string{"env"}, got)
+	}
 }
 
 func TestMetricNamesAreTheRedistributors(t *testing.T) {

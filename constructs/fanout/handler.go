@@ -2,7 +2,10 @@ package fanout
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -35,6 +38,7 @@ func (r *Regional) runHandler(scope constructs.Construct, cons *Consumer, props 
 			"METRICS_NAMESPACE": jsii.String(alarms.ConsumerNamespace),
 		},
 	})
+	cons.env = map[string]bool{"IDEMPOTENCY_TABLE": true, "SEQUENCE_TABLE": true, "METRICS_NAMESPACE": true}
 	r.Key.GrantDecrypt(cons.Handler)
 	cons.IdempotencyTable.GrantReadWriteData(cons.Handler)
 	cons.SequenceTable.GrantReadWriteData(cons.Handler)
@@ -94,8 +98,13 @@ func (c *Consumer) AddTable(id string, props *TableProps) awsdynamodb.Table {
 	if c.Handler == nil {
 		l.Add("consumer", c.Name, "a consumer with a handler: the table is its handler's")
 	}
-	if !envName.MatchString(props.Env) {
+	switch {
+	case !envName.MatchString(props.Env):
 		l.Add("env", props.Env, "an environment variable name: upper-case letters, digits and underscores, starting with a letter")
+	case reservedEnv.MatchString(props.Env):
+		l.Add("env", props.Env, "a name Lambda does not reserve (AWS_*, LAMBDA_*, _HANDLER and the like)")
+	case c.env[props.Env]:
+		l.Add("env", props.Env, "a name the handler's environment does not hold yet: "+strings.Join(slices.Sorted(maps.Keys(c.env)), ", "))
 	}
 	if props.PartitionKey == "" {
 		l.Add("partitionKey", props.PartitionKey, "an attribute name")
@@ -106,7 +115,13 @@ func (c *Consumer) AddTable(id string, props *TableProps) awsdynamodb.Table {
 	table := c.regional.consumerTable(c.scope, id, props, "")
 	table.GrantReadWriteData(c.Handler)
 	c.Handler.AddEnvironment(jsii.String(props.Env), table.TableName(), nil)
+	c.env[props.Env] = true
 	return table
 }
 
-var envName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+var (
+	envName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+	// Lambda's reserved variables
+	// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+	reservedEnv = regexp.MustCompile(`^(AWS_.*|LAMBDA_.*|_HANDLER|_X_AMZN_TRACE_ID|TZ)$`)
+)

@@ -198,6 +198,7 @@ type Consumer struct {
 	names    Names
 	regional *Regional
 	scope    constructs.Construct
+	env      map[string]bool // the handler's environment variables
 }
 
 // AddConsumer gives a team a queue and DLQ in this region, subscribed to the
