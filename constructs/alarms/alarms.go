@@ -15,6 +15,7 @@ package alarms
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"sort"
@@ -307,6 +308,9 @@ type Target struct {
 	Metrics Source
 	// TimeoutSeconds of a function, for the Duration alarm.
 	TimeoutSeconds float64
+	// RedeliverySeconds is the visibility timeout of the queue that feeds
+	// the target, for alarms with PeriodOfRedelivery.
+	RedeliverySeconds float64
 }
 
 // Watch creates the kind's alarms for the target under scope, which must be
@@ -320,6 +324,9 @@ func (a *Alarms) Watch(scope constructs.Construct, t Target) []awscloudwatch.Cfn
 		s = a.applyOverride(t.Kind, s)
 		if s.ThresholdOfTimeout > 0 {
 			s.Threshold = s.ThresholdOfTimeout * t.TimeoutSeconds * 1000
+		}
+		if s.PeriodOfRedelivery {
+			s.PeriodSeconds = (int(math.Ceil(t.RedeliverySeconds/60)) + 1) * 60
 		}
 		out = append(out, a.create(scope, t.Kind, t.Label, s.metricOf(t.Metrics), s))
 	}

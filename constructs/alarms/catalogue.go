@@ -44,6 +44,11 @@ type Spec struct {
 	// Arrivals makes this a DLQ arrival alarm: it fires on messages visible,
 	// sent or received in a minute, so a DLQ drained between samples still alarms.
 	Arrivals bool
+	// PeriodOfRedelivery, for a metric written at each delivery of a
+	// message that keeps coming back, sets the period to the target's
+	// RedeliverySeconds rounded up to whole minutes, plus a minute: while
+	// the message comes back, every period holds a datapoint.
+	PeriodOfRedelivery bool
 	// ThresholdOfTimeout, for Lambda Duration, sets the threshold to this share
 	// of the function's timeout (in milliseconds).
 	ThresholdOfTimeout float64
@@ -218,13 +223,13 @@ var Catalogue = map[Kind]KindSpec{
 			Beyond:     "SNS has no metric for throttled publishes; the redistributor's own count of retried entries is the only signal before executions fail"},
 	}},
 	KindConsumer: {Shape: consumerRuntime, Exempt: map[string]string{}, Alarms: []Spec{
-		// Written on every delivery of a held account, with how long it has
-		// been held, and as 0 when the missing execution arrives. Between
-		// deliveries (six times the consumer's timeout apart) nothing is
-		// written, so missing data keeps the state ("ignore"): the alarm
-		// stays in ALARM while the account is held and returns to OK on
-		// its release, without paging again at every redelivery.
-		{Metric: "GapHeldSeconds", Severity: SeverityPage, Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 900, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "ignore",
+		// Written at every delivery of a held account, with how long it
+		// has been held; a held delivery comes back once per visibility
+		// timeout, so a period that spans one holds a datapoint while the
+		// account is held (the alarm stays in ALARM and pages once), and
+		// none after its release (missing data: OK). Another account's
+		// release does not clear it.
+		{Metric: "GapHeldSeconds", Severity: SeverityPage, Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 900, PeriodSeconds: 60, PeriodOfRedelivery: true, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning:    "An account's executions have waited 15 minutes or more for a missing sequence number: the consumer applies nothing more of that account (its holdings or buying power are stale) until the missing execution arrives.",
 			FirstCheck: "The consumer's log group: the \"gap held\" lines name the account, the sequence expected and the one that arrived. Then the fan-out's DLQs for the missing execution; if the broker confirms it lost, release the sequence number (docs/consumers.md, \"Releasing a sequence number known to be lost\").",
 			Beyond:     "the consumer runtime's own metric (embedded metric format): AWS recommends no alarm for it, and a held account shows nowhere else (its messages are received and returned, so the queue's age alarm sees them only later, and its DLQ only after the receive limit)"},

@@ -392,6 +392,13 @@ func TestConsumerHandlerHasTheRuntimesAlarms(t *testing.T) {
 			t.Errorf("%s watches %s, want the handler %s", a.LogicalID, dims, fn)
 		}
 		delete(want, a.Props["MetricName"].(string))
+		// A held message comes back once per visibility timeout: every
+		// period must hold one, or the alarm would clear between them and
+		// page again at the next.
+		visibility := cfntest.Get(t, asm, "uk", "Fanout/emails/Queue/Resource").Props["VisibilityTimeout"].(float64)
+		if period := a.Props["Period"].(float64); period <= visibility {
+			t.Errorf("%s: period %v s, want more than the queue's visibility timeout (%v s)", a.LogicalID, period, visibility)
+		}
 	}
 	if len(want) != 0 {
 		t.Errorf("the handler misses the consumer alarms on %v", want)

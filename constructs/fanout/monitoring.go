@@ -41,7 +41,7 @@ func (c *Consumer) watch(al *alarms.Alarms) {
 	al.Watch(c.DeadLetterQueue, alarms.Target{Kind: alarms.KindDLQ, Label: c.Name + "-dlq", Metrics: alarms.QueueMetrics(*c.DeadLetterQueue.QueueName())})
 	if c.Handler != nil {
 		al.Watch(c.Handler, alarms.Target{Kind: alarms.KindFunction, Label: c.Name + "-handler", Metrics: alarms.FunctionMetrics(*c.Handler.FunctionName()), TimeoutSeconds: float64(c.TimeoutSeconds)})
-		al.Watch(c.Handler, alarms.Target{Kind: alarms.KindConsumer, Label: c.Name + "-handler", Metrics: alarms.ConsumerMetrics(*c.Handler.FunctionName())})
+		al.Watch(c.Handler, alarms.Target{Kind: alarms.KindConsumer, Label: c.Name + "-handler", Metrics: alarms.ConsumerMetrics(*c.Handler.FunctionName()), RedeliverySeconds: c.visibilitySeconds})
 	}
 }
 

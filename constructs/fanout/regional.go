@@ -199,6 +199,9 @@ type Consumer struct {
 	regional *Regional
 	scope    constructs.Construct
 	env      map[string]bool // the handler's environment variables
+	// visibilitySeconds is the queue's visibility timeout: how often a
+	// held message comes back.
+	visibilitySeconds float64
 }
 
 // AddConsumer gives a team a queue and DLQ in this region, subscribed to the
@@ -213,11 +216,11 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	}
 	p := r.props
 	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
-	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds, names: r.names, regional: r, scope: scope}
+	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds, names: r.names, regional: r, scope: scope, visibilitySeconds: float64(6 * props.TimeoutSeconds)}
 	cons.DeadLetterQueue = newQueue(scope, "DeadLetterQueue", queueSpec{name: r.names.ConsumerDLQ(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy})
 	cons.Queue = newQueue(scope, "Queue", queueSpec{
 		name: r.names.ConsumerQueue(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy,
-		visibilitySeconds: float64(6 * props.TimeoutSeconds), deadLetter: cons.DeadLetterQueue, maxReceiveCount: float64(maxReceive),
+		visibilitySeconds: cons.visibilitySeconds, deadLetter: cons.DeadLetterQueue, maxReceiveCount: float64(maxReceive),
 	})
 	queueARN := cons.Queue.QueueArn() // the policy and the subscription name it
 	policy := allowSNS(cons.Queue, queueARN, r.topicARN, r.snsPrincipals)

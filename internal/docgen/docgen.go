@@ -255,7 +255,16 @@ func Runbook() string {
 		if s.ThresholdOfTimeout > 0 {
 			threshold = fmt.Sprintf("%.0f%% of the timeout", s.ThresholdOfTimeout*100)
 		}
-		when := fmt.Sprintf("%s %s %s, %d of %d one-minute periods, missing data %s", s.Statistic, s.Comparison, threshold, s.DatapointsToAlarm, s.EvaluationPeriods, s.TreatMissingData)
+		periods := fmt.Sprintf("%d-second periods", s.PeriodSeconds)
+		switch {
+		case s.PeriodOfRedelivery:
+			periods = "periods of the queue's visibility timeout plus a minute"
+		case s.PeriodSeconds == 60:
+			periods = "one-minute periods"
+		case s.PeriodSeconds%60 == 0:
+			periods = fmt.Sprintf("%d-minute periods", s.PeriodSeconds/60)
+		}
+		when := fmt.Sprintf("%s %s %s, %d of %d %s, missing data %s", s.Statistic, s.Comparison, threshold, s.DatapointsToAlarm, s.EvaluationPeriods, periods, s.TreatMissingData)
 		if s.Arrivals {
 			when = "any message visible, sent or received in a minute (a DLQ drained between samples still alarms)"
 		}

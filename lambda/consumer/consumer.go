@@ -252,12 +252,9 @@ func (p *Processor) process(ctx context.Context, rec events.SQSMessage, account 
 	p.metric("Applied", 1, "Count")
 	last[account] = e.Sequence
 	if since, ok := gaps[account]; ok {
-		// The missing execution arrived: the commit cleared the gap. A
-		// zero clears the gap alarm, which keeps its state while no
-		// account is held (nothing is written then).
+		// The missing execution arrived: the commit cleared the gap.
 		delete(gaps, account)
 		p.log.Info("gap released", "account", account, "sequence", e.Sequence, "held_seconds", int64(now.Sub(since).Seconds()))
-		p.metric("GapHeldSeconds", 0, "Seconds")
 	}
 	return nil
 }
