@@ -34,7 +34,7 @@ https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/BestPractices_I
 and a transaction is isolated from other writes and from GetItem
 (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-isolation).
 The consumer's claim relies on that, so the item operations of moto's
-DynamoDB backend run one at a time here.
+DynamoDB backend run one at a time per region here.
 
 moto's behaviour is otherwise untouched: the replacements return what the
 originals return. A moto without one of the helpers runs without that
@@ -98,16 +98,18 @@ def from_clock(original):
 
 
 def serialized(cls, names):
-    """Runs cls's methods of these names one at a time, under one lock."""
-    lock = threading.RLock()
+    """Runs cls's methods of these names one at a time per instance (one
+    backend per account and region: a transaction spans one region), under
+    the instance's lock."""
     for name in names:
         original = getattr(cls, name, None)
         if original is None:
             continue
 
-        def locked(*args, _original=original, **kwargs):
-            with lock:
-                return _original(*args, **kwargs)
+        def locked(self, *args, _original=original, **kwargs):
+            # dict.setdefault is atomic: every thread gets the same lock.
+            with self.__dict__.setdefault("_item_lock", threading.RLock()):
+                return _original(self, *args, **kwargs)
 
         setattr(cls, name, functools.wraps(original)(locked))
 

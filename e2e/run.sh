@@ -112,7 +112,7 @@ build_pid=
 step "go test -tags e2e ./e2e (build/e2e/e2e.test -test.v)"
 test_status=0
 (cd e2e && MOTO_PORT=$port E2E_ASSEMBLY="$root/$assembly" E2E_LEFT_OUT="$root/$deployed/left-out.json" E2E_CONFIG="$root/$config" \
-  "$root/build/e2e/e2e.test" -test.count=1 -test.v -test.timeout=5m) || test_status=$?
+  "$root/build/e2e/e2e.test" -test.count=1 -test.v -test.timeout=20m) || test_status=$?
 
 # Destroyed even when the test failed: destroying is part of what is tested.
 step "cdk destroy --all"
