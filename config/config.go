@@ -367,6 +367,11 @@ type Consumer struct {
 	// (docs/consumers.md): "holdings" or "buying-power". A FIFO fan-out
 	// only. Absent: another team's code reads the queue.
 	Handler string `json:"handler,omitempty"`
+	// Paused deploys the handler without letting it read the queue, to
+	// move a live queue from another team's reader to the handler:
+	// deploy paused, seed the sequence table, stop the reader, unpause
+	// (docs/consumers.md). Only with a handler.
+	Paused bool `json:"paused,omitempty"`
 }
 
 // EffectiveMaxReceiveCount is the consumer's own value or the fan-out default.

@@ -1,7 +1,9 @@
 package stacks
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/brokerage/platform/config"
@@ -70,6 +72,39 @@ func TestValidateReportsFanoutValuesAtTheirFields(t *testing.T) {
 	if got := perr.Fields(); !slices.Equal(got, want) {
 		t.Errorf("fields %v, want %v:\n%v", got, want, perr)
 	}
+}
+
+// A consumer's handler must name a reference consumer, run on a FIFO
+// fan-out, and only a handler can be paused; each problem at its field,
+// all at once, with the value and what is expected.
+func TestValidateReportsHandlerProblemsAtTheirFields(t *testing.T) {
+	c := config.Default()
+	c.Site.ContentDir = "../web"
+	c.Fanout.Consumers[0].Paused = true
+	c.Fanout.Consumers[1].Handler = "holding"
+	perr, ok := Validate(c, cfntest.Now).(*problems.Error)
+	if !ok {
+		t.Fatal("Validate() passed, want the handlers' problems")
+	}
+	cfntest.Check(t, "fields", []string{"fanout.consumers[0].paused", "fanout.consumers[1].handler"}, perr.Fields())
+	if msg := perr.Error(); !strings.Contains(msg, `fanout.consumers[1].handler: got "holding", want one of: buying-power, holdings, or absent`) {
+		t.Errorf("message %s: want the value and the handlers there are", msg)
+	}
+
+	c = config.Default()
+	c.Site.ContentDir = "../web"
+	c.Fanout.Ordering = config.OrderingStandard
+	perr, ok = Validate(c, cfntest.Now).(*problems.Error)
+	if !ok {
+		t.Fatal("Validate() passed, want the handlers on a standard fan-out refused")
+	}
+	var handlers []string
+	for i, cons := range c.Fanout.Consumers {
+		if cons.Handler != "" {
+			handlers = append(handlers, fmt.Sprintf("fanout.consumers[%d].handler", i))
+		}
+	}
+	cfntest.Check(t, "standard fan-out", handlers, perr.Fields())
 }
 
 // A region value given but empty is the api construct's to refuse, at the

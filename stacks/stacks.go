@@ -141,7 +141,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 		reg := fanout.NewRegional(s, "Fanout", regional)
 		runsFunctions := false
 		for i, cons := range c.Fanout.Consumers {
-			props := &fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout)}
+			props := &fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout), Paused: cons.Paused}
 			ref, runs := ReferenceConsumers[cons.Handler]
 			if runs {
 				props.Handler = consumerCode(ref.Dir)

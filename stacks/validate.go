@@ -27,7 +27,7 @@ func Validate(c *config.Config, now time.Time) error {
 	handlers := problems.List{Subject: "configuration"}
 	for i, cons := range c.Fanout.Consumers {
 		// The consumer's own override; 0 takes fanout.maxReceiveCount.
-		props := fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.MaxReceiveCount}
+		props := fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.MaxReceiveCount, Paused: cons.Paused}
 		prefix := fmt.Sprintf("fanout.consumers[%d].", i)
 		if cons.Handler != "" {
 			if _, ok := ReferenceConsumers[cons.Handler]; !ok {

@@ -59,6 +59,7 @@ func TestMain(m *testing.M) {
 	mel.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
 	uae := NewRegional(stack("from-uae", "eu-west-1"), "Fanout", &RegionalProps{Prefix: "t-prod", Subject: "trade-executions", TopicRegion: "me-central-1", FIFO: true, Alarms: watched("from-uae")})
 	uae.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
+	uae.AddConsumer(&ConsumerProps{Name: "buying-power", TimeoutSeconds: 20, Handler: asset(), Paused: true})
 
 	stdIngest := NewIngest(stack("std-ingest", "us-east-2"), "Fanout", &IngestProps{
 		Prefix: "t-dev", Subject: "trade-executions", BrokerAccounts: []string{"222222222222"}, TrustBrokerAccounts: true, DestinationRegions: []string{"us-east-2"},
@@ -375,6 +376,18 @@ func TestConsumerHandlerKeepsItsRecordsInItsOwnTables(t *testing.T) {
 	}
 }
 
+// A paused handler is deployed with its event source mapping disabled; an
+// unpaused one reads its queue.
+func TestAPausedHandlerReadsNothing(t *testing.T) {
+	for stack, want := range map[string]any{"from-uae": false, "uk": nil} {
+		esm := asm.Templates[stack].Resources("AWS::Lambda::EventSourceMapping")
+		if len(esm) != 1 {
+			t.Fatalf("%s: %d event source mappings, want 1", stack, len(esm))
+		}
+		cfntest.Check(t, stack+" Enabled", want, esm[0].Props["Enabled"])
+	}
+}
+
 // The handler gets the consumer runtime's alarms, by its own metrics, as
 // well as a function's.
 func TestConsumerHandlerHasTheRuntimesAlarms(t *testing.T) {
@@ -478,6 +491,8 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	cfntest.Check(t, "handler on a standard fan-out", []string{"handler"}, got)
 	got = cfntest.ProblemFields(t, func() { (&Consumer{Name: "holdings"}).AddTable("T", &TableProps{Env: "holdings table"}) })
 	cfntest.Check(t, "table problems", []string{"consumer", "env", "partitionKey"}, got)
+	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 10, Paused: true}) })
+	cfntest.Check(t, "paused without a handler", []string{"paused"}, got)
 	for _, env := range []string{"SEQUENCE_TABLE", "SENT_TABLE", "AWS_REGION", "LAMBDA_TASK_ROOT", "_HANDLER"} {
 		emails := uk.Consumers[1]
 		got = cfntest.ProblemFields(t, func() { emails.AddTable("T", &TableProps{Env: env, PartitionKey: "id"}) })

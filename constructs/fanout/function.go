@@ -24,6 +24,8 @@ type queueFunction struct {
 	// maxConcurrency caps the event source's concurrent batches; 0 leaves
 	// Lambda's default (for a FIFO source, one per active message group).
 	maxConcurrency float64
+	// paused creates the event source mapping disabled.
+	paused bool
 }
 
 // newQueueFunction is a Go Lambda (provided.al2023, arm64) fed by an SQS
@@ -57,6 +59,9 @@ func newQueueFunction(scope constructs.Construct, f queueFunction) awslambda.Fun
 	source := &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(10),
 		ReportBatchItemFailures: jsii.Bool(true),
+	}
+	if f.paused {
+		source.Enabled = jsii.Bool(false)
 	}
 	if f.maxConcurrency > 0 {
 		source.MaxConcurrency = jsii.Number(f.maxConcurrency)

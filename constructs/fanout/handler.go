@@ -31,6 +31,7 @@ func (r *Regional) runHandler(scope constructs.Construct, cons *Consumer, props 
 		code:           props.Handler,
 		timeoutSeconds: float64(props.TimeoutSeconds),
 		source:         cons.Queue,
+		paused:         props.Paused,
 		removal:        p.RemovalPolicy,
 		environment: map[string]*string{
 			"IDEMPOTENCY_TABLE": cons.IdempotencyTable.TableName(),

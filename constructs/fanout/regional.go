@@ -133,6 +133,12 @@ type ConsumerProps struct {
 	// fan-out: the runtime keeps order by the message group. Default:
 	// none; the team polls the queue itself.
 	Handler awslambda.Code
+	// Paused creates the handler's event source mapping disabled: the
+	// handler reads nothing until a deployment without it. To move a live
+	// queue from a team's reader to a handler, deploy it paused, seed its
+	// sequence table, stop the reader, then unpause (docs/consumers.md).
+	// Only with a Handler. Default: false, the handler reads the queue.
+	Paused bool
 }
 
 // Validate returns every problem with the props at once, each at the
@@ -160,6 +166,9 @@ func (p *ConsumerProps) Validate(prefix string) error {
 // message group.
 func (p *RegionalProps) ValidateConsumer(prefix string, c *ConsumerProps) error {
 	l := problems.List{Subject: "configuration"}
+	if c.Paused && c.Handler == nil {
+		l.Add(prefix+"paused", true, "false, or a consumer with a handler: only a handler's reading can be paused")
+	}
 	if c.Handler != nil && !p.FIFO {
 		l.Add(prefix+"handler", "a handler", "a consumer without a handler on a standard (not FIFO) fan-out: the consumer runtime keeps each account's order by its message group")
 	}
