@@ -15,16 +15,7 @@ import (
 // position in the symbol, in table (key account, symbol; attribute
 // quantity), in the transaction that records it applied. An execution that
 // is not a trade is not applied: its account is held.
-func Holdings(table string) consumer.Handler {
-	return func(ctx context.Context, e consumer.Execution) error {
-		t, err := Parse(e.Body)
-		if err != nil {
-			return fmt.Errorf("execution %s: %w", e.ID, err)
-		}
-		consumer.Write(ctx, HoldingsUpdate(table, e.Account, t))
-		return nil
-	}
-}
+func Holdings(table string) consumer.Handler { return applying(table, HoldingsUpdate) }
 
 // HoldingsUpdate is the write that applies t to the account's position.
 func HoldingsUpdate(table, account string, t Trade) types.TransactWriteItem {
@@ -44,16 +35,7 @@ func HoldingsUpdate(table, account string, t Trade) types.TransactWriteItem {
 // account's cash, in minor units, in table (key account; attribute cash),
 // in the transaction that records it applied. An execution that is not a
 // trade is not applied: its account is held.
-func BuyingPower(table string) consumer.Handler {
-	return func(ctx context.Context, e consumer.Execution) error {
-		t, err := Parse(e.Body)
-		if err != nil {
-			return fmt.Errorf("execution %s: %w", e.ID, err)
-		}
-		consumer.Write(ctx, BuyingPowerUpdate(table, e.Account, t))
-		return nil
-	}
-}
+func BuyingPower(table string) consumer.Handler { return applying(table, BuyingPowerUpdate) }
 
 // BuyingPowerUpdate is the write that applies t to the account's cash.
 func BuyingPowerUpdate(table, account string, t Trade) types.TransactWriteItem {
@@ -63,4 +45,17 @@ func BuyingPowerUpdate(table, account string, t Trade) types.TransactWriteItem {
 		UpdateExpression:          aws.String("ADD cash :cash"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":cash": &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Cash(), 10)}},
 	}}
+}
+
+// applying is the handler that applies each execution's trade with the
+// write update makes, in the transaction that records it applied.
+func applying(table string, update func(table, account string, t Trade) types.TransactWriteItem) consumer.Handler {
+	return func(ctx context.Context, e consumer.Execution) error {
+		t, err := Parse(e.Body)
+		if err != nil {
+			return fmt.Errorf("execution %s: %w", e.ID, err)
+		}
+		consumer.Write(ctx, update(table, e.Account, t))
+		return nil
+	}
 }
