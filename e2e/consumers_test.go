@@ -4,8 +4,10 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,7 +30,24 @@ type referenceConsumer struct {
 	holdings                     bool // trade.Holdings; else trade.BuyingPower
 	processor                    *consumer.Processor
 	logs                         *lockedBuffer
+	// fault makes the next invocation misbehave as a Lambda's can.
+	fault fault
 }
+
+// fault is a way an invocation of a consumer goes wrong; the zero value is
+// none.
+type fault int
+
+const (
+	noFault fault = iota
+	// crashAfterCommit: the handler commits, then the invocation dies
+	// before the mapping deletes the batch: it comes back whole.
+	crashAfterCommit
+	// concurrentDuplicate: the batch's visibility timeout runs out while
+	// the handler runs, and a second invocation receives it too: both run
+	// at once, and the batch comes back.
+	concurrentDuplicate
+)
 
 // newReferenceConsumer reads the function's environment, as its main does,
 // and builds its handler on the region's deployed tables; nil for a
@@ -75,11 +94,12 @@ func (r *referenceConsumer) invoke(ctx context.Context, client *sqs.Client, url 
 	if err != nil || len(out.Messages) == 0 {
 		return nil, 0, err
 	}
-	ev := events.SQSEvent{Records: make([]events.SQSMessage, len(out.Messages))}
-	for i, m := range out.Messages {
-		ev.Records[i] = events.SQSMessage{MessageId: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), Attributes: m.Attributes, MessageAttributes: lambdaAttributes(m.MessageAttributes)}
+	f := r.fault
+	r.fault = noFault
+	if f != noFault {
+		return nil, len(out.Messages), r.misbehave(ctx, client, url, f, out.Messages)
 	}
-	resp, err := r.processor.Handle(ctx, ev)
+	resp, err := r.processor.Handle(ctx, lambdaEvent(out.Messages))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -154,4 +174,59 @@ func (r *referenceConsumer) consume(ctx context.Context, client *sqs.Client, url
 			return got, err
 		}
 	}
+}
+
+// lambdaEvent is the SQS event Lambda hands the function for messages.
+func lambdaEvent(messages []sqstypes.Message) events.SQSEvent {
+	ev := events.SQSEvent{Records: make([]events.SQSMessage, len(messages))}
+	for i, m := range messages {
+		ev.Records[i] = events.SQSMessage{MessageId: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), Attributes: m.Attributes, MessageAttributes: lambdaAttributes(m.MessageAttributes)}
+	}
+	return ev
+}
+
+// misbehave handles the received batch as fault f has it, and leaves every
+// message of it in the queue, visible again.
+func (r *referenceConsumer) misbehave(ctx context.Context, client *sqs.Client, url string, f fault, messages []sqstypes.Message) error {
+	visible := func(messages []sqstypes.Message) error {
+		for _, m := range messages {
+			if _, err := client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	switch f {
+	case crashAfterCommit:
+		if _, err := r.processor.Handle(ctx, lambdaEvent(messages)); err != nil {
+			return err
+		}
+		return visible(messages)
+	case concurrentDuplicate:
+		if err := visible(messages); err != nil {
+			return err
+		}
+		again, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: &url, MaxNumberOfMessages: int32(len(messages)),
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
+			MessageAttributeNames:       []string{"All"},
+		})
+		if err != nil {
+			return err
+		}
+		if len(again.Messages) != len(messages) {
+			return fmt.Errorf("received %d messages again, want the %d of the batch", len(again.Messages), len(messages))
+		}
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, batch := range [][]sqstypes.Message{messages, again.Messages} {
+			wg.Go(func() { _, errs[i] = r.processor.Handle(ctx, lambdaEvent(batch)) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		return visible(again.Messages)
+	}
+	return fmt.Errorf("unknown fault %d", f)
 }

@@ -345,6 +345,67 @@ func TestFanout(t *testing.T) {
 		checkEmpty(t, d)
 	})
 
+	t.Run("a batch committed and redelivered, handled twice at once, or redriven after the window changes nothing in any region", func(t *testing.T) {
+		red.proxy.Reset()
+		execs := interleaved(run, "again-", 2, 3)
+		got := make([][]delivered, len(queues))
+		round := func(what string, batch []execution, f fault) {
+			t.Helper()
+			if err := send(ctx, ingestSQS, ingest, batch); err != nil {
+				t.Fatal(err)
+			}
+			if acked, _, err := red.drain(ctx); err != nil || acked != len(batch) {
+				t.Fatalf("%s: redistributor published %d, error %v; want %d, nil", what, acked, err, len(batch))
+			}
+			for i := range queues {
+				if queues[i].ref != nil {
+					queues[i].ref.fault = f
+				}
+			}
+			// The faulty invocation, then the batch again, as Lambda
+			// retries it.
+			for range 2 {
+				if err := consumeAll(ctx, cloud, queues, got, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		var first, third []execution
+		for _, e := range execs {
+			if e.Seq < 3 {
+				first = append(first, e)
+			} else {
+				third = append(third, e)
+			}
+		}
+		round("committed, then redelivered", first, crashAfterCommit)
+		round("handled twice at once", third, concurrentDuplicate)
+		// An operator's redrive after the de-duplication window: the same
+		// executions again, accepted by the queue under new ids.
+		for _, q := range queues {
+			if q.ref == nil {
+				continue
+			}
+			for _, e := range execs {
+				body, _ := json.Marshal(e)
+				if _, err := cloud.in(q.region).sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: aws.String(string(body)),
+					MessageGroupId: aws.String(e.Account), MessageDeduplicationId: aws.String(e.dedupID() + "-redriven")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := consumeAll(ctx, cloud, queues, got, 0); err != nil {
+			t.Fatal(err)
+		}
+		checkApplied(t, queues, execs)
+		for _, q := range queues {
+			if q.ref != nil && !strings.Contains(q.ref.logs.peek(), `"Duplicates":1`) {
+				t.Errorf("%s: no duplicate counted", q)
+			}
+		}
+		checkEmpty(t, d)
+	})
+
 	t.Run("a message a consumer keeps failing ends in its dead-letter queue", func(t *testing.T) {
 		red.proxy.Reset()
 		poison := execution{Account: "poison", Seq: 1, Run: run}
