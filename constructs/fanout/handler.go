@@ -25,6 +25,15 @@ func (r *Regional) runHandler(scope constructs.Construct, cons *Consumer, props 
 	p := r.props
 	cons.IdempotencyTable = r.consumerTable(scope, "IdempotencyTable", &TableProps{PartitionKey: "id"}, "expiresAt")
 	cons.SequenceTable = r.consumerTable(scope, "SequenceTable", &TableProps{PartitionKey: "account"}, "")
+	env := map[string]*string{
+		"IDEMPOTENCY_TABLE": cons.IdempotencyTable.TableName(),
+		"SEQUENCE_TABLE":    cons.SequenceTable.TableName(),
+		"METRICS_NAMESPACE": jsii.String(alarms.ConsumerNamespace),
+	}
+	cons.env = map[string]bool{}
+	for name := range env {
+		cons.env[name] = true
+	}
 	cons.Handler = newQueueFunction(scope, queueFunction{
 		id:             "Handler",
 		description:    fmt.Sprintf("Processes %s for %s", r.names.words(), props.Name),
@@ -33,13 +42,8 @@ func (r *Regional) runHandler(scope constructs.Construct, cons *Consumer, props 
 		source:         cons.Queue,
 		paused:         props.Paused,
 		removal:        p.RemovalPolicy,
-		environment: map[string]*string{
-			"IDEMPOTENCY_TABLE": cons.IdempotencyTable.TableName(),
-			"SEQUENCE_TABLE":    cons.SequenceTable.TableName(),
-			"METRICS_NAMESPACE": jsii.String(alarms.ConsumerNamespace),
-		},
+		environment:    env,
 	})
-	cons.env = map[string]bool{"IDEMPOTENCY_TABLE": true, "SEQUENCE_TABLE": true, "METRICS_NAMESPACE": true}
 	r.Key.GrantDecrypt(cons.Handler)
 	cons.IdempotencyTable.GrantReadWriteData(cons.Handler)
 	cons.SequenceTable.GrantReadWriteData(cons.Handler)
