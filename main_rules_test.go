@@ -68,7 +68,8 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 	gateway := func(c map[string]any, i int) map[string]any { return obj(at(c, "api", "gateways", i)) }
 	// The consumer a case adds comes after the default configuration's.
 	added := fmt.Sprintf("fanout.consumers[%d].name", len(config.Default().Fanout.Consumers))
-	holdings := fmt.Sprintf("fanout.consumers[%d].name", slices.IndexFunc(config.Default().Fanout.Consumers, func(c config.Consumer) bool { return c.Name == "holdings" }))
+	holdingsAt := slices.IndexFunc(config.Default().Fanout.Consumers, func(c config.Consumer) bool { return c.Name == "holdings" })
+	holdings := fmt.Sprintf("fanout.consumers[%d].name", holdingsAt)
 	for _, tc := range []struct {
 		name   string
 		change func(c map[string]any)
@@ -80,6 +81,10 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 			[]string{added + `: got "fanout-eu-west-2"`, `"brokerage-dev-fanout-eu-west-2-dlq.fifo" is taken by brokerage-dev-ap-southeast-2-ingest/Fanout/DeliveryDLQ-eu-west-2/Resource`}},
 		{"consumer named like another consumer's DLQ", func(c map[string]any) { addConsumer(c, "holdings-dlq") },
 			[]string{added + `: got "holdings-dlq"`, "is taken by " + holdings}},
+		{"a handler the platform does not ship", func(c map[string]any) { obj(at(c, "fanout", "consumers", holdingsAt))["handler"] = "holding" },
+			[]string{fmt.Sprintf(`fanout.consumers[%d].handler: got "holding", want one of: buying-power, holdings`, holdingsAt), "(1 problem)"}},
+		{"handlers on a standard fan-out", func(c map[string]any) { obj(c["fanout"])["ordering"] = "standard" },
+			[]string{fmt.Sprintf(`fanout.consumers[%d].handler: got "a handler", want a consumer without a handler on a standard (not FIFO) fan-out`, holdingsAt), "(2 problems)"}},
 		{"consumer named ingest takes the ingest alarms", func(c map[string]any) { addConsumer(c, "ingest") },
 			[]string{added + `: got "ingest"`, `the alarm "brokerage-dev-ingest-`, "(1 problem)"}},
 		{"gateway names that make the same alarm names", func(c map[string]any) {
