@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,62 +19,11 @@ import (
 const modulePath = "github.com/brokerage/platform"
 
 // RedistributorCode is the redistributor's Lambda code, the default of
-// IngestProps.RedistributorCode: lambda/redistributor of this module,
-// compiled for provided.al2023 on arm64 (a static `bootstrap`, without the
-// RPC mode provided runtimes do not use, and with paths trimmed so that the
-// same source gives the same bytes, and the same asset hash, on every
-// machine). It builds with the go command once per source and Go version,
-// into the user's cache directory, and panics when it cannot: the app is
-// then not deployable.
-func RedistributorCode() awslambda.Code {
-	dir, err := builtRedistributor()
-	if err != nil {
-		panic(fmt.Errorf("fanout: building the redistributor Lambda: %w", err))
-	}
-	return awslambda.Code_FromAsset(jsii.String(dir), nil)
-}
-
-var builtRedistributor = sync.OnceValues(func() (string, error) {
-	root, err := moduleRoot()
-	if err != nil {
-		return "", err
-	}
-	goVersion, err := exec.Command("go", "env", "GOVERSION").Output()
-	if err != nil {
-		return "", fmt.Errorf("the go command is needed to build it: %w", err)
-	}
-	key, err := sourceHash(root, goVersion)
-	if err != nil {
-		return "", err
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	out := filepath.Join(cache, "brokerage-platform", "redistributor-"+key)
-	if _, err := os.Stat(filepath.Join(out, "bootstrap")); err == nil {
-		return out, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(out), "build-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	if err := goBuild(filepath.Join(root, "lambda", "redistributor"), tmp); err != nil {
-		return "", err
-	}
-	// Another build of the same source may have finished first: its
-	// bytes are the same.
-	if err := os.Rename(tmp, out); err != nil {
-		if _, statErr := os.Stat(filepath.Join(out, "bootstrap")); statErr != nil {
-			return "", err
-		}
-	}
-	return out, nil
-})
+// IngestProps.RedistributorCode: lambda/redistributor of this module, built
+// as ModuleLambda builds (the same source gives the same bytes, and the
+// same asset hash, on every machine). It panics when it cannot build: the
+// app is then not deployable.
+func RedistributorCode() awslambda.Code { return ModuleLambda("lambda/redistributor") }
 
 // goBuild compiles the main package in dir into out/bootstrap for
 // provided.al2023 on arm64: static, without the RPC mode provided runtimes
@@ -126,6 +74,8 @@ func ModuleLambda(dir string) awslambda.Code {
 	return GoCode(filepath.Join(root, filepath.FromSlash(dir)))
 }
 
+// buildInto builds the main package in dir into the user's cache
+// directory, in a directory named by the binary's content, and returns it.
 func buildInto(dir string) (string, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
@@ -139,27 +89,18 @@ func buildInto(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	defer os.RemoveAll(tmp) // after a rename, nothing is left to remove
 	if err := goBuild(dir, tmp); err != nil {
-		os.RemoveAll(tmp)
 		return "", err
 	}
-	f, err := os.Open(filepath.Join(tmp, "bootstrap"))
+	binary, err := os.ReadFile(filepath.Join(tmp, "bootstrap"))
 	if err != nil {
 		return "", err
 	}
-	h := sha256.New()
-	_, err = io.Copy(h, f)
-	f.Close()
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(base, "lambda-"+hex.EncodeToString(h.Sum(nil))[:16])
-	if _, err := os.Stat(filepath.Join(out, "bootstrap")); err == nil {
-		os.RemoveAll(tmp) // the same bytes are there already
-		return out, nil
-	}
+	sum := sha256.Sum256(binary)
+	out := filepath.Join(base, "lambda-"+hex.EncodeToString(sum[:8]))
+	// Another build of the same bytes may be there already.
 	if err := os.Rename(tmp, out); err != nil {
-		os.RemoveAll(tmp)
 		if _, statErr := os.Stat(filepath.Join(out, "bootstrap")); statErr != nil {
 			return "", err
 		}
@@ -182,35 +123,4 @@ func moduleRoot() (string, error) {
 		return "", fmt.Errorf("cannot find the source of %s: give the code yourself (IngestProps.RedistributorCode, ConsumerProps.Handler), or run from a module that requires it (%w)", modulePath, err)
 	}
 	return strings.TrimSpace(string(dir)), nil
-}
-
-// sourceHash identifies a build: the Go version, the module's go.mod and
-// go.sum, and every file of lambda/ (the redistributor imports only its
-// own packages there).
-func sourceHash(root string, goVersion []byte) (string, error) {
-	h := sha256.New()
-	h.Write(goVersion)
-	files := []string{filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum")}
-	err := filepath.WalkDir(filepath.Join(root, "lambda"), func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files = append(files, path)
-		}
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	for _, f := range files {
-		r, err := os.Open(f)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s\x00", strings.TrimPrefix(f, root))
-		_, err = io.Copy(h, r)
-		r.Close()
-		if err != nil {
-			return "", err
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
