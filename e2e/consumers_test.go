@@ -18,6 +18,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/brokerage/platform/lambda/consumer"
 	"github.com/brokerage/platform/lambda/consumer/trade"
+	"github.com/brokerage/platform/stacks"
 )
 
 // referenceConsumer is a reference consumer's deployed function, its code
@@ -62,15 +63,19 @@ func newReferenceConsumer(ctx context.Context, d *deployment, region, function s
 		env = fn.Environment.Variables
 	}
 	r := &referenceConsumer{function: function, idempotency: env[consumer.EnvIdempotencyTable], sequence: env[consumer.EnvSequenceTable], logs: &lockedBuffer{}}
+	// The reference consumers' code, by the name stacks.ReferenceConsumers
+	// gives them; each function is told its table by its Table.Env.
+	code := map[string]func(table string) consumer.Handler{"holdings": trade.Holdings, "buying-power": trade.BuyingPower}
 	var handle consumer.Handler
-	switch {
-	case env["HOLDINGS_TABLE"] != "":
-		r.table, r.holdings = env["HOLDINGS_TABLE"], true
-		handle = trade.Holdings(r.table)
-	case env["BUYING_POWER_TABLE"] != "":
-		r.table = env["BUYING_POWER_TABLE"]
-		handle = trade.BuyingPower(r.table)
-	default:
+	for name, ref := range stacks.ReferenceConsumers {
+		if table := env[ref.Table.Env]; table != "" {
+			if code[name] == nil {
+				return nil, fmt.Errorf("function %s runs the reference consumer %s, which the test cannot run", function, name)
+			}
+			r.table, r.holdings, handle = table, name == "holdings", code[name](table)
+		}
+	}
+	if handle == nil {
 		return nil, nil
 	}
 	if r.idempotency == "" || r.sequence == "" {
