@@ -112,28 +112,8 @@ func (r *referenceConsumer) invoke(ctx context.Context, client *sqs.Client, url 
 	for _, f := range resp.BatchItemFailures {
 		failed[f.ItemIdentifier] = true
 	}
-	var done []sqstypes.DeleteMessageBatchRequestEntry
-	var deleted []sqstypes.Message
-	for i, m := range out.Messages {
-		if failed[aws.ToString(m.MessageId)] {
-			if _, err := client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
-				return nil, 0, err
-			}
-			continue
-		}
-		done = append(done, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
-		deleted = append(deleted, m)
-	}
-	if len(done) > 0 {
-		del, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &url, Entries: done})
-		if err != nil {
-			return nil, 0, err
-		}
-		if len(del.Failed) > 0 {
-			return nil, 0, fmt.Errorf("delete: %s", aws.ToString(del.Failed[0].Message))
-		}
-	}
-	return deleted, len(failed), nil
+	deleted, err := settle(ctx, client, url, out.Messages, failed)
+	return deleted, len(failed), err
 }
 
 // state is what the consumer applied for account: its last sequence, and
@@ -193,13 +173,14 @@ func lambdaEvent(messages []sqstypes.Message) events.SQSEvent {
 // misbehave handles the received batch as fault f has it, and leaves every
 // message of it in the queue, visible again.
 func (r *referenceConsumer) misbehave(ctx context.Context, client *sqs.Client, url string, f fault, messages []sqstypes.Message) error {
+	// settle with every message failed: all visible again, none deleted.
 	visible := func(messages []sqstypes.Message) error {
+		all := map[string]bool{}
 		for _, m := range messages {
-			if _, err := client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
-				return err
-			}
+			all[aws.ToString(m.MessageId)] = true
 		}
-		return nil
+		_, err := settle(ctx, client, url, messages, all)
+		return err
 	}
 	switch f {
 	case crashAfterCommit:

@@ -447,27 +447,35 @@ func (r *redistributor) invoke(ctx context.Context) (acknowledged, received int,
 			failed[f.ItemIdentifier] = true
 		}
 	}
+	deleted, err := settle(ctx, r.sqs, r.queueURL, out.Messages, failed)
+	return len(deleted), len(out.Messages), err
+}
+
+// settle ends an invocation as the event source mapping does: it deletes
+// the messages that did not fail and returns them; a failed one Lambda
+// leaves invisible until the queue's visibility timeout runs out, which
+// settle makes visible again now instead of waiting.
+func settle(ctx context.Context, client *sqs.Client, url string, messages []sqstypes.Message, failed map[string]bool) ([]sqstypes.Message, error) {
 	var done []sqstypes.DeleteMessageBatchRequestEntry
-	for i, m := range out.Messages {
-		if failed[*m.MessageId] {
-			// Lambda leaves a failed message invisible until the
-			// queue's visibility timeout (120 s) runs out; make it
-			// visible again now instead of waiting.
-			if _, err := r.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &r.queueURL, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
-				return 0, len(out.Messages), err
+	var deleted []sqstypes.Message
+	for i, m := range messages {
+		if failed[aws.ToString(m.MessageId)] {
+			if _, err := client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
+				return nil, err
 			}
 			continue
 		}
 		done = append(done, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
+		deleted = append(deleted, m)
 	}
 	if len(done) > 0 {
-		del, err := r.sqs.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &r.queueURL, Entries: done})
+		del, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &url, Entries: done})
 		if err != nil {
-			return 0, len(out.Messages), err
+			return nil, err
 		}
 		if len(del.Failed) > 0 {
-			return 0, len(out.Messages), fmt.Errorf("deleting from the ingest queue: %s", aws.ToString(del.Failed[0].Message))
+			return nil, fmt.Errorf("deleting from %s: %s", url, aws.ToString(del.Failed[0].Message))
 		}
 	}
-	return len(done), len(out.Messages), nil
+	return deleted, nil
 }

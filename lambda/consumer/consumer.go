@@ -155,24 +155,19 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 // applied first, and they after it. A record without a readable sequence
 // goes last in its account: it can never be applied.
 func bySequence(records []events.SQSMessage) []events.SQSMessage {
-	places := map[string][]int{}
-	var accounts []string
+	seq := make([]int64, len(records))
+	places := map[string][]int{} // each account's places in the batch
 	for i, rec := range records {
+		seq[i] = sequenceOf(rec)
 		account := rec.Attributes["MessageGroupId"]
-		if places[account] == nil {
-			accounts = append(accounts, account)
-		}
 		places[account] = append(places[account], i)
 	}
 	sorted := make([]events.SQSMessage, len(records))
-	for _, account := range accounts {
-		recs := make([]events.SQSMessage, 0, len(places[account]))
-		for _, i := range places[account] {
-			recs = append(recs, records[i])
-		}
-		slices.SortStableFunc(recs, func(a, b events.SQSMessage) int { return cmp.Compare(sequenceOf(a), sequenceOf(b)) })
-		for j, i := range places[account] {
-			sorted[i] = recs[j]
+	for _, at := range places {
+		bySeq := slices.Clone(at)
+		slices.SortStableFunc(bySeq, func(i, j int) int { return cmp.Compare(seq[i], seq[j]) })
+		for k, i := range at {
+			sorted[i] = records[bySeq[k]]
 		}
 	}
 	return sorted
