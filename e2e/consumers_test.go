@@ -25,7 +25,6 @@ import (
 // run in-process on the deployed tables, fed from its queue by the test as
 // its event source mapping (disabled in moto) would.
 type referenceConsumer struct {
-	function                     string
 	db                           *dynamodb.Client
 	idempotency, sequence, table string
 	holdings                     bool // trade.Holdings; else trade.BuyingPower
@@ -62,7 +61,7 @@ func newReferenceConsumer(ctx context.Context, d *deployment, region, function s
 	if fn.Environment != nil {
 		env = fn.Environment.Variables
 	}
-	r := &referenceConsumer{function: function, idempotency: env[consumer.EnvIdempotencyTable], sequence: env[consumer.EnvSequenceTable], logs: &lockedBuffer{}}
+	r := &referenceConsumer{idempotency: env[consumer.EnvIdempotencyTable], sequence: env[consumer.EnvSequenceTable], logs: &lockedBuffer{}}
 	// The reference consumers' code, by the name stacks.ReferenceConsumers
 	// gives them; each function is told its table by its Table.Env.
 	code := map[string]func(table string) consumer.Handler{"holdings": trade.Holdings, "buying-power": trade.BuyingPower}

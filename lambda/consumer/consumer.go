@@ -80,7 +80,7 @@ type Options struct {
 	Lease time.Duration
 	// Retention is how long an applied execution's record is kept (its
 	// DynamoDB TTL): a redelivery of it after that is applied again.
-	// Default: 15 days, past the 14 days SQS keeps a message in any queue
+	// Default: DefaultRetention, past the 14 days SQS keeps a message in any queue
 	// or dead-letter queue, so that a redrive from a DLQ is still caught.
 	Retention time.Duration
 	// Namespace of the metrics (embedded metric format). Default:
@@ -92,6 +92,10 @@ type Options struct {
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
 }
+
+// DefaultRetention is how long an applied execution's record is kept by
+// default: 15 days, a day past the longest SQS keeps a message.
+const DefaultRetention = 15 * 24 * time.Hour
 
 // Processor applies the executions of SQS batches through a Store.
 type Processor struct {
@@ -105,7 +109,7 @@ type Processor struct {
 // executions with handle.
 func New(store Store, handle Handler, opts Options) *Processor {
 	if opts.Retention == 0 {
-		opts.Retention = 15 * 24 * time.Hour
+		opts.Retention = DefaultRetention
 	}
 	if opts.Namespace == "" {
 		opts.Namespace = DefaultNamespace
