@@ -2,6 +2,10 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/api"
@@ -39,8 +43,8 @@ func (p *Platform) newEdge() awscdk.Stack {
 		alarms.Graph("Site: 5xx error rate (%) and origin latency p90 (ms)",
 			alarms.KindDistribution.Metric(siteMetrics, "5xxErrorRate").Line("5xx %"),
 			alarms.KindDistribution.Metric(siteMetrics, "OriginLatency").Line("origin latency p90")),
-		fanoutStatus(c),
 	)
+	widgets = append(widgets, fanoutStatus(s, c)...)
 	widgets = append(widgets, apiWidgets(c)...)
 	labels := map[string]string{}
 	for _, r := range c.Regions {
@@ -58,14 +62,14 @@ func (p *Platform) newEdge() awscdk.Stack {
 // apiWidgets show every gateway's errors and latency in every region; API
 // and stage names are deterministic (GatewayProps), so the metrics need no
 // reference to the stacks.
-func apiWidgets(c *config.Config) []alarms.Widget {
-	var widgets []alarms.Widget
+func apiWidgets(c *config.Config) []awscloudwatch.IWidget {
+	var widgets []awscloudwatch.IWidget
 	for _, g := range c.API.Gateways {
-		var errs, latency []alarms.MetricLine
+		var errs, latency []awscloudwatch.IMetric
 		for _, r := range c.Regions {
 			stage := GatewayProps(c, r.Name, g, nil).Metrics()
-			errs = append(errs, alarms.KindAPIStage.Metric(stage, "5XXError").Line("5xx "+r.Name).In(r.Name))
-			latency = append(latency, api.LatencyP99(stage).Line("p99 "+r.Name).In(r.Name))
+			errs = append(errs, alarms.KindAPIStage.Metric(stage, "5XXError").LineIn("5xx "+r.Name, r.Name))
+			latency = append(latency, api.LatencyP99(stage).LineIn("p99 "+r.Name, r.Name))
 		}
 		widgets = append(widgets, alarms.Graph("API "+g.Name+": 5xx share per region", errs...), alarms.Graph("API "+g.Name+": latency p99 (ms) per region", latency...))
 	}
@@ -74,10 +78,11 @@ func apiWidgets(c *config.Config) []alarms.Widget {
 
 // fanoutStatus shows the per-region "not reaching" composite alarms of the
 // primary region by their deterministic ARNs.
-func fanoutStatus(c *config.Config) alarms.Widget {
-	var arns []any
+func fanoutStatus(scope constructs.Construct, c *config.Config) []awscloudwatch.IWidget {
+	var notReaching []interfacesawscloudwatch.IAlarmRef
 	for _, r := range c.RegionNames() {
-		arns = append(arns, alarms.AlarmARN(c.PrimaryRegion, c.Account, alarms.AlarmName(c.Prefix(), fanout.NotReachingAlarmName(r))))
+		arn := alarms.AlarmARN(c.PrimaryRegion, c.Account, alarms.AlarmName(c.Prefix(), fanout.NotReachingAlarmName(r)))
+		notReaching = append(notReaching, awscloudwatch.Alarm_FromAlarmArn(scope, jsii.String("NotReaching-"+r), jsii.String(arn)))
 	}
-	return alarms.Widget{"type": "alarm", "properties": map[string]any{"title": "Executions reaching each region", "alarms": arns}}
+	return alarms.Status("Executions reaching each region", notReaching)
 }

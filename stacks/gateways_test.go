@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/alarms/alarmstest"
@@ -43,7 +44,7 @@ func TestGatewayAlarmsAndDashboardReadItsOwnStage(t *testing.T) {
 	s := cfntest.StackIn(app, "uk", "eu-west-2")
 	al := alarmstest.New(s, "t")
 	orders := api.Service{Name: "orders", BasePath: "orders", Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.example.com"}}
-	var widgets []alarms.Widget
+	var widgets []awscloudwatch.IWidget
 	for name, stage := range map[string]string{"v2": "v2", "default": ""} {
 		gw := api.New(s, "Api-"+name, &api.Props{Name: "t-" + name, Label: name, Alarms: al, StageName: stage, RateLimit: 10, BurstLimit: 20, Services: []api.Service{orders}})
 		widgets = append(widgets, gw.Widgets()...)
@@ -82,7 +83,7 @@ func TestGatewayAlarmsAndDashboardReadItsOwnStage(t *testing.T) {
 
 	dashboard := tmpl.Resources("AWS::CloudWatch::Dashboard")[0]
 	var body struct{ Widgets []any }
-	if err := json.Unmarshal([]byte(dashboard.Props["DashboardBody"].(string)), &body); err != nil {
+	if err := json.Unmarshal([]byte(cfn.Joined(dashboard.Props["DashboardBody"])), &body); err != nil {
 		t.Fatal(err)
 	}
 	wantLines := map[string][]string{"t-v2": {"v2", "v2", "v2", "v2"}, "t-default": {"v1", "v1", "v1", "v1"}}
@@ -95,11 +96,7 @@ func TestGatewayAlarmsAndDashboardReadItsOwnStage(t *testing.T) {
 // GatewayProps builds it with: the default stage, from the configuration.
 func TestOverviewGraphsTheStageTheGatewaysAreBuiltWith(t *testing.T) {
 	c := config.Default()
-	var widgets []any
-	for _, w := range apiWidgets(c) {
-		widgets = append(widgets, map[string]any(w))
-	}
-	got := stagesOf(t, widgets)
+	got := stagesOf(t, cfntest.Widgets(cfntest.StackIn(cfn.NewApp(t.TempDir()), "edge", "us-east-1"), apiWidgets(c)...))
 	want := map[string][]string{}
 	for _, g := range c.API.Gateways {
 		p := GatewayProps(c, c.PrimaryRegion, g, nil)

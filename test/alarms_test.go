@@ -3,6 +3,7 @@ package test
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -133,7 +134,7 @@ func alarmFor(t *testing.T, tmpl cfn.Template, target, metric string) cfn.Resour
 	for _, r := range tmpl.Resources("AWS::CloudWatch::Alarm") {
 		md, _ := r.Raw["Metadata"].(map[string]any)
 		path, _ := md["aws:cdk:path"].(string)
-		if strings.Contains(path, "/"+target+"/") && strings.HasSuffix(path, "/Alarm"+metric) {
+		if strings.Contains(path, "/"+target+"/") && strings.HasSuffix(path, "/Alarm"+metric+"/Resource") {
 			return r
 		}
 	}
@@ -155,16 +156,18 @@ func TestConfigOverridesSetThresholdAndDatapoints(t *testing.T) {
 
 func TestDLQAlarmFiresOnArrivalsEvenWhenDrained(t *testing.T) {
 	a := alarmFor(t, dev.Templates["brokerage-dev-eu-west-2-regional"], "Fanout/holdings/DeadLetterQueue", "ApproximateNumberOfMessagesVisible")
-	var ids []string
+	reads := map[string]string{} // query id -> the queue metric it reads
 	var expr string
 	for _, q := range a.Props["Metrics"].([]any) {
 		m := q.(map[string]any)
-		ids = append(ids, m["Id"].(string))
-		if e, ok := m["Expression"].(string); ok {
-			expr = e
+		if ms, ok := m["MetricStat"].(map[string]any); ok {
+			reads[m["Id"].(string)] = ms["Metric"].(map[string]any)["MetricName"].(string)
+		} else if m["ReturnData"] == true {
+			expr = m["Expression"].(string)
 		}
 	}
-	if diff := cmp.Diff([]string{"visible", "sent", "received", "arrivals"}, ids); diff != "" {
+	want := map[string]string{"visible": "ApproximateNumberOfMessagesVisible", "sent": "NumberOfMessagesSent", "received": "NumberOfMessagesReceived"}
+	if diff := cmp.Diff(want, reads); diff != "" {
 		t.Errorf("metric queries (-want +got):\n%s", diff)
 	}
 	if expr != "FILL(visible,0)+FILL(sent,0)+FILL(received,0)" {
@@ -223,15 +226,24 @@ func js(v any) string {
 func TestCompositeAlarmPerRegionForExecutionsThatDoNotArrive(t *testing.T) {
 	ingest := dev.Templates["brokerage-dev-ap-southeast-2-ingest"]
 	var got []string
+	// The rule names its alarms by ARN: read each as the name of the alarm.
+	byARN := regexp.MustCompile(`\$\{(\w+)\.Arn\}`)
 	for _, r := range ingest.Resources("AWS::CloudWatch::CompositeAlarm") {
-		got = append(got, r.Props["AlarmName"].(string)+": "+r.Props["AlarmRule"].(string))
+		rule := byARN.ReplaceAllStringFunc(cfn.Joined(r.Props["AlarmRule"]), func(ref string) string {
+			a, err := ingest.Resource(byARN.FindStringSubmatch(ref)[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.Props["AlarmName"].(string)
+		})
+		got = append(got, r.Props["AlarmName"].(string)+": "+rule)
 		if len(r.Props["AlarmActions"].([]any)) == 0 || len(r.Props["OKActions"].([]any)) == 0 {
 			t.Errorf("composite %s has no actions", r.LogicalID)
 		}
 	}
 	var want []string
 	for _, region := range cfg.RegionNames() {
-		want = append(want, "brokerage-dev-fanout-not-reaching-"+region+`: ALARM("brokerage-dev-delivery-dlq-`+region+`-ApproximateNumberOfMessagesVisible") OR ALARM("brokerage-dev-fanout-topic-NumberOfNotificationsFailedToRedriveToDlq")`)
+		want = append(want, "brokerage-dev-fanout-not-reaching-"+region+`: (ALARM("brokerage-dev-delivery-dlq-`+region+`-ApproximateNumberOfMessagesVisible") OR ALARM("brokerage-dev-fanout-topic-NumberOfNotificationsFailedToRedriveToDlq"))`)
 	}
 	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("composite alarms (-want +got):\n%s", diff)
@@ -252,10 +264,10 @@ func TestDashboardPerRegionAndAGlobalOverview(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("dashboards (-want +got):\n%s", diff)
 	}
-	overview, _ := dev.Templates["brokerage-dev-us-east-1-edge"].ByPath("Overview")
-	body := js(overview.Props["DashboardBody"])
+	overview, _ := dev.Templates["brokerage-dev-us-east-1-edge"].ByPath("Overview/Resource")
+	body := cfn.Joined(overview.Props["DashboardBody"])
 	for _, region := range cfg.RegionNames() {
-		if !strings.Contains(body, `\"region\":\"`+region+`\"`) {
+		if !strings.Contains(body, `"region":"`+region+`"`) {
 			t.Errorf("overview has no metric from %s", region)
 		}
 	}

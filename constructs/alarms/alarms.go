@@ -25,6 +25,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -168,35 +169,21 @@ type Alarms struct {
 	PageTopic awssns.Topic
 	// Key encrypts both topics; nil when reused.
 	Key awskms.Key
-	// TopicARNs are where alarms of each severity send ALARM and OK.
-	TopicARNs map[Severity]*string
-	// AlarmARNs lists every alarm this construct created, in creation order,
+	// Topics are where alarms of each severity send ALARM and OK.
+	Topics map[Severity]awssns.ITopic
+	// Created lists every alarm this construct created, in creation order,
 	// for dashboards.
-	AlarmARNs []string
+	Created []awscloudwatch.Alarm
 
-	props                      Props
-	partition, region, account string
-	byMetric                   map[string]awscloudwatch.CfnAlarm // by Metric.key, for AlarmOn
-	created                    map[awscloudwatch.CfnAlarm]string // the name each alarm was created with
-}
-
-// nameOf is the name of alarm, read back only when another construct created it.
-func (a *Alarms) nameOf(alarm awscloudwatch.CfnAlarm) string {
-	if name, ok := a.created[alarm]; ok {
-		return name
-	}
-	return *alarm.AlarmName()
+	props    Props
+	byMetric map[string]awscloudwatch.Alarm // by Metric.key, for AlarmOn
 }
 
 // AlarmARN is the ARN of the named alarm in region (a region name, whose
 // partition the ARN takes): alarm names are deterministic, so dashboards in
 // any region can show an alarm without a reference to its stack.
 func AlarmARN(region, account, name string) string {
-	return alarmARN(regions.Partition(region), region, account, name)
-}
-
-func alarmARN(partition, region, account, name string) string {
-	return "arn:" + partition + ":cloudwatch:" + region + ":" + account + ":alarm:" + name
+	return "arn:" + regions.Partition(region) + ":cloudwatch:" + region + ":" + account + ":alarm:" + name
 }
 
 // AlarmName is the name of an alarm of the platform: "<prefix>-<name>".
@@ -227,10 +214,10 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(c)
-	a := &Alarms{Construct: c, props: p, TopicARNs: map[Severity]*string{}, partition: *stack.Partition(), region: *stack.Region(), account: *stack.Account()}
+	a := &Alarms{Construct: c, props: p, Topics: map[Severity]awssns.ITopic{}}
 	if p.Topics != nil {
 		for sev, t := range p.Topics {
-			a.TopicARNs[sev] = t.TopicArn()
+			a.Topics[sev] = t
 		}
 		return a
 	}
@@ -277,7 +264,7 @@ func (a *Alarms) addTopic(sev Severity, alarmARNs *string, cloudwatch *[]awsiam.
 		Resources:  &[]*string{topicARN},
 		Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": alarmARNs}},
 	}))
-	a.TopicARNs[sev] = topicARN
+	a.Topics[sev] = topic
 	subscribe := func(id, protocol, endpoint string) {
 		s := awssns.NewCfnSubscription(c, jsii.String(id), &awssns.CfnSubscriptionProps{
 			TopicArn: topicARN, Protocol: jsii.String(protocol), Endpoint: jsii.String(endpoint),
@@ -316,10 +303,10 @@ type Target struct {
 // Watch creates the kind's alarms for the target under scope, which must be
 // in this construct's stack. It panics when the target's metrics are not
 // of the kind's shape.
-func (a *Alarms) Watch(scope constructs.Construct, t Target) []awscloudwatch.CfnAlarm {
+func (a *Alarms) Watch(scope constructs.Construct, t Target) []awscloudwatch.Alarm {
 	ks := t.Kind.spec()
 	ks.mustHold(t.Kind, t.Metrics)
-	var out []awscloudwatch.CfnAlarm
+	var out []awscloudwatch.Alarm
 	for _, s := range ks.Alarms {
 		s = a.applyOverride(t.Kind, s)
 		if s.ThresholdOfTimeout > 0 {
@@ -335,7 +322,7 @@ func (a *Alarms) Watch(scope constructs.Construct, t Target) []awscloudwatch.Cfn
 
 // WatchAccountConcurrency creates the region's account-level Lambda
 // concurrency alarm; call it once per region that runs functions.
-func (a *Alarms) WatchAccountConcurrency(scope constructs.Construct) awscloudwatch.CfnAlarm {
+func (a *Alarms) WatchAccountConcurrency(scope constructs.Construct) awscloudwatch.Alarm {
 	return a.create(scope, KindFunction, "account", AccountConcurrency.metricOf(Source{Namespace: lambdaFunction.Namespace}), AccountConcurrency)
 }
 
@@ -365,10 +352,10 @@ func (o Override) Apply(s Spec) Spec {
 	return s
 }
 
-// topicFor is the ARN of the topic of severity sev; it panics, naming what,
-// when the construct has no recipients of that severity.
-func (a *Alarms) topicFor(sev Severity, what string) *string {
-	topic, ok := a.TopicARNs[sev]
+// topicFor is the topic of severity sev; it panics, naming what, when the
+// construct has no recipients of that severity.
+func (a *Alarms) topicFor(sev Severity, what string) awssns.ITopic {
+	topic, ok := a.Topics[sev]
 	if !ok {
 		panic(fmt.Sprintf("alarms: %s has severity %q, want one of the construct's: %s", what, sev, joinSeverities()))
 	}
@@ -382,53 +369,69 @@ func TargetAlarmName(prefix, label, metric string) string {
 }
 
 // create makes the alarm s on metric m of the target labelled label, of
-// kind k, notifying the topic of its severity.
-func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metric, s Spec) awscloudwatch.CfnAlarm {
+// kind k, notifying the topic of its severity on ALARM and on OK.
+func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metric, s Spec) awscloudwatch.Alarm {
 	name := TargetAlarmName(a.props.Prefix, label, s.Metric)
 	topic := a.topicFor(s.Severity, fmt.Sprintf("%s alarm %s", k, s.Metric))
-	props := &awscloudwatch.CfnAlarmProps{
+	props := &awscloudwatch.AlarmProps{
 		AlarmName:          jsii.String(name),
 		AlarmDescription:   jsii.String(s.Meaning + " First check: " + s.FirstCheck),
-		ComparisonOperator: jsii.String(s.Comparison),
+		Metric:             m.CDK(),
+		ComparisonOperator: awscloudwatch.ComparisonOperator(member(s.Comparison)),
 		Threshold:          jsii.Number(s.Threshold),
 		EvaluationPeriods:  jsii.Number(float64(s.EvaluationPeriods)),
 		DatapointsToAlarm:  jsii.Number(float64(s.DatapointsToAlarm)),
-		TreatMissingData:   jsii.String(s.TreatMissingData),
-		AlarmActions:       &[]any{topic},
-		OkActions:          &[]any{topic},
+		TreatMissingData:   awscloudwatch.TreatMissingData(member(s.TreatMissingData)),
 	}
 	switch {
 	case s.Idle() && len(a.props.Sessions) > 0:
 		// The silent minutes inside the sessions: missing data there
 		// means CloudWatch could not evaluate the gate, which must not
 		// hide an outage.
-		props.Metrics = a.gatedQueries(m, s)
-		props.ComparisonOperator = jsii.String("GreaterThanOrEqualToThreshold")
+		props.Metric = a.gated(m, s)
+		props.ComparisonOperator = awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 		props.Threshold = jsii.Number(1)
-		props.TreatMissingData = jsii.String("breaching")
+		props.TreatMissingData = awscloudwatch.TreatMissingData_BREACHING
 	case s.Arrivals:
-		props.Metrics = arrivalQueries(m)
-	default:
-		props.Namespace = jsii.String(m.Namespace)
-		props.MetricName = jsii.String(m.Name)
-		props.Period = jsii.Number(float64(m.PeriodSeconds))
-		if dims := m.alarmDimensions(); dims != nil {
-			props.Dimensions = dims
-		}
-		if m.extended() {
-			props.ExtendedStatistic = jsii.String(m.Statistic)
-		} else {
-			props.Statistic = jsii.String(m.Statistic)
-		}
+		props.Metric = arrivals(m)
 	}
-	alarm := awscloudwatch.NewCfnAlarm(scope, jsii.String("Alarm"+s.Metric), props)
-	a.AlarmARNs = append(a.AlarmARNs, alarmARN(a.partition, a.region, a.account, name))
+	alarm := inPlace(scope, "Alarm"+s.Metric, func(scope constructs.Construct, id *string) awscloudwatch.Alarm {
+		return awscloudwatch.NewAlarm(scope, id, props)
+	})
+	action := awscloudwatchactions.NewSnsAction(topic)
+	alarm.AddAlarmAction(action)
+	alarm.AddOkAction(action)
+	a.Created = append(a.Created, alarm)
 	if a.byMetric == nil {
-		a.byMetric, a.created = map[string]awscloudwatch.CfnAlarm{}, map[awscloudwatch.CfnAlarm]string{}
+		a.byMetric = map[string]awscloudwatch.Alarm{}
 	}
 	a.byMetric[m.key()] = alarm
-	a.created[alarm] = name
 	return alarm
+}
+
+// member is the aws-cdk-lib enum member of a CloudFormation value the
+// catalogue states: GreaterThanThreshold is GREATER_THAN_THRESHOLD,
+// notBreaching NOT_BREACHING.
+func member(value string) string {
+	return strings.ToUpper(camelHump.ReplaceAllString(value, "${1}_${2}"))
+}
+
+var camelHump = regexp.MustCompile(`([a-z])([A-Z])`)
+
+// inPlace builds an aws-cdk-lib L2 construct at scope/id whose resource
+// keeps the logical ID an L1 resource at scope/id has: the one the
+// platform's named alarms and dashboards were deployed with. An L2 puts its
+// resource at scope/id/Resource, which CloudFormation would see as a new
+// resource of the same name, created before the old one is deleted, and
+// the delete takes the named resource with it. The ID is the stack's own
+// (Stack.GetLogicalId of a probe at scope/id), not a copy of its algorithm.
+func inPlace[T constructs.IConstruct](scope constructs.Construct, id string, build func(scope constructs.Construct, id *string) T) T {
+	probe := awscdk.NewCfnResource(scope, jsii.String(id), &awscdk.CfnResourceProps{Type: jsii.String("Probe::Logical::Id")})
+	logicalID := awscdk.Stack_Of(scope).GetLogicalId(probe)
+	scope.Node().TryRemoveChild(jsii.String(id))
+	c := build(scope, jsii.String(id))
+	c.Node().DefaultChild().(awscdk.CfnElement).OverrideLogicalId(logicalID)
+	return c
 }
 
 // AlarmOn is the alarm this construct created on metric m, as Kind.Metric
@@ -438,7 +441,7 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metr
 //
 // It panics when there is none (the resource is not watched yet): a
 // programming error, found when the app is built.
-func (a *Alarms) AlarmOn(m Metric) awscloudwatch.CfnAlarm {
+func (a *Alarms) AlarmOn(m Metric) awscloudwatch.Alarm {
 	alarm, ok := a.byMetric[m.key()]
 	if !ok {
 		panic(fmt.Sprintf("alarms: no alarm on %s %s %v (%s): watch the resource first", m.Namespace, m.Name, m.Dimensions, m.Statistic))
@@ -446,41 +449,55 @@ func (a *Alarms) AlarmOn(m Metric) awscloudwatch.CfnAlarm {
 	return alarm
 }
 
-// gatedQueries are the metric queries of an idle alarm on metric m, gated
-// by the construct's sessions: m, the gate's expressions, and the minutes
-// inside a session in which m was not healthy (sessions.go).
-func (a *Alarms) gatedQueries(m Metric, s Spec) []any {
+// gated is the metric of an idle alarm on metric m, gated by the
+// construct's sessions: the minutes inside a session in which m was not
+// healthy (sessions.go), computed from m and the gate's expressions.
+func (a *Alarms) gated(m Metric, s Spec) awscloudwatch.MathExpression {
 	queries, open := gate(a.props.Sessions, a.props.Now)
-	out := []any{&awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String("m"), ReturnData: jsii.Bool(false), MetricStat: &awscloudwatch.CfnAlarm_MetricStatProperty{
-		Metric: &awscloudwatch.CfnAlarm_MetricProperty{Namespace: jsii.String(m.Namespace), MetricName: jsii.String(m.Name), Dimensions: m.alarmDimensions()},
-		Period: jsii.Number(float64(m.PeriodSeconds)), Stat: jsii.String(m.Statistic)}}}
+	period := awscdk.Duration_Seconds(jsii.Number(float64(m.PeriodSeconds)))
+	known := map[string]awscloudwatch.IMetric{"m": m.CDK()}
+	expression := func(expr string) *awscloudwatch.MathExpressionProps {
+		using := map[string]awscloudwatch.IMetric{}
+		for _, id := range identifier.FindAllString(expr, -1) {
+			if q, ok := known[id]; ok {
+				using[id] = q
+			}
+		}
+		return &awscloudwatch.MathExpressionProps{Expression: jsii.String(expr), UsingMetrics: &using, Period: period}
+	}
+	// An expression that reads no metric ("t", the time) carries the
+	// period itself: CloudWatch refuses it without one ("Period must not
+	// be null", https://github.com/aws/aws-cdk/issues/7155), and the
+	// MathExpression writes it for exactly those.
 	for _, q := range queries {
-		out = append(out, &awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String(q.ID), ReturnData: jsii.Bool(false), Expression: jsii.String(q.Expression)})
+		known[q.ID] = awscloudwatch.NewMathExpression(expression(q.Expression))
 	}
 	names := make([]string, len(a.props.Sessions))
 	for i, ss := range a.props.Sessions {
 		names[i] = ss.Name
 	}
-	return append(out, &awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String("silent"), ReturnData: jsii.Bool(true),
-		Label:      jsii.String("silent minutes in the " + strings.Join(names, ", ") + " sessions"),
-		Expression: jsii.String(silentExpression(open, s.Comparison, s.Threshold))})
+	silent := expression(silentExpression(open, s.Comparison, s.Threshold))
+	silent.Label = jsii.String("silent minutes in the " + strings.Join(names, ", ") + " sessions")
+	return awscloudwatch.NewMathExpression(silent)
 }
 
-// arrivalQueries are the metric queries of a dead-letter queue's arrival
-// alarm on visible, the queue's visible messages: messages visible, sent or
-// received in a period, so that a DLQ drained between samples still alarms.
-func arrivalQueries(visible Metric) []any {
+// identifier finds the query ids a metric math expression names (its
+// functions are upper case).
+var identifier = regexp.MustCompile(`[a-z][A-Za-z0-9_]*`)
+
+// arrivals is the metric of a dead-letter queue's arrival alarm on visible,
+// the queue's visible messages: messages visible, sent or received in a
+// period, so that a DLQ drained between samples still alarms.
+func arrivals(visible Metric) awscloudwatch.MathExpression {
 	queue := visible.Source()
-	query := func(id string, m Metric) any {
-		return &awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String(id), ReturnData: jsii.Bool(false), MetricStat: &awscloudwatch.CfnAlarm_MetricStatProperty{
-			Metric: &awscloudwatch.CfnAlarm_MetricProperty{Namespace: jsii.String(m.Namespace), MetricName: jsii.String(m.Name), Dimensions: m.alarmDimensions()},
-			Period: jsii.Number(float64(visible.PeriodSeconds)), Stat: jsii.String(m.Statistic)}}
-	}
-	return []any{
-		query("visible", visible),
-		query("sent", queue.Metric("NumberOfMessagesSent", "Sum")),
-		query("received", queue.Metric("NumberOfMessagesReceived", "Sum")),
-		&awscloudwatch.CfnAlarm_MetricDataQueryProperty{Id: jsii.String("arrivals"), ReturnData: jsii.Bool(true), Label: jsii.String("messages visible, sent or received"),
-			Expression: jsii.String("FILL(visible,0)+FILL(sent,0)+FILL(received,0)")},
-	}
+	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String("FILL(visible,0)+FILL(sent,0)+FILL(received,0)"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"visible":  visible.CDK(),
+			"sent":     queue.Metric("NumberOfMessagesSent", "Sum").CDK(),
+			"received": queue.Metric("NumberOfMessagesReceived", "Sum").CDK(),
+		},
+		Label:  jsii.String("messages visible, sent or received"),
+		Period: awscdk.Duration_Seconds(jsii.Number(float64(visible.PeriodSeconds))),
+	})
 }

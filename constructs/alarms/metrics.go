@@ -220,17 +220,3 @@ func (m Metric) Props() *awscloudwatch.MetricProps {
 
 // CDK is m as a CDK metric, for a construct's Metric* methods.
 func (m Metric) CDK() awscloudwatch.Metric { return awscloudwatch.NewMetric(m.Props()) }
-
-// extended tells whether m's statistic is a percentile, which CloudWatch
-// alarms take as ExtendedStatistic.
-func (m Metric) extended() bool { return strings.HasPrefix(m.Statistic, "p") }
-
-// alarmDimensions are m's dimensions as a CfnAlarm takes them; nil when it
-// has none.
-func (m Metric) alarmDimensions() []any {
-	var dims []any
-	for i := 0; i+1 < len(m.Dimensions); i += 2 {
-		dims = append(dims, &awscloudwatch.CfnAlarm_DimensionProperty{Name: jsii.String(m.Dimensions[i]), Value: jsii.String(m.Dimensions[i+1])})
-	}
-	return dims
-}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -44,16 +46,17 @@ func TestKindMetricRefusesUnknownMetricsAndOtherShapes(t *testing.T) {
 	}
 }
 
-// A graph line carries the metric's identity, its label and region, and a
-// period only when it is not the graph's one minute.
+// A graph line carries the metric's identity, its label, region and period
+// (written only when it is not CloudWatch's default five minutes, which
+// the widget then draws it at).
 func TestGraphLinesAreTheMetrics(t *testing.T) {
 	queue := alarms.QueueMetrics("orders")
 	slow := queue.Metric("NumberOfMessagesDeleted", "Sum")
 	slow.PeriodSeconds = 300
-	w := alarms.Graph("t", alarms.KindDLQ.Metric(queue, "ApproximateNumberOfMessagesVisible").Line("in DLQ").In("eu-west-2"), slow.Line("processed"))
-	got := fmt.Sprint(w["properties"].(map[string]any)["metrics"])
-	want := "[[AWS/SQS ApproximateNumberOfMessagesVisible QueueName orders map[label:in DLQ region:eu-west-2 stat:Maximum]] " +
-		"[AWS/SQS NumberOfMessagesDeleted QueueName orders map[label:processed period:300 stat:Sum]]]"
+	w := cfntest.Widgets(cfntest.StackIn(cfn.NewApp(t.TempDir()), "uk", "eu-west-2"), alarms.Graph("t", alarms.KindDLQ.Metric(queue, "ApproximateNumberOfMessagesVisible").LineIn("in DLQ", "eu-west-2"), slow.Line("processed")))
+	got := fmt.Sprint(w[0].(map[string]any)["properties"].(map[string]any)["metrics"])
+	want := "[[AWS/SQS ApproximateNumberOfMessagesVisible QueueName orders map[label:in DLQ period:60 region:eu-west-2 stat:Maximum]] " +
+		"[AWS/SQS NumberOfMessagesDeleted QueueName orders map[label:processed stat:Sum]]]"
 	if got != want {
 		t.Errorf("lines:\n got %s\nwant %s", got, want)
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
@@ -23,7 +22,7 @@ func TestCompositeAlarmNeedsAPageTopic(t *testing.T) {
 	}})
 	got := func() (msg string) {
 		defer func() { msg = fmt.Sprint(recover()) }()
-		al.NewCompositeAlarm(stack, "NotReaching", "not-reaching", "executions do not arrive", []awscloudwatch.CfnAlarm{})
+		al.NewCompositeAlarm(stack, "NotReaching", "not-reaching", "executions do not arrive", nil)
 		return "no panic"
 	}()
 	if !strings.Contains(got, `composite alarm not-reaching has severity "page"`) {
@@ -43,8 +42,8 @@ func TestAlarmOnFindsTheAlarmByItsMetric(t *testing.T) {
 	topic := alarms.TopicMetrics("brokerage-dev-executions.fifo")
 	al.Watch(stack, alarms.Target{Kind: alarms.KindFanoutTopic, Label: "fanout-topic", Metrics: topic})
 	got := al.AlarmOn(alarms.KindFanoutTopic.Metric(topic, "NumberOfNotificationsFailedToRedriveToDlq"))
-	if name := *got.MetricName(); name != "NumberOfNotificationsFailedToRedriveToDlq" {
-		t.Errorf("AlarmOn returned the alarm on %s, want NumberOfNotificationsFailedToRedriveToDlq", name)
+	if id := *got.Node().Id(); id != "AlarmNumberOfNotificationsFailedToRedriveToDlq" {
+		t.Errorf("AlarmOn returned %s, want the alarm on NumberOfNotificationsFailedToRedriveToDlq", id)
 	}
 	other := alarms.TopicMetrics("another-topic")
 	msg := func() (msg string) {

@@ -587,9 +587,9 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 
 // Widgets are the gateway's dashboard lines: its errors as a share of
 // requests, its latency and its requests.
-func (g *Gateway) Widgets() []alarms.Widget {
+func (g *Gateway) Widgets() []awscloudwatch.IWidget {
 	stage := g.Metrics()
-	return []alarms.Widget{
+	return []awscloudwatch.IWidget{
 		alarms.Graph("API "+g.label+": errors (share of requests)", alarms.KindAPIStage.Metric(stage, "4XXError").Line("4xx"), alarms.KindAPIStage.Metric(stage, "5XXError").Line("5xx")),
 		alarms.Graph("API "+g.label+": latency (ms) and requests", LatencyP99(stage).Line("latency p99"), stage.Metric("Count", "Sum").Line("requests")),
 	}

@@ -429,7 +429,7 @@ func TestConsumerHandlerHasTheRuntimesAlarms(t *testing.T) {
 // gap when it has a handler.
 func TestConsumerWidgetsShowTheHandler(t *testing.T) {
 	for _, c := range uk.Consumers {
-		body := cfntest.JSON(c.Widgets())
+		body := cfntest.JSON(cfntest.Widgets(c.Queue, c.Widgets()...))
 		shows := strings.Contains(body, `"GapHeldSeconds"`) && strings.Contains(body, `"Errors"`)
 		if shows != (c.Handler != nil) {
 			t.Errorf("%s (handler: %t): widgets show the handler: %t", c.Name, c.Handler != nil, shows)

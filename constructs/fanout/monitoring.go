@@ -3,6 +3,7 @@ package fanout
 import (
 	"strings"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/brokerage/platform/constructs/alarms"
 )
 
@@ -48,16 +49,16 @@ func (c *Consumer) watch(al *alarms.Alarms) {
 // Widgets are the consumer's dashboard lines: arrivals against processing,
 // the age of its oldest message against its DLQ's depth, and, for a
 // handler, its errors against the longest gap it holds.
-func (c *Consumer) Widgets() []alarms.Widget {
+func (c *Consumer) Widgets() []awscloudwatch.IWidget {
 	queue := alarms.QueueMetrics(c.names.ConsumerQueue(c.Name))
-	var handler []alarms.Widget
+	var handler []awscloudwatch.IWidget
 	if c.Handler != nil {
 		fn := *c.Handler.FunctionName()
 		handler = append(handler, alarms.Graph(c.Name+": handler errors and longest gap held (s)",
 			alarms.KindFunction.Metric(alarms.FunctionMetrics(fn), "Errors").Line("errors"),
 			alarms.KindConsumer.Metric(alarms.ConsumerMetrics(fn), "GapHeldSeconds").Line("gap held (s)")))
 	}
-	return append([]alarms.Widget{
+	return append([]awscloudwatch.IWidget{
 		alarms.Graph(c.Name+": arrivals and processing", alarms.KindConsumerQueue.Metric(queue, "NumberOfMessagesSent").Line("arrived"),
 			queue.Metric("NumberOfMessagesDeleted", "Sum").Line("processed")),
 		alarms.Graph(c.Name+": age of oldest (s) and DLQ depth", alarms.KindConsumerQueue.Metric(queue, "ApproximateAgeOfOldestMessage").Line("age of oldest"),
@@ -70,32 +71,32 @@ func (c *Consumer) Widgets() []alarms.Widget {
 // entered the ingest against what reached each region, per consumer, what
 // was parked, the topic and the ingest queue. labels name the regions'
 // lines, by region, in the order of regions.
-func OverviewWidgets(p *RegionalProps, consumers, regions []string, labels map[string]string) []alarms.Widget {
+func OverviewWidgets(p *RegionalProps, consumers, regions []string, labels map[string]string) []awscloudwatch.IWidget {
 	names, primary := p.Names(), p.TopicRegion
 	ingest := alarms.QueueMetrics(names.IngestQueue())
-	var widgets []alarms.Widget
+	var widgets []awscloudwatch.IWidget
 	for _, cons := range consumers {
-		lines := []alarms.MetricLine{alarms.KindIngestQueue.Metric(ingest, "NumberOfMessagesSent").Line("ingest").In(primary)}
+		lines := []awscloudwatch.IMetric{alarms.KindIngestQueue.Metric(ingest, "NumberOfMessagesSent").LineIn("ingest", primary)}
 		queue := alarms.QueueMetrics(names.ConsumerQueue(cons))
 		for _, r := range regions {
-			lines = append(lines, alarms.KindConsumerQueue.Metric(queue, "NumberOfMessagesSent").Line(labels[r]).In(r))
+			lines = append(lines, alarms.KindConsumerQueue.Metric(queue, "NumberOfMessagesSent").LineIn(labels[r], r))
 		}
 		widgets = append(widgets, alarms.Graph("Fan-out flow to "+cons+": "+names.words()+" in, per region", lines...))
 	}
-	var dlqLines []alarms.MetricLine
+	var dlqLines []awscloudwatch.IMetric
 	for _, r := range regions {
-		dlqLines = append(dlqLines, dlqDepth(names.DeliveryDLQ(r)).Line(r).In(primary))
+		dlqLines = append(dlqLines, dlqDepth(names.DeliveryDLQ(r)).LineIn(r, primary))
 	}
 	topic := alarms.TopicMetrics(names.Topic())
-	topicLine := func(metric, label string) alarms.MetricLine {
-		return alarms.KindFanoutTopic.Metric(topic, metric).Line(label).In(primary)
+	topicLine := func(metric, label string) awscloudwatch.IMetric {
+		return alarms.KindFanoutTopic.Metric(topic, metric).LineIn(label, primary)
 	}
 	return append(widgets,
 		alarms.Graph("Undelivered "+names.words()+" per region (delivery DLQs)", dlqLines...),
 		alarms.Graph("Fan-out topic", topicLine("NumberOfMessagesPublished", "published"),
 			topicLine("NumberOfNotificationsDelivered", "delivered"), topicLine("NumberOfNotificationsFailed", "failed")),
-		alarms.Graph("Ingest queue", alarms.KindIngestQueue.Metric(ingest, "ApproximateAgeOfOldestMessage").Line("age of oldest (s)").In(primary),
-			dlqDepth(names.IngestDLQ()).Line("in DLQ").In(primary)),
+		alarms.Graph("Ingest queue", alarms.KindIngestQueue.Metric(ingest, "ApproximateAgeOfOldestMessage").LineIn("age of oldest (s)", primary),
+			dlqDepth(names.IngestDLQ()).LineIn("in DLQ", primary)),
 	)
 }
 

@@ -323,6 +323,38 @@ func ARN(v any) string {
 	return ""
 }
 
+// Joined is a string given as a string or as a {"Fn::Join": [sep, [...]]}
+// of strings and references, each reference written as ${id} or
+// ${id.attribute}: a dashboard body, with the tokens it holds.
+func Joined(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case map[string]any:
+		j, ok := v["Fn::Join"].([]any)
+		if !ok || len(j) != 2 {
+			return ""
+		}
+		sep, _ := j[0].(string)
+		parts, _ := j[1].([]any)
+		out := make([]string, len(parts))
+		for i, p := range parts {
+			switch p := p.(type) {
+			case string:
+				out[i] = p
+			case map[string]any:
+				if ga, ok := p["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
+					out[i] = fmt.Sprintf("${%v.%v}", ga[0], ga[1])
+				} else {
+					out[i] = "${" + Ref(p) + "}"
+				}
+			}
+		}
+		return strings.Join(out, sep)
+	}
+	return ""
+}
+
 // OrderingMetadata is the resource metadata key in which a queue declares an
 // ordering policy that replaces a dead-letter queue. The guard rules and the
 // alarm coverage check read it, so that a queue without a redrive policy is

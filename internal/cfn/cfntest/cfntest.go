@@ -7,6 +7,7 @@ package cfntest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,7 +15,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/problems"
@@ -45,6 +48,20 @@ func JSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// Widgets are the dashboard body entries ws render in scope's stack, as
+// a dashboard there holds them (references as ${id}, cfn.Joined).
+func Widgets(scope constructs.IConstruct, ws ...awscloudwatch.IWidget) []any {
+	stack := awscdk.Stack_Of(scope)
+	probes++
+	d := awscloudwatch.NewDashboard(stack, jsii.String(fmt.Sprintf("WidgetsProbe%d", probes)), &awscloudwatch.DashboardProps{Widgets: &[]*[]awscloudwatch.IWidget{&ws}})
+	body := stack.Resolve(d.Node().DefaultChild().(awscloudwatch.CfnDashboard).DashboardBody())
+	var decoded struct{ Widgets []any }
+	_ = json.Unmarshal([]byte(cfn.Joined(body)), &decoded)
+	return decoded.Widgets
+}
+
+var probes int
 
 // Now is the instant test apps are synthesized at (stacks.PlatformProps.Now,
 // alarms.Props.Now), so that the idle alarms' session gates, which start
