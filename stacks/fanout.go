@@ -1,12 +1,7 @@
 package stacks
 
 import (
-	"sort"
-
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/brokerage/platform/config"
-	"github.com/brokerage/platform/constructs/alarms"
-	"github.com/brokerage/platform/constructs/api"
 	"github.com/brokerage/platform/constructs/fanout"
 )
 
@@ -42,28 +37,4 @@ type ReferenceConsumer struct {
 var ReferenceConsumers = map[string]ReferenceConsumer{
 	"holdings":     {Dir: "lambda/holdings", TableID: "Holdings", Table: fanout.TableProps{Env: "HOLDINGS_TABLE", PartitionKey: "account", SortKey: "symbol"}},
 	"buying-power": {Dir: "lambda/buying-power", TableID: "BuyingPower", Table: fanout.TableProps{Env: "BUYING_POWER_TABLE", PartitionKey: "account"}},
-}
-
-// regionalDashboard shows one region's alarms, consumers and gateways.
-func regionalDashboard(s awscdk.Stack, al *alarms.Alarms, reg *fanout.Regional, gateways map[string]*api.Gateway, prefix string, r config.Region, sessions []config.Session) {
-	widgets := al.AlarmStatus("Alarms in " + r.Name + " (" + r.Market + ")")
-	if len(sessions) > 0 {
-		widgets = append(widgets, sessionsWidget(sessions))
-	}
-	for _, cons := range reg.Consumers {
-		widgets = append(widgets, cons.Widgets()...)
-	}
-	for _, name := range sortedNames(gateways) {
-		widgets = append(widgets, gateways[name].Widgets()...)
-	}
-	alarms.NewDashboard(s, "Dashboard", prefix+"-"+r.Name, widgets)
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

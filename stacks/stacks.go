@@ -159,8 +159,8 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 		if runsFunctions && r.Name != c.PrimaryRegion && r.Name != regions.Edge {
 			al.WatchAccountConcurrency(al.Construct)
 		}
-		gateways := addGateways(s, r.Name, al, c)
-		regionalDashboard(s, al, reg, gateways, p.prefix, r, c.SessionsOf(r))
+		addGateways(s, r.Name, al, c)
+		al.Dashboard(s, "Dashboard", p.prefix+"-"+r.Name, "Alarms in "+r.Name+" ("+r.Market+")")
 		p.Regional[r.Name] = s
 	}
 	return p

@@ -170,3 +170,12 @@ func checkOverrideDatapoints(c *config.Config, l *problems.List) {
 		}
 	}
 }
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

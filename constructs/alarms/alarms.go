@@ -177,6 +177,7 @@ type Alarms struct {
 
 	props    Props
 	byMetric map[string]awscloudwatch.Alarm // by Metric.key, for AlarmOn
+	widgets  []awscloudwatch.IWidget        // for Dashboard
 }
 
 // AlarmARN is the ARN of the named alarm in region (a region name, whose

@@ -2,6 +2,7 @@ package alarms
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
@@ -73,6 +74,47 @@ func (a *Alarms) AlarmStatus(title string) []awscloudwatch.IWidget {
 		all[i] = al
 	}
 	return Status(title, all)
+}
+
+// AddWidgets puts widgets on the dashboard of this construct's alarms
+// (Dashboard), after their state: a construct that registers its resources
+// adds its own lines.
+func (a *Alarms) AddWidgets(ws ...awscloudwatch.IWidget) {
+	a.widgets = append(a.widgets, ws...)
+}
+
+// Dashboard creates, at scope/id, the dashboard named name of everything
+// this construct watches: the state of every alarm it created (titled title), the
+// sessions its idle alarms watch, and the widgets the watched constructs
+// added (AddWidgets), in the order they were added.
+func (a *Alarms) Dashboard(scope constructs.Construct, id, name, title string) awscloudwatch.Dashboard {
+	widgets := a.AlarmStatus(title)
+	if len(a.props.Sessions) > 0 {
+		widgets = append(widgets, sessionsText(a.props.Sessions))
+	}
+	return NewDashboard(scope, id, name, append(widgets, a.widgets...))
+}
+
+// sessionsText lists the sessions the idle alarms watch: their windows in
+// the market's time zone, the watched ones marked, and the holidays.
+func sessionsText(ss []Session) awscloudwatch.TextWidget {
+	var b strings.Builder
+	b.WriteString("## Trading sessions\n\nIdle (\"nothing arrived\") alarms page only in the **watched** windows, on trading days, outside holidays. Times are the market's local time.\n\n| Session | Time zone | Days | Windows | Holidays |\n|---|---|---|---|---|\n")
+	for _, s := range ss {
+		windows := make([]string, len(s.Windows))
+		for i, w := range s.Windows {
+			windows[i] = fmt.Sprintf("%s %02d:%02d-%02d:%02d", w.Name, w.Start/60, w.Start%60, w.End/60, w.End%60)
+			if w.Watch {
+				windows[i] = "**" + windows[i] + " (watched)**"
+			}
+		}
+		holidays := "none"
+		if n := len(s.Holidays); n > 0 {
+			holidays = fmt.Sprintf("%d listed, %s to %s", n, s.Holidays[0], s.Holidays[n-1])
+		}
+		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s | %s |\n", s.Name, s.Market, s.TimeZone, strings.Join(s.Days, " "), strings.Join(windows, ", "), holidays)
+	}
+	return Text(b.String())
 }
 
 // NewDashboard creates a dashboard named name with the widgets laid out in

@@ -582,6 +582,7 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 		g.addDomain(p, g.region)
 	}
 	p.Alarms.Watch(g.Stage, alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + g.label, Metrics: g.Metrics()})
+	p.Alarms.AddWidgets(g.Widgets()...)
 	return g
 }
 

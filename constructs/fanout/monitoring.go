@@ -36,7 +36,7 @@ func (in *Ingest) watch(al *alarms.Alarms) {
 
 // watch gives the consumer's queues, and its handler when it has one (as a
 // function and as a consumer runtime), the catalogue's alarms of their
-// kinds.
+// kinds, and puts its lines on the alarms' dashboard.
 func (c *Consumer) watch(al *alarms.Alarms) {
 	al.Watch(c.Queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: c.Name, Metrics: alarms.QueueMetrics(*c.Queue.QueueName())})
 	al.Watch(c.DeadLetterQueue, alarms.Target{Kind: alarms.KindDLQ, Label: c.Name + "-dlq", Metrics: alarms.QueueMetrics(*c.DeadLetterQueue.QueueName())})
@@ -44,6 +44,7 @@ func (c *Consumer) watch(al *alarms.Alarms) {
 		al.Watch(c.Handler, alarms.Target{Kind: alarms.KindFunction, Label: c.Name + "-handler", Metrics: alarms.FunctionMetrics(*c.Handler.FunctionName()), TimeoutSeconds: float64(c.TimeoutSeconds)})
 		al.Watch(c.Handler, alarms.Target{Kind: alarms.KindConsumer, Label: c.Name + "-handler", Metrics: alarms.ConsumerMetrics(*c.Handler.FunctionName()), RedeliverySeconds: c.visibilitySeconds})
 	}
+	al.AddWidgets(c.Widgets()...)
 }
 
 // Widgets are the consumer's dashboard lines: arrivals against processing,

@@ -1,6 +1,6 @@
 // Command fanout fans messages out from Sydney to a queue per consumer in
 // London, with the alarms and the "nothing lost" rules that come with the
-// fanout construct.
+// fanout construct, and London's dashboard of them.
 package main
 
 import (
@@ -35,4 +35,5 @@ func build(app awscdk.App) {
 	regional := ingest.RegionalProps()
 	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Prefix: "orders", Recipients: ops})
 	fanout.NewRegional(london, "Fanout", regional).AddConsumer(&fanout.ConsumerProps{Name: "emails", TimeoutSeconds: 30})
+	regional.Alarms.Dashboard(london, "Dashboard", "orders-london", "Alarms in London")
 }

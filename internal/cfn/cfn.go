@@ -301,32 +301,24 @@ func DependencyOrder(names []string, dependsOn map[string][]string) []string {
 // strings and tokens (a partition or account reference), with each token
 // written as "*"; "" for anything else.
 func ARN(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case map[string]any:
-		j, ok := v["Fn::Join"].([]any)
-		if !ok || len(j) != 2 {
-			return ""
-		}
-		parts, _ := j[1].([]any)
-		var b strings.Builder
-		for _, p := range parts {
-			if s, ok := p.(string); ok {
-				b.WriteString(s)
-			} else {
-				b.WriteString("*")
-			}
-		}
-		return b.String()
-	}
-	return ""
+	return join(v, func(any) string { return "*" })
 }
 
 // Joined is a string given as a string or as a {"Fn::Join": [sep, [...]]}
 // of strings and references, each reference written as ${id} or
 // ${id.attribute}: a dashboard body, with the tokens it holds.
 func Joined(v any) string {
+	return join(v, func(ref any) string {
+		if ga, ok := ref.(map[string]any)["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
+			return fmt.Sprintf("${%v.%v}", ga[0], ga[1])
+		}
+		return "${" + Ref(ref) + "}"
+	})
+}
+
+// join is v as a string, an Fn::Join's tokens written by token; "" when v
+// is neither a string nor an Fn::Join.
+func join(v any, token func(any) string) string {
 	switch v := v.(type) {
 	case string:
 		return v
@@ -339,15 +331,10 @@ func Joined(v any) string {
 		parts, _ := j[1].([]any)
 		out := make([]string, len(parts))
 		for i, p := range parts {
-			switch p := p.(type) {
-			case string:
-				out[i] = p
-			case map[string]any:
-				if ga, ok := p["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
-					out[i] = fmt.Sprintf("${%v.%v}", ga[0], ga[1])
-				} else {
-					out[i] = "${" + Ref(p) + "}"
-				}
+			if s, ok := p.(string); ok {
+				out[i] = s
+			} else {
+				out[i] = token(p)
 			}
 		}
 		return strings.Join(out, sep)
