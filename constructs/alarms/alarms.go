@@ -178,6 +178,7 @@ type Alarms struct {
 	props    Props
 	byMetric map[string]awscloudwatch.Alarm // by Metric.key, for AlarmOn
 	widgets  []awscloudwatch.IWidget        // for Dashboard
+	actions  map[Severity]awscloudwatch.IAlarmAction
 }
 
 // AlarmARN is the ARN of the named alarm in region (a region name, whose
@@ -215,7 +216,7 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(c)
-	a := &Alarms{Construct: c, props: p, Topics: map[Severity]awssns.ITopic{}}
+	a := &Alarms{Construct: c, props: p, Topics: map[Severity]awssns.ITopic{}, actions: map[Severity]awscloudwatch.IAlarmAction{}}
 	if p.Topics != nil {
 		for sev, t := range p.Topics {
 			a.Topics[sev] = t
@@ -353,14 +354,18 @@ func (o Override) Apply(s Spec) Spec {
 	return s
 }
 
-// topicFor is the topic of severity sev; it panics, naming what, when the
-// construct has no recipients of that severity.
-func (a *Alarms) topicFor(sev Severity, what string) awssns.ITopic {
+// notify is the action that notifies the topic of severity sev, one per
+// topic; it panics, naming what, when the construct has no recipients of
+// that severity.
+func (a *Alarms) notify(sev Severity, what string) awscloudwatch.IAlarmAction {
 	topic, ok := a.Topics[sev]
 	if !ok {
 		panic(fmt.Sprintf("alarms: %s has severity %q, want one of the construct's: %s", what, sev, joinSeverities()))
 	}
-	return topic
+	if a.actions[sev] == nil {
+		a.actions[sev] = awscloudwatchactions.NewSnsAction(topic)
+	}
+	return a.actions[sev]
 }
 
 // TargetAlarmName is the name of the alarm on metric of the target labelled
@@ -373,7 +378,7 @@ func TargetAlarmName(prefix, label, metric string) string {
 // kind k, notifying the topic of its severity on ALARM and on OK.
 func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metric, s Spec) awscloudwatch.Alarm {
 	name := TargetAlarmName(a.props.Prefix, label, s.Metric)
-	topic := a.topicFor(s.Severity, fmt.Sprintf("%s alarm %s", k, s.Metric))
+	action := a.notify(s.Severity, fmt.Sprintf("%s alarm %s", k, s.Metric))
 	props := &awscloudwatch.AlarmProps{
 		AlarmName:          jsii.String(name),
 		AlarmDescription:   jsii.String(s.Meaning + " First check: " + s.FirstCheck),
@@ -399,7 +404,6 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metr
 	alarm := inPlace(scope, "Alarm"+s.Metric, func(scope constructs.Construct, id *string) awscloudwatch.Alarm {
 		return awscloudwatch.NewAlarm(scope, id, props)
 	})
-	action := awscloudwatchactions.NewSnsAction(topic)
 	alarm.AddAlarmAction(action)
 	alarm.AddOkAction(action)
 	a.Created = append(a.Created, alarm)

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -131,7 +130,7 @@ func NewDashboard(scope constructs.Construct, id, name string, widgets []awsclou
 // NewCompositeAlarm raises one alarm when any of the given alarms is in
 // ALARM; it pages (executions not reaching a region).
 func (a *Alarms) NewCompositeAlarm(scope constructs.Construct, id, name, description string, of []awscloudwatch.Alarm) awscloudwatch.CompositeAlarm {
-	page := awscloudwatchactions.NewSnsAction(a.topicFor(SeverityPage, "composite alarm "+name))
+	page := a.notify(SeverityPage, "composite alarm "+name)
 	rules := make([]awscloudwatch.IAlarmRule, len(of))
 	for i, al := range of {
 		rules[i] = awscloudwatch.AlarmRule_FromAlarm(al, awscloudwatch.AlarmState_ALARM)
