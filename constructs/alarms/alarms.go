@@ -72,8 +72,10 @@ func CheckOverrides(field string, overrides map[string]Override) error {
 
 // Props configures a region's alarms.
 type Props struct {
-	// Prefix names the alarm topics and starts every alarm name, e.g.
-	// "brokerage-prod". Required.
+	// Prefix names the alarm topics and the key's alias and starts every
+	// alarm name, e.g. "brokerage-prod". Default: the stack's name, unique
+	// in its account and region, as these names must be (one alarms
+	// construct per stack then).
 	Prefix string
 	// Recipients by severity: each severity listed gets a topic that tells
 	// them on ALARM and on OK, and needs at least one recipient; notify is
@@ -115,9 +117,6 @@ var labelPattern = regexp.MustCompile(`[^A-Za-z0-9-]+`)
 
 func (p *Props) validate() error {
 	l := problems.List{Subject: "alarms.Props"}
-	if p.Prefix == "" {
-		l.Add("Prefix", p.Prefix, "a name prefix such as brokerage-prod")
-	}
 	if _, ok := p.Recipients[SeverityNotify]; !ok && p.Topics == nil {
 		l.Add("Recipients["+string(SeverityNotify)+"]", nil, "the recipients of notify alarms (every construct has a notify topic)")
 	}
@@ -216,6 +215,9 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(c)
+	if p.Prefix == "" {
+		p.Prefix = *stack.StackName()
+	}
 	a := &Alarms{Construct: c, props: p, Topics: map[Severity]awssns.ITopic{}, actions: map[Severity]awscloudwatch.IAlarmAction{}}
 	if p.Topics != nil {
 		for sev, t := range p.Topics {

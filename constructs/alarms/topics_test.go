@@ -1,6 +1,7 @@
 package alarms_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -35,4 +36,26 @@ func TestReusedTopicsReceiveTheAlarms(t *testing.T) {
 	if got["arn:aws:sns:eu-west-2:111111111111:brokerage-dev-alarms"] == 0 || got["arn:aws:sns:eu-west-2:111111111111:brokerage-dev-alarms-page"] == 0 || len(got) != 2 {
 		t.Errorf("alarm actions %v, want the reused notify and page topics only", got)
 	}
+}
+
+// Without a prefix the alarms are named after their stack, whose name is
+// unique in its account and region as alarm, topic and alias names must be.
+func TestNamesDefaultToTheStacksName(t *testing.T) {
+	app := cfn.NewApp(t.TempDir())
+	stack := cfntest.StackIn(app, "orders-london", "eu-west-2")
+	al := alarms.New(stack, "Alarms", &alarms.Props{Recipients: map[alarms.Severity]alarms.Recipients{
+		alarms.SeverityPage: {Emails: []string{"oncall@example.com"}}, alarms.SeverityNotify: {Emails: []string{"ops@example.com"}},
+	}})
+	queue := awssqs.NewQueue(stack, jsii.String("Holdings"), nil)
+	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Metrics: alarms.QueueMetrics(*queue.QueueName())})
+	tmpl := cfn.Synth(app).Templates["orders-london"]
+	for _, typ := range []string{"AWS::CloudWatch::Alarm", "AWS::SNS::Topic"} {
+		for _, r := range tmpl.Resources(typ) {
+			name, _ := r.Props[map[string]string{"AWS::CloudWatch::Alarm": "AlarmName", "AWS::SNS::Topic": "TopicName"}[typ]].(string)
+			if !strings.HasPrefix(name, "orders-london-") {
+				t.Errorf("%s %s named %q, want it to start with the stack's name", typ, r.LogicalID, name)
+			}
+		}
+	}
+	cfntest.Check(t, "key alias", "alias/orders-london/alarms", tmpl.Resources("AWS::KMS::Alias")[0].Props["AliasName"])
 }

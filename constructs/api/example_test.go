@@ -14,7 +14,7 @@ import (
 func ExampleNew() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("uk"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")}})
-	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "shop", Recipients: map[alarms.Severity]alarms.Recipients{
+	al := alarms.New(stack, "Alarms", &alarms.Props{Recipients: map[alarms.Severity]alarms.Recipients{
 		alarms.SeverityPage: {Emails: []string{"oncall@example.com"}}, alarms.SeverityNotify: {Emails: []string{"ops@example.com"}}}})
 	gw := api.New(stack, "Public", &api.Props{
 		Name: "shop-public", Alarms: al, RateLimit: 500, BurstLimit: 1000, Account: api.NewAccount(stack, "ApiGatewayAccount"),

@@ -26,10 +26,10 @@ func ExampleNewIngest() {
 		BrokerRoles:        []string{"arn:aws:iam::222222222222:role/order-publisher"},
 		FIFO:               true,
 		DestinationRegions: []string{"eu-west-2"},
-		Alarms:             alarms.New(sydney, "Alarms", &alarms.Props{Prefix: "orders", Recipients: ops}),
+		Alarms:             alarms.New(sydney, "Alarms", &alarms.Props{Recipients: ops}),
 	})
 	regional := ingest.RegionalProps()
-	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Prefix: "orders", Recipients: ops})
+	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Recipients: ops})
 	fanout.NewRegional(london, "Fanout", regional).AddConsumer(&fanout.ConsumerProps{Name: "emails", TimeoutSeconds: 30})
 
 	uk := app.Synth(nil).GetStackByName(jsii.String("eu-west-2")).Template().(map[string]any)
@@ -64,10 +64,10 @@ func ExampleConsumer_AddTable() {
 	ingest := fanout.NewIngest(sydney, "Fanout", &fanout.IngestProps{
 		BrokerAccounts: []string{"222222222222"}, BrokerRoles: []string{"arn:aws:iam::222222222222:role/trade-publisher"},
 		FIFO: true, DestinationRegions: []string{"eu-west-2"},
-		Alarms: alarms.New(sydney, "Alarms", &alarms.Props{Prefix: "trades", Recipients: ops}),
+		Alarms: alarms.New(sydney, "Alarms", &alarms.Props{Recipients: ops}),
 	})
 	regional := ingest.RegionalProps()
-	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Prefix: "trades", Recipients: ops})
+	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Recipients: ops})
 
 	holdings := fanout.NewRegional(london, "Fanout", regional).AddConsumer(&fanout.ConsumerProps{
 		Name: "holdings", TimeoutSeconds: 60, Handler: fanout.ModuleLambda("lambda/holdings"),

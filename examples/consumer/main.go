@@ -30,11 +30,11 @@ func build(app awscdk.App) {
 	ingest := fanout.NewIngest(sydney, "Fanout", &fanout.IngestProps{
 		Subject: "trades", FIFO: true, DestinationRegions: []string{"eu-west-2"},
 		BrokerAccounts: []string{"222222222222"}, BrokerRoles: []string{"arn:aws:iam::222222222222:role/trade-publisher"},
-		Alarms: alarms.New(sydney, "Alarms", &alarms.Props{Prefix: "trades", Recipients: ops}),
+		Alarms: alarms.New(sydney, "Alarms", &alarms.Props{Recipients: ops}),
 	})
 	london.AddDependency(sydney, jsii.String("subscribes to the fan-out topic"))
 	regional := ingest.RegionalProps()
-	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Prefix: "trades", Recipients: ops})
+	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Recipients: ops})
 	r := fanout.NewRegional(london, "Fanout", regional)
 
 	holdings := r.AddConsumer(&fanout.ConsumerProps{Name: "holdings", TimeoutSeconds: 60, Handler: fanout.GoCode("./holdings")})

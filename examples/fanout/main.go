@@ -29,11 +29,11 @@ func build(app awscdk.App) {
 	ingest := fanout.NewIngest(sydney, "Fanout", &fanout.IngestProps{
 		Subject: "orders", FIFO: true, DestinationRegions: []string{"eu-west-2"},
 		BrokerAccounts: []string{"222222222222"}, BrokerRoles: []string{"arn:aws:iam::222222222222:role/order-publisher"},
-		Alarms: alarms.New(sydney, "Alarms", &alarms.Props{Prefix: "orders", Recipients: ops}),
+		Alarms: alarms.New(sydney, "Alarms", &alarms.Props{Recipients: ops}),
 	})
 	london.AddDependency(sydney, jsii.String("subscribes to the fan-out topic"))
 	regional := ingest.RegionalProps()
-	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Prefix: "orders", Recipients: ops})
+	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Recipients: ops})
 	fanout.NewRegional(london, "Fanout", regional).AddConsumer(&fanout.ConsumerProps{Name: "emails", TimeoutSeconds: 30})
 	regional.Alarms.Dashboard(london, "Dashboard", "orders-london", "Alarms in London")
 }

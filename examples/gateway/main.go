@@ -20,7 +20,7 @@ func build(app awscdk.App) {
 	stack := awscdk.NewStack(app, jsii.String("shop-api"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-2")},
 	})
-	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "shop", Recipients: map[alarms.Severity]alarms.Recipients{
+	al := alarms.New(stack, "Alarms", &alarms.Props{Recipients: map[alarms.Severity]alarms.Recipients{
 		alarms.SeverityPage: {Emails: []string{"oncall@example.com"}}, alarms.SeverityNotify: {Emails: []string{"ops@example.com"}},
 	}})
 	api.New(stack, "Api", &api.Props{

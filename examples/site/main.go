@@ -20,7 +20,7 @@ func build(app awscdk.App) {
 	stack := awscdk.NewStack(app, jsii.String("web"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
 	})
-	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "web", Recipients: map[alarms.Severity]alarms.Recipients{
+	al := alarms.New(stack, "Alarms", &alarms.Props{Recipients: map[alarms.Severity]alarms.Recipients{
 		alarms.SeverityPage: {Emails: []string{"oncall@example.com"}}, alarms.SeverityNotify: {Emails: []string{"ops@example.com"}},
 	}})
 	site.New(stack, "Site", &site.Props{ContentDir: "content", Alarms: al, WAF: true})
