@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/alarms/alarmstest"
@@ -56,7 +57,9 @@ func TestMain(m *testing.M) {
 	uk.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 20, Handler: asset()}).
 		AddTable("Sent", &TableProps{Env: "SENT_TABLE", PartitionKey: "account", SortKey: "execution"})
 	mel := NewRegional(stack("melbourne", "ap-southeast-4"), "Fanout", regional("melbourne"))
-	mel.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
+	mel.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60, QueueProps: &awssqs.QueueProps{
+		ReceiveMessageWaitTime: awscdk.Duration_Seconds(jsii.Number(20)), RetentionPeriod: awscdk.Duration_Days(jsii.Number(7)),
+	}})
 	uae := NewRegional(stack("from-uae", "eu-west-1"), "Fanout", &RegionalProps{Prefix: "t-prod", Subject: "trade-executions", TopicRegion: "me-central-1", FIFO: true, Alarms: watched("from-uae")})
 	uae.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
 	uae.AddConsumer(&ConsumerProps{Name: "buying-power", TimeoutSeconds: 20, Handler: asset(), Paused: true})
@@ -437,6 +440,20 @@ func TestConsumerWidgetsShowTheHandler(t *testing.T) {
 	}
 }
 
+// A consumer's QueueProps replace the construct's props of its queue, and
+// leave the rest, the dead-letter queue and the encryption among them.
+func TestQueuePropsOverrideTheConsumerQueue(t *testing.T) {
+	q := cfntest.Get(t, asm, "melbourne", "Fanout/holdings/Queue/Resource")
+	cfntest.Check(t, "long polling", 20.0, q.Props["ReceiveMessageWaitTimeSeconds"])
+	cfntest.Check(t, "retention", 7*24*3600.0, q.Props["MessageRetentionPeriod"])
+	cfntest.Check(t, "visibility timeout", 360.0, q.Props["VisibilityTimeout"])
+	if q.Props["RedrivePolicy"] == nil || q.Props["KmsMasterKeyId"] == nil {
+		t.Errorf("the queue lost its dead-letter queue or its key: %v", q.Props)
+	}
+	other := cfntest.Get(t, asm, "uk", "Fanout/holdings/Queue/Resource")
+	cfntest.Check(t, "another consumer's retention", float64(QueueRetention*3600), other.Props["MessageRetentionPeriod"])
+}
+
 func TestStandardPathHasNoFIFONamesAndHonoursRemovalPolicy(t *testing.T) {
 	q := cfntest.Get(t, asm, "std-regional", "Fanout/holdings/Queue/Resource")
 	cfntest.Check(t, "name", "t-dev-holdings", q.Props["QueueName"])
@@ -500,6 +517,12 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	cfntest.Check(t, "table problems", []string{"consumer", "env", "partitionKey"}, got)
 	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 10, Paused: true}) })
 	cfntest.Check(t, "paused without a handler", []string{"paused"}, got)
+	got = cfntest.ProblemFields(t, func() {
+		r.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 10, QueueProps: &awssqs.QueueProps{
+			QueueName: jsii.String("mine"), Encryption: awssqs.QueueEncryption_SQS_MANAGED, DeliveryDelay: awscdk.Duration_Seconds(jsii.Number(5)),
+		}})
+	})
+	cfntest.Check(t, "queue props the fan-out decides", []string{"queueProps.Encryption", "queueProps.QueueName"}, got)
 	for _, env := range []string{"SEQUENCE_TABLE", "SENT_TABLE", "AWS_REGION", "LAMBDA_TASK_ROOT", "_HANDLER"} {
 		emails := uk.Consumers[1]
 		got = cfntest.ProblemFields(t, func() { emails.AddTable("T", &TableProps{Env: env, PartitionKey: "id"}) })

@@ -44,6 +44,9 @@ type queueSpec struct {
 	// maxMessageBytes caps a message's size (SQS's MaximumMessageSize);
 	// 0 leaves SQS's default.
 	maxMessageBytes float64
+	// overrides replace the props built from the fields above (a
+	// consumer's QueueProps, its decided fields refused before).
+	overrides *awssqs.QueueProps
 }
 
 // newQueue builds a TLS-only, KMS-encrypted queue. With a deadLetter it is a
@@ -78,6 +81,7 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 	if s.deadLetter != nil {
 		props.DeadLetterQueue = &awssqs.DeadLetterQueue{Queue: s.deadLetter, MaxReceiveCount: jsii.Number(s.maxReceiveCount)}
 	}
+	override(props, s.overrides)
 	q := awssqs.NewQueue(scope, jsii.String(id), props)
 	if s.ordering != "" {
 		q.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(cfn.OrderingMetadata), s.ordering)

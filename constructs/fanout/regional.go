@@ -139,6 +139,13 @@ type ConsumerProps struct {
 	// sequence table, stop the reader, then unpause (docs/consumers.md).
 	// Only with a Handler. Default: false, the handler reads the queue.
 	Paused bool
+	// QueueProps overrides the consumer queue's props: each field set here
+	// replaces the construct's (a longer retention, long polling, a
+	// delivery delay, a larger message size...). The fields the fan-out
+	// decides (its names, ordering, dead-letter queue, encryption,
+	// visibility timeout and removal policy) are refused. Default: the
+	// construct's props.
+	QueueProps *awssqs.QueueProps
 }
 
 // Validate returns every problem with the props at once, each at the
@@ -156,6 +163,7 @@ func (p *ConsumerProps) Validate(prefix string) error {
 	if p.MaxReceiveCount != 0 && (p.MaxReceiveCount < 1 || p.MaxReceiveCount > 1000) {
 		l.Add(prefix+"maxReceiveCount", p.MaxReceiveCount, "a number from 1 to 1000, or 0 for the default")
 	}
+	refuseDecided(&l, prefix+"queueProps", p.QueueProps, queueDecides)
 	return l.Err()
 }
 
@@ -230,6 +238,7 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	cons.Queue = newQueue(scope, "Queue", queueSpec{
 		name: r.names.ConsumerQueue(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy,
 		visibilitySeconds: cons.visibilitySeconds, deadLetter: cons.DeadLetterQueue, maxReceiveCount: float64(maxReceive),
+		overrides: props.QueueProps,
 	})
 	queueARN := cons.Queue.QueueArn() // the policy and the subscription name it
 	policy := allowSNS(cons.Queue, queueARN, r.topicARN, r.snsPrincipals)

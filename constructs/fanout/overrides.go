@@ -1,0 +1,64 @@
+package fanout
+
+import (
+	"reflect"
+
+	"github.com/brokerage/platform/problems"
+)
+
+// queueDecides are the fields of awssqs.QueueProps a consumer's QueueProps
+// may not set, and what decides each: the names the fan-out's halves and
+// dashboards find each other by, the ordering and de-duplication of the
+// whole fan-out, the dead-letter queue and the encryption that keep the
+// "nothing lost" guarantees, the visibility timeout the consumer's timeout
+// sets, and the removal policy of the region.
+var queueDecides = map[string]string{
+	"QueueName":                 "unset: the fan-out names the queue (Names.ConsumerQueue), and its dashboards find it by that name",
+	"Fifo":                      "unset: the queue is FIFO exactly when the fan-out is (RegionalProps.FIFO)",
+	"ContentBasedDeduplication": "unset: the topic de-duplicates, and the queue follows the fan-out's ordering",
+	"DeduplicationScope":        "unset: the queue follows the fan-out's ordering (per message group)",
+	"FifoThroughputLimit":       "unset: the queue follows the fan-out's ordering (per message group)",
+	"DeadLetterQueue":           "unset: the consumer's dead-letter queue is the construct's (ConsumerProps.MaxReceiveCount)",
+	"Encryption":                "unset: the queue is encrypted with the region's consumer key (Regional.Key)",
+	"EncryptionMasterKey":       "unset: the queue is encrypted with the region's consumer key (Regional.Key)",
+	"EnforceSSL":                "unset: the queue accepts TLS only",
+	"VisibilityTimeout":         "unset: the visibility timeout is six times ConsumerProps.TimeoutSeconds",
+	"RemovalPolicy":             "unset: RegionalProps.RemovalPolicy applies to every queue of the region",
+}
+
+// refuseDecided adds a problem at field.<Name> for each field of over, a
+// pointer to a props struct (nil: none), that is set and that decides
+// lists.
+func refuseDecided(l *problems.List, field string, over any, decides map[string]string) {
+	v := reflect.ValueOf(over)
+	if v.IsNil() {
+		return
+	}
+	v = v.Elem()
+	for i := range v.NumField() {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		if want, ok := decides[name]; ok && !f.IsZero() {
+			var value any = "set"
+			if f.Kind() == reflect.Pointer && f.Elem().Kind() != reflect.Struct {
+				value = f.Elem().Interface()
+			} else if f.Kind() == reflect.String {
+				value = f.String()
+			}
+			l.Add(field+"."+name, value, want)
+		}
+	}
+}
+
+// override sets on base every field that over sets (over nil: none), as
+// aws-cdk-lib's props are merged: what the caller gives wins.
+func override[T any](base, over *T) {
+	if over == nil {
+		return
+	}
+	b, o := reflect.ValueOf(base).Elem(), reflect.ValueOf(over).Elem()
+	for i := range o.NumField() {
+		if !o.Field(i).IsZero() {
+			b.Field(i).Set(o.Field(i))
+		}
+	}
+}
