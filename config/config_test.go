@@ -52,7 +52,7 @@ func TestValidateRejects(t *testing.T) {
 		{"unknown stage", func(c *Config) { c.Stage = "qa" }, []string{"stage"}},
 		{"unknown ordering", func(c *Config) { c.Fanout.Ordering = "ordered" }, []string{"fanout.ordering"}},
 		{"no consumers", func(c *Config) { c.Fanout.Consumers = nil }, []string{"fanout.consumers"}},
-		{"duplicate consumer", func(c *Config) { c.Fanout.Consumers[2].Name = "holdings" }, []string{"fanout.consumers[2].name"}},
+		{"duplicate consumer", func(c *Config) { c.Fanout.Consumers[1].Name = c.Fanout.Consumers[0].Name }, []string{"fanout.consumers[1].name"}},
 		{"standard consumer on fifo fan-out", func(c *Config) { c.Fanout.Consumers[0].Ordering = OrderingStandard }, []string{"fanout.consumers[0].ordering"}},
 		{"fifo consumer on standard fan-out", func(c *Config) {
 			c.Fanout.Ordering = OrderingStandard

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,6 +11,17 @@ import (
 // Each case breaks the default configuration's sessions or recipients; the
 // error names exactly the broken fields, with the value and what is expected.
 func TestValidateRejectsSessionsAndRecipients(t *testing.T) {
+	// A session with a bad name is reported at its name and wherever a
+	// region names it.
+	d := Default()
+	badName := []string{"sessions[1].name"}
+	for i, r := range d.Regions {
+		for j, s := range r.Sessions {
+			if s == d.Sessions[1].Name {
+				badName = append(badName, fmt.Sprintf("regions[%d].sessions[%d]", i, j))
+			}
+		}
+	}
 	tests := []struct {
 		name   string
 		break_ func(c *Config)
@@ -32,7 +44,7 @@ func TestValidateRejectsSessionsAndRecipients(t *testing.T) {
 			}
 		}, []string{"sessions[1].name"}},
 		// The regions naming it now name no session: each is reported.
-		{"session name too long", func(c *Config) { c.Sessions[1].Name = "australian-securities" }, []string{"sessions[1].name", "regions[0].sessions[1]", "regions[1].sessions[1]", "regions[2].sessions[1]"}},
+		{"session name too long", func(c *Config) { c.Sessions[1].Name = "australian-securities" }, badName},
 		{"region names an unknown session", func(c *Config) { c.Regions[1].Sessions = []string{"us", "lse"} }, []string{"regions[1].sessions[1]"}},
 		{"unknown severity", func(c *Config) {
 			c.Alarms.Recipients["wake-everyone"] = Recipients{Emails: []string{"ops@example.com"}}
