@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
@@ -46,6 +47,7 @@ func TestMain(m *testing.M) {
 		Prefix: "t-prod", Subject: "trade-executions", BrokerAccounts: []string{"222222222222", "333333333333"}, FIFO: true, MaxReceiveCount: 7,
 		BrokerRoles:        []string{"arn:aws:iam::222222222222:role/publisher", "arn:aws:iam::333333333333:role/publisher-*"},
 		DestinationRegions: []string{"eu-west-2", "ap-southeast-4"}, RedistributorCode: asset(), Alarms: watched("ingest"),
+		TopicProps: &awssns.TopicProps{MessageRetentionPeriodInDays: jsii.Number(7), DisplayName: jsii.String("Trade executions")},
 	})
 	regional := func(name string) *RegionalProps {
 		p := ingest.RegionalProps()
@@ -440,6 +442,18 @@ func TestConsumerWidgetsShowTheHandler(t *testing.T) {
 	}
 }
 
+// The ingest's TopicProps replace the construct's props of the topic (a
+// FIFO topic's archive, a display name), and leave the rest.
+func TestTopicPropsOverrideTheTopic(t *testing.T) {
+	topic := cfntest.Get(t, asm, "ingest", "Fanout/Topic/Resource")
+	cfntest.Check(t, "archive", map[string]any{"MessageRetentionPeriod": 7.0}, topic.Props["ArchivePolicy"])
+	cfntest.Check(t, "display name", "Trade executions", topic.Props["DisplayName"])
+	cfntest.Check(t, "name", "t-prod-trade-executions.fifo", topic.Props["TopicName"])
+	if topic.Props["KmsMasterKeyId"] == nil || topic.Props["DeliveryStatusLogging"] == nil {
+		t.Errorf("the topic lost its key or its delivery-status logging: %v", topic.Props)
+	}
+}
+
 // A consumer's QueueProps replace the construct's props of its queue, and
 // leave the rest, the dead-letter queue and the encryption among them.
 func TestQueuePropsOverrideTheConsumerQueue(t *testing.T) {
@@ -501,6 +515,11 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 		NewIngest(nil, "x", &IngestProps{Prefix: "p", Alarms: &alarms.Alarms{}})
 	})
 	cfntest.Check(t, "empty lists", []string{"brokerAccounts", "brokerRoles", "destinationRegions"}, got)
+	got = cfntest.ProblemFields(t, func() {
+		NewIngest(nil, "x", &IngestProps{Prefix: "p", Alarms: &alarms.Alarms{}, BrokerAccounts: []string{"222222222222"}, TrustBrokerAccounts: true, DestinationRegions: []string{"eu-west-2"},
+			TopicProps: &awssns.TopicProps{TopicName: jsii.String("mine"), EnforceSSL: jsii.Bool(false), DisplayName: jsii.String("Mine")}})
+	})
+	cfntest.Check(t, "topic props the fan-out decides", []string{"topicProps.EnforceSSL", "topicProps.TopicName"}, got)
 	got = cfntest.ProblemFields(t, func() { NewRegional(nil, "x", &RegionalProps{TopicRegion: "nowhere"}) })
 	cfntest.Check(t, "regional problems", []string{"alarms", "topicRegion"}, got)
 

@@ -129,6 +129,13 @@ type IngestProps struct {
 	// RemovalPolicy applies to the queues, keys and topic, and to the
 	// redistributor's and the delivery-status log groups. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// TopicProps overrides the fan-out topic's props: each field set here
+	// replaces the construct's (a display name, a FIFO topic's archive
+	// for replay, MessageRetentionPeriodInDays, active tracing). The
+	// fields the fan-out decides (its name, ordering, key, TLS, signature
+	// and delivery-status logging) are refused. Default: the construct's
+	// props.
+	TopicProps *awssns.TopicProps
 	// Alarms is the region's alarms construct: it watches everything the
 	// ingest creates with the catalogue's alarms of its kind, and gets a
 	// composite alarm per destination region that goes off when messages
@@ -206,6 +213,7 @@ func (p *IngestProps) validate() error {
 			l.Add(fmt.Sprintf("destinationRegions[%d]", i), r, "an AWS region name")
 		}
 	}
+	refuseDecided(&l, "topicProps", p.TopicProps, topicDecides)
 	return problems.Join(l.Subject, p.Validate(""), l.Err())
 }
 
@@ -391,6 +399,7 @@ func (in *Ingest) addTopic(p *IngestProps, names Names) {
 		topicProps.Fifo = jsii.Bool(true)
 		topicProps.FifoThroughputScope = awssns.FifoThroughputScope_MESSAGE_GROUP
 	}
+	override(topicProps, p.TopicProps)
 	in.Topic = awssns.NewTopic(in.Construct, jsii.String("Topic"), topicProps)
 	// The topic's ARN is what every region subscribes to: keep it through a
 	// stack deletion in prod like the queues.

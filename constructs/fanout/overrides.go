@@ -26,6 +26,19 @@ var queueDecides = map[string]string{
 	"RemovalPolicy":             "unset: RegionalProps.RemovalPolicy applies to every queue of the region",
 }
 
+// topicDecides are the fields of awssns.TopicProps an ingest's TopicProps
+// may not set, and what decides each.
+var topicDecides = map[string]string{
+	"TopicName":                 "unset: the fan-out names the topic (Names.Topic), and every region subscribes to it by that name",
+	"Fifo":                      "unset: the topic is FIFO exactly when the fan-out is (IngestProps.FIFO)",
+	"FifoThroughputScope":       "unset: the topic follows the fan-out's ordering (per message group)",
+	"ContentBasedDeduplication": "unset: the redistributor gives every message its de-duplication id",
+	"MasterKey":                 "unset: the topic is encrypted with the fan-out's topic key (Ingest.TopicKey), which its delivery policies name",
+	"EnforceSSL":                "unset: the topic accepts TLS only",
+	"SignatureVersion":          "unset: the topic signs its messages with SHA256 (version 2)",
+	"LoggingConfigs":            "unset: the topic logs failed SQS deliveries to its delivery-status log group (Ingest.DeliveryFailureLogs)",
+}
+
 // refuseDecided adds a problem at field.<Name> for each field of over, a
 // pointer to a props struct (nil: none), that is set and that decides
 // lists.
