@@ -60,7 +60,7 @@ func TestMain(m *testing.M) {
 		AddTable("Sent", &TableProps{Env: "SENT_TABLE", PartitionKey: "account", SortKey: "execution"})
 	mel := NewRegional(stack("melbourne", "ap-southeast-4"), "Fanout", regional("melbourne"))
 	mel.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60, QueueProps: &awssqs.QueueProps{
-		ReceiveMessageWaitTime: awscdk.Duration_Seconds(jsii.Number(20)), RetentionPeriod: awscdk.Duration_Days(jsii.Number(7)),
+		ReceiveMessageWaitTime: awscdk.Duration_Seconds(jsii.Number(20)), DeliveryDelay: awscdk.Duration_Seconds(jsii.Number(5)),
 	}})
 	uae := NewRegional(stack("from-uae", "eu-west-1"), "Fanout", &RegionalProps{Prefix: "t-prod", Subject: "trade-executions", TopicRegion: "me-central-1", FIFO: true, Alarms: watched("from-uae")})
 	uae.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 60})
@@ -459,13 +459,14 @@ func TestTopicPropsOverrideTheTopic(t *testing.T) {
 func TestQueuePropsOverrideTheConsumerQueue(t *testing.T) {
 	q := cfntest.Get(t, asm, "melbourne", "Fanout/holdings/Queue/Resource")
 	cfntest.Check(t, "long polling", 20.0, q.Props["ReceiveMessageWaitTimeSeconds"])
-	cfntest.Check(t, "retention", 7*24*3600.0, q.Props["MessageRetentionPeriod"])
+	cfntest.Check(t, "delivery delay", 5.0, q.Props["DelaySeconds"])
+	cfntest.Check(t, "retention", float64(QueueRetention*3600), q.Props["MessageRetentionPeriod"])
 	cfntest.Check(t, "visibility timeout", 360.0, q.Props["VisibilityTimeout"])
 	if q.Props["RedrivePolicy"] == nil || q.Props["KmsMasterKeyId"] == nil {
 		t.Errorf("the queue lost its dead-letter queue or its key: %v", q.Props)
 	}
 	other := cfntest.Get(t, asm, "uk", "Fanout/holdings/Queue/Resource")
-	cfntest.Check(t, "another consumer's retention", float64(QueueRetention*3600), other.Props["MessageRetentionPeriod"])
+	cfntest.Check(t, "another consumer's long polling", nil, other.Props["ReceiveMessageWaitTimeSeconds"])
 }
 
 func TestStandardPathHasNoFIFONamesAndHonoursRemovalPolicy(t *testing.T) {
@@ -539,9 +540,10 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	got = cfntest.ProblemFields(t, func() {
 		r.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 10, QueueProps: &awssqs.QueueProps{
 			QueueName: jsii.String("mine"), Encryption: awssqs.QueueEncryption_SQS_MANAGED, DeliveryDelay: awscdk.Duration_Seconds(jsii.Number(5)),
+			RetentionPeriod: awscdk.Duration_Minutes(jsii.Number(5)),
 		}})
 	})
-	cfntest.Check(t, "queue props the fan-out decides", []string{"queueProps.Encryption", "queueProps.QueueName"}, got)
+	cfntest.Check(t, "queue props the fan-out decides", []string{"queueProps.Encryption", "queueProps.QueueName", "queueProps.RetentionPeriod"}, got)
 	for _, env := range []string{"SEQUENCE_TABLE", "SENT_TABLE", "AWS_REGION", "LAMBDA_TASK_ROOT", "_HANDLER"} {
 		emails := uk.Consumers[1]
 		got = cfntest.ProblemFields(t, func() { emails.AddTable("T", &TableProps{Env: env, PartitionKey: "id"}) })

@@ -11,7 +11,8 @@ import (
 // dashboards find each other by, the ordering and de-duplication of the
 // whole fan-out, the dead-letter queue and the encryption that keep the
 // "nothing lost" guarantees, the visibility timeout the consumer's timeout
-// sets, and the removal policy of the region.
+// sets, the retention the dead-letter queue and a handler's records
+// outlast, and the removal policy of the region.
 var queueDecides = map[string]string{
 	"QueueName":                 "unset: the fan-out names the queue (Names.ConsumerQueue), and its dashboards find it by that name",
 	"Fifo":                      "unset: the queue is FIFO exactly when the fan-out is (RegionalProps.FIFO)",
@@ -24,6 +25,11 @@ var queueDecides = map[string]string{
 	"EnforceSSL":                "unset: the queue accepts TLS only",
 	"VisibilityTimeout":         "unset: the visibility timeout is six times ConsumerProps.TimeoutSeconds",
 	"RemovalPolicy":             "unset: RegionalProps.RemovalPolicy applies to every queue of the region",
+	// Shorter, a message could expire between its retries (SQS drops it
+	// without moving it to the DLQ, and no alarm fires); as long as the
+	// DLQ's, a message failing late expires from the DLQ on arrival, and
+	// a redrive could outlive the handler's idempotency records.
+	"RetentionPeriod": "unset: the queue keeps messages 4 days (QueueRetention), its dead-letter queue 14 (the SQS maximum) and a handler's records 15",
 }
 
 // topicDecides are the fields of awssns.TopicProps an ingest's TopicProps

@@ -140,10 +140,10 @@ type ConsumerProps struct {
 	// Only with a Handler. Default: false, the handler reads the queue.
 	Paused bool
 	// QueueProps overrides the consumer queue's props: each field set here
-	// replaces the construct's (a longer retention, long polling, a
-	// delivery delay, a larger message size...). The fields the fan-out
-	// decides (its names, ordering, dead-letter queue, encryption,
-	// visibility timeout and removal policy) are refused. Default: the
+	// replaces the construct's (long polling, a delivery delay, a message
+	// size, a data key reuse period...). The fields the fan-out decides
+	// (its names, ordering, dead-letter queue, encryption, visibility
+	// timeout, retention and removal policy) are refused. Default: the
 	// construct's props.
 	QueueProps *awssqs.QueueProps
 }
