@@ -80,8 +80,9 @@ type Options struct {
 	Lease time.Duration
 	// Retention is how long an applied execution's record is kept (its
 	// DynamoDB TTL): a redelivery of it after that is applied again.
-	// Default: DefaultRetention, past the 14 days SQS keeps a message in any queue
-	// or dead-letter queue, so that a redrive from a DLQ is still caught.
+	// Default: DefaultRetention, past the longest a message lives in a
+	// consumer queue and its dead-letter queue, so that a redrive from the
+	// DLQ is still caught.
 	Retention time.Duration
 	// Namespace of the metrics (embedded metric format). Default:
 	// DefaultNamespace.
@@ -94,8 +95,12 @@ type Options struct {
 }
 
 // DefaultRetention is how long an applied execution's record is kept by
-// default: 15 days, a day past the longest SQS keeps a message.
-const DefaultRetention = 15 * 24 * time.Hour
+// default: 19 days, a day past the longest a message lives in a FIFO
+// consumer queue and its dead-letter queue. The queue keeps it 4 days and
+// the DLQ 14, and "for FIFO queues, the enqueue timestamp resets when the
+// message is moved to a dead-letter queue"
+// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/setting-up-dead-letter-queue-retention.html).
+const DefaultRetention = 19 * 24 * time.Hour
 
 // Processor applies the executions of SQS batches through a Store.
 type Processor struct {
