@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -525,6 +526,13 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 			TopicProps: &awssns.TopicProps{TopicName: jsii.String("mine"), EnforceSSL: jsii.Bool(false), DisplayName: jsii.String("Mine")}})
 	})
 	cfntest.Check(t, "topic props the fan-out decides", []string{"topicProps.EnforceSSL", "topicProps.TopicName"}, got)
+	for fifo, days := range map[bool]float64{false: 7, true: 366} {
+		got = cfntest.ProblemFields(t, func() {
+			NewIngest(nil, "x", &IngestProps{Prefix: "p", Alarms: &alarms.Alarms{}, BrokerAccounts: []string{"222222222222"}, TrustBrokerAccounts: true, DestinationRegions: []string{"eu-west-2"},
+				FIFO: fifo, TopicProps: &awssns.TopicProps{MessageRetentionPeriodInDays: jsii.Number(days)}})
+		})
+		cfntest.Check(t, fmt.Sprintf("archive of %v days, FIFO %t", days, fifo), []string{"topicProps.MessageRetentionPeriodInDays"}, got)
+	}
 	got = cfntest.ProblemFields(t, func() { NewRegional(nil, "x", &RegionalProps{TopicRegion: "nowhere"}) })
 	cfntest.Check(t, "regional problems", []string{"alarms", "topicRegion"}, got)
 
@@ -548,6 +556,12 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 		}})
 	})
 	cfntest.Check(t, "queue props the fan-out decides", []string{"queueProps.Encryption", "queueProps.QueueName", "queueProps.RetentionPeriod"}, got)
+	got = cfntest.ProblemFields(t, func() {
+		r.AddConsumer(&ConsumerProps{Name: "emails", TimeoutSeconds: 10, QueueProps: &awssqs.QueueProps{
+			DeliveryDelay: awscdk.Duration_Minutes(jsii.Number(16)), ReceiveMessageWaitTime: awscdk.Duration_Seconds(jsii.Number(21)), MaxMessageSizeBytes: jsii.Number(512),
+		}})
+	})
+	cfntest.Check(t, "queue props SQS refuses", []string{"queueProps.DeliveryDelay", "queueProps.ReceiveMessageWaitTime", "queueProps.MaxMessageSizeBytes"}, got)
 	for _, env := range []string{"SEQUENCE_TABLE", "SENT_TABLE", "AWS_REGION", "LAMBDA_TASK_ROOT", "_HANDLER"} {
 		emails := uk.Consumers[1]
 		got = cfntest.ProblemFields(t, func() { emails.AddTable("T", &TableProps{Env: env, PartitionKey: "id"}) })

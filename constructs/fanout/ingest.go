@@ -214,6 +214,7 @@ func (p *IngestProps) validate() error {
 		}
 	}
 	refuseDecided(&l, "topicProps", p.TopicProps, topicDecides)
+	checkTopicProps(&l, "topicProps", p.TopicProps, p.FIFO)
 	return problems.Join(l.Subject, p.Validate(""), l.Err())
 }
 

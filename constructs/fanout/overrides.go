@@ -1,8 +1,13 @@
 package fanout
 
 import (
+	"fmt"
+	"math"
 	"reflect"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/brokerage/platform/problems"
 )
 
@@ -43,6 +48,45 @@ var topicDecides = map[string]string{
 	"EnforceSSL":                "unset: the topic accepts TLS only",
 	"SignatureVersion":          "unset: the topic signs its messages with SHA256 (version 2)",
 	"LoggingConfigs":            "unset: the topic logs failed SQS deliveries to its delivery-status log group (Ingest.DeliveryFailureLogs)",
+}
+
+// checkQueueProps adds a problem at field.<Name> for each value of q, the
+// consumer queue's overrides, out of the range SQS accepts
+// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html),
+// which aws-cdk-lib would otherwise refuse with a stack trace.
+func checkQueueProps(l *problems.List, field string, q *awssqs.QueueProps) {
+	if q == nil {
+		return
+	}
+	seconds := func(name string, d awscdk.Duration, most float64) {
+		if d != nil {
+			if s := *d.ToSeconds(nil); s < 0 || s > most {
+				l.Add(field+"."+name, fmt.Sprintf("%v s", s), fmt.Sprintf("0 to %v seconds", most))
+			}
+		}
+	}
+	seconds("DeliveryDelay", q.DeliveryDelay, 900)
+	seconds("ReceiveMessageWaitTime", q.ReceiveMessageWaitTime, 20)
+	if b := q.MaxMessageSizeBytes; b != nil && (*b < 1024 || *b > 1024*1024) {
+		l.Add(field+".MaxMessageSizeBytes", *b, "1,024 to 1,048,576 bytes")
+	}
+}
+
+// checkTopicProps adds a problem at field.<Name> for each value of t, the
+// topic's overrides, that SNS refuses: an archive (message retention) is
+// for FIFO topics only, of 1 to 365 whole days
+// (https://docs.aws.amazon.com/sns/latest/dg/fifo-message-archiving-replay.html).
+func checkTopicProps(l *problems.List, field string, t *awssns.TopicProps, fifo bool) {
+	if t == nil || t.MessageRetentionPeriodInDays == nil {
+		return
+	}
+	d := *t.MessageRetentionPeriodInDays
+	switch {
+	case !fifo:
+		l.Add(field+".MessageRetentionPeriodInDays", d, "unset on a standard fan-out: SNS archives FIFO topics only")
+	case d != math.Trunc(d) || d < 1 || d > 365:
+		l.Add(field+".MessageRetentionPeriodInDays", d, "a whole number of days from 1 to 365")
+	}
 }
 
 // refuseDecided adds a problem at field.<Name> for each field of over, a

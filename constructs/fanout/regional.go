@@ -164,6 +164,7 @@ func (p *ConsumerProps) Validate(prefix string) error {
 		l.Add(prefix+"maxReceiveCount", p.MaxReceiveCount, "a number from 1 to 1000, or 0 for the default")
 	}
 	refuseDecided(&l, prefix+"queueProps", p.QueueProps, queueDecides)
+	checkQueueProps(&l, prefix+"queueProps", p.QueueProps)
 	return l.Err()
 }
 
