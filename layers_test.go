@@ -195,3 +195,25 @@ func dirExists(dir string) bool {
 	sub, _ := filepath.Glob(filepath.Join(dir, "*", "*.go"))
 	return len(matches)+len(sub) > 0
 }
+
+// TestConstructExamplesUseOnlyExportedPackages reads the constructs'
+// examples, which go doc shows as their usage: another module must be able
+// to copy them, so they import no internal package of this one.
+func TestConstructExamplesUseOnlyExportedPackages(t *testing.T) {
+	examples, _ := filepath.Glob("constructs/*/example_test.go")
+	if len(examples) < 4 {
+		t.Fatalf("found %d construct examples (%v), want one per construct", len(examples), examples)
+	}
+	fset := token.NewFileSet()
+	for _, path := range examples {
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, spec := range f.Imports {
+			if imp, _ := strconv.Unquote(spec.Path.Value); strings.HasPrefix(imp, module+"/internal/") {
+				t.Errorf("%s imports %s, which another module cannot: show the usage with exported packages only", path, imp)
+			}
+		}
+	}
+}
