@@ -1,6 +1,7 @@
 """moto's server for the end-to-end test, with four of its helpers made cheaper.
 
     moto_server.py [moto_server's arguments]
+    moto_server.py --check-fifo-order   (checks the SQS change below)
 
 Most of moto's CPU time in the test went to helpers whose result depends on
 nothing but their argument, or on nothing that changes while the server runs,
@@ -23,7 +24,7 @@ so each result is computed once:
   the system clock to whole microseconds, as time_ns() // 1000 does) without
   the datetimes.
 
-One change is to behaviour, to match DynamoDB's: moto's server handles
+Two changes are to behaviour. The first matches DynamoDB's: moto's server handles
 requests on threads, and its DynamoDB checks an item's condition and then
 writes it without a lock, so two conditional PutItems of one new item can
 both succeed. In DynamoDB each write is atomic and conditions are checked
@@ -35,6 +36,23 @@ and a transaction is isolated from other writes and from GetItem
 (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-isolation).
 The consumer's claim relies on that, so the item operations of moto's
 DynamoDB backend run one at a time per region here.
+
+A second is to SQS's, for FIFO order. Messages of a group "are then
+received and processed in the exact order they were transmitted", and one
+made visible again (ChangeMessageVisibility to 0) can be received again
+(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html).
+moto takes a message out of the queue's in-flight set only if the clock
+has already moved past the end of its visibility timeout when it changes
+it, so at the same clock reading a message made visible again stays in
+that set; the next ReceiveMessage then takes such messages out one by one,
+judging the group still in flight by the ones after it, skips the group's
+first messages and returns its last first. The test makes failed batches
+visible again that way after every fault, so now and then an account's
+executions came out of the ingest queue out of order. Here a message is
+visible from the instant its timeout ends, and a receive takes every
+message visible again out of the in-flight set before it judges any group
+(moto_server.py --check-fifo-order shows both, on a clock that ticks once
+a millisecond).
 
 moto's behaviour is otherwise untouched: the replacements return what the
 originals return. A moto without one of the helpers runs without that
@@ -121,6 +139,24 @@ except ImportError:  # a moto without DynamoDB
 if DynamoDBBackend is not None:
     serialized(DynamoDBBackend, ("put_item", "update_item", "delete_item", "transact_write_items", "get_item"))
 
+try:
+    import moto.sqs.models as sqs_models
+except ImportError:  # a moto without SQS
+    sqs_models = None
+if sqs_models is not None:
+    sqs_models.Message.visible = property(lambda self: sqs_models.unix_time_millis() >= self.visible_at)
+    receive = sqs_models.SQSBackend.receive_message
+
+    @functools.wraps(receive)
+    def receive_message(self, queue_name, *args, _receive=receive, **kwargs):
+        queue = self.get_queue(queue_name)
+        for message in list(queue.pending_messages):
+            if message.visible:
+                queue.pending_messages.discard(message)
+        return _receive(self, queue_name, *args, **kwargs)
+
+    sqs_models.SQSBackend.receive_message = receive_message
+
 replace(moto.core.utils, "camelcase_to_underscores", cached)
 replace(moto.core.utils, "utcfromtimestamp", cached)
 replace(moto.backends, "list_of_moto_modules", listed_once)
@@ -128,5 +164,44 @@ replace(moto.core.utils, "unix_time", from_clock)
 
 from moto.server import main  # noqa: E402  (after the replacements, by design)
 
+
+def check_fifo_order(rounds=50):
+    """Fails unless a FIFO group made visible again (ChangeMessageVisibility
+    to 0) comes back in order, on a clock that ticks once a millisecond, as
+    moto's own reading of it did in the same millisecond: the case the SQS
+    change above fixes. Returns a message, or "" when every round kept the
+    order."""
+    import boto3
+    from moto import mock_aws
+
+    if sqs_models is None:
+        return "moto has no SQS"
+    precise = sqs_models.unix_time_millis
+    sqs_models.unix_time_millis = lambda dt=None: float(time.time_ns() // 1_000_000) if dt is None else precise(dt)
+    try:
+        with mock_aws():
+            sqs = boto3.client("sqs", region_name="eu-west-2", aws_access_key_id="test", aws_secret_access_key="test")
+            url = sqs.create_queue(QueueName="order.fifo", Attributes={"FifoQueue": "true", "VisibilityTimeout": "60"})["QueueUrl"]
+            for r in range(rounds):
+                for i in range(3):
+                    sqs.send_message(QueueUrl=url, MessageBody=str(i), MessageGroupId="account", MessageDeduplicationId=f"{r}-{i}")
+                for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]:
+                    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+                order = []
+                while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                    for m in got:
+                        order.append(m["Body"])
+                        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                if order != ["0", "1", "2"]:
+                    return f"round {r}: a group made visible again came back as {order}, want ['0', '1', '2']"
+    finally:
+        sqs_models.unix_time_millis = precise
+    return ""
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--check-fifo-order"]:
+        problem = check_fifo_order()
+        print(problem or "moto_server.py: FIFO groups made visible again come back in order")
+        sys.exit(1 if problem else 0)
     sys.exit(main())

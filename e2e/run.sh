@@ -43,6 +43,8 @@ read -r account regions <<<"$info"
 
 # A fresh server per run: moto cannot update a stack, and leftovers from an
 # earlier run would hide what this one deploys.
+# The server's one change to SQS keeps FIFO groups in order; check it first.
+.venv/bin/python e2e/moto_server.py --check-fifo-order
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 step "moto server on 127.0.0.1:$port (log: $moto_log)"
 .venv/bin/python e2e/moto_server.py -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
