@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Kind is what a watched resource is for; it decides which alarms it gets.
@@ -12,10 +13,10 @@ type Kind string
 
 // The kinds of resource the platform deploys that CloudWatch can watch.
 const (
-	KindIngestQueue   Kind = "ingest-queue"      // the broker's queue in the primary region
+	KindIngestQueue   Kind = "ingest-queue"      // the senders' queue in the topic's region
 	KindConsumerQueue Kind = "consumer-queue"    // a team's queue in a region
 	KindDLQ           Kind = "dead-letter-queue" // any dead-letter queue
-	KindFanoutTopic   Kind = "fanout-topic"      // the trade-execution topic
+	KindFanoutTopic   Kind = "fanout-topic"      // the fan-out topic
 	KindAlarmTopic    Kind = "alarm-topic"       // where alarms notify people
 	KindFunction      Kind = "function"          // a Lambda function
 	KindDistribution  Kind = "distribution"      // a CloudFront distribution
@@ -80,7 +81,7 @@ func queueAlarms(ageSeconds float64, role string) []Spec {
 	return []Spec{
 		{Metric: "ApproximateAgeOfOldestMessage", Severity: SeverityPage, Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: ageSeconds, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning:    role + " is not keeping up: its oldest message is older than the threshold (seconds).",
-			FirstCheck: "The consumer's errors and throttles, then whether one message group (account) is stuck behind a failing message."},
+			FirstCheck: "The consumer's errors and throttles, then whether one message group is stuck behind a failing message."},
 		// FIFO and standard queues both allow 120,000 messages in flight
 		// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-fifo.html).
 		{Metric: "ApproximateNumberOfMessagesNotVisible", Severity: SeverityNotify, Statistic: "Average", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 96000, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
@@ -90,8 +91,8 @@ func queueAlarms(ageSeconds float64, role string) []Spec {
 			Meaning:    role + " backlog stays high for 15 minutes.",
 			FirstCheck: "Consumer capacity (concurrency, batch size) against the arrival rate on the dashboard."},
 		{Metric: "NumberOfMessagesSent", Severity: SeverityPage, Statistic: "Sum", Comparison: "LessThanOrEqualToThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
-			Meaning:    "Nothing reached " + role + " for 15 minutes of a trading session: an outage (quiet outside the sessions its region watches).",
-			FirstCheck: "Upstream: the ingest queue's sends (broker), then the fan-out topic's deliveries and the delivery DLQs."},
+			Meaning:    "Nothing reached " + strings.ToLower(role[:1]) + role[1:] + " for 15 minutes of a watched session: an outage (quiet outside the sessions its region watches).",
+			FirstCheck: "Upstream: the ingest queue's sends (the senders), then the fan-out topic's deliveries and the delivery DLQs."},
 	}
 }
 
@@ -126,20 +127,20 @@ var Catalogue = map[Kind]KindSpec{
 	KindConsumerQueue: {Shape: sqsQueue, Alarms: queueAlarms(300, "A consumer queue"), Exempt: map[string]string{}},
 	KindDLQ: {Shape: sqsQueue, Exempt: sqsDLQExempt, Alarms: []Spec{
 		{Metric: "ApproximateNumberOfMessagesVisible", Severity: SeverityPage, Arrivals: true, Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
-			Meaning:    "A message reached a dead-letter queue: a trade execution was not processed or not delivered. One is enough: nothing may go missing.",
+			Meaning:    "A message reached a dead-letter queue: it was not processed or not delivered. One is enough: nothing may go missing.",
 			FirstCheck: "The message's body and attributes in the DLQ, then the consumer's (or redistributor's) logs for its id; redrive once fixed."},
 	}},
 	KindFanoutTopic: {Shape: snsTopic, Exempt: snsCommonExempt, Alarms: []Spec{
 		{Metric: "NumberOfMessagesPublished", Severity: SeverityPage, Statistic: "Sum", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
-			Meaning: "Nothing was published to the fan-out topic for 15 minutes of a trading session.", FirstCheck: "The ingest queue's age and the redistributor's errors."},
+			Meaning: "Nothing was published to the fan-out topic for 15 minutes of a watched session.", FirstCheck: "The ingest queue's age and the redistributor's errors."},
 		{Metric: "NumberOfNotificationsDelivered", Severity: SeverityPage, Statistic: "Sum", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "breaching",
-			Meaning: "The fan-out topic delivered nothing for 15 minutes of a trading session.", FirstCheck: "Subscriptions (confirmed?), queue and key policies of the regional queues."},
+			Meaning: "The fan-out topic delivered nothing for 15 minutes of a watched session.", FirstCheck: "Subscriptions (confirmed?), queue and key policies of the regional queues."},
 		{Metric: "NumberOfNotificationsFailed", Severity: SeverityNotify, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
 			Meaning: "The fan-out topic failed to deliver to a region's queue.", FirstCheck: "The topic's delivery-status log group sns/<region>/<account>/<topic>/Failure (primary region) for the reason per message, the delivery DLQ of the region, and the regional queue's policy and key policy."},
 		{Metric: "NumberOfNotificationsRedrivenToDlq", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
-			Meaning: "Executions were parked in a delivery DLQ: a region did not get them.", FirstCheck: "Which delivery DLQ has messages (one per region), then that region's queue."},
+			Meaning: "Messages were parked in a delivery DLQ: a region did not get them.", FirstCheck: "Which delivery DLQ has messages (one per region), then that region's queue."},
 		{Metric: "NumberOfNotificationsFailedToRedriveToDlq", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
-			Meaning: "SNS could not even park undeliverable executions: they are lost.", FirstCheck: "The delivery DLQs' queue policy and the topic key's policy."},
+			Meaning: "SNS could not even park undeliverable messages: they are lost.", FirstCheck: "The delivery DLQs' queue policy and the topic key's policy."},
 	}},
 	KindAlarmTopic: {Shape: snsTopic, Exempt: merge(snsCommonExempt, map[string]string{
 		"NumberOfMessagesPublished":                 "a quiet alarm topic is the healthy state",
@@ -158,7 +159,7 @@ var Catalogue = map[Kind]KindSpec{
 		// minutes are at least two apart: 2 of 5 sees two retries, where
 		// 3 consecutive minutes never would.
 		{Metric: "Errors", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 2, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
-			Meaning: "The function failed in 2 of the last 5 minutes: its messages are retried (each retry after the queue's visibility timeout) and, behind a FIFO queue, hold back their account.", FirstCheck: "The function's log group for the error, then its permissions (KMS, SNS)."},
+			Meaning: "The function failed in 2 of the last 5 minutes: its messages are retried (each retry after the queue's visibility timeout) and, behind a FIFO queue, hold back their message group.", FirstCheck: "The function's log group for the error, then its permissions (KMS, SNS)."},
 		{Metric: "Throttles", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "The function is throttled: the region's concurrency is exhausted.", FirstCheck: "ClaimedAccountConcurrency in the region and other functions' concurrency."},
 		{Metric: "Duration", Severity: SeverityNotify, Statistic: "p90", Comparison: "GreaterThanThreshold", ThresholdOfTimeout: 0.8, PeriodSeconds: 60, DatapointsToAlarm: 15, EvaluationPeriods: 15, TreatMissingData: "notBreaching",
@@ -194,7 +195,7 @@ var Catalogue = map[Kind]KindSpec{
 		{Metric: "5XXError", Severity: SeverityPage, Statistic: "Average", Comparison: "GreaterThanThreshold", Threshold: 0.05, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 3, TreatMissingData: "notBreaching",
 			Meaning: "More than 5% of the gateway's requests fail with a 5xx for 3 minutes: a backend is failing.", FirstCheck: "Which base path fails in the access logs, then that service's health."},
 		{Metric: "Count", Severity: SeverityPage, Statistic: "SampleCount", Comparison: "LessThanThreshold", Threshold: 1, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "breaching",
-			Meaning: "The gateway received no request for 10 minutes of a trading session: an outage (DNS, WAF, client).", FirstCheck: "The WAF's blocked requests and the domain's DNS records."},
+			Meaning: "The gateway received no request for 10 minutes of a watched session: an outage (DNS, WAF, client).", FirstCheck: "The WAF's blocked requests and the domain's DNS records."},
 		{Metric: "Latency", Severity: SeverityNotify, Statistic: "p90", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 2500, PeriodSeconds: 60, DatapointsToAlarm: 5, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
 			Meaning: "p90 latency seen by clients is 2.5 s or more for 5 minutes.", FirstCheck: "IntegrationLatency against Latency: the backend or the gateway (authorizer)."},
 	}},
@@ -204,12 +205,12 @@ var Catalogue = map[Kind]KindSpec{
 		// retries (120 s apart), so the alarm stays in ALARM while the
 		// account is stuck.
 		{Metric: "ReceiveCount", Severity: SeverityPage, Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 3, PeriodSeconds: 300, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
-			Meaning:    "The redistributor received an execution for the third time or more: its account is stalled (the ingest queue keeps the account's order and has no dead-letter queue), whether the invocations fail or die.",
-			FirstCheck: "The redistributor's Errors and PublishFailures, its log group (a crash, a timeout, a refused message), then the runbook's ordering policy for the ingest queue: fix the cause, or park the message to release the account.",
-			Beyond:     "SQS's own ApproximateAgeOfOldestMessage leaves out a message received three times or more (SQS developer guide, \"Available CloudWatch metrics for Amazon SQS\"), so the age alarm cannot see a stalled account; the receive count the redistributor sees can"},
+			Meaning:    "The redistributor received a message for the third time or more: its message group is stalled (the ingest queue keeps the group's order and has no dead-letter queue), whether the invocations fail or die.",
+			FirstCheck: "The redistributor's Errors and PublishFailures, its log group (a crash, a timeout, a refused message), then the runbook's ordering policy for the ingest queue: fix the cause, or park the message to release the group.",
+			Beyond:     "SQS's own ApproximateAgeOfOldestMessage leaves out a message received three times or more (SQS developer guide, \"Available CloudWatch metrics for Amazon SQS\"), so the age alarm cannot see a stalled group; the receive count the redistributor sees can"},
 		{Metric: "PublishFailures", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: 0, PeriodSeconds: 60, DatapointsToAlarm: 2, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
-			Meaning:    "The redistributor could not publish trade executions to the fan-out topic, after its retries, in 2 of 5 minutes: each such execution holds back its account's later ones, in order, in the ingest queue until it is published. A single transient failure that the next attempt clears does not alarm.",
-			FirstCheck: "The redistributor's log group: one JSON line per failed message with its message id, account (group), de-duplication id and AWS error code (a KMS denial, throttling, a deleted topic). Then the runbook's ordering policy for the ingest queue.",
+			Meaning:    "The redistributor could not publish messages to the fan-out topic, after its retries, in 2 of 5 minutes: each such message holds back its group's later ones, in order, in the ingest queue until it is published. A single transient failure that the next attempt clears does not alarm.",
+			FirstCheck: "The redistributor's log group: one JSON line per failed message with its message id, message group, de-duplication id and AWS error code (a KMS denial, throttling, a deleted topic). Then the runbook's ordering policy for the ingest queue.",
 			Beyond:     "the redistributor's own metric (embedded metric format): AWS recommends no alarm for it, and without it a publish failure would show only later, as the ingest queue's age"},
 		// SNS publishes no throttling metric of its own: AWS/SNS counts
 		// messages published, notifications delivered, failed, filtered out
@@ -218,9 +219,9 @@ var Catalogue = map[Kind]KindSpec{
 		// A throttled PublishBatch shows only to the caller, which the
 		// redistributor retries and counts as Retries.
 		{Metric: "Retries", Severity: SeverityPage, Statistic: "Sum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 50, PeriodSeconds: 60, DatapointsToAlarm: 3, EvaluationPeriods: 5, TreatMissingData: "notBreaching",
-			Meaning:    "The redistributor re-sent 50 or more entries a minute in 3 of 5 minutes: SNS throttles or fails its PublishBatch calls (a busy open), and executions slow down before they fail.",
+			Meaning:    "The redistributor re-sent 50 or more entries a minute in 3 of 5 minutes: SNS throttles or fails its PublishBatch calls (a busy open), and messages slow down before they fail.",
 			FirstCheck: "The redistributor's log group for the error codes (Throttling, KMSThrottling, 5xx), then the SNS and KMS request quotas of the primary region in Service Quotas.",
-			Beyond:     "SNS has no metric for throttled publishes; the redistributor's own count of retried entries is the only signal before executions fail"},
+			Beyond:     "SNS has no metric for throttled publishes; the redistributor's own count of retried entries is the only signal before messages fail"},
 	}},
 	KindConsumer: {Shape: consumerRuntime, Exempt: map[string]string{}, Alarms: []Spec{
 		// Written at every delivery of a held account, with how long it
@@ -230,8 +231,8 @@ var Catalogue = map[Kind]KindSpec{
 		// none after its release (missing data: OK). Another account's
 		// release does not clear it.
 		{Metric: "GapHeldSeconds", Severity: SeverityPage, Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 900, PeriodSeconds: 60, PeriodOfRedelivery: true, DatapointsToAlarm: 1, EvaluationPeriods: 1, TreatMissingData: "notBreaching",
-			Meaning:    "An account's executions have waited 15 minutes or more for a missing sequence number: the consumer applies nothing more of that account (its holdings or buying power are stale) until the missing execution arrives.",
-			FirstCheck: "The consumer's log group: the \"gap held\" lines name the account, the sequence expected and the one that arrived. Then the fan-out's DLQs for the missing execution; if the broker confirms it lost, release the sequence number (docs/consumers.md, \"Releasing a sequence number known to be lost\").",
+			Meaning:    "An account's executions have waited 15 minutes or more for a missing sequence number: the consumer applies nothing more of that account (its state is stale) until the missing execution arrives.",
+			FirstCheck: "The consumer's log group: the \"gap held\" lines name the account, the sequence expected and the one that arrived. Then the fan-out's DLQs for the missing execution; if the sender confirms it lost, release the sequence number (docs/consumers.md, \"Releasing a sequence number known to be lost\").",
 			Beyond:     "the consumer runtime's own metric (embedded metric format): AWS recommends no alarm for it, and a held account shows nowhere else (its messages are received and returned, so the queue's age alarm sees them only later, and its DLQ only after the receive limit)"},
 	}},
 	KindLogBucket: {Shape: s3Bucket, Exempt: map[string]string{

@@ -2,6 +2,7 @@ package alarms_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -53,5 +54,29 @@ func TestAlarmOnFindsTheAlarmByItsMetric(t *testing.T) {
 	}()
 	if !strings.Contains(msg, "no alarm on AWS/SNS NumberOfNotificationsFailedToRedriveToDlq") {
 		t.Errorf("AlarmOn for an unwatched topic: got %q, want a refusal naming the metric", msg)
+	}
+}
+
+// The catalogue's texts become every alarm's description wherever a
+// construct is used: they speak of messages, groups and senders, not of the
+// platform's trades. Only the consumer runtime's kind speaks of accounts
+// and executions, which are its own data model (package lambda/consumer).
+func TestCatalogueTextsNameNoDomain(t *testing.T) {
+	domain := regexp.MustCompile(`(?i)\b(trades?|trading|brokers?|brokerage|executions?|holdings|buying power)\b`)
+	specs := map[string]alarms.Spec{"account/" + alarms.AccountConcurrency.Metric: alarms.AccountConcurrency}
+	for _, k := range alarms.Kinds() {
+		if k == alarms.KindConsumer {
+			continue
+		}
+		for _, s := range alarms.Catalogue[k].Alarms {
+			specs[alarms.OverrideKey(k, s.Metric)] = s
+		}
+	}
+	for key, s := range specs {
+		for _, text := range []string{s.Meaning, s.FirstCheck, s.Beyond} {
+			if w := domain.FindString(text); w != "" {
+				t.Errorf("%s says %q: %q", key, w, text)
+			}
+		}
 	}
 }
