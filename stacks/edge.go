@@ -35,17 +35,13 @@ func (p *Platform) newEdge() awscdk.Stack {
 	al := p.alarms(s, regions.Edge, nil)
 	props := SiteProps(c)
 	props.Alarms = al
-	st := site.New(s, "Site", props)
-	siteMetrics := st.Metrics()
+	site.New(s, "Site", props)
 	al.WatchAccountConcurrency(al.Construct)
 
-	widgets := append(al.AlarmStatus("Site alarms (us-east-1)"),
-		alarms.Graph("Site: 5xx error rate (%) and origin latency p90 (ms)",
-			alarms.KindDistribution.Metric(siteMetrics, "5xxErrorRate").Line("5xx %"),
-			alarms.KindDistribution.Metric(siteMetrics, "OriginLatency").Line("origin latency p90")),
-	)
-	widgets = append(widgets, fanoutStatus(s, c)...)
-	widgets = append(widgets, apiWidgets(c)...)
+	// The overview: the site's alarms and lines (the site adds them), then
+	// every region's fan-out and gateways by their deterministic names.
+	al.AddWidgets(fanoutStatus(s, c)...)
+	al.AddWidgets(apiWidgets(c)...)
 	labels := map[string]string{}
 	for _, r := range c.Regions {
 		labels[r.Name] = r.Name + " (" + r.Market + ")"
@@ -54,8 +50,8 @@ func (p *Platform) newEdge() awscdk.Stack {
 	for _, cons := range c.Fanout.Consumers {
 		consumers = append(consumers, cons.Name)
 	}
-	fanoutLines := fanout.OverviewWidgets(IngestProps(c).RegionalProps(c.PrimaryRegion), consumers, c.RegionNames(), labels)
-	alarms.NewDashboard(s, "Overview", p.prefix+"-overview", append(widgets, fanoutLines...))
+	al.AddWidgets(fanout.OverviewWidgets(IngestProps(c).RegionalProps(c.PrimaryRegion), consumers, c.RegionNames(), labels)...)
+	al.Dashboard(s, "Overview", p.prefix+"-overview", "Site alarms (us-east-1)")
 	return s
 }
 

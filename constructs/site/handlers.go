@@ -16,7 +16,7 @@ const AutoDeleteHandlerID = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
 
 // watch gives the distribution, the bucket and the Lambda handlers the
 // site caused at its stack's root the catalogue's alarms of their kinds,
-// and records on each handler why the checks it fails do not apply.
+// puts the site's lines on the alarms' dashboard, and records on each handler why the checks it fails do not apply.
 // cdk-nag's suppressions cover the children a function has when they are
 // recorded, so the alarms created under it carry them too. The handlers
 // are the site's own: its deployments' (found through their handler role,
@@ -25,6 +25,7 @@ const AutoDeleteHandlerID = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
 // its buckets share with any other self-emptying bucket of the stack.
 func (s *StaticSite) watch(al *alarms.Alarms) {
 	al.Watch(s.Distribution, alarms.Target{Kind: alarms.KindDistribution, Label: "site", Metrics: s.Metrics()})
+	al.AddWidgets(s.Widgets()...)
 	al.Watch(s.Bucket, alarms.Target{Kind: alarms.KindSiteBucket, Label: "site-bucket", Metrics: alarms.BucketMetrics(*s.Bucket.BucketName())})
 	watchHandler := func(name string, fn awscdk.CfnResource) {
 		// aws-cdk-lib sets both handlers' timeouts to 15 minutes.

@@ -415,6 +415,14 @@ func (s *StaticSite) Metrics() alarms.Source {
 	return alarms.DistributionMetrics(*s.Distribution.DistributionId())
 }
 
+// Widgets are the site's dashboard lines: its 5xx error rate against its
+// origin latency, as their alarms read them.
+func (s *StaticSite) Widgets() []awscloudwatch.IWidget {
+	return []awscloudwatch.IWidget{alarms.Graph("Site: 5xx error rate (%) and origin latency p90 (ms)",
+		alarms.KindDistribution.Metric(s.Metrics(), "5xxErrorRate").Line("5xx %"),
+		alarms.KindDistribution.Metric(s.Metrics(), "OriginLatency").Line("origin latency p90"))}
+}
+
 // MetricErrorRate5xx is the share of viewer requests answered with a 5xx
 // (percent), read in us-east-1 where CloudFront publishes, whichever
 // region uses it. By default (opts nil or unset) what the distribution's
