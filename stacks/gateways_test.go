@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/brokerage/platform/config"
-	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/alarms/alarmstest"
 	"github.com/brokerage/platform/constructs/api"
 	"github.com/brokerage/platform/internal/cfn"
@@ -44,12 +42,10 @@ func TestGatewayAlarmsAndDashboardReadItsOwnStage(t *testing.T) {
 	s := cfntest.StackIn(app, "uk", "eu-west-2")
 	al := alarmstest.New(s, "t")
 	orders := api.Service{Name: "orders", BasePath: "orders", Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.example.com"}}
-	var widgets []awscloudwatch.IWidget
 	for name, stage := range map[string]string{"v2": "v2", "default": ""} {
-		gw := api.New(s, "Api-"+name, &api.Props{Name: "t-" + name, Label: name, Alarms: al, StageName: stage, RateLimit: 10, BurstLimit: 20, Services: []api.Service{orders}})
-		widgets = append(widgets, gw.Widgets()...)
+		api.New(s, "Api-"+name, &api.Props{Name: "t-" + name, Label: name, Alarms: al, StageName: stage, RateLimit: 10, BurstLimit: 20, Services: []api.Service{orders}})
 	}
-	alarms.NewDashboard(s, "Dashboard", "t-uk", widgets)
+	al.Dashboard(s, "Dashboard", "t-uk", "Alarms")
 	tmpl := cfn.Synth(app).Templates["uk"]
 
 	deployed := map[string]bool{}

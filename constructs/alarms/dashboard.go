@@ -91,7 +91,7 @@ func (a *Alarms) Dashboard(scope constructs.Construct, id, name, title string) a
 	if len(a.props.Sessions) > 0 {
 		widgets = append(widgets, sessionsText(a.props.Sessions))
 	}
-	return NewDashboard(scope, id, name, append(widgets, a.widgets...))
+	return newDashboard(scope, id, name, append(widgets, a.widgets...))
 }
 
 // sessionsText lists the sessions the idle alarms watch: their windows in
@@ -116,9 +116,9 @@ func sessionsText(ss []Session) awscloudwatch.TextWidget {
 	return Text(b.String())
 }
 
-// NewDashboard creates a dashboard named name with the widgets laid out in
+// newDashboard creates a dashboard named name with the widgets laid out in
 // order, two per row.
-func NewDashboard(scope constructs.Construct, id, name string, widgets []awscloudwatch.IWidget) awscloudwatch.Dashboard {
+func newDashboard(scope constructs.Construct, id, name string, widgets []awscloudwatch.IWidget) awscloudwatch.Dashboard {
 	return inPlace(scope, id, func(scope constructs.Construct, id *string) awscloudwatch.Dashboard {
 		return awscloudwatch.NewDashboard(scope, id, &awscloudwatch.DashboardProps{
 			DashboardName: jsii.String(name),
