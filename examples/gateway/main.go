@@ -1,6 +1,6 @@
 // Command gateway is a REST API in front of one https service, throttled,
 // logged, traced and behind AWS's managed WAF rules, with its stage's
-// alarms.
+// alarms and a dashboard of them.
 package main
 
 import (
@@ -27,4 +27,5 @@ func build(app awscdk.App) {
 		Name: "shop", Alarms: al, RateLimit: 100, BurstLimit: 200, WAF: true, Account: api.NewAccount(stack, "ApiGatewayAccount"),
 		Services: []api.Service{{Name: "orders", BasePath: "orders", Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.example.com"}}},
 	})
+	al.Dashboard(stack, "Dashboard", "shop-api", "Gateway alarms")
 }

@@ -1,6 +1,6 @@
 // Command site serves the content folder from a private S3 bucket through
 // CloudFront, with the site's alarms in us-east-1 (where CloudFront
-// publishes its metrics).
+// publishes its metrics) and a dashboard of them.
 package main
 
 import (
@@ -24,4 +24,5 @@ func build(app awscdk.App) {
 		alarms.SeverityPage: {Emails: []string{"oncall@example.com"}}, alarms.SeverityNotify: {Emails: []string{"ops@example.com"}},
 	}})
 	site.New(stack, "Site", &site.Props{ContentDir: "content", Alarms: al, WAF: true})
+	al.Dashboard(stack, "Dashboard", "web", "Site alarms")
 }
