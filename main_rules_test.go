@@ -208,9 +208,9 @@ func TestParseProblemsFailCleanly(t *testing.T) {
 	}
 	failsCleanly(t, write("syntax.json", "{\n  \"app\": \"x\"\n  \"stage\": \"dev\"\n}"), []string{"(file): got \"line 3, column 3\"", "valid JSON"})
 	failsCleanly(t, write("list.json", `[]`), []string{`(file): got "a JSON list", want a JSON object`})
-	failsCleanly(t, write("many.json", `{"app": "x", "app": "y", "colour": 1, "fanout": {"consumers": [{"name": "a"}, {"name": "b", "timeoutSeconds": "30"}]}}`),
-		[]string{"app: got \"a key repeated", "colour: got \"an unknown key\"", "fanout.consumers[1].timeoutSeconds: got \"30\", want a whole number (line 1, column 109)",
-			"fanout.consumers[0].timeoutSeconds: got \"nothing\", want a value: the field is required", "(14 problems)"})
+	failsCleanly(t, write("many.json", `{"app": "x", "app": "y", "colour": 1, "fanout": {"consumers": [{"timeoutSeconds": 30}, {"name": "b", "timeoutSeconds": "30"}]}}`),
+		[]string{"app: got \"a key repeated", "colour: got \"an unknown key\"", "fanout.consumers[1].timeoutSeconds: got \"30\", want a whole number (line 1, column 118)",
+			"fanout.consumers[0].name: got \"nothing\", want a value: the field is required", "(14 problems)"})
 }
 
 // renameRegion moves the region block regions[i] to region: its name, and

@@ -355,7 +355,9 @@ type Consumer struct {
 	// TimeoutSeconds is how long the consumer takes at most to process one
 	// batch (1 to 900). The queue's visibility timeout is six times this, as AWS
 	// recommends for Lambda consumers, so retries don't overlap a slow attempt.
-	TimeoutSeconds int `json:"timeoutSeconds"`
+	// 0 or absent takes the fanout construct's default
+	// (fanout.DefaultTimeoutSeconds, 30).
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
 	// MaxReceiveCount overrides Fanout.MaxReceiveCount for this consumer; 0 keeps it.
 	MaxReceiveCount int `json:"maxReceiveCount,omitempty"`
 	// Ordering, when set, must equal Fanout.Ordering: it states that the

@@ -60,7 +60,7 @@ func TestValidateReportsFanoutValuesAtTheirFields(t *testing.T) {
 	c.Fanout.BrokerAccounts = []string{"2222", "333333333333", "333333333333"}
 	c.Fanout.MaxReceiveCount = 1001
 	c.Fanout.Consumers[0].MaxReceiveCount = -1
-	c.Fanout.Consumers[0].TimeoutSeconds = 0
+	c.Fanout.Consumers[0].TimeoutSeconds = 901
 	c.Fanout.Consumers[1].Name = "Holdings!"
 	perr, ok := Validate(c, cfntest.Now).(*problems.Error)
 	if !ok {

@@ -76,6 +76,7 @@ func TestMain(m *testing.M) {
 	stdProps.Alarms = watched("std-regional")
 	std := NewRegional(stdRegional, "Fanout", stdProps)
 	std.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 10})
+	std.AddConsumer(&ConsumerProps{Name: "emails"})
 
 	asm = cfn.Synth(app)
 	rc := m.Run()
@@ -474,6 +475,13 @@ func TestQueuePropsOverrideTheConsumerQueue(t *testing.T) {
 	cfntest.Check(t, "another consumer's long polling", nil, other.Props["ReceiveMessageWaitTimeSeconds"])
 }
 
+// A consumer that names no timeout gets the default one, and six times it
+// as its queue's visibility timeout.
+func TestConsumerTimeoutDefaults(t *testing.T) {
+	q := cfntest.Get(t, asm, "std-regional", "Fanout/emails/Queue/Resource")
+	cfntest.Check(t, "visibility timeout", float64(6*DefaultTimeoutSeconds), q.Props["VisibilityTimeout"])
+}
+
 func TestStandardPathHasNoFIFONamesAndHonoursRemovalPolicy(t *testing.T) {
 	q := cfntest.Get(t, asm, "std-regional", "Fanout/holdings/Queue/Resource")
 	cfntest.Check(t, "name", "t-dev-holdings", q.Props["QueueName"])
@@ -537,7 +545,7 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	cfntest.Check(t, "regional problems", []string{"alarms", "topicRegion"}, got)
 
 	r := &Regional{Consumers: []*Consumer{{Name: "holdings"}}}
-	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: 0, MaxReceiveCount: 1001}) })
+	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: -1, MaxReceiveCount: 1001}) })
 	cfntest.Check(t, "consumer problems", []string{"timeoutSeconds", "maxReceiveCount", "name"}, got)
 	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "Bad_Name", TimeoutSeconds: 10}) })
 	cfntest.Check(t, "consumer name", []string{"name"}, got)

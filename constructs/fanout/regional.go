@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"cmp"
+	"fmt"
 	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -117,8 +118,10 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 type ConsumerProps struct {
 	// Name names the queues: lower-case letters, digits and hyphens, at most 40. Required.
 	Name string
-	// TimeoutSeconds is the longest the consumer takes for one batch, 1 to 900.
-	// The visibility timeout is six times this. Required.
+	// TimeoutSeconds is the longest the consumer takes for one batch, 1 to
+	// 900 (its handler's timeout, when it has one). The visibility timeout
+	// is six times this, as AWS recommends for a Lambda reading a queue.
+	// Default: DefaultTimeoutSeconds.
 	TimeoutSeconds int
 	// MaxReceiveCount is how often a message may be received before it moves to
 	// the DLQ, 1 to 1000. Default: DefaultMaxReceiveCount.
@@ -148,6 +151,10 @@ type ConsumerProps struct {
 	QueueProps *awssqs.QueueProps
 }
 
+// DefaultTimeoutSeconds is a consumer's processing timeout when its props
+// leave TimeoutSeconds 0: a visibility timeout of three minutes.
+const DefaultTimeoutSeconds = 30
+
 // Validate returns every problem with the props at once, each at the
 // prop's name with prefix before it (e.g. "fanout.consumers[3]." gives
 // fanout.consumers[3].timeoutSeconds): the consumer's own rules. That no
@@ -157,8 +164,8 @@ func (p *ConsumerProps) Validate(prefix string) error {
 	if !consumerName.MatchString(p.Name) {
 		l.Add(prefix+"name", p.Name, "lower-case letters, digits and hyphens, starting with a letter, at most 40 characters")
 	}
-	if p.TimeoutSeconds < 1 || p.TimeoutSeconds > 900 {
-		l.Add(prefix+"timeoutSeconds", p.TimeoutSeconds, "a number of seconds from 1 to 900")
+	if p.TimeoutSeconds < 0 || p.TimeoutSeconds > 900 {
+		l.Add(prefix+"timeoutSeconds", p.TimeoutSeconds, fmt.Sprintf("a number of seconds from 1 to 900, or 0 for the default %d", DefaultTimeoutSeconds))
 	}
 	if p.MaxReceiveCount != 0 && (p.MaxReceiveCount < 1 || p.MaxReceiveCount > 1000) {
 		l.Add(prefix+"maxReceiveCount", p.MaxReceiveCount, "a number from 1 to 1000, or 0 for the default")
@@ -231,6 +238,11 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	maxReceive := props.MaxReceiveCount
 	if maxReceive == 0 {
 		maxReceive = DefaultMaxReceiveCount
+	}
+	if props.TimeoutSeconds == 0 {
+		withDefault := *props
+		withDefault.TimeoutSeconds = DefaultTimeoutSeconds
+		props = &withDefault
 	}
 	p := r.props
 	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
