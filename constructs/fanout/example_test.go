@@ -30,7 +30,7 @@ func ExampleNewIngest() {
 	})
 	regional := ingest.RegionalProps()
 	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Recipients: ops})
-	fanout.NewRegional(london, "Fanout", regional).AddConsumer(&fanout.ConsumerProps{Name: "emails", TimeoutSeconds: 30})
+	fanout.NewRegional(london, "Fanout", regional).AddConsumer(&fanout.ConsumerProps{Name: "emails"})
 
 	uk := app.Synth(nil).GetStackByName(jsii.String("eu-west-2")).Template().(map[string]any)
 	var queues []string

@@ -34,6 +34,6 @@ func build(app awscdk.App) {
 	london.AddDependency(sydney, jsii.String("subscribes to the fan-out topic"))
 	regional := ingest.RegionalProps()
 	regional.Alarms = alarms.New(london, "Alarms", &alarms.Props{Recipients: ops})
-	fanout.NewRegional(london, "Fanout", regional).AddConsumer(&fanout.ConsumerProps{Name: "emails", TimeoutSeconds: 30})
+	fanout.NewRegional(london, "Fanout", regional).AddConsumer(&fanout.ConsumerProps{Name: "emails"})
 	regional.Alarms.Dashboard(london, "Dashboard", "orders-london", "Alarms in London")
 }
