@@ -517,9 +517,13 @@ func (f *Fanout) validate(l *problems.List) {
 func (c *Config) validateAPI(l *problems.List) {
 	// The secrets' names and ARNs are checked by the api construct's
 	// validation; here, that an ARN names each region's replica, and that
-	// no two gateways share a name (it makes their construct IDs).
+	// every gateway has a name no other has (it makes its REST API's name
+	// and its construct ID).
 	names := map[string]bool{}
 	for i, g := range c.API.Gateways {
+		if g.Name == "" {
+			l.Add(fmt.Sprintf("api.gateways[%d].name", i), g.Name, "a gateway name: the REST API is <app>-<stage>-<name>")
+		}
 		if g.Name != "" && names[g.Name] {
 			l.Add(fmt.Sprintf("api.gateways[%d].name", i), g.Name, "a name no other gateway has")
 		}

@@ -109,6 +109,7 @@ func TestValidateRejects(t *testing.T) {
 		{"user pool missing for a region", func(c *Config) {
 			delete(c.Regions[2].UserPools, "customers")
 		}, []string{`regions[2].userPools["customers"]`}},
+		{"gateway without a name", func(c *Config) { c.API.Gateways[1].Name = "" }, []string{"api.gateways[1].name"}},
 		{"cognito authorizer naming no user pool", func(c *Config) {
 			c.API.Gateways[0].Authorizers[0].UserPool = ""
 		}, []string{"api.gateways[0].authorizers[0].userPool"}},

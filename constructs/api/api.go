@@ -200,7 +200,10 @@ func isFunctionARN(s string) bool {
 
 // Props configures one gateway.
 type Props struct {
-	// Name of the REST API (deterministic: alarms and dashboards use it). Required.
+	// Name of the REST API, which its metrics, alarms and dashboard lines
+	// use. Default: "<stack name>-<construct id>", its punctuation made
+	// hyphens; set it for a name another region's dashboard can know
+	// beforehand (Props.Metrics).
 	Name string
 	// Alarms is the alarms construct of the stack's region: it watches the
 	// stage with the catalogue's alarms. Required: a gateway nobody watches
@@ -277,11 +280,8 @@ func (p *Props) Validate(prefix string) error {
 	return l.Err()
 }
 
-// validateLimits checks the name, the gateway's throttle and its logging level.
+// validateLimits checks the gateway's throttle and its logging level.
 func (p *Props) validateLimits(l *problems.List, prefix string) {
-	if p.Name == "" {
-		l.Add(prefix+"name", p.Name, "a gateway name")
-	}
 	if p.RateLimit <= 0 {
 		l.Add(prefix+"rateLimit", p.RateLimit, "requests per second above 0")
 	}
@@ -563,6 +563,9 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 		panic(l.Err())
 	}
 	p := props.withDefaults()
+	if p.Name == "" {
+		p.Name = nonName.ReplaceAllString(*awscdk.Stack_Of(scope).StackName()+"-"+id, "-")
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	guard.Install(c)
 	g := &Gateway{Construct: c, Name: p.Name, StageName: p.StageName, APIKeys: map[string]awsapigateway.IApiKey{}, Private: len(p.PrivateEndpoints) > 0, label: cmp.Or(p.Label, p.Name)}
@@ -606,10 +609,14 @@ const DefaultStageName = "v1"
 func (g *Gateway) Metrics() alarms.Source { return alarms.APIStageMetrics(g.Name, g.StageName) }
 
 // Metrics are where the metrics of the gateway p builds will be, before it
-// is built (or in another region): the global overview graphs them.
+// is built (or in another region): the global overview graphs them. They
+// need p.Name.
 func (p *Props) Metrics() alarms.Source {
 	return alarms.APIStageMetrics(p.Name, p.withDefaults().StageName)
 }
+
+// nonName matches what a generated gateway name leaves out.
+var nonName = regexp.MustCompile(`[^A-Za-z0-9-]+`)
 
 // withDefaults is a copy of p with every unset default filled in.
 func (p *Props) withDefaults() *Props {

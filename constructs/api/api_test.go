@@ -519,3 +519,22 @@ func TestServiceAndPlanNamesAndRequestSchemasAreChecked(t *testing.T) {
 	}
 	cfntest.Check(t, "problems", []string{"g.services[0].requestSchema.type", `g.services[0].requestSchema.properties["q"].type`, "g.services[1].name", "g.usagePlans[1].name"}, perr.Fields())
 }
+
+// A gateway given no name is named after its stack and construct, and its
+// alarms read the stage of that name.
+func TestNameDefaultsToTheStackAndConstruct(t *testing.T) {
+	app := cfn.NewApp(t.TempDir())
+	s := cfntest.StackIn(app, "shop-api", "eu-west-2")
+	gw := New(s, "Orders Api", &Props{Alarms: alarmstest.New(s, "t"), RateLimit: 10, BurstLimit: 20,
+		Services: []Service{{Name: "orders", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://orders.example.com"}}}})
+	cfntest.Check(t, "name", "shop-api-Orders-Api", gw.Name)
+	tmpl := cfn.Synth(app).Templates["shop-api"]
+	cfntest.Check(t, "REST API name", "shop-api-Orders-Api", tmpl.Resources("AWS::ApiGateway::RestApi")[0].Props["Name"])
+	for _, a := range tmpl.Resources("AWS::CloudWatch::Alarm") {
+		for _, d := range a.Props["Dimensions"].([]any) {
+			if d := d.(map[string]any); d["Name"] == "ApiName" && d["Value"] != "shop-api-Orders-Api" {
+				t.Errorf("%s reads ApiName %v", a.LogicalID, d["Value"])
+			}
+		}
+	}
+}
