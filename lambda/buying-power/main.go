@@ -4,18 +4,10 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/brokerage/platform/lambda/consumer"
 	"github.com/brokerage/platform/lambda/consumer/trade"
 )
 
 func main() {
-	table := os.Getenv("BUYING_POWER_TABLE")
-	if table == "" {
-		fmt.Fprintln(os.Stderr, "buying-power: BUYING_POWER_TABLE must name the table the executions apply to")
-		os.Exit(1)
-	}
-	consumer.Start(trade.BuyingPower(table), consumer.Options{})
+	consumer.Start(trade.BuyingPower(consumer.TableName("BUYING_POWER_TABLE")), consumer.Options{})
 }

@@ -144,69 +144,72 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	last := map[string]int64{}
 	gaps := map[string]time.Time{} // accounts read with a held gap: since when
 	for _, rec := range bySequence(ev.Records) {
-		account := rec.Attributes["MessageGroupId"]
+		account := rec.msg.Attributes["MessageGroupId"]
 		if held[account] {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.msg.MessageId})
 			continue
 		}
 		if err := p.process(ctx, rec, account, lease, last, gaps); err != nil {
 			held[account] = true
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.msg.MessageId})
 		}
 	}
 	return resp, nil
 }
 
-// bySequence is the batch with each account's records in the order of
-// their sequence numbers, in the places the account's records had. A late
-// execution comes behind the account's later ones that its gap holds (the
-// queue keeps the order it received them in); in the same batch it is
-// applied first, and they after it. A record without a readable sequence
+// record is one SQS message of a batch, read once: its execution, or why
+// it cannot be read (then it is never applied).
+type record struct {
+	msg  events.SQSMessage
+	exec Execution
+	err  error
+}
+
+// bySequence reads the batch's messages and puts each account's in the
+// order of their sequence numbers, in the places the account's messages
+// had. A late execution comes behind the account's later ones that its gap
+// holds (the queue keeps the order it received them in); in the same batch
+// it is applied first, and they after it. A message that cannot be read
 // goes last in its account: it can never be applied.
-func bySequence(records []events.SQSMessage) []events.SQSMessage {
-	seq := make([]int64, len(records))
+func bySequence(msgs []events.SQSMessage) []record {
+	read := make([]record, len(msgs))
 	places := map[string][]int{} // each account's places in the batch
-	for i, rec := range records {
-		seq[i] = sequenceOf(rec)
-		account := rec.Attributes["MessageGroupId"]
+	for i, m := range msgs {
+		account := m.Attributes["MessageGroupId"]
+		read[i].msg = m
+		read[i].exec, read[i].err = parse(m, account)
 		places[account] = append(places[account], i)
 	}
-	sorted := make([]events.SQSMessage, len(records))
+	sequence := func(i int) int64 {
+		if read[i].err != nil {
+			return math.MaxInt64
+		}
+		return read[i].exec.Sequence
+	}
+	sorted := make([]record, len(read))
 	for _, at := range places {
 		bySeq := slices.Clone(at)
-		slices.SortStableFunc(bySeq, func(i, j int) int { return cmp.Compare(seq[i], seq[j]) })
+		slices.SortStableFunc(bySeq, func(i, j int) int { return cmp.Compare(sequence(i), sequence(j)) })
 		for k, i := range at {
-			sorted[i] = records[bySeq[k]]
+			sorted[i] = read[bySeq[k]]
 		}
 	}
 	return sorted
 }
 
-// sequenceOf is the record's sequence number, or the largest there is
-// when its body has none that parse would accept (a whole number from 1).
-func sequenceOf(rec events.SQSMessage) int64 {
-	var b body
-	if json.Unmarshal([]byte(rec.Body), &b) == nil {
-		if n, err := strconv.ParseInt(string(b.Sequence), 10, 64); err == nil && n >= 1 {
-			return n
-		}
-	}
-	return math.MaxInt64
-}
-
 // process applies one record, or says why not: every error holds the
 // record's account for the rest of the batch.
-func (p *Processor) process(ctx context.Context, rec events.SQSMessage, account string, lease time.Duration, last map[string]int64, gaps map[string]time.Time) error {
-	e, err := parse(rec, account)
-	if err != nil {
-		p.log.Error("unreadable execution", "message_id", rec.MessageId, "account", account, "reason", err.Error())
-		return err
+func (p *Processor) process(ctx context.Context, rec record, account string, lease time.Duration, last map[string]int64, gaps map[string]time.Time) error {
+	e := rec.exec
+	if rec.err != nil {
+		p.log.Error("unreadable execution", "message_id", rec.msg.MessageId, "account", account, "reason", rec.err.Error())
+		return rec.err
 	}
 	prev, ok := last[account]
 	if !ok {
 		acct, err := p.store.Account(ctx, account)
 		if err != nil {
-			p.log.Error("reading the account's sequence failed", "message_id", rec.MessageId, "account", account, "error", err.Error())
+			p.log.Error("reading the account's sequence failed", "message_id", rec.msg.MessageId, "account", account, "error", err.Error())
 			return err
 		}
 		prev = acct.Last

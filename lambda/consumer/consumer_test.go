@@ -234,6 +234,19 @@ func TestStartNeedsTheTablesFromTheEnvironment(t *testing.T) {
 	}
 }
 
+// A team's table comes from the variable the construct sets; without it
+// the Lambda refuses to run, naming the variable.
+func TestTableNameComesFromTheEnvironment(t *testing.T) {
+	t.Setenv("HOLDINGS_TABLE", "")
+	if _, err := tableName("HOLDINGS_TABLE"); err == nil || !strings.Contains(err.Error(), "HOLDINGS_TABLE must name") {
+		t.Errorf("unset: %v", err)
+	}
+	t.Setenv("HOLDINGS_TABLE", "holdings")
+	if table, err := tableName("HOLDINGS_TABLE"); table != "holdings" || err != nil {
+		t.Errorf("set: %q, %v", table, err)
+	}
+}
+
 // An unreadable record goes last in its account: the readable ones before
 // it in the queue are applied.
 func TestAnUnreadableRecordDoesNotOvertakeItsAccount(t *testing.T) {

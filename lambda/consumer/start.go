@@ -51,3 +51,24 @@ func fromEnvironment(ctx context.Context, handle Handler, opts Options) (*Proces
 	}
 	return New(NewDynamoStore(dynamodb.NewFromConfig(cfg), idempotency, sequence), handle, opts), nil
 }
+
+// TableName is the name of the team's table that the environment variable
+// env holds (the fan-out's Consumer.AddTable sets it). Without it the
+// Lambda exits with a message naming env.
+//
+//	func main() { consumer.Start(apply(consumer.TableName("HOLDINGS_TABLE")), consumer.Options{}) }
+func TableName(env string) string {
+	table, err := tableName(env)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "consumer:", err)
+		os.Exit(1)
+	}
+	return table
+}
+
+func tableName(env string) (string, error) {
+	if table := os.Getenv(env); table != "" {
+		return table, nil
+	}
+	return "", fmt.Errorf("%s must name the table the executions apply to", env)
+}

@@ -5,18 +5,10 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/brokerage/platform/lambda/consumer"
 	"github.com/brokerage/platform/lambda/consumer/trade"
 )
 
 func main() {
-	table := os.Getenv("HOLDINGS_TABLE")
-	if table == "" {
-		fmt.Fprintln(os.Stderr, "holdings: HOLDINGS_TABLE must name the table the executions apply to")
-		os.Exit(1)
-	}
-	consumer.Start(trade.Holdings(table), consumer.Options{})
+	consumer.Start(trade.Holdings(consumer.TableName("HOLDINGS_TABLE")), consumer.Options{})
 }
