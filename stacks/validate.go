@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,7 +33,7 @@ func Validate(c *config.Config, now time.Time) error {
 		prefix := fmt.Sprintf("fanout.consumers[%d].", i)
 		if cons.Handler != "" {
 			if _, ok := ReferenceConsumers[cons.Handler]; !ok {
-				handlers.Add(prefix+"handler", cons.Handler, "one of: "+strings.Join(sortedNames(ReferenceConsumers), ", ")+", or absent (another team's code reads the queue)")
+				handlers.Add(prefix+"handler", cons.Handler, "one of: "+strings.Join(slices.Sorted(maps.Keys(ReferenceConsumers)), ", ")+", or absent (another team's code reads the queue)")
 			}
 			props.Handler = namedHandler{}
 		}
@@ -169,13 +171,4 @@ func checkOverrideDatapoints(c *config.Config, l *problems.List) {
 			}
 		}
 	}
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

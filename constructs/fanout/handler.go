@@ -53,9 +53,9 @@ func (r *Regional) runHandler(scope constructs.Construct, cons *Consumer, props 
 // consumerTable is one of a handler's record tables: on demand, encrypted
 // with the region's consumer key, with point-in-time recovery, kept or
 // deleted as the queues are. ttl, when set, names the attribute DynamoDB
-// expires items by: the runtime's idempotency records outlive the 14 days
-// SQS keeps a message in any queue or DLQ by a day (consumer.Options'
-// Retention), so a redrive from a DLQ is still recognised.
+// expires items by: the runtime's idempotency records outlive a message
+// in the queue and its DLQ (consumer.DefaultRetention), so a redrive from
+// the DLQ is still recognised.
 func (r *Regional) consumerTable(scope constructs.Construct, id string, keys *TableProps, ttl string) awsdynamodb.Table {
 	props := &awsdynamodb.TableProps{
 		PartitionKey:  &awsdynamodb.Attribute{Name: jsii.String(keys.PartitionKey), Type: awsdynamodb.AttributeType_STRING},
