@@ -15,6 +15,7 @@ package alarms
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"regexp"
@@ -178,6 +179,7 @@ type Alarms struct {
 	byMetric map[string]awscloudwatch.Alarm // by Metric.key, for AlarmOn
 	widgets  []awscloudwatch.IWidget        // for Dashboard
 	actions  map[Severity]awscloudwatch.IAlarmAction
+	gate     *sessionGate // the idle alarms' gate, once one is built
 }
 
 // AlarmARN is the ARN of the named alarm in region (a region name, whose
@@ -218,7 +220,7 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	if p.Prefix == "" {
 		p.Prefix = *stack.StackName()
 	}
-	a := &Alarms{Construct: c, props: p, Topics: map[Severity]awssns.ITopic{}, actions: map[Severity]awscloudwatch.IAlarmAction{}}
+	a := &Alarms{Construct: c, props: p, Topics: map[Severity]awssns.ITopic{}, actions: map[Severity]awscloudwatch.IAlarmAction{}, byMetric: map[string]awscloudwatch.Alarm{}}
 	if p.Topics != nil {
 		for sev, t := range p.Topics {
 			a.Topics[sev] = t
@@ -384,7 +386,6 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metr
 	props := &awscloudwatch.AlarmProps{
 		AlarmName:          jsii.String(name),
 		AlarmDescription:   jsii.String(s.Meaning + " First check: " + s.FirstCheck),
-		Metric:             m.CDK(),
 		ComparisonOperator: awscloudwatch.ComparisonOperator(member(s.Comparison)),
 		Threshold:          jsii.Number(s.Threshold),
 		EvaluationPeriods:  jsii.Number(float64(s.EvaluationPeriods)),
@@ -402,6 +403,8 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metr
 		props.TreatMissingData = awscloudwatch.TreatMissingData_BREACHING
 	case s.Arrivals:
 		props.Metric = arrivals(m)
+	default:
+		props.Metric = m.CDK()
 	}
 	alarm := inPlace(scope, "Alarm"+s.Metric, func(scope constructs.Construct, id *string) awscloudwatch.Alarm {
 		return awscloudwatch.NewAlarm(scope, id, props)
@@ -409,9 +412,6 @@ func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metr
 	alarm.AddAlarmAction(action)
 	alarm.AddOkAction(action)
 	a.Created = append(a.Created, alarm)
-	if a.byMetric == nil {
-		a.byMetric = map[string]awscloudwatch.Alarm{}
-	}
 	a.byMetric[m.key()] = alarm
 	return alarm
 }
@@ -458,34 +458,55 @@ func (a *Alarms) AlarmOn(m Metric) awscloudwatch.Alarm {
 
 // gated is the metric of an idle alarm on metric m, gated by the
 // construct's sessions: the minutes inside a session in which m was not
-// healthy (sessions.go), computed from m and the gate's expressions.
+// healthy (sessions.go), computed from m and the gate's expressions, which
+// every idle alarm of the construct shares.
 func (a *Alarms) gated(m Metric, s Spec) awscloudwatch.MathExpression {
-	queries, open := gate(a.props.Sessions, a.props.Now)
 	period := awscdk.Duration_Seconds(jsii.Number(float64(m.PeriodSeconds)))
-	known := map[string]awscloudwatch.IMetric{"m": m.CDK()}
-	expression := func(expr string) *awscloudwatch.MathExpressionProps {
-		using := map[string]awscloudwatch.IMetric{}
-		for _, id := range identifier.FindAllString(expr, -1) {
-			if q, ok := known[id]; ok {
-				using[id] = q
-			}
-		}
-		return &awscloudwatch.MathExpressionProps{Expression: jsii.String(expr), UsingMetrics: &using, Period: period}
+	if a.gate == nil {
+		a.gate = newSessionGate(a.props.Sessions, a.props.Now, period)
 	}
+	known := maps.Clone(a.gate.queries)
+	known["m"] = m.CDK()
+	silent := mathExpression(silentExpression(a.gate.open, s.Comparison, s.Threshold), known, period)
+	silent.Label = jsii.String(a.gate.label)
+	return awscloudwatch.NewMathExpression(silent)
+}
+
+// sessionGate is the gate of a construct's idle alarms: its expressions by
+// id, the one that says a watched session is open, and the label of the
+// silent minutes it makes.
+type sessionGate struct {
+	queries     map[string]awscloudwatch.IMetric
+	open, label string
+}
+
+func newSessionGate(sessions []Session, now time.Time, period awscdk.Duration) *sessionGate {
+	queries, open := gate(sessions, now)
+	g := &sessionGate{queries: map[string]awscloudwatch.IMetric{}, open: open}
 	// An expression that reads no metric ("t", the time) carries the
 	// period itself: CloudWatch refuses it without one ("Period must not
 	// be null", https://github.com/aws/aws-cdk/issues/7155), and the
 	// MathExpression writes it for exactly those.
 	for _, q := range queries {
-		known[q.ID] = awscloudwatch.NewMathExpression(expression(q.Expression))
+		g.queries[q.ID] = awscloudwatch.NewMathExpression(mathExpression(q.Expression, g.queries, period))
 	}
-	names := make([]string, len(a.props.Sessions))
-	for i, ss := range a.props.Sessions {
+	names := make([]string, len(sessions))
+	for i, ss := range sessions {
 		names[i] = ss.Name
 	}
-	silent := expression(silentExpression(open, s.Comparison, s.Threshold))
-	silent.Label = jsii.String("silent minutes in the " + strings.Join(names, ", ") + " sessions")
-	return awscloudwatch.NewMathExpression(silent)
+	g.label = "silent minutes in the " + strings.Join(names, ", ") + " sessions"
+	return g
+}
+
+// mathExpression is expr over the queries of known it names.
+func mathExpression(expr string, known map[string]awscloudwatch.IMetric, period awscdk.Duration) *awscloudwatch.MathExpressionProps {
+	using := map[string]awscloudwatch.IMetric{}
+	for _, id := range identifier.FindAllString(expr, -1) {
+		if q, ok := known[id]; ok {
+			using[id] = q
+		}
+	}
+	return &awscloudwatch.MathExpressionProps{Expression: jsii.String(expr), UsingMetrics: &using, Period: period}
 }
 
 // identifier finds the query ids a metric math expression names (its

@@ -418,9 +418,10 @@ func (s *StaticSite) Metrics() alarms.Source {
 // Widgets are the site's dashboard lines: its 5xx error rate against its
 // origin latency, as their alarms read them.
 func (s *StaticSite) Widgets() []awscloudwatch.IWidget {
+	site := s.Metrics()
 	return []awscloudwatch.IWidget{alarms.Graph("Site: 5xx error rate (%) and origin latency p90 (ms)",
-		alarms.KindDistribution.Metric(s.Metrics(), "5xxErrorRate").Line("5xx %"),
-		alarms.KindDistribution.Metric(s.Metrics(), "OriginLatency").Line("origin latency p90"))}
+		alarms.KindDistribution.Metric(site, "5xxErrorRate").Line("5xx %"),
+		alarms.KindDistribution.Metric(site, "OriginLatency").Line("origin latency p90"))}
 }
 
 // MetricErrorRate5xx is the share of viewer requests answered with a 5xx

@@ -53,15 +53,13 @@ func JSON(v any) string {
 // a dashboard there holds them (references as ${id}, cfn.Joined).
 func Widgets(scope constructs.IConstruct, ws ...awscloudwatch.IWidget) []any {
 	stack := awscdk.Stack_Of(scope)
-	probes++
-	d := awscloudwatch.NewDashboard(stack, jsii.String(fmt.Sprintf("WidgetsProbe%d", probes)), &awscloudwatch.DashboardProps{Widgets: &[]*[]awscloudwatch.IWidget{&ws}})
+	id := fmt.Sprintf("WidgetsProbe%d", len(*stack.Node().Children()))
+	d := awscloudwatch.NewDashboard(stack, jsii.String(id), &awscloudwatch.DashboardProps{Widgets: &[]*[]awscloudwatch.IWidget{&ws}})
 	body := stack.Resolve(d.Node().DefaultChild().(awscloudwatch.CfnDashboard).DashboardBody())
 	var decoded struct{ Widgets []any }
 	_ = json.Unmarshal([]byte(cfn.Joined(body)), &decoded)
 	return decoded.Widgets
 }
-
-var probes int
 
 // Now is the instant test apps are synthesized at (stacks.PlatformProps.Now,
 // alarms.Props.Now), so that the idle alarms' session gates, which start
