@@ -62,8 +62,8 @@ func apiWidgets(c *config.Config) []awscloudwatch.IWidget {
 	var widgets []awscloudwatch.IWidget
 	for _, g := range c.API.Gateways {
 		var errs, latency []awscloudwatch.IMetric
+		stage := GatewayProps(c, c.PrimaryRegion, g, nil).Metrics() // the same names in every region
 		for _, r := range c.Regions {
-			stage := GatewayProps(c, r.Name, g, nil).Metrics()
 			errs = append(errs, alarms.KindAPIStage.Metric(stage, "5XXError").LineIn("5xx "+r.Name, r.Name))
 			latency = append(latency, api.LatencyP99(stage).LineIn("p99 "+r.Name, r.Name))
 		}
