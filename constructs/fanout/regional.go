@@ -131,8 +131,8 @@ type ConsumerProps struct {
 	// which the construct runs on the queue with partial batch failure
 	// reporting, with an idempotency and a sequence table (DynamoDB on
 	// demand, encrypted with the region's consumer key, point-in-time
-	// recovery, kept as the queues are) and the runtime's alarms; grant
-	// it the team's own tables with Consumer.Handler. Only on a FIFO
+	// recovery, kept as the queues are) and the runtime's alarms; give it
+	// the team's own tables with Consumer.AddTable. Only on a FIFO
 	// fan-out: the runtime keeps order by the message group. Default:
 	// none; the team polls the queue itself.
 	Handler awslambda.Code
@@ -191,6 +191,14 @@ func (p *RegionalProps) ValidateConsumer(prefix string, c *ConsumerProps) error 
 	return problems.Join(l.Subject, c.Validate(prefix), l.Err())
 }
 
+// withDefaults is a copy of p with every unset default filled in.
+func (p *ConsumerProps) withDefaults() *ConsumerProps {
+	d := *p
+	d.MaxReceiveCount = cmp.Or(d.MaxReceiveCount, DefaultMaxReceiveCount)
+	d.TimeoutSeconds = cmp.Or(d.TimeoutSeconds, DefaultTimeoutSeconds)
+	return &d
+}
+
 func (p *ConsumerProps) validate(r *Regional) error {
 	l := problems.List{Subject: "fanout.ConsumerProps"}
 	for _, c := range r.Consumers {
@@ -235,22 +243,14 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	if err := props.validate(r); err != nil {
 		panic(err)
 	}
-	maxReceive := props.MaxReceiveCount
-	if maxReceive == 0 {
-		maxReceive = DefaultMaxReceiveCount
-	}
-	if props.TimeoutSeconds == 0 {
-		withDefault := *props
-		withDefault.TimeoutSeconds = DefaultTimeoutSeconds
-		props = &withDefault
-	}
+	props = props.withDefaults()
 	p := r.props
 	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
 	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds, names: r.names, regional: r, scope: scope, visibilitySeconds: float64(6 * props.TimeoutSeconds)}
 	cons.DeadLetterQueue = newQueue(scope, "DeadLetterQueue", queueSpec{name: r.names.ConsumerDLQ(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy})
 	cons.Queue = newQueue(scope, "Queue", queueSpec{
 		name: r.names.ConsumerQueue(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy,
-		visibilitySeconds: cons.visibilitySeconds, deadLetter: cons.DeadLetterQueue, maxReceiveCount: float64(maxReceive),
+		visibilitySeconds: cons.visibilitySeconds, deadLetter: cons.DeadLetterQueue, maxReceiveCount: float64(props.MaxReceiveCount),
 		overrides: props.QueueProps,
 	})
 	queueARN := cons.Queue.QueueArn() // the policy and the subscription name it
