@@ -37,11 +37,6 @@ func Graph(title string, lines ...awscloudwatch.IMetric) awscloudwatch.GraphWidg
 	})
 }
 
-// Text is a widget of Markdown text.
-func Text(markdown string) awscloudwatch.TextWidget {
-	return awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Markdown: jsii.String(markdown), Width: widgetWidth, Height: widgetHeight})
-}
-
 // MaxAlarmsPerWidget is how many alarms an alarm status widget shows: "The
 // array can have 1-100 alarm ARNs"
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html).
@@ -113,7 +108,7 @@ func sessionsText(ss []Session) awscloudwatch.TextWidget {
 		}
 		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s | %s |\n", s.Name, s.Market, s.TimeZone, strings.Join(s.Days, " "), strings.Join(windows, ", "), holidays)
 	}
-	return Text(b.String())
+	return awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Markdown: jsii.String(b.String()), Width: widgetWidth, Height: widgetHeight})
 }
 
 // newDashboard creates a dashboard named name with the widgets laid out in
