@@ -50,6 +50,10 @@ func TestMain(m *testing.M) {
 			{Name: "positions-root", BasePath: "positions", Backend: Backend{Type: BackendHTTP, URL: "https://positions.example.com"}},
 		},
 	})
+	// A gateway given no name, in a stack of its own.
+	orders := cfntest.StackIn(app, "shop-api", "eu-west-2")
+	New(orders, "Orders Api", &Props{Alarms: alarmstest.New(orders, "t"), RateLimit: 10, BurstLimit: 20,
+		Services: []Service{{Name: "orders", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://orders.example.com"}}}})
 	asm = cfn.Synth(app)
 	rc := m.Run()
 	os.RemoveAll(tmp)
@@ -523,12 +527,7 @@ func TestServiceAndPlanNamesAndRequestSchemasAreChecked(t *testing.T) {
 // A gateway given no name is named after its stack and construct, and its
 // alarms read the stage of that name.
 func TestNameDefaultsToTheStackAndConstruct(t *testing.T) {
-	app := cfn.NewApp(t.TempDir())
-	s := cfntest.StackIn(app, "shop-api", "eu-west-2")
-	gw := New(s, "Orders Api", &Props{Alarms: alarmstest.New(s, "t"), RateLimit: 10, BurstLimit: 20,
-		Services: []Service{{Name: "orders", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://orders.example.com"}}}})
-	cfntest.Check(t, "name", "shop-api-Orders-Api", gw.Name)
-	tmpl := cfn.Synth(app).Templates["shop-api"]
+	tmpl := asm.Templates["shop-api"]
 	cfntest.Check(t, "REST API name", "shop-api-Orders-Api", tmpl.Resources("AWS::ApiGateway::RestApi")[0].Props["Name"])
 	for _, a := range tmpl.Resources("AWS::CloudWatch::Alarm") {
 		for _, d := range a.Props["Dimensions"].([]any) {
