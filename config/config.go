@@ -376,14 +376,6 @@ type Consumer struct {
 	Paused bool `json:"paused,omitempty"`
 }
 
-// EffectiveMaxReceiveCount is the consumer's own value or the fan-out default.
-func (c Consumer) EffectiveMaxReceiveCount(f Fanout) int {
-	if c.MaxReceiveCount != 0 {
-		return c.MaxReceiveCount
-	}
-	return f.MaxReceiveCount
-}
-
 // Alarms configures notifications.
 type Alarms struct {
 	// Emails receive ALARM and OK notifications in every region. At least one.

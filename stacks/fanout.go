@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/fanout"
 )
@@ -19,6 +20,17 @@ func IngestProps(c *config.Config) *fanout.IngestProps {
 		DestinationRegions:  c.RegionNames(),
 		RemovalPolicy:       removalPolicy(c),
 	}
+}
+
+// ConsumerProps are a configured consumer's props; code makes the Lambda
+// of the reference consumer it names as its handler, from its directory
+// (nil: no handler).
+func ConsumerProps(cons config.Consumer, code func(dir string) awslambda.Code) *fanout.ConsumerProps {
+	props := &fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.MaxReceiveCount, Paused: cons.Paused}
+	if ref, ok := ReferenceConsumers[cons.Handler]; ok && code != nil {
+		props.Handler = code(ref.Dir)
+	}
+	return props
 }
 
 // ReferenceConsumer is a consumer the platform runs: its Lambda and the

@@ -141,15 +141,10 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 		reg := fanout.NewRegional(s, "Fanout", regional)
 		runsFunctions := false
 		for i, cons := range c.Fanout.Consumers {
-			props := &fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.EffectiveMaxReceiveCount(c.Fanout), Paused: cons.Paused}
-			ref, runs := ReferenceConsumers[cons.Handler]
-			if runs {
-				props.Handler = consumerCode(ref.Dir)
-				runsFunctions = true
-			}
-			built := reg.AddConsumer(props)
-			if runs {
+			built := reg.AddConsumer(ConsumerProps(cons, consumerCode))
+			if ref, runs := ReferenceConsumers[cons.Handler]; runs {
 				built.AddTable(ref.TableID, &ref.Table)
+				runsFunctions = true
 			}
 			blame(built.Queue.Node().Scope(), fmt.Sprintf("fanout.consumers[%d].name", i), cons.Name)
 		}

@@ -13,7 +13,6 @@ import (
 	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/constructs/alarms"
-	"github.com/brokerage/platform/constructs/fanout"
 	"github.com/brokerage/platform/problems"
 )
 
@@ -28,16 +27,15 @@ func Validate(c *config.Config, now time.Time) error {
 	regional := ingest.RegionalProps(c.PrimaryRegion)
 	handlers := problems.List{Subject: "configuration"}
 	for i, cons := range c.Fanout.Consumers {
-		// The consumer's own override; 0 takes fanout.maxReceiveCount.
-		props := fanout.ConsumerProps{Name: cons.Name, TimeoutSeconds: cons.TimeoutSeconds, MaxReceiveCount: cons.MaxReceiveCount, Paused: cons.Paused}
 		prefix := fmt.Sprintf("fanout.consumers[%d].", i)
-		if cons.Handler != "" {
-			if _, ok := ReferenceConsumers[cons.Handler]; !ok {
-				handlers.Add(prefix+"handler", cons.Handler, "one of: "+strings.Join(slices.Sorted(maps.Keys(ReferenceConsumers)), ", ")+", or absent (another team's code reads the queue)")
-			}
-			props.Handler = namedHandler{}
+		if _, ok := ReferenceConsumers[cons.Handler]; !ok && cons.Handler != "" {
+			handlers.Add(prefix+"handler", cons.Handler, "one of: "+strings.Join(slices.Sorted(maps.Keys(ReferenceConsumers)), ", ")+", or absent (another team's code reads the queue)")
 		}
-		errs = append(errs, regional.ValidateConsumer(prefix, &props))
+		props := ConsumerProps(cons, nil)
+		if cons.Handler != "" {
+			props.Handler = namedHandler{} // the rules need only know there is one
+		}
+		errs = append(errs, regional.ValidateConsumer(prefix, props))
 	}
 	errs = append(errs, handlers.Err())
 	errs = append(errs, ValidateAPI(c)...)

@@ -318,3 +318,36 @@ func TestDiagramsAreCurrent(t *testing.T) {
 		}
 	}
 }
+
+// A consumer's queue redrives after the consumer's own maxReceiveCount, or
+// else the fan-out's (fanout.maxReceiveCount, which the regional half takes
+// from the ingest's props): set to a value that is not the construct's
+// default, so that a consumer falling back to the default fails.
+func TestConsumerQueuesTakeTheFanoutsMaxReceiveCount(t *testing.T) {
+	c := config.Default()
+	c.Fanout.MaxReceiveCount = 8
+	var region string // a region whose stacks build no redistributor
+	for _, r := range c.RegionNames() {
+		if r != c.PrimaryRegion && region == "" {
+			region = r
+		}
+	}
+	app := cfn.NewApp(t.TempDir())
+	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Regions: []string{region}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused")), ConsumerCode: cfntest.AnyCode, Now: cfntest.Now})
+	tmpl := cfn.Synth(app).Templates[stacks.StackName(c, region, stacks.RoleRegional)]
+	got, want := map[string]any{}, map[string]any{}
+	for _, cons := range c.Fanout.Consumers {
+		want[cons.Name] = float64(c.Fanout.MaxReceiveCount)
+		if cons.MaxReceiveCount != 0 {
+			want[cons.Name] = float64(cons.MaxReceiveCount)
+		}
+		q, err := tmpl.ByPath("Fanout/" + cons.Name + "/Queue/Resource")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[cons.Name] = q.Props["RedrivePolicy"].(map[string]any)["maxReceiveCount"]
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("consumer queues' maxReceiveCount (-want +got):\n%s", diff)
+	}
+}

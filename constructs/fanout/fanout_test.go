@@ -283,7 +283,7 @@ func TestConsumerQueuesPerRegion(t *testing.T) {
 		name       string
 		visibility float64
 		maxReceive float64
-	}{{"holdings", 360, 3}, {"emails", 120, 5}} {
+	}{{"holdings", 360, 3}, {"emails", 120, 7}} { // emails: the ingest's count, through RegionalProps
 		q := cfntest.Get(t, asm, "uk", "Fanout/"+tc.name+"/Queue/Resource")
 		dlq := cfntest.Get(t, asm, "uk", "Fanout/"+tc.name+"/DeadLetterQueue/Resource")
 		cfntest.Check(t, tc.name+" name", "t-prod-"+tc.name+".fifo", q.Props["QueueName"])
@@ -302,6 +302,9 @@ func TestConsumerQueuesPerRegion(t *testing.T) {
 		}
 	}
 	assertSNSAllowed(t, key.Props["KeyPolicy"], []string{"sns.amazonaws.com"}, "arn:aws:sns:ap-southeast-2:111111111111:t-prod-trade-executions.fifo")
+	// Regional props written by hand, without the ingest's count: the default.
+	uae := cfntest.Get(t, asm, "from-uae", "Fanout/holdings/Queue/Resource")
+	cfntest.Check(t, "default maxReceiveCount", float64(DefaultMaxReceiveCount), uae.Props["RedrivePolicy"].(map[string]any)["maxReceiveCount"])
 }
 
 func TestSubscriptionIsCrossRegionRawAndRedrivesToTheRegionsDeliveryDLQ(t *testing.T) {
@@ -541,8 +544,8 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 		})
 		cfntest.Check(t, fmt.Sprintf("archive of %v days, FIFO %t", days, fifo), []string{"topicProps.MessageRetentionPeriodInDays"}, got)
 	}
-	got = cfntest.ProblemFields(t, func() { NewRegional(nil, "x", &RegionalProps{TopicRegion: "nowhere"}) })
-	cfntest.Check(t, "regional problems", []string{"alarms", "topicRegion"}, got)
+	got = cfntest.ProblemFields(t, func() { NewRegional(nil, "x", &RegionalProps{TopicRegion: "nowhere", MaxReceiveCount: 1001}) })
+	cfntest.Check(t, "regional problems", []string{"alarms", "topicRegion", "maxReceiveCount"}, got)
 
 	r := &Regional{Consumers: []*Consumer{{Name: "holdings"}}}
 	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: -1, MaxReceiveCount: 1001}) })

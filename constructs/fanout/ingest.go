@@ -117,8 +117,9 @@ type IngestProps struct {
 	FIFO bool
 	// MaxReceiveCount is how often the redistributor may fail a message before
 	// it moves to the ingest DLQ, 1 to 1000, on the standard path only: the
-	// FIFO ingest queue stalls instead (see the package's ordering policy).
-	// Default: DefaultMaxReceiveCount.
+	// FIFO ingest queue stalls instead (see the package's ordering policy);
+	// and the consumers' default (RegionalProps). Default:
+	// DefaultMaxReceiveCount.
 	MaxReceiveCount int
 	// DestinationRegions get a delivery dead-letter queue each, for what the
 	// topic could not deliver there. At least one.
@@ -151,9 +152,9 @@ func (p *IngestProps) Names() Names {
 
 // RegionalProps are the props of a regional half that subscribes to this
 // ingest's topic in topicRegion (the ingest stack's region): the same
-// names, ordering and removal policy.
+// names, ordering, removal policy and MaxReceiveCount.
 func (p *IngestProps) RegionalProps(topicRegion string) *RegionalProps {
-	return &RegionalProps{Prefix: p.Prefix, Subject: p.Subject, TopicRegion: topicRegion, FIFO: p.FIFO, RemovalPolicy: p.RemovalPolicy}
+	return &RegionalProps{Prefix: p.Prefix, Subject: p.Subject, TopicRegion: topicRegion, FIFO: p.FIFO, RemovalPolicy: p.RemovalPolicy, MaxReceiveCount: p.MaxReceiveCount}
 }
 
 // DefaultMaxReceiveCount is how often a message is received, when props

@@ -40,6 +40,9 @@ type RegionalProps struct {
 	// RemovalPolicy applies to the queues, the key and the handlers' log
 	// groups. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// MaxReceiveCount is the consumers' MaxReceiveCount where theirs is 0,
+	// as the ingest's, 1 to 1000. Default: DefaultMaxReceiveCount.
+	MaxReceiveCount int
 	// Alarms is the region's alarms construct: it watches every consumer
 	// added, with the catalogue's alarms of its queues and handler.
 	// Required: the "nothing lost" rules refuse a queue nobody watches.
@@ -88,6 +91,9 @@ func (p *RegionalProps) validate() error {
 	if !regions.Known(p.TopicRegion) {
 		l.Add("topicRegion", p.TopicRegion, "the AWS region of the fan-out topic")
 	}
+	if p.MaxReceiveCount < 0 || p.MaxReceiveCount > 1000 {
+		l.Add("maxReceiveCount", p.MaxReceiveCount, fmt.Sprintf("a number from 1 to 1000, or 0 for the default %d", DefaultMaxReceiveCount))
+	}
 	return l.Err()
 }
 
@@ -124,7 +130,7 @@ type ConsumerProps struct {
 	// Default: DefaultTimeoutSeconds.
 	TimeoutSeconds int
 	// MaxReceiveCount is how often a message may be received before it moves to
-	// the DLQ, 1 to 1000. Default: DefaultMaxReceiveCount.
+	// the DLQ, 1 to 1000. Default: the region's (RegionalProps.MaxReceiveCount).
 	MaxReceiveCount int
 	// Handler, when set, is a Go Lambda (provided.al2023, arm64, a
 	// `bootstrap`; GoCode builds one) built on package lambda/consumer,
@@ -191,10 +197,11 @@ func (p *RegionalProps) ValidateConsumer(prefix string, c *ConsumerProps) error 
 	return problems.Join(l.Subject, c.Validate(prefix), l.Err())
 }
 
-// withDefaults is a copy of p with every unset default filled in.
-func (p *ConsumerProps) withDefaults() *ConsumerProps {
+// withDefaults is a copy of p with every unset default filled in, the
+// region's r among them.
+func (p *ConsumerProps) withDefaults(r *RegionalProps) *ConsumerProps {
 	d := *p
-	d.MaxReceiveCount = cmp.Or(d.MaxReceiveCount, DefaultMaxReceiveCount)
+	d.MaxReceiveCount = cmp.Or(d.MaxReceiveCount, r.MaxReceiveCount, DefaultMaxReceiveCount)
 	d.TimeoutSeconds = cmp.Or(d.TimeoutSeconds, DefaultTimeoutSeconds)
 	return &d
 }
@@ -243,7 +250,7 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	if err := props.validate(r); err != nil {
 		panic(err)
 	}
-	props = props.withDefaults()
+	props = props.withDefaults(&r.props)
 	p := r.props
 	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
 	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds, names: r.names, regional: r, scope: scope, visibilitySeconds: float64(6 * props.TimeoutSeconds)}
