@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -668,4 +669,55 @@ func TestOnlyTheBrokersSendingRolesMaySend(t *testing.T) {
 			BrokerRoles: []string{"arn:aws:iam::444444444444:role/p", "arn:aws:iam::222222222222:user/p"}, TrustBrokerAccounts: true})
 	})
 	cfntest.Check(t, "foreign role, a user, and both choices", []string{"trustBrokerAccounts", "brokerRoles[0]", "brokerRoles[1]"}, got)
+}
+
+// A team's own keys, of the constructs' stacks, encrypt the queues and the
+// topic in place of the construct's, with what the fan-out needs added to
+// their policies: the "nothing lost" rules pass. A key of another stack is
+// refused at its field.
+func TestOwnKeysReplaceTheConstructs(t *testing.T) {
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "out")
+	app := cfn.NewApp(out)
+	ingestStack, ukStack := cfntest.StackIn(app, "ingest", "ap-southeast-2"), cfntest.StackIn(app, "uk", "eu-west-2")
+	own := func(s awscdk.Stack, id string) awskms.Key {
+		return awskms.NewKey(s, jsii.String(id), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	}
+	in := NewIngest(ingestStack, "Fanout", &IngestProps{
+		Prefix: "t", BrokerAccounts: []string{"222222222222"}, TrustBrokerAccounts: true, FIFO: true, DestinationRegions: []string{"eu-west-2"},
+		RedistributorCode: awslambda.Code_FromAsset(jsii.String(cfntest.StandInCode(tmp)), nil), Alarms: alarmstest.New(ingestStack, "ingest"),
+		Key: own(ingestStack, "TeamKey"), TopicKey: own(ingestStack, "TeamTopicKey"),
+	})
+	props := in.RegionalProps()
+	props.Alarms, props.Key = alarmstest.New(ukStack, "uk"), own(ukStack, "TeamKey")
+	NewRegional(ukStack, "Fanout", props).AddConsumer(&ConsumerProps{Name: "holdings"})
+
+	asm, violations := cfn.SynthOrViolations(app, out)
+	if len(violations) > 0 {
+		t.Fatalf("the guard refuses the team's keys:\n%s", strings.Join(violations, "\n"))
+	}
+	for _, tc := range []struct{ stack, resource, key, sid string }{
+		{"ingest", "Fanout/Queue/Resource", "TeamKey/Resource", "AllowBrokerSendThroughSQS"},
+		{"ingest", "Fanout/Topic/Resource", "TeamTopicKey/Resource", "AllowFanoutTopicDelivery"},
+		{"ingest", "Fanout/DeliveryDLQ-eu-west-2/Resource", "TeamTopicKey/Resource", "AllowFanoutTopicDelivery"},
+		{"uk", "Fanout/holdings/Queue/Resource", "TeamKey/Resource", "AllowFanoutTopicDelivery"},
+	} {
+		key := cfntest.Get(t, asm, tc.stack, tc.key)
+		cfntest.Check(t, tc.resource+" key", key.LogicalID, cfn.Ref(cfntest.Get(t, asm, tc.stack, tc.resource).Props["KmsMasterKeyId"]))
+		if !strings.Contains(cfntest.JSON(key.Props["KeyPolicy"]), `"Sid":"`+tc.sid+`"`) {
+			t.Errorf("%s: the key's policy has no %s statement", tc.key, tc.sid)
+		}
+	}
+	for _, k := range []struct{ stack, path string }{{"ingest", "Fanout/Key/Resource"}, {"ingest", "Fanout/TopicKey/Resource"}, {"uk", "Fanout/Key/Resource"}} {
+		if _, err := asm.Templates[k.stack].ByPath(k.path); err == nil {
+			t.Errorf("%s: the construct made its own key %s beside the team's", k.stack, k.path)
+		}
+	}
+
+	other := cfntest.StackIn(cfn.NewApp(t.TempDir()), "other", "eu-west-2")
+	foreign := own(cfntest.StackIn(other.Node().Scope().(awscdk.App), "keys", "eu-west-2"), "Key")
+	got := cfntest.ProblemFields(t, func() {
+		NewRegional(other, "Fanout", &RegionalProps{TopicRegion: "ap-southeast-2", Alarms: alarmstest.New(other, "other"), Key: foreign})
+	})
+	cfntest.Check(t, "a key of another stack", []string{"key"}, got)
 }

@@ -130,6 +130,16 @@ type IngestProps struct {
 	// RemovalPolicy applies to the queues, keys and topic, and to the
 	// redistributor's and the delivery-status log groups. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// Key encrypts the ingest queue and its dead-letter queue; the
+	// construct adds the brokers' use of it through SQS to its policy. It
+	// must be a key of the ingest's stack, not an imported one: the
+	// "nothing lost" rules read its policy beside the queues. Default: a
+	// new key with yearly rotation and an alias.
+	Key awskms.Key
+	// TopicKey encrypts the topic and its delivery dead-letter queues; the
+	// construct lets SNS use it for this topic only. A key of the
+	// ingest's stack, as Key. Default: a new key.
+	TopicKey awskms.Key
 	// TopicProps overrides the fan-out topic's props: each field set here
 	// replaces the construct's (a display name, a FIFO topic's archive
 	// for replay, MessageRetentionPeriodInDays, active tracing). The
@@ -201,8 +211,10 @@ func (p *IngestProps) Validate(prefix string) error {
 	return l.Err()
 }
 
-func (p *IngestProps) validate() error {
+func (p *IngestProps) validate(scope constructs.Construct) error {
 	l := problems.List{Subject: "fanout.IngestProps"}
+	ownKey(&l, "key", p.Key, scope)
+	ownKey(&l, "topicKey", p.TopicKey, scope)
 	if p.Alarms == nil {
 		l.Add("alarms", nil, "the region's alarms construct (alarms.New): the guard refuses queues without alarms")
 	}
@@ -302,7 +314,7 @@ func (in *Ingest) RegionalProps() *RegionalProps { return in.props.RegionalProps
 // NewIngest builds the ingest half. It panics with a *problems.Error listing
 // every invalid prop.
 func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Ingest {
-	if err := props.validate(); err != nil {
+	if err := props.validate(scope); err != nil {
 		panic(err)
 	}
 	p := *props
@@ -332,7 +344,10 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 // FIFO path the operators' parking queue (the ingest queue stalls instead of
 // dead-lettering), on the standard path its dead-letter queue.
 func (in *Ingest) addQueues(p *IngestProps, names Names) {
-	in.Key = keys.New(in.Construct, "Key", names.keyAlias("ingest"), "Encrypts the "+names.words()+" ingest queue and its dead-letter queue", p.RemovalPolicy)
+	in.Key = p.Key
+	if in.Key == nil {
+		in.Key = keys.New(in.Construct, "Key", names.keyAlias("ingest"), "Encrypts the "+names.words()+" ingest queue and its dead-letter queue", p.RemovalPolicy)
+	}
 	dlq := queueSpec{name: names.IngestDLQ(), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy}
 	// SQS accepts messages of up to 1 MiB, SNS publishes at most 256 KiB
 	// (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html): a
@@ -389,7 +404,10 @@ func (in *Ingest) addTopic(p *IngestProps, names Names) {
 	region := in.region
 	topicName := names.Topic()
 	topicARN := arnIn(in.stack, "sns", region, topicName)
-	in.TopicKey = keys.New(in.Construct, "TopicKey", names.keyAlias("fanout"), "Encrypts the "+names.words()+" fan-out topic and its delivery dead-letter queues", p.RemovalPolicy)
+	in.TopicKey = p.TopicKey
+	if in.TopicKey == nil {
+		in.TopicKey = keys.New(in.Construct, "TopicKey", names.keyAlias("fanout"), "Encrypts the "+names.words()+" fan-out topic and its delivery dead-letter queues", p.RemovalPolicy)
+	}
 	topicProps := &awssns.TopicProps{
 		TopicName:        jsii.String(topicName),
 		MasterKey:        in.TopicKey,

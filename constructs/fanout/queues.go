@@ -12,6 +12,7 @@ import (
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/keys"
 	"github.com/brokerage/platform/internal/suppress"
+	"github.com/brokerage/platform/problems"
 )
 
 // DLQRetention is how long every dead-letter queue keeps a message: the SQS
@@ -125,6 +126,18 @@ func servicePrincipals(names []string) *[]awsiam.IPrincipal {
 		out[i] = awsiam.NewServicePrincipal(jsii.String(n), nil)
 	}
 	return &out
+}
+
+// ownKey reports at field a key that is not of scope's stack: the
+// "nothing lost" rules read a key's policy in the template of the queues
+// it encrypts (an imported key is no awskms.Key).
+func ownKey(l *problems.List, field string, key awskms.Key, scope constructs.Construct) {
+	if key == nil || scope == nil {
+		return
+	}
+	if stack := awscdk.Stack_Of(scope); *awscdk.Stack_Of(key).Node().Path() != *stack.Node().Path() {
+		l.Add(field, *key.Node().Path(), "a key of the stack "+*stack.Node().Path()+" (awskms.NewKey there): the \"nothing lost\" rules read its policy in the template of the queues it encrypts")
+	}
 }
 
 // keyForSNS lets SNS encrypt messages for queues under the key, only on

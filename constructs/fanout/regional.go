@@ -40,6 +40,12 @@ type RegionalProps struct {
 	// RemovalPolicy applies to the queues, the key and the handlers' log
 	// groups. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// Key encrypts every consumer queue, dead-letter queue and handler
+	// table of the region; the construct lets SNS use it for the fan-out
+	// topic only. It must be a key of the regional half's stack, not an
+	// imported one: the "nothing lost" rules read its policy beside the
+	// queues. Default: a new key with yearly rotation and an alias.
+	Key awskms.Key
 	// MaxReceiveCount is the consumers' MaxReceiveCount where theirs is 0,
 	// as the ingest's, 1 to 1000. Default: DefaultMaxReceiveCount.
 	MaxReceiveCount int
@@ -83,8 +89,9 @@ type Regional struct {
 
 var consumerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 
-func (p *RegionalProps) validate() error {
+func (p *RegionalProps) validate(scope constructs.Construct) error {
 	l := problems.List{Subject: "fanout.RegionalProps"}
+	ownKey(&l, "key", p.Key, scope)
 	if p.Alarms == nil {
 		l.Add("alarms", nil, "the region's alarms construct (alarms.New): the guard refuses queues without alarms")
 	}
@@ -100,7 +107,7 @@ func (p *RegionalProps) validate() error {
 // NewRegional builds a region's half of the fan-out, with no consumers yet.
 // It panics with a *problems.Error listing every invalid prop.
 func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *Regional {
-	if err := props.validate(); err != nil {
+	if err := props.validate(scope); err != nil {
 		panic(err)
 	}
 	p := *props
@@ -115,7 +122,10 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 	r.sns = SNSPrincipals(p.TopicRegion, r.region)
 	r.snsPrincipals = servicePrincipals(r.sns)
 	r.deliveryDLQ = arnIn(stack, "sqs", p.TopicRegion, r.names.DeliveryDLQ(r.region))
-	r.Key = keys.New(c, "Key", r.names.keyAlias("consumers"), "Encrypts this region's "+r.names.words()+" consumer queues", p.RemovalPolicy)
+	r.Key = p.Key
+	if r.Key == nil {
+		r.Key = keys.New(c, "Key", r.names.keyAlias("consumers"), "Encrypts this region's "+r.names.words()+" consumer queues", p.RemovalPolicy)
+	}
 	keyForSNS(r.Key, r.topicARN, r.sns)
 	return r
 }
