@@ -71,7 +71,7 @@ func run() (err error) {
 	phases.done("synth") // with the built-in validation unless CDK_VALIDATION=false
 	// The name and quota rules once more, over what the code produced.
 	if err := awsrules.CheckAssembly(*asm.Directory()); err != nil {
-		return err
+		return props.Config.Locate(err)
 	}
 	phases.done("checks")
 	if outdir != "" {
@@ -197,7 +197,7 @@ func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
 	}
 	// Every problem at once: the file's shape, and the rules on what of it
 	// decodes.
-	if err := config.WithoutShapeEchoes(shape, stacks.Validate(cfg, time.Now())); err != nil {
+	if err := config.WithoutShapeEchoes(shape, cfg.Locate(stacks.Validate(cfg, time.Now()))); err != nil {
 		return nil, err
 	}
 	selected, err := cfg.SelectRegions(regionList)

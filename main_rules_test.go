@@ -211,6 +211,14 @@ func TestParseProblemsFailCleanly(t *testing.T) {
 	failsCleanly(t, write("many.json", `{"app": "x", "app": "y", "colour": 1, "fanout": {"consumers": [{"timeoutSeconds": 30}, {"name": "b", "timeoutSeconds": "30"}]}}`),
 		[]string{"app: got \"a key repeated", "colour: got \"an unknown key\"", "fanout.consumers[1].timeoutSeconds: got \"30\", want a whole number (line 1, column 118)",
 			"fanout.consumers[0].name: got \"nothing\", want a value: the field is required", "(14 problems)"})
+	// The rules' problems are placed in the file too.
+	def, err := os.ReadFile("config/default.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruled := strings.Replace(string(def), `"emails": [`, `"emails": ["not-an-email",`, 1)
+	line := strings.Count(ruled[:strings.Index(ruled, "not-an-email")], "\n") + 1
+	failsCleanly(t, write("rule.json", ruled), []string{fmt.Sprintf(`alarms.emails[0]: got "not-an-email", want a plain e-mail address such as ops@example.com (line %d, column `, line)})
 }
 
 // renameRegion moves the region block regions[i] to region: its name, and

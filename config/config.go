@@ -80,6 +80,8 @@ type Config struct {
 	// Sessions are the markets' trading sessions: the idle "nothing
 	// arrived" alarms act only inside them. Empty: idle alarms always act.
 	Sessions []Session `json:"sessions,omitempty"`
+
+	src *origin // the file it was parsed from (Locate)
 }
 
 // API configures the gateways. In ARNs and URLs, {region} and {account}
@@ -406,7 +408,7 @@ type AlarmOverride struct {
 
 // Default returns the embedded default configuration.
 func Default() *Config {
-	c, err := Parse(defaultJSON, "default.json")
+	c, err := Parse(defaultJSON, "config/default.json")
 	if err != nil {
 		panic(fmt.Sprintf("embedded default.json: %v", err))
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -522,5 +524,70 @@ func TestParsePlacesProblemsInsideMapValues(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("%v\nwant it to contain %s", got, want)
 		}
+	}
+}
+
+// The rules' problems are placed in the file as the shape's are: at their
+// field's key, at the nearest enclosing key the file has when the field is
+// missing, a map key in quotes read as one key (alarms.overrides' keys
+// hold a slash). Each position is checked against the text at that line.
+func TestLocatePlacesRuleProblemsAtTheirKeys(t *testing.T) {
+	data := strings.NewReplacer(
+		`"ordering": "fifo",`, `"ordering": "bogus",`,
+		`"emails": [`, `"emails": ["not-an-email",`,
+	).Replace(string(defaultJSON))
+	c, shape := Parse([]byte(data), "test.json")
+	if shape != nil {
+		t.Fatal(shape)
+	}
+	c.Alarms.Overrides = map[string]AlarmOverride{"dead-letter-queue/ApproximateNumberOfMessagesVisible": {DatapointsToAlarm: 0, EvaluationPeriods: -1}}
+	located, ok := c.Locate(c.Validate()).(*problems.Error)
+	if !ok {
+		t.Fatalf("Locate returned %v", located)
+	}
+	check(t, "subject", "configuration test.json", located.Subject)
+	lines := strings.Split(data, "\n")
+	keyOf := map[string]string{"fanout.ordering": `"ordering"`, "alarms.emails[0]": `"emails"`}
+	for _, p := range located.Problems {
+		var line, col int
+		if _, err := fmt.Sscanf(p.At, "line %d, column %d", &line, &col); err != nil {
+			t.Errorf("%s: placed at %q", p.Field, p.At)
+			continue
+		}
+		if key, ok := keyOf[p.Field]; ok && !strings.Contains(lines[line-1], key) {
+			t.Errorf("%s: placed at line %d, which reads %q", p.Field, line, lines[line-1])
+		}
+	}
+	for _, f := range []string{"fanout.ordering", "alarms.emails[0]"} {
+		if !slices.Contains(located.Fields(), f) {
+			t.Errorf("no problem at %s: %v", f, located)
+		}
+	}
+	// A configuration not read from a file, and an error without fields,
+	// are left as they are.
+	check(t, "no file", "configuration", (&Config{}).Locate(c.Validate()).(*problems.Error).Subject)
+	plain := errors.New("plain")
+	if c.Locate(plain) != plain || c.Locate(nil) != nil {
+		t.Error("Locate changed an error without problems")
+	}
+}
+
+func TestInstanceLocation(t *testing.T) {
+	for field, want := range map[string][]string{
+		"fanout.consumers[2].name":                   {"fanout", "consumers", "2", "name"},
+		`regions[0].userPools["customers"]`:          {"regions", "0", "userPools", "customers"},
+		`alarms.overrides["a/b.c[d]"].threshold`:     {"alarms", "overrides", "a/b.c[d]", "threshold"},
+		`regions[1].privateEndpoints["x"].vpcLinkId`: {"regions", "1", "privateEndpoints", "x", "vpcLinkId"},
+		"(file)":               {"(file)"},
+		`broken["unterminated`: nil,
+	} {
+		check(t, field, want, instanceLocation(field))
+	}
+}
+
+func check(t *testing.T, what string, want, got any) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
 	}
 }

@@ -58,10 +58,91 @@ func Parse(data []byte, source string) (*Config, error) {
 	}
 	// With shape problems, encoding/json has set every field it could and
 	// returned its first type error: the problems above name them all.
+	c.src = &origin{name: source, data: data, offsets: offsets}
 	if err := list.Err(); err != nil {
 		return &c, err
 	}
 	return &c, nil
+}
+
+// origin is the file a configuration was parsed from: its name, its text
+// and where each value is in it (offsets, by instance location).
+type origin struct {
+	name    string
+	data    []byte
+	offsets map[string]int64
+}
+
+// Locate places each problem of err that names a field of the file c was
+// parsed from (fanout.consumers[2].name) at that field's line and column,
+// or at the nearest enclosing field the file has, and names the file in
+// the subject: the rules' problems then point into the file as the
+// shape's do. Problems already placed, and those that name no field of
+// the file, are left as they are; any other error is returned as it is.
+func (c *Config) Locate(err error) error {
+	perr, ok := err.(*problems.Error)
+	if !ok || c == nil || c.src == nil {
+		return err
+	}
+	out := &problems.Error{Subject: perr.Subject, Problems: slices.Clone(perr.Problems)}
+	if out.Subject == "configuration" {
+		out.Subject += " " + c.src.name
+	}
+	for i := range out.Problems {
+		p := &out.Problems[i]
+		loc := instanceLocation(p.Field)
+		for n := len(loc); n > 0 && p.At == ""; n-- {
+			if o, ok := c.src.offsets[strings.Join(loc[:n], "/")]; ok {
+				p.At = position(c.src.data, o)
+			}
+		}
+	}
+	return out
+}
+
+// instanceLocation turns a field path (regions[0].userPools["customers"])
+// into its keys and indexes (regions, 0, userPools, customers), as the
+// file's offsets are recorded; nil when it is not a field path.
+func instanceLocation(field string) []string {
+	var loc []string
+	for field != "" {
+		switch field[0] {
+		case '.':
+			field = field[1:]
+		case '[':
+			end := strings.IndexByte(field, ']')
+			if strings.HasPrefix(field, `["`) {
+				q, rest, ok := cutQuoted(field[1:])
+				if !ok || !strings.HasPrefix(rest, "]") {
+					return nil
+				}
+				loc, field = append(loc, q), rest[1:]
+				continue
+			}
+			if end < 0 {
+				return nil
+			}
+			loc, field = append(loc, field[1:end]), field[end+1:]
+		default:
+			end := strings.IndexAny(field, ".[")
+			if end < 0 {
+				end = len(field)
+			}
+			loc, field = append(loc, field[:end]), field[end:]
+		}
+	}
+	return loc
+}
+
+// cutQuoted reads the Go-quoted string s starts with, and returns it
+// unquoted with the rest of s.
+func cutQuoted(s string) (unquoted, rest string, ok bool) {
+	q, err := strconv.QuotedPrefix(s)
+	if err != nil {
+		return "", s, false
+	}
+	u, err := strconv.Unquote(q)
+	return u, s[len(q):], err == nil
 }
 
 // WithoutShapeEchoes joins the shape problems Parse found with the rule
@@ -70,6 +151,9 @@ func Parse(data []byte, source string) (*Config, error) {
 // value (nor are the fields inside it).
 func WithoutShapeEchoes(shape, rules error) error {
 	perr, ok := shape.(*problems.Error)
+	if shape == nil {
+		return rules
+	}
 	if !ok {
 		return problems.Join("configuration", shape, rules)
 	}
@@ -91,7 +175,7 @@ func WithoutShapeEchoes(shape, rules error) error {
 			echo = echo || p.Field == f || strings.HasPrefix(p.Field, f+".") || strings.HasPrefix(p.Field, f+"[")
 		}
 		if !echo {
-			l.Add(p.Field, p.Value, p.Want)
+			l.AddAt(p.Field, p.Value, p.Want, p.At)
 		}
 	}
 	return problems.Join(perr.Subject, shape, l.Err())

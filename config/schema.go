@@ -91,10 +91,11 @@ func checkSchema(raw any, data []byte, offsets map[string]int64, l *problems.Lis
 	// the schema's order.
 	slices.SortStableFunc(out, func(a, b problem) int { return cmp.Compare(a.offset, b.offset) })
 	for _, p := range out {
+		at := ""
 		if p.offset >= 0 {
-			p.want += " (" + position(data, p.offset) + ")"
+			at = position(data, p.offset)
 		}
-		l.Add(p.field, p.value, p.want)
+		l.AddAt(p.field, p.value, p.want, at)
 	}
 }
 
@@ -167,8 +168,10 @@ func fieldNames(t reflect.Type) []string {
 	}
 	var out []string
 	for i := 0; i < t.NumField(); i++ {
-		n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		out = append(out, n)
+		if t.Field(i).IsExported() {
+			n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			out = append(out, n)
+		}
 	}
 	return out
 }

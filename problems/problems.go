@@ -13,10 +13,15 @@ type Problem struct {
 	Field string // dotted path, e.g. "fanout.consumers[1].name"
 	Value any    // the value received
 	Want  string // what was expected, in words
+	At    string // where the field is in its file, e.g. "line 12, column 7"; "" when unknown
 }
 
 func (p Problem) String() string {
-	return fmt.Sprintf("%s: got %s, want %s", p.Field, show(p.Value), p.Want)
+	s := fmt.Sprintf("%s: got %s, want %s", p.Field, show(p.Value), p.Want)
+	if p.At != "" {
+		s += " (" + p.At + ")"
+	}
+	return s
 }
 
 func show(v any) string {
@@ -41,6 +46,11 @@ type List struct {
 // Add records a problem.
 func (l *List) Add(field string, value any, want string) {
 	l.items = append(l.items, Problem{Field: field, Value: value, Want: want})
+}
+
+// AddAt records a problem at a known place in a file.
+func (l *List) AddAt(field string, value any, want, at string) {
+	l.items = append(l.items, Problem{Field: field, Value: value, Want: want, At: at})
 }
 
 // Distinct checks one entry of a list whose entries must differ: it adds

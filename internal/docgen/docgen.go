@@ -167,6 +167,9 @@ type reference struct {
 func (r *reference) walk(t reflect.Type, path string, def any) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		p := name
 		if path != "" {

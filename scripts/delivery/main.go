@@ -54,7 +54,7 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := stacks.Validate(c, time.Now()); err != nil {
+	if err := c.Locate(stacks.Validate(c, time.Now())); err != nil {
 		return err
 	}
 	switch args[0] {
