@@ -548,12 +548,17 @@ func TestLocatePlacesRuleProblemsAtTheirKeys(t *testing.T) {
 	check(t, "subject", "configuration test.json", located.Subject)
 	lines := strings.Split(data, "\n")
 	keyOf := map[string]string{"fanout.ordering": `"ordering"`, "alarms.emails[0]": `"emails"`}
+	previous := 0
 	for _, p := range located.Problems {
 		var line, col int
 		if _, err := fmt.Sscanf(p.At, "line %d, column %d", &line, &col); err != nil {
 			t.Errorf("%s: placed at %q", p.Field, p.At)
 			continue
 		}
+		if line < previous {
+			t.Errorf("%s at line %d comes after a problem at line %d: want the file's order", p.Field, line, previous)
+		}
+		previous = line
 		if key, ok := keyOf[p.Field]; ok && !strings.Contains(lines[line-1], key) {
 			t.Errorf("%s: placed at line %d, which reads %q", p.Field, line, lines[line-1])
 		}

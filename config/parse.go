@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,18 +85,28 @@ func (c *Config) Locate(err error) error {
 	if !ok || c == nil || c.src == nil {
 		return err
 	}
-	out := &problems.Error{Subject: perr.Subject, Problems: slices.Clone(perr.Problems)}
+	out := &problems.Error{Subject: perr.Subject}
 	if out.Subject == "configuration" {
 		out.Subject += " " + c.src.name
 	}
-	for i := range out.Problems {
-		p := &out.Problems[i]
+	type placed struct {
+		problems.Problem
+		offset int64 // in the file; math.MaxInt64 when not placed here
+	}
+	list := make([]placed, len(perr.Problems))
+	for i, p := range perr.Problems {
+		list[i] = placed{p, math.MaxInt64}
 		loc := instanceLocation(p.Field)
-		for n := len(loc); n > 0 && p.At == ""; n-- {
+		for n := len(loc); n > 0 && p.At == "" && list[i].offset == math.MaxInt64; n-- {
 			if o, ok := c.src.offsets[strings.Join(loc[:n], "/")]; ok {
-				p.At = position(c.src.data, o)
+				list[i].At, list[i].offset = position(c.src.data, o), o
 			}
 		}
+	}
+	// In the file's order; problems placed otherwise, or nowhere, last.
+	slices.SortStableFunc(list, func(a, b placed) int { return cmp.Compare(a.offset, b.offset) })
+	for _, p := range list {
+		out.Problems = append(out.Problems, p.Problem)
 	}
 	return out
 }
