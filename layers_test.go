@@ -42,7 +42,7 @@ var layers = []struct {
 	{"awsrules", []string{"internal/cfn", "problems", "regions", "valid"}},
 	// Constructs know their props, never the configuration, the stacks or
 	// the AWS account-wide rules (which see the whole app).
-	{"constructs", []string{"constructs", "internal/cfn", "internal/guard", "internal/keys", "internal/suppress", "internal/waf", "problems", "regions", "valid"}},
+	{"constructs", []string{"awsrules", "constructs", "internal/cfn", "internal/guard", "internal/keys", "internal/suppress", "internal/waf", "problems", "regions", "valid"}},
 	// The "nothing lost" rules read synthesized templates, and the alarm
 	// catalogue for the coverage they check.
 	{"internal/guard", []string{"constructs/alarms", "internal/cfn", "regions"}},

@@ -139,7 +139,7 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 			obj(at(g, "usagePlans", 0))["quotaPerDay"] = 100.5
 		}, []string{"api.gateways[1].burstLimit: got 1000.5", "api.gateways[1].usagePlans[0].quotaPerDay: got 100.5", "(2 problems)"}},
 		{"a space in a WAF metric name", func(c map[string]any) { gateway(c, 1)["name"] = "my public" },
-			[]string{`api.gateways[1].name: got "my public"`, "WAF metric name"}},
+			[]string{`api.gateways[1].name: got "brokerage-dev-my public"`, "WAF metric name"}},
 		{"opt-in to opt-in forwarding", func(c map[string]any) {
 			c["regions"] = []any{map[string]any{"name": "me-central-1", "market": "UAE"}, map[string]any{"name": "af-south-1", "market": "South Africa"}, map[string]any{"name": "eu-west-2", "market": "UK"}}
 			c["primaryRegion"] = "me-central-1"

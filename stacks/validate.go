@@ -103,30 +103,10 @@ func checkFanoutLimits(c *config.Config, l *problems.List) {
 	}
 }
 
-// checkGatewayLimits checks the gateways' values against API Gateway's and
-// WAF's rules.
+// checkGatewayLimits checks what the gateways together take of a
+// template's limits; each gateway's own values are the api construct's to
+// check (api.Props.Validate).
 func checkGatewayLimits(c *config.Config, l *problems.List) {
-	whole := func(field string, v float64, what string) {
-		if want := awsrules.WholeNumber(v, what); want != "" {
-			l.Add(field, v, want)
-		}
-	}
-	for i, g := range c.API.Gateways {
-		f := fmt.Sprintf("api.gateways[%d]", i)
-		whole(f+".burstLimit", g.BurstLimit, "a stage's burst limit")
-		for j, s := range g.Services {
-			whole(fmt.Sprintf("%s.services[%d].burstLimit", f, j), s.BurstLimit, "a method's burst limit")
-		}
-		for j, u := range g.UsagePlans {
-			whole(fmt.Sprintf("%s.usagePlans[%d].burstLimit", f, j), u.BurstLimit, "a usage plan's burst limit")
-			whole(fmt.Sprintf("%s.usagePlans[%d].quotaPerDay", f, j), u.QuotaPerDay, "a usage plan's quota")
-		}
-		if g.WAF {
-			if want := awsrules.WAFMetricName(gatewayName(c, g.Name)); want != "" {
-				l.Add(f+".name", g.Name, "a gateway name that makes a valid WAF metric name (the web ACL's metric is <app>-<stage>-<name>): "+want)
-			}
-		}
-	}
 	// Each usage plan's key value is a {{resolve:secretsmanager:...}} in
 	// every regional stack, which holds every gateway.
 	plans := 0

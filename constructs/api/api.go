@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/internal/suppress"
@@ -280,7 +281,8 @@ func (p *Props) Validate(prefix string) error {
 	return l.Err()
 }
 
-// validateLimits checks the gateway's throttle and its logging level.
+// validateLimits checks the gateway's throttle, its logging level and,
+// with a web ACL, the name its metric takes.
 func (p *Props) validateLimits(l *problems.List, prefix string) {
 	if p.RateLimit <= 0 {
 		l.Add(prefix+"rateLimit", p.RateLimit, "requests per second above 0")
@@ -288,8 +290,20 @@ func (p *Props) validateLimits(l *problems.List, prefix string) {
 	if p.BurstLimit <= 0 {
 		l.Add(prefix+"burstLimit", p.BurstLimit, "a burst above 0")
 	}
+	whole(l, prefix+"burstLimit", p.BurstLimit, "a stage's burst limit")
 	if p.LoggingLevel != "" && p.LoggingLevel != "ERROR" && p.LoggingLevel != "INFO" {
 		l.Add(prefix+"loggingLevel", p.LoggingLevel, `"ERROR" or "INFO"`)
+	}
+	if want := awsrules.WAFMetricName(p.Name); p.WAF && p.Name != "" && want != "" {
+		l.Add(prefix+"name", p.Name, "a name that makes a valid WAF metric name (the web ACL's metric is the API's name): "+want)
+	}
+}
+
+// whole adds a problem at field when v, which CloudFormation types as an
+// integer, has a fraction.
+func whole(l *problems.List, field string, v float64, what string) {
+	if want := awsrules.WholeNumber(v, what); want != "" {
+		l.Add(field, v, want)
 	}
 }
 
@@ -406,6 +420,7 @@ func (p *Props) validateServiceAccess(l *problems.List, f string, s Service, aut
 	if s.RateLimit < 0 || (s.RateLimit == 0) != (s.BurstLimit == 0) || s.BurstLimit < 0 {
 		l.Add(f+".rateLimit", fmt.Sprintf("%v/%v", s.RateLimit, s.BurstLimit), "rateLimit and burstLimit both above 0, or both unset")
 	}
+	whole(l, f+".burstLimit", s.BurstLimit, "a method's burst limit")
 	if s.APIKeyRequired && len(p.UsagePlans) == 0 {
 		l.Add(f+".apiKeyRequired", true, "a usage plan to issue the keys")
 	}
@@ -471,9 +486,11 @@ func (p *Props) validateUsagePlans(l *problems.List, prefix string) {
 		if u.RateLimit <= 0 || u.BurstLimit <= 0 {
 			l.Add(f+".rateLimit", fmt.Sprintf("%v/%v", u.RateLimit, u.BurstLimit), "rateLimit and burstLimit above 0")
 		}
+		whole(l, f+".burstLimit", u.BurstLimit, "a usage plan's burst limit")
 		if u.QuotaPerDay < 0 {
 			l.Add(f+".quotaPerDay", u.QuotaPerDay, "0 (no quota) or more")
 		}
+		whole(l, f+".quotaPerDay", u.QuotaPerDay, "a usage plan's quota")
 		if want := CheckSecretID(u.APIKeySecret); want != "" {
 			l.Add(f+".apiKeySecret", u.APIKeySecret, want+", holding the partner's API key")
 		}

@@ -278,6 +278,29 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	}, perr.Fields())
 }
 
+// Values CloudFormation types as integers are whole numbers, and a web
+// ACL's metric, the API's name, has no space: problems at synth, not a
+// failed deploy.
+func TestLimitsAreWholeNumbersAndTheWAFMetricNameValid(t *testing.T) {
+	orders := Service{Name: "orders", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://orders.example.com"}}
+	valid := &Props{Name: "t-public", RateLimit: 10, BurstLimit: 20, WAF: true, Services: []Service{orders},
+		UsagePlans: []UsagePlan{{Name: "partners", RateLimit: 5, BurstLimit: 10, QuotaPerDay: 1000, APIKeySecret: "partners/key"}}}
+	if err := valid.Validate(""); err != nil {
+		t.Fatalf("valid props: %v", err)
+	}
+	fractions := *valid
+	fractions.Name, fractions.BurstLimit = "t public", 20.5
+	throttled := orders
+	throttled.RateLimit, throttled.BurstLimit = 1, 2.5
+	fractions.Services = []Service{throttled}
+	fractions.UsagePlans = []UsagePlan{{Name: "partners", RateLimit: 5, BurstLimit: 10.5, QuotaPerDay: 1000.5, APIKeySecret: "partners/key"}}
+	var perr *problems.Error
+	if err := fractions.Validate(""); !errors.As(err, &perr) {
+		t.Fatalf("err = %v, want a *problems.Error", err)
+	}
+	cfntest.Check(t, "problems", []string{"burstLimit", "name", "services[0].burstLimit", "usagePlans[0].burstLimit", "usagePlans[0].quotaPerDay"}, perr.Fields())
+}
+
 // API Gateway refuses to create a Cognito authorizer whose provider ARN is
 // not a user pool: each region's pool is checked strictly.
 func TestUserPoolARNsAreCheckedStrictly(t *testing.T) {
