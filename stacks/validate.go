@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -86,7 +84,6 @@ func CheckConfig(c *config.Config) error {
 			l.Add("site.contentSecurityPolicy", truncate(csp), want)
 		}
 	}
-	checkOverrideDatapoints(c, &l)
 	checkGatewayLimits(c, &l)
 	return l.Err()
 }
@@ -125,28 +122,4 @@ func truncate(s string) string {
 		return s[:57] + "..."
 	}
 	return s
-}
-
-// checkOverrideDatapoints merges each override with the catalogue's alarm
-// as the alarms construct does, and checks the M of N that results.
-func checkOverrideDatapoints(c *config.Config, l *problems.List) {
-	keys := make([]string, 0, len(c.Alarms.Overrides))
-	for k := range c.Alarms.Overrides {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	overrides := AlarmOverrides(c)
-	for _, k := range keys {
-		o := c.Alarms.Overrides[k]
-		kind, metric, _ := strings.Cut(k, "/")
-		for _, s := range alarms.Catalogue[alarms.Kind(kind)].Alarms {
-			if s.Metric != metric {
-				continue
-			}
-			merged := overrides[k].Apply(s)
-			if want := awsrules.AlarmDatapoints(merged.DatapointsToAlarm, merged.EvaluationPeriods); want != "" {
-				l.Add("alarms.overrides["+strconv.Quote(k)+"].datapointsToAlarm", o.DatapointsToAlarm, want)
-			}
-		}
-	}
 }

@@ -110,16 +110,21 @@ func TestCoverageFailsOnAnUnalarmedQueueAndAnAlarmWithoutActions(t *testing.T) {
 	}
 }
 
-func TestOverrideKeysMustNameAnAlarm(t *testing.T) {
+// An override names an alarm of the catalogue, and its M of N, merged
+// with the catalogue's, is one CloudWatch takes (datapoints at most the
+// periods evaluated).
+func TestOverridesMustNameAnAlarmAndKeepAValidMOfN(t *testing.T) {
 	err := alarms.CheckOverrides("alarms.overrides", map[string]alarms.Override{
-		"consumer-queue/ApproximateAgeOfOldestMessage":    {},
-		"consumer-queue/NoSuchMetric":                     {},
-		"dead-letter-queue/ApproximateAgeOfOldestMessage": {}, // exempted: no such alarm
+		"consumer-queue/ApproximateAgeOfOldestMessage":         {DatapointsToAlarm: 2, EvaluationPeriods: 3},
+		"consumer-queue/NoSuchMetric":                          {},
+		"dead-letter-queue/ApproximateAgeOfOldestMessage":      {},                     // exempted: no such alarm
+		"dead-letter-queue/ApproximateNumberOfMessagesVisible": {DatapointsToAlarm: 3}, // of the catalogue's 1 period
 	})
 	if err == nil {
 		t.Fatal("want an error for the unknown overrides")
 	}
-	for _, want := range []string{`alarms.overrides["consumer-queue/NoSuchMetric"]`, `alarms.overrides["dead-letter-queue/ApproximateAgeOfOldestMessage"]`} {
+	for _, want := range []string{`alarms.overrides["consumer-queue/NoSuchMetric"]`, `alarms.overrides["dead-letter-queue/ApproximateAgeOfOldestMessage"]`,
+		`alarms.overrides["dead-letter-queue/ApproximateNumberOfMessagesVisible"].datapointsToAlarm: got 3`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s:\n%v", want, err)
 		}

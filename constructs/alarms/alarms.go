@@ -19,7 +19,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/internal/keys"
 	"github.com/brokerage/platform/internal/suppress"
 	"github.com/brokerage/platform/problems"
@@ -46,26 +47,30 @@ type Override struct {
 	EvaluationPeriods int
 }
 
-// CheckOverrides reports overrides that name no alarm of the catalogue.
+// CheckOverrides reports overrides that name no alarm of the catalogue,
+// and those whose M of N, merged with the catalogue's alarm as the
+// construct merges it, CloudWatch would refuse.
 func CheckOverrides(field string, overrides map[string]Override) error {
 	l := problems.List{Subject: "configuration"}
-	known := map[string]bool{}
+	known := map[string]Spec{}
 	var names []string
 	for _, k := range Kinds() {
 		for _, s := range Catalogue[k].Alarms {
 			key := OverrideKey(k, s.Metric)
-			known[key] = true
+			known[key] = s
 			names = append(names, key)
 		}
 	}
-	keys := make([]string, 0, len(overrides))
-	for k := range overrides {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if !known[k] {
-			l.Add(field+"["+strconv.Quote(k)+"]", k, "an alarm of the runbook: one of "+strings.Join(names, ", "))
+	for _, k := range slices.Sorted(maps.Keys(overrides)) {
+		f, o := field+"["+strconv.Quote(k)+"]", overrides[k]
+		s, ok := known[k]
+		if !ok {
+			l.Add(f, k, "an alarm of the runbook: one of "+strings.Join(names, ", "))
+			continue
+		}
+		merged := o.apply(s)
+		if want := awsrules.AlarmDatapoints(merged.DatapointsToAlarm, merged.EvaluationPeriods); want != "" {
+			l.Add(f+".datapointsToAlarm", o.DatapointsToAlarm, want)
 		}
 	}
 	return l.Err()
@@ -334,16 +339,16 @@ func (a *Alarms) WatchAccountConcurrency(scope constructs.Construct) awscloudwat
 
 func (a *Alarms) applyOverride(k Kind, s Spec) Spec {
 	if o, ok := a.props.Overrides[OverrideKey(k, s.Metric)]; ok {
-		return o.Apply(s)
+		return o.apply(s)
 	}
 	return s
 }
 
-// Apply merges the override into the catalogue's s: a threshold replaces
+// apply merges the override into the catalogue's s: a threshold replaces
 // the catalogue's (and its share of a timeout); evaluation periods replace
 // the catalogue's and cap its datapoints; datapoints replace the result.
-// The configuration's checks merge with it too, so they judge what is built.
-func (o Override) Apply(s Spec) Spec {
+// CheckOverrides merges with it too, so that it judges what is built.
+func (o Override) apply(s Spec) Spec {
 	if o.Threshold != nil {
 		s.Threshold = *o.Threshold
 		s.ThresholdOfTimeout = 0

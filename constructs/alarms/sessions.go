@@ -313,7 +313,7 @@ func IdleEvaluationMinutes(overrides map[string]Override) int {
 		for _, s := range Catalogue[k].Alarms {
 			if s.Idle() {
 				if o, ok := overrides[OverrideKey(k, s.Metric)]; ok {
-					s = o.Apply(s)
+					s = o.apply(s)
 				}
 				longest = max(longest, s.EvaluationPeriods*s.PeriodSeconds/60)
 			}
