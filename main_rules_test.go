@@ -216,9 +216,9 @@ func TestParseProblemsFailCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ruled := strings.Replace(string(def), `"emails": [`, `"emails": ["not-an-email",`, 1)
+	ruled := strings.Replace(string(def), `"trading-ops@example.com"`, "\"trading-ops@example.com\",\n   \"not-an-email\"", 1)
 	line := strings.Count(ruled[:strings.Index(ruled, "not-an-email")], "\n") + 1
-	failsCleanly(t, write("rule.json", ruled), []string{fmt.Sprintf(`alarms.emails[0]: got "not-an-email", want a plain e-mail address such as ops@example.com (line %d, column `, line)})
+	failsCleanly(t, write("rule.json", ruled), []string{fmt.Sprintf(`alarms.emails[1]: got "not-an-email", want a plain e-mail address such as ops@example.com (line %d, column 4)`, line)})
 }
 
 // renameRegion moves the region block regions[i] to region: its name, and

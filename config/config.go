@@ -433,6 +433,9 @@ func Load(path, stage string) (*Config, error) {
 	}
 	if stage != "" {
 		c.Stage = stage
+		if c.src != nil {
+			delete(c.src.offsets, "stage") // from the context, not the file
+		}
 	}
 	return c, shape
 }

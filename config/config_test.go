@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -534,7 +535,8 @@ func TestParsePlacesProblemsInsideMapValues(t *testing.T) {
 func TestLocatePlacesRuleProblemsAtTheirKeys(t *testing.T) {
 	data := strings.NewReplacer(
 		`"ordering": "fifo",`, `"ordering": "bogus",`,
-		`"emails": [`, `"emails": ["not-an-email",`,
+		`"trading-ops@example.com"`, "\"trading-ops@example.com\",\n    \"not-an-email\"",
+		`"trading-ops-oncall@example.com"`, "\"trading-ops-oncall@example.com\",\n\n     \"not-a-pager\"",
 	).Replace(string(defaultJSON))
 	c, shape := Parse([]byte(data), "test.json")
 	if shape != nil {
@@ -547,7 +549,7 @@ func TestLocatePlacesRuleProblemsAtTheirKeys(t *testing.T) {
 	}
 	check(t, "subject", "configuration test.json", located.Subject)
 	lines := strings.Split(data, "\n")
-	keyOf := map[string]string{"fanout.ordering": `"ordering"`, "alarms.emails[0]": `"emails"`}
+	textAt := map[string]string{"fanout.ordering": `"ordering"`, "alarms.emails[1]": `"not-an-email"`, `alarms.recipients["page"].emails[1]`: `"not-a-pager"`}
 	previous := 0
 	for _, p := range located.Problems {
 		var line, col int
@@ -559,15 +561,34 @@ func TestLocatePlacesRuleProblemsAtTheirKeys(t *testing.T) {
 			t.Errorf("%s at line %d comes after a problem at line %d: want the file's order", p.Field, line, previous)
 		}
 		previous = line
-		if key, ok := keyOf[p.Field]; ok && !strings.Contains(lines[line-1], key) {
-			t.Errorf("%s: placed at line %d, which reads %q", p.Field, line, lines[line-1])
+		// A key's place is just after it, a list item's its first character.
+		if text, ok := textAt[p.Field]; ok && !strings.HasSuffix(lines[line-1][:col-1], text) && !strings.HasPrefix(lines[line-1][col-1:], text) {
+			t.Errorf("%s: placed at line %d, column %d, which reads %q", p.Field, line, col, lines[line-1])
 		}
 	}
-	for _, f := range []string{"fanout.ordering", "alarms.emails[0]"} {
+	for f := range textAt {
 		if !slices.Contains(located.Fields(), f) {
 			t.Errorf("no problem at %s: %v", f, located)
 		}
 	}
+	// The assembly's problems keep their subject and name the file.
+	app := problems.List{Subject: "app: AWS would refuse it"}
+	app.Add("fanout.consumers", "19 consumers", "fewer")
+	check(t, "assembly subject", "app: AWS would refuse it (lines of configuration test.json)", c.Locate(app.Err()).(*problems.Error).Subject)
+	// A stage the context sets is not the file's.
+	path := filepath.Join(t.TempDir(), "stage.json")
+	if err := os.WriteFile(path, defaultJSON, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	staged, _ := Load(path, "bogus")
+	stage := 0
+	for _, p := range staged.Locate(staged.Validate()).(*problems.Error).Problems {
+		if p.Field == "stage" {
+			stage++
+			check(t, "the context's stage placed in the file", "", p.At)
+		}
+	}
+	check(t, "problems with the context's stage", 1, stage)
 	// A configuration not read from a file, and an error without fields,
 	// are left as they are.
 	check(t, "no file", "configuration", (&Config{}).Locate(c.Validate()).(*problems.Error).Subject)

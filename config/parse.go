@@ -85,9 +85,9 @@ func (c *Config) Locate(err error) error {
 	if !ok || c == nil || c.src == nil {
 		return err
 	}
-	out := &problems.Error{Subject: perr.Subject}
-	if out.Subject == "configuration" {
-		out.Subject += " " + c.src.name
+	out := &problems.Error{Subject: "configuration " + c.src.name}
+	if perr.Subject != "configuration" {
+		out.Subject = perr.Subject + " (lines of " + out.Subject + ")"
 	}
 	type placed struct {
 		problems.Problem
@@ -193,8 +193,9 @@ func WithoutShapeEchoes(shape, rules error) error {
 }
 
 // readValue reads one JSON value, reporting keys an object repeats: JSON
-// decoders keep the last silently. It records where each value's key (or
-// list item) is in offsets, by instance location (regions/0/name).
+// decoders keep the last silently. It records where each value is in
+// offsets, by instance location (regions/0/name): just after its key, or
+// at a list item's first character.
 func readValue(dec *json.Decoder, data []byte, loc []string, offsets map[string]int64, l *problems.List) (any, error) {
 	tok, err := dec.Token()
 	if err != nil {
@@ -231,7 +232,7 @@ func readValue(dec *json.Decoder, data []byte, loc []string, offsets map[string]
 		var list []any
 		for i := 0; dec.More(); i++ {
 			at := append(slices.Clone(loc), strconv.Itoa(i))
-			offsets[strings.Join(at, "/")] = dec.InputOffset()
+			offsets[strings.Join(at, "/")] = itemStart(data, dec.InputOffset())
 			v, err := readValue(dec, data, at, offsets, l)
 			if err != nil {
 				return nil, err
@@ -245,6 +246,15 @@ func readValue(dec *json.Decoder, data []byte, loc []string, offsets map[string]
 		return list, err
 	}
 	return nil, fmt.Errorf("unexpected %v", d)
+}
+
+// itemStart is where the list item after offset starts: past the comma
+// that ends the item before it, and the blanks around it.
+func itemStart(data []byte, offset int64) int64 {
+	for offset < int64(len(data)) && strings.IndexByte(", \t\r\n", data[offset]) >= 0 {
+		offset++
+	}
+	return offset
 }
 
 // position is the line and column (both from 1) of a byte offset.
