@@ -716,8 +716,15 @@ func TestOwnKeysReplaceTheConstructs(t *testing.T) {
 
 	other := cfntest.StackIn(cfn.NewApp(t.TempDir()), "other", "eu-west-2")
 	foreign := own(cfntest.StackIn(other.Node().Scope().(awscdk.App), "keys", "eu-west-2"), "Key")
+	otherAlarms := alarmstest.New(other, "other")
 	got := cfntest.ProblemFields(t, func() {
-		NewRegional(other, "Fanout", &RegionalProps{TopicRegion: "ap-southeast-2", Alarms: alarmstest.New(other, "other"), Key: foreign})
+		NewRegional(other, "Fanout", &RegionalProps{TopicRegion: "ap-southeast-2", Alarms: otherAlarms, Key: foreign})
 	})
 	cfntest.Check(t, "a key of another stack", []string{"key"}, got)
+	// Retained queues (the default) need a retained key.
+	short := awskms.NewKey(other, jsii.String("Short"), &awskms.KeyProps{RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
+	got = cfntest.ProblemFields(t, func() {
+		NewRegional(other, "Fanout", &RegionalProps{TopicRegion: "ap-southeast-2", Alarms: otherAlarms, Key: short})
+	})
+	cfntest.Check(t, "a key deleted with the stack under retained queues", []string{"key"}, got)
 }

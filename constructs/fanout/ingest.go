@@ -127,8 +127,10 @@ type IngestProps struct {
 	// RedistributorCode is the redistributor's Lambda code. Default:
 	// RedistributorCode(), built from this module's lambda/redistributor.
 	RedistributorCode awslambda.Code
-	// RemovalPolicy applies to the queues, keys and topic, and to the
-	// redistributor's and the delivery-status log groups. Default: RETAIN.
+	// RemovalPolicy applies to the queues, the keys the construct makes
+	// and the topic, and to the redistributor's and the delivery-status
+	// log groups. Default: RETAIN; then a Key or TopicKey given must be
+	// retained too.
 	RemovalPolicy awscdk.RemovalPolicy
 	// Key encrypts the ingest queue and its dead-letter queue; the
 	// construct adds the brokers' use of it through SQS to its policy. It
@@ -213,8 +215,8 @@ func (p *IngestProps) Validate(prefix string) error {
 
 func (p *IngestProps) validate(scope constructs.Construct) error {
 	l := problems.List{Subject: "fanout.IngestProps"}
-	ownKey(&l, "key", p.Key, scope)
-	ownKey(&l, "topicKey", p.TopicKey, scope)
+	ownKey(&l, "key", p.Key, scope, p.RemovalPolicy)
+	ownKey(&l, "topicKey", p.TopicKey, scope, p.RemovalPolicy)
 	if p.Alarms == nil {
 		l.Add("alarms", nil, "the region's alarms construct (alarms.New): the guard refuses queues without alarms")
 	}

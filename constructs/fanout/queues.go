@@ -1,6 +1,8 @@
 package fanout
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -131,12 +133,17 @@ func servicePrincipals(names []string) *[]awsiam.IPrincipal {
 // ownKey reports at field a key that is not of scope's stack: the
 // "nothing lost" rules read a key's policy in the template of the queues
 // it encrypts (an imported key is no awskms.Key).
-func ownKey(l *problems.List, field string, key awskms.Key, scope constructs.Construct) {
+func ownKey(l *problems.List, field string, key awskms.Key, scope constructs.Construct, removal awscdk.RemovalPolicy) {
 	if key == nil || scope == nil {
 		return
 	}
 	if stack := awscdk.Stack_Of(scope); *awscdk.Stack_Of(key).Node().Path() != *stack.Node().Path() {
 		l.Add(field, *key.Node().Path(), "a key of the stack "+*stack.Node().Path()+" (awskms.NewKey there): the \"nothing lost\" rules read its policy in the template of the queues it encrypts")
+	}
+	// Retained queues need their key: without it, what they hold cannot be read.
+	kept := key.Node().DefaultChild().(awscdk.CfnResource).CfnOptions().DeletionPolicy()
+	if (removal == "" || removal == awscdk.RemovalPolicy_RETAIN) && kept != awscdk.CfnDeletionPolicy_RETAIN && kept != awscdk.CfnDeletionPolicy_RETAIN_EXCEPT_ON_CREATE {
+		l.Add(field, fmt.Sprintf("%s, deletion policy %s", *key.Node().Path(), kept), "a key retained as the queues it encrypts are (RemovalPolicy RETAIN): deleting it would leave what they hold unreadable")
 	}
 }
 

@@ -37,8 +37,9 @@ type RegionalProps struct {
 	// FIFO as the ingest's: FIFO queues cannot subscribe to a standard topic,
 	// and a standard queue on a FIFO topic loses per-group order.
 	FIFO bool
-	// RemovalPolicy applies to the queues, the key and the handlers' log
-	// groups. Default: RETAIN.
+	// RemovalPolicy applies to the queues, the key the construct makes and
+	// the handlers' log groups. Default: RETAIN; then a Key given must be
+	// retained too.
 	RemovalPolicy awscdk.RemovalPolicy
 	// Key encrypts every consumer queue, dead-letter queue and handler
 	// table of the region; the construct lets SNS use it for the fan-out
@@ -91,7 +92,7 @@ var consumerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 
 func (p *RegionalProps) validate(scope constructs.Construct) error {
 	l := problems.List{Subject: "fanout.RegionalProps"}
-	ownKey(&l, "key", p.Key, scope)
+	ownKey(&l, "key", p.Key, scope, p.RemovalPolicy)
 	if p.Alarms == nil {
 		l.Add("alarms", nil, "the region's alarms construct (alarms.New): the guard refuses queues without alarms")
 	}

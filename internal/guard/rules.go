@@ -9,6 +9,7 @@ package guard
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -58,7 +59,7 @@ var Rules = []Rule{
 	{"queue-has-dlq", "Every queue has a dead-letter queue or is one, or declares that it stalls instead (then its age alarm is required).", queueHasDLQ},
 	{"queue-alarmed", "Every dead-letter and working queue has its alarms, with ALARM and OK actions.", queueAlarmed},
 	{"subscription-redrive", "Every SNS-to-SQS subscription has a redrive policy to a dead-letter queue.", subscriptionRedrive},
-	{"cmk-permits-writers", "Every queue and topic is encrypted with a customer-managed key of its stack, and the key lets every principal the queue lets send.", cmkPermitsWriters},
+	{"cmk-permits-writers", "Every queue and topic is encrypted with a customer-managed key of its stack, whose policy lets every principal the queue lets send and denies nothing they need.", cmkPermitsWriters},
 	{"fifo-consistent", "FIFO is consistent along each path: topic and subscribed queue, queue and its dead-letter queue, subscription and its dead-letter queue.", fifoConsistent},
 	{"opt-in-principal", "Deliveries from SNS that involve an opt-in region trust that region's SNS principal.", optInPrincipal},
 }
@@ -183,15 +184,20 @@ func principalText(v any) string {
 }
 
 func allows(stmt map[string]any, action string) bool {
-	if stmt["Effect"] != "Allow" {
-		return false
+	return stmt["Effect"] == "Allow" && covers(stmt, action)
+}
+
+// covers tells whether the statement's Action (or NotAction) takes in action.
+func covers(stmt map[string]any, action string) bool {
+	match := func(patterns any) bool {
+		return slices.ContainsFunc(cfn.Strings(patterns), func(a string) bool {
+			return a == action || a == "*" || (strings.HasSuffix(a, "*") && strings.HasPrefix(action, strings.TrimSuffix(a, "*")))
+		})
 	}
-	for _, a := range cfn.Strings(stmt["Action"]) {
-		if a == action || a == "*" || (strings.HasSuffix(a, "*") && strings.HasPrefix(action, strings.TrimSuffix(a, "*"))) {
-			return true
-		}
+	if stmt["NotAction"] != nil {
+		return !match(stmt["NotAction"])
 	}
-	return false
+	return match(stmt["Action"])
 }
 
 func cmkPermitsWriters(stacks []Stack) []Violation {
@@ -211,6 +217,20 @@ func cmkPermitsWriters(stacks []Stack) []Violation {
 					continue
 				}
 				keyOf[r.LogicalID] = k
+			}
+		}
+		// A Deny may take back what the Allows give, under conditions the
+		// guard does not evaluate: the keys of queues and topics have none
+		// on what their writers need.
+		used := map[string]bool{}
+		for _, k := range keyOf {
+			used[k] = true
+		}
+		for _, k := range slices.Sorted(maps.Keys(used)) {
+			for _, ks := range cfn.Statements(keys[k].Props["KeyPolicy"]) {
+				if ks["Effect"] == "Deny" && (covers(ks, "kms:GenerateDataKey") || covers(ks, "kms:Decrypt")) {
+					out = append(out, Violation{Stack: s.Name, LogicalID: k, Message: fmt.Sprintf("the key of queues or topics denies kms:GenerateDataKey or kms:Decrypt (statement %v): the guard cannot prove their writers may encrypt, nor their readers decrypt", ks["Sid"])})
+				}
 			}
 		}
 		for _, pol := range t.Resources("AWS::SQS::QueuePolicy") {

@@ -96,6 +96,25 @@ func TestCMKPermitsWriters(t *testing.T) {
 		"P": {"Type": "AWS::SQS::QueuePolicy", "Properties": {"Queues": [{"Ref": "Q"}], "PolicyDocument": {"Statement": [
 			{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "sqs:SendMessage"}]}}}}}`)}
 	checkRule(t, "cmk-permits-writers", ok, broken, []string{"Managed", "T", "Q"})
+
+	// A Deny on what writers and readers need, which the guard cannot
+	// evaluate (a condition on the principal's account takes SNS's right
+	// away), fails a key that encrypts a queue; one on deleting the key,
+	// or on a key no queue uses, does not.
+	denying := func(deny string) string {
+		return `{"Resources": {
+		"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [
+			{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*"},
+			` + deny + `]}}},
+		"Q": {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}},
+		"Unused": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*"}]}}}}}`
+	}
+	ok = []Stack{stack(t, "a", "eu-west-2", denying(`{"Sid": "NoDeletion", "Effect": "Deny", "Principal": "*", "Action": "kms:ScheduleKeyDeletion", "Resource": "*"}`))}
+	broken = []Stack{
+		stack(t, "a", "eu-west-2", denying(`{"Sid": "OwnAccountOnly", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:PrincipalAccount": "111111111111"}}}`)),
+		stack(t, "b", "eu-west-2", denying(`{"Sid": "OnlyAdmin", "Effect": "Deny", "Principal": "*", "NotAction": ["kms:Describe*"], "Resource": "*"}`)),
+	}
+	checkRule(t, "cmk-permits-writers", ok, broken, []string{"Key", "Key"})
 }
 
 func TestFIFOConsistent(t *testing.T) {
