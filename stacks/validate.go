@@ -79,24 +79,17 @@ func CheckConfig(c *config.Config) error {
 			l.Add(fmt.Sprintf("regions[%d].market", i), truncate(r.Market), fmt.Sprintf("a market name of at most %d bytes: it goes into the regional stack's description, and %s", awsrules.StackDescriptionBytes-len(regionalDescription(config.Region{})), want))
 		}
 	}
-	if csp := c.Site.ContentSecurityPolicy; csp != "" {
-		if want := awsrules.ContentSecurityPolicy(csp); want != "" {
-			l.Add("site.contentSecurityPolicy", truncate(csp), want)
-		}
-	}
 	checkGatewayLimits(c, &l)
 	return l.Err()
 }
 
-// checkFanoutLimits checks the fan-out against SNS's and CloudFormation's limits.
+// checkFanoutLimits checks what the regions and consumers together take of
+// SNS's limits; the fan-out's own values are the construct's to check.
 func checkFanoutLimits(c *config.Config, l *problems.List) {
 	if c.Fanout.Ordering == config.OrderingFIFO {
 		if want := awsrules.SNSFIFOSubscriptions(len(c.Regions), len(c.Fanout.Consumers)); want != "" {
 			l.Add("fanout.consumers", fmt.Sprintf("%d consumers", len(c.Fanout.Consumers)), want)
 		}
-	}
-	if want := awsrules.BrokerAccounts(len(c.Fanout.BrokerAccounts)); want != "" {
-		l.Add("fanout.brokerAccounts", fmt.Sprintf("%d accounts", len(c.Fanout.BrokerAccounts)), want)
 	}
 }
 

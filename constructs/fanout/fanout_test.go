@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/constructs/alarms/alarmstest"
 	"github.com/brokerage/platform/internal/cfn"
@@ -533,6 +534,17 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 		NewIngest(nil, "x", &IngestProps{Prefix: "p", Alarms: &alarms.Alarms{}})
 	})
 	cfntest.Check(t, "empty lists", []string{"brokerAccounts", "brokerRoles", "destinationRegions"}, got)
+	many := make([]string, awsrules.SQSPolicyPrincipals) // and the TLS statement's "*": one too many
+	for i := range many {
+		many[i] = fmt.Sprintf("2222222%05d", i)
+	}
+	got = cfntest.ProblemFields(t, func() {
+		NewIngest(nil, "x", &IngestProps{Alarms: &alarms.Alarms{}, BrokerAccounts: many, TrustBrokerAccounts: true, DestinationRegions: []string{"eu-west-2"}})
+	})
+	cfntest.Check(t, "more accounts than a queue policy takes", []string{"brokerAccounts"}, got)
+	if err := (&IngestProps{BrokerAccounts: many[1:], TrustBrokerAccounts: true}).Validate(""); err != nil {
+		t.Errorf("as many accounts as a queue policy takes: %v", err)
+	}
 	got = cfntest.ProblemFields(t, func() {
 		NewIngest(nil, "x", &IngestProps{Prefix: "p", Alarms: &alarms.Alarms{}, BrokerAccounts: []string{"222222222222"}, TrustBrokerAccounts: true, DestinationRegions: []string{"eu-west-2"},
 			TopicProps: &awssns.TopicProps{TopicName: jsii.String("mine"), EnforceSSL: jsii.Bool(false), DisplayName: jsii.String("Mine")}})

@@ -70,6 +70,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/guard"
@@ -175,14 +176,17 @@ const DefaultMaxReceiveCount = 5
 
 // Validate returns every problem with the broker-facing values at once,
 // each at the prop's name with prefix before it ("fanout." gives
-// fanout.brokerAccounts[0]): the accounts (12 digits, each once), the
-// roles (IAM role ARNs of those accounts, or the explicit trust of the
-// whole accounts) and MaxReceiveCount. How many accounts one queue policy takes is an AWS
-// quota, checked with the others (awsrules.BrokerAccounts).
+// fanout.brokerAccounts[0]): the accounts (12 digits, each once, as many
+// as one queue policy takes: awsrules.BrokerAccounts), the roles (IAM
+// role ARNs of those accounts, or the explicit trust of the whole
+// accounts) and MaxReceiveCount.
 func (p *IngestProps) Validate(prefix string) error {
 	l := problems.List{Subject: "configuration"}
 	if len(p.BrokerAccounts) == 0 {
 		l.Add(prefix+"brokerAccounts", "[]", "at least one 12-digit AWS account id")
+	}
+	if want := awsrules.BrokerAccounts(len(p.BrokerAccounts)); want != "" {
+		l.Add(prefix+"brokerAccounts", fmt.Sprintf("%d accounts", len(p.BrokerAccounts)), want)
 	}
 	seen := map[string]bool{}
 	for i, a := range p.BrokerAccounts {

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/internal/suppress"
@@ -104,6 +105,9 @@ func (p *Props) Validate(prefix string) error {
 		if !KnownCountry(m) {
 			l.Add(fmt.Sprintf("%smarkets[%d]", prefix, i), m, "an ISO 3166-1 alpha-2 country code such as AU, NZ, GB or BR")
 		}
+	}
+	if want := awsrules.ContentSecurityPolicy(p.ContentSecurityPolicy); want != "" {
+		l.Add(prefix+"contentSecurityPolicy", p.ContentSecurityPolicy[:min(len(p.ContentSecurityPolicy), 60)]+"...", want)
 	}
 	for i, m := range p.GeoAllowList {
 		if !KnownCountry(m) {

@@ -157,12 +157,13 @@ func TestDeploymentKeepsForeignObjectsAndInvalidatesOnlyPages(t *testing.T) {
 }
 
 func TestInvalidPropsAreAllReported(t *testing.T) {
-	err := (&Props{ContentDir: "no/such/folder", Markets: []string{"GB", "UK"}, GeoAllowList: []string{"XX"}, DomainName: "www.broker.example.com"}).Validate("site.")
+	err := (&Props{ContentDir: "no/such/folder", Markets: []string{"GB", "UK"}, GeoAllowList: []string{"XX"}, DomainName: "www.broker.example.com",
+		ContentSecurityPolicy: "default-src 'self'; " + strings.Repeat("img-src https://cdn.example.com; ", 60)}).Validate("site.")
 	var perr *problems.Error
 	if !errors.As(err, &perr) {
 		t.Fatalf("err = %v, want a *problems.Error", err)
 	}
-	cfntest.Check(t, "problems", []string{"site.contentDir", "site.markets[1]", "site.geoAllowList[0]", "site.hostedZoneId"}, perr.Fields())
+	cfntest.Check(t, "problems", []string{"site.contentDir", "site.markets[1]", "site.contentSecurityPolicy", "site.geoAllowList[0]", "site.hostedZoneId"}, perr.Fields())
 	if !strings.Contains(err.Error(), `got "UK"`) {
 		t.Errorf("error does not show the bad value: %v", err)
 	}
