@@ -3,6 +3,8 @@ package awsrules
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -101,12 +103,7 @@ func CheckStacks(stacks []Stack) error {
 				l.Add(s.Name+" Description", d, want)
 			}
 		}
-		ids := make([]string, 0, len(res))
-		for id := range res {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
+		for _, id := range slices.Sorted(maps.Keys(res)) {
 			raw, _ := res[id].(map[string]any)
 			r := resource{stack: s.Name, id: id}
 			r.typ, _ = raw["Type"].(string)

@@ -16,7 +16,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -679,12 +678,7 @@ func (a *Alarms) validate(l *problems.List) {
 			l.Add("alarms.pagerUrl", a.PagerURL, "an https:// URL, or unset")
 		}
 	}
-	keys := make([]string, 0, len(a.Overrides))
-	for k := range a.Overrides {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(a.Overrides)) {
 		o := a.Overrides[k]
 		f := "alarms.overrides[" + strconv.Quote(k) + "]"
 		if o.Threshold != nil && *o.Threshold < 0 {

@@ -2,9 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/brokerage/platform/problems"
@@ -33,12 +33,7 @@ func (a *Alarms) RecipientsFor(severity string) Recipients {
 }
 
 func (a *Alarms) validateRecipients(l *problems.List) {
-	keys := make([]string, 0, len(a.Recipients))
-	for k := range a.Recipients {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(a.Recipients)) {
 		f := "alarms.recipients[" + fmt.Sprintf("%q", k) + "]"
 		if !slices.Contains(Severities, k) {
 			l.Add(f, k, "a severity: one of "+strings.Join(Severities, ", "))

@@ -4,7 +4,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -110,13 +111,8 @@ var snsCommonExempt = map[string]string{
 }
 
 func merge(a, b map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
+	out := maps.Clone(a)
+	maps.Copy(out, b)
 	return out
 }
 
@@ -277,12 +273,7 @@ func References() []Reference {
 
 // Kinds lists the catalogue's kinds, sorted.
 func Kinds() []Kind {
-	out := make([]Kind, 0, len(Catalogue))
-	for k := range Catalogue {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	return slices.Sorted(maps.Keys(Catalogue))
 }
 
 // OverrideKey names an alarm in config overrides: "<kind>/<metric>".

@@ -43,6 +43,7 @@ package alarms
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -192,11 +193,7 @@ func dayStart(year int, month time.Month, day int, loc *time.Location) time.Time
 func (s Session) weekSpans() [][2]int {
 	var out [][2]int
 	for i, name := range weekdays {
-		found := false
-		for _, d := range s.Days {
-			found = found || d == name
-		}
-		if !found {
+		if !slices.Contains(s.Days, name) {
 			continue
 		}
 		monday := (i + 6) % 7 // days after Monday
@@ -385,9 +382,7 @@ func unclearLocalTime(s Session, loc *time.Location, now time.Time, minute int) 
 	}
 	trading := map[time.Weekday]bool{}
 	for i, name := range weekdays {
-		for _, d := range s.Days {
-			trading[time.Weekday(i)] = trading[time.Weekday(i)] || d == name
-		}
+		trading[time.Weekday(i)] = slices.Contains(s.Days, name)
 	}
 	y, mo, d := now.In(loc).Date()
 	until := s.horizon(now)

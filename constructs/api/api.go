@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -392,12 +391,7 @@ func checkSchema(l *problems.List, field string, schema map[string]any) {
 		l.Add(field+".properties", fmt.Sprint(props), "an object of property schemas")
 		return
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		pf := field + ".properties[" + strconv.Quote(k) + "]"
 		p, ok := m[k].(map[string]any)
 		if !ok {

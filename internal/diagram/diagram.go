@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/brokerage/platform/internal/cfn"
@@ -33,8 +32,7 @@ var shown = map[string]string{
 // Overview is the regions, their stacks, and the paths between stacks:
 // deploy dependencies and cross-region subscriptions.
 func Overview(a *cfn.Assembly) string {
-	order := append([]string(nil), a.Order...)
-	sort.Strings(order)
+	order := slices.Sorted(slices.Values(a.Order))
 	var b strings.Builder
 	b.WriteString("digraph overview {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=Helvetica];\n  edge [fontname=Helvetica, fontsize=10];\n")
 	byRegion := map[string][]string{}
@@ -65,12 +63,7 @@ func Overview(a *cfn.Assembly) string {
 				topics[arn] = true
 			}
 		}
-		arns := make([]string, 0, len(topics))
-		for arn := range topics {
-			arns = append(arns, arn)
-		}
-		sort.Strings(arns)
-		for _, arn := range arns {
+		for _, arn := range slices.Sorted(maps.Keys(topics)) {
 			region := strings.Split(arn, ":")[3]
 			for _, src := range byRegion[region] {
 				if strings.HasSuffix(src, "-ingest") {
@@ -99,11 +92,7 @@ func summary(t cfn.Template) string {
 			counts["alarm"]++
 		}
 	}
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(counts))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%d %s", counts[k], k)
@@ -142,9 +131,8 @@ func Stack(name string, t cfn.Template) string {
 			edges = append(edges, fmt.Sprintf("  %q -> %q [label=\"consumed by\"];\n", q, f))
 		}
 	}
-	sort.Strings(edges)
-	edges = dedupe(edges)
-	for _, e := range edges {
+	slices.Sort(edges)
+	for _, e := range slices.Compact(edges) {
 		b.WriteString(e)
 	}
 	b.WriteString("}\n")
@@ -168,27 +156,12 @@ func refs(v any) []string {
 		if id := cfn.Ref(v); id != "" {
 			return []string{id}
 		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			out = append(out, refs(v[k])...)
 		}
 	case []any:
 		for _, e := range v {
 			out = append(out, refs(e)...)
-		}
-	}
-	return out
-}
-
-func dedupe(s []string) []string {
-	out := s[:0]
-	for i, e := range s {
-		if i == 0 || e != s[i-1] {
-			out = append(out, e)
 		}
 	}
 	return out

@@ -11,9 +11,10 @@ import (
 	"go/doc"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -299,12 +300,7 @@ func Runbook() string {
 	out.WriteString("\n## Recommended alarms that do not apply\n\n| Kind | Metric | Why |\n|---|---|---|\n")
 	for _, k := range alarms.Kinds() {
 		ex := alarms.Catalogue[k].Exempt
-		metrics := make([]string, 0, len(ex))
-		for m := range ex {
-			metrics = append(metrics, m)
-		}
-		sort.Strings(metrics)
-		for _, m := range metrics {
+		for _, m := range slices.Sorted(maps.Keys(ex)) {
 			fmt.Fprintf(&out, "| %s | %s | %s |\n", k, m, ex[m])
 		}
 	}
