@@ -113,15 +113,9 @@ type Processor struct {
 // New is a Processor that records what it applied in store and applies
 // executions with handle.
 func New(store Store, handle Handler, opts Options) *Processor {
-	if opts.Retention == 0 {
-		opts.Retention = DefaultRetention
-	}
-	if opts.Namespace == "" {
-		opts.Namespace = DefaultNamespace
-	}
-	if opts.Logs == nil {
-		opts.Logs = os.Stdout
-	}
+	opts.Retention = cmp.Or(opts.Retention, DefaultRetention)
+	opts.Namespace = cmp.Or(opts.Namespace, DefaultNamespace)
+	opts.Logs = cmp.Or[io.Writer](opts.Logs, os.Stdout)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

@@ -54,6 +54,7 @@
 package redistribute
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -62,13 +63,13 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
@@ -194,7 +195,7 @@ func (run *run) received(ctx context.Context) {
 	if len(run.records) == 0 {
 		return
 	}
-	run.writeMetrics(ctx, map[string]int{MetricReceiveCount: highest})
+	run.writeMetrics(ctx, metricCount{MetricReceiveCount, highest})
 }
 
 type outcome int
@@ -245,27 +246,13 @@ type run struct {
 
 func (r *Redistributor) newRun(msgs []events.SQSMessage) *run {
 	cfg := *r
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	}
-	if cfg.Metrics == nil {
-		cfg.Metrics = os.Stdout
-	}
-	if cfg.Namespace == "" {
-		cfg.Namespace = DefaultNamespace
-	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = DefaultMaxAttempts
-	}
-	if cfg.BaseBackoff <= 0 {
-		cfg.BaseBackoff = DefaultBaseBackoff
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = DefaultMaxBackoff
-	}
-	if cfg.DeadlineMargin <= 0 {
-		cfg.DeadlineMargin = DefaultDeadlineMargin
-	}
+	cfg.Logger = cmp.Or(cfg.Logger, slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	cfg.Metrics = cmp.Or[io.Writer](cfg.Metrics, os.Stdout)
+	cfg.Namespace = cmp.Or(cfg.Namespace, DefaultNamespace)
+	cfg.MaxAttempts = cmp.Or(max(cfg.MaxAttempts, 0), DefaultMaxAttempts)
+	cfg.BaseBackoff = cmp.Or(max(cfg.BaseBackoff, 0), DefaultBaseBackoff)
+	cfg.MaxBackoff = cmp.Or(max(cfg.MaxBackoff, 0), DefaultMaxBackoff)
+	cfg.DeadlineMargin = cmp.Or(max(cfg.DeadlineMargin, 0), DefaultDeadlineMargin)
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
@@ -469,8 +456,8 @@ func (run *run) call(ctx context.Context, batch []*group) (retry bool) {
 		return retry
 	}
 	for _, s := range out.Successful {
-		if g := ids[deref(s.Id)]; g != nil {
-			delete(ids, deref(s.Id))
+		if g := ids[aws.ToString(s.Id)]; g != nil {
+			delete(ids, aws.ToString(s.Id))
 			run.records[g.recs[g.next]].outcome = published
 			g.next++
 			g.attempts = 0
@@ -478,8 +465,8 @@ func (run *run) call(ctx context.Context, batch []*group) (retry bool) {
 		}
 	}
 	for _, e := range out.Failed {
-		if g := ids[deref(e.Id)]; g != nil {
-			delete(ids, deref(e.Id))
+		if g := ids[aws.ToString(e.Id)]; g != nil {
+			delete(ids, aws.ToString(e.Id))
 			retry = run.failed(ctx, g, classifyEntry(e)) || retry
 		}
 	}
@@ -573,28 +560,22 @@ func (run *run) finish(ctx context.Context) events.SQSEventResponse {
 		}
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.msg.MessageId})
 	}
-	run.writeMetrics(ctx, map[string]int{
-		MetricPublished: n.published, MetricPublishFailures: n.failures, MetricHeldBack: n.heldBack,
-		MetricPublishCalls: run.calls, MetricRetries: run.retries,
-	})
+	run.writeMetrics(ctx, metricCount{MetricPublished, n.published}, metricCount{MetricPublishFailures, n.failures},
+		metricCount{MetricHeldBack, n.heldBack}, metricCount{MetricPublishCalls, run.calls}, metricCount{MetricRetries, run.retries})
 	return resp
 }
 
 // writeMetrics writes one CloudWatch embedded-metric-format line with the
-// counts, in the metrics' names' order, with the FunctionName dimension.
-func (run *run) writeMetrics(ctx context.Context, counts map[string]int) {
-	names := make([]string, 0, len(counts))
-	for name := range counts {
-		names = append(names, name)
-	}
-	sort.Slice(names, func(i, j int) bool { return metricOrder[names[i]] < metricOrder[names[j]] })
-	directive := emfDirective{Namespace: run.cfg.Namespace, Dimensions: [][]string{{"FunctionName"}}}
+// counts, in the order given, with the FunctionName dimension.
+func (run *run) writeMetrics(ctx context.Context, counts ...metricCount) {
 	line := map[string]any{"FunctionName": run.cfg.FunctionName}
-	for _, name := range names {
-		directive.Metrics = append(directive.Metrics, emfMetric{name, "Count"})
-		line[name] = counts[name]
+	var metrics []map[string]string
+	for _, c := range counts {
+		metrics = append(metrics, map[string]string{"Name": c.name, "Unit": "Count"})
+		line[c.name] = c.value
 	}
-	line["_aws"] = emfMeta{Timestamp: run.cfg.now().UnixMilli(), CloudWatchMetrics: []emfDirective{directive}}
+	line["_aws"] = map[string]any{"Timestamp": run.cfg.now().UnixMilli(), "CloudWatchMetrics": []any{map[string]any{
+		"Namespace": run.cfg.Namespace, "Dimensions": [][]string{{"FunctionName"}}, "Metrics": metrics}}}
 	b, err := json.Marshal(line)
 	if err == nil {
 		_, err = run.cfg.Metrics.Write(append(b, '\n'))
@@ -604,23 +585,9 @@ func (run *run) writeMetrics(ctx context.Context, counts map[string]int) {
 	}
 }
 
-// metricOrder lists each line's metrics in a fixed order.
-var metricOrder = map[string]int{MetricReceiveCount: 0, MetricPublished: 1, MetricPublishFailures: 2, MetricHeldBack: 3, MetricPublishCalls: 4, MetricRetries: 5}
-
-type emfMeta struct {
-	Timestamp         int64          `json:"Timestamp"`
-	CloudWatchMetrics []emfDirective `json:"CloudWatchMetrics"`
-}
-
-type emfDirective struct {
-	Namespace  string      `json:"Namespace"`
-	Dimensions [][]string  `json:"Dimensions"`
-	Metrics    []emfMetric `json:"Metrics"`
-}
-
-type emfMetric struct {
-	Name string `json:"Name"`
-	Unit string `json:"Unit"`
+type metricCount struct {
+	name  string
+	value int
 }
 
 // Error codes retried whatever their fault.
@@ -652,7 +619,7 @@ var permanentCodes = map[string]bool{
 
 // classifyEntry classifies a failed PublishBatch entry.
 func classifyEntry(e types.BatchResultErrorEntry) failure {
-	code := deref(e.Code)
+	code := aws.ToString(e.Code)
 	switch {
 	case throttleCodes[code], serverCodes[code]:
 		return failure{code: code, retryable: true}
@@ -676,15 +643,15 @@ func classifyCall(ctx context.Context, err error) failure {
 	}
 	switch {
 	case throttleCodes[code], status == 429:
-		return failure{code: orElse(code, "Throttling"), retryable: true}
+		return failure{code: cmp.Or(code, "Throttling"), retryable: true}
 	case permanentCodes[code]:
 		return failure{code: code}
 	case serverCodes[code], status >= 500:
-		return failure{code: orElse(code, "HTTP"+strconv.Itoa(status)), retryable: true}
+		return failure{code: cmp.Or(code, "HTTP"+strconv.Itoa(status)), retryable: true}
 	case apiErr != nil && apiErr.ErrorFault() == smithy.FaultServer:
 		return failure{code: code, retryable: true}
 	case code != "" || status != 0:
-		return failure{code: orElse(code, "HTTP"+strconv.Itoa(status))}
+		return failure{code: cmp.Or(code, "HTTP"+strconv.Itoa(status))}
 	case ctx.Err() != nil:
 		return failure{code: "Deadline", err: err.Error(), deadline: true}
 	case transient(err):
@@ -722,18 +689,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func orElse(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
@@ -99,29 +100,29 @@ func (f *fakeTopic) PublishBatch(ctx context.Context, in *sns.PublishBatchInput,
 	if f.onCall != nil {
 		f.onCall(ctx)
 	}
-	if deref(in.TopicArn) != topicARN {
-		t.Errorf("call %d: topic %q", call, deref(in.TopicArn))
+	if aws.ToString(in.TopicArn) != topicARN {
+		t.Errorf("call %d: topic %q", call, aws.ToString(in.TopicArn))
 	}
 	if n := len(in.PublishBatchRequestEntries); n == 0 || n > 10 {
 		t.Errorf("call %d has %d entries, want 1 to 10", call, n)
 	}
 	ids, groups, size := map[string]bool{}, map[string]bool{}, 0
 	for _, e := range in.PublishBatchRequestEntries {
-		if ids[deref(e.Id)] {
-			t.Errorf("call %d: entry id %q twice", call, deref(e.Id))
+		if ids[aws.ToString(e.Id)] {
+			t.Errorf("call %d: entry id %q twice", call, aws.ToString(e.Id))
 		}
-		ids[deref(e.Id)] = true
-		if g := deref(e.MessageGroupId); g != "" {
+		ids[aws.ToString(e.Id)] = true
+		if g := aws.ToString(e.MessageGroupId); g != "" {
 			if groups[g] {
 				t.Errorf("call %d: two entries of group %s", call, g)
 			}
 			groups[g] = true
 		}
-		size += len(deref(e.Message))
+		size += len(aws.ToString(e.Message))
 		for name, a := range e.MessageAttributes {
-			size += len(name) + len(deref(a.DataType)) + len(deref(a.StringValue)) + len(a.BinaryValue)
+			size += len(name) + len(aws.ToString(a.DataType)) + len(aws.ToString(a.StringValue)) + len(a.BinaryValue)
 		}
-		d := deref(e.MessageDeduplicationId)
+		d := aws.ToString(e.MessageDeduplicationId)
 		if p, ok := f.prev[d]; ok && !f.accepted[p] {
 			t.Errorf("call %d: %s sent before %s was accepted", call, d, p)
 		}
@@ -138,9 +139,9 @@ func (f *fakeTopic) PublishBatch(ctx context.Context, in *sns.PublishBatchInput,
 	}
 	out := &sns.PublishBatchOutput{}
 	for _, e := range in.PublishBatchRequestEntries {
-		key := deref(e.MessageDeduplicationId)
+		key := aws.ToString(e.MessageDeduplicationId)
 		if key == "" {
-			key = deref(e.Message)
+			key = aws.ToString(e.Message)
 		}
 		n := f.attempts[key]
 		f.attempts[key]++
@@ -161,7 +162,7 @@ func (f *fakeTopic) entriesPerCall() [][]string {
 	for _, c := range f.calls {
 		var ids []string
 		for _, e := range c {
-			ids = append(ids, deref(e.MessageDeduplicationId))
+			ids = append(ids, aws.ToString(e.MessageDeduplicationId))
 		}
 		out = append(out, ids)
 	}
