@@ -19,25 +19,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-func TestCatalogueDecidesEveryRecommendedAlarm(t *testing.T) {
-	if got := alarms.CheckCatalogue(alarms.References()); len(got) != 0 {
-		t.Errorf("catalogue vs reference:\n%s", strings.Join(got, "\n"))
-	}
-}
-
-func TestCatalogueCheckFailsOnAnUndecidedRecommendation(t *testing.T) {
-	refs := append(alarms.References(), alarms.Reference{Namespace: "AWS/SQS", Metric: "NumberOfEmptyReceives", Dimensions: []string{"QueueName"}})
-	got := alarms.CheckCatalogue(refs)
-	want := []string{
-		"consumer-queue: recommended alarm AWS/SQS NumberOfEmptyReceives[QueueName] is neither created nor exempted",
-		"dead-letter-queue: recommended alarm AWS/SQS NumberOfEmptyReceives[QueueName] is neither created nor exempted",
-		"ingest-queue: recommended alarm AWS/SQS NumberOfEmptyReceives[QueueName] is neither created nor exempted",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
 func TestEveryResourceHasItsAlarmsWithActions(t *testing.T) {
 	for _, a := range []*cfn.Assembly{dev, prod} {
 		if got := alarms.CheckCoverage(a.Stacks()); len(got) != 0 {

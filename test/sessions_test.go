@@ -52,20 +52,6 @@ func alarmsBySeverity(tmpl cfn.Template) map[string][]string {
 	return out
 }
 
-func TestEveryCatalogueAlarmHasOneSeverity(t *testing.T) {
-	if got := alarms.CheckSeverities(); len(got) != 0 {
-		t.Fatalf("catalogue severities:\n%s", strings.Join(got, "\n"))
-	}
-	ks := alarms.Catalogue[alarms.KindAPIStage]
-	was := ks.Alarms[1].Severity
-	ks.Alarms[1].Severity = ""
-	defer func() { ks.Alarms[1].Severity = was }()
-	want := []string{`api-stage: alarm 5XXError has severity "", want one of page, notify`}
-	if diff := cmp.Diff(want, alarms.CheckSeverities()); diff != "" {
-		t.Errorf("a Spec without a severity (-want +got):\n%s", diff)
-	}
-}
-
 // The alarms that page are what the runbook promises: arrivals in any
 // dead-letter queue, executions not reaching a region, the redistributor's
 // and functions' failures and throttles, API 5xx and 4xx (throttling, 429)

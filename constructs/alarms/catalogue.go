@@ -1,9 +1,6 @@
 package alarms
 
 import (
-	_ "embed"
-	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -58,12 +55,12 @@ type Spec struct {
 	Meaning    string
 	FirstCheck string
 	// Severity routes the alarm: SeverityPage wakes the on-call engineer,
-	// SeverityNotify tells the team. Required: CheckSeverities reports a
-	// Spec without one.
+	// SeverityNotify tells the team. Required: the catalogue's tests
+	// refuse a Spec without one.
 	Severity Severity
 	// Beyond, for an alarm the AWS recommended alarms do not list, says why
-	// it is created all the same; the catalogue check accepts it only with
-	// a reason. Default: "" (the alarm must be in the reference).
+	// it is created all the same; the catalogue's tests (against
+	// recommended-alarms.json) accept it only with a reason. Default: "" (the alarm must be in the reference).
 	Beyond string
 }
 
@@ -242,34 +239,6 @@ var Catalogue = map[Kind]KindSpec{
 var AccountConcurrency = Spec{
 	Metric: "ClaimedAccountConcurrency", Severity: SeverityNotify, Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: 800, PeriodSeconds: 60, DatapointsToAlarm: 10, EvaluationPeriods: 10, TreatMissingData: "notBreaching",
 	Meaning: "The region's claimed Lambda concurrency is above 80% of the default quota (1,000).", FirstCheck: "Which functions use it (ConcurrentExecutions per function)."}
-
-// Reference is one entry of the AWS recommended alarms.
-type Reference struct {
-	Service           string   `json:"service"`
-	Namespace         string   `json:"namespace"`
-	Metric            string   `json:"metric"`
-	Dimensions        []string `json:"dimensions"`
-	Statistic         string   `json:"statistic"`
-	Threshold         *float64 `json:"threshold"`
-	Comparison        string   `json:"comparison"`
-	DatapointsToAlarm int      `json:"datapoints_to_alarm"`
-	EvaluationPeriods int      `json:"evaluation_periods"`
-	Intent            string   `json:"intent"`
-	ThresholdNote     string   `json:"threshold_note"`
-	PeriodSeconds     int      `json:"period_s"`
-}
-
-//go:embed recommended-alarms.json
-var referenceJSON []byte
-
-// References returns the AWS recommended alarms the catalogue is checked against.
-func References() []Reference {
-	var refs []Reference
-	if err := json.Unmarshal(referenceJSON, &refs); err != nil {
-		panic(fmt.Sprintf("recommended-alarms.json: %v", err))
-	}
-	return refs
-}
 
 // Kinds lists the catalogue's kinds, sorted.
 func Kinds() []Kind {

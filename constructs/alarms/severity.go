@@ -1,7 +1,6 @@
 package alarms
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -27,26 +26,6 @@ var Severities = []Severity{SeverityPage, SeverityNotify}
 // sessions is the normal state. With Props.Sessions, an idle alarm's own
 // expression keeps it quiet outside them (sessions.go).
 func (s Spec) Idle() bool { return s.TreatMissingData == "breaching" }
-
-// CheckSeverities reports every catalogue alarm without exactly one known
-// severity.
-func CheckSeverities() []string {
-	var out []string
-	check := func(k string, s Spec) {
-		switch s.Severity {
-		case SeverityPage, SeverityNotify:
-		default:
-			out = append(out, fmt.Sprintf("%s: alarm %s has severity %q, want one of %s", k, s.Metric, s.Severity, joinSeverities()))
-		}
-	}
-	for _, k := range Kinds() {
-		for _, s := range Catalogue[k].Alarms {
-			check(string(k), s)
-		}
-	}
-	check("region", AccountConcurrency)
-	return out
-}
 
 func joinSeverities() string {
 	names := make([]string, len(Severities))
