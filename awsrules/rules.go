@@ -198,7 +198,7 @@ func StackDescription(description string) string {
 func AlarmName(name string) string {
 	// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
 	if n := len([]rune(name)); n == 0 || n > AlarmNameLength {
-		return fmt.Sprintf("an alarm name of 1 to %d characters (%q is %d)", AlarmNameLength, truncate(name), n)
+		return fmt.Sprintf("an alarm name of 1 to %d characters (%q is %d)", AlarmNameLength, Truncate(name), n)
 	}
 	return ""
 }
@@ -229,7 +229,7 @@ func WAFMetricName(name string) string {
 	if len(name) >= 1 && len(name) <= WAFMetricNameLength && wafMetricName.MatchString(name) && name != "All" && name != "Default_Action" {
 		return ""
 	}
-	return fmt.Sprintf("a WAF metric name of 1 to %d letters, digits, - or _ (no spaces or dots): %q", WAFMetricNameLength, truncate(name))
+	return fmt.Sprintf("a WAF metric name of 1 to %d letters, digits, - or _ (no spaces or dots): %q", WAFMetricNameLength, Truncate(name))
 }
 
 // ContentSecurityPolicy checks the CSP of a CloudFront response headers policy.
@@ -241,7 +241,8 @@ func ContentSecurityPolicy(csp string) string {
 	return ""
 }
 
-func truncate(s string) string {
+// Truncate shortens s to 60 characters for a problem's message.
+func Truncate(s string) string {
 	if len(s) > 60 {
 		return s[:57] + "..."
 	}

@@ -12,7 +12,6 @@ import (
 	_ "embed"
 	"fmt"
 	"maps"
-	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -668,16 +667,7 @@ func (a *Alarms) validate(l *problems.List) {
 	if len(a.Emails) == 0 {
 		l.Add("alarms.emails", "[]", "at least one e-mail address")
 	}
-	for i, e := range a.Emails {
-		if !valid.Email(e) {
-			l.Add(fmt.Sprintf("alarms.emails[%d]", i), e, "a plain e-mail address such as ops@example.com")
-		}
-	}
-	if a.PagerURL != "" {
-		if u, err := url.Parse(a.PagerURL); err != nil || u.Scheme != "https" || u.Host == "" {
-			l.Add("alarms.pagerUrl", a.PagerURL, "an https:// URL, or unset")
-		}
-	}
+	Recipients{a.Emails, a.PagerURL}.validate(l, "alarms")
 	for _, k := range slices.Sorted(maps.Keys(a.Overrides)) {
 		o := a.Overrides[k]
 		f := "alarms.overrides[" + strconv.Quote(k) + "]"

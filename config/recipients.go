@@ -43,15 +43,18 @@ func (a *Alarms) validateRecipients(l *problems.List) {
 		if len(r.Emails) == 0 && r.PagerURL == "" {
 			l.Add(f, "no recipient", "at least one e-mail address or a pagerUrl: an alarm nobody receives is not an alarm")
 		}
-		for i, e := range r.Emails {
-			if !valid.Email(e) {
-				l.Add(fmt.Sprintf("%s.emails[%d]", f, i), e, "a plain e-mail address such as ops@example.com")
-			}
+		r.validate(l, f)
+	}
+}
+
+// validate checks the addresses and the pager URL, naming them under field f.
+func (r Recipients) validate(l *problems.List, f string) {
+	for i, e := range r.Emails {
+		if !valid.Email(e) {
+			l.Add(fmt.Sprintf("%s.emails[%d]", f, i), e, "a plain e-mail address such as ops@example.com")
 		}
-		if r.PagerURL != "" {
-			if u, err := url.Parse(r.PagerURL); err != nil || u.Scheme != "https" || u.Host == "" {
-				l.Add(f+".pagerUrl", r.PagerURL, "an https:// URL, or unset")
-			}
-		}
+	}
+	if u, err := url.Parse(r.PagerURL); r.PagerURL != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+		l.Add(f+".pagerUrl", r.PagerURL, "an https:// URL, or unset")
 	}
 }

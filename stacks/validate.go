@@ -76,7 +76,7 @@ func CheckConfig(c *config.Config) error {
 			l.Add(fmt.Sprintf("regions[%d].name", i), r.Name, want)
 		}
 		if want := awsrules.StackDescription(regionalDescription(r)); want != "" {
-			l.Add(fmt.Sprintf("regions[%d].market", i), truncate(r.Market), fmt.Sprintf("a market name of at most %d bytes: it goes into the regional stack's description, and %s", awsrules.StackDescriptionBytes-len(regionalDescription(config.Region{})), want))
+			l.Add(fmt.Sprintf("regions[%d].market", i), awsrules.Truncate(r.Market), fmt.Sprintf("a market name of at most %d bytes: it goes into the regional stack's description, and %s", awsrules.StackDescriptionBytes-len(regionalDescription(config.Region{})), want))
 		}
 	}
 	checkGatewayLimits(c, &l)
@@ -109,10 +109,3 @@ func checkGatewayLimits(c *config.Config, l *problems.List) {
 }
 
 func regionalDescription(r config.Region) string { return "Trade-execution consumers for " + r.Market }
-
-func truncate(s string) string {
-	if len(s) > 60 {
-		return s[:57] + "..."
-	}
-	return s
-}

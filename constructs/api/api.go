@@ -180,9 +180,7 @@ func CheckSecretID(value string) string {
 		}
 		return ""
 	}
-	a, err := arn.Parse(value)
-	name, ok := strings.CutPrefix(a.Resource, "secret:")
-	if err != nil || !valid.Partition(a.Partition) || a.Service != "secretsmanager" || a.Region == "" || !valid.AccountID(a.AccountID) || !ok || !secretName.MatchString(name) {
+	if a, _ := arn.Parse(value); awsrules.ARN(value, "secretsmanager", "secret:") != "" || !secretName.MatchString(strings.TrimPrefix(a.Resource, "secret:")) {
 		return want
 	}
 	return ""
@@ -190,13 +188,6 @@ func CheckSecretID(value string) string {
 
 // functionARNWant is what a Lambda function ARN looks like.
 const functionARNWant = "a Lambda function ARN, arn:<partition>:lambda:<region>:<account>:function:<name>"
-
-// isFunctionARN reports whether s is the ARN of a Lambda function (or of
-// one of its versions or aliases), in any partition.
-func isFunctionARN(s string) bool {
-	a, err := arn.Parse(s)
-	return err == nil && valid.Partition(a.Partition) && a.Service == "lambda" && strings.HasPrefix(a.Resource, "function:")
-}
 
 // Props configures one gateway.
 type Props struct {
@@ -329,7 +320,7 @@ func (p *Props) validateAuthorizers(l *problems.List, prefix string) map[string]
 				}
 			}
 		case "lambda":
-			if !isFunctionARN(a.FunctionARN) {
+			if awsrules.ARN(a.FunctionARN, "lambda", "function:") != "" {
 				l.Add(f+".functionArn", a.FunctionARN, functionARNWant)
 			}
 		default:
@@ -455,7 +446,7 @@ func (p *Props) validateBackend(l *problems.List, f string, b Backend) {
 			l.Add(f+".backend.vpcLinkId", b.VPCLinkID, "a REST API VPC link id such as abc123 (the id CreateVpcLink returns, not the load balancer's ARN, without spaces)")
 		}
 	case BackendLambda:
-		if !isFunctionARN(b.FunctionARN) {
+		if awsrules.ARN(b.FunctionARN, "lambda", "function:") != "" {
 			l.Add(f+".backend.functionArn", b.FunctionARN, functionARNWant)
 		}
 	case BackendGateway:

@@ -12,12 +12,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -64,7 +66,7 @@ func main() {
 				d, kb, dir := synth(ctx, validation, false)
 				walls, rss, out = append(walls, d), append(rss, kb), dir
 			}
-			fmt.Printf("| %s | %.1f s | %d MB |\n", onOff(validation), median(walls).Seconds(), medianInt(rss)/1024)
+			fmt.Printf("| %s | %.1f s | %d MB |\n", onOff(validation), median(walls).Seconds(), median(rss)/1024)
 		}
 		_, _, dbg := synth(ctx, false, true)
 		trips := countRoundTrips(dbg)
@@ -163,7 +165,7 @@ func appPhases(ctx string) {
 		}
 		med[validation] = map[string]float64{}
 		for k, v := range samples {
-			med[validation][k] = medianFloat(v)
+			med[validation][k] = median(v)
 		}
 	}
 	on, off := med[true], med[false]
@@ -182,11 +184,6 @@ func appPhases(ctx string) {
 	}
 	row("the rest (process start, moving the output, kernel exit)", rest(on), rest(off))
 	row("app process wall", on["wall"], off["wall"])
-}
-
-func medianFloat(v []float64) float64 {
-	sort.Float64s(v)
-	return v[len(v)/2]
 }
 
 func onOff(b bool) string {
@@ -376,13 +373,8 @@ func firstRegions(path string, n int) string {
 	return f.Name()
 }
 
-func median(d []time.Duration) time.Duration {
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	return d[len(d)/2]
-}
-
-func medianInt(v []int64) int64 {
-	sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+func median[T cmp.Ordered](v []T) T {
+	slices.Sort(v)
 	return v[len(v)/2]
 }
 
