@@ -123,7 +123,7 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 				ids = append(ids, fmt.Sprintf("vpce-0123456789abc%04x", i))
 			}
 			obj(obj(obj(at(c, "regions", 1))["privateEndpoints"])["internal"])["vpcEndpointIds"] = ids
-		}, []string{`api.gateways[0].name: got "a resource policy of`, "at most 8192 characters"}},
+		}, []string{`api.gateways[0].name: got "a resource policy of`, "characters in brokerage-dev-eu-west-2-regional", "at most 8192 characters", "(1 problem)"}},
 		{"a long CSP", func(c map[string]any) {
 			obj(c["site"])["contentSecurityPolicy"] = strings.Repeat("img-src https://cdn.example.com; ", 60)
 		},

@@ -277,7 +277,7 @@ func checkResource(l *problems.List, r resource) {
 		if p, ok := r.props["Policy"]; ok {
 			b, _ := json.Marshal(p)
 			if want := RestAPIPolicy(len(b)); want != "" {
-				l.Add(r.owner(), fmt.Sprintf("a resource policy of %d characters", len(b)), want)
+				l.Add(r.owner(), fmt.Sprintf("a resource policy of %d characters in %s", len(b), r.stack), want)
 			}
 		}
 	case "AWS::CloudFront::ResponseHeadersPolicy":
