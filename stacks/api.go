@@ -91,12 +91,12 @@ func ValidateAPI(c *config.Config) []error {
 				if !listed {
 					continue // not listed: config.Validate names the region's missing entry
 				}
-				// A field is reported once: values filled per region
-				// ({region}) would otherwise repeat its problem.
-				if !seen[field] {
+				// A problem is reported once: values filled per region
+				// ({region}) would otherwise repeat it.
+				if key := field + "\x00" + pr.Want; !seen[key] {
 					l.Add(field, pr.Value, pr.Want)
+					seen[key] = true
 				}
-				seen[field] = true
 			}
 		}
 	}

@@ -123,4 +123,14 @@ func TestValidateReportsEmptyRegionValuesAndEachFieldOnce(t *testing.T) {
 	if got := perr.Fields(); !slices.Equal(got, want) {
 		t.Errorf("fields %v, want %v:\n%v", got, want, perr)
 	}
+	// Each of a field's problems, once: a burst below 0 with a fraction
+	// is both.
+	c = config.Default()
+	c.Site.ContentDir = "../web"
+	c.API.Gateways[1].BurstLimit = -0.5
+	perr, _ = Validate(c, cfntest.Now).(*problems.Error)
+	want = []string{"api.gateways[1].burstLimit", "api.gateways[1].burstLimit"}
+	if got := perr.Fields(); !slices.Equal(got, want) {
+		t.Errorf("fields %v, want %v:\n%v", got, want, perr)
+	}
 }

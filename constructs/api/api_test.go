@@ -356,7 +356,9 @@ func TestLambdaARNsOfEveryPartition(t *testing.T) {
 			t.Errorf("%s refused: %v", fn, err)
 		}
 	}
-	for _, fn := range []string{"", "jwt", "arn:aws:lambda:", "arn:aws:iam::111111111111:role/jwt", "arn:aws:lambda:eu-west-2:111111111111:layer:jwt", "arn:azure:lambda:eu-west-2:111111111111:function:jwt"} {
+	for _, fn := range []string{"", "jwt", "arn:aws:lambda:", "arn:aws:iam::111111111111:role/jwt", "arn:aws:lambda:eu-west-2:111111111111:layer:jwt", "arn:azure:lambda:eu-west-2:111111111111:function:jwt",
+		// API Gateway invokes a function by its whole ARN: region, account and name.
+		"arn:aws:lambda:::function:jwt", "arn:aws:lambda:eu-west-2::function:jwt", "arn:aws:lambda:eu-west-2:111111111111:function:"} {
 		err := props(fn).Validate("g.")
 		var perr *problems.Error
 		if !errors.As(err, &perr) {

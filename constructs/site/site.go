@@ -107,7 +107,7 @@ func (p *Props) Validate(prefix string) error {
 		}
 	}
 	if want := awsrules.ContentSecurityPolicy(p.ContentSecurityPolicy); want != "" {
-		l.Add(prefix+"contentSecurityPolicy", p.ContentSecurityPolicy[:min(len(p.ContentSecurityPolicy), 60)]+"...", want)
+		l.Add(prefix+"contentSecurityPolicy", awsrules.Truncate(p.ContentSecurityPolicy), want)
 	}
 	for i, m := range p.GeoAllowList {
 		if !KnownCountry(m) {
