@@ -197,7 +197,7 @@ func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
 	}
 	// Every problem at once: the file's shape, and the rules on what of it
 	// decodes.
-	if err := config.WithoutShapeEchoes(shape, cfg.Locate(stacks.Validate(cfg, time.Now()))); err != nil {
+	if err := cfg.Locate(config.WithoutShapeEchoes(shape, stacks.Validate(cfg, time.Now()))); err != nil {
 		return nil, err
 	}
 	selected, err := cfg.SelectRegions(regionList)

@@ -598,6 +598,24 @@ func TestLocatePlacesRuleProblemsAtTheirKeys(t *testing.T) {
 	}
 }
 
+// The shape's and the rules' problems are listed together in the file's
+// order, each at its place, under one subject naming the file.
+func TestLocateMergesShapeAndRuleProblemsInFileOrder(t *testing.T) {
+	data := strings.NewReplacer(`"account": "111111111111"`, `"account": "123"`, `"timeoutSeconds": 60`, `"timeoutSeconds": "sixty"`).Replace(string(defaultJSON))
+	c, shape := Parse([]byte(data), "test.json")
+	if shape == nil {
+		t.Fatal("want the timeout's shape problem")
+	}
+	perr := c.Locate(WithoutShapeEchoes(shape, c.Validate())).(*problems.Error)
+	check(t, "subject", "configuration test.json", perr.Subject)
+	check(t, "fields", []string{"account", "fanout.consumers[1].timeoutSeconds"}, perr.Fields())
+	for _, p := range perr.Problems {
+		if p.At == "" {
+			t.Errorf("%s: not placed", p.Field)
+		}
+	}
+}
+
 func TestInstanceLocation(t *testing.T) {
 	for field, want := range map[string][]string{
 		"fanout.consumers[2].name":                   {"fanout", "consumers", "2", "name"},

@@ -76,17 +76,18 @@ type origin struct {
 
 // Locate places each problem of err that names a field of the file c was
 // parsed from (fanout.consumers[2].name) at that field's line and column,
-// or at the nearest enclosing field the file has, and names the file in
-// the subject: the rules' problems then point into the file as the
-// shape's do. Problems already placed, and those that name no field of
-// the file, are left as they are; any other error is returned as it is.
+// or at the nearest enclosing field the file has, lists them in the file's
+// order, and names the file in the subject: the rules' problems then point
+// into the file as the shape's do. A problem already placed keeps its
+// place; one that names no field of the file comes last. Any other error
+// is returned as it is.
 func (c *Config) Locate(err error) error {
 	perr, ok := err.(*problems.Error)
 	if !ok || c == nil || c.src == nil {
 		return err
 	}
 	out := &problems.Error{Subject: "configuration " + c.src.name}
-	if perr.Subject != "configuration" {
+	if perr.Subject != "configuration" && perr.Subject != out.Subject {
 		out.Subject = perr.Subject + " (lines of " + out.Subject + ")"
 	}
 	type placed struct {
@@ -97,9 +98,9 @@ func (c *Config) Locate(err error) error {
 	for i, p := range perr.Problems {
 		list[i] = placed{p, math.MaxInt64}
 		loc := instanceLocation(p.Field)
-		for n := len(loc); n > 0 && p.At == "" && list[i].offset == math.MaxInt64; n-- {
+		for n := len(loc); n > 0 && list[i].offset == math.MaxInt64; n-- {
 			if o, ok := c.src.offsets[strings.Join(loc[:n], "/")]; ok {
-				list[i].At, list[i].offset = position(c.src.data, o), o
+				list[i].At, list[i].offset = cmp.Or(p.At, position(c.src.data, o)), o
 			}
 		}
 	}
