@@ -556,17 +556,17 @@ type Gateway struct {
 // New builds a gateway. It panics with a *problems.Error listing every invalid prop.
 // The account-wide CloudWatch role is not created here: see NewAccount.
 func New(scope constructs.Construct, id string, props *Props) *Gateway {
-	if err := props.Validate(""); err != nil {
+	p := props.withDefaults()
+	if p.Name == "" {
+		p.Name = nonName.ReplaceAllString(*awscdk.Stack_Of(scope).StackName()+"-"+id, "-")
+	}
+	if err := p.Validate(""); err != nil { // the name it takes, given or not
 		panic(err)
 	}
 	if props.Alarms == nil {
 		l := problems.List{Subject: "api.Props"}
 		l.Add("alarms", nil, "the alarms construct of the stack's region (alarms.New)")
 		panic(l.Err())
-	}
-	p := props.withDefaults()
-	if p.Name == "" {
-		p.Name = nonName.ReplaceAllString(*awscdk.Stack_Of(scope).StackName()+"-"+id, "-")
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	guard.Install(c)

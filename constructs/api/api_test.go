@@ -299,6 +299,12 @@ func TestLimitsAreWholeNumbersAndTheWAFMetricNameValid(t *testing.T) {
 		t.Fatalf("err = %v, want a *problems.Error", err)
 	}
 	cfntest.Check(t, "problems", []string{"burstLimit", "name", "services[0].burstLimit", "usagePlans[0].burstLimit", "usagePlans[0].quotaPerDay"}, perr.Fields())
+	// The name a gateway takes by default is held to the same rule.
+	s := cfntest.StackIn(cfn.NewApp(t.TempDir()), "t", "eu-west-2")
+	unnamed := *valid
+	unnamed.Name, unnamed.Alarms = "", alarmstest.New(s, "t")
+	got := cfntest.ProblemFields(t, func() { New(s, strings.Repeat("Api", 50), &unnamed) })
+	cfntest.Check(t, "a default name too long for a WAF metric", []string{"name"}, got)
 }
 
 // API Gateway refuses to create a Cognito authorizer whose provider ARN is
