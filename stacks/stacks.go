@@ -129,7 +129,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 		if !selected[r.Name] {
 			continue
 		}
-		s := p.newStack(r.Name, RoleRegional, "Trade-execution consumers for "+r.Market)
+		s := p.newStack(r.Name, RoleRegional, regionalDescription(r))
 		// The subscriptions name the topic and the delivery DLQs by ARN: the
 		// ingest stack deploys first, and is destroyed last.
 		if p.Ingest != nil {

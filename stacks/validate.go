@@ -108,4 +108,6 @@ func checkGatewayLimits(c *config.Config, l *problems.List) {
 	}
 }
 
+// regionalDescription is a regional stack's description, which CheckConfig
+// holds to CloudFormation's limit.
 func regionalDescription(r config.Region) string { return "Trade-execution consumers for " + r.Market }
