@@ -34,3 +34,11 @@ func Email(s string) bool {
 // DomainName reports whether s is a lower-case DNS name such as
 // api.example.com, at most 253 characters.
 func DomainName(s string) bool { return len(s) <= 253 && domainName.MatchString(s) }
+
+// InZone reports whether the DNS name domain is the hosted zone zone or a
+// name under it: Route 53 refuses a record of another zone's name
+// (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html).
+func InZone(domain, zone string) bool {
+	zone = strings.TrimSuffix(zone, ".")
+	return domain == zone || strings.HasSuffix(domain, "."+zone)
+}

@@ -13,6 +13,7 @@ func TestPredicates(t *testing.T) {
 		{"Partition", Partition, []string{"aws", "aws-cn", "aws-us-gov", "aws-iso-b"}, []string{"", "AWS", "awscn", "aws-", "aws:", "azure"}},
 		{"Email", Email, []string{"ops@example.com"}, []string{"ops", "Ops <ops@example.com>", "ops@localhost", ""}},
 		{"DomainName", DomainName, []string{"api.example.com"}, []string{"API.example.com", "example", "a..b.com", "-a.example.com", ""}},
+		{"InZone example.com", func(s string) bool { return InZone(s, "example.com.") }, []string{"example.com", "api.example.com", "a.b.example.com"}, []string{"badexample.com", "example.org", "com"}},
 	} {
 		for _, s := range tc.ok {
 			if !tc.f(s) {

@@ -514,9 +514,16 @@ func (p *Props) validateDomain(l *problems.List, prefix string) {
 		}
 		if p.HostedZoneID == "" || p.HostedZoneName == "" {
 			l.Add(prefix+"hostedZoneId", p.HostedZoneID, "the Route 53 hosted zone (hostedZoneId and hostedZoneName) that holds domainName")
+		} else if !valid.InZone(p.DomainName, p.HostedZoneName) {
+			l.Add(prefix+"hostedZoneName", p.HostedZoneName, "the zone that contains "+p.DomainName)
 		}
-	} else if p.LatencyRecords {
-		l.Add(prefix+"latencyRecords", true, "a domainName to create the records for")
+	} else {
+		if p.LatencyRecords {
+			l.Add(prefix+"latencyRecords", true, "a domainName to create the records for")
+		}
+		if p.HostedZoneID != "" || p.HostedZoneName != "" {
+			l.Add(prefix+"domainName", p.DomainName, "a domain name when a hosted zone is given")
+		}
 	}
 }
 

@@ -299,6 +299,24 @@ func TestLimitsAreWholeNumbersAndTheWAFMetricNameValid(t *testing.T) {
 		t.Fatalf("err = %v, want a *problems.Error", err)
 	}
 	cfntest.Check(t, "problems", []string{"burstLimit", "name", "services[0].burstLimit", "usagePlans[0].burstLimit", "usagePlans[0].quotaPerDay"}, perr.Fields())
+	// A custom domain is in the hosted zone given, and a zone comes with a domain.
+	for _, tc := range []struct {
+		domain, zone string
+		want         []string
+	}{
+		{"api.example.com", "example.com", nil},
+		{"api.example.com", "example.org", []string{"hostedZoneName"}},
+		{"api.badexample.com", "example.com", []string{"hostedZoneName"}},
+		{"", "example.com", []string{"domainName"}},
+	} {
+		d := *valid
+		d.DomainName, d.HostedZoneID, d.HostedZoneName = tc.domain, "Z123", tc.zone
+		var got []string
+		if perr, ok := d.Validate("").(*problems.Error); ok {
+			got = perr.Fields()
+		}
+		cfntest.Check(t, tc.domain+" in "+tc.zone, tc.want, got)
+	}
 	// The name a gateway takes by default is held to the same rule.
 	s := cfntest.StackIn(cfn.NewApp(t.TempDir()), "t", "eu-west-2")
 	unnamed := *valid

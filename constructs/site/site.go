@@ -120,7 +120,7 @@ func (p *Props) Validate(prefix string) error {
 		}
 		if p.HostedZoneID == "" || p.HostedZoneName == "" {
 			l.Add(prefix+"hostedZoneId", p.HostedZoneID, "the Route 53 hosted zone (hostedZoneId and hostedZoneName) that holds domainName")
-		} else if !strings.HasSuffix(p.DomainName, "."+p.HostedZoneName) && p.DomainName != p.HostedZoneName {
+		} else if !valid.InZone(p.DomainName, p.HostedZoneName) {
 			l.Add(prefix+"hostedZoneName", p.HostedZoneName, "the zone that contains "+p.DomainName)
 		}
 	} else if p.HostedZoneID != "" || p.HostedZoneName != "" {
