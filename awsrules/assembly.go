@@ -72,6 +72,21 @@ func (r resource) owner() string {
 	return r.stack + "/" + r.id
 }
 
+// add reports a problem of the resource's property (suffix: "" for the
+// resource itself) at its owner. A configuration field is the owner of what
+// every stack built from it holds, so the value names the stack: one
+// problem per stack, each saying where.
+func (r resource) add(l *problems.List, property string, value any, want string) {
+	field := r.owner()
+	if property != "" {
+		field += " " + property
+	}
+	if r.blame != nil {
+		value = fmt.Sprintf("%v in %s", value, r.stack)
+	}
+	l.Add(field, value, want)
+}
+
 // blameOf is the configuration entry of the construct at path
 // ("/<stack>/...") or its nearest ancestor, or nil.
 func blameOf(fields map[string]cfn.ConfigField, path string) *cfn.ConfigField {
@@ -267,7 +282,7 @@ func checkResource(l *problems.List, r resource) {
 			m, _ := s.(map[string]any)
 			if v, ok := number(m["ThrottlingBurstLimit"]); ok {
 				if want := WholeNumber(v, "a stage's ThrottlingBurstLimit"); want != "" {
-					l.Add(fmt.Sprintf("%s MethodSettings[%d].ThrottlingBurstLimit", r.owner(), i), v, want)
+					r.add(l, fmt.Sprintf("MethodSettings[%d].ThrottlingBurstLimit", i), v, want)
 				}
 			}
 		}
@@ -277,7 +292,7 @@ func checkResource(l *problems.List, r resource) {
 		if p, ok := r.props["Policy"]; ok {
 			b, _ := json.Marshal(p)
 			if want := RestAPIPolicy(len(b)); want != "" {
-				l.Add(r.owner(), fmt.Sprintf("a resource policy of %d characters in %s", len(b), r.stack), want)
+				r.add(l, "", fmt.Sprintf("a resource policy of %d characters", len(b)), want)
 			}
 		}
 	case "AWS::CloudFront::ResponseHeadersPolicy":
@@ -286,7 +301,7 @@ func checkResource(l *problems.List, r resource) {
 		csp, _ := sec["ContentSecurityPolicy"].(map[string]any)
 		if v, ok := csp["ContentSecurityPolicy"].(string); ok {
 			if want := ContentSecurityPolicy(v); want != "" {
-				l.Add(r.owner()+" ContentSecurityPolicy", len(v), want)
+				r.add(l, "ContentSecurityPolicy", len(v), want)
 			}
 		}
 	}
@@ -297,14 +312,14 @@ func checkAlarm(l *problems.List, r resource) {
 	p := r.props
 	if name, ok := p["AlarmName"].(string); ok {
 		if want := AlarmName(name); want != "" {
-			l.Add(r.owner()+" AlarmName", len(name), want)
+			r.add(l, "AlarmName", len(name), want)
 		}
 	}
 	dp, okD := number(p["DatapointsToAlarm"])
 	ep, okE := number(p["EvaluationPeriods"])
 	if okD && okE {
 		if want := AlarmDatapoints(int(dp), int(ep)); want != "" {
-			l.Add(r.owner()+" DatapointsToAlarm", int(dp), want)
+			r.add(l, "DatapointsToAlarm", int(dp), want)
 		}
 	}
 }
@@ -320,7 +335,7 @@ func checkQueuePolicy(l *problems.List, r resource) {
 	}
 	b, _ := json.Marshal(doc)
 	for _, want := range SQSPolicy(principals, len(stmts), len(b)) {
-		l.Add(r.owner(), fmt.Sprintf("%d principals, %d statements, %d bytes", principals, len(stmts), len(b)), want)
+		r.add(l, "", fmt.Sprintf("%d principals, %d statements, %d bytes", principals, len(stmts), len(b)), want)
 	}
 }
 
@@ -334,7 +349,7 @@ func checkUsagePlan(l *problems.List, r resource) {
 		}
 		if v, ok := number(m[key]); ok {
 			if want := WholeNumber(v, what); want != "" {
-				l.Add(r.owner()+" "+field, v, want)
+				r.add(l, field, v, want)
 			}
 		}
 	}
@@ -348,7 +363,7 @@ func checkWebACL(l *problems.List, r resource) {
 		m, _ := vc.(map[string]any)
 		if name, ok := m["MetricName"].(string); ok {
 			if want := WAFMetricName(name); want != "" {
-				l.Add(r.owner()+" "+field, name, want)
+				r.add(l, field, name, want)
 			}
 		}
 	}

@@ -160,6 +160,28 @@ func TestCollisionWithinOneEntryIsReported(t *testing.T) {
 	}
 }
 
+// A limit a configuration entry breaks in every stack built from it is a
+// problem per stack, each naming its stack.
+func TestBlamedLimitsNameTheirStack(t *testing.T) {
+	dir := t.TempDir()
+	write := fileWriter(t, dir)
+	write("manifest.json", `{"artifacts":{"a":{"type":"aws:cloudformation:stack","environment":"aws://1/eu-west-2","properties":{"templateFile":"a.template.json","stackName":"a"},"additionalMetadataFile":"a.metadata.json"},
+		"b":{"type":"aws:cloudformation:stack","environment":"aws://1/sa-east-1","properties":{"templateFile":"b.template.json","stackName":"b"},"additionalMetadataFile":"b.metadata.json"}}}`)
+	for _, s := range []string{"a", "b"} {
+		write(s+".template.json", `{"Resources":{"S":{"Type":"AWS::ApiGateway::Stage","Properties":{"MethodSettings":[{"ThrottlingBurstLimit":0.5}]}}}}`)
+		write(s+".metadata.json", `{"/`+s+`/Api":[{"type":"`+ConfigFieldMetadata+`","data":{"field":"api.gateways[0].name","value":"public"}}],"/`+s+`/Api/S":[{"type":"aws:cdk:logicalId","data":"S"}]}`)
+	}
+	err := CheckAssembly(dir)
+	if diff := cmp.Diff([]string{"api.gateways[0].name MethodSettings[0].ThrottlingBurstLimit", "api.gateways[0].name MethodSettings[0].ThrottlingBurstLimit"}, fields(t, err)); diff != "" {
+		t.Fatalf("problems (-want +got):\n%s", diff)
+	}
+	for _, want := range []string{`got "0.5 in a"`, `got "0.5 in b"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v\ndoes not say %q", err, want)
+		}
+	}
+}
+
 // fileWriter returns a function that writes one file of a cloud assembly
 // into dir, failing the test on error.
 func fileWriter(t *testing.T, dir string) func(path, content string) {
