@@ -211,9 +211,7 @@ func (p *IngestProps) Validate(prefix string) error {
 			l.Add(fmt.Sprintf("%sbrokerRoles[%d]", prefix, i), r, "a role of one of the broker accounts ("+strings.Join(p.BrokerAccounts, ", ")+")")
 		}
 	}
-	if p.MaxReceiveCount < 0 || p.MaxReceiveCount > 1000 {
-		l.Add(prefix+"maxReceiveCount", p.MaxReceiveCount, fmt.Sprintf("a number from 1 to 1000, or 0 for the default %d", DefaultMaxReceiveCount))
-	}
+	checkMaxReceiveCount(&l, prefix+"maxReceiveCount", p.MaxReceiveCount)
 	return l.Err()
 }
 

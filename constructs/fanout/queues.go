@@ -130,6 +130,14 @@ func servicePrincipals(names []string) *[]awsiam.IPrincipal {
 	return &out
 }
 
+// checkMaxReceiveCount reports at field a receive count SQS's redrive
+// policy refuses (1 to 1000; 0 takes the default).
+func checkMaxReceiveCount(l *problems.List, field string, n int) {
+	if n < 0 || n > 1000 {
+		l.Add(field, n, fmt.Sprintf("a number from 1 to 1000, or 0 for the default %d", DefaultMaxReceiveCount))
+	}
+}
+
 // ownKey reports at field a key that is not of scope's stack: the
 // "nothing lost" rules read a key's policy in the template of the queues
 // it encrypts (an imported key is no awskms.Key).

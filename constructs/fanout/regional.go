@@ -99,9 +99,7 @@ func (p *RegionalProps) validate(scope constructs.Construct) error {
 	if !regions.Known(p.TopicRegion) {
 		l.Add("topicRegion", p.TopicRegion, "the AWS region of the fan-out topic")
 	}
-	if p.MaxReceiveCount < 0 || p.MaxReceiveCount > 1000 {
-		l.Add("maxReceiveCount", p.MaxReceiveCount, fmt.Sprintf("a number from 1 to 1000, or 0 for the default %d", DefaultMaxReceiveCount))
-	}
+	checkMaxReceiveCount(&l, "maxReceiveCount", p.MaxReceiveCount)
 	return l.Err()
 }
 
@@ -184,9 +182,7 @@ func (p *ConsumerProps) Validate(prefix string) error {
 	if p.TimeoutSeconds < 0 || p.TimeoutSeconds > 900 {
 		l.Add(prefix+"timeoutSeconds", p.TimeoutSeconds, fmt.Sprintf("a number of seconds from 1 to 900, or 0 for the default %d", DefaultTimeoutSeconds))
 	}
-	if p.MaxReceiveCount != 0 && (p.MaxReceiveCount < 1 || p.MaxReceiveCount > 1000) {
-		l.Add(prefix+"maxReceiveCount", p.MaxReceiveCount, "a number from 1 to 1000, or 0 for the default")
-	}
+	checkMaxReceiveCount(&l, prefix+"maxReceiveCount", p.MaxReceiveCount)
 	refuseDecided(&l, prefix+"queueProps", p.QueueProps, queueDecides)
 	checkQueueProps(&l, prefix+"queueProps", p.QueueProps)
 	return l.Err()
