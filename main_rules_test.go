@@ -116,7 +116,8 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 				emails = append(emails, fmt.Sprintf("ops%d@example.com", i))
 			}
 			obj(c["alarms"])["emails"] = emails
-		}, []string{`alarms.emails: got "`, "resources of brokerage-dev-eu-west-2-regional", "at most 500 resources in a CloudFormation stack"}},
+		}, []string{`alarms.emails: got "`, "resources of brokerage-dev-eu-west-2-regional", "at most 500 resources in a CloudFormation stack",
+			"(lines of configuration ", "fills it (line "}},
 		{"a private gateway with 200 VPC endpoints", func(c map[string]any) {
 			var ids []any
 			for i := range 200 {
