@@ -163,9 +163,6 @@ func cutQuoted(s string) (unquoted, rest string, ok bool) {
 // value (nor are the fields inside it).
 func WithoutShapeEchoes(shape, rules error) error {
 	perr, ok := shape.(*problems.Error)
-	if shape == nil {
-		return rules
-	}
 	if !ok {
 		return problems.Join("configuration", shape, rules)
 	}
