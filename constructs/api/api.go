@@ -990,25 +990,61 @@ func jsonSchema(m map[string]any) *awsapigateway.JsonSchema {
 	return s
 }
 
+// AccountProps configures the role of the account setting (NewAccount).
+type AccountProps struct {
+	// ScopedPolicy gives the role an inline policy whose log actions reach
+	// only the log groups of this account and region, instead of the AWS
+	// managed AmazonAPIGatewayPushToCloudWatchLogs, whose "*" reaches every
+	// log group of the account in every region. The actions are the managed
+	// policy's, so API Gateway, which checks the role when the setting is
+	// written, finds what it needs: the policy AWS Solutions Constructs
+	// (configureCloudwatchRoleForApi in @aws-solutions-constructs/core)
+	// deploys for this setting. AWS documents only the managed policy
+	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
+	// The scope is the region, not the platform's log groups: every API of
+	// the account and region logs through this role, with access log
+	// groups of any name. Default: false, the managed policy.
+	ScopedPolicy bool
+}
+
 // NewAccount creates the region's AWS::ApiGateway::Account with the role API
 // Gateway uses to write logs. The setting is one per account and region,
 // shared by every API there: create it in exactly one stack per account and
 // region (two would overwrite each other's role), and pass it to the
-// gateways of that stack (Props.Account).
+// gateways of that stack (Props.Account). props may be nil.
 //
 // The role and the setting are retained when the stack is deleted, whatever
 // the stage: every API of the account and region logs through that role, and
 // the setting keeps naming it after the stack is gone
 // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-account.html).
-func NewAccount(scope constructs.Construct, id string) awsapigateway.CfnAccount {
+func NewAccount(scope constructs.Construct, id string, props *AccountProps) awsapigateway.CfnAccount {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
-		Description:     jsii.String("Lets API Gateway write execution and access logs in this region"),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonAPIGatewayPushToCloudWatchLogs"))},
-	})
+	roleProps := &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
+		Description: jsii.String("Lets API Gateway write execution and access logs in this region"),
+	}
+	// The policy is the role's own property, not an AWS::IAM::Policy of its
+	// own: the setting, created once the role is, must find the permissions
+	// there already (aws/aws-cdk#2194), and the retained role keeps them.
+	if props != nil && props.ScopedPolicy {
+		region := awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("*"), ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME})
+		roleProps.InlinePolicies = &map[string]awsiam.PolicyDocument{"PushToCloudWatchLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+			Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
+					"logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"),
+				Resources: jsii.Strings(*region),
+			})},
+		})}
+	} else {
+		roleProps.ManagedPolicies = &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonAPIGatewayPushToCloudWatchLogs"))}
+	}
+	role := awsiam.NewRole(c, jsii.String("Role"), roleProps)
+	if roleProps.InlinePolicies != nil {
+		suppress.Nag(role, "AwsSolutions-IAM5", "API Gateway writes the log groups of every API of the account and region, named outside this stack; the role's one statement is limited to this account and region.")
+	} else {
+		suppress.Nag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS maintains for exactly this account-wide logging role.")
+	}
 	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
-	suppress.Nag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS maintains for exactly this account-wide logging role.")
 	account := awsapigateway.NewCfnAccount(c, jsii.String("Resource"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
 	account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 	return account

@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 	tmp, _ := os.MkdirTemp("", "api-test")
 	app := cfn.NewApp(filepath.Join(tmp, "out"))
 	s := cfntest.StackIn(app, "uk", "eu-west-2")
-	account := NewAccount(s, "Account")
+	account := NewAccount(s, "Account", nil)
 	al := alarmstest.New(s, "t")
 	internal := New(s, "Internal", &Props{Name: "t-internal", Alarms: al, RateLimit: 50, BurstLimit: 100, Account: account,
 		PrivateEndpoints: map[string]PrivateEndpoint{"eu-west-2": {VPCEndpointIDs: []string{"vpce-0123456789abcdef0", "vpce-0fedcba9876543210"}, VPCLinkID: "rsk123"}},
@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 	})
 	// A gateway given no name, in a stack of its own.
 	orders := cfntest.StackIn(app, "shop-api", "eu-west-2")
-	New(orders, "Orders Api", &Props{Alarms: alarmstest.New(orders, "t"), RateLimit: 10, BurstLimit: 20,
+	New(orders, "Orders Api", &Props{Alarms: alarmstest.New(orders, "t"), RateLimit: 10, BurstLimit: 20, Account: NewAccount(orders, "Account", &AccountProps{ScopedPolicy: true}),
 		Services: []Service{{Name: "orders", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://orders.example.com"}}}})
 	asm = cfn.Synth(app)
 	rc := m.Run()
@@ -129,6 +129,37 @@ func TestOneAccountRolePerRegionNotPerAPI(t *testing.T) {
 	for _, api := range tmpl().Resources("AWS::ApiGateway::RestApi") {
 		if strings.Contains(cfntest.JSON(api.Raw), "CloudWatchRole") {
 			t.Errorf("%s creates its own CloudWatch role", api.LogicalID)
+		}
+	}
+}
+
+// The account setting's role gets AWS's managed policy, or, asked for, an
+// inline one whose log actions reach this account and region only; either
+// way the permissions are the role's own properties, there when the
+// setting is created and retained with the role.
+func TestAccountRoleTakesTheManagedOrAScopedPolicy(t *testing.T) {
+	managed := cfntest.Get(t, asm, "uk", "Account/Role/Resource")
+	cfntest.Check(t, "managed policies of the default role", `[{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"]]}]`,
+		cfntest.JSON(managed.Props["ManagedPolicyArns"]))
+	scoped := cfntest.Get(t, asm, "shop-api", "Account/Role/Resource")
+	if arns, ok := scoped.Props["ManagedPolicyArns"]; ok {
+		t.Errorf("scoped role: ManagedPolicyArns = %v, want none", arns)
+	}
+	policies, _ := scoped.Props["Policies"].([]any)
+	cfntest.Check(t, "inline policies of the scoped role", 1, len(policies))
+	doc := policies[0].(map[string]any)["PolicyDocument"].(map[string]any)
+	for _, st := range doc["Statement"].([]any) {
+		st := st.(map[string]any)
+		cfntest.Check(t, "the scoped statement's resource", `"arn:aws:logs:eu-west-2:111111111111:*"`, cfntest.JSON(st["Resource"]))
+		for _, a := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
+			if !strings.Contains(cfntest.JSON(st["Action"]), a) {
+				t.Errorf("scoped statement: Action = %v, want it to include %s", st["Action"], a)
+			}
+		}
+	}
+	for _, p := range asm.Templates["shop-api"].Resources("AWS::IAM::Policy") {
+		if strings.Contains(cfntest.JSON(p.Props["Roles"]), scoped.LogicalID) {
+			t.Errorf("%s attaches to the account role: the setting may be created before it", p.LogicalID)
 		}
 	}
 }
@@ -544,7 +575,7 @@ func TestVPCLinkIDsAndTheAuthorizerQuotaAreChecked(t *testing.T) {
 func TestAnAuthorizerNoServiceUsesIsNotCreated(t *testing.T) {
 	app := cfn.NewApp(t.TempDir())
 	s := cfntest.StackIn(app, "uk", "eu-west-2")
-	New(s, "Api", &Props{Name: "t-unused", Alarms: alarmstest.New(s, "t"), RateLimit: 1, BurstLimit: 1, Account: NewAccount(s, "Account"),
+	New(s, "Api", &Props{Name: "t-unused", Alarms: alarmstest.New(s, "t"), RateLimit: 1, BurstLimit: 1, Account: NewAccount(s, "Account", nil),
 		Authorizers: []Authorizer{
 			{Name: "later", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:later"},
 			{Name: "jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"},

@@ -17,7 +17,7 @@ func ExampleNew() {
 	al := alarms.New(stack, "Alarms", &alarms.Props{Recipients: map[alarms.Severity]alarms.Recipients{
 		alarms.SeverityPage: {Emails: []string{"oncall@example.com"}}, alarms.SeverityNotify: {Emails: []string{"ops@example.com"}}}})
 	gw := api.New(stack, "Public", &api.Props{
-		Name: "shop-public", Alarms: al, RateLimit: 500, BurstLimit: 1000, Account: api.NewAccount(stack, "ApiGatewayAccount"),
+		Name: "shop-public", Alarms: al, RateLimit: 500, BurstLimit: 1000, Account: api.NewAccount(stack, "ApiGatewayAccount", nil),
 		Services: []api.Service{
 			{Name: "orders", BasePath: "orders", Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.example.com"}},
 			{Name: "holdings", BasePath: "holdings", Backend: api.Backend{Type: api.BackendHTTP, URL: "https://holdings.example.com"}},

@@ -24,7 +24,7 @@ func build(app awscdk.App) {
 		alarms.SeverityPage: {Emails: []string{"oncall@example.com"}}, alarms.SeverityNotify: {Emails: []string{"ops@example.com"}},
 	}})
 	api.New(stack, "Api", &api.Props{
-		Alarms: al, RateLimit: 100, BurstLimit: 200, WAF: true, Account: api.NewAccount(stack, "ApiGatewayAccount"),
+		Alarms: al, RateLimit: 100, BurstLimit: 200, WAF: true, Account: api.NewAccount(stack, "ApiGatewayAccount", &api.AccountProps{ScopedPolicy: true}),
 		Services: []api.Service{{Name: "orders", BasePath: "orders", Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.example.com"}}},
 	})
 	al.Dashboard(stack, "Dashboard", "shop-api", "Gateway alarms")
