@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 
 	"github.com/brokerage/platform/problems"
@@ -36,9 +37,7 @@ func readContext() (appContext, error) {
 		if err := json.Unmarshal(b, &overflow); err != nil {
 			return nil, fmt.Errorf("the CLI's context file %s: %v", path, err)
 		}
-		for k, v := range overflow {
-			ctx[k] = v
-		}
+		maps.Copy(ctx, overflow)
 	}
 	return ctx, nil
 }

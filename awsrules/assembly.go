@@ -197,18 +197,12 @@ func reportCollisions(l *problems.List, names []Name, configured map[string]stri
 	taken := map[string][]Collision{}
 	for _, col := range Collisions(names) {
 		sort.SliceStable(col.Owners, func(i, j int) bool { return ownerBefore(col.Owners[i], col.Owners[j], configured) })
-		if o := col.Owners[0]; o == col.Owners[len(col.Owners)-1] {
-			// Every owner is the same entry: its own resources collide.
-			if len(taken[o]) == 0 {
-				owners = append(owners, o)
-			}
-			taken[o] = append(taken[o], col)
-			continue
+		first := col.Owners[0]
+		blamed := slices.DeleteFunc(slices.Clone(col.Owners[1:]), func(o string) bool { return o == first })
+		if len(blamed) == 0 {
+			blamed = col.Owners[:1] // every owner is the same entry: its own resources collide
 		}
-		for _, o := range col.Owners[1:] {
-			if o == col.Owners[0] {
-				continue
-			}
+		for _, o := range blamed {
 			if len(taken[o]) == 0 {
 				owners = append(owners, o)
 			}
@@ -263,11 +257,6 @@ func naturalLess(a, b string) bool {
 	return len(a) < len(b)
 }
 
-func number(v any) (float64, bool) {
-	f, ok := v.(float64)
-	return f, ok
-}
-
 func checkResource(l *problems.List, r resource) {
 	switch r.typ {
 	case "AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm":
@@ -275,16 +264,12 @@ func checkResource(l *problems.List, r resource) {
 	case "AWS::SQS::QueuePolicy":
 		checkQueuePolicy(l, r)
 	case "AWS::ApiGateway::UsagePlan":
-		checkUsagePlan(l, r)
+		r.whole(l, "Throttle.BurstLimit", r.props["Throttle"], "BurstLimit", "a usage plan's BurstLimit")
+		r.whole(l, "Quota.Limit", r.props["Quota"], "Limit", "a usage plan's quota")
 	case "AWS::ApiGateway::Stage":
 		settings, _ := r.props["MethodSettings"].([]any)
 		for i, s := range settings {
-			m, _ := s.(map[string]any)
-			if v, ok := number(m["ThrottlingBurstLimit"]); ok {
-				if want := WholeNumber(v, "a stage's ThrottlingBurstLimit"); want != "" {
-					r.add(l, fmt.Sprintf("MethodSettings[%d].ThrottlingBurstLimit", i), v, want)
-				}
-			}
+			r.whole(l, fmt.Sprintf("MethodSettings[%d].ThrottlingBurstLimit", i), s, "ThrottlingBurstLimit", "a stage's ThrottlingBurstLimit")
 		}
 	case "AWS::WAFv2::WebACL":
 		checkWebACL(l, r)
@@ -315,8 +300,8 @@ func checkAlarm(l *problems.List, r resource) {
 			r.add(l, "AlarmName", len(name), want)
 		}
 	}
-	dp, okD := number(p["DatapointsToAlarm"])
-	ep, okE := number(p["EvaluationPeriods"])
+	dp, okD := p["DatapointsToAlarm"].(float64)
+	ep, okE := p["EvaluationPeriods"].(float64)
 	if okD && okE {
 		if want := AlarmDatapoints(int(dp), int(ep)); want != "" {
 			r.add(l, "DatapointsToAlarm", int(dp), want)
@@ -339,22 +324,16 @@ func checkQueuePolicy(l *problems.List, r resource) {
 	}
 }
 
-// checkUsagePlan checks that a usage plan's burst limit and quota are
-// whole numbers.
-func checkUsagePlan(l *problems.List, r resource) {
-	whole := func(field string, parent any, key, what string) {
-		m, ok := parent.(map[string]any)
-		if !ok {
-			return
-		}
-		if v, ok := number(m[key]); ok {
-			if want := WholeNumber(v, what); want != "" {
-				r.add(l, field, v, want)
-			}
+// whole reports the number at key of the object obj (a usage plan's
+// throttle or quota, a stage's method setting) at property when it is not a
+// whole number, which API Gateway needs.
+func (r resource) whole(l *problems.List, property string, obj any, key, what string) {
+	m, _ := obj.(map[string]any)
+	if v, ok := m[key].(float64); ok {
+		if want := WholeNumber(v, what); want != "" {
+			r.add(l, property, v, want)
 		}
 	}
-	whole("Throttle.BurstLimit", r.props["Throttle"], "BurstLimit", "a usage plan's BurstLimit")
-	whole("Quota.Limit", r.props["Quota"], "Limit", "a usage plan's quota")
 }
 
 // checkWebACL checks the metric names of a web ACL and its rules.

@@ -516,13 +516,8 @@ func (c *Config) validateAPI(l *problems.List) {
 	// and its construct ID).
 	names := map[string]bool{}
 	for i, g := range c.API.Gateways {
-		if g.Name == "" {
-			l.Add(fmt.Sprintf("api.gateways[%d].name", i), g.Name, "a gateway name: the REST API is <app>-<stage>-<name>")
-		}
-		if g.Name != "" && names[g.Name] {
-			l.Add(fmt.Sprintf("api.gateways[%d].name", i), g.Name, "a name no other gateway has")
-		}
-		names[g.Name] = true
+		l.Distinct(names, fmt.Sprintf("api.gateways[%d].name", i), g.Name, g.Name != "",
+			"a gateway name: the REST API is <app>-<stage>-<name>", "a name no other gateway has")
 		for j, u := range g.UsagePlans {
 			f := fmt.Sprintf("api.gateways[%d].usagePlans[%d].apiKeySecret", i, j)
 			a, err := arn.Parse(u.APIKeySecret)

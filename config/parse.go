@@ -60,10 +60,7 @@ func Parse(data []byte, source string) (*Config, error) {
 	// With shape problems, encoding/json has set every field it could and
 	// returned its first type error: the problems above name them all.
 	c.src = &origin{name: source, data: data, offsets: offsets}
-	if err := list.Err(); err != nil {
-		return &c, err
-	}
-	return &c, nil
+	return &c, list.Err()
 }
 
 // origin is the file a configuration was parsed from: its name, its text
@@ -292,13 +289,11 @@ func describe(v any) any {
 	switch v := v.(type) {
 	case nil:
 		return "null"
-	case string:
+	case string, bool:
 		return v
 	case json.Number:
 		f, _ := v.Float64()
 		return f
-	case bool:
-		return v
 	case []any:
 		return "a JSON list"
 	case map[string]any:

@@ -99,16 +99,8 @@ func (c *Config) Waves() []Wave {
 	}
 	waves = append(waves, Wave{Name: "canary", Regions: []string{canary}})
 	rest := c.Pipeline.Waves
-	if len(rest) == 0 {
-		var all []string
-		for _, r := range c.RegionNames() {
-			if !slices.Contains(first, r) && r != canary {
-				all = append(all, r)
-			}
-		}
-		if len(all) > 0 {
-			rest = [][]string{all}
-		}
+	if all := c.afterCanary(); len(rest) == 0 && len(all) > 0 {
+		rest = [][]string{all}
 	}
 	for i, w := range rest {
 		waves = append(waves, Wave{Name: fmt.Sprintf("wave-%d", i+1), Regions: w})
@@ -130,13 +122,22 @@ func (c *Config) canary() string {
 	return ""
 }
 
+// afterCanary are the regions, in configuration order, that deploy after
+// the first wave and the canary.
+func (c *Config) afterCanary() []string {
+	canary := c.canary()
+	return slices.DeleteFunc(c.RegionNames(), func(r string) bool { return r == canary || slices.Contains(c.firstRegions(), r) })
+}
+
 func (c *Config) validatePipeline(l *problems.List) {
 	p := c.Pipeline
 	if p.BakeMinutes != nil && (*p.BakeMinutes < 0 || *p.BakeMinutes > 180) {
 		l.Add("pipeline.bakeMinutes", *p.BakeMinutes, "0 to 180 minutes, or unset for 15")
 	}
 	c.validatePipelineStages(l)
-	c.validateCanary(l)
+	if want := c.notAfterFirst(p.CanaryRegion); p.CanaryRegion != "" && want != "" {
+		l.Add("pipeline.canaryRegion", p.CanaryRegion, want)
+	}
 	if len(p.Waves) > 0 {
 		c.validateWaves(l)
 	}
@@ -160,25 +161,22 @@ func (c *Config) validatePipelineStages(l *problems.List) {
 // the primary region.
 func (c *Config) firstRegions() []string { return []string{regions.Edge, c.PrimaryRegion} }
 
-// validateCanary checks the configured canary region.
-func (c *Config) validateCanary(l *problems.List) {
-	configured := c.RegionNames()
-	canary := c.Pipeline.CanaryRegion
-	if canary == "" {
-		return
+// notAfterFirst says why region r, the canary or in a wave, cannot deploy
+// after the first wave; "" when it can.
+func (c *Config) notAfterFirst(r string) string {
+	switch configured := c.RegionNames(); {
+	case !slices.Contains(configured, r):
+		return "one of the regions listed in regions (" + strings.Join(configured, ", ") + ")"
+	case slices.Contains(c.firstRegions(), r):
+		return "a region other than the primary region and " + regions.Edge + ", which deploy first"
 	}
-	switch {
-	case !slices.Contains(configured, canary):
-		l.Add("pipeline.canaryRegion", canary, "one of the regions listed in regions ("+strings.Join(configured, ", ")+")")
-	case slices.Contains(c.firstRegions(), canary):
-		l.Add("pipeline.canaryRegion", canary, "a region other than the primary region and "+regions.Edge+", which deploy first")
-	}
+	return ""
 }
 
 // validateWaves checks that the waves hold every region after the canary
 // once.
 func (c *Config) validateWaves(l *problems.List) {
-	configured, first, canary := c.RegionNames(), c.firstRegions(), c.canary()
+	canary := c.canary()
 	placed := map[string]bool{}
 	for i, w := range c.Pipeline.Waves {
 		if len(w) == 0 {
@@ -186,11 +184,9 @@ func (c *Config) validateWaves(l *problems.List) {
 		}
 		for j, r := range w {
 			f := fmt.Sprintf("pipeline.waves[%d][%d]", i, j)
-			switch {
-			case !slices.Contains(configured, r):
-				l.Add(f, r, "one of the regions listed in regions ("+strings.Join(configured, ", ")+")")
-			case slices.Contains(first, r):
-				l.Add(f, r, "a region other than the primary region and "+regions.Edge+", which deploy first")
+			switch want := c.notAfterFirst(r); {
+			case want != "":
+				l.Add(f, r, want)
 			case r == canary:
 				l.Add(f, r, "a region other than the canary region, which deploys alone before the waves")
 			case placed[r]:
@@ -199,13 +195,7 @@ func (c *Config) validateWaves(l *problems.List) {
 			placed[r] = true
 		}
 	}
-	var missing []string
-	for _, r := range configured {
-		if !placed[r] && !slices.Contains(first, r) && r != canary {
-			missing = append(missing, r)
-		}
-	}
-	if len(missing) > 0 {
+	if missing := slices.DeleteFunc(c.afterCanary(), func(r string) bool { return placed[r] }); len(missing) > 0 {
 		l.Add("pipeline.waves", strings.Join(missing, ", "), "every region after the canary in one wave: add the missing ones, or leave waves unset for one wave of all")
 	}
 	// The first wave and the canary come before the configured ones.

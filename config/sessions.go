@@ -105,13 +105,7 @@ func (c *Config) validateSessions(l *problems.List) {
 			l.Add(f+".days", "[]", "at least one trading day")
 		}
 		for j, d := range s.Days {
-			switch {
-			case !slices.Contains(Weekdays, d):
-				l.Add(fmt.Sprintf("%s.days[%d]", f, j), d, "one of "+strings.Join(Weekdays, ", "))
-			case days[d]:
-				l.Add(fmt.Sprintf("%s.days[%d]", f, j), d, "each day listed once")
-			}
-			days[d] = true
+			l.Distinct(days, fmt.Sprintf("%s.days[%d]", f, j), d, slices.Contains(Weekdays, d), "one of "+strings.Join(Weekdays, ", "), "each day listed once")
 		}
 		validateWindows(f, s.Windows, l)
 		seen := map[string]bool{}
@@ -148,10 +142,8 @@ func validateWindows(f string, ws []Window, l *problems.List) {
 	prevEnd, prevName := -1, ""
 	for j, w := range ws {
 		wf := fmt.Sprintf("%s.windows[%d]", f, j)
-		if strings.TrimSpace(w.Name) == "" || names[w.Name] {
-			l.Add(wf+".name", w.Name, "a name no other window of the session has, e.g. \"regular\"")
-		}
-		names[w.Name] = true
+		want := "a name no other window of the session has, e.g. \"regular\""
+		l.Distinct(names, wf+".name", w.Name, strings.TrimSpace(w.Name) != "", want, want)
 		watched = watched || w.Watch
 		start, okS := ClockMinutes(w.Start)
 		end, okE := ClockMinutes(w.End)

@@ -26,14 +26,12 @@ func (p Problem) String() string {
 
 func show(v any) string {
 	switch v := v.(type) {
-	case string:
-		return fmt.Sprintf("%q", v)
-	case []string:
+	case string, []string:
 		return fmt.Sprintf("%q", v)
 	case nil:
 		return "nothing"
 	default:
-		return fmt.Sprintf("%v", v)
+		return fmt.Sprint(v)
 	}
 }
 

@@ -4,40 +4,23 @@ package regions
 
 import "strings"
 
-// regionInfo describes an AWS commercial region this app may run in.
-type regionInfo struct {
-	// optIn is true where Amazon SNS requires the regional service principal
-	// (sns.<region>.amazonaws.com) for cross-region delivery: the regions the
-	// SNS developer guide lists as opt-in, which includes every region launched
-	// after 20 March 2019 and, for SNS, Osaka.
-	optIn bool
-}
+// knownRegions are the AWS commercial regions this app may run in, each
+// true where Amazon SNS requires the regional service principal
+// (sns.<region>.amazonaws.com) for cross-region delivery: the regions the
+// SNS developer guide lists as opt-in, which includes every region launched
+// after 20 March 2019 and, for SNS, Osaka.
+var knownRegions = map[string]bool{
+	"us-east-1": false, "us-east-2": false, "us-west-1": false, "us-west-2": false,
+	"ca-central-1": false, "sa-east-1": false,
+	"eu-west-1": false, "eu-west-2": false, "eu-west-3": false, "eu-central-1": false, "eu-north-1": false,
+	"ap-south-1": false, "ap-northeast-1": false, "ap-northeast-2": false,
+	"ap-southeast-1": false, "ap-southeast-2": false,
 
-var knownRegions = map[string]regionInfo{
-	"us-east-1": {}, "us-east-2": {}, "us-west-1": {}, "us-west-2": {},
-	"ca-central-1": {}, "sa-east-1": {},
-	"eu-west-1": {}, "eu-west-2": {}, "eu-west-3": {}, "eu-central-1": {}, "eu-north-1": {},
-	"ap-south-1": {}, "ap-northeast-1": {}, "ap-northeast-2": {},
-	"ap-southeast-1": {}, "ap-southeast-2": {},
-
-	"ap-northeast-3": {optIn: true},
-	"af-south-1":     {optIn: true},
-	"ap-east-1":      {optIn: true},
-	"ap-east-2":      {optIn: true},
-	"ap-south-2":     {optIn: true},
-	"ap-southeast-3": {optIn: true},
-	"ap-southeast-4": {optIn: true},
-	"ap-southeast-5": {optIn: true},
-	"ap-southeast-6": {optIn: true},
-	"ap-southeast-7": {optIn: true},
-	"ca-west-1":      {optIn: true},
-	"eu-central-2":   {optIn: true},
-	"eu-south-1":     {optIn: true},
-	"eu-south-2":     {optIn: true},
-	"il-central-1":   {optIn: true},
-	"me-central-1":   {optIn: true},
-	"me-south-1":     {optIn: true},
-	"mx-central-1":   {optIn: true},
+	"ap-northeast-3": true, "af-south-1": true, "ap-east-1": true, "ap-east-2": true,
+	"ap-south-2": true, "ap-southeast-3": true, "ap-southeast-4": true, "ap-southeast-5": true,
+	"ap-southeast-6": true, "ap-southeast-7": true, "ca-west-1": true, "eu-central-2": true,
+	"eu-south-1": true, "eu-south-2": true, "il-central-1": true, "me-central-1": true,
+	"me-south-1": true, "mx-central-1": true,
 }
 
 // Known reports whether name is an AWS commercial region this app knows.
@@ -49,7 +32,7 @@ func Known(name string) bool {
 // OptIn reports whether Amazon SNS treats the region as opt-in, so that
 // cross-region deliveries involving it need the regional service principal.
 func OptIn(name string) bool {
-	return knownRegions[name].optIn
+	return knownRegions[name]
 }
 
 // Edge is where CloudFront's certificates, WAF web ACLs and metrics live.

@@ -40,7 +40,7 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 			if p.PrivateEndpoints == nil {
 				p.PrivateEndpoints = map[string]api.PrivateEndpoint{}
 			}
-			p.PrivateEndpoints[r.Name] = api.PrivateEndpoint{VPCEndpointIDs: e.VPCEndpointIDs, VPCLinkID: e.VPCLinkID}
+			p.PrivateEndpoints[r.Name] = api.PrivateEndpoint(e)
 		}
 	}
 	for _, a := range g.Authorizers {
@@ -74,7 +74,7 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 // problem with a value a region lends the gateways (a user pool, a VPC
 // link, a private gateway's endpoints) names that region's entry, once,
 // however many gateways use it.
-func ValidateAPI(c *config.Config) []error {
+func ValidateAPI(c *config.Config) error {
 	l := problems.List{Subject: "configuration"}
 	seen := map[string]bool{}
 	for k, r := range c.Regions {
@@ -100,7 +100,7 @@ func ValidateAPI(c *config.Config) []error {
 			}
 		}
 	}
-	return []error{l.Err()}
+	return l.Err()
 }
 
 // regionField is the configuration field of a problem the api construct
@@ -140,9 +140,9 @@ func regionField(c *config.Config, k, i int, field string) (string, bool) {
 // addGateways builds the gateways of s, in region, and their alarms, and the
 // region's API Gateway account setting when this stage owns it
 // (api.accountSettingsOwners).
-func addGateways(s awscdk.Stack, region string, al *alarms.Alarms, c *config.Config) map[string]*api.Gateway {
+func addGateways(s awscdk.Stack, region string, al *alarms.Alarms, c *config.Config) {
 	if len(c.API.Gateways) == 0 {
-		return nil
+		return
 	}
 	var account awsapigateway.CfnAccount
 	if c.OwnsAPIAccountSettings() {
@@ -156,5 +156,4 @@ func addGateways(s awscdk.Stack, region string, al *alarms.Alarms, c *config.Con
 		blame(gw, fmt.Sprintf("api.gateways[%d].name", i), g.Name)
 		built[g.Name] = gw
 	}
-	return built
 }

@@ -8,6 +8,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -88,21 +89,15 @@ func StackName(c *config.Config, region, role string) string {
 //	stacks.NewPlatform(app, &stacks.PlatformProps{Config: cfg, Regions: []string{"eu-west-2"}})
 func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 	c := props.Config
-	selected := map[string]bool{}
-	for _, r := range props.Regions {
-		selected[r] = true
-	}
-	if props.Regions == nil {
-		selected[regions.Edge] = true
-		for _, r := range c.RegionNames() {
-			selected[r] = true
-		}
+	selected := props.Regions
+	if selected == nil {
+		selected = append([]string{regions.Edge}, c.RegionNames()...)
 	}
 	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, scope: scope, prefix: c.Prefix(), removal: removalPolicy(c), alarmsIn: map[string]awscdk.Stack{}, now: props.Now}
 	if p.now.IsZero() {
 		p.now = time.Now()
 	}
-	if selected[regions.Edge] {
+	if slices.Contains(selected, regions.Edge) {
 		p.Edge = p.newEdge()
 	}
 	fan := IngestProps(c)
@@ -111,7 +106,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 	if consumerCode == nil {
 		consumerCode = fanout.ModuleLambda
 	}
-	if selected[c.PrimaryRegion] {
+	if slices.Contains(selected, c.PrimaryRegion) {
 		s := p.newStack(c.PrimaryRegion, RoleIngest, "Trade-execution ingest from the broker and fan-out to every region")
 		// The ingest carries every market's executions: it watches every session.
 		ingest := *fan
@@ -126,7 +121,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 	}
 
 	for _, r := range c.Regions {
-		if !selected[r.Name] {
+		if !slices.Contains(selected, r.Name) {
 			continue
 		}
 		s := p.newStack(r.Name, RoleRegional, regionalDescription(r))
@@ -184,8 +179,7 @@ func (p *Platform) alarms(s awscdk.Stack, region string, sessions []config.Sessi
 	props := &alarms.Props{Prefix: p.prefix, Recipients: map[alarms.Severity]alarms.Recipients{}, Overrides: AlarmOverrides(c), RemovalPolicy: p.removal,
 		Sessions: AlarmSessions(sessions), Now: p.now, CalendarDays: calendarDays(c)}
 	for _, sev := range alarms.Severities {
-		r := c.Alarms.RecipientsFor(string(sev))
-		props.Recipients[sev] = alarms.Recipients{Emails: r.Emails, PagerURL: r.PagerURL}
+		props.Recipients[sev] = alarms.Recipients(c.Alarms.RecipientsFor(string(sev)))
 	}
 	if owner, ok := p.alarmsIn[region]; ok {
 		props.Topics = map[alarms.Severity]awssns.ITopic{}
@@ -224,7 +218,7 @@ func blame(scope constructs.IConstruct, field, value string) {
 func AlarmOverrides(c *config.Config) map[string]alarms.Override {
 	out := map[string]alarms.Override{}
 	for k, o := range c.Alarms.Overrides {
-		out[k] = alarms.Override{Threshold: o.Threshold, DatapointsToAlarm: o.DatapointsToAlarm, EvaluationPeriods: o.EvaluationPeriods}
+		out[k] = alarms.Override(o)
 	}
 	return out
 }

@@ -35,9 +35,7 @@ func Validate(c *config.Config, now time.Time) error {
 		}
 		errs = append(errs, regional.ValidateConsumer(prefix, props))
 	}
-	errs = append(errs, handlers.Err())
-	errs = append(errs, ValidateAPI(c)...)
-	errs = append(errs, CheckConfig(c))
+	errs = append(errs, handlers.Err(), ValidateAPI(c), CheckConfig(c))
 	return problems.Join("configuration", errs...)
 }
 
@@ -70,7 +68,13 @@ func validateSessions(c *config.Config, now time.Time) error {
 // will make the app build, before any construct exists.
 func CheckConfig(c *config.Config) error {
 	l := problems.List{Subject: "configuration"}
-	checkFanoutLimits(c, &l)
+	// What the regions and consumers together take of SNS's limits; the
+	// fan-out's own values are the construct's to check.
+	if c.Fanout.Ordering == config.OrderingFIFO {
+		if want := awsrules.SNSFIFOSubscriptions(len(c.Regions), len(c.Fanout.Consumers)); want != "" {
+			l.Add("fanout.consumers", fmt.Sprintf("%d consumers", len(c.Fanout.Consumers)), want)
+		}
+	}
 	for i, r := range c.Regions {
 		if want := awsrules.SNSOptInForwarding(c.PrimaryRegion, r.Name); want != "" {
 			l.Add(fmt.Sprintf("regions[%d].name", i), r.Name, want)
@@ -79,26 +83,11 @@ func CheckConfig(c *config.Config) error {
 			l.Add(fmt.Sprintf("regions[%d].market", i), awsrules.Truncate(r.Market), fmt.Sprintf("a market name of at most %d bytes: it goes into the regional stack's description, and %s", awsrules.StackDescriptionBytes-len(regionalDescription(config.Region{})), want))
 		}
 	}
-	checkGatewayLimits(c, &l)
-	return l.Err()
-}
-
-// checkFanoutLimits checks what the regions and consumers together take of
-// SNS's limits; the fan-out's own values are the construct's to check.
-func checkFanoutLimits(c *config.Config, l *problems.List) {
-	if c.Fanout.Ordering == config.OrderingFIFO {
-		if want := awsrules.SNSFIFOSubscriptions(len(c.Regions), len(c.Fanout.Consumers)); want != "" {
-			l.Add("fanout.consumers", fmt.Sprintf("%d consumers", len(c.Fanout.Consumers)), want)
-		}
-	}
-}
-
-// checkGatewayLimits checks what the gateways together take of a
-// template's limits; each gateway's own values are the api construct's to
-// check (api.Props.Validate).
-func checkGatewayLimits(c *config.Config, l *problems.List) {
-	// Each usage plan's key value is a {{resolve:secretsmanager:...}} in
-	// every regional stack, which holds every gateway.
+	// What the gateways together take of a template's limits; each
+	// gateway's own values are the api construct's to check
+	// (api.Props.Validate). Each usage plan's key value is a
+	// {{resolve:secretsmanager:...}} in every regional stack, which holds
+	// every gateway.
 	plans := 0
 	for _, g := range c.API.Gateways {
 		plans += len(g.UsagePlans)
@@ -106,6 +95,7 @@ func checkGatewayLimits(c *config.Config, l *problems.List) {
 	if want := awsrules.TemplateDynamicReferences(plans); want != "" {
 		l.Add("api.gateways", fmt.Sprintf("%d usage plans", plans), fmt.Sprintf("at most %d usage plans across the gateways: each plan's API key resolves its secret in every regional stack, and %s", awsrules.DynamicReferences, want))
 	}
+	return l.Err()
 }
 
 // regionalDescription is a regional stack's description, which CheckConfig

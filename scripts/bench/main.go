@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,12 +51,12 @@ func main() {
 	flags := cdkContext()
 	if *cli {
 		cliPath()
-		appPhases(withConfig(flags, "", ""))
+		appPhases(withConfig(flags, ""))
 	}
 	for _, pair := range strings.Split(*configs, ",") {
 		name, cfg, _ := strings.Cut(pair, "=")
 		fmt.Printf("\n## %s\n\n", name)
-		ctx := withConfig(flags, cfg, "")
+		ctx := withConfig(flags, cfg)
 		fmt.Println("| validation | wall (median) | peak RSS of the process tree (median) |")
 		fmt.Println("|---|---|---|")
 		var out string
@@ -70,26 +71,21 @@ func main() {
 		}
 		_, _, dbg := synth(ctx, false, true)
 		trips := countRoundTrips(dbg)
-		stacks := readStacks(out)
-		total := 0
-		for _, s := range stacks {
-			total += s.resources
-		}
+		stacks, total := readStacks(out)
 		fmt.Printf("\njsii round trips: %d for %d synthesized resources = %.2f per resource\n\n", trips, total, float64(trips)/float64(total))
 		fmt.Println("| stack | resources | template | outputs | parameters | highest share of a limit |")
 		fmt.Println("|---|---|---|---|---|---|")
 		for _, s := range stacks {
-			shares := []float64{float64(s.resources) / maxResources, float64(s.bytes) / maxBytes, float64(s.outputs) / maxOutputs, float64(s.parameters) / maxParameters}
-			sort.Float64s(shares)
+			share := max(float64(s.resources)/maxResources, float64(s.bytes)/maxBytes, float64(s.outputs)/maxOutputs, float64(s.parameters)/maxParameters)
 			fmt.Printf("| %s | %d (%.0f%%) | %d KB (%.0f%%) | %d | %d | %.0f%% |\n", s.name, s.resources, 100*float64(s.resources)/maxResources,
-				s.bytes/1000, 100*float64(s.bytes)/maxBytes, s.outputs, s.parameters, 100*shares[3])
+				s.bytes/1000, 100*float64(s.bytes)/maxBytes, s.outputs, s.parameters, 100*share)
 		}
 	}
 	if *growth != "" {
 		fmt.Printf("\n## Growth (validation off, median of %d)\n\n| regions | stacks | resources | wall |\n|---|---|---|---|\n", *runs)
 		for _, n := range []int{3, 6, 12, 25} {
 			cfg := firstRegions(*growth, n)
-			ctx := withConfig(flags, cfg, "")
+			ctx := withConfig(flags, cfg)
 			var walls []time.Duration
 			var dir string
 			for i := 0; i < *runs; i++ {
@@ -97,11 +93,7 @@ func main() {
 				d, _, dir = synth(ctx, false, false)
 				walls = append(walls, d)
 			}
-			stacks := readStacks(dir)
-			total := 0
-			for _, s := range stacks {
-				total += s.resources
-			}
+			stacks, total := readStacks(dir)
 			fmt.Printf("| %d | %d | %d | %.1f s |\n", n, len(stacks), total, median(walls).Seconds())
 		}
 	}
@@ -204,16 +196,13 @@ func cdkContext() map[string]any {
 	return f.Context
 }
 
-func withConfig(flags map[string]any, cfg, regions string) string {
+// withConfig is the context JSON of flags with config set to cfg (none: the
+// embedded default).
+func withConfig(flags map[string]any, cfg string) string {
 	ctx := map[string]any{}
-	for k, v := range flags {
-		ctx[k] = v
-	}
+	maps.Copy(ctx, flags)
 	if cfg != "" {
 		ctx["config"] = cfg
-	}
-	if regions != "" {
-		ctx["regions"] = regions
 	}
 	b, _ := json.Marshal(ctx)
 	return string(b)
@@ -340,9 +329,10 @@ type stack struct {
 	resources, bytes, outputs, parameters int
 }
 
-func readStacks(dir string) []stack {
+// readStacks reads the templates in dir, the largest first, and counts
+// their resources.
+func readStacks(dir string) (out []stack, resources int) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
-	var out []stack
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		must(err)
@@ -351,11 +341,12 @@ func readStacks(dir string) []stack {
 		}
 		must(json.Unmarshal(b, &t))
 		out = append(out, stack{strings.TrimSuffix(filepath.Base(f), ".template.json"), len(t.Resources), len(b), len(t.Outputs), len(t.Parameters)})
+		resources += len(t.Resources)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		return out[i].resources > out[j].resources || (out[i].resources == out[j].resources && out[i].name < out[j].name)
 	})
-	return out
+	return out, resources
 }
 
 // firstRegions writes a copy of the config with only its first n regions.
