@@ -227,16 +227,14 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	}
 	a := &Alarms{Construct: c, props: p, Topics: map[Severity]awssns.ITopic{}, actions: map[Severity]awscloudwatch.IAlarmAction{}, byMetric: map[string]awscloudwatch.Alarm{}}
 	if p.Topics != nil {
-		for sev, t := range p.Topics {
-			a.Topics[sev] = t
-		}
+		maps.Copy(a.Topics, p.Topics)
 		return a
 	}
 	alarmARNs := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
 
 	a.Key = keys.New(c, "Key", "alias/"+p.Prefix+"/alarms", "Encrypts the region's alarm topics", p.RemovalPolicy)
-	keys.AllowService(a.Key, "AllowCloudWatchAlarms", []string{"cloudwatch.amazonaws.com"}, "ArnLike", alarmARNs)
-	cloudwatch := &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)}
+	cloudwatch := keys.ServicePrincipals("cloudwatch.amazonaws.com")
+	keys.AllowService(a.Key, "AllowCloudWatchAlarms", cloudwatch, "ArnLike", alarmARNs)
 	for _, sev := range Severities {
 		if _, ok := p.Recipients[sev]; ok {
 			a.addTopic(sev, alarmARNs, cloudwatch)

@@ -47,14 +47,15 @@ func (a alarmInfo) evaluates(m metricID) bool {
 // resource that lacks an alarm its kind requires, every resource of an
 // alarmed type that classifies to no kind, every region that runs functions
 // without the account-level concurrency alarm, every alarm without ALARM and
-// OK actions or without exactly one severity, and every broken session
-// schedule (checkRouting). The findings are sorted by their lines.
+// OK actions, without exactly one severity or with its actions off
+// (checkAlarmSeverities). The findings are sorted by their lines.
 func CheckCoverage(stacks []cfn.Stack) []Finding {
 	stacks = slices.SortedFunc(slices.Values(stacks), func(a, b cfn.Stack) int { return strings.Compare(a.Name, b.Name) })
 	cv := &coverage{alarmTopics: map[string]bool{}, dlqs: map[string]bool{}, logBuckets: map[string]bool{}}
 	var out []Finding
 	for _, s := range stacks {
 		out = append(out, cv.readAlarms(s)...)
+		out = append(out, checkAlarmSeverities(s)...)
 		cv.readTargets(s.Template)
 	}
 	withFunctions := map[string]bool{} // regions that run functions
@@ -66,7 +67,6 @@ func CheckCoverage(stacks []cfn.Stack) []Finding {
 		}
 	}
 	out = append(out, cv.checkAccountAlarms(withFunctions)...)
-	out = append(out, checkRouting(stacks)...)
 	sortFindings(out)
 	return out
 }

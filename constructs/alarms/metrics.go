@@ -143,12 +143,7 @@ func ConsumerMetrics(functionName string) Source { return consumerRuntime.Of(fun
 func (k Kind) Metric(src Source, name string) Metric {
 	ks := k.spec()
 	ks.mustHold(k, src)
-	for _, s := range ks.Alarms {
-		if s.Metric == name {
-			return s.metricOf(src)
-		}
-	}
-	panic(fmt.Sprintf("alarms: kind %s has no alarm on %s", k, name))
+	return k.alarm(name).metricOf(src)
 }
 
 // MetricOptions are opts with the statistic and period of the kind's alarm
@@ -160,19 +155,25 @@ func (k Kind) Metric(src Source, name string) Metric {
 //
 // It panics when the kind has no alarm on name.
 func (k Kind) MetricOptions(name string, opts *awscloudwatch.MetricOptions) *awscloudwatch.MetricOptions {
+	s := k.alarm(name)
 	var o awscloudwatch.MetricOptions
 	if opts != nil {
 		o = *opts
 	}
+	if o.Statistic == nil {
+		o.Statistic = jsii.String(s.Statistic)
+	}
+	if o.Period == nil {
+		o.Period = awscdk.Duration_Seconds(jsii.Number(float64(s.PeriodSeconds)))
+	}
+	return &o
+}
+
+// alarm is the kind's alarm on the metric name; it panics when there is none.
+func (k Kind) alarm(name string) Spec {
 	for _, s := range k.spec().Alarms {
 		if s.Metric == name {
-			if o.Statistic == nil {
-				o.Statistic = jsii.String(s.Statistic)
-			}
-			if o.Period == nil {
-				o.Period = awscdk.Duration_Seconds(jsii.Number(float64(s.PeriodSeconds)))
-			}
-			return &o
+			return s
 		}
 	}
 	panic(fmt.Sprintf("alarms: kind %s has no alarm on %s", k, name))

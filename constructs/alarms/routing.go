@@ -2,12 +2,9 @@ package alarms
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
-
-	// Schedules' time zones are checked against the embedded zone
-	// database, the same on every machine.
-	_ "time/tzdata"
 
 	"github.com/brokerage/platform/internal/cfn"
 )
@@ -20,18 +17,6 @@ func severityOfTopic(name string) (Severity, bool) {
 		}
 	}
 	return "", false
-}
-
-// checkRouting reports every alarm that does not route to exactly one
-// severity's topic, and every alarm with its actions off: an alarm that
-// should be quiet at times (idle alarms outside their sessions) says so in
-// its own expression, never by switching its actions off.
-func checkRouting(stacks []cfn.Stack) []Finding {
-	var out []Finding
-	for _, s := range stacks {
-		out = append(out, checkAlarmSeverities(s)...)
-	}
-	return out
 }
 
 // topicSeverities maps a template's alarm topics, by logical ID, to their
@@ -49,7 +34,9 @@ func topicSeverities(t cfn.Template) map[string]Severity {
 }
 
 // checkAlarmSeverities reports the alarms of s that do not act on exactly
-// one severity's topic, and those with their actions off.
+// one severity's topic, and those with their actions off: an alarm that
+// should be quiet at times (idle alarms outside their sessions) says so in
+// its own expression, never by switching its actions off.
 func checkAlarmSeverities(s cfn.Stack) (out []Finding) {
 	topics := topicSeverities(s.Template)
 	severityOf := func(v any) (Severity, bool) {
@@ -77,11 +64,7 @@ func checkAlarmSeverities(s cfn.Stack) (out []Finding) {
 				}
 			}
 			if len(sevs) != 1 || len(unknown) > 0 {
-				var got []string
-				for sev := range sevs {
-					got = append(got, string(sev))
-				}
-				sort.Strings(got)
+				got := slices.Sorted(maps.Keys(sevs))
 				out = append(out, findingOn(s, r, GapSeverity, fmt.Sprintf("alarm %s has severities %v (actions on other topics: %d), want exactly one of %s", r.LogicalID, got, len(unknown), joinSeverities())))
 			}
 			if r.Props["ActionsEnabled"] == false {

@@ -536,7 +536,7 @@ func (p *Props) validateDomain(l *problems.List, prefix string) {
 //		Services: []api.Service{{Name: "orders", BasePath: "orders",
 //			Backend: api.Backend{Type: api.BackendHTTP, URL: "https://orders.internal.example.com"}}},
 //	})
-//	gw.Metric5XX()
+//	gw.Metric5XX(nil)
 type Gateway struct {
 	constructs.Construct
 	// RestAPI is the API.
@@ -659,7 +659,7 @@ func privateEndpoint(p *Props, region string) PrivateEndpoint {
 
 func (g *Gateway) addAccessLogs(p *Props) {
 	g.AccessLogs = awslogs.NewLogGroup(g.Construct, jsii.String("AccessLogs"), &awslogs.LogGroupProps{Retention: p.AccessLogRetention, RemovalPolicy: p.RemovalPolicy})
-	suppress.Checkov(g.AccessLogs.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", "Access logs hold request metadata (caller IP, path, status, latency), never bodies; CloudWatch Logs encrypts them at rest with its own keys.")
+	suppress.Checkov(g.AccessLogs, "CKV_AWS_158", "Access logs hold request metadata (caller IP, path, status, latency), never bodies; CloudWatch Logs encrypts them at rest with its own keys.")
 }
 
 func loggingLevel(p *Props) awsapigateway.MethodLoggingLevel {

@@ -108,7 +108,7 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 }
 
 // allowSNS lets the topic (and only it) write to the queue, whose ARN is
-// queueARN, through SNS (principals, from servicePrincipals).
+// queueARN, through SNS (principals, from keys.ServicePrincipals).
 // It returns the policy, which a subscription must wait for.
 func allowSNS(q awssqs.Queue, queueARN, topicARN *string, principals *[]awsiam.IPrincipal) constructs.IDependable {
 	return q.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -118,16 +118,6 @@ func allowSNS(q awssqs.Queue, queueARN, topicARN *string, principals *[]awsiam.I
 		Resources:  &[]*string{queueARN},
 		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": topicARN}},
 	})).PolicyDependable
-}
-
-// servicePrincipals are the named service principals: created once, they
-// serve every statement that names them.
-func servicePrincipals(names []string) *[]awsiam.IPrincipal {
-	out := make([]awsiam.IPrincipal, len(names))
-	for i, n := range names {
-		out[i] = awsiam.NewServicePrincipal(jsii.String(n), nil)
-	}
-	return &out
 }
 
 // checkMaxReceiveCount reports at field a receive count SQS's redrive
@@ -157,7 +147,7 @@ func ownKey(l *problems.List, field string, key awskms.Key, scope constructs.Con
 
 // keyForSNS lets SNS encrypt messages for queues under the key, only on
 // behalf of the topic.
-func keyForSNS(key awskms.Key, topicARN *string, principals []string) {
+func keyForSNS(key awskms.Key, topicARN *string, principals *[]awsiam.IPrincipal) {
 	keys.AllowService(key, "AllowFanoutTopicDelivery", principals, "ArnEquals", topicARN)
 }
 

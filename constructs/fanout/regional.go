@@ -82,8 +82,7 @@ type Regional struct {
 	props         RegionalProps
 	names         Names
 	topicARN      *string
-	sns           []string
-	snsPrincipals *[]awsiam.IPrincipal // sns, for every consumer queue's policy
+	snsPrincipals *[]awsiam.IPrincipal // SNSPrincipals, for the key's and every consumer queue's policy
 	deliveryDLQ   *string              // the ARN of the region's delivery DLQ, in the topic's region
 	region        string
 }
@@ -118,14 +117,13 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 	r := &Regional{Construct: c, props: p, names: p.Names(), region: *stack.Region()}
 	guard.Install(c)
 	r.topicARN = arnIn(stack, "sns", p.TopicRegion, r.names.Topic())
-	r.sns = SNSPrincipals(p.TopicRegion, r.region)
-	r.snsPrincipals = servicePrincipals(r.sns)
+	r.snsPrincipals = keys.ServicePrincipals(SNSPrincipals(p.TopicRegion, r.region)...)
 	r.deliveryDLQ = arnIn(stack, "sqs", p.TopicRegion, r.names.DeliveryDLQ(r.region))
 	r.Key = p.Key
 	if r.Key == nil {
 		r.Key = keys.New(c, "Key", r.names.keyAlias("consumers"), "Encrypts this region's "+r.names.words()+" consumer queues", p.RemovalPolicy)
 	}
-	keyForSNS(r.Key, r.topicARN, r.sns)
+	keyForSNS(r.Key, r.topicARN, r.snsPrincipals)
 	return r
 }
 

@@ -71,9 +71,9 @@ func suppressBucketDeployment(handler constructs.IConstruct, fn awscdk.CfnResour
 		Nag("AwsSolutions-IAM4", owned+"aws-cdk-lib gives it AWSLambdaBasicExecutionRole for its logs.").
 		Nag("AwsSolutions-IAM5", owned+"it copies objects from the CDK assets bucket to the site bucket and needs object-level wildcards on both (scoped by aws-cdk-lib to those two buckets; its invalidations are allowed on the site's distribution only).").
 		Record()
-	suppress.Checkov(role.Node().FindChild(jsii.String("DefaultPolicy")).Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_111", owned+"its writes are limited to the site bucket (by aws-cdk-lib) and the site's distribution's invalidations (by the site).")
+	suppress.Checkov(role.Node().FindChild(jsii.String("DefaultPolicy")), "CKV_AWS_111", owned+"its writes are limited to the site bucket (by aws-cdk-lib) and the site's distribution's invalidations (by the site).")
 	if lg := handler.Node().TryFindChild(jsii.String("LogGroup")); lg != nil {
-		suppress.Checkov(lg.Node().DefaultChild().(awscdk.CfnResource), "CKV_AWS_158", owned+"its logs list file names, no customer data.")
+		suppress.Checkov(lg, "CKV_AWS_158", owned+"its logs list file names, no customer data.")
 	}
 }
 

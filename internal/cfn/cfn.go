@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -274,8 +275,6 @@ func Strings(v any) []string {
 // DependencyOrder sorts stack names so that each comes after the stacks it
 // depends on, ties by name: a stable order for generated documents.
 func DependencyOrder(names []string, dependsOn map[string][]string) []string {
-	sorted := append([]string(nil), names...)
-	sort.Strings(sorted)
 	var out []string
 	done := map[string]bool{}
 	var visit func(n string)
@@ -284,14 +283,12 @@ func DependencyOrder(names []string, dependsOn map[string][]string) []string {
 			return
 		}
 		done[n] = true
-		deps := append([]string(nil), dependsOn[n]...)
-		sort.Strings(deps)
-		for _, d := range deps {
+		for _, d := range slices.Sorted(slices.Values(dependsOn[n])) {
 			visit(d)
 		}
 		out = append(out, n)
 	}
-	for _, n := range sorted {
+	for _, n := range slices.Sorted(slices.Values(names)) {
 		visit(n)
 	}
 	return out

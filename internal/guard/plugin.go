@@ -1,9 +1,7 @@
 package guard
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -45,28 +43,32 @@ func (*Plugin) RuleIds() *[]*string {
 func (*Plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValidationPluginReport {
 	var stacks []Stack
 	paths := map[string]string{}
-	regions := map[string]string{} // by template path
+	// The assembly's manifest, written before the plugins run, gives each
+	// template's stack and region without a round trip to the jsii kernel
+	// (the context's StackTemplates cost one per field of every stack).
+	byPath := map[string]cfn.AssemblyStack{}
 	for _, p := range *ctx.TemplatePaths() {
 		path := *p
-		if _, read := regions[path]; !read {
-			if err := stackRegions(filepath.Dir(path), regions); err != nil {
+		s, read := byPath[path]
+		if !read {
+			asm, err := cfn.ReadAssembly(filepath.Dir(path))
+			if err != nil {
 				panic(err)
 			}
-			if _, read = regions[path]; !read {
+			for _, s := range asm.Stacks {
+				byPath[s.TemplatePath] = s
+			}
+			if s, read = byPath[path]; !read {
 				panic(fmt.Errorf("%s: not a stack of the cloud assembly in its folder", path))
 			}
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			panic(err)
-		}
 		var t cfn.Template
-		if err := json.Unmarshal(b, &t); err != nil {
+		if err := s.ReadTemplate(&t); err != nil {
 			panic(err)
 		}
 		name := strings.TrimSuffix(filepath.Base(path), ".template.json")
 		paths[name] = path
-		stacks = append(stacks, Stack{Name: name, Region: regions[path], Template: t})
+		stacks = append(stacks, Stack{Name: name, Region: s.Region, Template: t})
 	}
 	violations := []*awscdk.PolicyViolation{}
 	descriptions := map[string]string{}
@@ -86,21 +88,6 @@ func (*Plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValid
 		})
 	}
 	return &awscdk.PolicyValidationPluginReport{Success: jsii.Bool(len(violations) == 0), Violations: &violations}
-}
-
-// stackRegions adds the region of each stack of the cloud assembly in dir
-// to regions, by template path: the assembly's manifest is written before
-// the plugins run, and reading it costs no round trip to the jsii kernel
-// (the context's StackTemplates cost one per field of every stack).
-func stackRegions(dir string, regions map[string]string) error {
-	asm, err := cfn.ReadAssembly(dir)
-	if err != nil {
-		return err
-	}
-	for _, s := range asm.Stacks {
-		regions[s.TemplatePath] = s.Region
-	}
-	return nil
 }
 
 var installed sync.Map // app node addresses

@@ -17,7 +17,7 @@ import (
 // Example:
 //
 //	key := keys.New(stack, "Key", "alias/brokerage-prod/alarms", "Encrypts the alarm topic", awscdk.RemovalPolicy_RETAIN)
-//	keys.AllowService(key, "AllowCloudWatchAlarms", []string{"cloudwatch.amazonaws.com"}, "ArnLike", alarmARNs)
+//	keys.AllowService(key, "AllowCloudWatchAlarms", keys.ServicePrincipals("cloudwatch.amazonaws.com"), "ArnLike", alarmARNs)
 func New(scope constructs.Construct, id, alias, description string, removal awscdk.RemovalPolicy) awskms.Key {
 	return awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
 		Alias:             jsii.String(alias),
@@ -28,17 +28,23 @@ func New(scope constructs.Construct, id, alias, description string, removal awsc
 	})
 }
 
-// AllowService lets the service principals encrypt and decrypt with the key,
-// only on behalf of the resources whose ARN matches sourceARN (operator is
-// "ArnEquals" or "ArnLike").
-func AllowService(key awskms.Key, sid string, principals []string, operator string, sourceARN *string) {
-	ps := make([]awsiam.IPrincipal, len(principals))
-	for i, n := range principals {
+// ServicePrincipals are the named service principals: created once, they
+// serve every statement that names them.
+func ServicePrincipals(names ...string) *[]awsiam.IPrincipal {
+	ps := make([]awsiam.IPrincipal, len(names))
+	for i, n := range names {
 		ps[i] = awsiam.NewServicePrincipal(jsii.String(n), nil)
 	}
+	return &ps
+}
+
+// AllowService lets the service principals (ServicePrincipals) encrypt and
+// decrypt with the key, only on behalf of the resources whose ARN matches
+// sourceARN (operator is "ArnEquals" or "ArnLike").
+func AllowService(key awskms.Key, sid string, principals *[]awsiam.IPrincipal, operator string, sourceARN *string) {
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String(sid),
-		Principals: &ps,
+		Principals: principals,
 		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{operator: map[string]any{"aws:SourceArn": sourceARN}},

@@ -2,8 +2,9 @@ package metricmath
 
 import (
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -123,11 +124,7 @@ func (a Alarm) Values(data Data, ts []int64) ([]float64, error) {
 			ret = id
 		}
 	}
-	ids := make([]string, 0, len(pending))
-	for id := range pending {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(pending))
 	for len(pending) > 0 {
 		progress := false
 		for _, id := range ids {

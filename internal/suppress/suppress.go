@@ -22,10 +22,11 @@ func Nag(c constructs.IConstruct, rule, reason string, appliesTo ...string) {
 	Subtree(c).Nag(rule, reason, appliesTo...).Record()
 }
 
-// Checkov records, in the resource's template metadata where checkov reads
-// it, that the checkov check does not apply, for the reason given.
-func Checkov(r awscdk.CfnResource, check, reason string) {
-	Resource(r).Checkov(check, reason).Record()
+// Checkov records, in the template metadata of c's resource (Resource)
+// where checkov reads it, that the checkov check does not apply, for the
+// reason given.
+func Checkov(c constructs.IConstruct, check, reason string) {
+	Resource(c).Checkov(check, reason).Record()
 }
 
 // checkovSkips by resource; jsii hands back the same Go value for the same
