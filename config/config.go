@@ -101,6 +101,14 @@ type API struct {
 	// gateways and neither this nor pipeline.stages set, the configuration
 	// is refused, since every stage deployed to the account would own it.
 	AccountSettingsOwners []string `json:"accountSettingsOwners,omitempty"`
+	// ScopedLoggingPolicy gives the owners' logging role an inline policy
+	// whose log actions reach only the log groups of its account and
+	// region, instead of AWS's managed AmazonAPIGatewayPushToCloudWatchLogs,
+	// which reaches every region's (the api construct's
+	// AccountProps.ScopedPolicy says what it grants and why). Changing it
+	// updates the role in place. Default: false, the managed policy, the one
+	// AWS documents.
+	ScopedLoggingPolicy bool `json:"scopedLoggingPolicy,omitempty"`
 }
 
 // APIAccountSettingsOwners is api.accountSettingsOwners, or its default:

@@ -146,7 +146,7 @@ func addGateways(s awscdk.Stack, region string, al *alarms.Alarms, c *config.Con
 	}
 	var account awsapigateway.CfnAccount
 	if c.OwnsAPIAccountSettings() {
-		account = api.NewAccount(s, "ApiGatewayAccount", nil)
+		account = api.NewAccount(s, "ApiGatewayAccount", &api.AccountProps{ScopedPolicy: c.API.ScopedLoggingPolicy})
 	}
 	built := map[string]*api.Gateway{}
 	for i, g := range c.API.Gateways {

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/config"
@@ -300,6 +302,25 @@ func TestOnlyTheOwningStageCreatesTheAPIGatewayAccountSetting(t *testing.T) {
 		got := p.Regional["eu-west-2"].Node().TryFindChild(jsii.String("ApiGatewayAccount")) != nil
 		if got != tc.owns {
 			t.Errorf("stage %s creates the account setting = %v, want %v", tc.stage, got, tc.owns)
+		}
+	}
+}
+
+// api.scopedLoggingPolicy reaches the owner's logging role: the managed
+// policy by default, the construct's account-and-region inline policy
+// when set.
+func TestScopedLoggingPolicyReachesTheAccountRole(t *testing.T) {
+	for _, scoped := range []bool{false, true} {
+		c := config.Default()
+		c.API.ScopedLoggingPolicy = scoped
+		app := awscdk.NewApp(&awscdk.AppProps{StackTraces: jsii.Bool(false)})
+		p := stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Regions: []string{"eu-west-2"}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused")), ConsumerCode: cfntest.AnyCode})
+		role := p.Regional["eu-west-2"].Node().FindChild(jsii.String("ApiGatewayAccount")).Node().FindChild(jsii.String("Role")).Node().DefaultChild().(awsiam.CfnRole)
+		props := (*assertions.Template_FromStack(p.Regional["eu-west-2"], nil).ToJSON())["Resources"].(map[string]any)[*p.Regional["eu-west-2"].GetLogicalId(role)].(map[string]any)["Properties"].(map[string]any)
+		_, managed := props["ManagedPolicyArns"]
+		_, inline := props["Policies"]
+		if managed == scoped || inline != scoped {
+			t.Errorf("scopedLoggingPolicy %v: managed policies %v, inline policies %v", scoped, managed, inline)
 		}
 	}
 }
