@@ -14,6 +14,7 @@
 package alarms
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -143,10 +144,8 @@ func (p *Props) validate() error {
 			}
 		}
 	}
-	if len(p.Sessions) > 0 {
-		if want := CheckGate(p.Sessions, p.Now); want != "" {
-			l.Add("Sessions", len(p.Sessions), want)
-		}
+	if want := CheckGate(p.Sessions, p.Now); want != "" {
+		l.Add("Sessions", len(p.Sessions), want)
 	}
 	return problems.Join(l.Subject, l.Err(), CheckOverrides("Overrides", p.Overrides),
 		CheckSessions("Sessions", p.Sessions, p.Now, p.Overrides, p.CalendarDays))
@@ -217,14 +216,10 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	if err := p.validate(); err != nil {
 		panic(err)
 	}
-	if p.RemovalPolicy == "" {
-		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
-	}
+	p.RemovalPolicy = cmp.Or(p.RemovalPolicy, awscdk.RemovalPolicy_RETAIN)
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(c)
-	if p.Prefix == "" {
-		p.Prefix = *stack.StackName()
-	}
+	p.Prefix = cmp.Or(p.Prefix, *stack.StackName())
 	a := &Alarms{Construct: c, props: p, Topics: map[Severity]awssns.ITopic{}, actions: map[Severity]awscloudwatch.IAlarmAction{}, byMetric: map[string]awscloudwatch.Alarm{}}
 	if p.Topics != nil {
 		maps.Copy(a.Topics, p.Topics)
@@ -317,7 +312,7 @@ func (a *Alarms) Watch(scope constructs.Construct, t Target) []awscloudwatch.Ala
 	ks.mustHold(t.Kind, t.Metrics)
 	var out []awscloudwatch.Alarm
 	for _, s := range ks.Alarms {
-		s = a.applyOverride(t.Kind, s)
+		s = a.props.Overrides[OverrideKey(t.Kind, s.Metric)].apply(s)
 		if s.ThresholdOfTimeout > 0 {
 			s.Threshold = s.ThresholdOfTimeout * t.TimeoutSeconds * 1000
 		}
@@ -335,16 +330,10 @@ func (a *Alarms) WatchAccountConcurrency(scope constructs.Construct) awscloudwat
 	return a.create(scope, KindFunction, "account", AccountConcurrency.metricOf(Source{Namespace: lambdaFunction.Namespace}), AccountConcurrency)
 }
 
-func (a *Alarms) applyOverride(k Kind, s Spec) Spec {
-	if o, ok := a.props.Overrides[OverrideKey(k, s.Metric)]; ok {
-		return o.apply(s)
-	}
-	return s
-}
-
 // apply merges the override into the catalogue's s: a threshold replaces
 // the catalogue's (and its share of a timeout); evaluation periods replace
 // the catalogue's and cap its datapoints; datapoints replace the result.
+// The zero Override (an alarm nobody overrides) leaves s as it is.
 // CheckOverrides merges with it too, so that it judges what is built.
 func (o Override) apply(s Spec) Spec {
 	if o.Threshold != nil {

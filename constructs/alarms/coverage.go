@@ -1,6 +1,7 @@
 package alarms
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -67,7 +68,7 @@ func CheckCoverage(stacks []cfn.Stack) []Finding {
 		}
 	}
 	out = append(out, cv.checkAccountAlarms(withFunctions)...)
-	sortFindings(out)
+	slices.SortFunc(out, func(a, b Finding) int { return strings.Compare(a.String(), b.String()) })
 	return out
 }
 
@@ -133,12 +134,8 @@ func (a *alarmInfo) addMetric(m map[string]any) {
 	for _, d := range dims {
 		dm, _ := d.(map[string]any)
 		name, _ := dm["Name"].(string)
-		v := dm["Value"]
-		if ref := cfn.Ref(v); ref != "" {
-			v = ref
-		}
-		value, _ := v.(string)
-		id.dimensions[name] = value
+		value, _ := dm["Value"].(string)
+		id.dimensions[name] = cmp.Or(cfn.Ref(dm["Value"]), value)
 	}
 	a.metrics = append(a.metrics, id)
 }

@@ -80,13 +80,19 @@ func (a *Alarms) AddWidgets(ws ...awscloudwatch.IWidget) {
 // Dashboard creates, at scope/id, the dashboard named name of everything
 // this construct watches: the state of every alarm it created (titled title), the
 // sessions its idle alarms watch, and the widgets the watched constructs
-// added (AddWidgets), in the order they were added.
+// added (AddWidgets), in the order they were added, two per row.
 func (a *Alarms) Dashboard(scope constructs.Construct, id, name, title string) awscloudwatch.Dashboard {
 	widgets := a.AlarmStatus(title)
 	if len(a.props.Sessions) > 0 {
 		widgets = append(widgets, sessionsText(a.props.Sessions))
 	}
-	return newDashboard(scope, id, name, append(widgets, a.widgets...))
+	widgets = append(widgets, a.widgets...)
+	return inPlace(scope, id, func(scope constructs.Construct, id *string) awscloudwatch.Dashboard {
+		return awscloudwatch.NewDashboard(scope, id, &awscloudwatch.DashboardProps{
+			DashboardName: jsii.String(name),
+			Widgets:       &[]*[]awscloudwatch.IWidget{&widgets},
+		})
+	})
 }
 
 // sessionsText lists the sessions the idle alarms watch: their windows in
@@ -109,17 +115,6 @@ func sessionsText(ss []Session) awscloudwatch.TextWidget {
 		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s | %s |\n", s.Name, s.Market, s.TimeZone, strings.Join(s.Days, " "), strings.Join(windows, ", "), holidays)
 	}
 	return awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Markdown: jsii.String(b.String()), Width: widgetWidth, Height: widgetHeight})
-}
-
-// newDashboard creates a dashboard named name with the widgets laid out in
-// order, two per row.
-func newDashboard(scope constructs.Construct, id, name string, widgets []awscloudwatch.IWidget) awscloudwatch.Dashboard {
-	return inPlace(scope, id, func(scope constructs.Construct, id *string) awscloudwatch.Dashboard {
-		return awscloudwatch.NewDashboard(scope, id, &awscloudwatch.DashboardProps{
-			DashboardName: jsii.String(name),
-			Widgets:       &[]*[]awscloudwatch.IWidget{&widgets},
-		})
-	})
 }
 
 // NewCompositeAlarm raises one alarm when any of the given alarms is in

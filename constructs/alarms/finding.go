@@ -1,11 +1,6 @@
 package alarms
 
-import (
-	"slices"
-	"strings"
-
-	"github.com/brokerage/platform/internal/cfn"
-)
+import "github.com/brokerage/platform/internal/cfn"
 
 // Gap is what a coverage finding says is missing or wrong.
 type Gap string
@@ -59,9 +54,4 @@ func (f Finding) String() string {
 // findingOn is a finding of gap on resource r of stack s.
 func findingOn(s cfn.Stack, r cfn.Resource, gap Gap, message string) Finding {
 	return Finding{Gap: gap, Stack: s.Name, Region: s.Region, LogicalID: r.LogicalID, Type: r.Type, Message: message}
-}
-
-// sortFindings orders findings by their lines.
-func sortFindings(fs []Finding) {
-	slices.SortFunc(fs, func(a, b Finding) int { return strings.Compare(a.String(), b.String()) })
 }

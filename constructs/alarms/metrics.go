@@ -141,8 +141,7 @@ func ConsumerMetrics(functionName string) Source { return consumerRuntime.Of(fun
 //
 //	alarms.KindDLQ.Metric(alarms.QueueMetrics("orders-dlq"), "ApproximateNumberOfMessagesVisible")
 func (k Kind) Metric(src Source, name string) Metric {
-	ks := k.spec()
-	ks.mustHold(k, src)
+	k.spec().mustHold(k, src)
 	return k.alarm(name).metricOf(src)
 }
 

@@ -226,7 +226,7 @@ func gate(sessions []Session, now time.Time) (queries []gateQuery, open string) 
 			if tr.delta < 0 {
 				sign = "-"
 			}
-			local += fmt.Sprintf("%s(t>=%d)*%d", sign, tr.at, abs(tr.delta))
+			local += fmt.Sprintf("%s(t>=%d)*%d", sign, tr.at, max(tr.delta, -tr.delta))
 		}
 		wk := fmt.Sprintf("wk%d", i)
 		queries = append(queries, gateQuery{wk, fmt.Sprintf("(%s)-%d*FLOOR((%s)/%d)", local, week, local, week)})
@@ -247,13 +247,6 @@ func gate(sessions []Session, now time.Time) (queries []gateQuery, open string) 
 		opens = append(opens, id)
 	}
 	return queries, strings.Join(opens, "||")
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
 }
 
 // silentExpression is the gated idle signal of metric query m, whose
@@ -309,9 +302,7 @@ func IdleEvaluationMinutes(overrides map[string]Override) int {
 	for _, k := range Kinds() {
 		for _, s := range Catalogue[k].Alarms {
 			if s.Idle() {
-				if o, ok := overrides[OverrideKey(k, s.Metric)]; ok {
-					s = o.apply(s)
-				}
+				s = overrides[OverrideKey(k, s.Metric)].apply(s)
 				longest = max(longest, s.EvaluationPeriods*s.PeriodSeconds/60)
 			}
 		}
@@ -380,14 +371,10 @@ func unclearLocalTime(s Session, loc *time.Location, now time.Time, minute int) 
 	if minute == 24*60 {
 		return "", ""
 	}
-	trading := map[time.Weekday]bool{}
-	for i, name := range weekdays {
-		trading[time.Weekday(i)] = slices.Contains(s.Days, name)
-	}
 	y, mo, d := now.In(loc).Date()
 	until := s.horizon(now)
 	for t := time.Date(y, mo, d, 12, 0, 0, 0, loc); t.Before(until); t = t.AddDate(0, 0, 1) {
-		if !trading[t.Weekday()] {
+		if !slices.Contains(s.Days, weekdays[t.Weekday()]) {
 			continue
 		}
 		y, mo, d := t.Date()
