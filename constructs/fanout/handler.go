@@ -22,17 +22,12 @@ import (
 // consumer.Start reads (the tests check the names against the runtime's:
 // constructs do not import the Lambdas).
 func (r *Regional) runHandler(scope constructs.Construct, cons *Consumer, props *ConsumerProps) {
-	p := r.props
 	cons.IdempotencyTable = r.consumerTable(scope, "IdempotencyTable", &TableProps{PartitionKey: "id"}, "expiresAt")
 	cons.SequenceTable = r.consumerTable(scope, "SequenceTable", &TableProps{PartitionKey: "account"}, "")
-	env := map[string]*string{
+	cons.env = map[string]*string{
 		"IDEMPOTENCY_TABLE": cons.IdempotencyTable.TableName(),
 		"SEQUENCE_TABLE":    cons.SequenceTable.TableName(),
 		"METRICS_NAMESPACE": jsii.String(alarms.ConsumerNamespace),
-	}
-	cons.env = map[string]bool{}
-	for name := range env {
-		cons.env[name] = true
 	}
 	cons.Handler = newQueueFunction(scope, queueFunction{
 		id:             "Handler",
@@ -41,8 +36,8 @@ func (r *Regional) runHandler(scope constructs.Construct, cons *Consumer, props 
 		timeoutSeconds: float64(props.TimeoutSeconds),
 		source:         cons.Queue,
 		paused:         props.Paused,
-		removal:        p.RemovalPolicy,
-		environment:    env,
+		removal:        r.props.RemovalPolicy,
+		environment:    cons.env,
 	})
 	r.Key.GrantDecrypt(cons.Handler)
 	cons.IdempotencyTable.GrantReadWriteData(cons.Handler)
@@ -73,13 +68,12 @@ func (r *Regional) consumerTable(scope constructs.Construct, id string, keys *Ta
 	if ttl != "" {
 		props.TimeToLiveAttribute = jsii.String(ttl)
 	}
-	table := awsdynamodb.NewTable(scope, jsii.String(id), props)
 	if r.props.RemovalPolicy == awscdk.RemovalPolicy_RETAIN {
 		// Deletion protection as well: a stack update that replaced or
 		// dropped the table would fail instead of orphaning the records.
-		table.Node().DefaultChild().(awsdynamodb.CfnTable).SetDeletionProtectionEnabled(jsii.Bool(true))
+		props.DeletionProtection = jsii.Bool(true)
 	}
-	return table
+	return awsdynamodb.NewTable(scope, jsii.String(id), props)
 }
 
 // TableProps describe a table of a consumer's own (Consumer.AddTable).
@@ -108,7 +102,7 @@ func (c *Consumer) AddTable(id string, props *TableProps) awsdynamodb.Table {
 		l.Add("env", props.Env, "an environment variable name: upper-case letters, digits and underscores, starting with a letter")
 	case reservedEnv.MatchString(props.Env):
 		l.Add("env", props.Env, "a name Lambda does not reserve (AWS_*, LAMBDA_*, _HANDLER and the like)")
-	case c.env[props.Env]:
+	case c.env[props.Env] != nil:
 		l.Add("env", props.Env, "a name the handler's environment does not hold yet: "+strings.Join(slices.Sorted(maps.Keys(c.env)), ", "))
 	}
 	if props.PartitionKey == "" {
@@ -119,8 +113,8 @@ func (c *Consumer) AddTable(id string, props *TableProps) awsdynamodb.Table {
 	}
 	table := c.regional.consumerTable(c.scope, id, props, "")
 	table.GrantReadWriteData(c.Handler)
-	c.Handler.AddEnvironment(jsii.String(props.Env), table.TableName(), nil)
-	c.env[props.Env] = true
+	c.env[props.Env] = table.TableName()
+	c.Handler.AddEnvironment(jsii.String(props.Env), c.env[props.Env], nil)
 	return table
 }
 

@@ -188,14 +188,10 @@ func (p *IngestProps) Validate(prefix string) error {
 	if want := awsrules.BrokerAccounts(len(p.BrokerAccounts)); want != "" {
 		l.Add(prefix+"brokerAccounts", fmt.Sprintf("%d accounts", len(p.BrokerAccounts)), want)
 	}
-	seen := map[string]bool{}
-	for i, a := range p.BrokerAccounts {
-		l.Distinct(seen, fmt.Sprintf("%sbrokerAccounts[%d]", prefix, i), a, valid.AccountID(a),
-			"a 12-digit AWS account id", "each account listed once")
-	}
 	accounts := map[string]bool{}
-	for _, a := range p.BrokerAccounts {
-		accounts[a] = true
+	for i, a := range p.BrokerAccounts {
+		l.Distinct(accounts, fmt.Sprintf("%sbrokerAccounts[%d]", prefix, i), a, valid.AccountID(a),
+			"a 12-digit AWS account id", "each account listed once")
 	}
 	switch {
 	case len(p.BrokerRoles) == 0 && !p.TrustBrokerAccounts:
@@ -241,16 +237,15 @@ func (p *IngestProps) validate(scope constructs.Construct) error {
 // that may write only there. SNS documents the role's permissions and the
 // group's name in
 // https://docs.aws.amazon.com/sns/latest/dg/topics-attrib-prereq.html.
-// stack is scope's, in region.
-func deliveryStatusLogging(scope constructs.Construct, stack awscdk.Stack, region string, logs *awslogs.LogGroup, topicName string, removal awscdk.RemovalPolicy) *awssns.LoggingConfig {
-	account := *stack.Account()
+func (in *Ingest) deliveryStatusLogging(topicName string, removal awscdk.RemovalPolicy) *awssns.LoggingConfig {
+	scope, stack, region, account := in.Construct, in.stack, in.region, *in.stack.Account()
 	base := "sns/" + region + "/" + account + "/" + topicName
-	*logs = awslogs.NewLogGroup(scope, jsii.String("DeliveryFailureLogs"), &awslogs.LogGroupProps{
+	in.DeliveryFailureLogs = awslogs.NewLogGroup(scope, jsii.String("DeliveryFailureLogs"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String(base + "/Failure"),
 		Retention:     awslogs.RetentionDays_THREE_MONTHS,
 		RemovalPolicy: removal,
 	})
-	suppress.Checkov(*logs, "CKV_AWS_158", "SNS writes delivery status (message ids, status codes, reasons), never message bodies; CloudWatch Logs encrypts at rest with its own keys.")
+	suppress.Checkov(in.DeliveryFailureLogs, "CKV_AWS_158", "SNS writes delivery status (message ids, status codes, reasons), never message bodies; CloudWatch Logs encrypts at rest with its own keys.")
 	role := awsiam.NewRole(scope, jsii.String("DeliveryStatusRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("sns.amazonaws.com"), nil),
 		Description: jsii.String("Lets SNS log the fan-out topic's failed SQS deliveries"),
@@ -322,12 +317,8 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 		panic(err)
 	}
 	p := *props
-	if p.MaxReceiveCount == 0 {
-		p.MaxReceiveCount = DefaultMaxReceiveCount
-	}
-	if p.RemovalPolicy == "" {
-		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
-	}
+	p.MaxReceiveCount = cmp.Or(p.MaxReceiveCount, DefaultMaxReceiveCount)
+	p.RemovalPolicy = cmp.Or(p.RemovalPolicy, awscdk.RemovalPolicy_RETAIN)
 	if p.RedistributorCode == nil {
 		p.RedistributorCode = RedistributorCode()
 	}
@@ -337,7 +328,7 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	guard.Install(c)
 	names := p.Names()
 	in.addQueues(&p, names)
-	in.allowBrokers(&p, in.region)
+	in.allowBrokers(&p)
 	in.addTopic(&p, names)
 	in.addRedistributor(p.RedistributorCode, p.RemovalPolicy, names.words())
 	in.watch(p.Alarms)
@@ -374,13 +365,13 @@ func (in *Ingest) addQueues(p *IngestProps, names Names) {
 // SQS only. The roles are an aws:PrincipalArn condition on the accounts
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn):
 // a role named as a principal must exist when the policy is written.
-func (in *Ingest) allowBrokers(p *IngestProps, region string) {
+func (in *Ingest) allowBrokers(p *IngestProps) {
 	brokers := make([]awsiam.IPrincipal, len(p.BrokerAccounts))
 	for i, a := range p.BrokerAccounts {
 		brokers[i] = awsiam.NewAccountPrincipal(jsii.String(a))
 	}
 	send := map[string]any{}
-	kms := map[string]any{"StringEquals": map[string]any{"kms:ViaService": "sqs." + region + ".amazonaws.com"}}
+	kms := map[string]any{"StringEquals": map[string]any{"kms:ViaService": "sqs." + in.region + ".amazonaws.com"}}
 	if len(p.BrokerRoles) > 0 {
 		roles := map[string]any{"aws:PrincipalArn": p.BrokerRoles}
 		send["ArnLike"], kms["ArnLike"] = roles, roles
@@ -417,7 +408,7 @@ func (in *Ingest) addTopic(p *IngestProps, names Names) {
 		MasterKey:        in.TopicKey,
 		EnforceSSL:       jsii.Bool(true),
 		SignatureVersion: jsii.String("2"),
-		LoggingConfigs:   &[]*awssns.LoggingConfig{deliveryStatusLogging(in.Construct, in.stack, region, &in.DeliveryFailureLogs, topicName, p.RemovalPolicy)},
+		LoggingConfigs:   &[]*awssns.LoggingConfig{in.deliveryStatusLogging(topicName, p.RemovalPolicy)},
 	}
 	if p.FIFO {
 		topicProps.Fifo = jsii.Bool(true)

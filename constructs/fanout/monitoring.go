@@ -51,7 +51,7 @@ func (c *Consumer) watch(al *alarms.Alarms) {
 // the age of its oldest message against its DLQ's depth, and, for a
 // handler, its errors against the longest gap it holds.
 func (c *Consumer) Widgets() []awscloudwatch.IWidget {
-	queue := alarms.QueueMetrics(c.names.ConsumerQueue(c.Name))
+	queue := alarms.QueueMetrics(c.regional.names.ConsumerQueue(c.Name))
 	var handler []awscloudwatch.IWidget
 	if c.Handler != nil {
 		fn := *c.Handler.FunctionName()
@@ -63,7 +63,7 @@ func (c *Consumer) Widgets() []awscloudwatch.IWidget {
 		alarms.Graph(c.Name+": arrivals and processing", alarms.KindConsumerQueue.Metric(queue, "NumberOfMessagesSent").Line("arrived"),
 			queue.Metric("NumberOfMessagesDeleted", "Sum").Line("processed")),
 		alarms.Graph(c.Name+": age of oldest (s) and DLQ depth", alarms.KindConsumerQueue.Metric(queue, "ApproximateAgeOfOldestMessage").Line("age of oldest"),
-			dlqDepth(c.names.ConsumerDLQ(c.Name)).Line("in DLQ")),
+			dlqDepth(c.regional.names.ConsumerDLQ(c.Name)).Line("in DLQ")),
 	}, handler...)
 }
 

@@ -1,6 +1,7 @@
 package fanout
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -26,10 +27,10 @@ type Names struct {
 	FIFO bool
 }
 
-// name joins the non-empty parts with hyphens, prefixed, with the FIFO suffix.
-func (n Names) name(parts ...string) string {
-	s := strings.Join(append([]string{n.Prefix}, parts...), "-")
-	s = strings.TrimPrefix(s, "-")
+// name is part after the prefix and a hyphen (none without a prefix),
+// with the FIFO suffix.
+func (n Names) name(part string) string {
+	s := strings.TrimPrefix(n.Prefix+"-"+part, "-")
 	if n.FIFO {
 		return s + ".fifo"
 	}
@@ -79,7 +80,7 @@ func SNSPrincipals(topicRegion, queueRegion string) []string {
 	out := []string{"sns.amazonaws.com"}
 	for _, r := range []string{topicRegion, queueRegion} {
 		p := "sns." + r + ".amazonaws.com"
-		if regions.OptIn(r) && (len(out) == 1 || out[1] != p) {
+		if regions.OptIn(r) && !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}

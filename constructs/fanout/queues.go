@@ -71,8 +71,7 @@ func newQueue(scope constructs.Construct, id string, s queueSpec) awssqs.Queue {
 		props.DeduplicationScope = awssqs.DeduplicationScope_MESSAGE_GROUP
 		props.FifoThroughputLimit = awssqs.FifoThroughputLimit_PER_MESSAGE_GROUP_ID
 	}
-	working := s.deadLetter != nil || s.ordering == cfn.OrderingStall
-	if working {
+	if s.deadLetter != nil || s.ordering == cfn.OrderingStall { // a working queue
 		props.VisibilityTimeout = awscdk.Duration_Seconds(jsii.Number(s.visibilitySeconds))
 		if s.ordering != cfn.OrderingStall {
 			props.RetentionPeriod = awscdk.Duration_Hours(jsii.Number(QueueRetention))

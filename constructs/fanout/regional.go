@@ -109,9 +109,7 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 		panic(err)
 	}
 	p := *props
-	if p.RemovalPolicy == "" {
-		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
-	}
+	p.RemovalPolicy = cmp.Or(p.RemovalPolicy, awscdk.RemovalPolicy_RETAIN)
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(scope)
 	r := &Regional{Construct: c, props: p, names: p.Names(), region: *stack.Region()}
@@ -240,10 +238,9 @@ type Consumer struct {
 	// "account") are the handler's records, if it has one.
 	IdempotencyTable, SequenceTable awsdynamodb.Table
 
-	names    Names
 	regional *Regional
 	scope    constructs.Construct
-	env      map[string]bool // the handler's environment variables
+	env      map[string]*string // the handler's environment
 	// visibilitySeconds is the queue's visibility timeout: how often a
 	// held message comes back.
 	visibilitySeconds float64
@@ -258,7 +255,7 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	props = props.withDefaults(&r.props)
 	p := r.props
 	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
-	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds, names: r.names, regional: r, scope: scope, visibilitySeconds: float64(6 * props.TimeoutSeconds)}
+	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds, regional: r, scope: scope, visibilitySeconds: float64(6 * props.TimeoutSeconds)}
 	cons.DeadLetterQueue = newQueue(scope, "DeadLetterQueue", queueSpec{name: r.names.ConsumerDLQ(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy})
 	cons.Queue = newQueue(scope, "Queue", queueSpec{
 		name: r.names.ConsumerQueue(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy,
