@@ -19,35 +19,22 @@ func severityOfTopic(name string) (Severity, bool) {
 	return "", false
 }
 
-// topicSeverities maps a template's alarm topics, by logical ID, to their
-// severities.
-func topicSeverities(t cfn.Template) map[string]Severity {
-	topics := map[string]Severity{}
-	for _, r := range t.Resources("AWS::SNS::Topic") {
-		if n, ok := r.Props["TopicName"].(string); ok {
-			if sev, ok := severityOfTopic(n); ok {
-				topics[r.LogicalID] = sev
-			}
-		}
-	}
-	return topics
-}
-
 // checkAlarmSeverities reports the alarms of s that do not act on exactly
 // one severity's topic, and those with their actions off: an alarm that
 // should be quiet at times (idle alarms outside their sessions) says so in
 // its own expression, never by switching its actions off.
 func checkAlarmSeverities(s cfn.Stack) (out []Finding) {
-	topics := topicSeverities(s.Template)
+	topics := map[string]string{} // the template's topics' names, by logical ID
+	for _, r := range s.Template.Resources("AWS::SNS::Topic") {
+		topics[r.LogicalID], _ = r.Props["TopicName"].(string)
+	}
+	// An action is a topic of the template (a reference) or an ARN.
 	severityOf := func(v any) (Severity, bool) {
-		if id := cfn.Ref(v); id != "" {
-			sev, ok := topics[id]
-			return sev, ok
-		}
+		name := topics[cfn.Ref(v)]
 		if arn := cfn.ARN(v); arn != "" {
-			return severityOfTopic(arn[strings.LastIndex(arn, ":")+1:])
+			name = arn[strings.LastIndex(arn, ":")+1:]
 		}
-		return "", false
+		return severityOfTopic(name)
 	}
 	for _, typ := range []string{"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"} {
 		for _, r := range s.Template.Resources(typ) {

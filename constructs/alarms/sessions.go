@@ -120,12 +120,6 @@ const (
 	maxExpressionLength = 2048
 )
 
-// transition is a change of a zone's UTC offset at an instant.
-type transition struct {
-	at    int64 // UTC seconds
-	delta int   // new offset - old offset, seconds
-}
-
 // horizon is how far ahead a session's offsets are computed: a year past
 // its calendar's end (a year from now without holidays), so that the gate
 // stays exact while the calendar is renewed.
@@ -137,25 +131,28 @@ func (s Session) horizon(now time.Time) time.Time {
 	return end.AddDate(1, 0, 1)
 }
 
-// offsets are the session's UTC offset at now and its transitions up to
-// the horizon.
-func (s Session) offsets(loc *time.Location, now time.Time) (int, []transition) {
+// localSeconds is the expression of the session's local time, less
+// mondayShift, in seconds from t (UTC seconds): t plus the UTC offset at
+// now, and each change of offset up to the horizon from its instant on.
+func (s Session) localSeconds(loc *time.Location, now time.Time) string {
 	_, off := now.In(loc).Zone()
-	var out []transition
+	local := fmt.Sprintf("t%+d", off-mondayShift)
 	until := s.horizon(now)
-	prev := off
-	for t := now; ; {
+	for t, prev := now, off; ; {
 		_, end := t.In(loc).ZoneBounds()
 		if end.IsZero() || end.After(until) {
-			break
+			return local
 		}
 		_, next := end.In(loc).Zone()
-		if next != prev {
-			out = append(out, transition{at: end.Unix(), delta: next - prev})
+		if delta := next - prev; delta != 0 {
+			sign := "+"
+			if delta < 0 {
+				sign = "-"
+			}
+			local += fmt.Sprintf("%s(t>=%d)*%d", sign, end.Unix(), max(delta, -delta))
 		}
 		prev, t = next, end
 	}
-	return off, out
 }
 
 // holidayRanges are the UTC spans [start, end) of the session's holidays
@@ -219,15 +216,7 @@ func gate(sessions []Session, now time.Time) (queries []gateQuery, open string) 
 		if err != nil {
 			loc = time.UTC // reported by checkSession
 		}
-		off, trans := s.offsets(loc, now)
-		local := fmt.Sprintf("t%+d", off-mondayShift)
-		for _, tr := range trans {
-			sign := "+"
-			if tr.delta < 0 {
-				sign = "-"
-			}
-			local += fmt.Sprintf("%s(t>=%d)*%d", sign, tr.at, max(tr.delta, -tr.delta))
-		}
+		local := s.localSeconds(loc, now)
 		wk := fmt.Sprintf("wk%d", i)
 		queries = append(queries, gateQuery{wk, fmt.Sprintf("(%s)-%d*FLOOR((%s)/%d)", local, week, local, week)})
 		var in []string
