@@ -2,6 +2,7 @@ package alarms
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -47,11 +48,10 @@ const MaxAlarmsPerWidget = 100
 func Status(title string, alarms []interfacesawscloudwatch.IAlarmRef) []awscloudwatch.IWidget {
 	var out []awscloudwatch.IWidget
 	n := (len(alarms) + MaxAlarmsPerWidget - 1) / MaxAlarmsPerWidget
-	for i := 0; i < len(alarms); i += MaxAlarmsPerWidget {
-		part := alarms[i:min(i+MaxAlarmsPerWidget, len(alarms))]
+	for part := range slices.Chunk(alarms, MaxAlarmsPerWidget) {
 		t := title
 		if n > 1 {
-			t = fmt.Sprintf("%s (%d of %d)", title, i/MaxAlarmsPerWidget+1, n)
+			t = fmt.Sprintf("%s (%d of %d)", title, len(out)+1, n)
 		}
 		out = append(out, awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
 			Title: jsii.String(t), Alarms: &part, Width: widgetWidth, Height: widgetHeight,

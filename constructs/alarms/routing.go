@@ -9,16 +9,6 @@ import (
 	"github.com/brokerage/platform/internal/cfn"
 )
 
-// severityOfTopic reads a severity from an alarm topic's name (TopicName).
-func severityOfTopic(name string) (Severity, bool) {
-	for _, sev := range Severities {
-		if strings.HasSuffix(name, TopicName("", sev)) {
-			return sev, true
-		}
-	}
-	return "", false
-}
-
 // checkAlarmSeverities reports the alarms of s that do not act on exactly
 // one severity's topic, and those with their actions off: an alarm that
 // should be quiet at times (idle alarms outside their sessions) says so in
@@ -28,13 +18,19 @@ func checkAlarmSeverities(s cfn.Stack) (out []Finding) {
 	for _, r := range s.Template.Resources("AWS::SNS::Topic") {
 		topics[r.LogicalID], _ = r.Props["TopicName"].(string)
 	}
-	// An action is a topic of the template (a reference) or an ARN.
+	// An action is a topic of the template (a reference) or an ARN; an
+	// alarm topic's name (TopicName) ends in its severity's suffix.
 	severityOf := func(v any) (Severity, bool) {
 		name := topics[cfn.Ref(v)]
 		if arn := cfn.ARN(v); arn != "" {
 			name = arn[strings.LastIndex(arn, ":")+1:]
 		}
-		return severityOfTopic(name)
+		for _, sev := range Severities {
+			if strings.HasSuffix(name, TopicName("", sev)) {
+				return sev, true
+			}
+		}
+		return "", false
 	}
 	for _, typ := range []string{"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"} {
 		for _, r := range s.Template.Resources(typ) {

@@ -42,9 +42,9 @@ package alarms
 // checkGate refuses a gate that does not fit.
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -169,7 +169,7 @@ func (s Session) holidayRanges(loc *time.Location, now time.Time) [][2]int64 {
 			out = append(out, [2]int64{start.Unix(), end.Unix()})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	slices.SortFunc(out, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
 	return out
 }
 
@@ -198,7 +198,7 @@ func (s Session) weekSpans() [][2]int {
 			out = append(out, [2]int{monday*day + w[0]*60, monday*day + w[1]*60})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	slices.SortFunc(out, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
 	return out
 }
 

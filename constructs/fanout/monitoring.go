@@ -52,19 +52,19 @@ func (c *Consumer) watch(al *alarms.Alarms) {
 // handler, its errors against the longest gap it holds.
 func (c *Consumer) Widgets() []awscloudwatch.IWidget {
 	queue := alarms.QueueMetrics(c.regional.names.ConsumerQueue(c.Name))
-	var handler []awscloudwatch.IWidget
-	if c.Handler != nil {
-		fn := *c.Handler.FunctionName()
-		handler = append(handler, alarms.Graph(c.Name+": handler errors and longest gap held (s)",
-			alarms.KindFunction.Metric(alarms.FunctionMetrics(fn), "Errors").Line("errors"),
-			alarms.KindConsumer.Metric(alarms.ConsumerMetrics(fn), "GapHeldSeconds").Line("gap held (s)")))
-	}
-	return append([]awscloudwatch.IWidget{
+	widgets := []awscloudwatch.IWidget{
 		alarms.Graph(c.Name+": arrivals and processing", alarms.KindConsumerQueue.Metric(queue, "NumberOfMessagesSent").Line("arrived"),
 			queue.Metric("NumberOfMessagesDeleted", "Sum").Line("processed")),
 		alarms.Graph(c.Name+": age of oldest (s) and DLQ depth", alarms.KindConsumerQueue.Metric(queue, "ApproximateAgeOfOldestMessage").Line("age of oldest"),
 			dlqDepth(c.regional.names.ConsumerDLQ(c.Name)).Line("in DLQ")),
-	}, handler...)
+	}
+	if c.Handler != nil {
+		fn := *c.Handler.FunctionName()
+		widgets = append(widgets, alarms.Graph(c.Name+": handler errors and longest gap held (s)",
+			alarms.KindFunction.Metric(alarms.FunctionMetrics(fn), "Errors").Line("errors"),
+			alarms.KindConsumer.Metric(alarms.ConsumerMetrics(fn), "GapHeldSeconds").Line("gap held (s)")))
+	}
+	return widgets
 }
 
 // OverviewWidgets show a fan-out end to end from any region, by its
