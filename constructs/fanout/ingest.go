@@ -396,9 +396,8 @@ func (in *Ingest) allowBrokers(p *IngestProps) {
 // and a delivery dead-letter queue per destination region that only the
 // topic may write to.
 func (in *Ingest) addTopic(p *IngestProps, names Names) {
-	region := in.region
 	topicName := names.Topic()
-	topicARN := arnIn(in.stack, "sns", region, topicName)
+	topicARN := arnIn(in.stack, "sns", in.region, topicName)
 	in.TopicKey = p.TopicKey
 	if in.TopicKey == nil {
 		in.TopicKey = keys.New(in.Construct, "TopicKey", names.keyAlias("fanout"), "Encrypts the "+names.words()+" fan-out topic and its delivery dead-letter queues", p.RemovalPolicy)
@@ -421,7 +420,7 @@ func (in *Ingest) addTopic(p *IngestProps, names Names) {
 	in.Topic.ApplyRemovalPolicy(p.RemovalPolicy)
 	in.denyForeignSubscriptions(names, topicARN)
 
-	writers := keys.ServicePrincipals(SNSPrincipals(region, region)...) // the key's and every delivery DLQ's policy
+	writers := keys.ServicePrincipals(SNSPrincipals(in.region, in.region)...) // the key's and every delivery DLQ's policy
 	keyForSNS(in.TopicKey, topicARN, writers)
 	for _, r := range p.DestinationRegions {
 		dlq := newQueue(in.Construct, "DeliveryDLQ-"+r, queueSpec{name: names.DeliveryDLQ(r), fifo: p.FIFO, key: in.TopicKey, removal: p.RemovalPolicy,

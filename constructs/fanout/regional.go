@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -84,7 +85,6 @@ type Regional struct {
 	topicARN      *string
 	snsPrincipals *[]awsiam.IPrincipal // SNSPrincipals, for the key's and every consumer queue's policy
 	deliveryDLQ   *string              // the ARN of the region's delivery DLQ, in the topic's region
-	region        string
 }
 
 var consumerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
@@ -112,11 +112,12 @@ func NewRegional(scope constructs.Construct, id string, props *RegionalProps) *R
 	p.RemovalPolicy = cmp.Or(p.RemovalPolicy, awscdk.RemovalPolicy_RETAIN)
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(scope)
-	r := &Regional{Construct: c, props: p, names: p.Names(), region: *stack.Region()}
+	region := *stack.Region()
+	r := &Regional{Construct: c, props: p, names: p.Names()}
 	guard.Install(c)
 	r.topicARN = arnIn(stack, "sns", p.TopicRegion, r.names.Topic())
-	r.snsPrincipals = keys.ServicePrincipals(SNSPrincipals(p.TopicRegion, r.region)...)
-	r.deliveryDLQ = arnIn(stack, "sqs", p.TopicRegion, r.names.DeliveryDLQ(r.region))
+	r.snsPrincipals = keys.ServicePrincipals(SNSPrincipals(p.TopicRegion, region)...)
+	r.deliveryDLQ = arnIn(stack, "sqs", p.TopicRegion, r.names.DeliveryDLQ(region))
 	r.Key = p.Key
 	if r.Key == nil {
 		r.Key = keys.New(c, "Key", r.names.keyAlias("consumers"), "Encrypts this region's "+r.names.words()+" consumer queues", p.RemovalPolicy)
@@ -211,10 +212,8 @@ func (p *ConsumerProps) withDefaults(r *RegionalProps) *ConsumerProps {
 
 func (p *ConsumerProps) validate(r *Regional) error {
 	l := problems.List{Subject: "fanout.ConsumerProps"}
-	for _, c := range r.Consumers {
-		if c.Name == p.Name {
-			l.Add("name", p.Name, "a name no other consumer in the region has")
-		}
+	if slices.ContainsFunc(r.Consumers, func(c *Consumer) bool { return c.Name == p.Name }) {
+		l.Add("name", p.Name, "a name no other consumer in the region has")
 	}
 	return problems.Join(l.Subject, r.props.ValidateConsumer("", p), l.Err())
 }
