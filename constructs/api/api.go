@@ -704,7 +704,7 @@ func (g *Gateway) restAPIProps(p *Props) *awsapigateway.RestApiProps {
 		DeployOptions: &awsapigateway.StageOptions{
 			StageName:            jsii.String(p.StageName),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(g.AccessLogs),
-			AccessLogFormat:      awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{Caller: jsii.Bool(true), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true), RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true), Status: jsii.Bool(true), User: jsii.Bool(true)}),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_JsonWithStandardFields(nil), // every standard field
 			LoggingLevel:         loggingLevel(p),
 			DataTraceEnabled:     jsii.Bool(false), // never log request or response bodies
 			MetricsEnabled:       jsii.Bool(true),
@@ -718,7 +718,7 @@ func (g *Gateway) restAPIProps(p *Props) *awsapigateway.RestApiProps {
 		g.makePrivate(apiProps)
 	}
 	if len(p.CORSOrigins) > 0 {
-		apiProps.DefaultCorsPreflightOptions = &awsapigateway.CorsOptions{AllowOrigins: jsii.Strings(p.CORSOrigins...), AllowMethods: awsapigateway.Cors_ALL_METHODS(), AllowHeaders: awsapigateway.Cors_DEFAULT_HEADERS()}
+		apiProps.DefaultCorsPreflightOptions = &awsapigateway.CorsOptions{AllowOrigins: jsii.Strings(p.CORSOrigins...)} // every method, the default headers
 	}
 	return apiProps
 }
@@ -806,7 +806,7 @@ func (g *Gateway) addAuthorizers(p *Props, region string) map[string]authorizer 
 			authorizers[a.Name] = authorizer{awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.CognitoUserPoolsAuthorizerProps{CognitoUserPools: &[]awscognito.IUserPool{pool}}), awsapigateway.AuthorizationType_COGNITO}
 		case "lambda":
 			fn := awslambda.Function_FromFunctionAttributes(c, jsii.String("AuthFn-"+a.Name), &awslambda.FunctionAttributes{FunctionArn: jsii.String(a.FunctionARN), SameEnvironment: jsii.Bool(true)})
-			authorizers[a.Name] = authorizer{awsapigateway.NewTokenAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.TokenAuthorizerProps{Handler: fn, ResultsCacheTtl: awscdk.Duration_Minutes(jsii.Number(5))}), awsapigateway.AuthorizationType_CUSTOM}
+			authorizers[a.Name] = authorizer{awsapigateway.NewTokenAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.TokenAuthorizerProps{Handler: fn}), awsapigateway.AuthorizationType_CUSTOM}
 		}
 	}
 	return authorizers
@@ -819,13 +819,9 @@ func (g *Gateway) addServices(p *Props, authorizers map[string]authorizer) {
 	params := g.RestAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{ValidateRequestParameters: jsii.Bool(true), ValidateRequestBody: jsii.Bool(true)})
 	root := g.RestAPI.Root()
 	for _, s := range p.Services {
-		opts := &awsapigateway.MethodOptions{ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestParameters: &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}, RequestValidator: params}
 		name := p.authorizerOf(s)
-		a, ok := authorizers[name]
-		if ok {
-			opts.Authorizer = a.IAuthorizer
-			opts.AuthorizationType = a.Type
-		}
+		a, ok := authorizers[name] // a method takes its authorizer's authorization type
+		opts := &awsapigateway.MethodOptions{Authorizer: a.IAuthorizer, ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestParameters: &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}, RequestValidator: params}
 		base := g.addRoutes(root, s, p.Gateways, opts)
 		if !ok {
 			why := "Service " + s.Name + " is configured without an authorizer (public data)."
@@ -868,15 +864,16 @@ func (g *Gateway) addUsagePlans(p *Props) {
 		// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-apikey.html
 		value := awscdk.SecretValue_SecretsManager(jsii.String(u.APIKeySecret), nil).UnsafeUnwrap()
 		key := g.RestAPI.AddApiKey(jsii.String("Key-"+u.Name), &awsapigateway.ApiKeyOptions{ApiKeyName: jsii.String(p.Name + "-" + u.Name), Value: value})
-		plan := g.RestAPI.AddUsagePlan(jsii.String("Plan-"+u.Name), &awsapigateway.UsagePlanProps{
-			Name:     jsii.String(p.Name + "-" + u.Name),
-			Throttle: &awsapigateway.ThrottleSettings{RateLimit: jsii.Number(u.RateLimit), BurstLimit: jsii.Number(u.BurstLimit)},
-		})
+		var quota *awsapigateway.QuotaSettings // none for 0
 		if u.QuotaPerDay > 0 {
-			plan.Node().DefaultChild().(awsapigateway.CfnUsagePlan).AddPropertyOverride(jsii.String("Quota"), map[string]any{"Limit": u.QuotaPerDay, "Period": "DAY"})
+			quota = &awsapigateway.QuotaSettings{Limit: jsii.Number(u.QuotaPerDay), Period: awsapigateway.Period_DAY}
 		}
-		plan.AddApiStage(&awsapigateway.UsagePlanPerApiStage{Stage: g.Stage})
-		plan.AddApiKey(key, nil)
+		g.RestAPI.AddUsagePlan(jsii.String("Plan-"+u.Name), &awsapigateway.UsagePlanProps{
+			Name:      jsii.String(p.Name + "-" + u.Name),
+			Throttle:  &awsapigateway.ThrottleSettings{RateLimit: jsii.Number(u.RateLimit), BurstLimit: jsii.Number(u.BurstLimit)},
+			Quota:     quota,
+			ApiStages: &[]*awsapigateway.UsagePlanPerApiStage{{Stage: g.Stage}},
+		}).AddApiKey(key, nil)
 		g.APIKeys[u.Name] = key
 	}
 }
@@ -914,9 +911,7 @@ func (g *Gateway) addDomain(p *Props, region string) {
 	c := g.Construct
 	zone := awsroute53.HostedZone_FromHostedZoneAttributes(c, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{HostedZoneId: jsii.String(p.HostedZoneID), ZoneName: jsii.String(p.HostedZoneName)})
 	cert := awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{DomainName: jsii.String(p.DomainName), Validation: awscertificatemanager.CertificateValidation_FromDns(zone)})
-	domain := g.RestAPI.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{
-		DomainName: jsii.String(p.DomainName), Certificate: cert, EndpointType: awsapigateway.EndpointType_REGIONAL, SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2,
-	})
+	domain := g.RestAPI.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{DomainName: jsii.String(p.DomainName), Certificate: cert, SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2})
 	record := &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayDomain(domain))}
 	if p.LatencyRecords {
 		record.Region = jsii.String(region)
@@ -935,7 +930,7 @@ func (g *Gateway) integrations(scope constructs.Construct, s Service, gateways m
 	case BackendLambda:
 		// A proxy Lambda integration passes the whole request path.
 		fn := awslambda.Function_FromFunctionAttributes(scope, jsii.String("Backend-"+s.Name), &awslambda.FunctionAttributes{FunctionArn: jsii.String(b.FunctionARN), SameEnvironment: jsii.Bool(true)})
-		opts := &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true), AllowTestInvoke: jsii.Bool(false)}
+		opts := &awsapigateway.LambdaIntegrationOptions{AllowTestInvoke: jsii.Bool(false)}
 		return awsapigateway.NewLambdaIntegration(fn, opts), awsapigateway.NewLambdaIntegration(fn, opts)
 	case BackendVPCLink:
 		link := awsapigateway.VpcLink_FromVpcLinkId(scope, jsii.String("Link-"+s.Name), jsii.String(b.VPCLinkID))
@@ -965,7 +960,7 @@ func httpRoutes(url string, proxyOptions *awsapigateway.IntegrationOptions) (pro
 	baseOptions := *proxyOptions
 	baseOptions.RequestParameters = nil
 	route := func(url string, o *awsapigateway.IntegrationOptions) awsapigateway.Integration {
-		return awsapigateway.NewHttpIntegration(jsii.String(url), &awsapigateway.HttpIntegrationProps{Proxy: jsii.Bool(true), HttpMethod: jsii.String("ANY"), Options: o})
+		return awsapigateway.NewHttpIntegration(jsii.String(url), &awsapigateway.HttpIntegrationProps{HttpMethod: jsii.String("ANY"), Options: o})
 	}
 	return route(url+"/{proxy}", proxyOptions), route(url, &baseOptions)
 }
