@@ -409,21 +409,13 @@ func (p *Props) validateServiceAccess(l *problems.List, f string, s Service, aut
 	if s.APIKeyRequired && len(p.UsagePlans) == 0 {
 		l.Add(f+".apiKeyRequired", true, "a usage plan to issue the keys")
 	}
-	name := p.authorizerOf(s)
+	name := cmp.Or(s.Authorizer, p.DefaultAuthorizer)
 	if s.APIKeyRequired && p.LatencyRecords && authTypes[name] == "cognito" {
 		// Behind latency records a partner reaches whichever region is
 		// nearest, and a Cognito authorizer accepts only the tokens of
 		// the one user pool of its region.
 		l.Add(f+".authorizer", name, `a "lambda" authorizer that accepts the partner's token in every region: with latencyRecords a partner may reach any region, and a Cognito authorizer accepts only its own region's user pool`)
 	}
-}
-
-// authorizerOf is the name of the authorizer s uses: its own, or the gateway's default.
-func (p *Props) authorizerOf(s Service) string {
-	if s.Authorizer == "" {
-		return p.DefaultAuthorizer
-	}
-	return s.Authorizer
 }
 
 // validateBackend checks a service's backend at field f.
@@ -571,27 +563,26 @@ func New(scope constructs.Construct, id string, props *Props) *Gateway {
 		panic(err)
 	}
 	if props.Alarms == nil {
-		l := problems.List{Subject: "api.Props"}
-		l.Add("alarms", nil, "the alarms construct of the stack's region (alarms.New)")
-		panic(l.Err())
+		invalid("alarms", nil, "the alarms construct of the stack's region (alarms.New)")
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	guard.Install(c)
 	g := &Gateway{Construct: c, Name: p.Name, StageName: p.StageName, APIKeys: map[string]awsapigateway.IApiKey{}, Private: len(p.PrivateEndpoints) > 0, label: cmp.Or(p.Label, p.Name)}
 	g.region = *awscdk.Stack_Of(scope).Region()
-	if g.Private {
-		g.Endpoint = privateEndpoint(p, g.region)
+	if _, ok := p.PrivateEndpoints[g.region]; g.Private && !ok {
+		invalid("PrivateEndpoints", g.region, "the endpoints of the stack's region "+g.region)
 	}
+	g.Endpoint = p.PrivateEndpoints[g.region] // none for a public gateway
 	g.addAccessLogs(p)
 	g.RestAPI = awsapigateway.NewRestApi(c, jsii.String("Resource"), g.restAPIProps(p))
 	g.Stage = g.RestAPI.DeploymentStage()
 	stage := g.Stage.Node().DefaultChild().(awscdk.CfnResource)
 	g.configureStage(p, stage)
-	g.addServices(p, g.addAuthorizers(p, g.region))
+	g.addServices(p, g.addAuthorizers(p))
 	g.addUsagePlans(p)
 	g.addWebACL(p, stage)
 	if p.DomainName != "" {
-		g.addDomain(p, g.region)
+		g.addDomain(p)
 	}
 	p.Alarms.Watch(g.Stage, alarms.Target{Kind: alarms.KindAPIStage, Label: "api-" + g.label, Metrics: g.Metrics()})
 	p.Alarms.AddWidgets(g.Widgets()...)
@@ -630,43 +621,24 @@ var nonName = regexp.MustCompile(`[^A-Za-z0-9-]+`)
 // withDefaults is a copy of p with every unset default filled in.
 func (p *Props) withDefaults() *Props {
 	d := *p
-	if d.StageName == "" {
-		d.StageName = DefaultStageName
-	}
-	if d.LoggingLevel == "" {
-		d.LoggingLevel = "ERROR"
-	}
-	if d.AccessLogRetention == "" {
-		d.AccessLogRetention = awslogs.RetentionDays_THREE_MONTHS
-	}
-	if d.RemovalPolicy == "" {
-		d.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
-	}
+	d.StageName = cmp.Or(d.StageName, DefaultStageName)
+	d.LoggingLevel = cmp.Or(d.LoggingLevel, "ERROR")
+	d.AccessLogRetention = cmp.Or(d.AccessLogRetention, awslogs.RetentionDays_THREE_MONTHS)
+	d.RemovalPolicy = cmp.Or(d.RemovalPolicy, awscdk.RemovalPolicy_RETAIN)
 	return &d
 }
 
-// privateEndpoint is the entry of PrivateEndpoints for region; it panics
-// when there is none.
-func privateEndpoint(p *Props, region string) PrivateEndpoint {
-	e, ok := p.PrivateEndpoints[region]
-	if !ok {
-		l := problems.List{Subject: "api.Props"}
-		l.Add("PrivateEndpoints", region, "the endpoints of the stack's region "+region)
-		panic(l.Err())
-	}
-	return e
+// invalid panics with a problem that New finds and Validate cannot: Validate
+// runs before there is a stack (its region, its alarms construct).
+func invalid(field string, value any, want string) {
+	l := problems.List{Subject: "api.Props"}
+	l.Add(field, value, want)
+	panic(l.Err())
 }
 
 func (g *Gateway) addAccessLogs(p *Props) {
 	g.AccessLogs = awslogs.NewLogGroup(g.Construct, jsii.String("AccessLogs"), &awslogs.LogGroupProps{Retention: p.AccessLogRetention, RemovalPolicy: p.RemovalPolicy})
 	suppress.Checkov(g.AccessLogs, "CKV_AWS_158", "Access logs hold request metadata (caller IP, path, status, latency), never bodies; CloudWatch Logs encrypts them at rest with its own keys.")
-}
-
-func loggingLevel(p *Props) awsapigateway.MethodLoggingLevel {
-	if p.LoggingLevel == "INFO" {
-		return awsapigateway.MethodLoggingLevel_INFO
-	}
-	return awsapigateway.MethodLoggingLevel_ERROR
 }
 
 // methodOptions are the services' throttles. A service's throttle is a
@@ -685,7 +657,7 @@ func methodOptions(p *Props) map[string]*awsapigateway.MethodDeploymentOptions {
 			for _, path := range paths {
 				options[path] = &awsapigateway.MethodDeploymentOptions{
 					ThrottlingRateLimit: jsii.Number(s.RateLimit), ThrottlingBurstLimit: jsii.Number(s.BurstLimit),
-					LoggingLevel: loggingLevel(p), MetricsEnabled: jsii.Bool(true), DataTraceEnabled: jsii.Bool(false),
+					LoggingLevel: awsapigateway.MethodLoggingLevel(p.LoggingLevel), MetricsEnabled: jsii.Bool(true), DataTraceEnabled: jsii.Bool(false),
 				}
 			}
 		}
@@ -705,7 +677,7 @@ func (g *Gateway) restAPIProps(p *Props) *awsapigateway.RestApiProps {
 			StageName:            jsii.String(p.StageName),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(g.AccessLogs),
 			AccessLogFormat:      awsapigateway.AccessLogFormat_JsonWithStandardFields(nil), // every standard field
-			LoggingLevel:         loggingLevel(p),
+			LoggingLevel:         awsapigateway.MethodLoggingLevel(p.LoggingLevel),
 			DataTraceEnabled:     jsii.Bool(false), // never log request or response bodies
 			MetricsEnabled:       jsii.Bool(true),
 			TracingEnabled:       jsii.Bool(true),
@@ -762,11 +734,7 @@ func (g *Gateway) configureStage(p *Props, stage awscdk.CfnResource) {
 		// https://github.com/aws/aws-cdk/issues/10722
 		stage.AddResourceDependency(p.Account, jsii.String("logging needs the account setting's role"))
 	}
-	findings := suppress.Resource(stage).Checkov("CKV_AWS_120", "Responses are per customer (holdings, orders): caching them at the gateway would serve one customer's data to another.")
-	if why := g.withoutWebACL(p); why != "" {
-		findings.Checkov("CKV2_AWS_29", why)
-	}
-	findings.Record()
+	suppress.Checkov(stage, "CKV_AWS_120", "Responses are per customer (holdings, orders): caching them at the gateway would serve one customer's data to another.")
 	if len(p.CORSOrigins) > 0 {
 		const why = "CORS preflight (OPTIONS) must answer browsers without credentials; every other method has an authorizer."
 		suppress.Subtree(g.RestAPI).Nag("AwsSolutions-APIG4", why).Nag("AwsSolutions-COG4", why).Record()
@@ -781,13 +749,14 @@ type authorizer struct {
 }
 
 // addAuthorizers creates the authorizers that a service uses, by name; a
-// Cognito one uses the user pool of region. One that no service uses yet is
-// not created: aws-cdk-lib refuses an authorizer attached to no method.
-func (g *Gateway) addAuthorizers(p *Props, region string) map[string]authorizer {
+// Cognito one uses the user pool of the stack's region. One that no service
+// uses yet is not created: aws-cdk-lib refuses an authorizer attached to no
+// method.
+func (g *Gateway) addAuthorizers(p *Props) map[string]authorizer {
 	c := g.Construct
 	used := map[string]bool{}
 	for _, s := range p.Services {
-		used[p.authorizerOf(s)] = true
+		used[cmp.Or(s.Authorizer, p.DefaultAuthorizer)] = true
 	}
 	authorizers := map[string]authorizer{}
 	for _, a := range p.Authorizers {
@@ -796,11 +765,9 @@ func (g *Gateway) addAuthorizers(p *Props, region string) map[string]authorizer 
 		}
 		switch a.Type {
 		case "cognito":
-			arn, ok := a.UserPoolARNs[region]
+			arn, ok := a.UserPoolARNs[g.region]
 			if !ok {
-				l := problems.List{Subject: "api.Props"}
-				l.Add("Authorizers["+a.Name+"].UserPoolARNs", region, "a user pool for the stack's region "+region)
-				panic(l.Err())
+				invalid("Authorizers["+a.Name+"].UserPoolARNs", g.region, "a user pool for the stack's region "+g.region)
 			}
 			pool := awscognito.UserPool_FromUserPoolArn(c, jsii.String("Pool-"+a.Name), jsii.String(arn))
 			authorizers[a.Name] = authorizer{awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.CognitoUserPoolsAuthorizerProps{CognitoUserPools: &[]awscognito.IUserPool{pool}}), awsapigateway.AuthorizationType_COGNITO}
@@ -819,7 +786,7 @@ func (g *Gateway) addServices(p *Props, authorizers map[string]authorizer) {
 	params := g.RestAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{ValidateRequestParameters: jsii.Bool(true), ValidateRequestBody: jsii.Bool(true)})
 	root := g.RestAPI.Root()
 	for _, s := range p.Services {
-		name := p.authorizerOf(s)
+		name := cmp.Or(s.Authorizer, p.DefaultAuthorizer)
 		a, ok := authorizers[name] // a method takes its authorizer's authorization type
 		opts := &awsapigateway.MethodOptions{Authorizer: a.IAuthorizer, ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestParameters: &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}, RequestValidator: params}
 		base := g.addRoutes(root, s, p.Gateways, opts)
@@ -879,20 +846,12 @@ func (g *Gateway) addUsagePlans(p *Props) {
 }
 
 // addWebACL attaches the regional web ACL when p.WAF, or says on stage why
-// there is none (configureStage tells checkov).
+// there is none.
 func (g *Gateway) addWebACL(p *Props, stage awscdk.CfnResource) {
 	if p.WAF {
 		g.WebACL = waf.NewManagedRulesACL(g.Construct, "WebACL", "REGIONAL", p.Name)
 		awswafv2.NewCfnWebACLAssociation(g.Construct, jsii.String("WebACLAssociation"), &awswafv2.CfnWebACLAssociationProps{ResourceArn: g.Stage.StageArn(), WebAclArn: g.WebACL.AttrArn()})
 		return
-	}
-	suppress.Nag(stage, "AwsSolutions-APIG3", g.withoutWebACL(p))
-}
-
-// withoutWebACL is why the gateway has no web ACL, "" when it has one (p.WAF).
-func (g *Gateway) withoutWebACL(p *Props) string {
-	if p.WAF {
-		return ""
 	}
 	why := "The web ACL is off in this configuration (the gateway's waf option); turn it on for production."
 	if g.Private {
@@ -902,20 +861,20 @@ func (g *Gateway) withoutWebACL(p *Props) string {
 		// https://repost.aws/questions/QUIhLsAUROQpKrMbIN_Gvtlg/private-api-gateway-architecture).
 		why = "A private gateway: its resource policy lets in only calls through its VPC endpoints, and the public gateway's calls have passed that gateway's web ACL already; the gateway's waf option adds a web ACL here as well."
 	}
-	return why
+	suppress.Resource(stage).Checkov("CKV2_AWS_29", why).Nag("AwsSolutions-APIG3", why).Record()
 }
 
 // addDomain serves the gateway at p.DomainName with a regional certificate;
-// with LatencyRecords the record is region's latency record.
-func (g *Gateway) addDomain(p *Props, region string) {
+// with LatencyRecords the record is the region's latency record.
+func (g *Gateway) addDomain(p *Props) {
 	c := g.Construct
 	zone := awsroute53.HostedZone_FromHostedZoneAttributes(c, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{HostedZoneId: jsii.String(p.HostedZoneID), ZoneName: jsii.String(p.HostedZoneName)})
 	cert := awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{DomainName: jsii.String(p.DomainName), Validation: awscertificatemanager.CertificateValidation_FromDns(zone)})
 	domain := g.RestAPI.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{DomainName: jsii.String(p.DomainName), Certificate: cert, SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2})
 	record := &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayDomain(domain))}
 	if p.LatencyRecords {
-		record.Region = jsii.String(region)
-		record.SetIdentifier = jsii.String(p.Name + "-" + region)
+		record.Region = jsii.String(g.region)
+		record.SetIdentifier = jsii.String(p.Name + "-" + g.region)
 	}
 	awsroute53.NewARecord(c, jsii.String("Record"), record)
 }
@@ -1021,7 +980,8 @@ func NewAccount(scope constructs.Construct, id string, props *AccountProps) awsa
 	// The policy is the role's own property, not an AWS::IAM::Policy of its
 	// own: the setting, created once the role is, must find the permissions
 	// there already (aws/aws-cdk#2194), and the retained role keeps them.
-	if props != nil && props.ScopedPolicy {
+	scoped := props != nil && props.ScopedPolicy
+	if scoped {
 		region := awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("*"), ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME})
 		roleProps.InlinePolicies = &map[string]awsiam.PolicyDocument{"PushToCloudWatchLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
 			Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -1030,13 +990,12 @@ func NewAccount(scope constructs.Construct, id string, props *AccountProps) awsa
 				Resources: jsii.Strings(*region),
 			})},
 		})}
-	} else {
-		roleProps.ManagedPolicies = &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonAPIGatewayPushToCloudWatchLogs"))}
 	}
 	role := awsiam.NewRole(c, jsii.String("Role"), roleProps)
-	if roleProps.InlinePolicies != nil {
+	if scoped {
 		suppress.Nag(role, "AwsSolutions-IAM5", "API Gateway writes the log groups of every API of the account and region, named outside this stack; the role's one statement is limited to this account and region.")
 	} else {
+		role.AddManagedPolicy(awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonAPIGatewayPushToCloudWatchLogs")))
 		suppress.Nag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS maintains for exactly this account-wide logging role.")
 	}
 	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
