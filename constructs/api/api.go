@@ -173,15 +173,12 @@ var secretName = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 // reference takes either; a secret of another account needs its ARN
 // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html).
 func CheckSecretID(value string) string {
-	const want = "a Secrets Manager secret name such as partners/api-key, or its ARN arn:<partition>:secretsmanager:<region>:<account>:secret:<name>"
-	if !strings.HasPrefix(value, "arn:") {
-		if !secretName.MatchString(value) {
-			return want
-		}
-		return ""
+	name, isARN := value, strings.HasPrefix(value, "arn:")
+	if a, _ := arn.Parse(value); isARN {
+		name = strings.TrimPrefix(a.Resource, "secret:")
 	}
-	if a, _ := arn.Parse(value); awsrules.ARN(value, "secretsmanager", "secret:") != "" || !secretName.MatchString(strings.TrimPrefix(a.Resource, "secret:")) {
-		return want
+	if !secretName.MatchString(name) || isARN && awsrules.ARN(value, "secretsmanager", "secret:") != "" {
+		return "a Secrets Manager secret name such as partners/api-key, or its ARN arn:<partition>:secretsmanager:<region>:<account>:secret:<name>"
 	}
 	return ""
 }
@@ -247,9 +244,7 @@ type Props struct {
 	Account awsapigateway.CfnAccount
 }
 
-var (
-	pathSegment = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-)
+var pathSegment = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // Validate reports every problem at once, naming fields with prefix.
 func (p *Props) Validate(prefix string) error {
@@ -343,7 +338,7 @@ func (p *Props) validateServices(l *problems.List, prefix string, authTypes map[
 		l.Distinct(paths, f+".basePath", s.BasePath, pathSegment.MatchString(s.BasePath),
 			"one lower-case path segment such as orders",
 			"a base path no other service has")
-		checkSchema(l, f+".requestSchema", s.RequestSchema)
+		requestModel(l, f+".requestSchema", s.RequestSchema) // for its problems: New builds the model
 		p.validateServiceAccess(l, f, s, authTypes)
 		p.validateBackend(l, f, s.Backend)
 	}
@@ -352,36 +347,38 @@ func (p *Props) validateServices(l *problems.List, prefix string, authTypes map[
 // jsonSchemaTypes are the types of JSON schema draft 4, which API Gateway models use.
 var jsonSchemaTypes = []string{"array", "boolean", "integer", "null", "number", "object", "string"}
 
-// checkSchema checks what the api construct reads of a request schema: an
-// object type, a list of required names, and properties that are objects
+// requestModel is the model (draft 4) of a request schema: an object, its
+// required names and its properties' types, which is what the api construct
+// reads of it. It adds at field what it cannot read: another type, required
+// names that are not a list of strings, a property that is not an object
 // with a JSON schema type.
-func checkSchema(l *problems.List, field string, schema map[string]any) {
-	if schema == nil {
-		return
-	}
+func requestModel(l *problems.List, field string, schema map[string]any) *awsapigateway.JsonSchema {
+	model := &awsapigateway.JsonSchema{Schema: awsapigateway.JsonSchemaVersion_DRAFT4, Type: awsapigateway.JsonSchemaType_OBJECT}
 	if t, ok := schema["type"]; ok && t != "object" {
 		l.Add(field+".type", t, `"object" (a request body schema describes a JSON object), or unset`)
 	}
 	if req, ok := schema["required"]; ok {
 		list, isList := req.([]any)
-		for _, r := range list {
-			if _, ok := r.(string); !ok {
-				isList = false
-			}
+		names := make([]string, len(list))
+		for i, r := range list {
+			names[i], ok = r.(string)
+			isList = isList && ok
 		}
 		if !isList {
 			l.Add(field+".required", fmt.Sprint(req), "a list of property names")
 		}
+		model.Required = jsii.Strings(names...)
 	}
 	props, ok := schema["properties"]
 	if !ok {
-		return
+		return model
 	}
 	m, ok := props.(map[string]any)
 	if !ok {
 		l.Add(field+".properties", fmt.Sprint(props), "an object of property schemas")
-		return
+		return model
 	}
+	types := map[string]*awsapigateway.JsonSchema{}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		pf := field + ".properties[" + strconv.Quote(k) + "]"
 		p, ok := m[k].(map[string]any)
@@ -393,7 +390,10 @@ func checkSchema(l *problems.List, field string, schema map[string]any) {
 		if !slices.Contains(jsonSchemaTypes, t) {
 			l.Add(pf+".type", fmt.Sprint(p["type"]), "a JSON schema type: one of "+strings.Join(jsonSchemaTypes, ", "))
 		}
+		types[k] = &awsapigateway.JsonSchema{Type: awsapigateway.JsonSchemaType(strings.ToUpper(t))}
 	}
+	model.Properties = &types
+	return model
 }
 
 // validateServiceAccess checks a service's authorizer, throttle and API key
@@ -482,12 +482,10 @@ func (p *Props) validatePrivateEndpoints(l *problems.List, prefix string) {
 		if len(e.VPCEndpointIDs) == 0 {
 			l.Add(f+".vpcEndpointIds", "[]", "at least one interface VPC endpoint id for execute-api in "+r+", such as vpce-0123456789abcdef0")
 		}
+		seen := map[string]bool{}
 		for i, id := range e.VPCEndpointIDs {
-			if !vpcEndpointID.MatchString(id) {
-				l.Add(fmt.Sprintf("%s.vpcEndpointIds[%d]", f, i), id, "a VPC endpoint id: vpce- and 17 hexadecimal digits, such as vpce-0123456789abcdef0")
-			} else if slices.Contains(e.VPCEndpointIDs[:i], id) {
-				l.Add(fmt.Sprintf("%s.vpcEndpointIds[%d]", f, i), id, "each endpoint listed once")
-			}
+			l.Distinct(seen, fmt.Sprintf("%s.vpcEndpointIds[%d]", f, i), id, vpcEndpointID.MatchString(id),
+				"a VPC endpoint id: vpce- and 17 hexadecimal digits, such as vpce-0123456789abcdef0", "each endpoint listed once")
 		}
 		if !vpcLinkID.MatchString(e.VPCLinkID) {
 			l.Add(f+".vpcLinkId", e.VPCLinkID, "the REST API VPC link id (to the network load balancer in front of the endpoints, such as abc123, not its ARN) the gateway is reached through from other gateways")
@@ -813,7 +811,8 @@ func (g *Gateway) addRoutes(root awsapigateway.IResource, s Service, gateways ma
 		// method, which API Gateway prefers to ANY; every other method and
 		// path of the service keeps its own bodies (amend, cancel):
 		// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-any-method.html
-		model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: jsonSchema(s.RequestSchema)})
+		schema := requestModel(new(problems.List), "", s.RequestSchema) // Validate has reported its problems
+		model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: schema})
 		createOpts := rootOpts
 		// The validator checks body and parameters; the model makes it check the body.
 		createOpts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
@@ -922,26 +921,6 @@ func httpRoutes(url string, proxyOptions *awsapigateway.IntegrationOptions) (pro
 		return awsapigateway.NewHttpIntegration(jsii.String(url), &awsapigateway.HttpIntegrationProps{HttpMethod: jsii.String("ANY"), Options: o})
 	}
 	return route(url+"/{proxy}", proxyOptions), route(url, &baseOptions)
-}
-
-func jsonSchema(m map[string]any) *awsapigateway.JsonSchema {
-	s := &awsapigateway.JsonSchema{Schema: awsapigateway.JsonSchemaVersion_DRAFT4, Type: awsapigateway.JsonSchemaType_OBJECT}
-	if req, ok := m["required"].([]any); ok {
-		var names []string
-		for _, r := range req {
-			names = append(names, fmt.Sprint(r))
-		}
-		s.Required = jsii.Strings(names...)
-	}
-	if props, ok := m["properties"].(map[string]any); ok {
-		out := map[string]*awsapigateway.JsonSchema{}
-		for k, v := range props {
-			t, _ := v.(map[string]any)["type"].(string)
-			out[k] = &awsapigateway.JsonSchema{Type: awsapigateway.JsonSchemaType(strings.ToUpper(t))}
-		}
-		s.Properties = &out
-	}
-	return s
 }
 
 // AccountProps configures the role of the account setting (NewAccount).
