@@ -22,14 +22,12 @@ func gatewayName(c *config.Config, name string) string { return c.Prefix() + "-"
 // only validating). What varies by region (user pools, VPC links, private
 // endpoints) comes from the regions' blocks, by the names the gateway uses.
 func GatewayProps(c *config.Config, region string, g config.Gateway, built map[string]*api.Gateway) *api.Props {
-	fill := func(s string) string {
-		return strings.NewReplacer("{region}", region, "{account}", c.Account).Replace(s)
-	}
+	fill := strings.NewReplacer("{region}", region, "{account}", c.Account).Replace
 	p := &api.Props{
 		Name: gatewayName(c, g.Name), Label: g.Name, RateLimit: g.RateLimit, BurstLimit: g.BurstLimit, LoggingLevel: g.LoggingLevel,
 		DefaultAuthorizer: g.DefaultAuthorizer, CORSOrigins: g.CORSOrigins, WAF: g.WAF,
 		DomainName: g.DomainName, HostedZoneID: g.HostedZoneID, HostedZoneName: g.HostedZoneName, LatencyRecords: g.LatencyRecords,
-		Gateways: built, RemovalPolicy: removalPolicy(c),
+		Gateways: built, RemovalPolicy: removalPolicy(c), PrivateEndpoints: map[string]api.PrivateEndpoint{},
 	}
 	var here config.Region
 	for _, r := range c.Regions {
@@ -37,26 +35,21 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 			here = r
 		}
 		if e, ok := r.PrivateEndpoints[g.Name]; ok && g.Private {
-			if p.PrivateEndpoints == nil {
-				p.PrivateEndpoints = map[string]api.PrivateEndpoint{}
-			}
 			p.PrivateEndpoints[r.Name] = api.PrivateEndpoint(e)
 		}
 	}
 	for _, a := range g.Authorizers {
-		var pools map[string]string
-		if a.Type == "cognito" {
-			pools = map[string]string{}
-			for _, r := range c.Regions {
-				if arn, ok := r.UserPools[a.UserPool]; ok {
-					pools[r.Name] = strings.ReplaceAll(arn, "{account}", c.Account)
-				}
+		pools := map[string]string{}
+		for _, r := range c.Regions {
+			if arn, ok := r.UserPools[a.UserPool]; ok && a.Type == "cognito" {
+				pools[r.Name] = strings.ReplaceAll(arn, "{account}", c.Account)
 			}
 		}
 		p.Authorizers = append(p.Authorizers, api.Authorizer{Name: a.Name, Type: a.Type, UserPoolARNs: pools, FunctionARN: fill(a.FunctionARN)})
 	}
 	for _, u := range g.UsagePlans {
-		p.UsagePlans = append(p.UsagePlans, api.UsagePlan{Name: u.Name, RateLimit: u.RateLimit, BurstLimit: u.BurstLimit, QuotaPerDay: u.QuotaPerDay, APIKeySecret: fill(u.APIKeySecret)})
+		u.APIKeySecret = fill(u.APIKeySecret)
+		p.UsagePlans = append(p.UsagePlans, api.UsagePlan(u))
 	}
 	for _, s := range g.Services {
 		b := s.Backend
@@ -87,13 +80,12 @@ func ValidateAPI(c *config.Config) error {
 				continue
 			}
 			for _, pr := range perr.Problems {
-				field, listed := regionField(c, k, i, pr.Field)
-				if !listed {
-					continue // not listed: config.Validate names the region's missing entry
-				}
 				// A problem is reported once: values filled per region
-				// ({region}) would otherwise repeat it.
-				if key := field + "\x00" + pr.Want; !seen[key] {
+				// ({region}) would otherwise repeat it. One with a value the
+				// region does not list is config.Validate's, which names the
+				// region's missing entry.
+				field, listed := regionField(c, k, i, pr.Field)
+				if key := field + "\x00" + pr.Want; listed && !seen[key] {
 					l.Add(field, pr.Value, pr.Want)
 					seen[key] = true
 				}
