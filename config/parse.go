@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -30,25 +31,33 @@ var configShape = reflect.TypeOf(Config{})
 // (WithoutShapeEchoes).
 func Parse(data []byte, source string) (*Config, error) {
 	list := problems.List{Subject: "configuration " + source}
+	src := &origin{name: source, data: data, offsets: map[string]int64{}}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	offsets := map[string]int64{}
-	raw, err := readValue(dec, data, nil, offsets, &list)
-	if err == nil {
+	raw, err := src.read(dec, nil, &list)
+	var at, want string
+	var se *json.SyntaxError
+	switch {
+	case err == nil:
 		if _, extra := dec.Token(); extra != io.EOF {
-			err = fmt.Errorf("more after the configuration object at %s", position(data, dec.InputOffset()-1))
+			at, want = position(data, dec.InputOffset()-1), "nothing after the configuration object"
 		}
+	case errors.As(err, &se):
+		at, want = position(data, se.Offset), err.Error()
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		at, want = position(data, int64(len(data)))+" (the end of the file)", "the file ends before the JSON does"
+	default:
+		at, want = err.Error(), err.Error()
 	}
-	if err != nil {
-		list.Add("(file)", syntaxPosition(data, err), "valid JSON ("+syntaxMessage(err)+")")
+	if want != "" {
+		list.Add("(file)", at, "valid JSON ("+want+")")
 		return nil, list.Err()
 	}
 	if _, ok := raw.(map[string]any); !ok {
 		list.Add("(file)", describe(raw), "a JSON object holding the configuration's fields (app, stage, account, regions, ...)")
 		return nil, list.Err()
 	}
-	raw = normalize(raw)
-	checkSchema(raw, data, offsets, &list)
+	checkSchema(raw, src, &list)
 	// encoding/json decodes what the schema accepted: no null (it keeps the
 	// zero value) and whole numbers as integers, as the schema counts them.
 	normalized, _ := json.Marshal(raw)
@@ -59,7 +68,7 @@ func Parse(data []byte, source string) (*Config, error) {
 	}
 	// With shape problems, encoding/json has set every field it could and
 	// returned its first type error: the problems above name them all.
-	c.src = &origin{name: source, data: data, offsets: offsets}
+	c.src = src
 	return &c, list.Err()
 }
 
@@ -69,6 +78,35 @@ type origin struct {
 	name    string
 	data    []byte
 	offsets map[string]int64
+}
+
+// placed is a problem and its byte offset in the file.
+type placed struct {
+	problems.Problem
+	offset int64
+}
+
+// place puts a problem at the line and column of instance location loc in
+// the file, or of the nearest enclosing location the file has (offset -1
+// when none). A problem already placed keeps its place.
+func (o *origin) place(p problems.Problem, loc []string) placed {
+	for n := len(loc); n > 0; n-- {
+		if off, ok := o.offsets[strings.Join(loc[:n], "/")]; ok {
+			p.At = cmp.Or(p.At, position(o.data, off))
+			return placed{p, off}
+		}
+	}
+	return placed{p, -1}
+}
+
+// inFileOrder lists the problems by their offsets, stably.
+func inFileOrder(list []placed) []problems.Problem {
+	slices.SortStableFunc(list, func(a, b placed) int { return cmp.Compare(a.offset, b.offset) })
+	out := make([]problems.Problem, len(list))
+	for i, p := range list {
+		out[i] = p.Problem
+	}
+	return out
 }
 
 // Locate places each problem of err that names a field of the file c was
@@ -87,25 +125,13 @@ func (c *Config) Locate(err error) error {
 	if perr.Subject != "configuration" && perr.Subject != out.Subject {
 		out.Subject = perr.Subject + " (lines of " + out.Subject + ")"
 	}
-	type placed struct {
-		problems.Problem
-		offset int64 // in the file; math.MaxInt64 when not placed here
-	}
 	list := make([]placed, len(perr.Problems))
 	for i, p := range perr.Problems {
-		list[i] = placed{p, math.MaxInt64}
-		loc := instanceLocation(p.Field)
-		for n := len(loc); n > 0 && list[i].offset == math.MaxInt64; n-- {
-			if o, ok := c.src.offsets[strings.Join(loc[:n], "/")]; ok {
-				list[i].At, list[i].offset = cmp.Or(p.At, position(c.src.data, o)), o
-			}
+		if list[i] = c.src.place(p, instanceLocation(p.Field)); list[i].offset < 0 {
+			list[i].offset = math.MaxInt64 // placed otherwise, or nowhere: last
 		}
 	}
-	// In the file's order; problems placed otherwise, or nowhere, last.
-	slices.SortStableFunc(list, func(a, b placed) int { return cmp.Compare(a.offset, b.offset) })
-	for _, p := range list {
-		out.Problems = append(out.Problems, p.Problem)
-	}
+	out.Problems = inFileOrder(list)
 	return out
 }
 
@@ -114,44 +140,28 @@ func (c *Config) Locate(err error) error {
 // file's offsets are recorded; nil when it is not a field path.
 func instanceLocation(field string) []string {
 	var loc []string
-	for field != "" {
-		switch field[0] {
-		case '.':
-			field = field[1:]
-		case '[':
-			end := strings.IndexByte(field, ']')
-			if strings.HasPrefix(field, `["`) {
-				q, rest, ok := cutQuoted(field[1:])
-				if !ok || !strings.HasPrefix(rest, "]") {
-					return nil
-				}
-				loc, field = append(loc, q), rest[1:]
-				continue
-			}
-			if end < 0 {
+	for field = strings.TrimLeft(field, "."); field != ""; field = strings.TrimLeft(field, ".") {
+		end := strings.IndexByte(field, ']')
+		switch {
+		case strings.HasPrefix(field, `["`):
+			q, err := strconv.QuotedPrefix(field[1:])
+			if err != nil || !strings.HasPrefix(field[1+len(q):], "]") {
 				return nil
 			}
+			u, _ := strconv.Unquote(q)
+			loc, field = append(loc, u), field[2+len(q):]
+		case field[0] == '[' && end < 0:
+			return nil
+		case field[0] == '[':
 			loc, field = append(loc, field[1:end]), field[end+1:]
 		default:
-			end := strings.IndexAny(field, ".[")
-			if end < 0 {
+			if end = strings.IndexAny(field, ".["); end < 0 {
 				end = len(field)
 			}
 			loc, field = append(loc, field[:end]), field[end:]
 		}
 	}
 	return loc
-}
-
-// cutQuoted reads the Go-quoted string s starts with, and returns it
-// unquoted with the rest of s.
-func cutQuoted(s string) (unquoted, rest string, ok bool) {
-	q, err := strconv.QuotedPrefix(s)
-	if err != nil {
-		return "", s, false
-	}
-	u, err := strconv.Unquote(q)
-	return u, s[len(q):], err == nil
 }
 
 // WithoutShapeEchoes joins the shape problems Parse found with the rule
@@ -167,41 +177,30 @@ func WithoutShapeEchoes(shape, rules error) error {
 	if !ok {
 		return problems.Join(perr.Subject, shape, rules)
 	}
-	var wrong []string
-	for _, p := range perr.Problems {
-		// A repeated key keeps its last value, which the rules judge.
-		if v, _ := p.Value.(string); !strings.HasPrefix(v, "a key repeated") {
-			wrong = append(wrong, p.Field)
-		}
-	}
-	l := problems.List{Subject: perr.Subject}
-	for _, p := range rerr.Problems {
-		echo := false
-		for _, f := range wrong {
-			echo = echo || p.Field == f || strings.HasPrefix(p.Field, f+".") || strings.HasPrefix(p.Field, f+"[")
-		}
-		if !echo {
-			l.AddAt(p.Field, p.Value, p.Want, p.At)
-		}
-	}
-	return problems.Join(perr.Subject, shape, l.Err())
+	kept := slices.DeleteFunc(slices.Clone(rerr.Problems), func(r problems.Problem) bool {
+		return slices.ContainsFunc(perr.Problems, func(s problems.Problem) bool {
+			// A repeated key keeps its last value, which the rules judge.
+			v, _ := s.Value.(string)
+			return !strings.HasPrefix(v, "a key repeated") &&
+				(r.Field == s.Field || strings.HasPrefix(r.Field, s.Field+".") || strings.HasPrefix(r.Field, s.Field+"["))
+		})
+	})
+	return problems.Join(perr.Subject, shape, &problems.Error{Problems: kept})
 }
 
-// readValue reads one JSON value, reporting keys an object repeats: JSON
+// read reads one JSON value, reporting keys an object repeats: JSON
 // decoders keep the last silently. It records where each value is in
 // offsets, by instance location (regions/0/name): just after its key, or
-// at a list item's first character.
-func readValue(dec *json.Decoder, data []byte, loc []string, offsets map[string]int64, l *problems.List) (any, error) {
+// at a list item's first character. As JSON Schema counts them, it drops
+// the object members whose value is null and writes whole numbers (30.0,
+// 3e1) as integers.
+func (o *origin) read(dec *json.Decoder, loc []string, l *problems.List) (any, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
 	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil
-	}
-	switch d {
-	case '{':
+	switch tok {
+	case json.Delim('{'):
 		m := map[string]any{}
 		for dec.More() {
 			kt, err := dec.Token()
@@ -212,76 +211,46 @@ func readValue(dec *json.Decoder, data []byte, loc []string, offsets map[string]
 			at := append(slices.Clone(loc), k)
 			if _, dup := m[k]; dup {
 				field, _ := fieldPath(at)
-				l.Add(field, "a key repeated at "+position(data, dec.InputOffset()), "each key once in its object (JSON keeps only the last value)")
+				l.Add(field, "a key repeated at "+position(o.data, dec.InputOffset()), "each key once in its object (JSON keeps only the last value)")
 			}
-			offsets[strings.Join(at, "/")] = dec.InputOffset()
-			v, err := readValue(dec, data, at, offsets, l)
-			if err != nil {
+			o.offsets[strings.Join(at, "/")] = dec.InputOffset()
+			if m[k], err = o.read(dec, at, l); err != nil {
 				return nil, err
 			}
-			m[k] = v
 		}
+		maps.DeleteFunc(m, func(_ string, v any) bool { return v == nil })
 		_, err := dec.Token()
 		return m, err
-	case '[':
-		var list []any
+	case json.Delim('['):
+		list := []any{}
 		for i := 0; dec.More(); i++ {
 			at := append(slices.Clone(loc), strconv.Itoa(i))
-			offsets[strings.Join(at, "/")] = itemStart(data, dec.InputOffset())
-			v, err := readValue(dec, data, at, offsets, l)
+			// Past the comma that ends the item before, and the blanks around it.
+			rest := bytes.TrimLeft(o.data[dec.InputOffset():], ", \t\r\n")
+			o.offsets[strings.Join(at, "/")] = int64(len(o.data) - len(rest))
+			v, err := o.read(dec, at, l)
 			if err != nil {
 				return nil, err
 			}
 			list = append(list, v)
 		}
 		_, err := dec.Token()
-		if list == nil {
-			list = []any{}
-		}
 		return list, err
 	}
-	return nil, fmt.Errorf("unexpected %v", d)
-}
-
-// itemStart is where the list item after offset starts: past the comma
-// that ends the item before it, and the blanks around it.
-func itemStart(data []byte, offset int64) int64 {
-	for offset < int64(len(data)) && strings.IndexByte(", \t\r\n", data[offset]) >= 0 {
-		offset++
+	if n, ok := tok.(json.Number); ok && loc != nil { // a file that is a number is shown as written
+		if f, err := n.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return json.Number(strconv.FormatInt(int64(f), 10)), nil
+		}
 	}
-	return offset
+	return tok, nil
 }
 
 // position is the line and column (both from 1) of a byte offset.
 func position(data []byte, offset int64) string {
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
-	}
-	before := data[:offset]
+	before := data[:min(offset, int64(len(data)))]
 	line := bytes.Count(before, []byte("\n")) + 1
-	col := int(offset) - bytes.LastIndexByte(before, '\n')
+	col := len(before) - bytes.LastIndexByte(before, '\n')
 	return fmt.Sprintf("line %d, column %d", line, col)
-}
-
-func syntaxPosition(data []byte, err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return position(data, se.Offset)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return position(data, int64(len(data))) + " (the end of the file)"
-	}
-	return strings.TrimPrefix(err.Error(), "more after the configuration object at ")
-}
-
-func syntaxMessage(err error) string {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return "the file ends before the JSON does"
-	}
-	if strings.HasPrefix(err.Error(), "more after") {
-		return "nothing after the configuration object"
-	}
-	return err.Error()
 }
 
 // describe shows a decoded JSON value in a problem.
@@ -300,28 +269,4 @@ func describe(v any) any {
 		return "a JSON object"
 	}
 	return fmt.Sprint(v)
-}
-
-// normalize drops the object members whose value is null and writes whole
-// numbers (30.0, 3e1) as integers, as JSON Schema counts them.
-func normalize(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			if e == nil {
-				delete(v, k)
-			} else {
-				v[k] = normalize(e)
-			}
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = normalize(e)
-		}
-	case json.Number:
-		if f, err := v.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-			return json.Number(strconv.FormatInt(int64(f), 10))
-		}
-	}
-	return v
 }

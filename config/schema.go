@@ -38,27 +38,16 @@ var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
 // checkSchema validates decoded JSON (numbers as json.Number) against the
 // schema and adds one problem per violation, in the file's order: the field
 // path as the configuration's problems name it, the value, what is
-// expected, and where the value is in data (offsets, by instance location).
-func checkSchema(raw any, data []byte, offsets map[string]int64, l *problems.List) {
+// expected, and where the value is in the file src.
+func checkSchema(raw any, src *origin, l *problems.List) {
 	s, err := compiled()
 	if err != nil {
 		panic(fmt.Sprintf("config/schema.json: %v", err))
 	}
-	type problem struct {
-		field, want string
-		value       any
-		offset      int64
-	}
-	var out []problem
+	var out []placed
 	add := func(loc []string, value any, want string) {
-		offset := int64(-1)
-		for n := len(loc); n > 0 && offset < 0; n-- {
-			if o, ok := offsets[strings.Join(loc[:n], "/")]; ok {
-				offset = o
-			}
-		}
 		field, _ := fieldPath(loc)
-		out = append(out, problem{field, want, value, offset})
+		out = append(out, src.place(problems.Problem{Field: field, Value: value, Want: want}, loc))
 	}
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
@@ -89,13 +78,8 @@ func checkSchema(raw any, data []byte, offsets map[string]int64, l *problems.Lis
 	}
 	// A missing field is placed at its object (the top level first), in
 	// the schema's order.
-	slices.SortStableFunc(out, func(a, b problem) int { return cmp.Compare(a.offset, b.offset) })
-	for _, p := range out {
-		at := ""
-		if p.offset >= 0 {
-			at = position(data, p.offset)
-		}
-		l.AddAt(p.field, p.value, p.want, at)
+	for _, p := range inFileOrder(out) {
+		l.AddAt(p.Field, p.Value, p.Want, p.At)
 	}
 }
 
@@ -108,10 +92,8 @@ var typeWords = map[string]string{"string": "text (a JSON string)", "boolean": "
 func wantType(types []string) string {
 	var out []string
 	for _, t := range types {
-		if w, ok := typeWords[t]; ok {
-			out = append(out, w)
-		} else if t != "null" {
-			out = append(out, t)
+		if t != "null" {
+			out = append(out, cmp.Or(typeWords[t], t))
 		}
 	}
 	return strings.Join(out, " or ")
@@ -153,9 +135,9 @@ func fieldPath(loc []string) (string, reflect.Type) {
 // structField is the type of t's field whose JSON name is name, or an
 // interface type for an unknown key.
 func structField(t reflect.Type, name string) reflect.Type {
-	for i := 0; i < t.NumField(); i++ {
-		if n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); n == name {
-			return t.Field(i).Type
+	for f := range t.Fields() {
+		if n, _, _ := strings.Cut(f.Tag.Get("json"), ","); n == name {
+			return f.Type
 		}
 	}
 	return reflect.TypeFor[any]()
@@ -167,9 +149,8 @@ func fieldNames(t reflect.Type) []string {
 		return nil
 	}
 	var out []string
-	for i := 0; i < t.NumField(); i++ {
-		if t.Field(i).IsExported() {
-			n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	for f := range t.Fields() {
+		if n, _, _ := strings.Cut(f.Tag.Get("json"), ","); f.IsExported() {
 			out = append(out, n)
 		}
 	}
