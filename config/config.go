@@ -40,10 +40,6 @@ const PlaceholderVPCLink = "PLACEHOLDER"
 
 var placeholderEndpoint = regexp.MustCompile(`^vpce-0{16}[0-9]$`)
 
-// realStage reports whether the stage deploys for real: placeholders are
-// refused there.
-func (c *Config) realStage() bool { return c.Stage != "dev" && slices.Contains(Stages, c.Stage) }
-
 // Stages the app knows. Only prod retains data-bearing resources when a stack is
 // deleted; the others destroy them so that test stages clean up after themselves.
 var Stages = []string{"dev", "staging", "prod"}
@@ -446,9 +442,7 @@ func Load(path, stage string) (*Config, error) {
 	return c, shape
 }
 
-var (
-	appPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
-)
+var appPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
 
 // Validate checks every rule and returns a *problems.Error listing every
 // problem, or nil.
@@ -487,10 +481,16 @@ func (c *Config) Validate() error {
 
 	c.Fanout.validate(&l)
 	c.Alarms.validate(&l)
-	c.Alarms.validateRecipients(&l)
 	c.validateSessions(&l)
 	c.validateAPI(&l)
-	c.validateSite(&l)
+	// Without a custom domain CloudFront serves its default certificate and
+	// sets the security policy to TLSv1 whatever the distribution asks for
+	// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html,
+	// MinimumProtocolVersion); with one the site construct requires
+	// TLSv1.2_2021. So prod serves the site under its own domain.
+	if c.IsProd() && c.Site.DomainName == "" {
+		l.Add("site.domainName", "", "a custom domain (with hostedZoneId and hostedZoneName) in prod: on CloudFront's default certificate the TLS floor is TLSv1")
+	}
 	c.validatePipeline(&l)
 	return l.Err()
 }
@@ -590,9 +590,8 @@ func (c *Config) validateRegionValues(l *problems.List) {
 		values(l, f+".privateEndpoints", r.PrivateEndpoints, private, "private gateway's endpoints")
 		for _, name := range slices.Sorted(maps.Keys(r.UserPools)) {
 			v := strings.ReplaceAll(r.UserPools[name], "{account}", c.Account)
-			if parsed, err := arn.Parse(v); err == nil && parsed.AccountID == PlaceholderAccount {
-				c.placeholder(l, fmt.Sprintf("%s.userPools[%q]", f, name), v, true, "user pool")
-			}
+			parsed, err := arn.Parse(v)
+			c.placeholder(l, fmt.Sprintf("%s.userPools[%q]", f, name), v, err == nil && parsed.AccountID == PlaceholderAccount, "user pool")
 		}
 		for _, name := range slices.Sorted(maps.Keys(r.VPCLinks)) {
 			c.placeholder(l, fmt.Sprintf("%s.vpcLinks[%q]", f, name), r.VPCLinks[name], r.VPCLinks[name] == PlaceholderVPCLink, "VPC link id")
@@ -611,23 +610,24 @@ func (c *Config) validateRegionValues(l *problems.List) {
 // names the gateways use (with the field that uses each): every used name
 // is listed, and nothing else is.
 func values[V any](l *problems.List, f string, listed map[string]V, used map[string]string, what string) {
-	for _, name := range slices.Sorted(maps.Keys(used)) {
+	names := slices.Sorted(maps.Keys(used))
+	for _, name := range names {
 		if _, ok := listed[name]; !ok {
 			l.Add(fmt.Sprintf("%s[%q]", f, name), "none listed", fmt.Sprintf("the region's %s: %s names it, and every region lists it", what, used[name]))
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(listed)) {
 		if _, ok := used[name]; !ok {
-			names := slices.Sorted(maps.Keys(used))
 			l.Add(fmt.Sprintf("%s[%q]", f, name), name, fmt.Sprintf("a name the gateways use (%s): nothing uses this %s", strings.Join(names, ", "), what))
 		}
 	}
 }
 
 // placeholder reports value, at field f, when it is one of the default
-// configuration's placeholders (isPlaceholder) and the stage deploys for real.
+// configuration's placeholders (isPlaceholder) and the stage deploys for
+// real: a known one but dev.
 func (c *Config) placeholder(l *problems.List, f, value string, isPlaceholder bool, what string) {
-	if isPlaceholder && c.realStage() {
+	if isPlaceholder && c.Stage != "dev" && slices.Contains(Stages, c.Stage) {
 		l.Add(f, value, "a real "+what+": "+value+" is the default configuration's placeholder, refused outside dev")
 	}
 }
@@ -643,26 +643,19 @@ func (c *Config) validateAccountSettingsOwners(l *problems.List) {
 	for _, s := range c.PipelineStages() {
 		accounts[s.Name] = s.Account
 	}
-	owner := map[string]string{} // account -> its owning stage
+	owner, listed := map[string]string{}, map[string]bool{} // account -> its owning stage; the stages listed
 	for i, o := range c.API.AccountSettingsOwners {
 		f := fmt.Sprintf("api.accountSettingsOwners[%d]", i)
-		if !slices.Contains(Stages, o) {
-			l.Add(f, o, "one of "+strings.Join(Stages, ", "))
+		if !l.Distinct(listed, f, o, slices.Contains(Stages, o), "one of "+strings.Join(Stages, ", "), "each stage listed once") {
 			continue
 		}
-		if slices.Contains(c.API.AccountSettingsOwners[:i], o) {
-			l.Add(f, o, "each stage listed once")
-			continue
+		switch acct, ok := accounts[o]; {
+		case !ok: // deployed outside the pipeline, with its own configuration
+		case owner[acct] != "":
+			l.Add(f, o, fmt.Sprintf("one owner per account: %s already owns the API Gateway account setting of account %s", owner[acct], acct))
+		default:
+			owner[acct] = o
 		}
-		acct, ok := accounts[o]
-		if !ok {
-			continue // deployed outside the pipeline, with its own configuration
-		}
-		if other, ok := owner[acct]; ok {
-			l.Add(f, o, fmt.Sprintf("one owner per account: %s already owns the API Gateway account setting of account %s", other, acct))
-			continue
-		}
-		owner[acct] = o
 	}
 }
 
@@ -683,6 +676,18 @@ func (a *Alarms) validate(l *problems.List) {
 		if o.DatapointsToAlarm < 0 || (o.EvaluationPeriods > 0 && o.DatapointsToAlarm > o.EvaluationPeriods) {
 			l.Add(f+".datapointsToAlarm", o.DatapointsToAlarm, "at least 1 and at most evaluationPeriods, or unset")
 		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.Recipients)) {
+		f := fmt.Sprintf("alarms.recipients[%q]", k)
+		if !slices.Contains(Severities, k) {
+			l.Add(f, k, "a severity: one of "+strings.Join(Severities, ", "))
+			continue
+		}
+		r := a.Recipients[k]
+		if len(r.Emails) == 0 && r.PagerURL == "" {
+			l.Add(f, "no recipient", "at least one e-mail address or a pagerUrl: an alarm nobody receives is not an alarm")
+		}
+		r.validate(l, f)
 	}
 }
 
@@ -712,14 +717,11 @@ func (c *Config) SelectRegions(value string) ([]string, error) {
 	l := problems.List{Subject: "context"}
 	configured := c.RegionNames()
 	var out []string
+	seen := map[string]bool{}
 	for _, r := range strings.Split(value, ",") {
 		r = strings.TrimSpace(r)
-		switch {
-		case !slices.Contains(configured, r) && r != regions.Edge:
-			l.Add("regions", r, "one of the configured regions ("+strings.Join(configured, ", ")+") or "+regions.Edge)
-		case slices.Contains(out, r):
-			l.Add("regions", r, "each region selected once")
-		default:
+		if l.Distinct(seen, "regions", r, slices.Contains(configured, r) || r == regions.Edge,
+			"one of the configured regions ("+strings.Join(configured, ", ")+") or "+regions.Edge, "each region selected once") {
 			out = append(out, r)
 		}
 	}
@@ -727,16 +729,4 @@ func (c *Config) SelectRegions(value string) ([]string, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-// validateSite holds the site to the stage: without a custom domain
-// CloudFront serves its default certificate and sets the security policy
-// to TLSv1 whatever the distribution asks for
-// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html,
-// MinimumProtocolVersion); with one the site construct requires
-// TLSv1.2_2021. So prod serves the site under its own domain.
-func (c *Config) validateSite(l *problems.List) {
-	if c.IsProd() && c.Site.DomainName == "" {
-		l.Add("site.domainName", "", "a custom domain (with hostedZoneId and hostedZoneName) in prod: on CloudFront's default certificate the TLS floor is TLSv1")
-	}
 }

@@ -134,19 +134,8 @@ func (c *Config) validatePipeline(l *problems.List) {
 	if p.BakeMinutes != nil && (*p.BakeMinutes < 0 || *p.BakeMinutes > 180) {
 		l.Add("pipeline.bakeMinutes", *p.BakeMinutes, "0 to 180 minutes, or unset for 15")
 	}
-	c.validatePipelineStages(l)
-	if want := c.notAfterFirst(p.CanaryRegion); p.CanaryRegion != "" && want != "" {
-		l.Add("pipeline.canaryRegion", p.CanaryRegion, want)
-	}
-	if len(p.Waves) > 0 {
-		c.validateWaves(l)
-	}
-}
-
-// validatePipelineStages checks the stages the pipeline deploys.
-func (c *Config) validatePipelineStages(l *problems.List) {
 	stages := map[string]bool{}
-	for i, s := range c.Pipeline.Stages {
+	for i, s := range p.Stages {
 		f := fmt.Sprintf("pipeline.stages[%d]", i)
 		l.Distinct(stages, f+".name", s.Name, slices.Contains(Stages, s.Name),
 			"one of "+strings.Join(Stages, ", "),
@@ -154,6 +143,12 @@ func (c *Config) validatePipelineStages(l *problems.List) {
 		if s.Account != "" && !valid.AccountID(s.Account) {
 			l.Add(f+".account", s.Account, "a 12-digit AWS account id, or unset for account")
 		}
+	}
+	if want := c.notAfterFirst(p.CanaryRegion); p.CanaryRegion != "" && want != "" {
+		l.Add("pipeline.canaryRegion", p.CanaryRegion, want)
+	}
+	if len(p.Waves) > 0 {
+		c.validateWaves(l)
 	}
 }
 

@@ -2,10 +2,7 @@ package config
 
 import (
 	"fmt"
-	"maps"
 	"net/url"
-	"slices"
-	"strings"
 
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/valid"
@@ -30,21 +27,6 @@ func (a *Alarms) RecipientsFor(severity string) Recipients {
 		return r
 	}
 	return Recipients{Emails: a.Emails, PagerURL: a.PagerURL}
-}
-
-func (a *Alarms) validateRecipients(l *problems.List) {
-	for _, k := range slices.Sorted(maps.Keys(a.Recipients)) {
-		f := "alarms.recipients[" + fmt.Sprintf("%q", k) + "]"
-		if !slices.Contains(Severities, k) {
-			l.Add(f, k, "a severity: one of "+strings.Join(Severities, ", "))
-			continue
-		}
-		r := a.Recipients[k]
-		if len(r.Emails) == 0 && r.PagerURL == "" {
-			l.Add(f, "no recipient", "at least one e-mail address or a pagerUrl: an alarm nobody receives is not an alarm")
-		}
-		r.validate(l, f)
-	}
 }
 
 // validate checks the addresses and the pager URL, naming them under field f.

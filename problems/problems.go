@@ -53,8 +53,10 @@ func (l *List) AddAt(field string, value any, want, at string) {
 
 // Distinct checks one entry of a list whose entries must differ: it adds
 // want at field when the value is not valid, once when an earlier entry
-// (recorded in seen) had the same value; then it records the value.
-func (l *List) Distinct(seen map[string]bool, field, value string, valid bool, want, once string) {
+// (recorded in seen) had the same value; then it records the value. It
+// reports whether the entry was valid and first.
+func (l *List) Distinct(seen map[string]bool, field, value string, valid bool, want, once string) bool {
+	ok := valid && !seen[value]
 	switch {
 	case !valid:
 		l.Add(field, value, want)
@@ -62,6 +64,7 @@ func (l *List) Distinct(seen map[string]bool, field, value string, valid bool, w
 		l.Add(field, value, once)
 	}
 	seen[value] = true
+	return ok
 }
 
 // Err returns nil when nothing was added, otherwise an *Error holding every problem.
