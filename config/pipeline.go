@@ -88,11 +88,7 @@ func (c *Config) PipelineStages() []PipelineStage {
 // (us-east-1) and the primary region, then the canary alone, then the
 // remaining regions in the configured waves. Call it on a valid configuration.
 func (c *Config) Waves() []Wave {
-	first := []string{regions.Edge}
-	if c.PrimaryRegion != regions.Edge {
-		first = append(first, c.PrimaryRegion)
-	}
-	waves := []Wave{{Name: "first", Regions: first}}
+	waves := []Wave{{Name: "first", Regions: slices.Compact(c.firstRegions())}}
 	canary := c.canary()
 	if canary == "" {
 		return waves
