@@ -102,8 +102,8 @@ type API struct {
 	// region, instead of AWS's managed AmazonAPIGatewayPushToCloudWatchLogs,
 	// which reaches every region's (the api construct's
 	// AccountProps.ScopedPolicy says what it grants and why). Changing it
-	// updates the role in place. Default: false, the managed policy, the one
-	// AWS documents.
+	// updates the role in place; a stage that owns no setting has no role
+	// and ignores it. Default: false, the managed policy.
 	ScopedLoggingPolicy bool `json:"scopedLoggingPolicy,omitempty"`
 }
 
@@ -649,13 +649,15 @@ func (c *Config) validateAccountSettingsOwners(l *problems.List) {
 		if !l.Distinct(listed, f, o, slices.Contains(Stages, o), "one of "+strings.Join(Stages, ", "), "each stage listed once") {
 			continue
 		}
-		switch acct, ok := accounts[o]; {
-		case !ok: // deployed outside the pipeline, with its own configuration
-		case owner[acct] != "":
-			l.Add(f, o, fmt.Sprintf("one owner per account: %s already owns the API Gateway account setting of account %s", owner[acct], acct))
-		default:
-			owner[acct] = o
+		acct, ok := accounts[o]
+		if !ok {
+			continue // deployed outside the pipeline, with its own configuration
 		}
+		if owner[acct] != "" {
+			l.Add(f, o, fmt.Sprintf("one owner per account: %s already owns the API Gateway account setting of account %s", owner[acct], acct))
+			continue
+		}
+		owner[acct] = o
 	}
 }
 

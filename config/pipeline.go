@@ -95,8 +95,10 @@ func (c *Config) Waves() []Wave {
 	}
 	waves = append(waves, Wave{Name: "canary", Regions: []string{canary}})
 	rest := c.Pipeline.Waves
-	if all := c.afterCanary(); len(rest) == 0 && len(all) > 0 {
-		rest = [][]string{all}
+	if len(rest) == 0 {
+		if all := c.afterCanary(); len(all) > 0 {
+			rest = [][]string{all}
+		}
 	}
 	for i, w := range rest {
 		waves = append(waves, Wave{Name: fmt.Sprintf("wave-%d", i+1), Regions: w})
@@ -140,8 +142,10 @@ func (c *Config) validatePipeline(l *problems.List) {
 			l.Add(f+".account", s.Account, "a 12-digit AWS account id, or unset for account")
 		}
 	}
-	if want := c.notAfterFirst(p.CanaryRegion); p.CanaryRegion != "" && want != "" {
-		l.Add("pipeline.canaryRegion", p.CanaryRegion, want)
+	if p.CanaryRegion != "" {
+		if want := c.notAfterFirst(p.CanaryRegion); want != "" {
+			l.Add("pipeline.canaryRegion", p.CanaryRegion, want)
+		}
 	}
 	if len(p.Waves) > 0 {
 		c.validateWaves(l)

@@ -150,9 +150,11 @@ func fieldNames(t reflect.Type) []string {
 	}
 	var out []string
 	for f := range t.Fields() {
-		if n, _, _ := strings.Cut(f.Tag.Get("json"), ","); f.IsExported() {
-			out = append(out, n)
+		if !f.IsExported() {
+			continue
 		}
+		n, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		out = append(out, n)
 	}
 	return out
 }

@@ -39,10 +39,13 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 		}
 	}
 	for _, a := range g.Authorizers {
-		pools := map[string]string{}
-		for _, r := range c.Regions {
-			if arn, ok := r.UserPools[a.UserPool]; ok && a.Type == "cognito" {
-				pools[r.Name] = strings.ReplaceAll(arn, "{account}", c.Account)
+		var pools map[string]string
+		if a.Type == "cognito" {
+			pools = map[string]string{}
+			for _, r := range c.Regions {
+				if arn, ok := r.UserPools[a.UserPool]; ok {
+					pools[r.Name] = strings.ReplaceAll(arn, "{account}", c.Account)
+				}
 			}
 		}
 		p.Authorizers = append(p.Authorizers, api.Authorizer{Name: a.Name, Type: a.Type, UserPoolARNs: pools, FunctionARN: fill(a.FunctionARN)})

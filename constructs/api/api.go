@@ -173,12 +173,17 @@ var secretName = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 // reference takes either; a secret of another account needs its ARN
 // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html).
 func CheckSecretID(value string) string {
-	name, isARN := value, strings.HasPrefix(value, "arn:")
-	if a, _ := arn.Parse(value); isARN {
+	const want = "a Secrets Manager secret name such as partners/api-key, or its ARN arn:<partition>:secretsmanager:<region>:<account>:secret:<name>"
+	name := value
+	if strings.HasPrefix(value, "arn:") {
+		if awsrules.ARN(value, "secretsmanager", "secret:") != "" {
+			return want
+		}
+		a, _ := arn.Parse(value)
 		name = strings.TrimPrefix(a.Resource, "secret:")
 	}
-	if !secretName.MatchString(name) || isARN && awsrules.ARN(value, "secretsmanager", "secret:") != "" {
-		return "a Secrets Manager secret name such as partners/api-key, or its ARN arn:<partition>:secretsmanager:<region>:<account>:secret:<name>"
+	if !secretName.MatchString(name) {
+		return want
 	}
 	return ""
 }
@@ -928,12 +933,12 @@ type AccountProps struct {
 	// ScopedPolicy gives the role an inline policy whose log actions reach
 	// only the log groups of this account and region, instead of the AWS
 	// managed AmazonAPIGatewayPushToCloudWatchLogs, whose "*" reaches every
-	// log group of the account in every region. The actions are the managed
-	// policy's, so API Gateway, which checks the role when the setting is
-	// written, finds what it needs: the policy AWS Solutions Constructs
-	// (configureCloudwatchRoleForApi in @aws-solutions-constructs/core)
-	// deploys for this setting. AWS documents only the managed policy
-	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
+	// log group of the account in every region. The actions are the ones
+	// AWS lists for this role, which the managed policy holds
+	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html#set-up-access-logging-permissions):
+	// API Gateway checks for them when the setting is written. It is the
+	// policy AWS Solutions Constructs (configureCloudwatchRoleForApi in
+	// @aws-solutions-constructs/core) deploys for this setting.
 	// The scope is the region, not the platform's log groups: every API of
 	// the account and region logs through this role, with access log
 	// groups of any name. Default: false, the managed policy.
@@ -972,7 +977,8 @@ func NewAccount(scope constructs.Construct, id string, props *AccountProps) awsa
 	}
 	role := awsiam.NewRole(c, jsii.String("Role"), roleProps)
 	if scoped {
-		suppress.Nag(role, "AwsSolutions-IAM5", "API Gateway writes the log groups of every API of the account and region, named outside this stack; the role's one statement is limited to this account and region.")
+		suppress.Nag(role, "AwsSolutions-IAM5", "API Gateway writes the log groups of every API of the account and region, named outside this stack; the grant is limited to this account and region.",
+			"Resource::"+nagARN(awscdk.Stack_Of(c), "logs", "*"))
 	} else {
 		role.AddManagedPolicy(awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonAPIGatewayPushToCloudWatchLogs")))
 		suppress.Nag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS maintains for exactly this account-wide logging role.")
@@ -981,6 +987,18 @@ func NewAccount(scope constructs.Construct, id string, props *AccountProps) awsa
 	account := awsapigateway.NewCfnAccount(c, jsii.String("Resource"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
 	account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 	return account
+}
+
+// nagARN is an ARN of the stack's account and region as cdk-nag's findings
+// show it: a pseudo parameter the stack leaves unresolved as <AWS::Name>.
+func nagARN(s awscdk.Stack, service, resource string) string {
+	show := func(v *string, pseudo string) string {
+		if *awscdk.Token_IsUnresolved(v) {
+			return "<AWS::" + pseudo + ">"
+		}
+		return *v
+	}
+	return "arn:" + show(s.Partition(), "Partition") + ":" + service + ":" + show(s.Region(), "Region") + ":" + show(s.Account(), "AccountId") + ":" + resource
 }
 
 // Metric5XX is the share of requests answered with a 5xx. By default

@@ -146,10 +146,14 @@ func TestAccountRoleTakesTheManagedOrAScopedPolicy(t *testing.T) {
 		t.Errorf("scoped role: ManagedPolicyArns = %v, want none", arns)
 	}
 	policies, _ := scoped.Props["Policies"].([]any)
-	cfntest.Check(t, "inline policies of the scoped role", 1, len(policies))
-	doc := policies[0].(map[string]any)["PolicyDocument"].(map[string]any)
-	for _, st := range doc["Statement"].([]any) {
-		st := st.(map[string]any)
+	if len(policies) != 1 {
+		t.Fatalf("scoped role: Policies = %v, want one inline policy", scoped.Props["Policies"])
+	}
+	statements := cfn.Statements(policies[0].(map[string]any)["PolicyDocument"])
+	if len(statements) != 1 {
+		t.Fatalf("scoped role: statements = %v, want one", statements)
+	}
+	for _, st := range statements {
 		cfntest.Check(t, "the scoped statement's resource", `"arn:aws:logs:eu-west-2:111111111111:*"`, cfntest.JSON(st["Resource"]))
 		for _, a := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
 			if !strings.Contains(cfntest.JSON(st["Action"]), a) {

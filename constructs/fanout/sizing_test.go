@@ -24,7 +24,7 @@ func (s Sizing) RepublishHorizonSeconds() int {
 	return Redeliveries*s.VisibilitySeconds + s.TimeoutSeconds
 }
 
-// Check reports every way the sizing breaks a rule above.
+// Check reports every way the sizing breaks a rule of sizing.go.
 func (s Sizing) Check() error {
 	l := problems.List{Subject: "fanout.Sizing"}
 	if s.VisibilitySeconds < 6*s.TimeoutSeconds {

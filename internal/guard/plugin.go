@@ -55,8 +55,8 @@ func (*Plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValid
 			if err != nil {
 				panic(err)
 			}
-			for _, s := range asm.Stacks {
-				byPath[s.TemplatePath] = s
+			for _, st := range asm.Stacks {
+				byPath[st.TemplatePath] = st
 			}
 			if s, read = byPath[path]; !read {
 				panic(fmt.Errorf("%s: not a stack of the cloud assembly in its folder", path))
