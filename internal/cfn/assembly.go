@@ -53,6 +53,30 @@ type ConfigField struct {
 	Value string `json:"value"`
 }
 
+// LoadAssembly reads the cloud assembly in dir: every stack's template,
+// region and dependencies by stack name, and the warnings; Order lists the
+// stacks dependencies first, ties by name (DependencyOrder).
+func LoadAssembly(dir string) (*Assembly, error) {
+	m, err := ReadAssembly(dir)
+	if err != nil {
+		return nil, err
+	}
+	a := &Assembly{Templates: map[string]Template{}, DependsOn: map[string][]string{}, Regions: map[string]string{}, Warnings: m.Warnings}
+	for _, s := range m.Stacks {
+		var t Template
+		if err := s.ReadTemplate(&t); err != nil {
+			return nil, err
+		}
+		a.Order = append(a.Order, s.Name)
+		a.Templates[s.Name], a.Regions[s.Name] = t, s.Region
+		if len(s.DependsOn) > 0 {
+			a.DependsOn[s.Name] = s.DependsOn
+		}
+	}
+	a.Order = DependencyOrder(a.Order, a.DependsOn)
+	return a, nil
+}
+
 // ReadTemplate decodes the stack's template into v.
 func (s AssemblyStack) ReadTemplate(v any) error {
 	b, err := os.ReadFile(s.TemplatePath)

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -75,7 +74,8 @@ type Assembly struct {
 	Templates map[string]Template
 	// DependsOn lists, by stack name, the stacks it depends on.
 	DependsOn map[string][]string
-	// Order is the stack names in the order the assembly lists them.
+	// Order is the stack names: in the order the assembly lists them
+	// (Synth), or dependencies first, ties by name (LoadAssembly).
 	Order []string
 	// Regions are the stacks' regions by stack name, from each stack's
 	// environment in the assembly's manifest ("" when it has none).
@@ -126,29 +126,17 @@ func SynthOrViolations(app awscdk.App, outdir string) (asm *Assembly, violations
 	return Synth(app), nil
 }
 
-// Synth synthesizes the app once and reads every stack's template and dependencies.
+// Synth synthesizes the app once and reads every stack's template and
+// dependencies (LoadAssembly), in the order the assembly lists them.
 func Synth(app awscdk.App) *Assembly {
 	asm := app.Synth(nil)
-	out := &Assembly{Templates: map[string]Template{}, DependsOn: map[string][]string{}, Regions: map[string]string{}}
-	for _, s := range *asm.Stacks() {
-		name := *s.StackName()
-		out.Order = append(out.Order, name)
-		out.Templates[name] = fromArtifact(s)
-		for _, d := range *s.Dependencies() {
-			// A top-level stack's artifact id is its name; the asset
-			// manifests it also depends on are not stacks.
-			if id := *d.Id(); !strings.HasSuffix(id, ".assets") {
-				out.DependsOn[name] = append(out.DependsOn[name], id)
-			}
-		}
-	}
-	m, err := ReadAssembly(*asm.Directory())
+	out, err := LoadAssembly(*asm.Directory())
 	if err != nil {
 		panic(err)
 	}
-	out.Warnings = m.Warnings
-	for _, s := range m.Stacks {
-		out.Regions[s.Name] = s.Region
+	out.Order = nil
+	for _, s := range *asm.Stacks() {
+		out.Order = append(out.Order, *s.StackName())
 	}
 	return out
 }
@@ -168,19 +156,6 @@ func (a *Assembly) Stacks() []Stack {
 		out = append(out, Stack{Name: name, Region: a.Regions[name], Template: a.Templates[name]})
 	}
 	return out
-}
-
-func fromArtifact(s cxapi.CloudFormationStackArtifact) Template {
-	// Round-trip through JSON so that numbers and nesting are plain Go values.
-	b, err := json.Marshal(s.Template())
-	if err != nil {
-		panic(err)
-	}
-	var t Template
-	if err := json.Unmarshal(b, &t); err != nil {
-		panic(err)
-	}
-	return t
 }
 
 // Resources returns every resource of the given type (all when typ is ""),
