@@ -151,14 +151,11 @@ func (cv *coverage) readTargets(t cfn.Template) {
 				cv.logBuckets[cfn.Ref(lg["Bucket"])] = true
 			}
 		}
-		if rp, ok := r.Props["RedrivePolicy"].(map[string]any); ok {
-			target := rp["deadLetterTargetArn"]
-			if id := cfn.Ref(target); id != "" {
-				cv.dlqs[id] = true
-			} else if s := cfn.ARN(target); s != "" {
-				// By ARN, possibly joined with a partition token: its name.
-				cv.dlqs[s[strings.LastIndex(s, ":")+1:]] = true
-			}
+		if id, name := r.DeadLetterQueue(); id != "" {
+			cv.dlqs[id] = true
+		} else if name != "" {
+			// By ARN, possibly joined with a partition token: its name.
+			cv.dlqs[name] = true
 		}
 	}
 }

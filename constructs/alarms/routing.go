@@ -23,7 +23,7 @@ func checkAlarmSeverities(s cfn.Stack) (out []Finding) {
 	severityOf := func(v any) (Severity, bool) {
 		name := topics[cfn.Ref(v)]
 		if arn := cfn.ARN(v); arn != "" {
-			name = arn[strings.LastIndex(arn, ":")+1:]
+			name = cfn.ARNName(arn)
 		}
 		for _, sev := range Severities {
 			if strings.HasSuffix(name, TopicName("", sev)) {

@@ -219,6 +219,20 @@ func Ref(v any) string {
 	return ""
 }
 
+// ARNName is the last field of an ARN: a queue's or a topic's name.
+func ARNName(arn string) string { return arn[strings.LastIndex(arn, ":")+1:] }
+
+// DeadLetterQueue is the dead-letter queue the resource's RedrivePolicy
+// names: id when it refers to a resource of the template, else the name
+// its ARN ends with (ARN); both "" when it names none.
+func (r Resource) DeadLetterQueue() (id, name string) {
+	rp, _ := r.Props["RedrivePolicy"].(map[string]any)
+	if id := Ref(rp["deadLetterTargetArn"]); id != "" {
+		return id, ""
+	}
+	return "", ARNName(ARN(rp["deadLetterTargetArn"]))
+}
+
 // Statements returns the Statement list of a policy document property.
 func Statements(doc any) []map[string]any {
 	d, _ := doc.(map[string]any)

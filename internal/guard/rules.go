@@ -74,8 +74,6 @@ func Check(stacks []Stack) []Violation {
 	return out
 }
 
-func lastSegment(arn string) string { return arn[strings.LastIndex(arn, ":")+1:] }
-
 // arnRegion is the region field of an ARN string.
 func arnRegion(arn string) string {
 	parts := strings.Split(arn, ":")
@@ -92,15 +90,10 @@ func dlqTargets(stacks []Stack) (byID map[string]map[string]bool, byName map[str
 	for _, s := range stacks {
 		byID[s.Name] = map[string]bool{}
 		for _, r := range s.Template.Resources("") {
-			rp, ok := r.Props["RedrivePolicy"].(map[string]any)
-			if !ok {
-				continue
-			}
-			t := rp["deadLetterTargetArn"]
-			if id := cfn.Ref(t); id != "" {
+			if id, name := r.DeadLetterQueue(); id != "" {
 				byID[s.Name][id] = true
-			} else if a := cfn.ARN(t); a != "" {
-				byName[lastSegment(a)] = true
+			} else if name != "" {
+				byName[name] = true
 			}
 		}
 	}
@@ -276,11 +269,7 @@ func fifoConsistent(stacks []Stack) []Violation {
 			fifo[q.LogicalID] = q.Props["FifoQueue"] == true
 		}
 		for _, q := range t.Resources("AWS::SQS::Queue") {
-			rp, ok := q.Props["RedrivePolicy"].(map[string]any)
-			if !ok {
-				continue
-			}
-			if d := cfn.Ref(rp["deadLetterTargetArn"]); d != "" && fifo[d] != fifo[q.LogicalID] {
+			if d, _ := q.DeadLetterQueue(); d != "" && fifo[d] != fifo[q.LogicalID] {
 				out = append(out, Violation{Stack: s.Name, LogicalID: q.LogicalID, Message: fmt.Sprintf("queue FIFO=%t but its dead-letter queue %s FIFO=%t", fifo[q.LogicalID], d, fifo[d])})
 			}
 		}
@@ -295,10 +284,8 @@ func fifoConsistent(stacks []Stack) []Violation {
 					out = append(out, Violation{Stack: s.Name, LogicalID: sub.LogicalID, Message: fmt.Sprintf("topic %s FIFO=%t but subscribed queue %s FIFO=%t: per-account order would be lost or the subscription would fail", topic, topicFIFO, id, fifo[id])})
 				}
 			}
-			if rp, ok := sub.Props["RedrivePolicy"].(map[string]any); ok {
-				if d := cfn.ARN(rp["deadLetterTargetArn"]); d != "" && strings.HasSuffix(d, ".fifo") != topicFIFO {
-					out = append(out, Violation{Stack: s.Name, LogicalID: sub.LogicalID, Message: fmt.Sprintf("topic FIFO=%t but the subscription's dead-letter queue %s is not", topicFIFO, lastSegment(d))})
-				}
+			if _, d := sub.DeadLetterQueue(); d != "" && strings.HasSuffix(d, ".fifo") != topicFIFO {
+				out = append(out, Violation{Stack: s.Name, LogicalID: sub.LogicalID, Message: fmt.Sprintf("topic FIFO=%t but the subscription's dead-letter queue %s is not", topicFIFO, d)})
 			}
 		}
 	}
@@ -327,7 +314,7 @@ func optInPrincipal(stacks []Stack) []Violation {
 				for _, region := range []string{arnRegion(source), s.Region} {
 					want := "Service:sns." + region + ".amazonaws.com"
 					if regions.OptIn(region) && !have[want] {
-						out = append(out, Violation{Stack: s.Name, LogicalID: r.LogicalID, Message: fmt.Sprintf("delivery from %s involves opt-in region %s but the policy does not trust sns.%s.amazonaws.com", lastSegment(source), region, region)})
+						out = append(out, Violation{Stack: s.Name, LogicalID: r.LogicalID, Message: fmt.Sprintf("delivery from %s involves opt-in region %s but the policy does not trust sns.%s.amazonaws.com", cfn.ARNName(source), region, region)})
 					}
 				}
 			}
