@@ -215,11 +215,7 @@ func cmkPermitsWriters(stacks []Stack) []Violation {
 		// A Deny may take back what the Allows give, under conditions the
 		// guard does not evaluate: the keys of queues and topics have none
 		// on what their writers need.
-		used := map[string]bool{}
-		for _, k := range keyOf {
-			used[k] = true
-		}
-		for _, k := range slices.Sorted(maps.Keys(used)) {
+		for _, k := range slices.Compact(slices.Sorted(maps.Values(keyOf))) {
 			for _, ks := range cfn.Statements(keys[k].Props["KeyPolicy"]) {
 				if ks["Effect"] == "Deny" && (covers(ks, "kms:GenerateDataKey") || covers(ks, "kms:Decrypt")) {
 					out = append(out, Violation{Stack: s.Name, LogicalID: k, Message: fmt.Sprintf("the key of queues or topics denies kms:GenerateDataKey or kms:Decrypt (statement %v): the guard cannot prove their writers may encrypt, nor their readers decrypt", ks["Sid"])})
@@ -233,10 +229,12 @@ func cmkPermitsWriters(stacks []Stack) []Violation {
 				if !ok {
 					continue
 				}
-				var keyStmts []map[string]any
+				encrypts := map[string]bool{} // the principals the key lets encrypt
 				for _, ks := range cfn.Statements(keys[k].Props["KeyPolicy"]) {
 					if allows(ks, "kms:GenerateDataKey") {
-						keyStmts = append(keyStmts, ks)
+						for _, p := range principals(ks) {
+							encrypts[p] = true
+						}
 					}
 				}
 				for _, st := range cfn.Statements(pol.Props["PolicyDocument"]) {
@@ -244,7 +242,7 @@ func cmkPermitsWriters(stacks []Stack) []Violation {
 						continue
 					}
 					for _, p := range principals(st) {
-						if !anyHasPrincipal(keyStmts, p) {
+						if !encrypts[p] {
 							out = append(out, Violation{Stack: s.Name, LogicalID: cfn.Ref(q), Message: fmt.Sprintf("%s may send to the queue but its key %s does not let it encrypt (kms:GenerateDataKey*)", p, k)})
 						}
 					}
@@ -253,11 +251,6 @@ func cmkPermitsWriters(stacks []Stack) []Violation {
 		}
 	}
 	return out
-}
-
-// anyHasPrincipal tells whether one of the statements names principal p.
-func anyHasPrincipal(stmts []map[string]any, p string) bool {
-	return slices.ContainsFunc(stmts, func(s map[string]any) bool { return slices.Contains(principals(s), p) })
 }
 
 func fifoConsistent(stacks []Stack) []Violation {
@@ -307,13 +300,9 @@ func optInPrincipal(stacks []Stack) []Violation {
 				if !strings.Contains(source, ":sns:") {
 					continue
 				}
-				have := map[string]bool{}
-				for _, p := range principals(st) {
-					have[p] = true
-				}
+				trusted := principals(st)
 				for _, region := range []string{arnRegion(source), s.Region} {
-					want := "Service:sns." + region + ".amazonaws.com"
-					if regions.OptIn(region) && !have[want] {
+					if regions.OptIn(region) && !slices.Contains(trusted, "Service:sns."+region+".amazonaws.com") {
 						out = append(out, Violation{Stack: s.Name, LogicalID: r.LogicalID, Message: fmt.Sprintf("delivery from %s involves opt-in region %s but the policy does not trust sns.%s.amazonaws.com", cfn.ARNName(source), region, region)})
 					}
 				}
