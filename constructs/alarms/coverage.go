@@ -244,9 +244,4 @@ func classify(r cfn.Resource, dlqs, alarmTopics, logBuckets map[string]bool) Kin
 
 // regionOf is the stack's region, from its environment; a stack without
 // one counts as its own region.
-func regionOf(s cfn.Stack) string {
-	if s.Region == "" {
-		return s.Name
-	}
-	return s.Region
-}
+func regionOf(s cfn.Stack) string { return cmp.Or(s.Region, s.Name) }

@@ -6,6 +6,7 @@
 package diagram
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -37,10 +38,7 @@ func Overview(a *cfn.Assembly) string {
 	b.WriteString("digraph overview {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=Helvetica];\n  edge [fontname=Helvetica, fontsize=10];\n")
 	byRegion := map[string][]string{}
 	for _, name := range order {
-		region := a.Regions[name]
-		if region == "" {
-			region = name // a stack without an environment stands alone
-		}
+		region := cmp.Or(a.Regions[name], name) // a stack without an environment stands alone
 		byRegion[region] = append(byRegion[region], name)
 	}
 	for _, r := range slices.Sorted(maps.Keys(byRegion)) {

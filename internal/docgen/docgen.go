@@ -166,20 +166,14 @@ type reference struct {
 // def (the default configuration's JSON value at path), and the rows of
 // the fields of the objects it holds.
 func (r *reference) walk(t reflect.Type, path string, def any) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
+	for f := range t.Fields() {
 		if !f.IsExported() {
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		p := name
-		if path != "" {
-			p = path + "." + name
-		}
-		var d any
-		if m, ok := def.(map[string]any); ok {
-			d = m[name]
-		}
+		p := strings.TrimPrefix(path+"."+name, ".")
+		m, _ := def.(map[string]any)
+		d := m[name]
 		typ, elem, suffix := describe(f.Type)
 		p += suffix
 		if l, ok := d.([]any); ok && f.Type.Kind() == reflect.Slice && len(l) > 0 {
@@ -220,15 +214,13 @@ func describe(ft reflect.Type) (typ string, elem reflect.Type, suffix string) {
 
 func show(v any) string {
 	switch v := v.(type) {
-	case nil:
+	case nil, map[string]any:
 		return ""
 	case string:
 		if v == "" {
 			return ""
 		}
 		return "`" + v + "`"
-	case map[string]any:
-		return ""
 	default:
 		b, _ := json.Marshal(v)
 		return "`" + string(b) + "`"
