@@ -139,11 +139,8 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	gaps := map[string]time.Time{} // accounts read with a held gap: since when
 	for _, rec := range bySequence(ev.Records) {
 		account := rec.msg.Attributes["MessageGroupId"]
-		if held[account] {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.msg.MessageId})
-			continue
-		}
-		if err := p.process(ctx, rec, account, lease, last, gaps); err != nil {
+		// A held account's later messages fail unprocessed.
+		if held[account] || p.process(ctx, rec, account, lease, last, gaps) != nil {
 			held[account] = true
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.msg.MessageId})
 		}
@@ -276,10 +273,7 @@ func parse(rec events.SQSMessage, account string) (Execution, error) {
 	if err != nil || seq < 1 {
 		return Execution{}, errors.New("the body's sequence is not a whole number from 1")
 	}
-	id := rec.Attributes["MessageDeduplicationId"]
-	if id == "" {
-		id = b.ExecutionID
-	}
+	id := cmp.Or(rec.Attributes["MessageDeduplicationId"], b.ExecutionID)
 	if id == "" || account == "" {
 		return Execution{}, errors.New("no execution id (de-duplication id or executionId) or no account (message group)")
 	}
@@ -292,14 +286,11 @@ func (p *Processor) metric(name string, value float64, unit string) {
 		"_aws": map[string]any{"Timestamp": p.opts.Now().UnixMilli(), "CloudWatchMetrics": []any{map[string]any{
 			"Namespace": p.opts.Namespace, "Dimensions": [][]string{{"FunctionName"}}, "Metrics": []any{map[string]any{"Name": name, "Unit": unit}},
 		}}},
-		"FunctionName": functionName(),
+		"FunctionName": os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
 		name:           value,
 	})
 	fmt.Fprintln(p.opts.Logs, string(line))
 }
-
-// functionName is the Lambda function's name, as Lambda sets it.
-func functionName() string { return os.Getenv("AWS_LAMBDA_FUNCTION_NAME") }
 
 type txKey struct{}
 
