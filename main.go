@@ -154,8 +154,7 @@ func lastResort(app awscdk.App, err *error) {
 		return
 	}
 	if e, ok := r.(error); ok {
-		var perr *problems.Error
-		if errors.As(e, &perr) {
+		if perr, ok := errors.AsType[*problems.Error](e); ok {
 			*err = perr
 			return
 		}

@@ -92,8 +92,7 @@ func (s *DynamoStore) Claim(ctx context.Context, id string, now, leaseUntil time
 		ExpressionAttributeValues:           map[string]types.AttributeValue{":inProgress": str("IN_PROGRESS"), ":now": num(now.UnixMilli())},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
+	if failed, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
 		if v, ok := failed.Item["status"].(*types.AttributeValueMemberS); ok && v.Value == "COMPLETED" {
 			return ErrApplied
 		}
