@@ -1,6 +1,7 @@
 package cfn
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -114,33 +115,25 @@ type metadata map[string][]struct {
 
 // ReadAssembly reads the manifest of the cloud assembly in dir.
 func ReadAssembly(dir string) (*CloudAssembly, error) {
-	a := &CloudAssembly{}
-	if err := a.read(dir); err != nil {
-		return nil, err
-	}
-	sort.Strings(a.Warnings)
-	return a, nil
-}
-
-func (a *CloudAssembly) read(dir string) error {
 	path := filepath.Join(dir, "manifest.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var m manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	a := &CloudAssembly{}
 	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
 		art := m.Artifacts[id]
 		if art.AdditionalMetadataFile != "" {
 			b, err := os.ReadFile(filepath.Join(dir, art.AdditionalMetadataFile))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if err := json.Unmarshal(b, &art.Metadata); err != nil {
-				return fmt.Errorf("%s: %w", art.AdditionalMetadataFile, err)
+				return nil, fmt.Errorf("%s: %w", art.AdditionalMetadataFile, err)
 			}
 		}
 		fields, paths := map[string]ConfigField{}, map[string]string{}
@@ -163,10 +156,7 @@ func (a *CloudAssembly) read(dir string) error {
 			}
 		}
 		if art.Type == "aws:cloudformation:stack" {
-			s := AssemblyStack{ID: id, Name: art.Properties.StackName, TemplatePath: filepath.Join(dir, art.Properties.TemplateFile), ConfigFields: fields, Paths: paths}
-			if s.Name == "" {
-				s.Name = id
-			}
+			s := AssemblyStack{ID: id, Name: cmp.Or(art.Properties.StackName, id), TemplatePath: filepath.Join(dir, art.Properties.TemplateFile), ConfigFields: fields, Paths: paths}
 			s.Account, s.Region, _ = strings.Cut(strings.TrimPrefix(art.Environment, "aws://"), "/")
 			// An environment-agnostic stack's environment names placeholders.
 			if s.Account == "unknown-account" {
@@ -184,5 +174,6 @@ func (a *CloudAssembly) read(dir string) error {
 			a.Stacks = append(a.Stacks, s)
 		}
 	}
-	return nil
+	sort.Strings(a.Warnings)
+	return a, nil
 }

@@ -193,7 +193,7 @@ func (t Template) ByPath(suffix string) (Resource, error) {
 	for _, r := range t.Resources("") {
 		md, _ := r.Raw["Metadata"].(map[string]any)
 		p, _ := md["aws:cdk:path"].(string)
-		if len(p) >= len(suffix)+1 && p[len(p)-len(suffix)-1:] == "/"+suffix {
+		if strings.HasSuffix(p, "/"+suffix) {
 			found = append(found, r)
 		}
 	}
