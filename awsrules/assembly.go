@@ -3,7 +3,6 @@ package awsrules
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -15,7 +14,7 @@ import (
 // Stack is one synthesized stack of an assembly.
 type Stack struct {
 	Name, Account, Region string
-	Template              map[string]any
+	Template              cfn.Template
 	// ConfigFields are the configuration entries its constructs were
 	// built from, by construct path (cfn.AssemblyStack.ConfigFields).
 	ConfigFields map[string]cfn.ConfigField
@@ -106,7 +105,7 @@ func CheckStacks(stacks []Stack) error {
 	subscriptions := map[string][]string{} // FIFO topic ARN (as JSON) -> subscribing resources
 	var topics []string
 	for _, s := range stacks {
-		res, _ := s.Template["Resources"].(map[string]any)
+		res := s.Template.Resources("")
 		families := map[string]int{} // configuration list (fanout.consumers) -> its resources in the stack
 		if b, err := json.Marshal(s.Template); err == nil {
 			if want := TemplateDynamicReferences(strings.Count(string(b), "{{resolve:")); want != "" {
@@ -118,13 +117,10 @@ func CheckStacks(stacks []Stack) error {
 				l.Add(s.Name+" Description", d, want)
 			}
 		}
-		for _, id := range slices.Sorted(maps.Keys(res)) {
-			raw, _ := res[id].(map[string]any)
-			r := resource{stack: s.Name, id: id}
-			r.typ, _ = raw["Type"].(string)
-			r.props, _ = raw["Properties"].(map[string]any)
-			path, _ := s.Paths[id]
-			if md, ok := raw["Metadata"].(map[string]any); ok {
+		for _, cr := range res {
+			r := resource{stack: s.Name, id: cr.LogicalID, typ: cr.Type, props: cr.Props}
+			path := s.Paths[cr.LogicalID]
+			if md, ok := cr.Raw["Metadata"].(map[string]any); ok {
 				if p, ok := md["aws:cdk:path"].(string); ok {
 					path = "/" + p
 				}
@@ -312,10 +308,9 @@ func checkAlarm(l *problems.List, r resource) {
 // checkQueuePolicy checks a queue policy against SQS's policy limits.
 func checkQueuePolicy(l *problems.List, r resource) {
 	doc, _ := r.props["PolicyDocument"].(map[string]any)
-	stmts, _ := doc["Statement"].([]any)
+	stmts := cfn.Statements(doc)
 	principals := 0
-	for _, s := range stmts {
-		st, _ := s.(map[string]any)
+	for _, st := range stmts {
 		principals += countPrincipals(st["Principal"])
 	}
 	b, _ := json.Marshal(doc)
