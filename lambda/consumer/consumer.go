@@ -139,8 +139,12 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	gaps := map[string]time.Time{} // accounts read with a held gap: since when
 	for _, rec := range bySequence(ev.Records) {
 		account := rec.msg.Attributes["MessageGroupId"]
-		// A held account's later messages fail unprocessed.
-		if held[account] || p.process(ctx, rec, account, lease, last, gaps) != nil {
+		if held[account] {
+			// A held account's later messages fail unprocessed.
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.msg.MessageId})
+			continue
+		}
+		if err := p.process(ctx, rec, account, lease, last, gaps); err != nil {
 			held[account] = true
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.msg.MessageId})
 		}
