@@ -8,6 +8,7 @@
 package site
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"os"
@@ -199,15 +200,9 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 // withDefaults is a copy of p with every unset default filled in.
 func (p *Props) withDefaults() *Props {
 	d := *p
-	if d.RemovalPolicy == "" {
-		d.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
-	}
-	if d.ContentSecurityPolicy == "" {
-		d.ContentSecurityPolicy = DefaultContentSecurityPolicy
-	}
-	if d.Description == "" {
-		d.Description = "Static site"
-	}
+	d.RemovalPolicy = cmp.Or(d.RemovalPolicy, awscdk.RemovalPolicy_RETAIN)
+	d.ContentSecurityPolicy = cmp.Or(d.ContentSecurityPolicy, DefaultContentSecurityPolicy)
+	d.Description = cmp.Or(d.Description, "Static site")
 	return &d
 }
 
