@@ -49,6 +49,8 @@ const (
 	sourceSNSCreateTopic = "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html"
 	sourceWAFCreateACL   = "https://docs.aws.amazon.com/waf/latest/APIReference/API_CreateWebACL.html"
 	sourceARN            = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html"
+	sourceGatewayQuotas  = "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
+	sourceDynamicRefs    = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html"
 )
 
 // Quotas and limits, as the sources state them.
@@ -62,6 +64,8 @@ const (
 	AlarmNameLength              = 255     // PutMetricAlarm AlarmName
 	WAFMetricNameLength          = 128     // VisibilityConfig MetricName
 	CloudFrontCSPLength          = 1783    // CloudFront quotas: Content-Security-Policy header value
+	RestAPIPolicyLength          = 8192    // API Gateway quotas: characters of a REST API's resource policy
+	DynamicReferences            = 60      // CloudFormation: dynamic references ({{resolve:...}}) per template
 	maxWholeNumber               = 1 << 53 // a JSON number still exact as an integer
 )
 
@@ -72,8 +76,8 @@ var Rules = []Rule{
 	{"sns-opt-in-forwarding", "SNS does not forward messages from an opt-in Region to another opt-in Region: with an opt-in primary region, every other region must be enabled by default.", sourceSNSOptIn},
 	{"sqs-policy-quotas", fmt.Sprintf("An SQS queue policy has at most %d principals, %d statements and %d bytes.", SQSPolicyPrincipals, SQSPolicyStatements, SQSPolicyBytes), sourceSQSPolicy},
 	{"stack-resources", fmt.Sprintf("A CloudFormation template declares at most %d resources.", StackResources), sourceCFNQuotas},
-	{"apigateway-policy-length", fmt.Sprintf("A REST API's resource policy is at most %d characters (a private gateway's names each of its VPC endpoints).", RestAPIPolicyLength), sourceAPIGatewayQuotas},
-	{"dynamic-references", fmt.Sprintf("A CloudFormation template holds at most %d dynamic references ({{resolve:...}}): the platform's are the usage plans' API key secrets, one per plan in every regional stack.", DynamicReferences), sourceDynamicReferences},
+	{"apigateway-policy-length", fmt.Sprintf("A REST API's resource policy is at most %d characters (a private gateway's names each of its VPC endpoints).", RestAPIPolicyLength), sourceGatewayQuotas},
+	{"dynamic-references", fmt.Sprintf("A CloudFormation template holds at most %d dynamic references ({{resolve:...}}): the platform's are the usage plans' API key secrets, one per plan in every regional stack.", DynamicReferences), sourceDynamicRefs},
 	{"stack-description", fmt.Sprintf("A CloudFormation template's Description is at most %d bytes.", StackDescriptionBytes), sourceCFNDescription},
 	{"alarm-name-length", fmt.Sprintf("A CloudWatch alarm name is 1 to %d characters, after the platform's prefix.", AlarmNameLength), sourcePutMetricAlarm},
 	{"alarm-datapoints", "A CloudWatch alarm's DatapointsToAlarm is at most its EvaluationPeriods, after the catalogue's defaults and the overrides are merged.", sourcePutMetricAlarm},
@@ -82,11 +86,6 @@ var Rules = []Rule{
 	{"cloudfront-csp-length", fmt.Sprintf("A CloudFront response headers policy's Content-Security-Policy value is at most %d characters.", CloudFrontCSPLength), sourceCloudFrontCSP},
 	{"arn-format", "An ARN is arn:partition:service:region:account-id:resource, with the resource part the service defines (userpool/<id> for Cognito, function:<name> for Lambda).", sourceARN},
 }
-
-// RestAPIPolicyLength is the longest resource policy of a REST API.
-const RestAPIPolicyLength = 8192
-
-const sourceAPIGatewayQuotas = "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
 
 // RestAPIPolicy checks the length of a REST API's resource policy, as the
 // template writes it (an ARN the template builds with Fn::Join is counted
@@ -99,11 +98,6 @@ func RestAPIPolicy(length int) string {
 	}
 	return fmt.Sprintf("a resource policy of at most %d characters (this one has %d): fewer VPC endpoints for the private gateway", RestAPIPolicyLength, length)
 }
-
-// DynamicReferences is how many {{resolve:...}} references one template may hold.
-const DynamicReferences = 60
-
-const sourceDynamicReferences = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html"
 
 // TemplateDynamicReferences checks a template's count of dynamic references.
 func TemplateDynamicReferences(count int) string {
