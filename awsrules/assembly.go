@@ -108,14 +108,14 @@ func CheckStacks(stacks []Stack) error {
 		res := s.Template.Resources("")
 		families := map[string]int{} // configuration list (fanout.consumers) -> its resources in the stack
 		if b, err := json.Marshal(s.Template); err == nil {
-			if want := TemplateDynamicReferences(strings.Count(string(b), "{{resolve:")); want != "" {
-				l.Add(s.Name, fmt.Sprintf("%d dynamic references", strings.Count(string(b), "{{resolve:")), want)
+			n := strings.Count(string(b), "{{resolve:")
+			if want := TemplateDynamicReferences(n); want != "" {
+				l.Add(s.Name, fmt.Sprintf("%d dynamic references", n), want)
 			}
 		}
-		if d, ok := s.Template["Description"].(string); ok {
-			if want := StackDescription(d); want != "" {
-				l.Add(s.Name+" Description", d, want)
-			}
+		description, _ := s.Template["Description"].(string)
+		if want := StackDescription(description); want != "" {
+			l.Add(s.Name+" Description", description, want)
 		}
 		for _, cr := range res {
 			r := resource{stack: s.Name, id: cr.LogicalID, typ: cr.Type, props: cr.Props}
@@ -145,12 +145,11 @@ func CheckStacks(stacks []Stack) error {
 			checkResource(&l, r)
 			if r.typ == "AWS::SNS::Subscription" {
 				arnJSON, _ := json.Marshal(r.props["TopicArn"])
-				if strings.Contains(string(arnJSON), ".fifo") {
-					k := string(arnJSON)
-					if _, ok := subscriptions[k]; !ok {
-						topics = append(topics, k)
+				if topic := string(arnJSON); strings.Contains(topic, ".fifo") {
+					if _, ok := subscriptions[topic]; !ok {
+						topics = append(topics, topic)
 					}
-					subscriptions[k] = append(subscriptions[k], r.owner())
+					subscriptions[topic] = append(subscriptions[topic], r.owner())
 				}
 			}
 		}

@@ -26,6 +26,12 @@ var NameProperty = map[string]string{
 	KindWebACL: "Name", KindUsagePlan: "UsagePlanName",
 }
 
+// kindWords is what a message calls each kind.
+var kindWords = map[string]string{
+	KindQueue: "the queue", KindTopic: "the topic", KindAlarm: "the alarm", KindDashboard: "the dashboard", KindAlias: "the KMS alias",
+	KindLogGroup: "the log group", KindRole: "the IAM role", KindWebACL: "the web ACL", KindUsagePlan: "the usage plan",
+}
+
 // Name is one physical name the app creates.
 type Name struct {
 	Kind    string // one of the Kind constants
@@ -61,16 +67,9 @@ type Collision struct {
 
 // Want is the message for the problem's "want" part.
 func (c Collision) Want() string {
+	kind, _, _ := strings.Cut(c.Namespace, " ")
 	return fmt.Sprintf("a name whose resources no other resource names: %s %q is taken by %s already (names are unique per %s, so CloudFormation would refuse the second)",
-		kindWord(c.Namespace), c.Name, c.Owners[0], c.Namespace)
-}
-
-func kindWord(namespace string) string {
-	kind, _, _ := strings.Cut(namespace, " ")
-	return map[string]string{
-		KindQueue: "the queue", KindTopic: "the topic", KindAlarm: "the alarm", KindDashboard: "the dashboard", KindAlias: "the KMS alias",
-		KindLogGroup: "the log group", KindRole: "the IAM role", KindWebACL: "the web ACL", KindUsagePlan: "the usage plan",
-	}[kind]
+		kindWords[kind], c.Name, c.Owners[0], c.Namespace)
 }
 
 // Collisions finds the physical names taken more than once in a namespace.
