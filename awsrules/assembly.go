@@ -120,10 +120,9 @@ func CheckStacks(stacks []Stack) error {
 		for _, cr := range res {
 			r := resource{stack: s.Name, id: cr.LogicalID, typ: cr.Type, props: cr.Props}
 			path := s.Paths[cr.LogicalID]
-			if md, ok := cr.Raw["Metadata"].(map[string]any); ok {
-				if p, ok := md["aws:cdk:path"].(string); ok {
-					path = "/" + p
-				}
+			md, _ := cr.Raw["Metadata"].(map[string]any)
+			if p, ok := md["aws:cdk:path"].(string); ok {
+				path = "/" + p
 			}
 			if path != "" {
 				r.id = strings.TrimPrefix(path, "/"+s.Name+"/")
@@ -225,10 +224,7 @@ func ownerBefore(a, b string, configured map[string]string) bool {
 	if fa != fb {
 		return !fa
 	}
-	if !fa {
-		return false // keep the assembly's order
-	}
-	return naturalLess(a, b)
+	return fa && naturalLess(a, b) // construct paths keep the assembly's order
 }
 
 // naturalLess compares field paths with their list indexes as numbers:
