@@ -1,8 +1,8 @@
 package metricmath
 
 import (
+	"cmp"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"time"
@@ -18,20 +18,17 @@ type Alarm struct {
 	Props map[string]any
 }
 
-// Breaching evaluates the alarm at instant at: the datapoints of the last
+// breaching evaluates the alarm at instant at: the datapoints of the last
 // EvaluationPeriods periods before it, and whether at least
 // DatapointsToAlarm of them breach (missing ones count as TreatMissingData
-// says: breaching, notBreaching, or neither for missing and ignore). It
-// also returns the evaluated values, oldest first.
-func (a Alarm) Breaching(data Data, at time.Time) (bool, []float64, error) {
+// says: breaching, notBreaching, or neither for missing and ignore).
+func (a Alarm) breaching(data Data, at time.Time) (bool, error) {
 	p := a.Props
-	n, m := int(num(p["EvaluationPeriods"])), int(num(p["DatapointsToAlarm"]))
-	if m == 0 {
-		m = n
-	}
+	n := int(num(p["EvaluationPeriods"]))
+	m := cmp.Or(int(num(p["DatapointsToAlarm"])), n)
 	period := a.period()
 	if period == 0 || n == 0 {
-		return false, nil, fmt.Errorf("metricmath: alarm without period or evaluation periods: %v", p)
+		return false, fmt.Errorf("metricmath: alarm without period or evaluation periods: %v", p)
 	}
 	end := at.Truncate(time.Duration(period) * time.Second)
 	ts := make([]int64, n)
@@ -40,29 +37,23 @@ func (a Alarm) Breaching(data Data, at time.Time) (bool, []float64, error) {
 	}
 	values, err := a.Values(data, ts)
 	if err != nil {
-		return false, nil, err
+		return false, err
 	}
-	threshold := num(p["Threshold"])
 	breaching := 0
 	for _, v := range values {
-		if math.IsNaN(v) {
-			if p["TreatMissingData"] == "breaching" {
-				breaching++
-			}
-			continue
-		}
-		if compare(p["ComparisonOperator"].(string), v, threshold) {
+		// A missing value (NaN) compares false with any threshold.
+		if compare(p["ComparisonOperator"].(string), v, num(p["Threshold"])) || math.IsNaN(v) && p["TreatMissingData"] == "breaching" {
 			breaching++
 		}
 	}
-	return breaching >= m, values, nil
+	return breaching >= m, nil
 }
 
 // FirstAlarm is the first minute in [from, to) at which the alarm breaches,
 // and whether there is one.
 func (a Alarm) FirstAlarm(data Data, from, to time.Time) (time.Time, bool, error) {
 	for t := from; t.Before(to); t = t.Add(time.Minute) {
-		b, _, err := a.Breaching(data, t)
+		b, err := a.breaching(data, t)
 		if err != nil || b {
 			return t, b, err
 		}
@@ -110,40 +101,34 @@ func (a Alarm) Values(data Data, ts []int64) ([]float64, error) {
 	}
 	env := Env{Timestamps: ts, Series: map[string][]float64{}}
 	var ret string
-	// Expressions may name the queries listed after them: evaluate until
-	// every id is known.
-	pending := map[string]string{}
+	var pending []map[string]any // the expressions, in the alarm's order
 	for _, q := range queries(a.Props) {
 		id := q["Id"].(string)
 		if ms, ok := q["MetricStat"].(map[string]any); ok {
 			env.Series[id] = series(ms["Metric"].(map[string]any)["MetricName"].(string))
 		} else {
-			pending[id] = q["Expression"].(string)
+			pending = append(pending, q)
 		}
 		if rd, ok := q["ReturnData"].(bool); !ok || rd {
 			ret = id
 		}
 	}
-	ids := slices.Sorted(maps.Keys(pending))
-	for len(pending) > 0 {
-		progress := false
-		for _, id := range ids {
-			expr, ok := pending[id]
-			if !ok {
-				continue
+	// Expressions may name the queries listed after them: evaluate until
+	// a pass evaluates none.
+	var err error
+	for n := 0; len(pending) > 0 && len(pending) != n; {
+		n = len(pending)
+		pending = slices.DeleteFunc(pending, func(q map[string]any) bool {
+			var v []float64
+			if v, err = Eval(q["Expression"].(string), env); err != nil {
+				return false // names an id not evaluated yet
 			}
-			v, err := Eval(expr, env)
-			if err != nil {
-				continue // names an id not evaluated yet
-			}
-			env.Series[id] = v
-			delete(pending, id)
-			progress = true
-		}
-		if !progress {
-			_, err := Eval(pending[ids[0]], env)
-			return nil, fmt.Errorf("metricmath: cannot evaluate the alarm's expressions: %v", err)
-		}
+			env.Series[q["Id"].(string)] = v
+			return true
+		})
+	}
+	if len(pending) > 0 {
+		return nil, fmt.Errorf("metricmath: cannot evaluate the alarm's expressions: %v", err)
 	}
 	return env.Series[ret], nil
 }
@@ -162,14 +147,10 @@ func compare(op string, v, t float64) bool {
 	panic("metricmath: comparison " + op)
 }
 
+// num is a number of the properties, as encoding/json decodes it, or 0.
 func num(v any) float64 {
-	switch v := v.(type) {
-	case float64:
-		return v
-	case int:
-		return float64(v)
-	}
-	return 0
+	f, _ := v.(float64)
+	return f
 }
 
 // Point is one value a test saw a metric take at an instant (one

@@ -16,10 +16,11 @@
 //     says so of comparison operators only: here a logical operator with a
 //     missing operand gives a missing datapoint, so that a test fails on an
 //     expression that relies on more than is documented;
-//   - IF(c, a, b) takes a where c is not 0, else b; FLOOR and FILL act per
-//     datapoint. Arithmetic between two time series keeps only the
-//     timestamps both have (the documentation is silent; the platform's
-//     expressions never depend on it).
+//   - FLOOR acts per datapoint. Arithmetic between two time series keeps
+//     only the timestamps both have (the documentation is silent; the
+//     platform's expressions never depend on it).
+//
+// Any other function or operator (IF, FILL, <=, unary minus...) is an error.
 //
 // Missing datapoints are NaN.
 package metricmath
@@ -27,6 +28,7 @@ package metricmath
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"unicode"
 )
@@ -65,11 +67,7 @@ func Eval(expr string, env Env) ([]float64, error) {
 		return nil, fmt.Errorf("metricmath: unexpected %q at %d in %q", p.tok, p.pos, expr)
 	}
 	if v.series == nil {
-		out := make([]float64, len(env.Timestamps))
-		for i := range out {
-			out[i] = v.scalar
-		}
-		return out, nil
+		v = p.each(v.at)
 	}
 	return v.series, nil
 }
@@ -103,12 +101,8 @@ func (p *parser) next() {
 		}
 	default:
 		p.end++
-		if p.end < len(p.src) {
-			two := p.src[p.pos : p.end+1]
-			switch two {
-			case "==", "!=", "<=", ">=", "&&", "||":
-				p.end++
-			}
+		if p.end < len(p.src) && slices.Contains([]string{">=", "&&", "||"}, p.src[p.pos:p.end+1]) {
+			p.end++
 		}
 	}
 	p.tok = p.src[p.pos:p.end]
@@ -116,43 +110,22 @@ func (p *parser) next() {
 
 func (p *parser) binary(sub func() (value, error), ops ...string) (value, error) {
 	l, err := sub()
-	if err != nil {
-		return l, err
-	}
-	for {
+	for err == nil && slices.Contains(ops, p.tok) {
 		op := p.tok
-		found := false
-		for _, o := range ops {
-			found = found || op == o
-		}
-		if !found {
-			return l, nil
-		}
 		p.next()
-		r, err := sub()
-		if err != nil {
-			return l, err
+		var r value
+		if r, err = sub(); err == nil {
+			l = p.apply(op, l, r)
 		}
-		l = p.apply(op, l, r)
 	}
+	return l, err
 }
 
-func (p *parser) or() (value, error)  { return p.binary(p.and, "||") }
-func (p *parser) and() (value, error) { return p.binary(p.cmp, "&&") }
-func (p *parser) cmp() (value, error) {
-	return p.binary(p.sum, "==", "!=", "<=", ">=", "<", ">")
-}
+func (p *parser) or() (value, error)      { return p.binary(p.and, "||") }
+func (p *parser) and() (value, error)     { return p.binary(p.cmp, "&&") }
+func (p *parser) cmp() (value, error)     { return p.binary(p.sum, ">=", "<", ">") }
 func (p *parser) sum() (value, error)     { return p.binary(p.product, "+", "-") }
-func (p *parser) product() (value, error) { return p.binary(p.unary, "*", "/") }
-
-func (p *parser) unary() (value, error) {
-	if p.tok == "-" {
-		p.next()
-		v, err := p.unary()
-		return p.apply("*", value{scalar: -1}, v), err
-	}
-	return p.primary()
-}
+func (p *parser) product() (value, error) { return p.binary(p.primary, "*", "/") }
 
 func (p *parser) primary() (value, error) {
 	tok := p.tok
@@ -186,63 +159,36 @@ func (p *parser) primary() (value, error) {
 	return value{}, fmt.Errorf("metricmath: unexpected %q at %d in %q", tok, p.pos, p.src)
 }
 
+// call evaluates a call of name, a function of one argument.
 func (p *parser) call(name string) (value, error) {
+	if name != "TIME_SERIES" && name != "EPOCH" && name != "FLOOR" {
+		return value{}, fmt.Errorf("metricmath: function %s is not supported", name)
+	}
 	p.next() // (
-	var args []value
-	for p.tok != ")" {
-		v, err := p.or()
-		if err != nil {
-			return v, err
-		}
-		args = append(args, v)
-		if p.tok == "," {
-			p.next()
-		} else if p.tok != ")" {
-			return v, fmt.Errorf("metricmath: want , or ) at %d in %q", p.pos, p.src)
-		}
+	arg, err := p.or()
+	if err != nil {
+		return arg, err
+	}
+	if p.tok != ")" {
+		return arg, fmt.Errorf("metricmath: want ) at %d in %q", p.pos, p.src)
 	}
 	p.next()
-	n := len(p.env.Timestamps)
-	each := func(f func(i int) float64) value {
-		out := make([]float64, n)
-		for i := range out {
-			out[i] = f(i)
-		}
-		return value{series: out}
-	}
-	want := map[string]int{"TIME_SERIES": 1, "EPOCH": 1, "FLOOR": 1, "FILL": 2, "IF": 3}
-	if w, ok := want[name]; !ok || w != len(args) {
-		return value{}, fmt.Errorf("metricmath: %s with %d arguments is not supported", name, len(args))
-	}
 	switch name {
 	case "TIME_SERIES":
-		return each(func(int) float64 { return args[0].scalar }), nil
+		return p.each(func(int) float64 { return arg.scalar }), nil
 	case "EPOCH":
-		return each(func(i int) float64 { return float64(p.env.Timestamps[i]) }), nil
-	case "FLOOR":
-		if args[0].series == nil {
-			return value{scalar: math.Floor(args[0].scalar)}, nil
-		}
-		return each(func(i int) float64 { return math.Floor(args[0].at(i)) }), nil
-	case "FILL":
-		return each(func(i int) float64 {
-			if v := args[0].at(i); !math.IsNaN(v) {
-				return v
-			}
-			return args[1].at(i)
-		}), nil
-	default: // IF
-		return each(func(i int) float64 {
-			c := args[0].at(i)
-			switch {
-			case math.IsNaN(c):
-				return math.NaN()
-			case c != 0:
-				return args[1].at(i)
-			}
-			return args[2].at(i)
-		}), nil
+		return p.each(func(i int) float64 { return float64(p.env.Timestamps[i]) }), nil
 	}
+	return p.each(func(i int) float64 { return math.Floor(arg.at(i)) }), nil // FLOOR
+}
+
+// each is the time series of f at every timestamp's index.
+func (p *parser) each(f func(i int) float64) value {
+	out := make([]float64, len(p.env.Timestamps))
+	for i := range out {
+		out[i] = f(i)
+	}
+	return value{series: out}
 }
 
 func boolean(b bool) float64 {
@@ -263,12 +209,6 @@ func (p *parser) apply(op string, l, r value) value {
 			return a * b
 		case "/":
 			return a / b
-		case "==":
-			return boolean(a == b)
-		case "!=":
-			return boolean(a != b)
-		case "<=":
-			return boolean(a <= b)
 		case ">=":
 			return boolean(a >= b)
 		case "<":
@@ -283,26 +223,20 @@ func (p *parser) apply(op string, l, r value) value {
 	if l.series == nil && r.series == nil {
 		return value{scalar: f(l.scalar, r.scalar)}
 	}
-	comparison := op == "==" || op == "!=" || op == "<=" || op == ">=" || op == "<" || op == ">"
-	out := make([]float64, len(p.env.Timestamps))
-	for i := range out {
+	// Only comparisons between two time series take a missing value as 0.
+	zeroMissing := l.series != nil && r.series != nil && slices.Contains([]string{">=", "<", ">"}, op)
+	return p.each(func(i int) float64 {
 		a, b := l.at(i), r.at(i)
-		na, nb := math.IsNaN(a), math.IsNaN(b)
 		switch {
-		case na && nb:
-			out[i] = math.NaN()
-		case (na || nb) && l.series != nil && r.series != nil && comparison:
-			if na {
-				a = 0
-			} else {
-				b = 0
-			}
-			out[i] = f(a, b)
-		case na || nb:
-			out[i] = math.NaN()
-		default:
-			out[i] = f(a, b)
+		case math.IsNaN(a) && math.IsNaN(b):
+			return math.NaN()
+		case zeroMissing && math.IsNaN(a):
+			return f(0, b)
+		case zeroMissing && math.IsNaN(b):
+			return f(a, 0)
+		case math.IsNaN(a) || math.IsNaN(b):
+			return math.NaN()
 		}
-	}
-	return value{series: out}
+		return f(a, b)
+	})
 }
