@@ -11,15 +11,16 @@ package faultproxy
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
+	"html"
 	"io"
-	"mime"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -144,7 +145,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	form := parseForm(r, body)
+	form, _ := url.ParseQuery(string(body))
 	action := form.Get("Action")
 	fault, reqID := p.next(action)
 
@@ -161,7 +162,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case FailEntries:
 		writeFailedEntries(w, form, reqID)
 	case ResetAfterForward:
-		p.forward.ServeHTTP(&discard{header: http.Header{}}, r)
+		p.forward.ServeHTTP(httptest.NewRecorder(), r) // the answer is dropped
 		dropConnection(w)
 	default:
 		p.forward.ServeHTTP(w, r)
@@ -192,49 +193,20 @@ func (p *Proxy) next(action string) (Fault, string) {
 	return f, reqID
 }
 
-// parseForm reads the query parameters and, for a form-encoded body, the
-// body's parameters.
-func parseForm(r *http.Request, body []byte) url.Values {
-	form := r.URL.Query()
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct == "application/x-www-form-urlencoded" {
-		if v, err := url.ParseQuery(string(body)); err == nil {
-			for k, vs := range v {
-				form[k] = append(form[k], vs...)
-			}
-		}
-	}
-	return form
-}
-
 func writeError(w http.ResponseWriter, status int, typ, code, msg, reqID string) {
-	var b bytes.Buffer
-	b.WriteString(`<ErrorResponse xmlns="` + snsNamespace + `"><Error><Type>`)
-	xml.EscapeText(&b, []byte(typ))
-	b.WriteString(`</Type><Code>`)
-	xml.EscapeText(&b, []byte(code))
-	b.WriteString(`</Code><Message>`)
-	xml.EscapeText(&b, []byte(msg))
-	b.WriteString(`</Message></Error><RequestId>`)
-	xml.EscapeText(&b, []byte(reqID))
-	b.WriteString(`</RequestId></ErrorResponse>`)
-	writeXML(w, status, reqID, b.Bytes())
+	writeXML(w, status, reqID, fmt.Sprintf(`<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
+		snsNamespace, typ, code, msg, reqID))
 }
 
 // writeFailedEntries answers a PublishBatch call with every entry failed as a
 // server fault.
 func writeFailedEntries(w http.ResponseWriter, form url.Values, reqID string) {
-	var b bytes.Buffer
-	b.WriteString(`<PublishBatchResponse xmlns="` + snsNamespace + `"><PublishBatchResult><Successful/><Failed>`)
+	var failed strings.Builder
 	for _, id := range entryIDs(form) {
-		b.WriteString(`<member><Id>`)
-		xml.EscapeText(&b, []byte(id))
-		b.WriteString(`</Id><Code>InternalError</Code><Message>Internal error injected by faultproxy</Message><SenderFault>false</SenderFault></member>`)
+		fmt.Fprintf(&failed, `<member><Id>%s</Id><Code>InternalError</Code><Message>Internal error injected by faultproxy</Message><SenderFault>false</SenderFault></member>`, html.EscapeString(id))
 	}
-	b.WriteString(`</Failed></PublishBatchResult><ResponseMetadata><RequestId>`)
-	xml.EscapeText(&b, []byte(reqID))
-	b.WriteString(`</RequestId></ResponseMetadata></PublishBatchResponse>`)
-	writeXML(w, http.StatusOK, reqID, b.Bytes())
+	writeXML(w, http.StatusOK, reqID, fmt.Sprintf(`<PublishBatchResponse xmlns="%s"><PublishBatchResult><Successful/><Failed>%s</Failed></PublishBatchResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></PublishBatchResponse>`,
+		snsNamespace, failed.String(), reqID))
 }
 
 // entryIDs lists PublishBatchRequestEntries.member.N.Id for N = 1, 2, ...
@@ -249,39 +221,24 @@ func entryIDs(form url.Values) []string {
 	}
 }
 
-func writeXML(w http.ResponseWriter, status int, reqID string, body []byte) {
+func writeXML(w http.ResponseWriter, status int, reqID, body string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/xml")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("x-amzn-RequestId", reqID)
 	w.WriteHeader(status)
-	w.Write(body)
+	io.WriteString(w, body)
 }
 
 // dropConnection closes the client's connection without a response, with a
 // TCP reset where it can.
 func dropConnection(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler) // the server aborts the stream
-	}
-	conn, _, err := hj.Hijack()
+	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		panic(http.ErrAbortHandler)
+		panic(http.ErrAbortHandler) // not hijackable (HTTP/2): the server aborts the stream
 	}
 	if tcp, ok := conn.(*net.TCPConn); ok {
 		tcp.SetLinger(0)
 	}
 	conn.Close()
 }
-
-// discard is a ResponseWriter that drops the target's answer.
-type discard struct {
-	header http.Header
-}
-
-func (d *discard) Header() http.Header         { return d.header }
-func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
-func (d *discard) WriteHeader(int)             {}
-
-var _ http.Handler = (*Proxy)(nil)
