@@ -9,7 +9,7 @@ import "github.com/brokerage/platform/config"
 // the site the custom domain prod requires.
 func RealIDs(c *config.Config) {
 	c.Site.DomainName, c.Site.HostedZoneID, c.Site.HostedZoneName = "www.brokerage.example.com", "Z0123456789ABCDEFGHIJ", "brokerage.example.com"
-	for k, r := range c.Regions {
+	for _, r := range c.Regions {
 		for name := range r.UserPools {
 			r.UserPools[name] = "arn:aws:cognito-idp:" + r.Name + ":444444444444:userpool/" + r.Name + "_aB3dE5fG7"
 		}
@@ -19,6 +19,5 @@ func RealIDs(c *config.Config) {
 		for name := range r.PrivateEndpoints {
 			r.PrivateEndpoints[name] = config.PrivateEndpoint{VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: "def456"}
 		}
-		c.Regions[k] = r
 	}
 }

@@ -32,19 +32,13 @@ func SynthWithNag(app awscdk.App, outdir string) (*cfn.Assembly, []string) {
 		fmt.Fprintf(os.Stderr, "synthesis of %s failed validation (cdk-nag errors):\n  %s\n", outdir, strings.Join(violations, "\n  "))
 		os.Exit(1)
 	}
-	return asm, NagWarnings(asm)
-}
-
-// NagWarnings lists the cdk-nag warnings of an assembly (cdk-nag errors fail
-// synthesis itself).
-func NagWarnings(asm *cfn.Assembly) []string {
-	var out []string
+	var warnings []string
 	for _, w := range asm.Warnings {
 		if strings.Contains(w, "AwsSolutions-") || strings.Contains(w, "Serverless-") {
-			out = append(out, w)
+			warnings = append(warnings, w)
 		}
 	}
-	return out
+	return asm, warnings
 }
 
 // assetHash matches the asset hashes, which change without the
