@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bufio"
 	"cmp"
 	"encoding/json"
 	"flag"
@@ -21,7 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -63,7 +61,7 @@ func main() {
 		for _, validation := range []bool{true, false} {
 			var walls []time.Duration
 			var rss []int64
-			for i := 0; i < *runs; i++ {
+			for range *runs {
 				d, kb, dir := synth(ctx, validation, false)
 				walls, rss, out = append(walls, d), append(rss, kb), dir
 			}
@@ -88,7 +86,7 @@ func main() {
 			ctx := withConfig(flags, cfg)
 			var walls []time.Duration
 			var dir string
-			for i := 0; i < *runs; i++ {
+			for range *runs {
 				var d time.Duration
 				d, _, dir = synth(ctx, false, false)
 				walls = append(walls, d)
@@ -104,7 +102,7 @@ func main() {
 func cliPath() {
 	fmt.Printf("\n## CLI path (default app, median of %d)\n\n| | wall |\n|---|---|\n", *runs)
 	var checks []time.Duration
-	for i := 0; i < *runs; i++ {
+	for range *runs {
 		start := time.Now()
 		cmd := exec.Command("scripts/app", "build")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -114,7 +112,7 @@ func cliPath() {
 	fmt.Printf("| launcher up-to-date check (`scripts/app build`, nothing changed) | %.0f ms |\n", float64(median(checks).Microseconds())/1000)
 	for _, validation := range []bool{true, false} {
 		var walls []time.Duration
-		for i := 0; i < *runs; i++ {
+		for range *runs {
 			dir, err := os.MkdirTemp("", "bench-cli")
 			must(err)
 			cmd := exec.Command("npx", "--no-install", "cdk", "--no-notices", "synth", "-q", "--output", dir)
@@ -136,7 +134,7 @@ func appPhases(ctx string) {
 	med := map[bool]map[string]float64{}
 	for _, validation := range []bool{true, false} {
 		samples := map[string][]float64{}
-		for i := 0; i < *runs; i++ {
+		for range *runs {
 			dir, err := os.MkdirTemp("", "bench-phases")
 			must(err)
 			cmd := exec.Command(*app)
@@ -199,8 +197,7 @@ func cdkContext() map[string]any {
 // withConfig is the context JSON of flags with config set to cfg (none: the
 // embedded default).
 func withConfig(flags map[string]any, cfg string) string {
-	ctx := map[string]any{}
-	maps.Copy(ctx, flags)
+	ctx := maps.Clone(flags)
 	if cfg != "" {
 		ctx["config"] = cfg
 	}
@@ -309,19 +306,11 @@ func treeRSS(root int) int64 {
 	return total
 }
 
+// countRoundTrips counts the request lines ("> ...") of a jsii debug log.
 func countRoundTrips(path string) int {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	must(err)
-	defer f.Close()
-	n := 0
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "> ") {
-			n++
-		}
-	}
-	return n
+	return strings.Count("\n"+string(b), "\n> ")
 }
 
 type stack struct {
@@ -343,8 +332,8 @@ func readStacks(dir string) (out []stack, resources int) {
 		out = append(out, stack{strings.TrimSuffix(filepath.Base(f), ".template.json"), len(t.Resources), len(b), len(t.Outputs), len(t.Parameters)})
 		resources += len(t.Resources)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		return out[i].resources > out[j].resources || (out[i].resources == out[j].resources && out[i].name < out[j].name)
+	slices.SortFunc(out, func(a, b stack) int {
+		return cmp.Or(cmp.Compare(b.resources, a.resources), strings.Compare(a.name, b.name))
 	})
 	return out, resources
 }

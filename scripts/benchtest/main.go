@@ -9,11 +9,12 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -51,17 +52,12 @@ func main() {
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, 36, 1, 0); errno != 0 {
 		fmt.Fprintln(os.Stderr, "prctl(PR_SET_CHILD_SUBREAPER):", errno)
 	}
-	selected := map[string]bool{}
-	for _, s := range strings.Split(*only, ",") {
-		if s != "" {
-			selected[s] = true
-		}
-	}
+	selected := strings.FieldsFunc(*only, func(r rune) bool { return r == ',' })
 	fmt.Println("| step | wall | CPU |")
 	fmt.Println("|---|---|---|")
 	var sumWall, sumCPU time.Duration
 	for _, s := range steps {
-		if len(selected) > 0 && !selected[s.name] {
+		if len(selected) > 0 && !slices.Contains(selected, s.name) {
 			continue
 		}
 		r := measure(s.args)
@@ -80,7 +76,7 @@ func main() {
 // descendant, orphaned ones included, has been reaped.
 func measure(args []string) result {
 	var rs []result
-	for i := 0; i < *runs; i++ {
+	for range *runs {
 		cmd := exec.Command("make", append([]string{"--no-print-directory"}, args...)...)
 		// The sub-make must not inherit this make's job server or flags.
 		cmd.Env = append(os.Environ(), "MAKEFLAGS=", "MFLAGS=", "MAKELEVEL=")
@@ -101,18 +97,15 @@ func measure(args []string) result {
 		os.Remove(out.Name())
 		rs = append(rs, result{wall, cpu})
 	}
-	sort.Slice(rs, func(i, j int) bool { return rs[i].wall < rs[j].wall })
+	slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.wall, b.wall) })
 	return rs[len(rs)/2]
 }
 
 // reapAll waits for every remaining descendant (reparented to this process).
 func reapAll() {
 	for {
-		var ws syscall.WaitStatus
-		if _, err := syscall.Wait4(-1, &ws, 0, nil); err == syscall.ECHILD {
-			return
-		} else if err != nil && err != syscall.EINTR {
-			return
+		if _, err := syscall.Wait4(-1, nil, 0, nil); err != nil && err != syscall.EINTR {
+			return // ECHILD: none left
 		}
 	}
 }
