@@ -131,16 +131,7 @@ func (p *parser) primary() (value, error) {
 	tok := p.tok
 	switch {
 	case tok == "(":
-		p.next()
-		v, err := p.or()
-		if err != nil {
-			return v, err
-		}
-		if p.tok != ")" {
-			return v, fmt.Errorf("metricmath: want ) at %d in %q", p.pos, p.src)
-		}
-		p.next()
-		return v, nil
+		return p.parenthesized()
 	case tok != "" && (unicode.IsDigit(rune(tok[0])) || tok[0] == '.'):
 		f, err := strconv.ParseFloat(tok, 64)
 		p.next()
@@ -159,20 +150,29 @@ func (p *parser) primary() (value, error) {
 	return value{}, fmt.Errorf("metricmath: unexpected %q at %d in %q", tok, p.pos, p.src)
 }
 
+// parenthesized evaluates "(" expression ")", at "(".
+func (p *parser) parenthesized() (value, error) {
+	p.next()
+	v, err := p.or()
+	if err != nil {
+		return v, err
+	}
+	if p.tok != ")" {
+		return v, fmt.Errorf("metricmath: want ) at %d in %q", p.pos, p.src)
+	}
+	p.next()
+	return v, nil
+}
+
 // call evaluates a call of name, a function of one argument.
 func (p *parser) call(name string) (value, error) {
 	if name != "TIME_SERIES" && name != "EPOCH" && name != "FLOOR" {
 		return value{}, fmt.Errorf("metricmath: function %s is not supported", name)
 	}
-	p.next() // (
-	arg, err := p.or()
+	arg, err := p.parenthesized()
 	if err != nil {
 		return arg, err
 	}
-	if p.tok != ")" {
-		return arg, fmt.Errorf("metricmath: want ) at %d in %q", p.pos, p.src)
-	}
-	p.next()
 	switch name {
 	case "TIME_SERIES":
 		return p.each(func(int) float64 { return arg.scalar }), nil
