@@ -34,6 +34,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/internal/suppress"
 	"github.com/brokerage/platform/internal/waf"
@@ -964,9 +965,9 @@ func NewAccount(scope constructs.Construct, id string, props *AccountProps) awsa
 	// The policy is the role's own property, not an AWS::IAM::Policy of its
 	// own: the setting, created once the role is, must find the permissions
 	// there already (aws/aws-cdk#2194), and the retained role keeps them.
-	scoped := props != nil && props.ScopedPolicy
-	if scoped {
-		region := awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("*"), ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME})
+	var region *string // the logs ARN of this account and region, when scoped
+	if props != nil && props.ScopedPolicy {
+		region = awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("*"), ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME})
 		roleProps.InlinePolicies = &map[string]awsiam.PolicyDocument{"PushToCloudWatchLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
 			Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions: jsii.Strings("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
@@ -976,9 +977,9 @@ func NewAccount(scope constructs.Construct, id string, props *AccountProps) awsa
 		})}
 	}
 	role := awsiam.NewRole(c, jsii.String("Role"), roleProps)
-	if scoped {
+	if region != nil {
 		suppress.Nag(role, "AwsSolutions-IAM5", "API Gateway writes the log groups of every API of the account and region, named outside this stack; the grant is limited to this account and region.",
-			"Resource::"+nagARN(awscdk.Stack_Of(c), "logs", "*"))
+			"Resource::"+cfn.NagName(awscdk.Stack_Of(c).Resolve(region)))
 	} else {
 		role.AddManagedPolicy(awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonAPIGatewayPushToCloudWatchLogs")))
 		suppress.Nag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS maintains for exactly this account-wide logging role.")
@@ -987,18 +988,6 @@ func NewAccount(scope constructs.Construct, id string, props *AccountProps) awsa
 	account := awsapigateway.NewCfnAccount(c, jsii.String("Resource"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
 	account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 	return account
-}
-
-// nagARN is an ARN of the stack's account and region as cdk-nag's findings
-// show it: a pseudo parameter the stack leaves unresolved as <AWS::Name>.
-func nagARN(s awscdk.Stack, service, resource string) string {
-	show := func(v *string, pseudo string) string {
-		if *awscdk.Token_IsUnresolved(v) {
-			return "<AWS::" + pseudo + ">"
-		}
-		return *v
-	}
-	return "arn:" + show(s.Partition(), "Partition") + ":" + service + ":" + show(s.Region(), "Region") + ":" + show(s.Account(), "AccountId") + ":" + resource
 }
 
 // Metric5XX is the share of requests answered with a 5xx. By default

@@ -255,13 +255,8 @@ func (in *Ingest) deliveryStatusLogging(topicName string, removal awscdk.Removal
 		Actions:   jsii.Strings("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
 		Resources: &[]*string{groups},
 	}))
-	// cdk-nag names the resource as synthesized: a literal ARN where the
-	// stack's region fixes the partition, the partition token otherwise.
-	finding := "Resource::arn:<AWS::Partition>:logs:" + region + ":" + account + ":log-group:" + base + "*"
-	if literal, ok := stack.Resolve(groups).(string); ok {
-		finding = "Resource::" + literal
-	}
-	suppress.Nag(role, "AwsSolutions-IAM5", "SNS creates one log stream per delivery attempt at run time; the grant covers only this topic's delivery-status log groups.", finding)
+	suppress.Nag(role, "AwsSolutions-IAM5", "SNS creates one log stream per delivery attempt at run time; the grant covers only this topic's delivery-status log groups.",
+		"Resource::"+cfn.NagName(stack.Resolve(groups)))
 	return &awssns.LoggingConfig{Protocol: awssns.LoggingProtocol_SQS, FailureFeedbackRole: role}
 }
 

@@ -294,12 +294,22 @@ func ARN(v any) string {
 // of strings and references, each reference written as ${id} or
 // ${id.attribute}: a dashboard body, with the tokens it holds.
 func Joined(v any) string {
-	return join(v, func(ref any) string {
-		if ga, ok := ref.(map[string]any)["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
-			return fmt.Sprintf("${%v.%v}", ga[0], ga[1])
-		}
-		return "${" + Ref(ref) + "}"
-	})
+	return join(v, func(ref any) string { return "${" + reference(ref) + "}" })
+}
+
+// NagName is v, a string or an Fn::Join as Stack.Resolve gives it, as
+// cdk-nag's findings (and so appliesTo) write it: each reference as <id>
+// or <id.attribute>.
+func NagName(v any) string {
+	return join(v, func(ref any) string { return "<" + reference(ref) + ">" })
+}
+
+// reference is the id, or id.attribute, that a Ref or Fn::GetAtt names.
+func reference(ref any) string {
+	if ga, ok := ref.(map[string]any)["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
+		return fmt.Sprintf("%v.%v", ga[0], ga[1])
+	}
+	return Ref(ref)
 }
 
 // join is v as a string, an Fn::Join's tokens written by token; "" when v

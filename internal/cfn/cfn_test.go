@@ -33,3 +33,16 @@ func TestSynthRecordsEachStacksRegion(t *testing.T) {
 		t.Errorf("stacks (-want +got):\n%s", diff)
 	}
 }
+
+// cdk-nag writes a resource's references as <id> and <id.attribute>: an
+// appliesTo built from NagName matches only when it writes them the same way.
+func TestNagNameWritesReferencesAsCdkNag(t *testing.T) {
+	arn := map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":logs:eu-west-2:111111111111:*"}}}
+	if got, want := cfn.NagName(arn), "arn:<AWS::Partition>:logs:eu-west-2:111111111111:*"; got != want {
+		t.Errorf("cfn.NagName(%v) = %q, want %q", arn, got, want)
+	}
+	logs := map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::GetAtt": []any{"Logs", "Arn"}}, ":*"}}}
+	if got, want := cfn.NagName(logs), "<Logs.Arn>:*"; got != want {
+		t.Errorf("cfn.NagName(%v) = %q, want %q", logs, got, want)
+	}
+}
