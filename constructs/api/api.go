@@ -415,7 +415,7 @@ func (p *Props) validateServiceAccess(l *problems.List, f string, s Service, aut
 	if s.APIKeyRequired && len(p.UsagePlans) == 0 {
 		l.Add(f+".apiKeyRequired", true, "a usage plan to issue the keys")
 	}
-	name := cmp.Or(s.Authorizer, p.DefaultAuthorizer)
+	name := p.authorizerOf(s)
 	if s.APIKeyRequired && p.LatencyRecords && authTypes[name] == "cognito" {
 		// Behind latency records a partner reaches whichever region is
 		// nearest, and a Cognito authorizer accepts only the tokens of
@@ -760,7 +760,7 @@ func (g *Gateway) addAuthorizers(p *Props) map[string]authorizer {
 	c := g.Construct
 	used := map[string]bool{}
 	for _, s := range p.Services {
-		used[cmp.Or(s.Authorizer, p.DefaultAuthorizer)] = true
+		used[p.authorizerOf(s)] = true
 	}
 	authorizers := map[string]authorizer{}
 	for _, a := range p.Authorizers {
@@ -790,7 +790,7 @@ func (g *Gateway) addServices(p *Props, authorizers map[string]authorizer) {
 	params := g.RestAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{ValidateRequestParameters: jsii.Bool(true), ValidateRequestBody: jsii.Bool(true)})
 	root := g.RestAPI.Root()
 	for _, s := range p.Services {
-		name := cmp.Or(s.Authorizer, p.DefaultAuthorizer)
+		name := p.authorizerOf(s)
 		a, ok := authorizers[name] // a method takes its authorizer's authorization type
 		opts := &awsapigateway.MethodOptions{Authorizer: a.IAuthorizer, ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestParameters: &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}, RequestValidator: params}
 		base := g.addRoutes(root, s, p.Gateways, opts)
@@ -989,6 +989,10 @@ func NewAccount(scope constructs.Construct, id string, props *AccountProps) awsa
 	account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 	return account
 }
+
+// authorizerOf is the authorizer service s uses: its own, or the gateway's
+// default; "" for a public service.
+func (p *Props) authorizerOf(s Service) string { return cmp.Or(s.Authorizer, p.DefaultAuthorizer) }
 
 // Metric5XX is the share of requests answered with a 5xx. By default
 // (opts nil or unset) what the stage's 5XXError alarm evaluates.
