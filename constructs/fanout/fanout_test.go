@@ -563,6 +563,12 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	r := &Regional{Consumers: []*Consumer{{Name: "holdings"}}}
 	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "holdings", TimeoutSeconds: -1, MaxReceiveCount: 1001}) })
 	cfntest.Check(t, "consumer problems", []string{"timeoutSeconds", "maxReceiveCount", "name"}, got)
+	// A consumer's 0 takes the fan-out's count, not the package default: the
+	// problem says which.
+	err := (&RegionalProps{MaxReceiveCount: 8}).ValidateConsumer("", &ConsumerProps{Name: "holdings", MaxReceiveCount: 1001})
+	if err == nil || !strings.Contains(err.Error(), "or 0 for the fan-out's") {
+		t.Errorf("consumer maxReceiveCount problem: %v, want it to name the fan-out's count as the default", err)
+	}
 	got = cfntest.ProblemFields(t, func() { r.AddConsumer(&ConsumerProps{Name: "Bad_Name", TimeoutSeconds: 10}) })
 	cfntest.Check(t, "consumer name", []string{"name"}, got)
 	got = cfntest.ProblemFields(t, func() {

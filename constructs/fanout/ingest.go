@@ -207,7 +207,7 @@ func (p *IngestProps) Validate(prefix string) error {
 			l.Add(fmt.Sprintf("%sbrokerRoles[%d]", prefix, i), r, "a role of one of the broker accounts ("+strings.Join(p.BrokerAccounts, ", ")+")")
 		}
 	}
-	checkMaxReceiveCount(&l, prefix+"maxReceiveCount", p.MaxReceiveCount)
+	checkMaxReceiveCount(&l, prefix+"maxReceiveCount", p.MaxReceiveCount, fmt.Sprintf("the default %d", DefaultMaxReceiveCount))
 	return l.Err()
 }
 

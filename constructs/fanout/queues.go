@@ -120,10 +120,10 @@ func allowSNS(q awssqs.Queue, queueARN, topicARN *string, principals *[]awsiam.I
 }
 
 // checkMaxReceiveCount reports at field a receive count SQS's redrive
-// policy refuses (1 to 1000; 0 takes the default).
-func checkMaxReceiveCount(l *problems.List, field string, n int) {
+// policy refuses (1 to 1000; 0 takes def, what the message calls it).
+func checkMaxReceiveCount(l *problems.List, field string, n int, def string) {
 	if n < 0 || n > 1000 {
-		l.Add(field, n, fmt.Sprintf("a number from 1 to 1000, or 0 for the default %d", DefaultMaxReceiveCount))
+		l.Add(field, n, "a number from 1 to 1000, or 0 for "+def)
 	}
 }
 

@@ -98,7 +98,7 @@ func (p *RegionalProps) validate(scope constructs.Construct) error {
 	if !regions.Known(p.TopicRegion) {
 		l.Add("topicRegion", p.TopicRegion, "the AWS region of the fan-out topic")
 	}
-	checkMaxReceiveCount(&l, "maxReceiveCount", p.MaxReceiveCount)
+	checkMaxReceiveCount(&l, "maxReceiveCount", p.MaxReceiveCount, fmt.Sprintf("the default %d", DefaultMaxReceiveCount))
 	return l.Err()
 }
 
@@ -179,7 +179,7 @@ func (p *ConsumerProps) Validate(prefix string) error {
 	if p.TimeoutSeconds < 0 || p.TimeoutSeconds > 900 {
 		l.Add(prefix+"timeoutSeconds", p.TimeoutSeconds, fmt.Sprintf("a number of seconds from 1 to 900, or 0 for the default %d", DefaultTimeoutSeconds))
 	}
-	checkMaxReceiveCount(&l, prefix+"maxReceiveCount", p.MaxReceiveCount)
+	checkMaxReceiveCount(&l, prefix+"maxReceiveCount", p.MaxReceiveCount, "the fan-out's (RegionalProps.MaxReceiveCount, from the ingest's)")
 	refuseDecided(&l, prefix+"queueProps", p.QueueProps, queueDecides)
 	checkQueueProps(&l, prefix+"queueProps", p.QueueProps)
 	return l.Err()
