@@ -183,7 +183,7 @@ type Alarms struct {
 	byMetric map[string]awscloudwatch.Alarm // by Metric.key, for AlarmOn
 	widgets  []awscloudwatch.IWidget        // for Dashboard
 	actions  map[Severity]awscloudwatch.IAlarmAction
-	gate     *sessionGate // the idle alarms' gate, once one is built
+	gates    map[int]*sessionGate // the idle alarms' gates by period (seconds), once built
 }
 
 // AlarmARN is the ARN of the named alarm in region (a region name, whose
@@ -451,16 +451,21 @@ func (a *Alarms) AlarmOn(m Metric) awscloudwatch.Alarm {
 // gated is the metric of an idle alarm on metric m, gated by the
 // construct's sessions: the minutes inside a session in which m was not
 // healthy (sessions.go), computed from m and the gate's expressions, which
-// every idle alarm of the construct shares.
+// every idle alarm of the construct with m's period shares.
 func (a *Alarms) gated(m Metric, s Spec) awscloudwatch.MathExpression {
 	period := awscdk.Duration_Seconds(jsii.Number(float64(m.PeriodSeconds)))
-	if a.gate == nil {
-		a.gate = newSessionGate(a.props.Sessions, a.props.Now, period)
+	g, ok := a.gates[m.PeriodSeconds]
+	if !ok {
+		g = newSessionGate(a.props.Sessions, a.props.Now, period)
+		if a.gates == nil {
+			a.gates = map[int]*sessionGate{}
+		}
+		a.gates[m.PeriodSeconds] = g
 	}
-	known := maps.Clone(a.gate.queries)
+	known := maps.Clone(g.queries)
 	known["m"] = m.CDK()
-	silent := mathExpression(silentExpression(a.gate.open, s.Comparison, s.Threshold), known, period)
-	silent.Label = jsii.String(a.gate.label)
+	silent := mathExpression(silentExpression(g.open, s.Comparison, s.Threshold), known, period)
+	silent.Label = jsii.String(g.label)
 	return awscloudwatch.NewMathExpression(silent)
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/brokerage/platform/internal/metricmath"
 )
 
@@ -51,5 +52,31 @@ func checkSantiagoHoliday(t *testing.T, holiday string) {
 	}
 	if wrong > 0 {
 		t.Errorf("%d minutes around Santiago's September transition are wrongly open or closed", wrong)
+	}
+}
+
+// Idle alarms share the gate of their period: a second alarm of the same
+// period reuses its expressions, and one of another period gets a gate
+// whose expressions carry that period (a metric-less expression must).
+func TestIdleAlarmsShareTheGateOfTheirPeriod(t *testing.T) {
+	s := Session{Name: "uk", TimeZone: "Europe/London", Days: weekdays, Windows: []Window{{Name: "regular", Start: 8 * 60, End: 16*60 + 30, Watch: true}}}
+	a := &Alarms{props: Props{Sessions: []Session{s}, Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}}
+	spec := Spec{Comparison: "LessThanThreshold", Threshold: 1}
+	metric := func(period int) Metric {
+		return Metric{Namespace: "AWS/SQS", Name: "NumberOfMessagesSent", Statistic: "Sum", PeriodSeconds: period}
+	}
+	a.gated(metric(60), spec)
+	first := a.gates[60]
+	a.gated(metric(60), spec)
+	a.gated(metric(300), spec)
+	if a.gates[60] != first || len(a.gates) != 2 {
+		t.Fatalf("gates = %v, want the 60 s gate kept and one for 300 s", a.gates)
+	}
+	for period, g := range a.gates {
+		for id, q := range g.queries {
+			if got := *q.(awscloudwatch.MathExpression).Period().ToSeconds(nil); got != float64(period) {
+				t.Errorf("gate of %d s: query %s has period %v s", period, id, got)
+			}
+		}
 	}
 }
