@@ -745,24 +745,17 @@ func (g *Gateway) configureStage(p *Props, stage awscdk.CfnResource) {
 	}
 }
 
-// authorizer is one of the gateway's authorizers and the authorization
-// type of the methods it guards.
-type authorizer struct {
-	awsapigateway.IAuthorizer
-	Type awsapigateway.AuthorizationType
-}
-
 // addAuthorizers creates the authorizers that a service uses, by name; a
 // Cognito one uses the user pool of the stack's region. One that no service
 // uses yet is not created: aws-cdk-lib refuses an authorizer attached to no
 // method.
-func (g *Gateway) addAuthorizers(p *Props) map[string]authorizer {
+func (g *Gateway) addAuthorizers(p *Props) map[string]awsapigateway.IAuthorizer {
 	c := g.Construct
 	used := map[string]bool{}
 	for _, s := range p.Services {
 		used[p.authorizerOf(s)] = true
 	}
-	authorizers := map[string]authorizer{}
+	authorizers := map[string]awsapigateway.IAuthorizer{}
 	for _, a := range p.Authorizers {
 		if !used[a.Name] {
 			continue
@@ -774,10 +767,10 @@ func (g *Gateway) addAuthorizers(p *Props) map[string]authorizer {
 				invalid("Authorizers["+a.Name+"].UserPoolARNs", g.region, "a user pool for the stack's region "+g.region)
 			}
 			pool := awscognito.UserPool_FromUserPoolArn(c, jsii.String("Pool-"+a.Name), jsii.String(arn))
-			authorizers[a.Name] = authorizer{awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.CognitoUserPoolsAuthorizerProps{CognitoUserPools: &[]awscognito.IUserPool{pool}}), awsapigateway.AuthorizationType_COGNITO}
+			authorizers[a.Name] = awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.CognitoUserPoolsAuthorizerProps{CognitoUserPools: &[]awscognito.IUserPool{pool}})
 		case "lambda":
 			fn := awslambda.Function_FromFunctionAttributes(c, jsii.String("AuthFn-"+a.Name), &awslambda.FunctionAttributes{FunctionArn: jsii.String(a.FunctionARN), SameEnvironment: jsii.Bool(true)})
-			authorizers[a.Name] = authorizer{awsapigateway.NewTokenAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.TokenAuthorizerProps{Handler: fn}), awsapigateway.AuthorizationType_CUSTOM}
+			authorizers[a.Name] = awsapigateway.NewTokenAuthorizer(c, jsii.String("Authorizer-"+a.Name), &awsapigateway.TokenAuthorizerProps{Handler: fn})
 		}
 	}
 	return authorizers
@@ -786,18 +779,18 @@ func (g *Gateway) addAuthorizers(p *Props) map[string]authorizer {
 // addServices routes each service's base path to its backend. Every method
 // validates its declared parameters; methods with a schema validate the
 // body too.
-func (g *Gateway) addServices(p *Props, authorizers map[string]authorizer) {
+func (g *Gateway) addServices(p *Props, authorizers map[string]awsapigateway.IAuthorizer) {
 	params := g.RestAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{ValidateRequestParameters: jsii.Bool(true), ValidateRequestBody: jsii.Bool(true)})
 	root := g.RestAPI.Root()
 	for _, s := range p.Services {
 		name := p.authorizerOf(s)
 		a, ok := authorizers[name] // a method takes its authorizer's authorization type
-		opts := &awsapigateway.MethodOptions{Authorizer: a.IAuthorizer, ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestParameters: &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}, RequestValidator: params}
+		opts := &awsapigateway.MethodOptions{Authorizer: a, ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestParameters: &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}, RequestValidator: params}
 		base := g.addRoutes(root, s, p.Gateways, opts)
 		if !ok {
 			why := "Service " + s.Name + " is configured without an authorizer (public data)."
 			suppress.Subtree(base).Nag("AwsSolutions-APIG4", why).Nag("AwsSolutions-COG4", why).Record()
-		} else if a.Type != awsapigateway.AuthorizationType_COGNITO {
+		} else if a.AuthorizationType() != awsapigateway.AuthorizationType_COGNITO {
 			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" uses the Lambda (JWT) authorizer "+name+".")
 		}
 	}
