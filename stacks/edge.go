@@ -51,7 +51,7 @@ func (p *Platform) newEdge() awscdk.Stack {
 		consumers = append(consumers, cons.Name)
 	}
 	al.AddWidgets(fanout.OverviewWidgets(IngestProps(c).RegionalProps(c.PrimaryRegion), consumers, c.RegionNames(), labels)...)
-	al.Dashboard(s, "Overview", p.prefix+"-overview", "Site alarms (us-east-1)")
+	al.Dashboard(s, "Overview", c.Prefix()+"-overview", "Site alarms (us-east-1)")
 	return s
 }
 

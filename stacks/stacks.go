@@ -72,8 +72,6 @@ type Platform struct {
 
 	c        *config.Config
 	scope    awscdk.Stage
-	prefix   string
-	removal  awscdk.RemovalPolicy
 	alarmsIn map[string]awscdk.Stack // region -> the stack that owns its alarm topic
 	now      time.Time
 }
@@ -93,7 +91,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 	if selected == nil {
 		selected = append([]string{regions.Edge}, c.RegionNames()...)
 	}
-	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, scope: scope, prefix: c.Prefix(), removal: removalPolicy(c), alarmsIn: map[string]awscdk.Stack{}, now: props.Now}
+	p := &Platform{Regional: map[string]awscdk.Stack{}, c: c, scope: scope, alarmsIn: map[string]awscdk.Stack{}, now: props.Now}
 	if p.now.IsZero() {
 		p.now = time.Now()
 	}
@@ -150,7 +148,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 			al.WatchAccountConcurrency(al.Construct)
 		}
 		addGateways(s, r.Name, al, c)
-		al.Dashboard(s, "Dashboard", p.prefix+"-"+r.Name, "Alarms in "+r.Name+" ("+r.Market+")")
+		al.Dashboard(s, "Dashboard", c.Prefix()+"-"+r.Name, "Alarms in "+r.Name+" ("+r.Market+")")
 		p.Regional[r.Name] = s
 	}
 	return p
@@ -175,8 +173,8 @@ func (p *Platform) newStack(region, role, description string) awscdk.Stack {
 // severity, created by the first stack constructed there; the region's later
 // stacks reuse them by their deterministic ARNs and deploy after it.
 func (p *Platform) alarms(s awscdk.Stack, region string, sessions []config.Session) *alarms.Alarms {
-	c := p.c
-	props := &alarms.Props{Prefix: p.prefix, Recipients: map[alarms.Severity]alarms.Recipients{}, Overrides: AlarmOverrides(c), RemovalPolicy: p.removal,
+	c, prefix := p.c, p.c.Prefix()
+	props := &alarms.Props{Prefix: prefix, Recipients: map[alarms.Severity]alarms.Recipients{}, Overrides: AlarmOverrides(c), RemovalPolicy: removalPolicy(c),
 		Sessions: AlarmSessions(sessions), Now: p.now, CalendarDays: calendarDays(c)}
 	for _, sev := range alarms.Severities {
 		props.Recipients[sev] = alarms.Recipients(c.Alarms.RecipientsFor(string(sev)))
@@ -184,7 +182,7 @@ func (p *Platform) alarms(s awscdk.Stack, region string, sessions []config.Sessi
 	if owner, ok := p.alarmsIn[region]; ok {
 		props.Topics = map[alarms.Severity]awssns.ITopic{}
 		for _, sev := range alarms.Severities {
-			arn := s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sns"), Resource: jsii.String(alarms.TopicName(p.prefix, sev))})
+			arn := s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sns"), Resource: jsii.String(alarms.TopicName(prefix, sev))})
 			props.Topics[sev] = awssns.Topic_FromTopicArn(s, jsii.String("AlarmTopic-"+string(sev)), arn)
 		}
 		s.AddStackDependency(owner, jsii.String("sends alarms to the region's alarm topics"))
