@@ -9,15 +9,12 @@ import (
 	"io"
 	"maps"
 	"math"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/brokerage/platform/problems"
 )
-
-var configShape = reflect.TypeOf(Config{})
 
 // Parse decodes a JSON configuration and reports, in one *problems.Error,
 // everything wrong with the file as JSON: a syntax error with its line and

@@ -103,7 +103,7 @@ func wantType(types []string) string {
 // path (fanout.consumers[2].name, regions[0].userPools["customers"]), and
 // says the Go type of the value there.
 func fieldPath(loc []string) (string, reflect.Type) {
-	t := configShape
+	t := reflect.TypeFor[Config]()
 	var b strings.Builder
 	for _, tok := range loc {
 		for t.Kind() == reflect.Ptr {
