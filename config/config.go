@@ -435,9 +435,7 @@ func Load(path, stage string) (*Config, error) {
 	}
 	if stage != "" {
 		c.Stage = stage
-		if c.src != nil {
-			delete(c.src.offsets, "stage") // from the context, not the file
-		}
+		delete(c.src.offsets, "stage") // from the context, not the file
 	}
 	return c, shape
 }
