@@ -11,47 +11,19 @@ import (
 	"github.com/brokerage/platform/problems"
 )
 
-// Stack is one synthesized stack of an assembly.
-type Stack struct {
-	Name, Account, Region string
-	Template              cfn.Template
-	// ConfigFields are the configuration entries its constructs were
-	// built from, by construct path (cfn.AssemblyStack.ConfigFields).
-	ConfigFields map[string]cfn.ConfigField
-	// Paths are its resources' construct paths by logical ID.
-	Paths map[string]string
-}
-
 // ConfigFieldMetadata is the construct metadata that blames a
 // configuration entry for the problems of the construct's resources.
 const ConfigFieldMetadata = cfn.ConfigFieldMetadata
-
-// ReadAssembly reads every stack of the cloud assembly in dir.
-func ReadAssembly(dir string) ([]Stack, error) {
-	a, err := cfn.ReadAssembly(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []Stack
-	for _, as := range a.Stacks {
-		s := Stack{Name: as.Name, Account: as.Account, Region: as.Region, ConfigFields: as.ConfigFields, Paths: as.Paths}
-		if err := as.ReadTemplate(&s.Template); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
 
 // CheckAssembly applies the name and quota rules to every stack of the
 // synthesized assembly in dir, grouped by account and region: the names
 // and sizes the code produced, whatever the configuration said.
 func CheckAssembly(dir string) error {
-	stacks, err := ReadAssembly(dir)
+	a, err := cfn.ReadAssembly(dir)
 	if err != nil {
 		return err
 	}
-	return CheckStacks(stacks)
+	return CheckStacks(a.Stacks)
 }
 
 type resource struct {
@@ -98,7 +70,7 @@ func blameOf(fields map[string]cfn.ConfigField, path string) *cfn.ConfigField {
 }
 
 // CheckStacks applies the rules to synthesized stacks; see CheckAssembly.
-func CheckStacks(stacks []Stack) error {
+func CheckStacks(stacks []cfn.Stack) error {
 	l := problems.List{Subject: "app: AWS would refuse it"}
 	var names []Name
 	configured := map[string]string{}      // configuration field -> the value it holds

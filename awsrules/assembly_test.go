@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/problems"
 	"github.com/google/go-cmp/cmp"
 )
@@ -44,7 +45,7 @@ const compliant = `{"Description":"ok","Resources":{
  "Sub":{"Type":"AWS::SNS::Subscription","Properties":{"TopicArn":"arn:aws:sns:r:1:t.fifo"}}}}`
 
 func TestCheckStacksCompliant(t *testing.T) {
-	err := CheckStacks([]Stack{
+	err := CheckStacks([]cfn.Stack{
 		{Name: "s1", Account: "1", Region: "eu-west-2", Template: template(t, compliant)},
 		{Name: "s2", Account: "1", Region: "sa-east-1", Template: template(t, compliant)}, // same names, another region
 	})
@@ -71,7 +72,7 @@ func TestCheckStacksViolations(t *testing.T) {
  "W":{"Type":"AWS::WAFv2::WebACL","Properties":{"Scope":"REGIONAL","VisibilityConfig":{"MetricName":"p my api"}}},
  "H":{"Type":"AWS::CloudFront::ResponseHeadersPolicy","Properties":{"ResponseHeadersPolicyConfig":{"SecurityHeadersConfig":{"ContentSecurityPolicy":{"ContentSecurityPolicy":"` + strings.Repeat("c", 1784) + `"}}}}},
  ` + strings.Join(subs, ",") + `}}`
-	err := CheckStacks([]Stack{
+	err := CheckStacks([]cfn.Stack{
 		{Name: "s1", Account: "1", Region: "eu-west-2", Template: template(t, bad)},
 		{Name: "s2", Account: "1", Region: "eu-west-2", Template: template(t, compliant)},
 	})
@@ -90,13 +91,13 @@ func TestCheckStacksResources(t *testing.T) {
 	for i := 0; i < 501; i++ {
 		res[strings.Repeat("R", 1)+string(rune('a'+i%26))+strings.Repeat("x", i/26)] = map[string]any{"Type": "AWS::SNS::Topic"}
 	}
-	err := CheckStacks([]Stack{{Name: "big", Template: map[string]any{"Resources": res}}})
+	err := CheckStacks([]cfn.Stack{{Name: "big", Template: map[string]any{"Resources": res}}})
 	if diff := cmp.Diff([]string{"big"}, fields(t, err)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
-// ReadAssembly reads each stack's name and environment; CheckAssembly
+// cfn.ReadAssembly reads each stack's name and environment; CheckAssembly
 // checks the names across stacks.
 func TestReadAssembly(t *testing.T) {
 	dir := t.TempDir()
@@ -105,12 +106,12 @@ func TestReadAssembly(t *testing.T) {
 		"other":{"type":"aws:cloudformation:stack","environment":"aws://1/us-east-1","properties":{"templateFile":"s.template.json","stackName":"other"}}}}`)
 	write("top.template.json", compliant)
 	write("s.template.json", compliant)
-	stacks, err := ReadAssembly(dir)
+	a, err := cfn.ReadAssembly(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, s := range stacks {
+	for _, s := range a.Stacks {
 		got = append(got, s.Name+"@"+s.Account+"/"+s.Region)
 	}
 	if diff := cmp.Diff([]string{"other@1/us-east-1", "top@1/us-east-1"}, got); diff != "" {

@@ -142,7 +142,7 @@ func loadAssembly(dir string) ([]*stack, error) {
 		var tmpl struct {
 			Resources map[string]resource `json:"Resources"`
 		}
-		if err := as.ReadTemplate(&tmpl); err != nil {
+		if err := readJSON(as.TemplatePath, &tmpl); err != nil {
 			return nil, err
 		}
 		s.resources = tmpl.Resources

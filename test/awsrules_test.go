@@ -17,10 +17,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func asStacks(asm *cfn.Assembly, account string) []awsrules.Stack {
-	var out []awsrules.Stack
+func asStacks(asm *cfn.Assembly, account string) []cfn.Stack {
+	var out []cfn.Stack
 	for _, name := range asm.Order {
-		out = append(out, awsrules.Stack{Name: name, Account: account, Region: asm.Regions[name], Template: asm.Templates[name]})
+		out = append(out, cfn.Stack{Name: name, Account: account, Region: asm.Regions[name], Template: asm.Templates[name]})
 	}
 	return out
 }

@@ -12,21 +12,24 @@ import (
 	"strings"
 )
 
-// CloudAssembly is what a cloud assembly's manifest (manifest.json) says.
+// CloudAssembly is a cloud assembly as its manifest (manifest.json)
+// describes it, with every stack's template.
 type CloudAssembly struct {
 	// Stacks in artifact ID order.
-	Stacks []AssemblyStack
+	Stacks []Stack
 	// Warnings are the warning annotations, as "<path>: <message>", sorted.
 	Warnings []string
 }
 
-// AssemblyStack is one stack artifact of a cloud assembly.
-type AssemblyStack struct {
+// Stack is one synthesized stack. ReadAssembly fills every field;
+// Assembly.Stacks, and the checks' tests, only Name, Region and Template.
+type Stack struct {
 	// ID is the artifact ID; Name the stack name (the ID when the manifest
 	// names none).
 	ID, Name string
 	// Account and Region are the stack's environment ("" when it has none).
 	Account, Region string
+	Template        Template
 	// TemplatePath is the template file's path.
 	TemplatePath string
 	// DependsOn are the artifact IDs of the stacks it depends on (asset
@@ -64,30 +67,14 @@ func LoadAssembly(dir string) (*Assembly, error) {
 	}
 	a := &Assembly{Templates: map[string]Template{}, DependsOn: map[string][]string{}, Regions: map[string]string{}, Warnings: m.Warnings}
 	for _, s := range m.Stacks {
-		var t Template
-		if err := s.ReadTemplate(&t); err != nil {
-			return nil, err
-		}
 		a.Order = append(a.Order, s.Name)
-		a.Templates[s.Name], a.Regions[s.Name] = t, s.Region
+		a.Templates[s.Name], a.Regions[s.Name] = s.Template, s.Region
 		if len(s.DependsOn) > 0 {
 			a.DependsOn[s.Name] = s.DependsOn
 		}
 	}
 	a.Order = DependencyOrder(a.Order, a.DependsOn)
 	return a, nil
-}
-
-// ReadTemplate decodes the stack's template into v.
-func (s AssemblyStack) ReadTemplate(v any) error {
-	b, err := os.ReadFile(s.TemplatePath)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", s.TemplatePath, err)
-	}
-	return nil
 }
 
 // manifest is the part of manifest.json the readers use.
@@ -113,16 +100,24 @@ type metadata map[string][]struct {
 	Data any    `json:"data"`
 }
 
-// ReadAssembly reads the manifest of the cloud assembly in dir.
-func ReadAssembly(dir string) (*CloudAssembly, error) {
-	path := filepath.Join(dir, "manifest.json")
+// readJSON decodes the JSON file at path into v.
+func readJSON(path string, v any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadAssembly reads the manifest of the cloud assembly in dir and every
+// stack's template.
+func ReadAssembly(dir string) (*CloudAssembly, error) {
 	var m manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := readJSON(filepath.Join(dir, "manifest.json"), &m); err != nil {
+		return nil, err
 	}
 	a := &CloudAssembly{}
 	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
@@ -156,7 +151,10 @@ func ReadAssembly(dir string) (*CloudAssembly, error) {
 			}
 		}
 		if art.Type == "aws:cloudformation:stack" {
-			s := AssemblyStack{ID: id, Name: cmp.Or(art.Properties.StackName, id), TemplatePath: filepath.Join(dir, art.Properties.TemplateFile), ConfigFields: fields, Paths: paths}
+			s := Stack{ID: id, Name: cmp.Or(art.Properties.StackName, id), TemplatePath: filepath.Join(dir, art.Properties.TemplateFile), ConfigFields: fields, Paths: paths}
+			if err := readJSON(s.TemplatePath, &s.Template); err != nil {
+				return nil, err
+			}
 			s.Account, s.Region, _ = strings.Cut(strings.TrimPrefix(art.Environment, "aws://"), "/")
 			// An environment-agnostic stack's environment names placeholders.
 			if s.Account == "unknown-account" {

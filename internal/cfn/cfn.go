@@ -141,14 +141,6 @@ func Synth(app awscdk.App) *Assembly {
 	return out
 }
 
-// Stack is one synthesized stack as the checks over a whole app see it.
-type Stack struct {
-	Name string
-	// Region is the stack's region, "" when it has none.
-	Region   string
-	Template Template
-}
-
 // Stacks returns the assembly's stacks in Order, each with its region.
 func (a *Assembly) Stacks() []Stack {
 	out := make([]Stack, 0, len(a.Order))

@@ -46,7 +46,7 @@ func (*Plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValid
 	// The assembly's manifest, written before the plugins run, gives each
 	// template's stack and region without a round trip to the jsii kernel
 	// (the context's StackTemplates cost one per field of every stack).
-	byPath := map[string]cfn.AssemblyStack{}
+	byPath := map[string]cfn.Stack{}
 	for _, p := range *ctx.TemplatePaths() {
 		path := *p
 		s, read := byPath[path]
@@ -62,13 +62,9 @@ func (*Plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValid
 				panic(fmt.Errorf("%s: not a stack of the cloud assembly in its folder", path))
 			}
 		}
-		var t cfn.Template
-		if err := s.ReadTemplate(&t); err != nil {
-			panic(err)
-		}
 		name := strings.TrimSuffix(filepath.Base(path), ".template.json")
 		paths[name] = path
-		stacks = append(stacks, Stack{Name: name, Region: s.Region, Template: t})
+		stacks = append(stacks, Stack{Name: name, Region: s.Region, Template: s.Template})
 	}
 	violations := []*awscdk.PolicyViolation{}
 	descriptions := map[string]string{}
