@@ -59,7 +59,7 @@ type ConfigField struct {
 
 // LoadAssembly reads the cloud assembly in dir: every stack's template,
 // region and dependencies by stack name, and the warnings; Order lists the
-// stacks dependencies first, ties by name (DependencyOrder).
+// stacks in artifact ID order.
 func LoadAssembly(dir string) (*Assembly, error) {
 	m, err := ReadAssembly(dir)
 	if err != nil {
@@ -73,7 +73,6 @@ func LoadAssembly(dir string) (*Assembly, error) {
 			a.DependsOn[s.Name] = s.DependsOn
 		}
 	}
-	a.Order = DependencyOrder(a.Order, a.DependsOn)
 	return a, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 
@@ -75,7 +74,7 @@ type Assembly struct {
 	// DependsOn lists, by stack name, the stacks it depends on.
 	DependsOn map[string][]string
 	// Order is the stack names: in the order the assembly lists them
-	// (Synth), or dependencies first, ties by name (LoadAssembly).
+	// (Synth), or in artifact ID order (LoadAssembly).
 	Order []string
 	// Regions are the stacks' regions by stack name, from each stack's
 	// environment in the assembly's manifest ("" when it has none).
@@ -251,28 +250,6 @@ func Strings(v any) []string {
 		return out
 	}
 	return nil
-}
-
-// DependencyOrder sorts stack names so that each comes after the stacks it
-// depends on, ties by name: a stable order for generated documents.
-func DependencyOrder(names []string, dependsOn map[string][]string) []string {
-	var out []string
-	done := map[string]bool{}
-	var visit func(n string)
-	visit = func(n string) {
-		if done[n] {
-			return
-		}
-		done[n] = true
-		for _, d := range slices.Sorted(slices.Values(dependsOn[n])) {
-			visit(d)
-		}
-		out = append(out, n)
-	}
-	for _, n := range slices.Sorted(slices.Values(names)) {
-		visit(n)
-	}
-	return out
 }
 
 // ARN is an ARN given as a string or as a {"Fn::Join": ["", [...]]} of
