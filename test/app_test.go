@@ -84,13 +84,13 @@ func synth(c *config.Config, codeDir, outdir string) (*cfn.Assembly, []string) {
 	}
 	app := cfn.NewApp(outdir)
 	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Now: cfntest.Now, RedistributorCode: awslambda.Code_FromAsset(jsii.String(codeDir), nil), ConsumerCode: cfntest.StandIn(codeDir)})
-	return cfntest.SynthWithNag(app, outdir)
+	return synthWithNag(app, outdir)
 }
 
 func TestGoldenTemplates(t *testing.T) {
 	for _, name := range dev.Order {
 		t.Run(name, func(t *testing.T) {
-			cfntest.Golden(t, filepath.Join("testdata", name+".template.json"), dev.Templates[name], *update, "go test ./test -update")
+			golden(t, filepath.Join("testdata", name+".template.json"), dev.Templates[name])
 		})
 	}
 }

@@ -34,7 +34,7 @@ func TestCdkNagCatchesABrokenConstruct(t *testing.T) {
 	app := cfn.NewApp(out)
 	s := cfntest.StackIn(app, "broken", "eu-west-2")
 	awssqs.NewQueue(s, jsii.String("Plain"), nil)
-	cfntest.WithNag(app)
+	withNag(app)
 	asm, violations := cfn.SynthOrViolations(app, out)
 	if asm != nil {
 		t.Fatal("synthesis succeeded, want cdk-nag errors to fail it")

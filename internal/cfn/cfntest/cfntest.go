@@ -1,7 +1,6 @@
 // Package cfntest holds the small helpers the template tests share: find a
 // resource by construct path, compare with a cmp.Diff message, stand in for
-// compiled Lambda code, read a props validation panic, make a stack, synthesize with
-// cdk-nag, and compare with golden templates.
+// compiled Lambda code, read a props validation panic and make a stack.
 package cfntest
 
 import (

@@ -1,4 +1,4 @@
-package cfntest
+package test
 
 import (
 	"encoding/json"
@@ -15,18 +15,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// WithNag applies the cdk-nag packs the platform is held to.
-func WithNag(app awscdk.App) {
+// withNag applies the cdk-nag packs the platform is held to.
+func withNag(app awscdk.App) {
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	awscdk.Aspects_Of(app).Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 
-// SynthWithNag applies the cdk-nag packs, synthesizes the app into outdir
+// synthWithNag applies the cdk-nag packs, synthesizes the app into outdir
 // and returns the assembly with its unsuppressed cdk-nag warnings. cdk-nag
 // errors fail synthesis itself; then nothing else can be tested, so it
-// prints them and exits 1. For a test package's TestMain.
-func SynthWithNag(app awscdk.App, outdir string) (*cfn.Assembly, []string) {
-	WithNag(app)
+// prints them and exits 1. For TestMain.
+func synthWithNag(app awscdk.App, outdir string) (*cfn.Assembly, []string) {
+	withNag(app)
 	asm, violations := cfn.SynthOrViolations(app, outdir)
 	if violations != nil {
 		fmt.Fprintf(os.Stderr, "synthesis of %s failed validation (cdk-nag errors):\n  %s\n", outdir, strings.Join(violations, "\n  "))
@@ -46,17 +46,19 @@ func SynthWithNag(app awscdk.App, outdir string) (*cfn.Assembly, []string) {
 // encoding/json writes it), so that they move only when resources do.
 var assetHash = regexp.MustCompile(`[0-9a-f]{64}`)
 
-// Golden compares a template, its asset hashes replaced, with the golden
-// file at path, or rewrites the file when update is set. regenerate is the
-// command that does.
-func Golden(t *testing.T, path string, tmpl cfn.Template, update bool, regenerate string) {
+// regenerate is the command that rewrites the golden templates.
+const regenerate = "go test ./test -update"
+
+// golden compares a template, its asset hashes replaced, with the golden
+// file at path, or rewrites the file with -update.
+func golden(t *testing.T, path string, tmpl cfn.Template) {
 	t.Helper()
 	b, err := json.MarshalIndent(tmpl, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b = assetHash.ReplaceAll(b, []byte(`\u003casset-hash\u003e`))
-	if update {
+	if *update {
 		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 			t.Fatal(err)
 		}
