@@ -21,12 +21,11 @@ func (m Metric) Line(label string) awscloudwatch.IMetric { return m.LineIn(label
 // LineIn is m drawn as a graph line labelled label, read in region (the
 // dashboard's when "").
 func (m Metric) LineIn(label, region string) awscloudwatch.IMetric {
-	p := m.Props()
-	p.Label = jsii.String(label)
+	o := &awscloudwatch.MetricOptions{Label: jsii.String(label)}
 	if region != "" {
-		p.Region = jsii.String(region)
+		o.Region = jsii.String(region)
 	}
-	return awscloudwatch.NewMetric(p)
+	return m.CDK().With(o)
 }
 
 // Graph is a time-series widget of lines, each drawn at its metric's

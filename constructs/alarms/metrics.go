@@ -201,9 +201,8 @@ func (s Spec) metricOf(src Source) Metric {
 	return m
 }
 
-// Props are m's CDK metric props: awscloudwatch.NewMetric(m.Props()) is m,
-// with room to set a Region or a Label first.
-func (m Metric) Props() *awscloudwatch.MetricProps {
+// CDK is m as a CDK metric, for a construct's Metric* methods.
+func (m Metric) CDK() awscloudwatch.Metric {
 	p := &awscloudwatch.MetricProps{
 		Namespace: jsii.String(m.Namespace), MetricName: jsii.String(m.Name), Statistic: jsii.String(m.Statistic),
 		Period: awscdk.Duration_Seconds(jsii.Number(float64(m.PeriodSeconds))),
@@ -215,8 +214,5 @@ func (m Metric) Props() *awscloudwatch.MetricProps {
 		}
 		p.DimensionsMap = &dims
 	}
-	return p
+	return awscloudwatch.NewMetric(p)
 }
-
-// CDK is m as a CDK metric, for a construct's Metric* methods.
-func (m Metric) CDK() awscloudwatch.Metric { return awscloudwatch.NewMetric(m.Props()) }
