@@ -182,8 +182,7 @@ type Alarms struct {
 	props    Props
 	byMetric map[string]awscloudwatch.Alarm // by Metric.key, for AlarmOn
 	widgets  []awscloudwatch.IWidget        // for Dashboard
-	actions  map[Severity]awscloudwatch.IAlarmAction
-	gates    map[int]*sessionGate // the idle alarms' gates by period (seconds), once built
+	gates    map[int]*sessionGate           // the idle alarms' gates by period (seconds), once built
 }
 
 // AlarmARN is the ARN of the named alarm in region (a region name, whose
@@ -220,7 +219,7 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(c)
 	p.Prefix = cmp.Or(p.Prefix, *stack.StackName())
-	a := &Alarms{Construct: c, props: p, Topics: map[Severity]awssns.ITopic{}, actions: map[Severity]awscloudwatch.IAlarmAction{}, byMetric: map[string]awscloudwatch.Alarm{}}
+	a := &Alarms{Construct: c, props: p, Topics: map[Severity]awssns.ITopic{}, byMetric: map[string]awscloudwatch.Alarm{}}
 	if p.Topics != nil {
 		maps.Copy(a.Topics, p.Topics)
 		return a
@@ -350,18 +349,15 @@ func (o Override) apply(s Spec) Spec {
 	return s
 }
 
-// notify is the action that notifies the topic of severity sev, one per
-// topic; it panics, naming what, when the construct has no recipients of
-// that severity.
+// notify is the action that notifies the topic of severity sev; it
+// panics, naming what, when the construct has no recipients of that
+// severity.
 func (a *Alarms) notify(sev Severity, what string) awscloudwatch.IAlarmAction {
 	topic, ok := a.Topics[sev]
 	if !ok {
 		panic(fmt.Sprintf("alarms: %s has severity %q, want one of the construct's: %s", what, sev, joinSeverities()))
 	}
-	if a.actions[sev] == nil {
-		a.actions[sev] = awscloudwatchactions.NewSnsAction(topic)
-	}
-	return a.actions[sev]
+	return awscloudwatchactions.NewSnsAction(topic)
 }
 
 // TargetAlarmName is the name of the alarm on metric of the target labelled
