@@ -42,11 +42,13 @@ var layers = []struct {
 	{"awsrules", []string{"internal/cfn", "problems", "regions", "valid"}},
 	// Constructs know their props, never the configuration, the stacks or
 	// the AWS account-wide rules (which see the whole app).
-	{"constructs", []string{"awsrules", "constructs", "internal/cfn", "internal/guard", "internal/keys", "internal/suppress", "internal/waf", "problems", "regions", "valid"}},
+	{"constructs", []string{"awsrules", "constructs", "internal/cfn", "internal/domain", "internal/guard", "internal/keys", "internal/suppress", "internal/waf", "problems", "regions", "valid"}},
 	// The "nothing lost" rules read synthesized templates, and the alarm
 	// catalogue for the coverage they check.
 	{"internal/guard", []string{"constructs/alarms", "internal/cfn", "regions"}},
 	{"internal/diagram", []string{"internal/cfn"}},
+	// A custom domain's rule and certificate, for the gateway and the site.
+	{"internal/domain", []string{"problems", "valid"}},
 	// Test helpers for templates, shared by the test packages.
 	{"internal/cfn/cfntest", []string{"internal/cfn", "problems"}},
 	{"stacks", []string{"awsrules", "config", "constructs", "internal/guard", "problems", "regions", "valid"}},

@@ -19,7 +19,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -35,6 +34,7 @@ import (
 	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/brokerage/platform/internal/domain"
 	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/internal/suppress"
 	"github.com/brokerage/platform/internal/waf"
@@ -504,23 +504,10 @@ func (p *Props) validateDomain(l *problems.List, prefix string) {
 	if len(p.PrivateEndpoints) > 0 && p.DomainName != "" {
 		l.Add(prefix+"domainName", p.DomainName, "unset for a private gateway: its callers use the endpoints' host names")
 	}
-	if p.DomainName != "" {
-		if !valid.DomainName(p.DomainName) {
-			l.Add(prefix+"domainName", p.DomainName, "a lower-case DNS name such as api.example.com")
-		}
-		if p.HostedZoneID == "" || p.HostedZoneName == "" {
-			l.Add(prefix+"hostedZoneId", p.HostedZoneID, "the Route 53 hosted zone (hostedZoneId and hostedZoneName) that holds domainName")
-		} else if !valid.InZone(p.DomainName, p.HostedZoneName) {
-			l.Add(prefix+"hostedZoneName", p.HostedZoneName, "the zone that contains "+p.DomainName)
-		}
-	} else {
-		if p.LatencyRecords {
-			l.Add(prefix+"latencyRecords", true, "a domainName to create the records for")
-		}
-		if p.HostedZoneID != "" || p.HostedZoneName != "" {
-			l.Add(prefix+"domainName", p.DomainName, "a domain name when a hosted zone is given")
-		}
+	if p.DomainName == "" && p.LatencyRecords {
+		l.Add(prefix+"latencyRecords", true, "a domainName to create the records for")
 	}
+	domain.Check(l, prefix, p.DomainName, p.HostedZoneID, p.HostedZoneName, "api.example.com")
 }
 
 // Gateway is one REST API and its stage.
@@ -866,10 +853,9 @@ func (g *Gateway) addWebACL(p *Props, stage awscdk.CfnResource) {
 // with LatencyRecords the record is the region's latency record.
 func (g *Gateway) addDomain(p *Props) {
 	c := g.Construct
-	zone := awsroute53.HostedZone_FromHostedZoneAttributes(c, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{HostedZoneId: jsii.String(p.HostedZoneID), ZoneName: jsii.String(p.HostedZoneName)})
-	cert := awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{DomainName: jsii.String(p.DomainName), Validation: awscertificatemanager.CertificateValidation_FromDns(zone)})
-	domain := g.RestAPI.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{DomainName: jsii.String(p.DomainName), Certificate: cert, SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2})
-	record := &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayDomain(domain))}
+	zone, cert := domain.Certificate(c, p.DomainName, p.HostedZoneID, p.HostedZoneName)
+	name := g.RestAPI.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{DomainName: jsii.String(p.DomainName), Certificate: cert, SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2})
+	record := &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayDomain(name))}
 	if p.LatencyRecords {
 		record.Region = jsii.String(g.region)
 		record.SetIdentifier = jsii.String(p.Name + "-" + g.region)

@@ -30,11 +30,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/awsrules"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/internal/domain"
 	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/internal/suppress"
 	"github.com/brokerage/platform/internal/waf"
 	"github.com/brokerage/platform/problems"
-	"github.com/brokerage/platform/valid"
 )
 
 // DefaultContentSecurityPolicy allows the site's own scripts, styles and
@@ -115,18 +115,7 @@ func (p *Props) Validate(prefix string) error {
 			l.Add(fmt.Sprintf("%sgeoAllowList[%d]", prefix, i), m, "an ISO 3166-1 alpha-2 country code such as AU, NZ, GB or BR")
 		}
 	}
-	if p.DomainName != "" {
-		if !valid.DomainName(p.DomainName) {
-			l.Add(prefix+"domainName", p.DomainName, "a lower-case DNS name such as www.example.com")
-		}
-		if p.HostedZoneID == "" || p.HostedZoneName == "" {
-			l.Add(prefix+"hostedZoneId", p.HostedZoneID, "the Route 53 hosted zone (hostedZoneId and hostedZoneName) that holds domainName")
-		} else if !valid.InZone(p.DomainName, p.HostedZoneName) {
-			l.Add(prefix+"hostedZoneName", p.HostedZoneName, "the zone that contains "+p.DomainName)
-		}
-	} else if p.HostedZoneID != "" || p.HostedZoneName != "" {
-		l.Add(prefix+"domainName", p.DomainName, "a domain name when a hosted zone is given")
-	}
+	domain.Check(&l, prefix, p.DomainName, p.HostedZoneID, p.HostedZoneName, "www.example.com")
 	return l.Err()
 }
 
@@ -310,11 +299,8 @@ func (s *StaticSite) distributionProps(p *Props) *awscloudfront.DistributionProp
 // addCertificate creates the custom domain's certificate, sets it on dist
 // and returns the domain's hosted zone.
 func (s *StaticSite) addCertificate(p *Props, dist *awscloudfront.DistributionProps) awsroute53.IHostedZone {
-	zone := awsroute53.HostedZone_FromHostedZoneAttributes(s.Construct, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{HostedZoneId: jsii.String(p.HostedZoneID), ZoneName: jsii.String(p.HostedZoneName)})
-	s.Certificate = awscertificatemanager.NewCertificate(s.Construct, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
-		DomainName: jsii.String(p.DomainName),
-		Validation: awscertificatemanager.CertificateValidation_FromDns(zone),
-	})
+	zone, cert := domain.Certificate(s.Construct, p.DomainName, p.HostedZoneID, p.HostedZoneName)
+	s.Certificate = cert
 	dist.Certificate = s.Certificate
 	dist.DomainNames = jsii.Strings(p.DomainName)
 	dist.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
