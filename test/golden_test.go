@@ -64,12 +64,12 @@ func golden(t *testing.T, path string, tmpl cfn.Template) {
 		}
 		return
 	}
-	golden, err := os.ReadFile(path)
+	stored, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("no golden %s: run `%s` and review the new file", path, regenerate)
 	}
 	var want, got any
-	if err := json.Unmarshal(golden, &want); err != nil {
+	if err := json.Unmarshal(stored, &want); err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, &got); err != nil {

@@ -70,7 +70,7 @@ func TestPhysicalNamesStayOnTheirLogicalIDs(t *testing.T) {
 					t.Fatalf("%s: %v", path, err)
 				}
 			} else if !*update {
-				t.Fatalf("no golden %s: run `go test ./test -update` and review the new file", path)
+				t.Fatalf("no golden %s: run `%s` and review the new file", path, regenerate)
 			}
 			for _, key := range sortedKeys(want) {
 				now, ok := got[key]
@@ -89,7 +89,7 @@ func TestPhysicalNamesStayOnTheirLogicalIDs(t *testing.T) {
 				return
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("physical names differ from %s (-want +got):\n%s\nIf the change is intended, run `go test ./test -update` and review the diff.", path, diff)
+				t.Errorf("physical names differ from %s (-want +got):\n%s\nIf the change is intended, run `%s` and review the diff.", path, diff, regenerate)
 			}
 		})
 	}

@@ -201,7 +201,8 @@ func (s Spec) metricOf(src Source) Metric {
 	return m
 }
 
-// CDK is m as a CDK metric, for a construct's Metric* methods.
+// CDK is m as a CDK metric: for alarms, graph lines and a construct's
+// Metric* methods.
 func (m Metric) CDK() awscloudwatch.Metric {
 	p := &awscloudwatch.MetricProps{
 		Namespace: jsii.String(m.Namespace), MetricName: jsii.String(m.Name), Statistic: jsii.String(m.Statistic),

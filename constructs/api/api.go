@@ -854,8 +854,8 @@ func (g *Gateway) addWebACL(p *Props, stage awscdk.CfnResource) {
 func (g *Gateway) addDomain(p *Props) {
 	c := g.Construct
 	zone, cert := domain.Certificate(c, p.DomainName, p.HostedZoneID, p.HostedZoneName)
-	name := g.RestAPI.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{DomainName: jsii.String(p.DomainName), Certificate: cert, SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2})
-	record := &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayDomain(name))}
+	custom := g.RestAPI.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{DomainName: jsii.String(p.DomainName), Certificate: cert, SecurityPolicy: awsapigateway.SecurityPolicy_TLS_1_2})
+	record := &awsroute53.ARecordProps{Zone: zone, RecordName: jsii.String(p.DomainName), Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayDomain(custom))}
 	if p.LatencyRecords {
 		record.Region = jsii.String(g.region)
 		record.SetIdentifier = jsii.String(p.Name + "-" + g.region)

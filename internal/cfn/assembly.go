@@ -22,14 +22,15 @@ type CloudAssembly struct {
 }
 
 // Stack is one synthesized stack. ReadAssembly fills every field;
-// Assembly.Stacks, and the checks' tests, only Name, Region and Template.
+// Assembly.Stacks only Name, Region and Template.
 type Stack struct {
 	// ID is the artifact ID; Name the stack name (the ID when the manifest
 	// names none).
 	ID, Name string
 	// Account and Region are the stack's environment ("" when it has none).
 	Account, Region string
-	Template        Template
+	// Template is the stack's template as decoded from TemplatePath.
+	Template Template
 	// TemplatePath is the template file's path.
 	TemplatePath string
 	// DependsOn are the artifact IDs of the stacks it depends on (asset

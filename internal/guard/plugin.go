@@ -44,7 +44,7 @@ func (*Plugin) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValid
 	var stacks []Stack
 	paths := map[string]string{}
 	// The assembly's manifest, written before the plugins run, gives each
-	// template's stack and region without a round trip to the jsii kernel
+	// template, its stack and region without a round trip to the jsii kernel
 	// (the context's StackTemplates cost one per field of every stack).
 	byPath := map[string]cfn.Stack{}
 	for _, p := range *ctx.TemplatePaths() {
