@@ -97,9 +97,9 @@ func TestCheckStacksResources(t *testing.T) {
 	}
 }
 
-// cfn.ReadAssembly reads each stack's name and environment; CheckAssembly
-// checks the names across stacks.
-func TestReadAssembly(t *testing.T) {
+// CheckAssembly reads every stack of the assembly, with its name and
+// environment (cfn.ReadAssembly), and checks the names across stacks.
+func TestCheckAssemblyAcrossStacks(t *testing.T) {
 	dir := t.TempDir()
 	write := fileWriter(t, dir)
 	write("manifest.json", `{"artifacts":{"top":{"type":"aws:cloudformation:stack","environment":"aws://1/us-east-1","properties":{"templateFile":"top.template.json","stackName":"top"}},
