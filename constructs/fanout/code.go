@@ -59,7 +59,6 @@ func GoCode(dir string) awslambda.Code {
 	panic(fmt.Errorf("fanout: building the Lambda in %s: %w", dir, err))
 }
 
-// builds holds each directory's build, by its absolute path.
 var builds sync.Map
 
 // ModuleLambda is the Lambda code of a main package of this module, by its
@@ -74,8 +73,7 @@ func ModuleLambda(dir string) awslambda.Code {
 	return GoCode(filepath.Join(root, filepath.FromSlash(dir)))
 }
 
-// buildInto builds the main package in dir into the user's cache
-// directory, in a directory named by the binary's content, and returns it.
+// buildInto does GoCode's build of dir and returns the output directory.
 func buildInto(dir string) (string, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {

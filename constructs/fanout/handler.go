@@ -45,9 +45,8 @@ func (r *Regional) runHandler(scope constructs.Construct, cons *Consumer, props 
 	suppress.Nag(cons.Handler.Role(), "AwsSolutions-IAM5", "aws-cdk-lib's table grant: DynamoDB encrypts and decrypts a table with a customer-managed key with the caller's kms:GenerateDataKey* and kms:ReEncrypt*, granted on the region's consumer key only.", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*")
 }
 
-// consumerTable is one of a handler's record tables: on demand, encrypted
-// with the region's consumer key, with point-in-time recovery, kept or
-// deleted as the queues are. ttl, when set, names the attribute DynamoDB
+// consumerTable is one of a handler's tables (its records, or
+// Consumer.AddTable's). ttl, when set, names the attribute DynamoDB
 // expires items by: the runtime's idempotency records outlive a message
 // in the queue and its DLQ (consumer.DefaultRetention), so a redrive from
 // the DLQ is still recognised.

@@ -330,19 +330,15 @@ func NewIngest(scope constructs.Construct, id string, props *IngestProps) *Inges
 	return in
 }
 
-// addQueues creates the ingest queue, its key and the queue beside it: on the
-// FIFO path the operators' parking queue (the ingest queue stalls instead of
-// dead-lettering), on the standard path its dead-letter queue.
+// addQueues creates the ingest queue, its key and Ingest.DeadLetterQueue.
 func (in *Ingest) addQueues(p *IngestProps, names Names) {
 	in.Key = p.Key
 	if in.Key == nil {
 		in.Key = keys.New(in.Construct, "Key", names.keyAlias("ingest"), "Encrypts the "+names.words()+" ingest queue and its dead-letter queue", p.RemovalPolicy)
 	}
 	dlq := queueSpec{name: names.IngestDLQ(), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy}
-	// SQS accepts messages of up to 1 MiB, SNS publishes at most 256 KiB
-	// (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html): a
-	// larger execution is refused at the broker's SendMessage rather than
-	// accepted and then stalling its account.
+	// An execution larger than SNS publishes (MaxExecutionBytes) is refused at
+	// the broker's SendMessage rather than accepted and then stalling its account.
 	queue := queueSpec{name: names.IngestQueue(), fifo: p.FIFO, key: in.Key, removal: p.RemovalPolicy, visibilitySeconds: IngestVisibilitySeconds,
 		maxMessageBytes: MaxExecutionBytes}
 	if p.FIFO {

@@ -12,12 +12,7 @@ import (
 )
 
 // queueDecides are the fields of awssqs.QueueProps a consumer's QueueProps
-// may not set, and what decides each: the names the fan-out's halves and
-// dashboards find each other by, the ordering and de-duplication of the
-// whole fan-out, the dead-letter queue and the encryption that keep the
-// "nothing lost" guarantees, the visibility timeout the consumer's timeout
-// sets, the retention the dead-letter queue and a handler's records
-// outlast, and the removal policy of the region.
+// may not set, and what decides each.
 var queueDecides = map[string]string{
 	"QueueName":                 "unset: the fan-out names the queue (Names.ConsumerQueue), and its dashboards find it by that name",
 	"Fifo":                      "unset: the queue is FIFO exactly when the fan-out is (RegionalProps.FIFO)",

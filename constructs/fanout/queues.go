@@ -137,7 +137,6 @@ func ownKey(l *problems.List, field string, key awskms.Key, scope constructs.Con
 	if stack := awscdk.Stack_Of(scope); *awscdk.Stack_Of(key).Node().Path() != *stack.Node().Path() {
 		l.Add(field, *key.Node().Path(), "a key of the stack "+*stack.Node().Path()+" (awskms.NewKey there): the \"nothing lost\" rules read its policy in the template of the queues it encrypts")
 	}
-	// Retained queues need their key: without it, what they hold cannot be read.
 	kept := key.Node().DefaultChild().(awscdk.CfnResource).CfnOptions().DeletionPolicy()
 	if (removal == "" || removal == awscdk.RemovalPolicy_RETAIN) && kept != awscdk.CfnDeletionPolicy_RETAIN && kept != awscdk.CfnDeletionPolicy_RETAIN_EXCEPT_ON_CREATE {
 		l.Add(field, fmt.Sprintf("%s, deletion policy %s", *key.Node().Path(), kept), "a key retained as the queues it encrypts are (RemovalPolicy RETAIN): deleting it would leave what they hold unreadable")
@@ -150,9 +149,7 @@ func keyForSNS(key awskms.Key, topicARN *string, principals *[]awsiam.IPrincipal
 	keys.AllowService(key, "AllowFanoutTopicDelivery", principals, "ArnEquals", topicARN)
 }
 
-// dlqVisibleMessages is a dead-letter queue's depth, by default the
-// maximum per minute: the metric its arrival alarm reads with what was
-// sent and received.
+// dlqVisibleMessages is both halves' MetricDLQVisibleMessages (see Consumer's).
 func dlqVisibleMessages(q awssqs.IQueue, opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
 	return q.MetricApproximateNumberOfMessagesVisible(alarms.KindDLQ.MetricOptions("ApproximateNumberOfMessagesVisible", opts))
 }

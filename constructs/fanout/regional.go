@@ -201,8 +201,6 @@ func (p *RegionalProps) ValidateConsumer(prefix string, c *ConsumerProps) error 
 	return problems.Join(l.Subject, c.Validate(prefix), l.Err())
 }
 
-// withDefaults is a copy of p with every unset default filled in, the
-// region's r among them.
 func (p *ConsumerProps) withDefaults(r *RegionalProps) *ConsumerProps {
 	d := *p
 	d.MaxReceiveCount = cmp.Or(d.MaxReceiveCount, r.MaxReceiveCount, DefaultMaxReceiveCount)
