@@ -80,9 +80,7 @@ type Options struct {
 	Lease time.Duration
 	// Retention is how long an applied execution's record is kept (its
 	// DynamoDB TTL): a redelivery of it after that is applied again.
-	// Default: DefaultRetention, past the longest a message lives in a
-	// consumer queue and its dead-letter queue, so that a redrive from the
-	// DLQ is still caught.
+	// Default: DefaultRetention, so that a redrive from the DLQ is still caught.
 	Retention time.Duration
 	// Namespace of the metrics (embedded metric format). Default:
 	// DefaultNamespace.

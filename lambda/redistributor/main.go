@@ -18,8 +18,7 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	// One attempt per SDK call: the handler retries itself, counting every
-	// attempt and keeping them inside the invocation's deadline.
+	// One attempt per SDK call: the handler retries (package redistribute, Retries).
 	client := sns.NewFromConfig(cfg, func(o *sns.Options) { o.RetryMaxAttempts = 1 })
 	r := &redistribute.Redistributor{
 		TopicARN:     os.Getenv("TOPIC_ARN"),

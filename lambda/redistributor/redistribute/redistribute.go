@@ -228,7 +228,6 @@ type group struct {
 
 func (g *group) live() bool { return !g.stopped && g.next < len(g.recs) }
 
-// failure is the classification of a failed attempt.
 type failure struct {
 	code      string
 	err       string // transport error text (API error messages are not logged)
@@ -358,8 +357,6 @@ func (run *run) live() []*group {
 	return live
 }
 
-// remaining is the time left before the deadline less the margin; ok is
-// false when ctx has no deadline.
 func (run *run) remaining(ctx context.Context) (d time.Duration, ok bool) {
 	dl, ok := ctx.Deadline()
 	if !ok {
@@ -617,7 +614,6 @@ var permanentCodes = map[string]bool{
 	"BatchEntryIdsNotDistinct": true, "InvalidBatchEntryId": true, "EmptyBatchRequest": true,
 }
 
-// classifyEntry classifies a failed PublishBatch entry.
 func classifyEntry(e types.BatchResultErrorEntry) failure {
 	code := aws.ToString(e.Code)
 	switch {
@@ -629,7 +625,6 @@ func classifyEntry(e types.BatchResultErrorEntry) failure {
 	return failure{code: code, retryable: !e.SenderFault}
 }
 
-// classifyCall classifies the error of a whole PublishBatch call.
 func classifyCall(ctx context.Context, err error) failure {
 	var code string
 	var apiErr smithy.APIError
