@@ -255,7 +255,6 @@ func checkResource(l *problems.List, r resource) {
 	}
 }
 
-// checkAlarm checks an alarm's name and its datapoints.
 func checkAlarm(l *problems.List, r resource) {
 	p := r.props
 	if name, ok := p["AlarmName"].(string); ok {
@@ -272,7 +271,6 @@ func checkAlarm(l *problems.List, r resource) {
 	}
 }
 
-// checkQueuePolicy checks a queue policy against SQS's policy limits.
 func checkQueuePolicy(l *problems.List, r resource) {
 	doc, _ := r.props["PolicyDocument"].(map[string]any)
 	stmts := cfn.Statements(doc)
@@ -298,7 +296,6 @@ func (r resource) whole(l *problems.List, property string, obj any, key, what st
 	}
 }
 
-// checkWebACL checks the metric names of a web ACL and its rules.
 func checkWebACL(l *problems.List, r resource) {
 	check := func(field string, vc any) {
 		m, _ := vc.(map[string]any)

@@ -100,7 +100,6 @@ type metadata map[string][]struct {
 	Data any    `json:"data"`
 }
 
-// readJSON decodes the JSON file at path into v.
 func readJSON(path string, v any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {

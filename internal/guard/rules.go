@@ -41,7 +41,7 @@ func (v Violation) String() string {
 type Rule struct {
 	ID          string
 	Description string
-	// Check finds the violations of the guarantee, leaving their Rule to Run.
+	// Check finds the violations of the guarantee.
 	Check func(stacks []Stack) []Violation
 }
 
@@ -74,7 +74,6 @@ func Check(stacks []Stack) []Violation {
 	return out
 }
 
-// arnRegion is the region field of an ARN string.
 func arnRegion(arn string) string {
 	parts := strings.Split(arn, ":")
 	if len(parts) < 6 {
