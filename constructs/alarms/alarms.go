@@ -165,9 +165,7 @@ func (p *Props) validate() error {
 //	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Metrics: alarms.QueueMetrics(*queue.QueueName())})
 type Alarms struct {
 	constructs.Construct
-	// Topic is the notify topic when this construct created it (its
-	// logical ID is the one the region's single alarm topic always had);
-	// nil when reused.
+	// Topic is the notify topic when this construct created it; nil when reused.
 	Topic awssns.Topic
 	// PageTopic is the page topic when this construct created it; nil when reused.
 	PageTopic awssns.Topic
@@ -366,8 +364,7 @@ func TargetAlarmName(prefix, label, metric string) string {
 	return AlarmName(prefix, labelPattern.ReplaceAllString(label, "-")+"-"+metric)
 }
 
-// create makes the alarm s on metric m of the target labelled label, of
-// kind k, notifying the topic of its severity on ALARM and on OK.
+// create makes the alarm s on metric m of the target labelled label.
 func (a *Alarms) create(scope constructs.Construct, k Kind, label string, m Metric, s Spec) awscloudwatch.Alarm {
 	name := TargetAlarmName(a.props.Prefix, label, s.Metric)
 	action := a.notify(s.Severity, fmt.Sprintf("%s alarm %s", k, s.Metric))

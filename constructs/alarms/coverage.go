@@ -29,15 +29,13 @@ type alarmInfo struct {
 	metrics []metricID // the metrics it evaluates
 }
 
-// metricID is what identifies a CloudWatch metric: its namespace, name and
-// dimensions. A dimension's value is the logical ID a reference points to,
-// or the literal value.
+// metricID identifies a CloudWatch metric. A dimension's value is the
+// logical ID a reference points to, or the literal value.
 type metricID struct {
 	namespace, name string
 	dimensions      map[string]string
 }
 
-// evaluates tells whether the alarm evaluates the metric m.
 func (a alarmInfo) evaluates(m metricID) bool {
 	return slices.ContainsFunc(a.metrics, func(e metricID) bool {
 		return e.namespace == m.namespace && e.name == m.name && maps.Equal(e.dimensions, m.dimensions)
@@ -45,11 +43,7 @@ func (a alarmInfo) evaluates(m metricID) bool {
 }
 
 // CheckCoverage walks the synthesized stacks of an app and reports every
-// resource that lacks an alarm its kind requires, every resource of an
-// alarmed type that classifies to no kind, every region that runs functions
-// without the account-level concurrency alarm, every alarm without ALARM and
-// OK actions, without exactly one severity or with its actions off
-// (checkAlarmSeverities). The findings are sorted by their lines.
+// gap (the Gap constants) it finds, sorted by their lines.
 func CheckCoverage(stacks []cfn.Stack) []Finding {
 	stacks = slices.SortedFunc(slices.Values(stacks), func(a, b cfn.Stack) int { return strings.Compare(a.Name, b.Name) })
 	cv := &coverage{alarmTopics: map[string]bool{}, dlqs: map[string]bool{}, logBuckets: map[string]bool{}}
@@ -107,8 +101,6 @@ func (cv *coverage) readAlarms(s cfn.Stack) []Finding {
 	return out
 }
 
-// checkAccountAlarms reports the regions that run functions but have no
-// account-level concurrency alarm.
 func (cv *coverage) checkAccountAlarms(withFunctions map[string]bool) []Finding {
 	account := metricID{namespace: Catalogue[KindFunction].Namespace, name: AccountConcurrency.Metric, dimensions: map[string]string{}}
 	var out []Finding
@@ -160,7 +152,6 @@ func (cv *coverage) readTargets(t cfn.Template) {
 	}
 }
 
-// covered tells whether an alarm of stack evaluates the metric m.
 func (cv *coverage) covered(stack string, m metricID) bool {
 	return slices.ContainsFunc(cv.alarms, func(a alarmInfo) bool { return a.stack == stack && a.evaluates(m) })
 }

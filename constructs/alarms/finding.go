@@ -51,7 +51,6 @@ func (f Finding) String() string {
 	return f.Stack + ": " + f.Message
 }
 
-// findingOn is a finding of gap on resource r of stack s.
 func findingOn(s cfn.Stack, r cfn.Resource, gap Gap, message string) Finding {
 	return Finding{Gap: gap, Stack: s.Name, Region: s.Region, LogicalID: r.LogicalID, Type: r.Type, Message: message}
 }

@@ -168,7 +168,6 @@ func (k Kind) MetricOptions(name string, opts *awscloudwatch.MetricOptions) *aws
 	return &o
 }
 
-// alarm is the kind's alarm on the metric name; it panics when there is none.
 func (k Kind) alarm(name string) Spec {
 	for _, s := range k.spec().Alarms {
 		if s.Metric == name {
@@ -178,7 +177,6 @@ func (k Kind) alarm(name string) Spec {
 	panic(fmt.Sprintf("alarms: kind %s has no alarm on %s", k, name))
 }
 
-// spec is the kind's catalogue entry; it panics for an unknown kind.
 func (k Kind) spec() KindSpec {
 	ks, ok := Catalogue[k]
 	if !ok {
@@ -187,7 +185,6 @@ func (k Kind) spec() KindSpec {
 	return ks
 }
 
-// mustHold panics unless src is of the kind's shape.
 func (ks KindSpec) mustHold(k Kind, src Source) {
 	if !ks.holds(src) {
 		panic(fmt.Sprintf("alarms: %s metrics are %s by %s, got %s by %v", k, ks.Namespace, strings.Join(append(slices.Clone(ks.Dimensions), ks.Fixed...), ", "), src.Namespace, src.Dimensions))

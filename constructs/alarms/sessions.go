@@ -39,7 +39,7 @@ package alarms
 // by itself. An alarm may hold 10 metrics and 10 expressions, and an
 // expression 2,048 characters (PutMetricAlarm's MetricDataQuery,
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html):
-// checkGate refuses a gate that does not fit.
+// CheckGate refuses a gate that does not fit.
 
 import (
 	"cmp"
@@ -114,8 +114,7 @@ const (
 	// mondayShift makes whole weeks of local seconds start on a Monday:
 	// 1970-01-01 was a Thursday, 1970-01-05 a Monday.
 	mondayShift = 4 * day
-	// maxExpressions and maxExpressionLength are CloudWatch's limits for one
-	// alarm: 10 metrics and 10 expressions, each at most 2,048 characters.
+	// CloudWatch's limits for one alarm (see the top of this file).
 	maxExpressions      = 10
 	maxExpressionLength = 2048
 )
