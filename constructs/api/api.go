@@ -189,7 +189,6 @@ func CheckSecretID(value string) string {
 	return ""
 }
 
-// functionARNWant is what a Lambda function ARN looks like.
 const functionARNWant = "a Lambda function ARN, arn:<partition>:lambda:<region>:<account>:function:<name>"
 
 // Props configures one gateway.
@@ -402,8 +401,6 @@ func requestModel(l *problems.List, field string, schema map[string]any) *awsapi
 	return model
 }
 
-// validateServiceAccess checks a service's authorizer, throttle and API key
-// at field f.
 func (p *Props) validateServiceAccess(l *problems.List, f string, s Service, authTypes map[string]string) {
 	if _, ok := authTypes[s.Authorizer]; s.Authorizer != "" && !ok {
 		l.Add(f+".authorizer", s.Authorizer, "the name of one of the authorizers")
@@ -424,7 +421,6 @@ func (p *Props) validateServiceAccess(l *problems.List, f string, s Service, aut
 	}
 }
 
-// validateBackend checks a service's backend at field f.
 func (p *Props) validateBackend(l *problems.List, f string, b Backend) {
 	switch b.Type {
 	case BackendHTTP:
@@ -460,7 +456,6 @@ func (p *Props) validateBackend(l *problems.List, f string, b Backend) {
 	}
 }
 
-// validateUsagePlans checks each partner tier.
 func (p *Props) validateUsagePlans(l *problems.List, prefix string) {
 	names := map[string]bool{}
 	for i, u := range p.UsagePlans {
@@ -480,7 +475,6 @@ func (p *Props) validateUsagePlans(l *problems.List, prefix string) {
 	}
 }
 
-// validatePrivateEndpoints checks each region's endpoints and VPC link.
 func (p *Props) validatePrivateEndpoints(l *problems.List, prefix string) {
 	for _, r := range slices.Sorted(maps.Keys(p.PrivateEndpoints)) {
 		e := p.PrivateEndpoints[r]
@@ -499,7 +493,6 @@ func (p *Props) validatePrivateEndpoints(l *problems.List, prefix string) {
 	}
 }
 
-// validateDomain checks the custom domain and its records.
 func (p *Props) validateDomain(l *problems.List, prefix string) {
 	if len(p.PrivateEndpoints) > 0 && p.DomainName != "" {
 		l.Add(prefix+"domainName", p.DomainName, "unset for a private gateway: its callers use the endpoints' host names")
@@ -656,7 +649,6 @@ func methodOptions(p *Props) map[string]*awsapigateway.MethodDeploymentOptions {
 	return options
 }
 
-// restAPIProps are the API's and its stage's settings.
 func (g *Gateway) restAPIProps(p *Props) *awsapigateway.RestApiProps {
 	options := methodOptions(p)
 	apiProps := &awsapigateway.RestApiProps{
@@ -793,9 +785,8 @@ func (g *Gateway) addRoutes(root awsapigateway.IResource, s Service, gateways ma
 	base.AddMethod(jsii.String("ANY"), rootIntegration, &rootOpts)
 	base.AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, opts)
 	if s.RequestSchema != nil {
-		// The schema is the body of a create (POST /<basePath>): its own
-		// method, which API Gateway prefers to ANY; every other method and
-		// path of the service keeps its own bodies (amend, cancel):
+		// The create gets its own method (Service.RequestSchema), which API
+		// Gateway prefers to ANY:
 		// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-any-method.html
 		schema := requestModel(new(problems.List), "", s.RequestSchema) // Validate has reported its problems
 		model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: schema})
@@ -807,7 +798,6 @@ func (g *Gateway) addRoutes(root awsapigateway.IResource, s Service, gateways ma
 	return base
 }
 
-// addUsagePlans creates each partner tier's plan and API key.
 func (g *Gateway) addUsagePlans(p *Props) {
 	for _, u := range p.UsagePlans {
 		// The key's value is resolved from Secrets Manager when CloudFormation

@@ -45,8 +45,7 @@ const (
 )
 
 // PriceClassFor is the cheapest price class whose edge locations serve
-// every one of the markets. PriceClass_100 and _200 exclude South America
-// and Australia/New Zealand: a Brazilian or Australian market needs _All.
+// every one of the markets.
 func PriceClassFor(markets []string) string {
 	if len(markets) == 0 {
 		return PriceClassAll // every edge location

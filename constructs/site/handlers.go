@@ -52,7 +52,6 @@ func (s *StaticSite) watch(al *alarms.Alarms) {
 // BucketDeployment handler fails do not apply.
 func suppressBucketDeployment(handler constructs.IConstruct, fn awscdk.CfnResource) {
 	const owned = "aws-cdk-lib's BucketDeployment handler, which runs only while a deploy copies the site: "
-	// The alarms watch created under the function carry its cdk-nag suppressions.
 	suppress.Subtree(fn).
 		Nag("AwsSolutions-L1", owned+"its runtime is chosen and updated by aws-cdk-lib.").
 		Nag("Serverless-LambdaLatestVersion", owned+"its runtime is chosen and updated by aws-cdk-lib.").
@@ -83,8 +82,7 @@ func suppressBucketDeployment(handler constructs.IConstruct, fn awscdk.CfnResour
 func suppressAutoDelete(provider constructs.IConstruct, fn awscdk.CfnResource) {
 	const owned = "aws-cdk-lib's S3 auto-delete handler, which runs only when CloudFormation deletes a non-prod site bucket: "
 	suppress.Resource(fn).
-		// aws-cdk-lib makes it depend on its role explicitly as well as
-		// through Fn::GetAtt, which cfn-lint reports as redundant.
+		// W3005: as for the BucketDeployment handler.
 		CfnLint("W3005").
 		Checkov("CKV_AWS_116", owned+"CloudFormation invokes it and reports a failure as a failed delete.").
 		Checkov("CKV_AWS_117", owned+"it calls only S3 APIs.").

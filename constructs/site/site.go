@@ -195,7 +195,6 @@ func (p *Props) withDefaults() *Props {
 	return &d
 }
 
-// addBuckets creates the log bucket and the content bucket.
 func (s *StaticSite) addBuckets(p *Props) {
 	// A versioned bucket with objects (or old versions) in it fails
 	// CloudFormation's delete (DELETE_FAILED); autoDeleteObjects empties it
@@ -250,7 +249,7 @@ func (s *StaticSite) securityHeaders(p *Props) awscloudfront.ResponseHeadersPoli
 }
 
 // distributionProps are the distribution's settings without its certificate
-// and web ACL: pages cached for a minute, hashed assets for a year.
+// and web ACL; caching as HashedAssetsPrefix says.
 func (s *StaticSite) distributionProps(p *Props) *awscloudfront.DistributionProps {
 	headers := s.securityHeaders(p)
 	pages := awscloudfront.NewCachePolicy(s.Construct, jsii.String("PagesCache"), &awscloudfront.CachePolicyProps{
@@ -296,8 +295,6 @@ func (s *StaticSite) distributionProps(p *Props) *awscloudfront.DistributionProp
 	return dist
 }
 
-// addCertificate creates the custom domain's certificate, sets it on dist
-// and returns the domain's hosted zone.
 func (s *StaticSite) addCertificate(p *Props, dist *awscloudfront.DistributionProps) awsroute53.IHostedZone {
 	zone, cert := domain.Certificate(s.Construct, p.DomainName, p.HostedZoneID, p.HostedZoneName)
 	s.Certificate = cert
