@@ -42,8 +42,7 @@ func readContext() (appContext, error) {
 	return ctx, nil
 }
 
-// selection is what the context selects: the configuration file, the
-// stage and the regions (a comma-separated list; empty: every region).
+// selection is what the context selects; regions is comma-separated, empty for every region.
 type selection struct {
 	configPath, stage, regions string
 }

@@ -12,9 +12,7 @@ import (
 
 // Pipeline configures how the deploy workflow (.github/workflows/deploy.yml)
 // delivers the platform: the stages it deploys, and in each stage the order
-// of the regions, in waves, with an alarm check after each wave. Omitted:
-// one stage (stage in account), the canary is the first region after the
-// primary one, the other regions follow in one wave, each baked 15 minutes.
+// of the regions, in waves, with an alarm check after each wave.
 type Pipeline struct {
 	// Stages the workflow deploys, in order, each with this configuration,
 	// its stage name and its account; api.accountSettingsOwners defaults

@@ -110,8 +110,8 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 		ingest := *fan
 		ingest.Alarms = p.alarms(s, c.PrimaryRegion, c.Sessions)
 		fanout.NewIngest(s, "Fanout", &ingest)
-		// The account concurrency alarm is one per account and region: in
-		// us-east-1 the edge stack creates it.
+		// The account concurrency alarm is one per account and region:
+		// us-east-1's is the edge stack's.
 		if c.PrimaryRegion != regions.Edge {
 			ingest.Alarms.WatchAccountConcurrency(ingest.Alarms.Construct)
 		}
@@ -141,9 +141,7 @@ func NewPlatform(scope awscdk.Stage, props *PlatformProps) *Platform {
 			}
 			blame(built.Queue.Node().Scope(), fmt.Sprintf("fanout.consumers[%d].name", i), cons.Name)
 		}
-		// The account concurrency alarm, once per region that runs
-		// functions: the primary region's is the ingest stack's, us-east-1's
-		// the edge stack's.
+		// The account concurrency alarm of the other regions that run functions.
 		if runsFunctions && r.Name != c.PrimaryRegion && r.Name != regions.Edge {
 			al.WatchAccountConcurrency(al.Construct)
 		}

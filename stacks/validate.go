@@ -17,8 +17,7 @@ import (
 // Validate checks a whole configuration for what the app builds from it:
 // the configuration's own rules, the constructs' props (site, gateways,
 // alarm overrides) and AWS's rules and quotas (CheckConfig). It is the one
-// validation main and scripts/delivery run, and
-// it reports every problem at once.
+// validation main and scripts/delivery run, and it reports every problem at once.
 func Validate(c *config.Config, now time.Time) error {
 	ingest := IngestProps(c)
 	errs := []error{c.Validate(), ingest.Validate("fanout."), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site."), validateSessions(c, now)}

@@ -7,13 +7,13 @@
 //
 // waves prints the plan, one name=value line each, for $GITHUB_OUTPUT: waves,
 // the configuration's waves in deployment order (config.Waves) as a JSON
-// list of {"name", "regions"}, and count, their number. With -max-waves it fails, naming the limit, when
-// there are more waves than that (the wave jobs the workflow has).
+// list of {"name", "regions"}, and count, their number. With -max-waves it
+// fails, naming the limit, when there are more waves than that (the wave
+// jobs the workflow has).
 //
 // check waits for the bake time, then runs alarms.CheckCommand for the
-// region with the AWS CLI: it exits 1, naming them, when any of the stage's
-// alarms in the region is in ALARM (idle alarms included: outside their
-// sessions their metric math holds them OK).
+// region with the AWS CLI: it exits 1 when any of the stage's alarms in the
+// region is in ALARM.
 package main
 
 import (
@@ -77,9 +77,8 @@ func run(args []string, stdout io.Writer) error {
 	return fmt.Errorf("unknown command %q: want waves or check", args[0])
 }
 
-// printWaves prints the plan for $GITHUB_OUTPUT: waves, config.Waves as
-// JSON, and count, its length. It refuses a plan of more than maxWaves waves
-// (0: no limit) rather than leave regions undeployed.
+// printWaves prints the plan (see the package doc). It refuses a plan of
+// more than maxWaves waves (0: no limit) rather than leave regions undeployed.
 func printWaves(w io.Writer, c *config.Config, maxWaves int) error {
 	waves := c.Waves()
 	if maxWaves > 0 && len(waves) > maxWaves {
