@@ -165,7 +165,9 @@ func (p *Props) validate() error {
 //	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Metrics: alarms.QueueMetrics(*queue.QueueName())})
 type Alarms struct {
 	constructs.Construct
-	// Topic is the notify topic when this construct created it; nil when reused.
+	// Topic is the notify topic when this construct created it (its
+	// logical ID is the one the region's single alarm topic always had);
+	// nil when reused.
 	Topic awssns.Topic
 	// PageTopic is the page topic when this construct created it; nil when reused.
 	PageTopic awssns.Topic

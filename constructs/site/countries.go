@@ -45,7 +45,8 @@ const (
 )
 
 // PriceClassFor is the cheapest price class whose edge locations serve
-// every one of the markets.
+// every one of the markets: PriceClass_100 and _200 leave out South America
+// and Australia/New Zealand, so a Brazilian or Australian market needs _All.
 func PriceClassFor(markets []string) string {
 	if len(markets) == 0 {
 		return PriceClassAll // every edge location

@@ -13,7 +13,8 @@
 //
 // check waits for the bake time, then runs alarms.CheckCommand for the
 // region with the AWS CLI: it exits 1 when any of the stage's alarms in the
-// region is in ALARM.
+// region is in ALARM (idle alarms included: outside their sessions their
+// metric math holds them OK).
 package main
 
 import (
