@@ -16,11 +16,12 @@
 //     says so of comparison operators only: here a logical operator with a
 //     missing operand gives a missing datapoint, so that a test fails on an
 //     expression that relies on more than is documented;
-//   - FLOOR acts per datapoint. Arithmetic between two time series keeps
+//   - FLOOR acts per datapoint; FILL(m, v) "fills the missing values of a
+//     time series" with v. Arithmetic between two time series keeps
 //     only the timestamps both have (the documentation is silent; the
 //     platform's expressions never depend on it).
 //
-// Any other function or operator (IF, FILL, <=, unary minus...) is an error.
+// Any other function or operator (IF, ==, unary minus...) is an error.
 //
 // Missing datapoints are NaN.
 package metricmath
@@ -101,7 +102,7 @@ func (p *parser) next() {
 		}
 	default:
 		p.end++
-		if p.end < len(p.src) && slices.Contains([]string{">=", "&&", "||"}, p.src[p.pos:p.end+1]) {
+		if p.end < len(p.src) && slices.Contains([]string{">=", "<=", "&&", "||"}, p.src[p.pos:p.end+1]) {
 			p.end++
 		}
 	}
@@ -123,7 +124,7 @@ func (p *parser) binary(sub func() (value, error), ops ...string) (value, error)
 
 func (p *parser) or() (value, error)      { return p.binary(p.and, "||") }
 func (p *parser) and() (value, error)     { return p.binary(p.cmp, "&&") }
-func (p *parser) cmp() (value, error)     { return p.binary(p.sum, ">=", "<", ">") }
+func (p *parser) cmp() (value, error)     { return p.binary(p.sum, comparisons...) }
 func (p *parser) sum() (value, error)     { return p.binary(p.product, "+", "-") }
 func (p *parser) product() (value, error) { return p.binary(p.primary, "*", "/") }
 
@@ -131,7 +132,14 @@ func (p *parser) primary() (value, error) {
 	tok := p.tok
 	switch {
 	case tok == "(":
-		return p.parenthesized()
+		args, err := p.arguments()
+		if err == nil && len(args) != 1 {
+			err = fmt.Errorf("metricmath: a list of %d where one value is expected in %q", len(args), p.src)
+		}
+		if err != nil {
+			return value{}, err
+		}
+		return args[0], nil
 	case tok != "" && (unicode.IsDigit(rune(tok[0])) || tok[0] == '.'):
 		f, err := strconv.ParseFloat(tok, 64)
 		p.next()
@@ -150,36 +158,57 @@ func (p *parser) primary() (value, error) {
 	return value{}, fmt.Errorf("metricmath: unexpected %q at %d in %q", tok, p.pos, p.src)
 }
 
-// parenthesized evaluates "(" expression ")", at "(".
-func (p *parser) parenthesized() (value, error) {
-	p.next()
-	v, err := p.or()
-	if err != nil {
-		return v, err
+// arguments evaluates "(" expression {"," expression} ")", at "(".
+func (p *parser) arguments() ([]value, error) {
+	var args []value
+	for {
+		p.next() // past "(" or ","
+		v, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, v)
+		switch p.tok {
+		case ",":
+			continue
+		case ")":
+			p.next()
+			return args, nil
+		}
+		return nil, fmt.Errorf("metricmath: want , or ) at %d in %q", p.pos, p.src)
 	}
-	if p.tok != ")" {
-		return v, fmt.Errorf("metricmath: want ) at %d in %q", p.pos, p.src)
-	}
-	p.next()
-	return v, nil
 }
 
-// call evaluates a call of name, a function of one argument.
+// arity is the number of arguments of each function the evaluator knows.
+var arity = map[string]int{"TIME_SERIES": 1, "EPOCH": 1, "FLOOR": 1, "FILL": 2}
+
+// call evaluates a call of name.
 func (p *parser) call(name string) (value, error) {
-	if name != "TIME_SERIES" && name != "EPOCH" && name != "FLOOR" {
+	n, ok := arity[name]
+	if !ok {
 		return value{}, fmt.Errorf("metricmath: function %s is not supported", name)
 	}
-	arg, err := p.parenthesized()
+	args, err := p.arguments()
 	if err != nil {
-		return arg, err
+		return value{}, err
+	}
+	if len(args) != n {
+		return value{}, fmt.Errorf("metricmath: %s takes %d arguments, not %d, in %q", name, n, len(args), p.src)
 	}
 	switch name {
 	case "TIME_SERIES":
-		return p.each(func(int) float64 { return arg.scalar }), nil
+		return p.each(func(int) float64 { return args[0].scalar }), nil
 	case "EPOCH":
 		return p.each(func(i int) float64 { return float64(p.env.Timestamps[i]) }), nil
+	case "FILL":
+		return p.each(func(i int) float64 {
+			if v := args[0].at(i); !math.IsNaN(v) {
+				return v
+			}
+			return args[1].at(i)
+		}), nil
 	}
-	return p.each(func(i int) float64 { return math.Floor(arg.at(i)) }), nil // FLOOR
+	return p.each(func(i int) float64 { return math.Floor(args[0].at(i)) }), nil // FLOOR
 }
 
 // each is the time series of f at every timestamp's index.
@@ -190,6 +219,9 @@ func (p *parser) each(f func(i int) float64) value {
 	}
 	return value{series: out}
 }
+
+// comparisons are the comparison operators the evaluator knows.
+var comparisons = []string{">=", "<=", "<", ">"}
 
 func boolean(b bool) float64 {
 	if b {
@@ -211,6 +243,8 @@ func (p *parser) apply(op string, l, r value) value {
 			return a / b
 		case ">=":
 			return boolean(a >= b)
+		case "<=":
+			return boolean(a <= b)
 		case "<":
 			return boolean(a < b)
 		case ">":
@@ -224,7 +258,7 @@ func (p *parser) apply(op string, l, r value) value {
 		return value{scalar: f(l.scalar, r.scalar)}
 	}
 	// Only comparisons between two time series take a missing value as 0.
-	zeroMissing := l.series != nil && r.series != nil && slices.Contains([]string{">=", "<", ">"}, op)
+	zeroMissing := l.series != nil && r.series != nil && slices.Contains(comparisons, op)
 	return p.each(func(i int) float64 {
 		a, b := l.at(i), r.at(i)
 		switch {
