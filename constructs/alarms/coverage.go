@@ -46,12 +46,12 @@ func (a alarmInfo) evaluates(m metricID) bool {
 // gap (the Gap constants) it finds, sorted by their lines.
 func CheckCoverage(stacks []cfn.Stack) []Finding {
 	stacks = slices.SortedFunc(slices.Values(stacks), func(a, b cfn.Stack) int { return strings.Compare(a.Name, b.Name) })
-	cv := &coverage{alarmTopics: map[string]bool{}, dlqs: map[string]bool{}, logBuckets: map[string]bool{}}
+	cv := &coverage{alarmTopics: refs{}, dlqs: cfn.FindDeadLetterQueues(stacks), logBuckets: refs{}}
 	var out []Finding
 	for _, s := range stacks {
 		out = append(out, cv.readAlarms(s)...)
 		out = append(out, checkAlarmSeverities(s)...)
-		cv.readTargets(s.Template)
+		cv.readLogBuckets(s)
 	}
 	withFunctions := map[string]bool{} // regions that run functions
 	for _, s := range stacks {
@@ -70,9 +70,20 @@ func CheckCoverage(stacks []cfn.Stack) []Finding {
 // checks any resource.
 type coverage struct {
 	alarms      []alarmInfo
-	alarmTopics map[string]bool // logical IDs and ARNs used as alarm actions
-	dlqs        map[string]bool // logical IDs and queue names targeted by a redrive policy
-	logBuckets  map[string]bool // buckets that receive S3 access logs or CloudFront logs
+	alarmTopics refs // topics referenced as alarm actions
+	dlqs        cfn.DeadLetterQueues
+	logBuckets  refs // buckets that receive S3 access logs or CloudFront logs
+}
+
+// refs are the resources a stack references, by stack name and logical ID:
+// a logical ID means a resource of its own stack only.
+type refs map[string]map[string]bool
+
+func (r refs) add(stack, logicalID string) {
+	if r[stack] == nil {
+		r[stack] = map[string]bool{}
+	}
+	r[stack][logicalID] = true
 }
 
 // readAlarms records the alarms of s and reports those without both ALARM
@@ -84,7 +95,7 @@ func (cv *coverage) readAlarms(s cfn.Stack) []Finding {
 		acts, _ := r.Props["AlarmActions"].([]any)
 		oks, _ := r.Props["OKActions"].([]any)
 		for _, act := range acts {
-			cv.alarmTopics[cfn.Ref(act)] = true
+			cv.alarmTopics.add(s.Name, cfn.Ref(act))
 		}
 		a.addMetric(r.Props)
 		qs, _ := r.Props["Metrics"].([]any)
@@ -132,22 +143,16 @@ func (a *alarmInfo) addMetric(m map[string]any) {
 	a.metrics = append(a.metrics, id)
 }
 
-// readTargets records the log buckets and dead-letter queues of t.
-func (cv *coverage) readTargets(t cfn.Template) {
-	for _, r := range t.Resources("") {
+// readLogBuckets records the buckets s sends access logs to.
+func (cv *coverage) readLogBuckets(s cfn.Stack) {
+	for _, r := range s.Template.Resources("") {
 		if lc, ok := r.Props["LoggingConfiguration"].(map[string]any); ok {
-			cv.logBuckets[cfn.Ref(lc["DestinationBucketName"])] = true
+			cv.logBuckets.add(s.Name, cfn.Ref(lc["DestinationBucketName"]))
 		}
 		if dc, ok := r.Props["DistributionConfig"].(map[string]any); ok {
 			if lg, ok := dc["Logging"].(map[string]any); ok {
-				cv.logBuckets[cfn.Ref(lg["Bucket"])] = true
+				cv.logBuckets.add(s.Name, cfn.Ref(lg["Bucket"]))
 			}
-		}
-		if id, name := r.DeadLetterQueue(); id != "" {
-			cv.dlqs[id] = true
-		} else if name != "" {
-			// By ARN, possibly joined with a partition token: its name.
-			cv.dlqs[name] = true
 		}
 	}
 }
@@ -163,7 +168,7 @@ func (cv *coverage) checkStack(s cfn.Stack) (out []Finding, functions bool) {
 		if _, ok := Namespaces[r.Type]; !ok {
 			continue
 		}
-		kind := classify(r, cv.dlqs, cv.alarmTopics, cv.logBuckets)
+		kind := classify(r, cv.dlqs.Has(s.Name, r), cv.alarmTopics[s.Name][r.LogicalID], cv.logBuckets[s.Name][r.LogicalID])
 		if kind == "" {
 			out = append(out, findingOn(s, r, GapUnclassified, fmt.Sprintf("%s %s has no alarm decisions (no kind in the alarms catalogue)", r.Type, r.LogicalID)))
 			continue
@@ -202,19 +207,19 @@ func targetDimensions(t cfn.Template, r cfn.Resource, ks KindSpec) map[string]st
 	return dims
 }
 
-// classify decides a resource's kind from the template alone.
-func classify(r cfn.Resource, dlqs, alarmTopics, logBuckets map[string]bool) Kind {
+// classify decides a resource's kind from the templates: whether the app
+// names it as a dead-letter queue, an alarm action or a log bucket.
+func classify(r cfn.Resource, dlq, alarmTopic, logBucket bool) Kind {
 	switch r.Type {
 	case "AWS::SQS::Queue":
-		name, _ := r.Props["QueueName"].(string)
-		if dlqs[r.LogicalID] || (name != "" && dlqs[name]) || r.Ordering() == cfn.OrderingParking {
+		if dlq || r.Ordering() == cfn.OrderingParking {
 			return KindDLQ
 		}
 		// The ingest and consumer queues get the same alarms (with their own
 		// thresholds); coverage checks the set.
 		return KindConsumerQueue
 	case "AWS::SNS::Topic":
-		if alarmTopics[r.LogicalID] {
+		if alarmTopic {
 			return KindAlarmTopic
 		}
 		return KindFanoutTopic
@@ -225,7 +230,7 @@ func classify(r cfn.Resource, dlqs, alarmTopics, logBuckets map[string]bool) Kin
 	case "AWS::ApiGateway::Stage":
 		return KindAPIStage
 	case "AWS::S3::Bucket":
-		if logBuckets[r.LogicalID] {
+		if logBucket {
 			return KindLogBucket
 		}
 		return KindSiteBucket

@@ -7,6 +7,7 @@ import (
 
 	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn"
+	"github.com/google/go-cmp/cmp"
 )
 
 // A dead-letter queue named by a subscription in another stack, by an ARN
@@ -38,6 +39,33 @@ func TestCoverageFindsDLQsNamedByJoinedARNs(t *testing.T) {
 	}
 	if want := len(alarms.Catalogue[alarms.KindDLQ].Alarms); dlq != want {
 		t.Errorf("the delivery DLQ misses %d alarms, want the %d of a dead-letter queue", dlq, want)
+	}
+}
+
+// A logical ID names a resource of its own stack only: a queue that is
+// another queue's dead-letter queue in one stack does not make the queue
+// of the same logical ID in another stack one, nor does an alarm action
+// make another stack's topic of the same ID an alarm topic.
+func TestCoverageReadsLogicalIDsPerStack(t *testing.T) {
+	queue := map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{}}
+	topic := map[string]any{"Type": "AWS::SNS::Topic", "Properties": map[string]any{}}
+	stacks := []cfn.Stack{
+		{Name: "a", Region: "eu-west-2", Template: cfn.Template{"Resources": map[string]any{
+			"Queue": queue, "Topic": topic,
+			"Work": map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{"RedrivePolicy": map[string]any{"deadLetterTargetArn": map[string]any{"Fn::GetAtt": []any{"Queue", "Arn"}}}}},
+			"Alarm": map[string]any{"Type": "AWS::CloudWatch::Alarm", "Properties": map[string]any{"AlarmActions": []any{map[string]any{"Ref": "Topic"}}}},
+		}}},
+		{Name: "b", Region: "eu-west-2", Template: cfn.Template{"Resources": map[string]any{"Queue": queue, "Topic": topic}}},
+	}
+	want := map[string]alarms.Kind{"a/Queue": alarms.KindDLQ, "a/Topic": alarms.KindAlarmTopic, "b/Queue": alarms.KindConsumerQueue, "b/Topic": alarms.KindFanoutTopic}
+	got := map[string]alarms.Kind{}
+	for _, f := range alarms.CheckCoverage(stacks) {
+		if _, ok := want[f.Stack+"/"+f.LogicalID]; ok && f.Gap == alarms.GapMissingAlarm {
+			got[f.Stack+"/"+f.LogicalID] = f.Kind
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("kinds of the resources without alarms (-want +got):\n%s", diff)
 	}
 }
 

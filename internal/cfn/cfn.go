@@ -224,6 +224,36 @@ func (r Resource) DeadLetterQueue() (id, name string) {
 	return "", ARNName(ARN(rp["deadLetterTargetArn"]))
 }
 
+// DeadLetterQueues are the queues an app names as a dead-letter queue (in
+// a queue's or a subscription's redrive policy): by logical ID within the
+// stack that names them, by queue name across stacks.
+type DeadLetterQueues struct {
+	byID   map[string]map[string]bool // stack name -> logical IDs
+	byName map[string]bool
+}
+
+// FindDeadLetterQueues collects the dead-letter queues stacks name.
+func FindDeadLetterQueues(stacks []Stack) DeadLetterQueues {
+	d := DeadLetterQueues{byID: map[string]map[string]bool{}, byName: map[string]bool{}}
+	for _, s := range stacks {
+		d.byID[s.Name] = map[string]bool{}
+		for _, r := range s.Template.Resources("") {
+			if id, name := r.DeadLetterQueue(); id != "" {
+				d.byID[s.Name][id] = true
+			} else if name != "" {
+				d.byName[name] = true
+			}
+		}
+	}
+	return d
+}
+
+// Has reports whether q, a queue of the stack named stack, is one of them.
+func (d DeadLetterQueues) Has(stack string, q Resource) bool {
+	name, _ := q.Props["QueueName"].(string)
+	return d.byID[stack][q.LogicalID] || name != "" && d.byName[name]
+}
+
 // Statements returns the Statement list of a policy document property.
 func Statements(doc any) []map[string]any {
 	d, _ := doc.(map[string]any)

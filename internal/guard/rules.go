@@ -82,29 +82,11 @@ func arnRegion(arn string) string {
 	return parts[3]
 }
 
-// dlqTargets collects every queue named as a dead-letter queue anywhere in
-// the app: by logical ID within a stack, by name across stacks.
-func dlqTargets(stacks []Stack) (byID map[string]map[string]bool, byName map[string]bool) {
-	byID, byName = map[string]map[string]bool{}, map[string]bool{}
-	for _, s := range stacks {
-		byID[s.Name] = map[string]bool{}
-		for _, r := range s.Template.Resources("") {
-			if id, name := r.DeadLetterQueue(); id != "" {
-				byID[s.Name][id] = true
-			} else if name != "" {
-				byName[name] = true
-			}
-		}
-	}
-	return byID, byName
-}
-
 func queueHasDLQ(stacks []Stack) []Violation {
-	byID, byName := dlqTargets(stacks)
+	dlqs := cfn.FindDeadLetterQueues(stacks)
 	var out []Violation
 	for _, s := range stacks {
 		for _, q := range s.Template.Resources("AWS::SQS::Queue") {
-			name, _ := q.Props["QueueName"].(string)
 			switch q.Ordering() {
 			case cfn.OrderingStall:
 				// Accepted instead of a DLQ: queue-alarmed checks its age alarm.
@@ -115,7 +97,7 @@ func queueHasDLQ(stacks []Stack) []Violation {
 			case cfn.OrderingParking:
 				continue
 			}
-			if q.Props["RedrivePolicy"] == nil && !byID[s.Name][q.LogicalID] && !byName[name] {
+			if q.Props["RedrivePolicy"] == nil && !dlqs.Has(s.Name, q) {
 				out = append(out, Violation{Stack: s.Name, LogicalID: q.LogicalID, Message: "queue has no redrive policy, declares no ordering policy (" + cfn.OrderingMetadata + ") and no queue or subscription uses it as a dead-letter queue"})
 			}
 		}
