@@ -52,7 +52,7 @@ func TestCoverageReadsLogicalIDsPerStack(t *testing.T) {
 	stacks := []cfn.Stack{
 		{Name: "a", Region: "eu-west-2", Template: cfn.Template{"Resources": map[string]any{
 			"Queue": queue, "Topic": topic,
-			"Work": map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{"RedrivePolicy": map[string]any{"deadLetterTargetArn": map[string]any{"Fn::GetAtt": []any{"Queue", "Arn"}}}}},
+			"Work":  map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{"RedrivePolicy": map[string]any{"deadLetterTargetArn": map[string]any{"Fn::GetAtt": []any{"Queue", "Arn"}}}}},
 			"Alarm": map[string]any{"Type": "AWS::CloudWatch::Alarm", "Properties": map[string]any{"AlarmActions": []any{map[string]any{"Ref": "Topic"}}}},
 		}}},
 		{Name: "b", Region: "eu-west-2", Template: cfn.Template{"Resources": map[string]any{"Queue": queue, "Topic": topic}}},
