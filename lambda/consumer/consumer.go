@@ -51,6 +51,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/brokerage/platform/lambda/internal/emf"
 )
 
 // Execution is one trade execution as the broker sent it.
@@ -284,14 +285,8 @@ func parse(rec events.SQSMessage, account string) (Execution, error) {
 
 // metric writes one value in CloudWatch's embedded metric format.
 func (p *Processor) metric(name string, value float64, unit string) {
-	line, _ := json.Marshal(map[string]any{
-		"_aws": map[string]any{"Timestamp": p.opts.Now().UnixMilli(), "CloudWatchMetrics": []any{map[string]any{
-			"Namespace": p.opts.Namespace, "Dimensions": [][]string{{"FunctionName"}}, "Metrics": []any{map[string]any{"Name": name, "Unit": unit}},
-		}}},
-		"FunctionName": os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
-		name:           value,
-	})
-	fmt.Fprintln(p.opts.Logs, string(line))
+	line, _ := emf.Line(p.opts.Namespace, os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), p.opts.Now(), emf.Metric{Name: name, Value: value, Unit: unit})
+	p.opts.Logs.Write(line)
 }
 
 type txKey struct{}

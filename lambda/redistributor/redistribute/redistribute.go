@@ -56,7 +56,6 @@ package redistribute
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -74,6 +73,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
+	"github.com/brokerage/platform/lambda/internal/emf"
 )
 
 // Publisher is the part of the SNS client the redistributor uses.
@@ -195,7 +195,7 @@ func (run *run) received(ctx context.Context) {
 	if len(run.records) == 0 {
 		return
 	}
-	run.writeMetrics(ctx, metricCount{MetricReceiveCount, highest})
+	run.writeMetrics(ctx, count(MetricReceiveCount, highest))
 }
 
 type outcome int
@@ -557,34 +557,26 @@ func (run *run) finish(ctx context.Context) events.SQSEventResponse {
 		}
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.msg.MessageId})
 	}
-	run.writeMetrics(ctx, metricCount{MetricPublished, n.published}, metricCount{MetricPublishFailures, n.failures},
-		metricCount{MetricHeldBack, n.heldBack}, metricCount{MetricPublishCalls, run.calls}, metricCount{MetricRetries, run.retries})
+	run.writeMetrics(ctx, count(MetricPublished, n.published), count(MetricPublishFailures, n.failures),
+		count(MetricHeldBack, n.heldBack), count(MetricPublishCalls, run.calls), count(MetricRetries, run.retries))
 	return resp
 }
 
+// count is a metric of n events.
+func count(name string, n int) emf.Metric {
+	return emf.Metric{Name: name, Value: float64(n), Unit: "Count"}
+}
+
 // writeMetrics writes one CloudWatch embedded-metric-format line with the
-// counts, in the order given, with the FunctionName dimension.
-func (run *run) writeMetrics(ctx context.Context, counts ...metricCount) {
-	line := map[string]any{"FunctionName": run.cfg.FunctionName}
-	var metrics []map[string]string
-	for _, c := range counts {
-		metrics = append(metrics, map[string]string{"Name": c.name, "Unit": "Count"})
-		line[c.name] = c.value
-	}
-	line["_aws"] = map[string]any{"Timestamp": run.cfg.now().UnixMilli(), "CloudWatchMetrics": []any{map[string]any{
-		"Namespace": run.cfg.Namespace, "Dimensions": [][]string{{"FunctionName"}}, "Metrics": metrics}}}
-	b, err := json.Marshal(line)
+// counts, in the order given.
+func (run *run) writeMetrics(ctx context.Context, counts ...emf.Metric) {
+	line, err := emf.Line(run.cfg.Namespace, run.cfg.FunctionName, run.cfg.now(), counts...)
 	if err == nil {
-		_, err = run.cfg.Metrics.Write(append(b, '\n'))
+		_, err = run.cfg.Metrics.Write(line)
 	}
 	if err != nil {
 		run.cfg.Logger.LogAttrs(ctx, slog.LevelError, "metrics not written", slog.String("error", err.Error()))
 	}
-}
-
-type metricCount struct {
-	name  string
-	value int
 }
 
 // Error codes retried whatever their fault.
