@@ -316,19 +316,6 @@ func (d *deployment) join(ctx context.Context, s *stack, arg any) (any, error) {
 	return strings.Join(strs, sep), nil
 }
 
-// arnRegion is the region field of an ARN.
-func arnRegion(arn string) string {
-	if parts := strings.Split(arn, ":"); len(parts) > 3 {
-		return parts[3]
-	}
-	return ""
-}
-
-// arnResource is the last field of an ARN: a queue's or a topic's name.
-func arnResource(arn string) string {
-	return arn[strings.LastIndex(arn, ":")+1:]
-}
-
 // resourceNamed is the one resource of the assembly whose property prop
 // (a physical name: QueueName, AlarmName) is name, with its stack's name.
 func (d *deployment) resourceNamed(t *testing.T, prop, name string) (string, resource) {

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/faultproxy"
 	"github.com/brokerage/platform/lambda/redistributor/redistribute"
 )
@@ -154,12 +155,12 @@ func emulateTopicPolicy(ctx context.Context, d *deployment, s *stack, r resource
 	}
 	var names []string
 	for _, arn := range stringList(topics) {
-		if _, err := d.cloud.in(arnRegion(arn)).sns.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{
+		if _, err := d.cloud.in(cfn.ARNRegion(arn)).sns.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{
 			TopicArn: aws.String(arn), AttributeName: aws.String("Policy"), AttributeValue: &policy,
 		}); err != nil {
 			return "", fmt.Errorf("policy of topic %s: %w", arn, err)
 		}
-		names = append(names, arnResource(arn))
+		names = append(names, cfn.ARNName(arn))
 	}
 	return "SetTopicAttributes Policy on " + strings.Join(names, ", "), nil
 }
@@ -340,7 +341,7 @@ func newRedistributor(ctx context.Context, d *deployment, s *stack, mappingID st
 	if topicARN == "" {
 		return nil, nil, fmt.Errorf("function %s has no TOPIC_ARN in its environment", function)
 	}
-	ingestURL, err := d.cloud.queueURL(ctx, arnRegion(queueARN), arnResource(queueARN))
+	ingestURL, err := d.cloud.queueURL(ctx, cfn.ARNRegion(queueARN), cfn.ARNName(queueARN))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -363,7 +364,7 @@ func newRedistributor(ctx context.Context, d *deployment, s *stack, mappingID st
 	})
 	logs, metrics := &lockedBuffer{}, &lockedBuffer{}
 	r := &redistributor{
-		sqs: d.cloud.in(arnRegion(queueARN)).sqs, queueURL: ingestURL, queueARN: queueARN, region: s.region,
+		sqs: d.cloud.in(cfn.ARNRegion(queueARN)).sqs, queueURL: ingestURL, queueARN: queueARN, region: s.region,
 		batchSize: int32(batch), reportFailures: reportFailures, timeout: timeout,
 		proxy: proxy, server: server, logs: logs, metrics: metrics,
 		handler: &redistribute.Redistributor{
@@ -380,7 +381,7 @@ func newRedistributor(ctx context.Context, d *deployment, s *stack, mappingID st
 	}
 	notes := []string{
 		fmt.Sprintf("AWS::Lambda::EventSourceMapping %s: disabled in moto (UUID %s); the test polls %s instead, BatchSize %d, ReportBatchItemFailures %t",
-			m.Metadata.Path, uuid, arnResource(queueARN), r.batchSize, reportFailures),
+			m.Metadata.Path, uuid, cfn.ARNName(queueARN), r.batchSize, reportFailures),
 		fmt.Sprintf("AWS::Lambda::Function %s: deployed by moto as %s, its code run in-process (redistribute.Redistributor, TOPIC_ARN=%s, deadline %v), its SNS calls through a fault-injecting proxy on %s",
 			fnPath, function, topicARN, timeout, server.URL),
 	}

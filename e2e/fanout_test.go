@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/brokerage/platform/config"
+	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/faultproxy"
 	"github.com/brokerage/platform/internal/metricmath"
 	"github.com/brokerage/platform/lambda/redistributor/redistribute"
@@ -716,7 +717,7 @@ func emulate(t *testing.T, d *deployment, cfg *config.Config) (*redistributor, m
 			if err != nil {
 				t.Fatalf("%s: %v", s.resources[id].Metadata.Path, err)
 			}
-			if arn, _ := source.(string); arnResource(arn) != want {
+			if arn, _ := source.(string); cfn.ARNName(arn) != want {
 				// A consumer's handler: moto would run it in Docker on
 				// every delivery, fail, and dead-letter the executions.
 				// The test reads the queue itself (consumer runtime:
@@ -736,8 +737,8 @@ func emulate(t *testing.T, d *deployment, cfg *config.Config) (*redistributor, m
 				if ref == nil {
 					t.Fatalf("%s feeds %v, which is no reference consumer", s.resources[id].Metadata.Path, function)
 				}
-				refs[s.region+" "+arnResource(arn)] = ref
-				t.Logf("emulated AWS::Lambda::EventSourceMapping %s: disabled in moto (UUID %s); the test feeds %s to %v, its code (package trade) run in-process on the region's deployed tables", s.resources[id].Metadata.Path, uuid, arnResource(arn), function)
+				refs[s.region+" "+cfn.ARNName(arn)] = ref
+				t.Logf("emulated AWS::Lambda::EventSourceMapping %s: disabled in moto (UUID %s); the test feeds %s to %v, its code (package trade) run in-process on the region's deployed tables", s.resources[id].Metadata.Path, uuid, cfn.ARNName(arn), function)
 				continue
 			}
 			if red != nil {
@@ -1023,20 +1024,20 @@ func checkPoison(t *testing.T, d *deployment, q consumerQueue, poison execution)
 		t.Errorf("%s: receive %d: got %s, want nothing: the message moved to the DLQ", q, maxReceive+1, describe(m, err))
 		return
 	}
-	dlqURL, err := d.cloud.queueURL(ctx, arnRegion(dlqARN), arnResource(dlqARN))
+	dlqURL, err := d.cloud.queueURL(ctx, cfn.ARNRegion(dlqARN), cfn.ARNName(dlqARN))
 	if err != nil {
 		t.Error(err)
 		return
 	}
 	m, err := receive(dlqURL, 1)
 	if err != nil || m == nil || aws.ToString(m.Body) != string(want) {
-		t.Errorf("%s: got %s in %s, want the poison message %s", q, describe(m, err), arnResource(dlqARN), want)
+		t.Errorf("%s: got %s in %s, want the poison message %s", q, describe(m, err), cfn.ARNName(dlqARN), want)
 		return
 	}
 	if _, err := client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &dlqURL, ReceiptHandle: m.ReceiptHandle}); err != nil {
 		t.Error(err)
 	}
-	t.Logf("%s: received %d times without being deleted (maxReceiveCount %d), then found in %s", q, maxReceive, maxReceive, arnResource(dlqARN))
+	t.Logf("%s: received %d times without being deleted (maxReceiveCount %d), then found in %s", q, maxReceive, maxReceive, cfn.ARNName(dlqARN))
 }
 
 // describe is a received message (or its absence) for an error message.

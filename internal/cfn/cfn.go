@@ -213,6 +213,16 @@ func Ref(v any) string {
 // ARNName is the last field of an ARN: a queue's or a topic's name.
 func ARNName(arn string) string { return arn[strings.LastIndex(arn, ":")+1:] }
 
+// ARNRegion is the region field of an ARN; "" when arn has fewer than an
+// ARN's six fields.
+func ARNRegion(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[3]
+}
+
 // DeadLetterQueue is the dead-letter queue the resource's RedrivePolicy
 // names: id when it refers to a resource of the template, else the name
 // its ARN ends with (ARN); both "" when it names none.

@@ -46,3 +46,16 @@ func TestNagNameWritesReferencesAsCdkNag(t *testing.T) {
 		t.Errorf("cfn.NagName(%v) = %q, want %q", logs, got, want)
 	}
 }
+
+func TestARNFields(t *testing.T) {
+	const topic = "arn:aws:sns:ap-southeast-2:111111111111:app-dev-fanout.fifo"
+	if got := cfn.ARNName(topic); got != "app-dev-fanout.fifo" {
+		t.Errorf("ARNName = %q", got)
+	}
+	if got := cfn.ARNRegion(topic); got != "ap-southeast-2" {
+		t.Errorf("ARNRegion = %q", got)
+	}
+	if got := cfn.ARNRegion("sns:ap-southeast-2:topic"); got != "" {
+		t.Errorf("ARNRegion of a non-ARN = %q, want none", got)
+	}
+}

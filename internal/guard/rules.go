@@ -74,14 +74,6 @@ func Check(stacks []Stack) []Violation {
 	return out
 }
 
-func arnRegion(arn string) string {
-	parts := strings.Split(arn, ":")
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[3]
-}
-
 func queueHasDLQ(stacks []Stack) []Violation {
 	dlqs := cfn.FindDeadLetterQueues(stacks)
 	var out []Violation
@@ -282,7 +274,7 @@ func optInPrincipal(stacks []Stack) []Violation {
 					continue
 				}
 				trusted := principals(st)
-				for _, region := range []string{arnRegion(source), s.Region} {
+				for _, region := range []string{cfn.ARNRegion(source), s.Region} {
 					if regions.OptIn(region) && !slices.Contains(trusted, "Service:sns."+region+".amazonaws.com") {
 						out = append(out, Violation{Stack: s.Name, LogicalID: r.LogicalID, Message: fmt.Sprintf("delivery from %s involves opt-in region %s but the policy does not trust sns.%s.amazonaws.com", cfn.ARNName(source), region, region)})
 					}
