@@ -927,6 +927,7 @@ type AccountProps struct {
 // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-account.html).
 func NewAccount(scope constructs.Construct, id string, props *AccountProps) awsapigateway.CfnAccount {
 	c := constructs.NewConstruct(scope, jsii.String(id))
+	stack := awscdk.Stack_Of(c)
 	roleProps := &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
 		Description: jsii.String("Lets API Gateway write execution and access logs in this region"),
@@ -934,21 +935,21 @@ func NewAccount(scope constructs.Construct, id string, props *AccountProps) awsa
 	// The policy is the role's own property, not an AWS::IAM::Policy of its
 	// own: the setting, created once the role is, must find the permissions
 	// there already (aws/aws-cdk#2194), and the retained role keeps them.
-	var region *string // the logs ARN of this account and region, when scoped
+	var logsARN *string // every log group of this account and region, when scoped
 	if props != nil && props.ScopedPolicy {
-		region = awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("*"), ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME})
+		logsARN = stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("*"), ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME})
 		roleProps.InlinePolicies = &map[string]awsiam.PolicyDocument{"PushToCloudWatchLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
 			Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions: jsii.Strings("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
 					"logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"),
-				Resources: jsii.Strings(*region),
+				Resources: jsii.Strings(*logsARN),
 			})},
 		})}
 	}
 	role := awsiam.NewRole(c, jsii.String("Role"), roleProps)
-	if region != nil {
+	if logsARN != nil {
 		suppress.Nag(role, "AwsSolutions-IAM5", "API Gateway writes the log groups of every API of the account and region, named outside this stack; the grant is limited to this account and region.",
-			"Resource::"+cfn.NagName(awscdk.Stack_Of(c).Resolve(region)))
+			"Resource::"+cfn.NagName(stack.Resolve(logsARN)))
 	} else {
 		role.AddManagedPolicy(awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonAPIGatewayPushToCloudWatchLogs")))
 		suppress.Nag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS maintains for exactly this account-wide logging role.")
