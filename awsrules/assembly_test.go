@@ -86,6 +86,19 @@ func TestCheckStacksViolations(t *testing.T) {
 	}
 }
 
+// Between the platform's own resources, the one that comes later in the
+// assembly takes a name already taken and is blamed, whatever the order of
+// their paths' letters.
+func TestCollisionsBlameTheLaterResourceInAssemblyOrder(t *testing.T) {
+	err := CheckStacks([]cfn.Stack{
+		{Name: "zeta", Account: "1", Region: "eu-west-2", Template: template(t, compliant)},
+		{Name: "alpha", Account: "1", Region: "eu-west-2", Template: template(t, compliant)},
+	})
+	if diff := cmp.Diff([]string{"alpha/A", "alpha/Q"}, fields(t, err)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
 func TestCheckStacksResources(t *testing.T) {
 	res := map[string]any{}
 	for i := 0; i < 501; i++ {

@@ -598,14 +598,36 @@ func TestServiceAndPlanNamesAndRequestSchemasAreChecked(t *testing.T) {
 	err := (&Props{Name: "x", RateLimit: 1, BurstLimit: 1,
 		UsagePlans: []UsagePlan{{Name: "p", RateLimit: 1, BurstLimit: 1, APIKeySecret: "partners/key"}, {Name: "p", RateLimit: 1, BurstLimit: 1, APIKeySecret: "partners/key"}},
 		Services: []Service{
-			{Name: "s", BasePath: "a", Backend: backend, RequestSchema: map[string]any{"type": "array", "properties": map[string]any{"q": map[string]any{"type": "int"}}}},
+			{Name: "s", BasePath: "a", Backend: backend, RequestSchema: map[string]any{"type": "array", "required": []any{"q", 1}, "properties": map[string]any{"q": map[string]any{"type": "int"}}}},
 			{Name: "s", BasePath: "b", Backend: backend},
 		}}).Validate("g.")
 	var perr *problems.Error
 	if !errors.As(err, &perr) {
 		t.Fatalf("err = %v, want problems", err)
 	}
-	cfntest.Check(t, "problems", []string{"g.services[0].requestSchema.type", `g.services[0].requestSchema.properties["q"].type`, "g.services[1].name", "g.usagePlans[1].name"}, perr.Fields())
+	cfntest.Check(t, "problems", []string{"g.services[0].requestSchema.type", "g.services[0].requestSchema.required", `g.services[0].requestSchema.properties["q"].type`, "g.services[1].name", "g.usagePlans[1].name"}, perr.Fields())
+}
+
+// What a gateway takes from its stack is checked when it is built there:
+// the region's alarms, a private gateway's endpoints in the stack's region,
+// a Cognito authorizer's user pool in the stack's region.
+func TestNewRefusesWhatItsStackCannotGive(t *testing.T) {
+	s := cfntest.StackIn(cfn.NewApp(t.TempDir()), "t", "eu-west-2")
+	al := alarmstest.New(s, "t")
+	orders := Service{Name: "orders", BasePath: "orders", Backend: Backend{Type: BackendHTTP, URL: "https://orders.example.com"}}
+	for i, tc := range []struct {
+		props Props
+		want  string
+	}{
+		{Props{Name: "t-unwatched", RateLimit: 1, BurstLimit: 1, Services: []Service{orders}}, "alarms"},
+		{Props{Name: "t-private", RateLimit: 1, BurstLimit: 1, Services: []Service{orders}, Alarms: al,
+			PrivateEndpoints: map[string]PrivateEndpoint{"us-east-1": {VPCEndpointIDs: []string{"vpce-0123456789abcdef0"}, VPCLinkID: "abc123"}}}, "PrivateEndpoints"},
+		{Props{Name: "t-users", RateLimit: 1, BurstLimit: 1, Services: []Service{orders}, Alarms: al, DefaultAuthorizer: "users",
+			Authorizers: []Authorizer{{Name: "users", Type: "cognito", UserPoolARNs: map[string]string{"us-east-1": "arn:aws:cognito-idp:us-east-1:111111111111:userpool/us-east-1_abc123"}}}}, "Authorizers[users].UserPoolARNs"},
+	} {
+		got := cfntest.ProblemFields(t, func() { New(s, fmt.Sprint("Api", i), &tc.props) })
+		cfntest.Check(t, tc.props.Name, []string{tc.want}, got)
+	}
 }
 
 // A gateway given no name is named after its stack and construct, and its

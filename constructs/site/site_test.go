@@ -157,8 +157,9 @@ func TestDeploymentKeepsForeignObjectsAndInvalidatesOnlyPages(t *testing.T) {
 }
 
 func TestInvalidPropsAreAllReported(t *testing.T) {
+	csp := "default-src 'self'; " + strings.Repeat("img-src https://cdn.example.com; ", 60)
 	err := (&Props{ContentDir: "no/such/folder", Markets: []string{"GB", "UK"}, GeoAllowList: []string{"XX"}, DomainName: "www.broker.example.com",
-		ContentSecurityPolicy: "default-src 'self'; " + strings.Repeat("img-src https://cdn.example.com; ", 60)}).Validate("site.")
+		ContentSecurityPolicy: csp}).Validate("site.")
 	var perr *problems.Error
 	if !errors.As(err, &perr) {
 		t.Fatalf("err = %v, want a *problems.Error", err)
@@ -166,6 +167,10 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 	cfntest.Check(t, "problems", []string{"site.contentDir", "site.markets[1]", "site.contentSecurityPolicy", "site.geoAllowList[0]", "site.hostedZoneId"}, perr.Fields())
 	if !strings.Contains(err.Error(), `got "UK"`) {
 		t.Errorf("error does not show the bad value: %v", err)
+	}
+	// A long value is shown cut to 60 characters, not whole.
+	if !strings.Contains(err.Error(), `got "`+csp[:57]+`..."`) || strings.Contains(err.Error(), csp[:61]) {
+		t.Errorf("error does not show the policy cut to 60 characters: %v", err)
 	}
 }
 

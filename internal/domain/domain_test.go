@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/brokerage/platform/internal/cfn/cfntest"
@@ -30,5 +31,11 @@ func TestCheck(t *testing.T) {
 			got = err.Fields()
 		}
 		cfntest.Check(t, tc.name+" in "+tc.zoneID+"/"+tc.zoneName, tc.want, got)
+	}
+	// The expectation names the caller's example of a good name.
+	l := problems.List{Subject: "test"}
+	Check(&l, "", "Bad", "", "", "www.example.com")
+	if err := l.Err(); err == nil || !strings.Contains(err.Error(), "a lower-case DNS name such as www.example.com") {
+		t.Errorf("err = %v, want the caller's example", err)
 	}
 }
