@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/valid"
@@ -36,7 +35,7 @@ func (r Recipients) validate(l *problems.List, f string) {
 			l.Add(fmt.Sprintf("%s.emails[%d]", f, i), e, "a plain e-mail address such as ops@example.com")
 		}
 	}
-	if u, err := url.Parse(r.PagerURL); r.PagerURL != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+	if r.PagerURL != "" && !valid.HTTPSURL(r.PagerURL) {
 		l.Add(f+".pagerUrl", r.PagerURL, "an https:// URL, or unset")
 	}
 }

@@ -6,6 +6,7 @@ package valid
 
 import (
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strings"
 )
@@ -29,6 +30,13 @@ func Partition(s string) bool { return partition.MatchString(s) }
 func Email(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndex(s, "@")+1:], ".")
+}
+
+// HTTPSURL reports whether s is an https:// URL with a host, as an SNS
+// https subscription's endpoint needs.
+func HTTPSURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != ""
 }
 
 // DomainName reports whether s is a lower-case DNS name such as

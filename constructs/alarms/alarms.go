@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -138,10 +137,8 @@ func (p *Props) validate() error {
 				l.Add(fmt.Sprintf("%s.Emails[%d]", f, i), e, "a plain e-mail address")
 			}
 		}
-		if r.PagerURL != "" {
-			if u, err := url.Parse(r.PagerURL); err != nil || u.Scheme != "https" {
-				l.Add(f+".PagerURL", r.PagerURL, "an https:// URL")
-			}
+		if r.PagerURL != "" && !valid.HTTPSURL(r.PagerURL) {
+			l.Add(f+".PagerURL", r.PagerURL, "an https:// URL")
 		}
 	}
 	if want := CheckGate(p.Sessions, p.Now); want != "" {

@@ -1,6 +1,7 @@
 package alarms_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -58,4 +59,23 @@ func TestNamesDefaultToTheStacksName(t *testing.T) {
 		}
 	}
 	cfntest.Check(t, "key alias", "alias/orders-london/alarms", tmpl.Resources("AWS::KMS::Alias")[0].Props["AliasName"])
+}
+
+// The construct checks its recipients: a notify topic needs one, a
+// severity given needs at least one, each address is a plain one and the
+// pager an https URL with a host.
+func TestRecipientsAreChecked(t *testing.T) {
+	s := cfntest.StackIn(cfn.NewApp(t.TempDir()), "s", "eu-west-2")
+	for i, tc := range []struct {
+		recipients map[alarms.Severity]alarms.Recipients
+		want       []string
+	}{
+		{map[alarms.Severity]alarms.Recipients{alarms.SeverityPage: {PagerURL: "https://pager.example.com/hook"}}, []string{"Recipients[notify]"}},
+		{map[alarms.Severity]alarms.Recipients{alarms.SeverityNotify: {}}, []string{"Recipients[notify]"}},
+		{map[alarms.Severity]alarms.Recipients{alarms.SeverityNotify: {Emails: []string{"ops"}, PagerURL: "https:///hook"}},
+			[]string{"Recipients[notify].Emails[0]", "Recipients[notify].PagerURL"}},
+	} {
+		got := cfntest.ProblemFields(t, func() { alarms.New(s, fmt.Sprint("Alarms", i), &alarms.Props{Recipients: tc.recipients}) })
+		cfntest.Check(t, fmt.Sprint(tc.recipients), tc.want, got)
+	}
 }
