@@ -206,6 +206,21 @@ func AlarmDatapoints(datapoints, periods int) string {
 	return fmt.Sprintf("datapointsToAlarm from 1 to evaluationPeriods: the alarm would evaluate %d periods and need %d breaching; set both, or a datapointsToAlarm of at most %d", periods, datapoints, periods)
 }
 
+// AlarmEvaluationRange checks an alarm's evaluation periods of
+// periodSeconds each: CloudWatch evaluates at most one day for a period
+// under an hour, seven days otherwise.
+func AlarmEvaluationRange(periodSeconds, periods int) string {
+	// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html (Period)
+	most := 86400
+	if periodSeconds >= 3600 {
+		most = 7 * 86400
+	}
+	if periods >= 1 && periods*periodSeconds <= most {
+		return ""
+	}
+	return fmt.Sprintf("1 to %d evaluation periods: the alarm's periods are %d s, and CloudWatch evaluates at most %d s", most/periodSeconds, periodSeconds, most)
+}
+
 // WholeNumber checks a value CloudFormation types as an integer.
 func WholeNumber(v float64, what string) string {
 	// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-usageplan-throttlesettings.html

@@ -56,6 +56,8 @@ func TestRules(t *testing.T) {
 		{"stack-description", func() string { return StackDescription(strings.Repeat("x", 1024)) }, func() string { return StackDescription(strings.Repeat("é", 600)) }, []string{"1024 bytes", "1200"}},
 		{"alarm-name-length", func() string { return AlarmName(strings.Repeat("a", 255)) }, func() string { return AlarmName(strings.Repeat("a", 256)) }, []string{"1 to 255", "256"}},
 		{"alarm-datapoints", func() string { return AlarmDatapoints(3, 3) }, func() string { return AlarmDatapoints(5, 3) }, []string{"evaluate 3 periods and need 5"}},
+		{"alarm-evaluation-range", func() string { return AlarmEvaluationRange(300, 288) }, func() string { return AlarmEvaluationRange(300, 289) }, []string{"1 to 288", "86400 s"}},
+		{"alarm-evaluation-range hourly", func() string { return AlarmEvaluationRange(3600, 168) }, func() string { return AlarmEvaluationRange(3600, 169) }, []string{"1 to 168", "604800 s"}},
 		{"apigateway-whole-numbers", func() string { return WholeNumber(400, "a burst") }, func() string { return WholeNumber(2.5, "a burst") }, []string{"whole number", "a burst"}},
 		{"waf-metric-name", func() string { return WAFMetricName("brokerage-dev-public") }, func() string { return WAFMetricName("brokerage-dev-my api") }, []string{"no spaces", "my api"}},
 		{"cloudfront-csp-length", func() string { return ContentSecurityPolicy(strings.Repeat("a", 1783)) }, func() string { return ContentSecurityPolicy(strings.Repeat("a", 1784)) }, []string{"1783", "1784"}},

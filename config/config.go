@@ -15,7 +15,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -401,10 +400,12 @@ type Alarms struct {
 type AlarmOverride struct {
 	// Threshold in the metric's unit (seconds for ages, a count, a ratio), at least 0.
 	Threshold *float64 `json:"threshold,omitempty"`
-	// DatapointsToAlarm of EvaluationPeriods (one-minute periods) must breach,
-	// 1 <= DatapointsToAlarm <= EvaluationPeriods <= 1440.
+	// DatapointsToAlarm of EvaluationPeriods must breach, from 1 to
+	// EvaluationPeriods.
 	DatapointsToAlarm int `json:"datapointsToAlarm,omitempty"`
-	// EvaluationPeriods is how many one-minute periods the alarm looks at.
+	// EvaluationPeriods is how many of the alarm's periods (the runbook
+	// gives each alarm's) it looks at: at most a day's worth for a period
+	// under an hour, as CloudWatch evaluates.
 	EvaluationPeriods int `json:"evaluationPeriods,omitempty"`
 }
 
@@ -664,19 +665,6 @@ func (a *Alarms) validate(l *problems.List) {
 		l.Add("alarms.emails", "[]", "at least one e-mail address")
 	}
 	Recipients{a.Emails, a.PagerURL}.validate(l, "alarms")
-	for _, k := range slices.Sorted(maps.Keys(a.Overrides)) {
-		o := a.Overrides[k]
-		f := "alarms.overrides[" + strconv.Quote(k) + "]"
-		if o.Threshold != nil && *o.Threshold < 0 {
-			l.Add(f+".threshold", *o.Threshold, "a threshold of at least 0")
-		}
-		if o.EvaluationPeriods < 0 || o.EvaluationPeriods > 1440 {
-			l.Add(f+".evaluationPeriods", o.EvaluationPeriods, "1 to 1440 one-minute periods, or unset")
-		}
-		if o.DatapointsToAlarm < 0 || (o.EvaluationPeriods > 0 && o.DatapointsToAlarm > o.EvaluationPeriods) {
-			l.Add(f+".datapointsToAlarm", o.DatapointsToAlarm, "at least 1 and at most evaluationPeriods, or unset")
-		}
-	}
 	for _, k := range slices.Sorted(maps.Keys(a.Recipients)) {
 		f := fmt.Sprintf("alarms.recipients[%q]", k)
 		if !slices.Contains(Severities, k) {

@@ -66,10 +66,6 @@ func TestValidateRejects(t *testing.T) {
 			c.Alarms.Emails = []string{"ops@example.com", "not-an-address", "Ops <ops@example.com>", "ops@localhost"}
 		}, []string{"alarms.emails[1]", "alarms.emails[2]", "alarms.emails[3]"}},
 		{"pager not https", func(c *Config) { c.Alarms.PagerURL = "http://pager.example.com/hook" }, []string{"alarms.pagerUrl"}},
-		{"override out of range", func(c *Config) {
-			neg := -1.0
-			c.Alarms.Overrides = map[string]AlarmOverride{"consumer-queue/ApproximateAgeOfOldestMessage": {Threshold: &neg, DatapointsToAlarm: 6, EvaluationPeriods: 5}}
-		}, []string{`alarms.overrides["consumer-queue/ApproximateAgeOfOldestMessage"].threshold`, `alarms.overrides["consumer-queue/ApproximateAgeOfOldestMessage"].datapointsToAlarm`}},
 		{"pipeline bake too long", func(c *Config) { c.Pipeline.BakeMinutes = ptr(181) }, []string{"pipeline.bakeMinutes"}},
 		{"pipeline stage unknown or twice", func(c *Config) {
 			c.Pipeline.Stages = []PipelineStage{{Name: "dev"}, {Name: "qa"}, {Name: "dev", Account: "12"}}

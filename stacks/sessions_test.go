@@ -74,6 +74,32 @@ func TestValidateReportsFanoutValuesAtTheirFields(t *testing.T) {
 	}
 }
 
+// An alarm override is the alarms construct's to judge
+// (alarms.CheckOverrides), against the catalogue alarm it changes, each
+// problem once, at its configuration field.
+func TestValidateReportsAlarmOverridesAtTheirFields(t *testing.T) {
+	c := config.Default()
+	c.Site.ContentDir = "../web"
+	neg := -1.0
+	c.Alarms.Overrides = map[string]config.AlarmOverride{
+		"consumer-queue/ApproximateAgeOfOldestMessage":      {Threshold: &neg, DatapointsToAlarm: 6, EvaluationPeriods: 5},
+		"consumer-queue/ApproximateNumberOfMessagesVisible": {DatapointsToAlarm: -1},
+		// Five-minute periods: 1,000 of them is more than the day CloudWatch evaluates.
+		"redistributor/ReceiveCount": {EvaluationPeriods: 1000},
+		"function/Errors":            {EvaluationPeriods: 1440}, // a day of one-minute periods is fine
+	}
+	perr, ok := Validate(c, cfntest.Now).(*problems.Error)
+	if !ok {
+		t.Fatal("Validate() passed, want the overrides' problems")
+	}
+	f := func(key, field string) string { return `alarms.overrides["` + key + `"].` + field }
+	want := []string{f("consumer-queue/ApproximateAgeOfOldestMessage", "threshold"), f("consumer-queue/ApproximateAgeOfOldestMessage", "datapointsToAlarm"),
+		f("consumer-queue/ApproximateNumberOfMessagesVisible", "datapointsToAlarm"), f("redistributor/ReceiveCount", "evaluationPeriods")}
+	if got := perr.Fields(); !slices.Equal(got, want) {
+		t.Errorf("fields %v, want %v:\n%v", got, want, perr)
+	}
+}
+
 // A consumer's handler must name a reference consumer, run on a FIFO
 // fan-out, and only a handler can be paused; each problem at its field,
 // all at once, with the value and what is expected.

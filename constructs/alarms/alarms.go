@@ -47,9 +47,10 @@ type Override struct {
 	EvaluationPeriods int
 }
 
-// CheckOverrides reports overrides that name no alarm of the catalogue,
-// and those whose M of N, merged with the catalogue's alarm as the
-// construct merges it, CloudWatch would refuse.
+// CheckOverrides reports overrides that name no alarm of the catalogue, a
+// negative threshold (the catalogue's metrics are counts, ages and
+// ratios), and the evaluation periods and M of N that, merged with the
+// catalogue's alarm as the construct merges them, CloudWatch would refuse.
 func CheckOverrides(field string, overrides map[string]Override) error {
 	l := problems.List{Subject: "configuration"}
 	known := map[string]Spec{}
@@ -68,8 +69,16 @@ func CheckOverrides(field string, overrides map[string]Override) error {
 			l.Add(f, k, "an alarm of the runbook: one of "+strings.Join(names, ", "))
 			continue
 		}
-		merged := o.apply(s)
-		if want := awsrules.AlarmDatapoints(merged.DatapointsToAlarm, merged.EvaluationPeriods); want != "" {
+		if o.Threshold != nil && *o.Threshold < 0 {
+			l.Add(f+".threshold", *o.Threshold, "a threshold of at least 0")
+		}
+		if o.EvaluationPeriods != 0 {
+			if want := awsrules.AlarmEvaluationRange(s.PeriodSeconds, o.EvaluationPeriods); want != "" {
+				l.Add(f+".evaluationPeriods", o.EvaluationPeriods, want)
+			}
+		}
+		merged := o.apply(s) // a negative value is left out: the one given is judged
+		if want := awsrules.AlarmDatapoints(cmp.Or(o.DatapointsToAlarm, merged.DatapointsToAlarm), merged.EvaluationPeriods); want != "" {
 			l.Add(f+".datapointsToAlarm", o.DatapointsToAlarm, want)
 		}
 	}
