@@ -17,7 +17,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/awsrules"
-	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/problems"
 	"github.com/brokerage/platform/stacks"
 )
@@ -190,13 +189,8 @@ func firstLine(msg string) string {
 
 // load turns the context values into validated platform props.
 func load(configPath, stage, regionList string) (*stacks.PlatformProps, error) {
-	cfg, shape := config.Load(configPath, stage)
-	if cfg == nil {
-		return nil, shape
-	}
-	// Every problem at once: the file's shape, and the rules on what of it
-	// decodes.
-	if err := cfg.Locate(config.WithoutShapeEchoes(shape, stacks.Validate(cfg, time.Now()))); err != nil {
+	cfg, err := stacks.Load(configPath, stage, time.Now())
+	if err != nil {
 		return nil, err
 	}
 	selected, err := cfg.SelectRegions(regionList)

@@ -14,10 +14,25 @@ import (
 	"github.com/brokerage/platform/problems"
 )
 
+// Load reads the configuration at path (the embedded default when "") for
+// stage and validates it as the app builds it: every problem at once, the
+// file's shape and the rules on what of it decodes, each at its line in the
+// file. main and scripts/delivery load it so.
+func Load(path, stage string, now time.Time) (*config.Config, error) {
+	c, shape := config.Load(path, stage)
+	if c == nil {
+		return nil, shape
+	}
+	if err := c.Locate(config.WithoutShapeEchoes(shape, Validate(c, now))); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // Validate checks a whole configuration for what the app builds from it:
 // the configuration's own rules, the constructs' props (site, gateways,
-// alarm overrides) and AWS's rules and quotas (CheckConfig). It is the one
-// validation main and scripts/delivery run, and it reports every problem at once.
+// alarm overrides) and AWS's rules and quotas (CheckConfig), and reports
+// every problem at once (Load runs it).
 func Validate(c *config.Config, now time.Time) error {
 	ingest := IngestProps(c)
 	errs := []error{c.Validate(), ingest.Validate("fanout."), alarms.CheckOverrides("alarms.overrides", AlarmOverrides(c)), SiteProps(c).Validate("site."), validateSessions(c, now)}

@@ -51,11 +51,8 @@ func run(args []string, stdout io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	c, err := config.Load(*configPath, *stage)
+	c, err := stacks.Load(*configPath, *stage, time.Now())
 	if err != nil {
-		return err
-	}
-	if err := c.Locate(stacks.Validate(c, time.Now())); err != nil {
 		return err
 	}
 	switch args[0] {

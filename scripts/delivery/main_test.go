@@ -69,6 +69,26 @@ func TestBadUseFails(t *testing.T) {
 	}
 }
 
+// A configuration is judged as the app judges it: a file with a type
+// error and a broken rule elsewhere reports both, at their lines.
+func TestBadConfigurationReportsEveryProblem(t *testing.T) {
+	b, err := os.ReadFile("config/default.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(strings.Replace(string(b), `"app": "brokerage"`, `"app": 5`, 1), `"primaryRegion": "ap-southeast-2"`, `"primaryRegion": "us-west-2"`, 1)
+	path := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = run([]string{"waves", "-config", path}, &bytes.Buffer{})
+	for _, field := range []string{"app", "primaryRegion"} {
+		if err == nil || !strings.Contains(err.Error(), field+": got") {
+			t.Errorf("err = %v, want a problem at %s", err, field)
+		}
+	}
+}
+
 // check runs alarms.CheckCommand with the AWS CLI: a stand-in `aws` that
 // reports an alarm makes it fail.
 func TestCheckFailsOnAnAlarm(t *testing.T) {
