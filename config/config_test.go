@@ -612,6 +612,20 @@ func TestLocateMergesShapeAndRuleProblemsInFileOrder(t *testing.T) {
 	}
 }
 
+// A required field the file lacks comes first, as the schema reports a
+// missing field at the top level, and a problem naming no field of the
+// configuration (a stack, as the assembly checks name one) comes last.
+func TestLocatePutsMissingFieldsFirstAndOthersLast(t *testing.T) {
+	data := strings.NewReplacer(`"app": "brokerage",`, "", `"account": "111111111111"`, `"account": "123"`).Replace(string(defaultJSON))
+	c, shape := Parse([]byte(data), "test.json")
+	if shape == nil {
+		t.Fatal("want the missing app's shape problem")
+	}
+	stack := &problems.Error{Subject: "configuration", Problems: []problems.Problem{{Field: "brokerage-dev-eu-west-2-regional", Value: "501 resources", Want: "at most 500"}}}
+	perr := c.Locate(problems.Join("configuration", WithoutShapeEchoes(shape, c.Validate()), stack)).(*problems.Error)
+	check(t, "fields", []string{"app", "account", "brokerage-dev-eu-west-2-regional"}, perr.Fields())
+}
+
 func TestInstanceLocation(t *testing.T) {
 	for field, want := range map[string][]string{
 		"fanout.consumers[2].name":                   {"fanout", "consumers", "2", "name"},

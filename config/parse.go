@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,11 +86,11 @@ type placed struct {
 
 // place puts a problem at the line and column of instance location loc in
 // the file, or of the nearest enclosing location the file has (offset -1
-// when none). A problem already placed keeps its place.
+// when none).
 func (o *origin) place(p problems.Problem, loc []string) placed {
 	for n := len(loc); n > 0; n-- {
 		if off, ok := o.offsets[strings.Join(loc[:n], "/")]; ok {
-			p.At = cmp.Or(p.At, position(o.data, off))
+			p.At = position(o.data, off)
 			return placed{p, off}
 		}
 	}
@@ -110,9 +111,10 @@ func inFileOrder(list []placed) []problems.Problem {
 // parsed from (fanout.consumers[2].name) at that field's line and column,
 // or at the nearest enclosing field the file has, lists them in the file's
 // order, and names the file in the subject: the rules' problems then point
-// into the file as the shape's do. A problem already placed keeps its
-// place; one that names no field of the file comes last. Any other error
-// is returned as it is.
+// into the file as the shape's do. A field the file lacks comes first, as
+// the shape reports a missing field at the top level; a problem that names
+// no field of the configuration (a stack, a construct path) comes last.
+// Any other error is returned as it is.
 func (c *Config) Locate(err error) error {
 	perr, ok := err.(*problems.Error)
 	if !ok || c == nil || c.src == nil {
@@ -124,8 +126,10 @@ func (c *Config) Locate(err error) error {
 	}
 	list := make([]placed, len(perr.Problems))
 	for i, p := range perr.Problems {
-		if list[i] = c.src.place(p, instanceLocation(p.Field)); list[i].offset < 0 {
-			list[i].offset = math.MaxInt64 // placed otherwise, or nowhere: last
+		loc := instanceLocation(p.Field)
+		list[i] = c.src.place(p, loc)
+		if list[i].offset < 0 && (len(loc) == 0 || structField(reflect.TypeFor[Config](), loc[0]) == reflect.TypeFor[any]()) {
+			list[i].offset = math.MaxInt64
 		}
 	}
 	out.Problems = inFileOrder(list)
