@@ -333,6 +333,10 @@ func TestWaves(t *testing.T) {
 			c.Pipeline.CanaryRegion = "sa-east-1"
 			c.Pipeline.Waves = [][]string{{"eu-central-1"}, {"eu-west-2"}}
 		}, []Wave{{"first", []string{"us-east-1", "ap-southeast-2"}}, {"canary", []string{"sa-east-1"}}, {"wave-1", []string{"eu-central-1"}}, {"wave-2", []string{"eu-west-2"}}}},
+		{"a primary region in us-east-1 is in the first wave once", func(c *Config) {
+			addRegion(c, "us-east-1", "United States")
+			c.PrimaryRegion = "us-east-1"
+		}, []Wave{{"first", []string{"us-east-1"}}, {"canary", []string{"eu-west-2"}}, {"wave-1", []string{"ap-southeast-2", "sa-east-1"}}}},
 		{"one region: the first wave only", firstRegionOnly, []Wave{{"first", []string{"us-east-1", "ap-southeast-2"}}}},
 	}
 	for _, tc := range tests {

@@ -238,7 +238,7 @@ func (o *origin) read(dec *json.Decoder, loc []string, l *problems.List) (any, e
 		_, err := dec.Token()
 		return list, err
 	}
-	if n, ok := tok.(json.Number); ok && loc != nil { // a file that is a number is shown as written
+	if n, ok := tok.(json.Number); ok {
 		if f, err := n.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
 			return json.Number(strconv.FormatInt(int64(f), 10)), nil
 		}

@@ -111,7 +111,7 @@ func (c *Config) canary() string {
 		return c.Pipeline.CanaryRegion
 	}
 	for _, r := range c.RegionNames() {
-		if r != c.PrimaryRegion && r != regions.Edge {
+		if !slices.Contains(c.firstRegions(), r) {
 			return r
 		}
 	}

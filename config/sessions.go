@@ -112,7 +112,10 @@ func (c *Config) validateSessions(l *problems.List) {
 		for j, h := range s.Holidays {
 			hf := fmt.Sprintf("%s.holidays[%d]", f, j)
 			d, err := time.Parse("2006-01-02", h)
-			if l.Distinct(seen, hf, h, err == nil, "a date as YYYY-MM-DD", "each date listed once") && len(days) > 0 && !days[Weekdays[d.Weekday()]] {
+			if !l.Distinct(seen, hf, h, err == nil, "a date as YYYY-MM-DD", "each date listed once") {
+				continue
+			}
+			if len(days) > 0 && !days[Weekdays[d.Weekday()]] {
 				l.Add(hf, h, fmt.Sprintf("a trading day (%s); it is a %s", strings.Join(s.Days, ", "), d.Weekday()))
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/brokerage/platform/config"
 	"github.com/brokerage/platform/config/configtest"
+	"github.com/brokerage/platform/constructs/alarms"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/problems"
 )
@@ -71,6 +72,18 @@ func TestValidateReportsFanoutValuesAtTheirFields(t *testing.T) {
 		"fanout.consumers[0].timeoutSeconds", "fanout.consumers[0].maxReceiveCount", "fanout.consumers[1].name"}
 	if got := perr.Fields(); !slices.Equal(got, want) {
 		t.Errorf("fields %v, want %v:\n%v", got, want, perr)
+	}
+}
+
+// The configuration names the severities the alarms construct has: the
+// recipients it validates by name are the ones the stacks route.
+func TestConfigurationSeveritiesAreTheConstructs(t *testing.T) {
+	var got []string
+	for _, s := range alarms.Severities {
+		got = append(got, string(s))
+	}
+	if !slices.Equal(got, config.Severities) {
+		t.Errorf("alarms.Severities %v, config.Severities %v: want the same", got, config.Severities)
 	}
 }
 

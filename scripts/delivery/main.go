@@ -12,8 +12,8 @@
 // jobs the workflow has).
 //
 // check waits for the bake time, then runs alarms.CheckCommand for the
-// region with the AWS CLI: it exits 1 when any of the stage's alarms in the
-// region is in ALARM (idle alarms included: outside their sessions their
+// region with the AWS CLI: it exits 1, naming them, when any of the stage's
+// alarms in the region is in ALARM (idle alarms included: outside their sessions their
 // metric math holds them OK).
 package main
 
