@@ -577,6 +577,12 @@ func (c *Config) regionValues(l *problems.List) (pools, links, private map[strin
 	return pools, links, private
 }
 
+// Fill is s, an ARN or URL of the gateways or the regions' blocks, with
+// {region} and {account} replaced by region and the account.
+func (c *Config) Fill(s, region string) string {
+	return strings.NewReplacer("{region}", region, "{account}", c.Account).Replace(s)
+}
+
 // validateRegionValues checks that every region lists each value the
 // gateways name, nothing they do not, and no placeholder outside dev. The
 // values' formats are the api construct's to check (stacks.ValidateAPI).
@@ -588,7 +594,7 @@ func (c *Config) validateRegionValues(l *problems.List) {
 		values(l, f+".vpcLinks", r.VPCLinks, links, "VPC link")
 		values(l, f+".privateEndpoints", r.PrivateEndpoints, private, "private gateway's endpoints")
 		for _, name := range slices.Sorted(maps.Keys(r.UserPools)) {
-			v := strings.ReplaceAll(r.UserPools[name], "{account}", c.Account)
+			v := c.Fill(r.UserPools[name], r.Name)
 			parsed, err := arn.Parse(v)
 			c.placeholder(l, fmt.Sprintf("%s.userPools[%q]", f, name), v, err == nil && parsed.AccountID == PlaceholderAccount, "user pool")
 		}

@@ -22,7 +22,7 @@ func gatewayName(c *config.Config, name string) string { return c.Prefix() + "-"
 // only validating). What varies by region (user pools, VPC links, private
 // endpoints) comes from the regions' blocks, by the names the gateway uses.
 func GatewayProps(c *config.Config, region string, g config.Gateway, built map[string]*api.Gateway) *api.Props {
-	fill := strings.NewReplacer("{region}", region, "{account}", c.Account).Replace
+	fill := func(s string) string { return c.Fill(s, region) }
 	p := &api.Props{
 		Name: gatewayName(c, g.Name), Label: g.Name, RateLimit: g.RateLimit, BurstLimit: g.BurstLimit, LoggingLevel: g.LoggingLevel,
 		DefaultAuthorizer: g.DefaultAuthorizer, CORSOrigins: g.CORSOrigins, WAF: g.WAF,
@@ -44,7 +44,7 @@ func GatewayProps(c *config.Config, region string, g config.Gateway, built map[s
 			pools = map[string]string{}
 			for _, r := range c.Regions {
 				if arn, ok := r.UserPools[a.UserPool]; ok {
-					pools[r.Name] = strings.ReplaceAll(arn, "{account}", c.Account)
+					pools[r.Name] = c.Fill(arn, r.Name)
 				}
 			}
 		}

@@ -104,3 +104,25 @@ func TestOverviewGraphsTheStageTheGatewaysAreBuiltWith(t *testing.T) {
 		t.Errorf("stages the overview graphs (-want +got):\n%s", diff)
 	}
 }
+
+// {region} and {account} in a region's user pool stand for that region and
+// the account, as they do in the gateways' ARNs and URLs.
+func TestUserPoolARNsAreFilledPerRegion(t *testing.T) {
+	c := config.Default()
+	for i := range c.Regions {
+		c.Regions[i].UserPools["customers"] = "arn:aws:cognito-idp:{region}:{account}:userpool/{region}_Abc123"
+	}
+	p := GatewayProps(c, c.Regions[1].Name, c.API.Gateways[1], nil)
+	pools := 0
+	for _, a := range p.Authorizers {
+		for region, arn := range a.UserPoolARNs {
+			pools++
+			if want := "arn:aws:cognito-idp:" + region + ":" + c.Account + ":userpool/" + region + "_Abc123"; arn != want {
+				t.Errorf("authorizer %s, %s: %s, want %s", a.Name, region, arn, want)
+			}
+		}
+	}
+	if pools != len(c.Regions) {
+		t.Errorf("%d user pools, want one per region (%d)", pools, len(c.Regions))
+	}
+}
