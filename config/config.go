@@ -307,8 +307,9 @@ type Region struct {
 	// UserPools are the region's Cognito user pools, by the name a "cognito"
 	// authorizer gives as userPool:
 	// arn:aws:cognito-idp:<region>:<account>:userpool/<region>_<id> (a pool
-	// may be in another account, e.g. a central identity account). Outside
-	// dev, pools in the placeholder account 111111111111 are refused.
+	// may be in another account, e.g. a central identity account); {region}
+	// and {account} stand for this region and the account. Outside dev,
+	// pools in the placeholder account 111111111111 are refused.
 	UserPools map[string]string `json:"userPools,omitempty"`
 	// VPCLinks are the region's REST API VPC link ids, by the name a
 	// "vpc-link" backend gives as vpcLink. Outside dev, PLACEHOLDER is
