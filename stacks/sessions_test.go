@@ -53,7 +53,7 @@ func TestValidateReportsSessionsTheGateCannotFollow(t *testing.T) {
 
 // A consumer's own values, the broker accounts and the ingest queue's
 // maxReceiveCount are the fanout construct's to judge
-// (fanout.ConsumerProps.Validate, fanout.IngestProps.Validate), reported at
+// (fanout.RegionalProps.ValidateConsumer, fanout.IngestProps.Validate), reported at
 // the configuration's fields.
 func TestValidateReportsFanoutValuesAtTheirFields(t *testing.T) {
 	c := config.Default()

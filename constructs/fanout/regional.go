@@ -167,45 +167,30 @@ type ConsumerProps struct {
 // leave TimeoutSeconds 0: a visibility timeout of three minutes.
 const DefaultTimeoutSeconds = 30
 
-// Validate returns every problem with the props at once, each at the
-// prop's name with prefix before it (e.g. "fanout.consumers[3]." gives
-// fanout.consumers[3].timeoutSeconds): the consumer's own rules. That no
-// other consumer of the region has its name is checked when it is added.
-func (p *ConsumerProps) Validate(prefix string) error {
-	l := problems.List{Subject: "configuration"}
-	if !consumerName.MatchString(p.Name) {
-		l.Add(prefix+"name", p.Name, "lower-case letters, digits and hyphens, starting with a letter, at most 40 characters")
-	}
-	if p.TimeoutSeconds < 0 || p.TimeoutSeconds > 900 {
-		l.Add(prefix+"timeoutSeconds", p.TimeoutSeconds, fmt.Sprintf("a number of seconds from 1 to 900, or 0 for the default %d", DefaultTimeoutSeconds))
-	}
-	checkMaxReceiveCount(&l, prefix+"maxReceiveCount", p.MaxReceiveCount, "the fan-out's (RegionalProps.MaxReceiveCount, from the ingest's)")
-	refuseDecided(&l, prefix+"queueProps", p.QueueProps, queueDecides)
-	checkQueueProps(&l, prefix+"queueProps", p.QueueProps)
-	return l.Err()
-}
-
 // ValidateConsumer returns every problem with c as a consumer of a region
-// of these props, each at the prop's name with prefix before it: c's own
-// rules (ConsumerProps.Validate), and that a handler needs a FIFO
-// fan-out, the consumer runtime keeping each account's order by its
-// message group.
+// of these props at once, each at the prop's name with prefix before it
+// (e.g. "fanout.consumers[3]." gives fanout.consumers[3].timeoutSeconds):
+// c's own rules, and that a handler needs a FIFO fan-out, the consumer
+// runtime keeping each account's order by its message group. That no
+// other consumer of the region has its name is checked when it is added.
 func (p *RegionalProps) ValidateConsumer(prefix string, c *ConsumerProps) error {
 	l := problems.List{Subject: "configuration"}
+	if !consumerName.MatchString(c.Name) {
+		l.Add(prefix+"name", c.Name, "lower-case letters, digits and hyphens, starting with a letter, at most 40 characters")
+	}
+	if c.TimeoutSeconds < 0 || c.TimeoutSeconds > 900 {
+		l.Add(prefix+"timeoutSeconds", c.TimeoutSeconds, fmt.Sprintf("a number of seconds from 1 to 900, or 0 for the default %d", DefaultTimeoutSeconds))
+	}
+	checkMaxReceiveCount(&l, prefix+"maxReceiveCount", c.MaxReceiveCount, "the fan-out's (RegionalProps.MaxReceiveCount, from the ingest's)")
+	refuseDecided(&l, prefix+"queueProps", c.QueueProps, queueDecides)
+	checkQueueProps(&l, prefix+"queueProps", c.QueueProps)
 	if c.Paused && c.Handler == nil {
 		l.Add(prefix+"paused", true, "false, or a consumer with a handler: only a handler's reading can be paused")
 	}
 	if c.Handler != nil && !p.FIFO {
 		l.Add(prefix+"handler", "a handler", "a consumer without a handler on a standard (not FIFO) fan-out: the consumer runtime keeps each account's order by its message group")
 	}
-	return problems.Join(l.Subject, c.Validate(prefix), l.Err())
-}
-
-func (p *ConsumerProps) withDefaults(r *RegionalProps) *ConsumerProps {
-	d := *p
-	d.MaxReceiveCount = cmp.Or(d.MaxReceiveCount, r.MaxReceiveCount, DefaultMaxReceiveCount)
-	d.TimeoutSeconds = cmp.Or(d.TimeoutSeconds, DefaultTimeoutSeconds)
-	return &d
+	return l.Err()
 }
 
 func (p *ConsumerProps) validate(r *Regional) error {
@@ -249,8 +234,11 @@ func (r *Regional) AddConsumer(props *ConsumerProps) *Consumer {
 	if err := props.validate(r); err != nil {
 		panic(err)
 	}
-	props = props.withDefaults(&r.props)
 	p := r.props
+	d := *props // the defaults applied
+	d.MaxReceiveCount = cmp.Or(d.MaxReceiveCount, p.MaxReceiveCount, DefaultMaxReceiveCount)
+	d.TimeoutSeconds = cmp.Or(d.TimeoutSeconds, DefaultTimeoutSeconds)
+	props = &d
 	scope := constructs.NewConstruct(r.Construct, jsii.String(props.Name))
 	cons := &Consumer{Name: props.Name, TimeoutSeconds: props.TimeoutSeconds, regional: r, scope: scope, visibilitySeconds: float64(6 * props.TimeoutSeconds)}
 	cons.DeadLetterQueue = newQueue(scope, "DeadLetterQueue", queueSpec{name: r.names.ConsumerDLQ(props.Name), fifo: p.FIFO, key: r.Key, removal: p.RemovalPolicy})
