@@ -73,6 +73,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
+	smithytime "github.com/aws/smithy-go/time"
 	"github.com/brokerage/platform/lambda/internal/emf"
 )
 
@@ -166,7 +167,8 @@ type Redistributor struct {
 	// no publish call starts; each call's context ends this long before the
 	// deadline (default DefaultDeadlineMargin).
 	DeadlineMargin time.Duration
-	// Sleep waits d or until ctx is done (default: a timer).
+	// Sleep waits d or until ctx is done (default: smithy-go's
+	// SleepWithContext).
 	Sleep func(ctx context.Context, d time.Duration) error
 
 	now func() time.Time // tests move the clock
@@ -253,7 +255,7 @@ func (r *Redistributor) newRun(msgs []events.SQSMessage) *run {
 	cfg.MaxBackoff = cmp.Or(max(cfg.MaxBackoff, 0), DefaultMaxBackoff)
 	cfg.DeadlineMargin = cmp.Or(max(cfg.DeadlineMargin, 0), DefaultDeadlineMargin)
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = smithytime.SleepWithContext
 	}
 	if cfg.now == nil {
 		cfg.now = time.Now
@@ -665,15 +667,4 @@ func transient(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) ||
 		strings.Contains(err.Error(), "connection reset")
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -882,6 +882,7 @@ func TestClassifyCall(t *testing.T) {
 }
 
 func TestDefaultSleepHonoursTheContext(t *testing.T) {
+	sleep := (&Redistributor{}).newRun(nil).cfg.Sleep
 	if err := sleep(context.Background(), time.Millisecond); err != nil {
 		t.Errorf("sleep: %v", err)
 	}
