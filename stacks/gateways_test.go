@@ -46,7 +46,7 @@ func TestGatewayAlarmsAndDashboardReadItsOwnStage(t *testing.T) {
 		api.New(s, "Api-"+name, &api.Props{Name: "t-" + name, Label: name, Alarms: al, StageName: stage, RateLimit: 10, BurstLimit: 20, Services: []api.Service{orders}})
 	}
 	al.Dashboard(s, "Dashboard", "t-uk", "Alarms")
-	tmpl := cfn.Synth(app).Templates["uk"]
+	tmpl := cfn.Synth(app).Stack("uk").Template
 
 	deployed := map[string]bool{}
 	for _, st := range tmpl.Resources("AWS::ApiGateway::Stage") {

@@ -128,7 +128,7 @@ func TestMetricMethodsAgreeWithTheAlarms(t *testing.T) {
 
 	asm := cfn.Synth(app)
 	for region, ps := range probes {
-		alarmsOf := byName(asm.Templates[region])
+		alarmsOf := byName(asm.Stack(region).Template)
 		for _, p := range ps {
 			want, ok := alarmsOf[p.alarm]
 			if !ok {

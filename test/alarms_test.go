@@ -21,7 +21,7 @@ import (
 
 func TestEveryResourceHasItsAlarmsWithActions(t *testing.T) {
 	for _, a := range []*cfn.Assembly{dev, prod} {
-		if got := alarms.CheckCoverage(a.Stacks()); len(got) != 0 {
+		if got := alarms.CheckCoverage(a.Stacks); len(got) != 0 {
 			t.Errorf("alarm coverage:\n%s", lines(got))
 		}
 	}
@@ -48,7 +48,7 @@ func TestCoverageNamesTheRegionOfAHyphenatedApp(t *testing.T) {
 		awscdk.NewCfnResource(s, jsii.String("Function"), &awscdk.CfnResourceProps{Type: jsii.String("AWS::Lambda::Function"), Properties: &map[string]any{"Role": "r", "Code": map[string]any{"ZipFile": "x"}}})
 	}
 	var got []string
-	for _, f := range alarms.CheckCoverage(cfn.Synth(app).Stacks()) {
+	for _, f := range alarms.CheckCoverage(cfn.Synth(app).Stacks) {
 		if f.Gap == alarms.GapAccountAlarm {
 			got = append(got, f.String())
 		}
@@ -71,7 +71,7 @@ func TestCoverageFailsOnAnUnalarmedQueueAndAnAlarmWithoutActions(t *testing.T) {
 		MetricName: jsii.String("Errors"), Namespace: jsii.String("AWS/Lambda"), Statistic: jsii.String("Sum"),
 		Period: jsii.Number(60), EvaluationPeriods: jsii.Number(1), Threshold: jsii.Number(0), ComparisonOperator: jsii.String("GreaterThanThreshold"),
 	})
-	got := alarms.CheckCoverage(cfn.Synth(app).Stacks())
+	got := alarms.CheckCoverage(cfn.Synth(app).Stacks)
 	var queue, stage, silent int
 	for _, f := range got {
 		switch {
@@ -129,19 +129,19 @@ func alarmFor(t *testing.T, tmpl cfn.Template, target, metric string) cfn.Resour
 }
 
 func TestConfigOverridesSetThresholdAndDatapoints(t *testing.T) {
-	a := alarmFor(t, dev.Templates["brokerage-dev-eu-west-2-regional"], "Fanout/holdings/Queue", "ApproximateAgeOfOldestMessage")
+	a := alarmFor(t, dev.Stack("brokerage-dev-eu-west-2-regional").Template, "Fanout/holdings/Queue", "ApproximateAgeOfOldestMessage")
 	got := []any{a.Props["Threshold"], a.Props["DatapointsToAlarm"], a.Props["EvaluationPeriods"], a.Props["TreatMissingData"]}
 	if diff := cmp.Diff([]any{300.0, 3.0, 5.0, "notBreaching"}, got); diff != "" {
 		t.Errorf("threshold, M, N, missing data (-want +got):\n%s", diff)
 	}
-	ingest := alarmFor(t, dev.Templates["brokerage-dev-ap-southeast-2-ingest"], "Fanout/Queue", "ApproximateAgeOfOldestMessage")
+	ingest := alarmFor(t, dev.Stack("brokerage-dev-ap-southeast-2-ingest").Template, "Fanout/Queue", "ApproximateAgeOfOldestMessage")
 	if ingest.Props["Threshold"] != 60.0 {
 		t.Errorf("ingest age threshold = %v, want the default 60", ingest.Props["Threshold"])
 	}
 }
 
 func TestDLQAlarmFiresOnArrivalsEvenWhenDrained(t *testing.T) {
-	a := alarmFor(t, dev.Templates["brokerage-dev-eu-west-2-regional"], "Fanout/holdings/DeadLetterQueue", "ApproximateNumberOfMessagesVisible")
+	a := alarmFor(t, dev.Stack("brokerage-dev-eu-west-2-regional").Template, "Fanout/holdings/DeadLetterQueue", "ApproximateNumberOfMessagesVisible")
 	reads := map[string]string{} // query id -> the queue metric it reads
 	var expr string
 	for _, q := range a.Props["Metrics"].([]any) {
@@ -167,7 +167,7 @@ func TestDLQAlarmFiresOnArrivalsEvenWhenDrained(t *testing.T) {
 
 func TestAlarmTopicIsEncryptedAndNotifiesTheConfiguredPeople(t *testing.T) {
 	for _, stack := range []string{"brokerage-dev-ap-southeast-2-ingest", "brokerage-dev-eu-west-2-regional", "brokerage-dev-sa-east-1-regional"} {
-		tmpl := dev.Templates[stack]
+		tmpl := dev.Stack(stack).Template
 		topic, err := tmpl.ByPath("Alarms/Topic/Resource")
 		if err != nil {
 			t.Fatalf("%s: %v", stack, err)
@@ -190,7 +190,7 @@ func TestAlarmTopicIsEncryptedAndNotifiesTheConfiguredPeople(t *testing.T) {
 		}
 	}
 	// The primary region's consumer stack reuses the ingest stack's topic.
-	regional := dev.Templates["brokerage-dev-ap-southeast-2-regional"]
+	regional := dev.Stack("brokerage-dev-ap-southeast-2-regional").Template
 	if n := len(regional.Resources("AWS::SNS::Topic")); n != 0 {
 		t.Errorf("primary regional stack has %d topics, want 0 (one alarm topic per region)", n)
 	}
@@ -210,7 +210,7 @@ func js(v any) string {
 }
 
 func TestCompositeAlarmPerRegionForExecutionsThatDoNotArrive(t *testing.T) {
-	ingest := dev.Templates["brokerage-dev-ap-southeast-2-ingest"]
+	ingest := dev.Stack("brokerage-dev-ap-southeast-2-ingest").Template
 	var got []string
 	// The rule names its alarms by ARN: read each as the name of the alarm.
 	byARN := regexp.MustCompile(`\$\{(\w+)\.Arn\}`)
@@ -238,8 +238,8 @@ func TestCompositeAlarmPerRegionForExecutionsThatDoNotArrive(t *testing.T) {
 
 func TestDashboardPerRegionAndAGlobalOverview(t *testing.T) {
 	var got []string
-	for _, name := range dev.Order {
-		for _, d := range dev.Templates[name].Resources("AWS::CloudWatch::Dashboard") {
+	for _, s := range dev.Stacks {
+		for _, d := range s.Template.Resources("AWS::CloudWatch::Dashboard") {
 			got = append(got, d.Props["DashboardName"].(string))
 		}
 	}
@@ -250,7 +250,7 @@ func TestDashboardPerRegionAndAGlobalOverview(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("dashboards (-want +got):\n%s", diff)
 	}
-	overview, _ := dev.Templates["brokerage-dev-us-east-1-edge"].ByPath("Overview/Resource")
+	overview, _ := dev.Stack("brokerage-dev-us-east-1-edge").Template.ByPath("Overview/Resource")
 	body := cfn.Joined(overview.Props["DashboardBody"])
 	for _, region := range cfg.RegionNames() {
 		if !strings.Contains(body, `"region":"`+region+`"`) {
@@ -259,7 +259,7 @@ func TestDashboardPerRegionAndAGlobalOverview(t *testing.T) {
 	}
 	// The overview names the primary region's composite alarms by ARN: they
 	// must be the alarms the ingest stack creates.
-	for _, a := range dev.Templates["brokerage-dev-ap-southeast-2-ingest"].Resources("AWS::CloudWatch::CompositeAlarm") {
+	for _, a := range dev.Stack("brokerage-dev-ap-southeast-2-ingest").Template.Resources("AWS::CloudWatch::CompositeAlarm") {
 		arn := alarms.AlarmARN(cfg.PrimaryRegion, cfg.Account, a.Props["AlarmName"].(string))
 		if !strings.Contains(body, arn) {
 			t.Errorf("overview does not show composite alarm %s", arn)
@@ -273,7 +273,7 @@ func TestDashboardPerRegionAndAGlobalOverview(t *testing.T) {
 }
 
 func TestRedistributorPublishFailuresAlarmReadsTheMetricsTheFunctionEmits(t *testing.T) {
-	tmpl := dev.Templates["brokerage-dev-ap-southeast-2-ingest"]
+	tmpl := dev.Stack("brokerage-dev-ap-southeast-2-ingest").Template
 	a := alarmFor(t, tmpl, "Fanout/Redistributor", "PublishFailures")
 	fn, err := tmpl.ByPath("Fanout/Redistributor/Resource")
 	if err != nil {
@@ -297,7 +297,7 @@ func TestRedistributorPublishFailuresAlarmReadsTheMetricsTheFunctionEmits(t *tes
 // metricAlarms lists the stack's alarms as "<namespace> <metric>" with their threshold.
 func metricAlarms(a *cfn.Assembly, stack string) map[string][]float64 {
 	out := map[string][]float64{}
-	for _, r := range a.Templates[stack].Resources("AWS::CloudWatch::Alarm") {
+	for _, r := range a.Stack(stack).Template.Resources("AWS::CloudWatch::Alarm") {
 		if ns, ok := r.Props["Namespace"].(string); ok {
 			key := ns + " " + r.Props["MetricName"].(string)
 			out[key] = append(out[key], r.Props["Threshold"].(float64))
@@ -336,8 +336,8 @@ func TestInFlightAlarmsAtEightyPercentOfTheQuota(t *testing.T) {
 func TestAPIAlarmsReadTheDeployedStages(t *testing.T) {
 	checked := 0
 	for _, a := range []*cfn.Assembly{dev, five} {
-		for _, name := range a.Order {
-			tmpl := a.Templates[name]
+		for _, s := range a.Stacks {
+			name, tmpl := s.Name, s.Template
 			deployed := map[string]bool{}
 			for _, st := range tmpl.Resources("AWS::ApiGateway::Stage") {
 				restAPI, err := tmpl.Resource(cfn.Ref(st.Props["RestApiId"]))

@@ -88,9 +88,9 @@ func synth(c *config.Config, codeDir, outdir string) (*cfn.Assembly, []string) {
 }
 
 func TestGoldenTemplates(t *testing.T) {
-	for _, name := range dev.Order {
-		t.Run(name, func(t *testing.T) {
-			golden(t, filepath.Join("testdata", name+".template.json"), dev.Templates[name])
+	for _, s := range dev.Stacks {
+		t.Run(s.Name, func(t *testing.T) {
+			golden(t, filepath.Join("testdata", s.Name+".template.json"), s.Template)
 		})
 	}
 }
@@ -102,8 +102,8 @@ func TestNoStaleGoldens(t *testing.T) {
 		got = append(got, filepath.Base(f))
 	}
 	var want []string
-	for _, name := range dev.Order {
-		want = append(want, name+".template.json")
+	for _, s := range dev.Stacks {
+		want = append(want, s.Name+".template.json")
 	}
 	sort.Strings(want)
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -117,22 +117,26 @@ func TestStackNamesCarryStageRegionAndRole(t *testing.T) {
 	for _, r := range slices.Sorted(slices.Values(cfg.RegionNames())) {
 		want = append(want, cfg.Prefix()+"-"+r+"-regional")
 	}
-	if diff := cmp.Diff(want, dev.Order); diff != "" {
+	var got []string
+	for _, s := range dev.Stacks {
+		got = append(got, s.Name)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("stacks (-want +got):\n%s", diff)
 	}
 }
 
 func TestRegionalStacksDeployAfterTheIngestStack(t *testing.T) {
 	ingest := "brokerage-dev-ap-southeast-2-ingest"
-	for _, name := range dev.Order {
-		if name == ingest || name == "brokerage-dev-us-east-1-edge" {
-			if deps := dev.DependsOn[name]; len(deps) != 0 {
-				t.Errorf("%s depends on %v, want nothing", name, deps)
+	for _, s := range dev.Stacks {
+		if s.Name == ingest || s.Name == "brokerage-dev-us-east-1-edge" {
+			if len(s.DependsOn) != 0 {
+				t.Errorf("%s depends on %v, want nothing", s.Name, s.DependsOn)
 			}
 			continue
 		}
-		if diff := cmp.Diff([]string{ingest}, dev.DependsOn[name]); diff != "" {
-			t.Errorf("dependencies of %s (-want +got):\n%s", name, diff)
+		if diff := cmp.Diff([]string{ingest}, s.DependsOn); diff != "" {
+			t.Errorf("dependencies of %s (-want +got):\n%s", s.Name, diff)
 		}
 	}
 }
@@ -147,20 +151,21 @@ var statefulTypes = map[string]bool{
 	"AWS::DynamoDB::Table": true,
 }
 
-// pinKey is "<region>-<role>" of a stack of a: its region from its
+// pinKey is "<region>-<role>" of a stack: its region from its
 // environment, its role from the end of its name.
-func pinKey(a *cfn.Assembly, stack string) string {
+func pinKey(s cfn.Stack) string {
 	for _, role := range []string{stacks.RoleEdge, stacks.RoleIngest, stacks.RoleRegional} {
-		if strings.HasSuffix(stack, "-"+role) {
-			return a.Regions[stack] + "-" + role
+		if strings.HasSuffix(s.Name, "-"+role) {
+			return s.Region + "-" + role
 		}
 	}
-	return stack
+	return s.Name
 }
 
 func TestProdRetainsEveryStatefulResource(t *testing.T) {
-	for _, name := range prod.Order {
-		for _, r := range prod.Templates[name].Resources("") {
+	for _, s := range prod.Stacks {
+		name := s.Name
+		for _, r := range s.Template.Resources("") {
 			if !statefulTypes[r.Type] {
 				continue
 			}
@@ -178,9 +183,9 @@ func TestProdRetainsEveryStatefulResource(t *testing.T) {
 func TestOnlyNonProdSiteBucketsAreEmptiedOnDeletion(t *testing.T) {
 	autoDelete := func(a *cfn.Assembly) (buckets []string, functions int) {
 		var edge cfn.Template
-		for _, name := range a.Order {
-			if strings.HasSuffix(name, "-edge") {
-				edge = a.Templates[name]
+		for _, s := range a.Stacks {
+			if strings.HasSuffix(s.Name, "-edge") {
+				edge = s.Template
 			}
 		}
 		for _, r := range edge.Resources("Custom::S3AutoDeleteObjects") {
@@ -243,18 +248,18 @@ var jsonMarshal = json.Marshal
 // imports a value, so no deploy order is hidden in CloudFormation exports.
 func TestNoCrossStackExportsOrImports(t *testing.T) {
 	for _, a := range []*cfn.Assembly{dev, five} {
-		for _, name := range a.Order {
-			b, _ := json.Marshal(a.Templates[name])
+		for _, s := range a.Stacks {
+			b, _ := json.Marshal(s.Template)
 			if strings.Contains(string(b), "Fn::ImportValue") || strings.Contains(string(b), `"Export"`) {
-				t.Errorf("%s exports or imports a value", name)
+				t.Errorf("%s exports or imports a value", s.Name)
 			}
 		}
 	}
 }
 
 func TestOneAPIGatewayAccountPerRegionAndTwoGatewaysWithServices(t *testing.T) {
-	for _, name := range dev.Order {
-		tmpl := dev.Templates[name]
+	for _, s := range dev.Stacks {
+		name, tmpl := s.Name, s.Template
 		accounts := len(tmpl.Resources("AWS::ApiGateway::Account"))
 		want := 0
 		if strings.HasSuffix(name, "-regional") {
@@ -264,7 +269,7 @@ func TestOneAPIGatewayAccountPerRegionAndTwoGatewaysWithServices(t *testing.T) {
 			t.Errorf("%s has %d AWS::ApiGateway::Account, want %d", name, accounts, want)
 		}
 	}
-	uk := dev.Templates["brokerage-dev-eu-west-2-regional"]
+	uk := dev.Stack("brokerage-dev-eu-west-2-regional").Template
 	var names []string
 	for _, a := range uk.Resources("AWS::ApiGateway::RestApi") {
 		names = append(names, a.Props["Name"].(string))
@@ -355,7 +360,7 @@ func TestConsumerQueuesTakeTheFanoutsMaxReceiveCount(t *testing.T) {
 	}
 	app := cfn.NewApp(t.TempDir())
 	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Regions: []string{region}, RedistributorCode: awslambda.Code_FromInline(jsii.String("unused")), ConsumerCode: cfntest.AnyCode, Now: cfntest.Now})
-	tmpl := cfn.Synth(app).Templates[stacks.StackName(c, region, stacks.RoleRegional)]
+	tmpl := cfn.Synth(app).Stack(stacks.StackName(c, region, stacks.RoleRegional)).Template
 	got, want := map[string]any{}, map[string]any{}
 	for _, cons := range c.Fanout.Consumers {
 		want[cons.Name] = float64(c.Fanout.MaxReceiveCount)

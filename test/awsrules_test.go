@@ -19,8 +19,8 @@ import (
 
 func asStacks(asm *cfn.Assembly, account string) []cfn.Stack {
 	var out []cfn.Stack
-	for _, name := range asm.Order {
-		out = append(out, cfn.Stack{Name: name, Account: account, Region: asm.Regions[name], Template: asm.Templates[name]})
+	for _, s := range asm.Stacks {
+		out = append(out, cfn.Stack{Name: s.Name, Account: account, Region: s.Region, Template: s.Template})
 	}
 	return out
 }
@@ -55,10 +55,10 @@ func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
 	stacks.NewPlatform(app, &stacks.PlatformProps{Config: c, Now: cfntest.Now, RedistributorCode: awslambda.Code_FromAsset(jsii.String(dir), nil), ConsumerCode: cfntest.StandIn(dir)})
 	asm := cfn.Synth(app)
 	var in []string
-	for _, name := range asm.Order {
-		for _, r := range asm.Templates[name].Resources("AWS::CloudWatch::Alarm") {
-			if n, _ := r.Props["AlarmName"].(string); strings.HasSuffix(n, "-account-ClaimedAccountConcurrency") && asm.Regions[name] == "us-east-1" {
-				in = append(in, name)
+	for _, s := range asm.Stacks {
+		for _, r := range s.Template.Resources("AWS::CloudWatch::Alarm") {
+			if n, _ := r.Props["AlarmName"].(string); strings.HasSuffix(n, "-account-ClaimedAccountConcurrency") && s.Region == "us-east-1" {
+				in = append(in, s.Name)
 			}
 		}
 	}

@@ -58,8 +58,8 @@ func alarmsBySeverity(tmpl cfn.Template) map[string][]string {
 // shares, backlogs (age and depth), and nothing arriving during a trading
 // session; they always act. Everything else notifies.
 func TestPageAlarmsAreTheUrgentOnesAndAlwaysAct(t *testing.T) {
-	for _, stack := range dev.Order {
-		tmpl := dev.Templates[stack]
+	for _, s := range dev.Stacks {
+		stack, tmpl := s.Name, s.Template
 		for _, r := range append(tmpl.Resources("AWS::CloudWatch::Alarm"), tmpl.Resources("AWS::CloudWatch::CompositeAlarm")...) {
 			if severityOf(tmpl, r) == "page" && r.Props["ActionsEnabled"] == false {
 				t.Errorf("%s: page alarm %s has its actions off", stack, r.Props["AlarmName"])
@@ -68,7 +68,7 @@ func TestPageAlarmsAreTheUrgentOnesAndAlwaysAct(t *testing.T) {
 	}
 	page := func(stack string) []string {
 		var out []string
-		for _, n := range alarmsBySeverity(dev.Templates[stack])["page"] {
+		for _, n := range alarmsBySeverity(dev.Stack(stack).Template)["page"] {
 			out = append(out, strings.TrimPrefix(n, cfg.Prefix()+"-"))
 		}
 		sort.Strings(out)
@@ -121,10 +121,11 @@ func TestIdleAlarmsAreGatedByTheirRegionsSessions(t *testing.T) {
 	for i := range ts {
 		ts[i] = from.Add(time.Duration(i) * time.Minute).Unix()
 	}
-	for _, stack := range dev.Order {
-		sessions, watches := watching[pinKey(dev, stack)]
+	for _, s := range dev.Stacks {
+		stack := s.Name
+		sessions, watches := watching[pinKey(s)]
 		idle := 0
-		for _, r := range dev.Templates[stack].Resources("AWS::CloudWatch::Alarm") {
+		for _, r := range s.Template.Resources("AWS::CloudWatch::Alarm") {
 			if r.Props["TreatMissingData"] != "breaching" {
 				continue
 			}
@@ -229,15 +230,15 @@ func TestCoverageFailsOnBrokenSeveritiesAndMutedAlarms(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tmpl := copyTemplate(t, dev.Templates[stack])
+			tmpl := copyTemplate(t, dev.Stack(stack).Template)
 			tc.break_(tmpl)
-			got := lines(alarms.CheckCoverage([]cfn.Stack{{Name: stack, Region: dev.Regions[stack], Template: tmpl}}))
+			got := lines(alarms.CheckCoverage([]cfn.Stack{{Name: stack, Region: dev.Stack(stack).Region, Template: tmpl}}))
 			if !strings.Contains(got, tc.want) || !strings.Contains(got, stack) {
 				t.Errorf("coverage problems lack %q:\n%s", tc.want, got)
 			}
 		})
 	}
-	if got := alarms.CheckCoverage([]cfn.Stack{{Name: stack, Region: dev.Regions[stack], Template: dev.Templates[stack]}}); len(got) != 0 {
+	if got := alarms.CheckCoverage([]cfn.Stack{dev.Stack(stack)}); len(got) != 0 {
 		t.Errorf("the unbroken stack has problems:\n%s", lines(got))
 	}
 }

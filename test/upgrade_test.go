@@ -60,10 +60,10 @@ func physicalNames(t cfn.Template) map[string]string {
 const statefulMark = " stateful "
 
 func TestPhysicalNamesStayOnTheirLogicalIDs(t *testing.T) {
-	for _, name := range dev.Order {
-		t.Run(name, func(t *testing.T) {
-			path := filepath.Join("testdata", name+".names.json")
-			got := physicalNames(dev.Templates[name])
+	for _, s := range dev.Stacks {
+		t.Run(s.Name, func(t *testing.T) {
+			path := filepath.Join("testdata", s.Name+".names.json")
+			got := physicalNames(s.Template)
 			var want map[string]string
 			if b, err := os.ReadFile(path); err == nil {
 				if err := json.Unmarshal(b, &want); err != nil {

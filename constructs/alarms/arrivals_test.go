@@ -25,7 +25,7 @@ func TestDLQArrivalAlarmCatchesAMessageDrainedBetweenSamples(t *testing.T) {
 	q := awssqs.NewQueue(stack, jsii.String("DLQ"), nil)
 	al.Watch(q, alarms.Target{Kind: alarms.KindDLQ, Label: "holdings-dlq", Metrics: alarms.QueueMetrics(*q.QueueName())})
 	var arrival *metricmath.Alarm
-	for _, r := range cfn.Synth(app).Templates["s"].Resources("AWS::CloudWatch::Alarm") {
+	for _, r := range cfn.Synth(app).Stack("s").Template.Resources("AWS::CloudWatch::Alarm") {
 		if strings.Contains(r.Props["AlarmName"].(string), "ApproximateNumberOfMessagesVisible") {
 			arrival = &metricmath.Alarm{Props: r.Props}
 		}

@@ -58,7 +58,7 @@ func idleAlarm(t *testing.T, name string) metricmath.Alarm {
 		asm := cfn.Synth(app)
 		gated = map[string]metricmath.Alarm{}
 		for _, s := range markets {
-			for _, r := range asm.Templates[s.Name].Resources("AWS::CloudWatch::Alarm") {
+			for _, r := range asm.Stack(s.Name).Template.Resources("AWS::CloudWatch::Alarm") {
 				if r.Props["AlarmName"] == "p-dev-holdings-NumberOfMessagesSent" {
 					gated[s.Name] = metricmath.Alarm{Props: r.Props}
 				}

@@ -26,7 +26,7 @@ func TestReusedTopicsReceiveTheAlarms(t *testing.T) {
 	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "brokerage-dev", Topics: topics})
 	queue := awssqs.NewQueue(stack, jsii.String("Holdings"), nil)
 	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Metrics: alarms.QueueMetrics(*queue.QueueName())})
-	tmpl := cfn.Synth(app).Templates["uk"]
+	tmpl := cfn.Synth(app).Stack("uk").Template
 	cfntest.Check(t, "topics and keys created", 0, len(tmpl.Resources("AWS::SNS::Topic"))+len(tmpl.Resources("AWS::KMS::Key")))
 	got := map[string]int{}
 	for _, a := range tmpl.Resources("AWS::CloudWatch::Alarm") {
@@ -49,7 +49,7 @@ func TestNamesDefaultToTheStacksName(t *testing.T) {
 	}})
 	queue := awssqs.NewQueue(stack, jsii.String("Holdings"), nil)
 	al.Watch(queue, alarms.Target{Kind: alarms.KindConsumerQueue, Label: "holdings", Metrics: alarms.QueueMetrics(*queue.QueueName())})
-	tmpl := cfn.Synth(app).Templates["orders-london"]
+	tmpl := cfn.Synth(app).Stack("orders-london").Template
 	for _, typ := range []string{"AWS::CloudWatch::Alarm", "AWS::SNS::Topic"} {
 		for _, r := range tmpl.Resources(typ) {
 			name, _ := r.Props[map[string]string{"AWS::CloudWatch::Alarm": "AlarmName", "AWS::SNS::Topic": "TopicName"}[typ]].(string)

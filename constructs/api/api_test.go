@@ -60,7 +60,7 @@ func TestMain(m *testing.M) {
 	os.Exit(rc)
 }
 
-func tmpl() cfn.Template { return asm.Templates["uk"] }
+func tmpl() cfn.Template { return asm.Stack("uk").Template }
 
 // methods returns the methods of the API whose logical IDs start with prefix, by HTTP method and path part.
 func methods(prefix string) []cfn.Resource {
@@ -161,7 +161,7 @@ func TestAccountRoleTakesTheManagedOrAScopedPolicy(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range asm.Templates["shop-api"].Resources("AWS::IAM::Policy") {
+	for _, p := range asm.Stack("shop-api").Template.Resources("AWS::IAM::Policy") {
 		if strings.Contains(cfntest.JSON(p.Props["Roles"]), scoped.LogicalID) {
 			t.Errorf("%s attaches to the account role: the setting may be created before it", p.LogicalID)
 		}
@@ -585,7 +585,7 @@ func TestAnAuthorizerNoServiceUsesIsNotCreated(t *testing.T) {
 			{Name: "jwt", Type: "lambda", FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:jwt"},
 		},
 		Services: []Service{{Name: "s", BasePath: "s", Authorizer: "jwt", Backend: Backend{Type: BackendHTTP, URL: "https://s.example.com"}}}})
-	got := cfn.Synth(app).Templates["uk"].Resources("AWS::ApiGateway::Authorizer")
+	got := cfn.Synth(app).Stack("uk").Template.Resources("AWS::ApiGateway::Authorizer")
 	if len(got) != 1 || !strings.Contains(cfntest.JSON(got[0].Props), "function:jwt") {
 		t.Errorf("authorizers %v, want only the one a service uses (jwt)", cfntest.JSON(got))
 	}
@@ -633,7 +633,7 @@ func TestNewRefusesWhatItsStackCannotGive(t *testing.T) {
 // A gateway given no name is named after its stack and construct, and its
 // alarms read the stage of that name.
 func TestNameDefaultsToTheStackAndConstruct(t *testing.T) {
-	tmpl := asm.Templates["shop-api"]
+	tmpl := asm.Stack("shop-api").Template
 	cfntest.Check(t, "REST API name", "shop-api-Orders-Api", tmpl.Resources("AWS::ApiGateway::RestApi")[0].Props["Name"])
 	for _, a := range tmpl.Resources("AWS::CloudWatch::Alarm") {
 		for _, d := range a.Props["Dimensions"].([]any) {

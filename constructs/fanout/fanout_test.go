@@ -161,7 +161,7 @@ func TestTopicIsFIFOEncryptedAndNamedDeterministically(t *testing.T) {
 }
 
 func TestRedistributorReportsPartialBatchFailuresAndMayPublish(t *testing.T) {
-	esm := asm.Templates["ingest"].Resources("AWS::Lambda::EventSourceMapping")
+	esm := asm.Stack("ingest").Template.Resources("AWS::Lambda::EventSourceMapping")
 	if len(esm) != 1 {
 		t.Fatalf("%d event source mappings, want 1", len(esm))
 	}
@@ -191,7 +191,7 @@ func TestRedistributorReportsPartialBatchFailuresAndMayPublish(t *testing.T) {
 func TestRedistributorSizingKeepsRetriesInsideTheDeduplicationWindow(t *testing.T) {
 	fn := cfntest.Get(t, asm, "ingest", "Fanout/Redistributor/Resource")
 	q := cfntest.Get(t, asm, "ingest", "Fanout/Queue/Resource")
-	esm := asm.Templates["ingest"].Resources("AWS::Lambda::EventSourceMapping")[0]
+	esm := asm.Stack("ingest").Template.Resources("AWS::Lambda::EventSourceMapping")[0]
 	got := Sizing{
 		TimeoutSeconds:    int(fn.Props["Timeout"].(float64)),
 		VisibilitySeconds: int(q.Props["VisibilityTimeout"].(float64)),
@@ -336,7 +336,7 @@ func TestOptInRegionsGetTheRegionalSNSPrincipal(t *testing.T) {
 }
 
 func TestConsumerHandlerReportsPartialBatchFailures(t *testing.T) {
-	esm := asm.Templates["uk"].Resources("AWS::Lambda::EventSourceMapping")
+	esm := asm.Stack("uk").Template.Resources("AWS::Lambda::EventSourceMapping")
 	if len(esm) != 1 {
 		t.Fatalf("%d event source mappings, want 1 (emails has a handler, holdings not)", len(esm))
 	}
@@ -394,7 +394,7 @@ func TestConsumerHandlerKeepsItsRecordsInItsOwnTables(t *testing.T) {
 			t.Errorf("the handler's role may not read and write %s: %s", table, policy)
 		}
 	}
-	if tables := asm.Templates["melbourne"].Resources("AWS::DynamoDB::Table"); len(tables) != 0 {
+	if tables := asm.Stack("melbourne").Template.Resources("AWS::DynamoDB::Table"); len(tables) != 0 {
 		t.Errorf("a region whose consumers have no handler has %d tables", len(tables))
 	}
 }
@@ -403,7 +403,7 @@ func TestConsumerHandlerKeepsItsRecordsInItsOwnTables(t *testing.T) {
 // unpaused one reads its queue.
 func TestAPausedHandlerReadsNothing(t *testing.T) {
 	for stack, want := range map[string]any{"from-uae": false, "uk": nil} {
-		esm := asm.Templates[stack].Resources("AWS::Lambda::EventSourceMapping")
+		esm := asm.Stack(stack).Template.Resources("AWS::Lambda::EventSourceMapping")
 		if len(esm) != 1 {
 			t.Fatalf("%s: %d event source mappings, want 1", stack, len(esm))
 		}
@@ -419,7 +419,7 @@ func TestConsumerHandlerHasTheRuntimesAlarms(t *testing.T) {
 	for _, s := range alarms.Catalogue[alarms.KindConsumer].Alarms {
 		want[s.Metric] = true
 	}
-	for _, a := range asm.Templates["uk"].Resources("AWS::CloudWatch::Alarm") {
+	for _, a := range asm.Stack("uk").Template.Resources("AWS::CloudWatch::Alarm") {
 		if a.Props["Namespace"] != consumer.DefaultNamespace {
 			continue
 		}
@@ -499,7 +499,8 @@ func TestStandardPathHasNoFIFONamesAndHonoursRemovalPolicy(t *testing.T) {
 }
 
 func TestEveryQueueHasADLQOrIsOne(t *testing.T) {
-	for name, tmpl := range asm.Templates {
+	for _, s := range asm.Stacks {
+		name, tmpl := s.Name, s.Template
 		targets := map[string]bool{}
 		queues := tmpl.Resources("AWS::SQS::Queue")
 		for _, q := range queues {
@@ -635,7 +636,7 @@ func TestErrorsAlarmSpansTwoRetriesOfACrashingBatch(t *testing.T) {
 // topic, and only over SQS.
 func TestOnlyThePlatformsQueuesMaySubscribe(t *testing.T) {
 	var denies []string
-	for _, p := range asm.Templates["ingest"].Resources("AWS::SNS::TopicPolicy") {
+	for _, p := range asm.Stack("ingest").Template.Resources("AWS::SNS::TopicPolicy") {
 		for _, st := range cfn.Statements(p.Props["PolicyDocument"]) {
 			if st["Effect"] == "Deny" && st["Action"] == "sns:Subscribe" {
 				denies = append(denies, cfntest.JSON(st["Condition"]))
@@ -727,7 +728,7 @@ func TestOwnKeysReplaceTheConstructs(t *testing.T) {
 		}
 	}
 	for _, k := range []struct{ stack, path string }{{"ingest", "Fanout/Key/Resource"}, {"ingest", "Fanout/TopicKey/Resource"}, {"uk", "Fanout/Key/Resource"}} {
-		if _, err := asm.Templates[k.stack].ByPath(k.path); err == nil {
+		if _, err := asm.Stack(k.stack).Template.ByPath(k.path); err == nil {
 			t.Errorf("%s: the construct made its own key %s beside the team's", k.stack, k.path)
 		}
 	}

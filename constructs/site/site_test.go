@@ -115,7 +115,7 @@ func TestOptionsGeoSPADomainAndWAF(t *testing.T) {
 	cfntest.Check(t, "TLS", "TLSv1.2_2021", d["ViewerCertificate"].(map[string]any)["MinimumProtocolVersion"])
 	cert := cfntest.Get(t, asm, "full", "Site/Certificate/Resource")
 	cfntest.Check(t, "certificate", cert.LogicalID, cfn.Ref(d["ViewerCertificate"].(map[string]any)["AcmCertificateArn"]))
-	cfntest.Check(t, "alias records", 2, len(asm.Templates["full"].Resources("AWS::Route53::RecordSet")))
+	cfntest.Check(t, "alias records", 2, len(asm.Stack("full").Template.Resources("AWS::Route53::RecordSet")))
 	acl := cfntest.Get(t, asm, "full", "Site/WebACL")
 	cfntest.Check(t, "WAF scope", "CLOUDFRONT", acl.Props["Scope"])
 	cfntest.Check(t, "web ACL attached", acl.LogicalID, cfn.Ref(d["WebACLId"]))
@@ -134,7 +134,7 @@ func TestOptionsGeoSPADomainAndWAF(t *testing.T) {
 }
 
 func TestDeploymentKeepsForeignObjectsAndInvalidatesOnlyPages(t *testing.T) {
-	deploys := asm.Templates["full"].Resources("Custom::CDKBucketDeployment")
+	deploys := asm.Stack("full").Template.Resources("Custom::CDKBucketDeployment")
 	if len(deploys) != 2 {
 		t.Fatalf("%d deployments, want 2 (assets, pages)", len(deploys))
 	}
@@ -179,7 +179,7 @@ func TestInvalidPropsAreAllReported(t *testing.T) {
 func TestDestroyedBucketsAreEmptiedFirstRetainedOnesNever(t *testing.T) {
 	emptied := func(stack string) []string {
 		var got []string
-		for _, r := range asm.Templates[stack].Resources("Custom::S3AutoDeleteObjects") {
+		for _, r := range asm.Stack(stack).Template.Resources("Custom::S3AutoDeleteObjects") {
 			got = append(got, cfn.Ref(r.Props["BucketName"]))
 		}
 		sort.Strings(got)
@@ -189,7 +189,7 @@ func TestDestroyedBucketsAreEmptiedFirstRetainedOnesNever(t *testing.T) {
 	logs := cfntest.Get(t, asm, "minimal", "Site/LogBucket/Resource")
 	cfntest.Check(t, "buckets emptied on deletion (DESTROY)", []string{bucket.LogicalID, logs.LogicalID}, emptied("minimal"))
 	cfntest.Check(t, "buckets emptied on deletion (RETAIN)", []string(nil), emptied("full"))
-	cfntest.Check(t, "auto-delete functions (RETAIN)", 0, len(asm.Templates["full"].Resources("AWS::Lambda::Function"))-1) // the BucketDeployment handler only
+	cfntest.Check(t, "auto-delete functions (RETAIN)", 0, len(asm.Stack("full").Template.Resources("AWS::Lambda::Function"))-1) // the BucketDeployment handler only
 	for _, path := range []string{"Site/Bucket/Resource", "Site/LogBucket/Resource"} {
 		cfntest.Check(t, "full "+path+" DeletionPolicy", "Retain", cfntest.Get(t, asm, "full", path).Raw["DeletionPolicy"])
 	}
@@ -207,7 +207,7 @@ func TestHSTSPreloadOnlyWhenAsked(t *testing.T) {
 // through their role) and, with DESTROY, the buckets' auto-delete provider.
 func TestSiteWatchesItsHandlers(t *testing.T) {
 	var alarmed []string
-	for _, r := range asm.Templates["minimal"].Resources("AWS::CloudWatch::Alarm") {
+	for _, r := range asm.Stack("minimal").Template.Resources("AWS::CloudWatch::Alarm") {
 		if name := r.Props["AlarmName"].(string); strings.HasPrefix(name, "minimal-site-") && strings.HasSuffix(name, "-Errors") {
 			alarmed = append(alarmed, name)
 		}
@@ -221,7 +221,7 @@ func TestSiteWatchesItsHandlers(t *testing.T) {
 func TestDeploymentInvalidatesOnlyTheSitesDistribution(t *testing.T) {
 	dist := cfntest.Get(t, asm, "full", "Site/Distribution/Resource")
 	var invalidation []map[string]any
-	for _, p := range asm.Templates["full"].Resources("AWS::IAM::Policy") {
+	for _, p := range asm.Stack("full").Template.Resources("AWS::IAM::Policy") {
 		for _, s := range cfn.Statements(p.Props["PolicyDocument"]) {
 			if strings.Contains(cfntest.JSON(s["Action"]), "cloudfront:CreateInvalidation") {
 				invalidation = append(invalidation, s)
@@ -232,7 +232,7 @@ func TestDeploymentInvalidatesOnlyTheSitesDistribution(t *testing.T) {
 		t.Errorf("CreateInvalidation statements %s, want one on the site's distribution only", cfntest.JSON(invalidation))
 	}
 	var ids []string
-	for _, d := range asm.Templates["full"].Resources("Custom::CDKBucketDeployment") {
+	for _, d := range asm.Stack("full").Template.Resources("Custom::CDKBucketDeployment") {
 		if id, ok := d.Props["DistributionId"]; ok {
 			ids = append(ids, cfn.Ref(id))
 		}

@@ -12,17 +12,17 @@ import (
 	"strings"
 )
 
-// CloudAssembly is a cloud assembly as its manifest (manifest.json)
-// describes it, with every stack's template.
-type CloudAssembly struct {
-	// Stacks in artifact ID order.
+// Assembly is a cloud assembly as its manifest (manifest.json) describes
+// it, with every stack's template.
+type Assembly struct {
+	// Stacks in artifact ID order (ReadAssembly), or in the order the
+	// assembly lists them (Synth).
 	Stacks []Stack
 	// Warnings are the warning annotations, as "<path>: <message>", sorted.
 	Warnings []string
 }
 
-// Stack is one synthesized stack. ReadAssembly fills every field;
-// Assembly.Stacks only Name, Region and Template.
+// Stack is one synthesized stack.
 type Stack struct {
 	// ID is the artifact ID; Name the stack name (the ID when the manifest
 	// names none).
@@ -56,25 +56,6 @@ const ConfigFieldMetadata = "platform:config-field"
 type ConfigField struct {
 	Field string `json:"field"`
 	Value string `json:"value"`
-}
-
-// LoadAssembly reads the cloud assembly in dir: every stack's template,
-// region and dependencies by stack name, and the warnings; Order lists the
-// stacks in artifact ID order.
-func LoadAssembly(dir string) (*Assembly, error) {
-	m, err := ReadAssembly(dir)
-	if err != nil {
-		return nil, err
-	}
-	a := &Assembly{Templates: map[string]Template{}, DependsOn: map[string][]string{}, Regions: map[string]string{}, Warnings: m.Warnings}
-	for _, s := range m.Stacks {
-		a.Order = append(a.Order, s.Name)
-		a.Templates[s.Name], a.Regions[s.Name] = s.Template, s.Region
-		if len(s.DependsOn) > 0 {
-			a.DependsOn[s.Name] = s.DependsOn
-		}
-	}
-	return a, nil
 }
 
 // manifest is the part of manifest.json the readers use.
@@ -113,12 +94,12 @@ func readJSON(path string, v any) error {
 
 // ReadAssembly reads the manifest of the cloud assembly in dir and every
 // stack's template.
-func ReadAssembly(dir string) (*CloudAssembly, error) {
+func ReadAssembly(dir string) (*Assembly, error) {
 	var m manifest
 	if err := readJSON(filepath.Join(dir, "manifest.json"), &m); err != nil {
 		return nil, err
 	}
-	a := &CloudAssembly{}
+	a := &Assembly{}
 	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
 		art := m.Artifacts[id]
 		if art.AdditionalMetadataFile != "" {

@@ -4,10 +4,12 @@
 package cfn
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -67,23 +69,6 @@ func projectContext() map[string]any {
 	}
 }
 
-// Assembly is what a test needs of a synthesized app, fetched once.
-type Assembly struct {
-	// Templates by stack name.
-	Templates map[string]Template
-	// DependsOn lists, by stack name, the stacks it depends on.
-	DependsOn map[string][]string
-	// Order is the stack names: in the order the assembly lists them
-	// (Synth), or in artifact ID order (LoadAssembly).
-	Order []string
-	// Regions are the stacks' regions by stack name, from each stack's
-	// environment in the assembly's manifest ("" when it has none).
-	Regions map[string]string
-	// Warnings are the warning annotations of every stack, as "path: message",
-	// read from the assembly's manifest.
-	Warnings []string
-}
-
 // SynthOrViolations synthesizes like Synth; when synthesis fails validation
 // (error annotations, such as cdk-nag errors, fail it), it returns the
 // violations from outdir's validation report instead of panicking.
@@ -125,28 +110,29 @@ func SynthOrViolations(app awscdk.App, outdir string) (asm *Assembly, violations
 	return Synth(app), nil
 }
 
-// Synth synthesizes the app once and reads every stack's template and
-// dependencies (LoadAssembly), in the order the assembly lists them.
+// Synth synthesizes the app once and reads every stack (ReadAssembly), in
+// the order the assembly lists them.
 func Synth(app awscdk.App) *Assembly {
 	asm := app.Synth(nil)
-	out, err := LoadAssembly(*asm.Directory())
+	out, err := ReadAssembly(*asm.Directory())
 	if err != nil {
 		panic(err)
 	}
-	out.Order = nil
-	for _, s := range *asm.Stacks() {
-		out.Order = append(out.Order, *s.StackName())
+	order := map[string]int{}
+	for i, s := range *asm.Stacks() {
+		order[*s.StackName()] = i
 	}
+	slices.SortStableFunc(out.Stacks, func(a, b Stack) int { return cmp.Compare(order[a.Name], order[b.Name]) })
 	return out
 }
 
-// Stacks returns the assembly's stacks in Order, each with its region.
-func (a *Assembly) Stacks() []Stack {
-	out := make([]Stack, 0, len(a.Order))
-	for _, name := range a.Order {
-		out = append(out, Stack{Name: name, Region: a.Regions[name], Template: a.Templates[name]})
+// Stack returns the stack named name; the zero Stack (no template) when
+// the assembly has none.
+func (a *Assembly) Stack(name string) Stack {
+	if i := slices.IndexFunc(a.Stacks, func(s Stack) bool { return s.Name == name }); i >= 0 {
+		return a.Stacks[i]
 	}
-	return out
+	return Stack{}
 }
 
 // Resources returns every resource of the given type (all when typ is ""),

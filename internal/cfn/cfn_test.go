@@ -26,10 +26,10 @@ func TestSynthRecordsEachStacksRegion(t *testing.T) {
 		s := awscdk.NewStack(app, jsii.String(name), props)
 		awssqs.NewCfnQueue(s, jsii.String("Queue"), &awssqs.CfnQueueProps{})
 	}
-	got := cfn.Synth(app).Stacks()
+	got := cfn.Synth(app).Stacks
 	slices.SortFunc(got, func(a, b cfn.Stack) int { return strings.Compare(a.Name, b.Name) })
-	want := []cfn.Stack{{Name: "agnostic"}, {Name: "my-broker-dev-eu-west-2-regional", Region: "eu-west-2"}}
-	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(cfn.Stack{}, "Template")); diff != "" {
+	want := []cfn.Stack{{ID: "agnostic", Name: "agnostic"}, {ID: "my-broker-dev-eu-west-2-regional", Name: "my-broker-dev-eu-west-2-regional", Account: "111111111111", Region: "eu-west-2"}}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(cfn.Stack{}, "Template", "TemplatePath", "ConfigFields", "Paths")); diff != "" {
 		t.Errorf("stacks (-want +got):\n%s", diff)
 	}
 }

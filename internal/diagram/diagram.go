@@ -33,39 +33,39 @@ var shown = map[string]string{
 // Overview is the regions, their stacks, and the paths between stacks:
 // deploy dependencies and cross-region subscriptions.
 func Overview(a *cfn.Assembly) string {
-	order := slices.Sorted(slices.Values(a.Order))
+	stacks := slices.SortedFunc(slices.Values(a.Stacks), func(x, y cfn.Stack) int { return strings.Compare(x.Name, y.Name) })
 	var b strings.Builder
 	b.WriteString("digraph overview {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=Helvetica];\n  edge [fontname=Helvetica, fontsize=10];\n")
-	byRegion := map[string][]string{}
-	for _, name := range order {
-		region := cmp.Or(a.Regions[name], name) // a stack without an environment stands alone
-		byRegion[region] = append(byRegion[region], name)
+	byRegion := map[string][]cfn.Stack{}
+	for _, s := range stacks {
+		region := cmp.Or(s.Region, s.Name) // a stack without an environment stands alone
+		byRegion[region] = append(byRegion[region], s)
 	}
 	for _, r := range slices.Sorted(maps.Keys(byRegion)) {
 		fmt.Fprintf(&b, "  subgraph \"cluster_%s\" {\n    label=%q;\n", r, r)
 		for _, s := range byRegion[r] {
-			fmt.Fprintf(&b, "    %q [label=%s];\n", s, label(s, summary(a.Templates[s])))
+			fmt.Fprintf(&b, "    %q [label=%s];\n", s.Name, label(s.Name, summary(s.Template)))
 		}
 		b.WriteString("  }\n")
 	}
-	for _, s := range order {
-		for _, d := range a.DependsOn[s] {
-			fmt.Fprintf(&b, "  %q -> %q [style=dashed, label=\"deploys after\"];\n", s, d)
+	for _, s := range stacks {
+		for _, d := range s.DependsOn {
+			fmt.Fprintf(&b, "  %q -> %q [style=dashed, label=\"deploys after\"];\n", s.Name, d)
 		}
 	}
 	// Cross-region subscriptions: the topic's region's ingest stack feeds this stack.
-	for _, s := range order {
+	for _, s := range stacks {
 		topics := map[string]bool{}
-		for _, sub := range a.Templates[s].Resources("AWS::SNS::Subscription") {
+		for _, sub := range s.Template.Resources("AWS::SNS::Subscription") {
 			if arn, ok := sub.Props["TopicArn"].(string); ok && strings.Contains(arn, ":sns:") {
 				topics[arn] = true
 			}
 		}
 		for _, arn := range slices.Sorted(maps.Keys(topics)) {
-			region := strings.Split(arn, ":")[3]
+			region := cfn.ARNRegion(arn)
 			for _, src := range byRegion[region] {
-				if strings.HasSuffix(src, "-ingest") {
-					fmt.Fprintf(&b, "  %q -> %q [label=%q, color=blue];\n", src, s, "trade executions")
+				if strings.HasSuffix(src.Name, "-ingest") {
+					fmt.Fprintf(&b, "  %q -> %q [label=%q, color=blue];\n", src.Name, s.Name, "trade executions")
 				}
 			}
 		}
@@ -168,8 +168,8 @@ func refs(v any) []string {
 // Files are every diagram of the assembly, by file name.
 func Files(a *cfn.Assembly) map[string]string {
 	out := map[string]string{"overview.dot": Overview(a)}
-	for _, name := range a.Order {
-		out[name+".dot"] = Stack(name, a.Templates[name])
+	for _, s := range a.Stacks {
+		out[s.Name+".dot"] = Stack(s.Name, s.Template)
 	}
 	return out
 }

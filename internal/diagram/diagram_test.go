@@ -13,16 +13,12 @@ import (
 // also when the app name has a hyphen.
 func TestOverviewGroupsStacksOfAHyphenatedAppByRegion(t *testing.T) {
 	ingest, regional := "my-broker-dev-ap-southeast-2-ingest", "my-broker-dev-eu-west-2-regional"
-	a := &cfn.Assembly{
-		Order:   []string{ingest, regional},
-		Regions: map[string]string{ingest: "ap-southeast-2", regional: "eu-west-2"},
-		Templates: map[string]cfn.Template{
-			ingest: {"Resources": map[string]any{"Topic": map[string]any{"Type": "AWS::SNS::Topic"}}},
-			regional: {"Resources": map[string]any{"Subscription": map[string]any{"Type": "AWS::SNS::Subscription", "Properties": map[string]any{
-				"Protocol": "sqs", "TopicArn": "arn:aws:sns:ap-southeast-2:111111111111:my-broker-dev-trade-executions",
-			}}}},
-		},
-	}
+	a := &cfn.Assembly{Stacks: []cfn.Stack{
+		{Name: ingest, Region: "ap-southeast-2", Template: cfn.Template{"Resources": map[string]any{"Topic": map[string]any{"Type": "AWS::SNS::Topic"}}}},
+		{Name: regional, Region: "eu-west-2", Template: cfn.Template{"Resources": map[string]any{"Subscription": map[string]any{"Type": "AWS::SNS::Subscription", "Properties": map[string]any{
+			"Protocol": "sqs", "TopicArn": "arn:aws:sns:ap-southeast-2:111111111111:my-broker-dev-trade-executions",
+		}}}}},
+	}}
 	got := diagram.Overview(a)
 	for _, want := range []string{
 		`subgraph "cluster_ap-southeast-2" {` + "\n    label=\"ap-southeast-2\";\n    \"" + ingest + `"`,

@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	a, err := cfn.LoadAssembly("cdk.out")
+	a, err := cfn.ReadAssembly("cdk.out")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%v (run make synth first)\n", err)
 		os.Exit(1)

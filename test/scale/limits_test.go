@@ -54,12 +54,12 @@ func TestTwentyFiveRegionsStayWithinHalfOfEveryLimit(t *testing.T) {
 		t.Error(err)
 	}
 
-	if got := len(asm.Order); got != 27 { // 25 regional, ingest, edge
+	if got := len(asm.Stacks); got != 27 { // 25 regional, ingest, edge
 		t.Errorf("%d stacks, want 27", got)
 	}
 	oneAlarmTopicPerRegion(t, asm)
-	for _, name := range asm.Order {
-		tmpl := asm.Templates[name]
+	for _, s := range asm.Stacks {
+		name, tmpl := s.Name, s.Template
 		b, _ := json.Marshal(tmpl)
 		count := func(section string) int {
 			m, _ := tmpl[section].(map[string]any)
@@ -87,24 +87,23 @@ func TestTwentyFiveRegionsStayWithinHalfOfEveryLimit(t *testing.T) {
 func oneAlarmTopicPerRegion(t *testing.T, asm *cfn.Assembly) {
 	t.Helper()
 	owner := map[string]string{} // region -> stack that creates its alarm topic
-	region := func(stack string) string { return asm.Regions[stack] }
-	for _, name := range asm.Order {
-		for _, topic := range asm.Templates[name].Resources("AWS::SNS::Topic") {
+	for _, s := range asm.Stacks {
+		for _, topic := range s.Template.Resources("AWS::SNS::Topic") {
 			if strings.HasSuffix(topic.Props["TopicName"].(string), "-alarms") {
-				if other, ok := owner[region(name)]; ok {
-					t.Errorf("region %s has two alarm topics: in %s and %s", region(name), other, name)
+				if other, ok := owner[s.Region]; ok {
+					t.Errorf("region %s has two alarm topics: in %s and %s", s.Region, other, s.Name)
 				}
-				owner[region(name)] = name
+				owner[s.Region] = s.Name
 			}
 		}
 	}
-	for _, name := range asm.Order {
-		o, ok := owner[region(name)]
+	for _, s := range asm.Stacks {
+		o, ok := owner[s.Region]
 		switch {
 		case !ok:
-			t.Errorf("%s: region %s has no alarm topic", name, region(name))
-		case o != name && !slices.Contains(asm.DependsOn[name], o):
-			t.Errorf("%s uses the alarm topic of %s but does not deploy after it (depends on %v)", name, o, asm.DependsOn[name])
+			t.Errorf("%s: region %s has no alarm topic", s.Name, s.Region)
+		case o != s.Name && !slices.Contains(s.DependsOn, o):
+			t.Errorf("%s uses the alarm topic of %s but does not deploy after it (depends on %v)", s.Name, o, s.DependsOn)
 		}
 	}
 }

@@ -27,7 +27,7 @@ import (
 // suffix, or fails the test.
 func Get(t testing.TB, a *cfn.Assembly, stack, path string) cfn.Resource {
 	t.Helper()
-	r, err := a.Templates[stack].ByPath(path)
+	r, err := a.Stack(stack).Template.ByPath(path)
 	if err != nil {
 		t.Fatalf("%s: %v", stack, err)
 	}
