@@ -35,7 +35,6 @@ const (
 var (
 	runs    = flag.Int("runs", 3, "runs per measurement (the median is reported)")
 	app     = flag.String("app", "build/app", "the compiled app")
-	runOne  = flag.Bool("run-one", false, "internal: run the app once and print its peak RSS")
 	configs = flag.String("configs", "default=,scale-25x4=config/scale-25x4.json", "name=config pairs to measure (empty config: the embedded default)")
 	cli     = flag.Bool("cli", true, "time the CLI path and the app's phases for the default app")
 	growth  = flag.String("growth", "config/scale-25x4.json", "config whose first 3, 6, 12 and 25 regions make the growth table (empty: skip)")
@@ -43,9 +42,6 @@ var (
 
 func main() {
 	flag.Parse()
-	if *runOne {
-		os.Exit(measureChild())
-	}
 	flags := cdkContext()
 	if *cli {
 		cliPath()
@@ -205,44 +201,26 @@ func withConfig(flags map[string]any, cfg string) string {
 	return string(b)
 }
 
-// synth runs the app once, as the CLI does, into a fresh directory. With
+// synth runs the app once, as the CLI does, into a fresh directory, and
+// returns its wall time and the peak RSS (KB) of its whole process tree (the
+// Go app and the jsii kernel's node processes), sampled every 50 ms. With
 // debug it returns the jsii debug log's path instead of the output directory.
 func synth(ctx string, validation, debug bool) (time.Duration, int64, string) {
 	dir, err := os.MkdirTemp("", "bench-out")
 	must(err)
-	cmd := exec.Command(os.Args[0], "-run-one", "-app", *app)
-	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+ctx, "CDK_OUTDIR="+dir, fmt.Sprintf("CDK_VALIDATION=%t", validation))
-	logPath := filepath.Join(dir, "jsii-debug.log")
-	if debug {
-		cmd.Env = append(cmd.Env, "JSII_DEBUG=1", "BENCH_STDERR="+logPath)
-	}
-	start := time.Now()
-	out, err := cmd.Output()
-	d := time.Since(start)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "synth failed: %v\n", err)
-		os.Exit(1)
-	}
-	var kb int64
-	fmt.Sscan(string(out), &kb)
-	if debug {
-		return d, kb, logPath
-	}
-	return d, kb, dir
-}
-
-// measureChild runs the app and prints the peak RSS (KB) of its whole process
-// tree (the Go app and the jsii kernel's node processes), sampled every 50 ms.
-func measureChild() int {
 	cmd := exec.Command(*app)
-	cmd.Stdout = os.Stderr
-	cmd.Stderr = os.Stderr
-	if p := os.Getenv("BENCH_STDERR"); p != "" {
-		f, err := os.Create(p)
+	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+ctx, "CDK_OUTDIR="+dir, fmt.Sprintf("CDK_VALIDATION=%t", validation))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	out := dir
+	if debug {
+		out = filepath.Join(dir, "jsii-debug.log")
+		f, err := os.Create(out)
 		must(err)
 		defer f.Close()
+		cmd.Env = append(cmd.Env, "JSII_DEBUG=1")
 		cmd.Stderr = f
 	}
+	start := time.Now()
 	must(cmd.Start())
 	done := make(chan error)
 	go func() { done <- cmd.Wait() }()
@@ -253,15 +231,12 @@ func measureChild() int {
 		select {
 		case err := <-done:
 			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
+				fmt.Fprintf(os.Stderr, "synth failed: %v\n", err)
+				os.Exit(1)
 			}
-			fmt.Println(peak)
-			return 0
+			return time.Since(start), peak, out
 		case <-tick.C:
-			if kb := treeRSS(cmd.Process.Pid); kb > peak {
-				peak = kb
-			}
+			peak = max(peak, treeRSS(cmd.Process.Pid))
 		}
 	}
 }
