@@ -1,8 +1,10 @@
 package awsrules
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -126,8 +128,10 @@ func CheckStacks(stacks []cfn.Stack) error {
 		}
 		if want := StackResourceCount(len(res)); want != "" {
 			field, value := s.Name, fmt.Sprintf("%d resources", len(res))
-			if family, n := largest(families); n > 0 {
-				field, value = family, fmt.Sprintf("%d of the %d resources of %s", n, len(res), s.Name)
+			if len(families) > 0 {
+				// The configuration list with the most resources; the first by name of those.
+				family := slices.MaxFunc(slices.Sorted(maps.Keys(families)), func(a, b string) int { return cmp.Compare(families[a], families[b]) })
+				field, value = family, fmt.Sprintf("%d of the %d resources of %s", families[family], len(res), s.Name)
 			}
 			l.Add(field, value, want)
 		}
@@ -139,17 +143,6 @@ func CheckStacks(stacks []cfn.Stack) error {
 		}
 	}
 	return l.Err()
-}
-
-// largest is the configuration list with the most resources, and how many.
-func largest(families map[string]int) (string, int) {
-	best, n := "", 0
-	for f, c := range families {
-		if c > n || c == n && f < best {
-			best, n = f, c
-		}
-	}
-	return best, n
 }
 
 // reportCollisions reports each physical name taken twice in its

@@ -129,24 +129,15 @@ func principals(stmt map[string]any) []string {
 	var out []string
 	for _, kind := range []string{"Service", "AWS"} {
 		switch v := p[kind].(type) {
-		case string:
-			out = append(out, kind+":"+v)
+		case string, map[string]any:
+			out = append(out, kind+":"+cfn.ARN(v))
 		case []any:
 			for _, e := range v {
-				out = append(out, kind+":"+principalText(e))
+				out = append(out, kind+":"+cfn.ARN(e))
 			}
-		case map[string]any:
-			out = append(out, kind+":"+principalText(v))
 		}
 	}
 	return out
-}
-
-func principalText(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return cfn.ARN(v)
 }
 
 func allows(stmt map[string]any, action string) bool {
