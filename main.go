@@ -29,8 +29,7 @@ func main() {
 }
 
 func run() (err error) {
-	phases := newPhases()
-	defer phases.print()
+	phases := &phases{on: os.Getenv("PLATFORM_PHASES") == "1", last: time.Now()}
 	ctx, err := readContext()
 	if err != nil {
 		return err
@@ -84,27 +83,15 @@ func run() (err error) {
 // (config, kernel, construct, synth, checks).
 // Off by default; it changes nothing else.
 type phases struct {
-	on    bool
-	last  time.Time
-	lines []string
-}
-
-func newPhases() *phases {
-	return &phases{on: os.Getenv("PLATFORM_PHASES") == "1", last: time.Now()}
+	on   bool
+	last time.Time
 }
 
 func (p *phases) done(name string) {
-	if !p.on {
-		return
-	}
-	now := time.Now()
-	p.lines = append(p.lines, fmt.Sprintf("phase %s %.3f", name, now.Sub(p.last).Seconds()))
-	p.last = now
-}
-
-func (p *phases) print() {
-	for _, l := range p.lines {
-		fmt.Fprintln(os.Stderr, l)
+	if p.on {
+		now := time.Now()
+		fmt.Fprintf(os.Stderr, "phase %s %.3f\n", name, now.Sub(p.last).Seconds())
+		p.last = now
 	}
 }
 
