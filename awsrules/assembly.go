@@ -93,12 +93,7 @@ func CheckStacks(stacks []cfn.Stack) error {
 		}
 		for _, cr := range res {
 			r := resource{stack: s.Name, id: cr.LogicalID, typ: cr.Type, props: cr.Props}
-			path := s.Paths[cr.LogicalID]
-			md, _ := cr.Raw["Metadata"].(map[string]any)
-			if p, ok := md["aws:cdk:path"].(string); ok {
-				path = "/" + p
-			}
-			if path != "" {
+			if path := s.Paths[cr.LogicalID]; path != "" {
 				r.id = strings.TrimPrefix(path, "/"+s.Name+"/")
 				r.blame = blameOf(s.ConfigFields, path)
 			}

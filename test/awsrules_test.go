@@ -20,7 +20,8 @@ import (
 func asStacks(asm *cfn.Assembly, account string) []cfn.Stack {
 	var out []cfn.Stack
 	for _, s := range asm.Stacks {
-		out = append(out, cfn.Stack{Name: s.Name, Account: account, Region: s.Region, Template: s.Template})
+		s.Account = account
+		out = append(out, s)
 	}
 	return out
 }
