@@ -755,17 +755,33 @@ func (g *Gateway) addAuthorizers(p *Props) map[string]awsapigateway.IAuthorizer 
 	return authorizers
 }
 
-// addServices routes each service's base path to its backend. Every method
-// validates its declared parameters; methods with a schema validate the
-// body too.
+// addServices routes each service's base path to its backend: the base
+// path and its proxy resource take any method. Every method validates its
+// declared parameters; methods with a schema validate the body too.
 func (g *Gateway) addServices(p *Props, authorizers map[string]awsapigateway.IAuthorizer) {
 	params := g.RestAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{ValidateRequestParameters: jsii.Bool(true), ValidateRequestBody: jsii.Bool(true)})
 	root := g.RestAPI.Root()
 	for _, s := range p.Services {
 		name := p.authorizerOf(s)
 		a, ok := authorizers[name] // a method takes its authorizer's authorization type
-		opts := &awsapigateway.MethodOptions{Authorizer: a, ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestParameters: &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}, RequestValidator: params}
-		base := g.addRoutes(root, s, p.Gateways, opts)
+		opts := awsapigateway.MethodOptions{Authorizer: a, ApiKeyRequired: jsii.Bool(s.APIKeyRequired), RequestValidator: params}
+		proxyOpts := opts
+		proxyOpts.RequestParameters = &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}
+		integration, rootIntegration := g.integrations(s, p.Gateways)
+		base := root.AddResource(jsii.String(s.BasePath), nil)
+		base.AddMethod(jsii.String("ANY"), rootIntegration, &opts)
+		base.AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, &proxyOpts)
+		if s.RequestSchema != nil {
+			// The create gets its own method (Service.RequestSchema), which API
+			// Gateway prefers to ANY:
+			// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-any-method.html
+			schema := requestModel(new(problems.List), "", s.RequestSchema) // Validate has reported its problems
+			model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: schema})
+			createOpts := opts
+			// The validator checks body and parameters; the model makes it check the body.
+			createOpts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
+			base.AddMethod(jsii.String(SchemaMethod), rootIntegration, &createOpts)
+		}
 		if !ok {
 			why := "Service " + s.Name + " is configured without an authorizer (public data)."
 			suppress.Subtree(base).Nag("AwsSolutions-APIG4", why).Nag("AwsSolutions-COG4", why).Record()
@@ -773,29 +789,6 @@ func (g *Gateway) addServices(p *Props, authorizers map[string]awsapigateway.IAu
 			suppress.Nag(base, "AwsSolutions-COG4", "Service "+s.Name+" uses the Lambda (JWT) authorizer "+name+".")
 		}
 	}
-}
-
-// addRoutes adds s's base path resource under root, its methods with opts,
-// and its proxy resource, and returns the base path resource.
-func (g *Gateway) addRoutes(root awsapigateway.IResource, s Service, gateways map[string]*Gateway, opts *awsapigateway.MethodOptions) awsapigateway.Resource {
-	integration, rootIntegration := g.integrations(g.Construct, s, gateways)
-	base := root.AddResource(jsii.String(s.BasePath), nil)
-	rootOpts := *opts
-	rootOpts.RequestParameters = nil
-	base.AddMethod(jsii.String("ANY"), rootIntegration, &rootOpts)
-	base.AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integration, opts)
-	if s.RequestSchema != nil {
-		// The create gets its own method (Service.RequestSchema), which API
-		// Gateway prefers to ANY:
-		// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-any-method.html
-		schema := requestModel(new(problems.List), "", s.RequestSchema) // Validate has reported its problems
-		model := g.RestAPI.AddModel(jsii.String("Model-"+s.Name), &awsapigateway.ModelOptions{ContentType: jsii.String("application/json"), Schema: schema})
-		createOpts := rootOpts
-		// The validator checks body and parameters; the model makes it check the body.
-		createOpts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
-		base.AddMethod(jsii.String(SchemaMethod), rootIntegration, &createOpts)
-	}
-	return base
 }
 
 func (g *Gateway) addUsagePlans(p *Props) {
@@ -854,20 +847,18 @@ func (g *Gateway) addDomain(p *Props) {
 }
 
 // integrations are a service's two routes to its backend: proxy forwards
-// /<basePath>/{proxy+} with the rest of the path, base forwards /<basePath>
-// itself. The backend (function, VPC link) is referenced once for both.
-func (g *Gateway) integrations(scope constructs.Construct, s Service, gateways map[string]*Gateway) (proxy, base awsapigateway.Integration) {
-	proxyParams := &map[string]*string{"integration.request.path.proxy": jsii.String("method.request.path.proxy")}
+// /<basePath>/{proxy+} with the rest of the path to <url>/{proxy}, base
+// forwards /<basePath> itself to <url> and maps no parameter. The backend
+// (function, VPC link) is referenced once for both.
+func (g *Gateway) integrations(s Service, gateways map[string]*Gateway) (proxy, base awsapigateway.Integration) {
 	b := s.Backend
+	url, linkID := strings.TrimSuffix(b.URL, "/"), b.VPCLinkID
 	switch b.Type {
 	case BackendLambda:
 		// A proxy Lambda integration passes the whole request path.
-		fn := awslambda.Function_FromFunctionAttributes(scope, jsii.String("Backend-"+s.Name), &awslambda.FunctionAttributes{FunctionArn: jsii.String(b.FunctionARN), SameEnvironment: jsii.Bool(true)})
+		fn := awslambda.Function_FromFunctionAttributes(g.Construct, jsii.String("Backend-"+s.Name), &awslambda.FunctionAttributes{FunctionArn: jsii.String(b.FunctionARN), SameEnvironment: jsii.Bool(true)})
 		opts := &awsapigateway.LambdaIntegrationOptions{AllowTestInvoke: jsii.Bool(false)}
 		return awsapigateway.NewLambdaIntegration(fn, opts), awsapigateway.NewLambdaIntegration(fn, opts)
-	case BackendVPCLink:
-		link := awsapigateway.VpcLink_FromVpcLinkId(scope, jsii.String("Link-"+s.Name), jsii.String(b.VPCLinkID))
-		return httpRoutes(strings.TrimSuffix(b.URL, "/"), &awsapigateway.IntegrationOptions{ConnectionType: awsapigateway.ConnectionType_VPC_LINK, VpcLink: link, RequestParameters: proxyParams})
 	case BackendGateway:
 		// The inner gateway is private: it is called through its VPC link (a
 		// network load balancer in front of its interface VPC endpoint) at
@@ -877,25 +868,21 @@ func (g *Gateway) integrations(scope constructs.Construct, s Service, gateways m
 		// the host name also names the API for API Gateway and TLS. The
 		// caller's Authorization header passes through and is checked again there.
 		inner := gateways[b.Gateway]
-		link := awsapigateway.VpcLink_FromVpcLinkId(scope, jsii.String("Link-"+s.Name), jsii.String(inner.Endpoint.VPCLinkID))
-		url := "https://" + *inner.RestAPI.RestApiId() + "-" + inner.Endpoint.VPCEndpointIDs[0] + ".execute-api." + g.region + "." + *awscdk.Aws_URL_SUFFIX() +
+		linkID = inner.Endpoint.VPCLinkID
+		url = "https://" + *inner.RestAPI.RestApiId() + "-" + inner.Endpoint.VPCEndpointIDs[0] + ".execute-api." + g.region + "." + *awscdk.Aws_URL_SUFFIX() +
 			"/" + inner.StageName + "/" + s.BasePath
-		return httpRoutes(url, &awsapigateway.IntegrationOptions{ConnectionType: awsapigateway.ConnectionType_VPC_LINK, VpcLink: link, RequestParameters: proxyParams})
-	default:
-		return httpRoutes(strings.TrimSuffix(b.URL, "/"), &awsapigateway.IntegrationOptions{RequestParameters: proxyParams})
 	}
-}
-
-// httpRoutes are the proxy and base HTTP integrations to url: the proxy
-// route appends the rest of the path with proxyOptions' parameter mapping,
-// the base route calls url itself and maps no parameter.
-func httpRoutes(url string, proxyOptions *awsapigateway.IntegrationOptions) (proxy, base awsapigateway.Integration) {
-	baseOptions := *proxyOptions
-	baseOptions.RequestParameters = nil
+	var baseOptions awsapigateway.IntegrationOptions // an http backend: over the internet
+	if b.Type == BackendVPCLink || b.Type == BackendGateway {
+		baseOptions.ConnectionType = awsapigateway.ConnectionType_VPC_LINK
+		baseOptions.VpcLink = awsapigateway.VpcLink_FromVpcLinkId(g.Construct, jsii.String("Link-"+s.Name), jsii.String(linkID))
+	}
+	proxyOptions := baseOptions
+	proxyOptions.RequestParameters = &map[string]*string{"integration.request.path.proxy": jsii.String("method.request.path.proxy")}
 	route := func(url string, o *awsapigateway.IntegrationOptions) awsapigateway.Integration {
 		return awsapigateway.NewHttpIntegration(jsii.String(url), &awsapigateway.HttpIntegrationProps{HttpMethod: jsii.String("ANY"), Options: o})
 	}
-	return route(url+"/{proxy}", proxyOptions), route(url, &baseOptions)
+	return route(url+"/{proxy}", &proxyOptions), route(url, &baseOptions)
 }
 
 // AccountProps configures the role of the account setting (NewAccount).
