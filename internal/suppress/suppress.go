@@ -104,15 +104,10 @@ func (f *Findings) CfnLint(rules ...string) *Findings {
 
 // Record records the findings: one call per checker that has any.
 func (f *Findings) Record() {
-	var res awscdk.CfnResource // read once, when a checker's metadata needs it
-	resource := func() awscdk.CfnResource {
-		if res == nil {
-			var ok bool
-			if res, ok = f.c.(awscdk.CfnResource); !ok {
-				res = f.c.Node().DefaultChild().(awscdk.CfnResource)
-			}
-		}
-		return res
+	// checkov's and cfn-lint's metadata go on c's resource; cdk-nag needs none.
+	r, isResource := f.c.(awscdk.CfnResource)
+	if !isResource && slices.ContainsFunc(f.checkers, func(c string) bool { return c != "cdk-nag" }) {
+		r = f.c.Node().DefaultChild().(awscdk.CfnResource)
 	}
 	for _, checker := range f.checkers {
 		switch checker {
@@ -121,12 +116,11 @@ func (f *Findings) Record() {
 			// default child when it has one: its resource.
 			cdknag.NagSuppressions_AddResourceSuppressions(f.c, &f.nag, jsii.Bool(f.children))
 		case "checkov":
-			r := resource()
 			skips := append(checkovSkips[r], f.checkov...)
 			checkovSkips[r] = skips
 			r.AddMetadata(jsii.String("checkov"), map[string]any{"skip": skips})
 		case "cfn-lint":
-			resource().AddMetadata(jsii.String("cfn-lint"), map[string]any{"config": map[string]any{"ignore_checks": f.cfnLint}})
+			r.AddMetadata(jsii.String("cfn-lint"), map[string]any{"config": map[string]any{"ignore_checks": f.cfnLint}})
 		}
 	}
 }
