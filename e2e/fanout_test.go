@@ -255,20 +255,20 @@ func TestFanout(t *testing.T) {
 		ingestStack, queue := d.resourceNamed(t, "QueueName", stacks.IngestProps(cfg).Names().IngestQueue())
 		visibility := time.Duration(queue.Properties["VisibilityTimeout"].(float64)) * time.Second
 		start := time.Date(2027, 3, 15, 14, 0, 30, 0, time.UTC) // any instant: the simulated clock
-		var died, received []metricmath.Point
+		var died, received []point
 		red.dieBeforePublishing = true
 		for at := start; at.Sub(start) <= 10*time.Minute; at = at.Add(visibility) {
 			red.metrics.take()
 			if _, n, err := red.invoke(ctx); err != nil || n == 0 {
 				t.Fatalf("invocation at %v: received %d, error %v; want the stalled batch again", at.Sub(start), n, err)
 			}
-			died = append(died, metricmath.Point{At: at, Value: 1})
-			received = append(received, metricmath.Point{At: at, Value: float64(f.metric(t, redistribute.MetricReceiveCount))})
+			died = append(died, point{At: at, Value: 1})
+			received = append(received, point{At: at, Value: float64(f.metric(t, redistribute.MetricReceiveCount))})
 		}
 		red.dieBeforePublishing = false
 		data := metricmath.Data{
-			"Errors":       metricmath.Bucket(died, time.Minute, "Sum"),
-			"ReceiveCount": metricmath.Bucket(received, 5*time.Minute, "Maximum"),
+			"Errors":       bucket(died, time.Minute, "Sum"),
+			"ReceiveCount": bucket(received, 5*time.Minute, "Maximum"),
 		}
 		paged := false
 		for _, metric := range []string{"Errors", "ReceiveCount"} {
@@ -1092,4 +1092,32 @@ func redrivePolicy(ctx context.Context, d *deployment, q consumerQueue) (int, st
 		}
 	}
 	return 0, "", fmt.Errorf("%s: no template declares it", q)
+}
+
+// point is one value the test saw a metric take at an instant (one
+// invocation's count, one log line's value).
+type point struct {
+	At    time.Time
+	Value float64
+}
+
+// bucket aggregates points into datapoints of period, aligned as
+// CloudWatch aligns them, with statistic Sum or Maximum.
+func bucket(points []point, period time.Duration, statistic string) map[time.Time]float64 {
+	out := map[time.Time]float64{}
+	for _, p := range points {
+		k := p.At.Truncate(period).UTC()
+		v, ok := out[k]
+		switch {
+		case !ok:
+			out[k] = p.Value
+		case statistic == "Sum":
+			out[k] = v + p.Value
+		case statistic == "Maximum":
+			out[k] = max(v, p.Value)
+		default:
+			panic("bucket: statistic " + statistic)
+		}
+	}
+	return out
 }

@@ -152,31 +152,3 @@ func num(v any) float64 {
 	f, _ := v.(float64)
 	return f
 }
-
-// Point is one value a test saw a metric take at an instant (one
-// invocation's count, one log line's value).
-type Point struct {
-	At    time.Time
-	Value float64
-}
-
-// Bucket aggregates points into datapoints of period, aligned as
-// CloudWatch aligns them, with statistic Sum or Maximum.
-func Bucket(points []Point, period time.Duration, statistic string) map[time.Time]float64 {
-	out := map[time.Time]float64{}
-	for _, p := range points {
-		k := p.At.Truncate(period).UTC()
-		v, ok := out[k]
-		switch {
-		case !ok:
-			out[k] = p.Value
-		case statistic == "Sum":
-			out[k] = v + p.Value
-		case statistic == "Maximum":
-			out[k] = math.Max(v, p.Value)
-		default:
-			panic("metricmath: statistic " + statistic)
-		}
-	}
-	return out
-}

@@ -223,6 +223,21 @@ func (p *parser) each(f func(i int) float64) value {
 // comparisons are the comparison operators the evaluator knows.
 var comparisons = []string{">=", "<=", "<", ">"}
 
+// operators are the binary operators the evaluator knows, per datapoint;
+// comparison and logical operators give 0 or 1.
+var operators = map[string]func(a, b float64) float64{
+	"+":  func(a, b float64) float64 { return a + b },
+	"-":  func(a, b float64) float64 { return a - b },
+	"*":  func(a, b float64) float64 { return a * b },
+	"/":  func(a, b float64) float64 { return a / b },
+	">=": func(a, b float64) float64 { return boolean(a >= b) },
+	"<=": func(a, b float64) float64 { return boolean(a <= b) },
+	"<":  func(a, b float64) float64 { return boolean(a < b) },
+	">":  func(a, b float64) float64 { return boolean(a > b) },
+	"&&": func(a, b float64) float64 { return boolean(a != 0 && b != 0) },
+	"||": func(a, b float64) float64 { return boolean(a != 0 || b != 0) },
+}
+
 func boolean(b bool) float64 {
 	if b {
 		return 1
@@ -231,29 +246,7 @@ func boolean(b bool) float64 {
 }
 
 func (p *parser) apply(op string, l, r value) value {
-	f := func(a, b float64) float64 {
-		switch op {
-		case "+":
-			return a + b
-		case "-":
-			return a - b
-		case "*":
-			return a * b
-		case "/":
-			return a / b
-		case ">=":
-			return boolean(a >= b)
-		case "<=":
-			return boolean(a <= b)
-		case "<":
-			return boolean(a < b)
-		case ">":
-			return boolean(a > b)
-		case "&&":
-			return boolean(a != 0 && b != 0)
-		}
-		return boolean(a != 0 || b != 0) // ||
-	}
+	f := operators[op]
 	if l.series == nil && r.series == nil {
 		return value{scalar: f(l.scalar, r.scalar)}
 	}
