@@ -29,6 +29,7 @@ package metricmath
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"unicode"
@@ -80,32 +81,17 @@ type parser struct {
 	env      Env
 }
 
+// token is the next token after spaces: a number, an identifier, a
+// two-character operator or any other character; none at the end.
+var token = regexp.MustCompile(`^ *([0-9.]+|[A-Za-z_][A-Za-z0-9_]*|>=|<=|&&|\|\||(?s:.))?`)
+
 // next reads the next token into p.tok ("" at the end).
 func (p *parser) next() {
-	for p.end < len(p.src) && p.src[p.end] == ' ' {
-		p.end++
+	m := token.FindStringSubmatchIndex(p.src[p.end:])
+	if m[2] < 0 {
+		m[2], m[3] = m[1], m[1]
 	}
-	p.pos = p.end
-	if p.end >= len(p.src) {
-		p.tok = ""
-		return
-	}
-	c := rune(p.src[p.end])
-	switch {
-	case unicode.IsDigit(c) || c == '.':
-		for p.end < len(p.src) && (unicode.IsDigit(rune(p.src[p.end])) || p.src[p.end] == '.') {
-			p.end++
-		}
-	case unicode.IsLetter(c) || c == '_':
-		for p.end < len(p.src) && (unicode.IsLetter(rune(p.src[p.end])) || unicode.IsDigit(rune(p.src[p.end])) || p.src[p.end] == '_') {
-			p.end++
-		}
-	default:
-		p.end++
-		if p.end < len(p.src) && slices.Contains([]string{">=", "<=", "&&", "||"}, p.src[p.pos:p.end+1]) {
-			p.end++
-		}
-	}
+	p.pos, p.end = p.end+m[2], p.end+m[3]
 	p.tok = p.src[p.pos:p.end]
 }
 
