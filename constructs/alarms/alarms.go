@@ -515,7 +515,7 @@ var identifier = regexp.MustCompile(`[a-z][A-Za-z0-9_]*`)
 // the queue's visible messages: messages visible, sent or received in a
 // period, so that a DLQ drained between samples still alarms.
 func arrivals(visible Metric) awscloudwatch.MathExpression {
-	queue := visible.Source()
+	queue := Source{Namespace: visible.Namespace, Dimensions: visible.Dimensions}
 	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 		Expression: jsii.String("FILL(visible,0)+FILL(sent,0)+FILL(received,0)"),
 		UsingMetrics: &map[string]awscloudwatch.IMetric{

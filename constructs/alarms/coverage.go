@@ -23,30 +23,22 @@ var Namespaces = map[string]string{
 	"AWS::S3::Bucket":               "AWS/S3",
 }
 
-type alarmInfo struct {
-	stack   string
-	region  string     // regionOf its stack
-	metrics []metricID // the metrics it evaluates
-}
-
-// metricID identifies a CloudWatch metric. A dimension's value is the
-// logical ID a reference points to, or the literal value.
-type metricID struct {
-	namespace, name string
-	dimensions      map[string]string
-}
-
-func (a alarmInfo) evaluates(m metricID) bool {
-	return slices.ContainsFunc(a.metrics, func(e metricID) bool {
-		return e.namespace == m.namespace && e.name == m.name && maps.Equal(e.dimensions, m.dimensions)
-	})
+// metricKey identifies a CloudWatch metric by its namespace, name and
+// dimensions, in any order. A dimension's value is the logical ID a
+// reference points to, or the literal value.
+func metricKey(namespace, name string, dimensions map[string]string) string {
+	key := namespace + "\x00" + name
+	for _, d := range slices.Sorted(maps.Keys(dimensions)) {
+		key += "\x00" + d + "\x00" + dimensions[d]
+	}
+	return key
 }
 
 // CheckCoverage walks the synthesized stacks of an app and reports every
 // gap (the Gap constants) it finds, sorted by their lines.
 func CheckCoverage(stacks []cfn.Stack) []Finding {
 	stacks = slices.SortedFunc(slices.Values(stacks), func(a, b cfn.Stack) int { return strings.Compare(a.Name, b.Name) })
-	cv := &coverage{alarmTopics: refs{}, dlqs: cfn.FindDeadLetterQueues(stacks), logBuckets: refs{}}
+	cv := &coverage{evaluated: refs{}, evaluatedIn: refs{}, alarmTopics: refs{}, dlqs: cfn.FindDeadLetterQueues(stacks), logBuckets: refs{}}
 	var out []Finding
 	for _, s := range stacks {
 		out = append(out, cv.readAlarms(s)...)
@@ -69,14 +61,16 @@ func CheckCoverage(stacks []cfn.Stack) []Finding {
 // coverage is what CheckCoverage learns from every template before it
 // checks any resource.
 type coverage struct {
-	alarms      []alarmInfo
+	evaluated   refs // the metricKey of every metric an alarm evaluates, by stack
+	evaluatedIn refs // and by region (regionOf its stack)
 	alarmTopics refs // topics referenced as alarm actions
 	dlqs        cfn.DeadLetterQueues
 	logBuckets  refs // buckets that receive S3 access logs or CloudFront logs
 }
 
-// refs are the resources a stack references, by stack name and logical ID:
-// a logical ID means a resource of its own stack only.
+// refs are the resources a stack references, by stack name and logical ID
+// (a logical ID means a resource of its own stack only), or the metrics
+// alarms evaluate.
 type refs map[string]map[string]bool
 
 func (r refs) add(stack, logicalID string) {
@@ -91,32 +85,30 @@ func (r refs) add(stack, logicalID string) {
 func (cv *coverage) readAlarms(s cfn.Stack) []Finding {
 	var out []Finding
 	for _, r := range s.Template.Resources("AWS::CloudWatch::Alarm") {
-		a := alarmInfo{stack: s.Name, region: regionOf(s)}
 		acts, _ := r.Props["AlarmActions"].([]any)
 		oks, _ := r.Props["OKActions"].([]any)
 		for _, act := range acts {
 			cv.alarmTopics.add(s.Name, cfn.Ref(act))
 		}
-		a.addMetric(r.Props)
+		cv.addMetric(s, r.Props)
 		qs, _ := r.Props["Metrics"].([]any)
 		for _, q := range qs {
 			if ms, ok := q.(map[string]any)["MetricStat"].(map[string]any); ok {
-				a.addMetric(ms["Metric"].(map[string]any))
+				cv.addMetric(s, ms["Metric"].(map[string]any))
 			}
 		}
 		if len(acts) == 0 || len(oks) == 0 {
 			out = append(out, findingOn(s, r, GapNoActions, fmt.Sprintf("alarm %s has no ALARM and OK actions", r.LogicalID)))
 		}
-		cv.alarms = append(cv.alarms, a)
 	}
 	return out
 }
 
 func (cv *coverage) checkAccountAlarms(withFunctions map[string]bool) []Finding {
-	account := metricID{namespace: Catalogue[KindFunction].Namespace, name: AccountConcurrency.Metric, dimensions: map[string]string{}}
+	account := metricKey(Catalogue[KindFunction].Namespace, AccountConcurrency.Metric, nil)
 	var out []Finding
 	for _, r := range slices.Sorted(maps.Keys(withFunctions)) {
-		if !slices.ContainsFunc(cv.alarms, func(a alarmInfo) bool { return a.region == r && a.evaluates(account) }) {
+		if !cv.evaluatedIn[r][account] {
 			out = append(out, Finding{Gap: GapAccountAlarm, Region: r, Kind: KindFunction, Metric: AccountConcurrency.Metric,
 				Message: fmt.Sprintf("region %s runs functions but has no %s alarm", r, AccountConcurrency.Metric)})
 		}
@@ -124,23 +116,26 @@ func (cv *coverage) checkAccountAlarms(withFunctions map[string]bool) []Finding 
 	return out
 }
 
-// addMetric records the metric of m, an alarm's properties or one of its
-// metric queries' metric; a metric-math alarm's properties name none.
-func (a *alarmInfo) addMetric(m map[string]any) {
-	id := metricID{dimensions: map[string]string{}}
-	id.namespace, _ = m["Namespace"].(string)
-	id.name, _ = m["MetricName"].(string)
-	if id.name == "" {
+// addMetric records the metric of m, the properties of an alarm of s or
+// one of its metric queries' metric; a metric-math alarm's properties name
+// none.
+func (cv *coverage) addMetric(s cfn.Stack, m map[string]any) {
+	namespace, _ := m["Namespace"].(string)
+	metric, _ := m["MetricName"].(string)
+	if metric == "" {
 		return
 	}
+	dimensions := map[string]string{}
 	dims, _ := m["Dimensions"].([]any)
 	for _, d := range dims {
 		dm, _ := d.(map[string]any)
 		name, _ := dm["Name"].(string)
 		value, _ := dm["Value"].(string)
-		id.dimensions[name] = cmp.Or(cfn.Ref(dm["Value"]), value)
+		dimensions[name] = cmp.Or(cfn.Ref(dm["Value"]), value)
 	}
-	a.metrics = append(a.metrics, id)
+	key := metricKey(namespace, metric, dimensions)
+	cv.evaluated.add(s.Name, key)
+	cv.evaluatedIn.add(regionOf(s), key)
 }
 
 // readLogBuckets records the buckets s sends access logs to.
@@ -155,10 +150,6 @@ func (cv *coverage) readLogBuckets(s cfn.Stack) {
 			}
 		}
 	}
-}
-
-func (cv *coverage) covered(stack string, m metricID) bool {
-	return slices.ContainsFunc(cv.alarms, func(a alarmInfo) bool { return a.stack == stack && a.evaluates(m) })
 }
 
 // checkStack reports every watched resource of s that misses an alarm of
@@ -177,7 +168,7 @@ func (cv *coverage) checkStack(s cfn.Stack) (out []Finding, functions bool) {
 		ks := Catalogue[kind]
 		dims := targetDimensions(s.Template, r, ks)
 		for _, spec := range ks.Alarms {
-			if !cv.covered(s.Name, metricID{namespace: ks.Namespace, name: spec.Metric, dimensions: dims}) {
+			if !cv.evaluated[s.Name][metricKey(ks.Namespace, spec.Metric, dims)] {
 				f := findingOn(s, r, GapMissingAlarm, fmt.Sprintf("%s %s (%s) has no %s alarm", r.Type, r.LogicalID, kind, spec.Metric))
 				f.Kind, f.Metric = kind, spec.Metric
 				out = append(out, f)

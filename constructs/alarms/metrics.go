@@ -42,9 +42,6 @@ func (s Source) Metric(name, stat string) Metric {
 	return Metric{Namespace: s.Namespace, Name: name, Dimensions: s.Dimensions, Statistic: stat, PeriodSeconds: 60}
 }
 
-// Source is where m is, without its name and statistic.
-func (m Metric) Source() Source { return Source{Namespace: m.Namespace, Dimensions: m.Dimensions} }
-
 // Shape is how CloudWatch names one type of resource's metrics.
 type Shape struct {
 	Namespace string
