@@ -10,18 +10,11 @@ import (
 	"github.com/brokerage/platform/internal/cfn"
 )
 
-// Namespaces maps the CloudFormation types the reference has alarms for to
-// their CloudWatch namespace. A template resource of one of these types must
-// classify to a kind, or CheckCoverage reports it.
-var Namespaces = map[string]string{
-	"AWS::SQS::Queue":               "AWS/SQS",
-	"AWS::SNS::Topic":               "AWS/SNS",
-	"AWS::Lambda::Function":         "AWS/Lambda",
-	"AWS::ApiGateway::Stage":        "AWS/ApiGateway",
-	"AWS::ApiGatewayV2::Stage":      "AWS/ApiGateway",
-	"AWS::CloudFront::Distribution": "AWS/CloudFront",
-	"AWS::S3::Bucket":               "AWS/S3",
-}
+// alarmedTypes are the CloudFormation types the reference has alarms for:
+// a template resource of one of them must classify to a kind, or
+// CheckCoverage reports it.
+var alarmedTypes = []string{"AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::Lambda::Function", "AWS::ApiGateway::Stage",
+	"AWS::ApiGatewayV2::Stage", "AWS::CloudFront::Distribution", "AWS::S3::Bucket"}
 
 // metricKey identifies a CloudWatch metric by its namespace, name and
 // dimensions, in any order. A dimension's value is the logical ID a
@@ -38,7 +31,7 @@ func metricKey(namespace, name string, dimensions map[string]string) string {
 // gap (the Gap constants) it finds, sorted by their lines.
 func CheckCoverage(stacks []cfn.Stack) []Finding {
 	stacks = slices.SortedFunc(slices.Values(stacks), func(a, b cfn.Stack) int { return strings.Compare(a.Name, b.Name) })
-	cv := &coverage{evaluated: refs{}, evaluatedIn: refs{}, alarmTopics: refs{}, dlqs: cfn.FindDeadLetterQueues(stacks), logBuckets: refs{}}
+	cv := &coverage{evaluated: set{}, evaluatedIn: set{}, alarmTopics: set{}, dlqs: cfn.FindDeadLetterQueues(stacks), logBuckets: set{}}
 	var out []Finding
 	for _, s := range stacks {
 		out = append(out, cv.readAlarms(s)...)
@@ -61,24 +54,18 @@ func CheckCoverage(stacks []cfn.Stack) []Finding {
 // coverage is what CheckCoverage learns from every template before it
 // checks any resource.
 type coverage struct {
-	evaluated   refs // the metricKey of every metric an alarm evaluates, by stack
-	evaluatedIn refs // and by region (regionOf its stack)
-	alarmTopics refs // topics referenced as alarm actions
+	evaluated   set // the metricKey of every metric an alarm evaluates, by stack
+	evaluatedIn set // and by region (regionOf its stack)
+	alarmTopics set // topics referenced as alarm actions, by stack
 	dlqs        cfn.DeadLetterQueues
-	logBuckets  refs // buckets that receive S3 access logs or CloudFront logs
+	logBuckets  set // buckets that receive S3 access logs or CloudFront logs, by stack
 }
 
-// refs are the resources a stack references, by stack name and logical ID
-// (a logical ID means a resource of its own stack only), or the metrics
-// alarms evaluate.
-type refs map[string]map[string]bool
+// scoped is a name where it holds: a logical ID in its stack (it means a
+// resource of its own stack only), a metricKey in a stack or a region.
+type scoped struct{ scope, name string }
 
-func (r refs) add(stack, logicalID string) {
-	if r[stack] == nil {
-		r[stack] = map[string]bool{}
-	}
-	r[stack][logicalID] = true
-}
+type set map[scoped]bool
 
 // readAlarms records the alarms of s and reports those without both ALARM
 // and OK actions.
@@ -88,7 +75,7 @@ func (cv *coverage) readAlarms(s cfn.Stack) []Finding {
 		acts, _ := r.Props["AlarmActions"].([]any)
 		oks, _ := r.Props["OKActions"].([]any)
 		for _, act := range acts {
-			cv.alarmTopics.add(s.Name, cfn.Ref(act))
+			cv.alarmTopics[scoped{s.Name, cfn.Ref(act)}] = true
 		}
 		cv.addMetric(s, r.Props)
 		qs, _ := r.Props["Metrics"].([]any)
@@ -108,7 +95,7 @@ func (cv *coverage) checkAccountAlarms(withFunctions map[string]bool) []Finding 
 	account := metricKey(Catalogue[KindFunction].Namespace, AccountConcurrency.Metric, nil)
 	var out []Finding
 	for _, r := range slices.Sorted(maps.Keys(withFunctions)) {
-		if !cv.evaluatedIn[r][account] {
+		if !cv.evaluatedIn[scoped{r, account}] {
 			out = append(out, Finding{Gap: GapAccountAlarm, Region: r, Kind: KindFunction, Metric: AccountConcurrency.Metric,
 				Message: fmt.Sprintf("region %s runs functions but has no %s alarm", r, AccountConcurrency.Metric)})
 		}
@@ -134,19 +121,19 @@ func (cv *coverage) addMetric(s cfn.Stack, m map[string]any) {
 		dimensions[name] = cmp.Or(cfn.Ref(dm["Value"]), value)
 	}
 	key := metricKey(namespace, metric, dimensions)
-	cv.evaluated.add(s.Name, key)
-	cv.evaluatedIn.add(regionOf(s), key)
+	cv.evaluated[scoped{s.Name, key}] = true
+	cv.evaluatedIn[scoped{regionOf(s), key}] = true
 }
 
 // readLogBuckets records the buckets s sends access logs to.
 func (cv *coverage) readLogBuckets(s cfn.Stack) {
 	for _, r := range s.Template.Resources("") {
 		if lc, ok := r.Props["LoggingConfiguration"].(map[string]any); ok {
-			cv.logBuckets.add(s.Name, cfn.Ref(lc["DestinationBucketName"]))
+			cv.logBuckets[scoped{s.Name, cfn.Ref(lc["DestinationBucketName"])}] = true
 		}
 		if dc, ok := r.Props["DistributionConfig"].(map[string]any); ok {
 			if lg, ok := dc["Logging"].(map[string]any); ok {
-				cv.logBuckets.add(s.Name, cfn.Ref(lg["Bucket"]))
+				cv.logBuckets[scoped{s.Name, cfn.Ref(lg["Bucket"])}] = true
 			}
 		}
 	}
@@ -156,10 +143,11 @@ func (cv *coverage) readLogBuckets(s cfn.Stack) {
 // its kind, and whether the stack runs functions.
 func (cv *coverage) checkStack(s cfn.Stack) (out []Finding, functions bool) {
 	for _, r := range s.Template.Resources("") {
-		if _, ok := Namespaces[r.Type]; !ok {
+		if !slices.Contains(alarmedTypes, r.Type) {
 			continue
 		}
-		kind := classify(r, cv.dlqs.Has(s.Name, r), cv.alarmTopics[s.Name][r.LogicalID], cv.logBuckets[s.Name][r.LogicalID])
+		here := scoped{s.Name, r.LogicalID}
+		kind := classify(r, cv.dlqs.Has(s.Name, r), cv.alarmTopics[here], cv.logBuckets[here])
 		if kind == "" {
 			out = append(out, findingOn(s, r, GapUnclassified, fmt.Sprintf("%s %s has no alarm decisions (no kind in the alarms catalogue)", r.Type, r.LogicalID)))
 			continue
@@ -168,7 +156,7 @@ func (cv *coverage) checkStack(s cfn.Stack) (out []Finding, functions bool) {
 		ks := Catalogue[kind]
 		dims := targetDimensions(s.Template, r, ks)
 		for _, spec := range ks.Alarms {
-			if !cv.evaluated[s.Name][metricKey(ks.Namespace, spec.Metric, dims)] {
+			if !cv.evaluated[scoped{s.Name, metricKey(ks.Namespace, spec.Metric, dims)}] {
 				f := findingOn(s, r, GapMissingAlarm, fmt.Sprintf("%s %s (%s) has no %s alarm", r.Type, r.LogicalID, kind, spec.Metric))
 				f.Kind, f.Metric = kind, spec.Metric
 				out = append(out, f)
