@@ -10,6 +10,59 @@ import (
 	"github.com/brokerage/platform/internal/cfn"
 )
 
+// Gap is what a coverage finding says is missing or wrong.
+type Gap string
+
+// The gaps CheckCoverage finds.
+const (
+	// GapMissingAlarm: a resource lacks an alarm its kind requires.
+	GapMissingAlarm Gap = "missing-alarm"
+	// GapUnclassified: a resource of an alarmed type has no kind in the
+	// catalogue, so nothing decides its alarms.
+	GapUnclassified Gap = "unclassified"
+	// GapAccountAlarm: a region runs functions but has no account-level
+	// concurrency alarm.
+	GapAccountAlarm Gap = "account-alarm"
+	// GapNoActions: an alarm lacks ALARM or OK actions.
+	GapNoActions Gap = "no-actions"
+	// GapSeverity: an alarm does not act on exactly one severity's topic.
+	GapSeverity Gap = "severity"
+	// GapActionsOff: an alarm has its actions off.
+	GapActionsOff Gap = "actions-off"
+)
+
+// Finding is one gap in the alarms of an app.
+type Finding struct {
+	Gap Gap
+	// Stack is the stack the finding is in, "" for a region's finding.
+	Stack string
+	// Region is the stack's region, or the region a region's finding is
+	// about (a stack without a region stands for its own).
+	Region string
+	// LogicalID and Type are the resource concerned (the resource without
+	// an alarm, the alarm, the schedule); "" for a region's finding.
+	LogicalID, Type string
+	// Kind is the resource's kind, when it has one; Metric the metric of
+	// the missing alarm.
+	Kind   Kind
+	Metric string
+	// Message says what is wrong, for a person.
+	Message string
+}
+
+// String is the finding as one line: "<stack>: <message>", or the message
+// alone for a region's finding.
+func (f Finding) String() string {
+	if f.Stack == "" {
+		return f.Message
+	}
+	return f.Stack + ": " + f.Message
+}
+
+func findingOn(s cfn.Stack, r cfn.Resource, gap Gap, message string) Finding {
+	return Finding{Gap: gap, Stack: s.Name, Region: s.Region, LogicalID: r.LogicalID, Type: r.Type, Message: message}
+}
+
 // alarmedTypes are the CloudFormation types the reference has alarms for:
 // a template resource of one of them must classify to a kind, or
 // CheckCoverage reports it.
@@ -220,3 +273,52 @@ func classify(r cfn.Resource, dlq, alarmTopic, logBucket bool) Kind {
 // regionOf is the stack's region, from its environment; a stack without
 // one counts as its own region.
 func regionOf(s cfn.Stack) string { return cmp.Or(s.Region, s.Name) }
+
+// checkAlarmSeverities reports the alarms of s that do not act on exactly
+// one severity's topic, and those with their actions off: an alarm that
+// should be quiet at times (idle alarms outside their sessions) says so in
+// its own expression, never by switching its actions off.
+func checkAlarmSeverities(s cfn.Stack) (out []Finding) {
+	topics := map[string]string{} // the template's topics' names, by logical ID
+	for _, r := range s.Template.Resources("AWS::SNS::Topic") {
+		topics[r.LogicalID], _ = r.Props["TopicName"].(string)
+	}
+	// An action is a topic of the template (a reference) or an ARN; an
+	// alarm topic's name (TopicName) ends in its severity's suffix.
+	severityOf := func(v any) (Severity, bool) {
+		name := topics[cfn.Ref(v)]
+		if arn := cfn.ARN(v); arn != "" {
+			name = cfn.ARNName(arn)
+		}
+		for _, sev := range Severities {
+			if strings.HasSuffix(name, TopicName("", sev)) {
+				return sev, true
+			}
+		}
+		return "", false
+	}
+	for _, typ := range []string{"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"} {
+		for _, r := range s.Template.Resources(typ) {
+			sevs := map[Severity]bool{}
+			var unknown []string
+			for _, key := range []string{"AlarmActions", "OKActions"} {
+				acts, _ := r.Props[key].([]any)
+				for _, a := range acts {
+					if sev, ok := severityOf(a); ok {
+						sevs[sev] = true
+					} else {
+						unknown = append(unknown, fmt.Sprint(a))
+					}
+				}
+			}
+			if len(sevs) != 1 || len(unknown) > 0 {
+				got := slices.Sorted(maps.Keys(sevs))
+				out = append(out, findingOn(s, r, GapSeverity, fmt.Sprintf("alarm %s has severities %v (actions on other topics: %d), want exactly one of %s", r.LogicalID, got, len(unknown), joinSeverities())))
+			}
+			if r.Props["ActionsEnabled"] == false {
+				out = append(out, findingOn(s, r, GapActionsOff, fmt.Sprintf("alarm %s has its actions off: every alarm acts, and an idle alarm is quiet outside its sessions by its own expression", r.LogicalID)))
+			}
+		}
+	}
+	return out
+}
