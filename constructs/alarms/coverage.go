@@ -63,12 +63,6 @@ func findingOn(s cfn.Stack, r cfn.Resource, gap Gap, message string) Finding {
 	return Finding{Gap: gap, Stack: s.Name, Region: s.Region, LogicalID: r.LogicalID, Type: r.Type, Message: message}
 }
 
-// alarmedTypes are the CloudFormation types the reference has alarms for:
-// a template resource of one of them must classify to a kind, or
-// CheckCoverage reports it.
-var alarmedTypes = []string{"AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::Lambda::Function", "AWS::ApiGateway::Stage",
-	"AWS::ApiGatewayV2::Stage", "AWS::CloudFront::Distribution", "AWS::S3::Bucket"}
-
 // metricKey identifies a CloudWatch metric by its namespace, name and
 // dimensions, in any order. A dimension's value is the logical ID a
 // reference points to, or the literal value.
@@ -196,11 +190,11 @@ func (cv *coverage) readLogBuckets(s cfn.Stack) {
 // its kind, and whether the stack runs functions.
 func (cv *coverage) checkStack(s cfn.Stack) (out []Finding, functions bool) {
 	for _, r := range s.Template.Resources("") {
-		if !slices.Contains(alarmedTypes, r.Type) {
+		here := scoped{s.Name, r.LogicalID}
+		kind, alarmed := classify(r, cv.dlqs.Has(s.Name, r), cv.alarmTopics[here], cv.logBuckets[here])
+		if !alarmed {
 			continue
 		}
-		here := scoped{s.Name, r.LogicalID}
-		kind := classify(r, cv.dlqs.Has(s.Name, r), cv.alarmTopics[here], cv.logBuckets[here])
 		if kind == "" {
 			out = append(out, findingOn(s, r, GapUnclassified, fmt.Sprintf("%s %s has no alarm decisions (no kind in the alarms catalogue)", r.Type, r.LogicalID)))
 			continue
@@ -241,33 +235,37 @@ func targetDimensions(t cfn.Template, r cfn.Resource, ks KindSpec) map[string]st
 
 // classify decides a resource's kind from the templates: whether the app
 // names it as a dead-letter queue, an alarm action or a log bucket.
-func classify(r cfn.Resource, dlq, alarmTopic, logBucket bool) Kind {
+// alarmed says whether the reference has alarms for its type: such a
+// resource without a kind is a gap (GapUnclassified).
+func classify(r cfn.Resource, dlq, alarmTopic, logBucket bool) (kind Kind, alarmed bool) {
 	switch r.Type {
 	case "AWS::SQS::Queue":
 		if dlq || r.Ordering() == cfn.OrderingParking {
-			return KindDLQ
+			return KindDLQ, true
 		}
 		// The ingest and consumer queues get the same alarms (with their own
 		// thresholds); coverage checks the set.
-		return KindConsumerQueue
+		return KindConsumerQueue, true
 	case "AWS::SNS::Topic":
 		if alarmTopic {
-			return KindAlarmTopic
+			return KindAlarmTopic, true
 		}
-		return KindFanoutTopic
+		return KindFanoutTopic, true
 	case "AWS::Lambda::Function":
-		return KindFunction
+		return KindFunction, true
 	case "AWS::CloudFront::Distribution":
-		return KindDistribution
+		return KindDistribution, true
 	case "AWS::ApiGateway::Stage":
-		return KindAPIStage
+		return KindAPIStage, true
+	case "AWS::ApiGatewayV2::Stage":
+		return "", true // alarmed by the reference, no kind of the catalogue
 	case "AWS::S3::Bucket":
 		if logBucket {
-			return KindLogBucket
+			return KindLogBucket, true
 		}
-		return KindSiteBucket
+		return KindSiteBucket, true
 	}
-	return ""
+	return "", false
 }
 
 // regionOf is the stack's region, from its environment; a stack without

@@ -45,7 +45,8 @@ func TestCoverageFindsDLQsNamedByJoinedARNs(t *testing.T) {
 // A logical ID names a resource of its own stack only: a queue that is
 // another queue's dead-letter queue in one stack does not make the queue
 // of the same logical ID in another stack one, nor does an alarm action
-// make another stack's topic of the same ID an alarm topic.
+// make another stack's topic of the same ID an alarm topic, nor does an
+// alarm on a queue cover another stack's queue of the same ID.
 func TestCoverageReadsLogicalIDsPerStack(t *testing.T) {
 	queue := map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{}}
 	topic := map[string]any{"Type": "AWS::SNS::Topic", "Properties": map[string]any{}}
@@ -54,18 +55,27 @@ func TestCoverageReadsLogicalIDsPerStack(t *testing.T) {
 			"Queue": queue, "Topic": topic,
 			"Work":  map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{"RedrivePolicy": map[string]any{"deadLetterTargetArn": map[string]any{"Fn::GetAtt": []any{"Queue", "Arn"}}}}},
 			"Alarm": map[string]any{"Type": "AWS::CloudWatch::Alarm", "Properties": map[string]any{"AlarmActions": []any{map[string]any{"Ref": "Topic"}}}},
+			"AgeAlarm": map[string]any{"Type": "AWS::CloudWatch::Alarm", "Properties": map[string]any{
+				"Namespace": "AWS/SQS", "MetricName": "ApproximateAgeOfOldestMessage",
+				"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": map[string]any{"Fn::GetAtt": []any{"Queue", "QueueName"}}}},
+			}},
 		}}},
 		{Name: "b", Region: "eu-west-2", Template: cfn.Template{"Resources": map[string]any{"Queue": queue, "Topic": topic}}},
 	}
 	want := map[string]alarms.Kind{"a/Queue": alarms.KindDLQ, "a/Topic": alarms.KindAlarmTopic, "b/Queue": alarms.KindConsumerQueue, "b/Topic": alarms.KindFanoutTopic}
 	got := map[string]alarms.Kind{}
+	ageMissedInB := false
 	for _, f := range alarms.CheckCoverage(stacks) {
 		if _, ok := want[f.Stack+"/"+f.LogicalID]; ok && f.Gap == alarms.GapMissingAlarm {
 			got[f.Stack+"/"+f.LogicalID] = f.Kind
+			ageMissedInB = ageMissedInB || f.Stack == "b" && f.Metric == "ApproximateAgeOfOldestMessage"
 		}
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("kinds of the resources without alarms (-want +got):\n%s", diff)
+	}
+	if !ageMissedInB {
+		t.Error("stack a's age alarm on its Queue covers stack b's Queue")
 	}
 }
 

@@ -32,7 +32,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"unicode"
 )
 
 // value is a scalar or a time series over the evaluation's timestamps.
@@ -126,11 +125,11 @@ func (p *parser) primary() (value, error) {
 			return value{}, err
 		}
 		return args[0], nil
-	case tok != "" && (unicode.IsDigit(rune(tok[0])) || tok[0] == '.'):
+	case tok != "" && (tok[0] == '.' || '0' <= tok[0] && tok[0] <= '9'):
 		f, err := strconv.ParseFloat(tok, 64)
 		p.next()
 		return value{scalar: f}, err
-	case tok != "" && (unicode.IsLetter(rune(tok[0])) || tok[0] == '_'):
+	case tok != "" && (tok[0] == '_' || 'a' <= tok[0] && tok[0] <= 'z' || 'A' <= tok[0] && tok[0] <= 'Z'):
 		p.next()
 		if p.tok == "(" {
 			return p.call(tok)

@@ -36,13 +36,16 @@ func TestEval(t *testing.T) {
 		{"FLOOR(EPOCH(a)/120)", []float64{0, 1, 1}},
 		{"TIME_SERIES(7)", []float64{7, 7, 7}},
 		{"2*(1+2)", []float64{6, 6, 6}},
+		{"FILL(a,0) < FILL(b,0)", []float64{0, 1, 0}},
+		{"0 || FILL(b,0)", []float64{0, 1, 1}},
+		{"FILL(a,0)-FILL(b,0)/2", []float64{1, -1, 1.5}},
 	} {
 		got, err := Eval(tc.expr, env)
 		if err != nil || !same(got, tc.want) {
 			t.Errorf("Eval(%q) = %v, %v; want %v", tc.expr, got, err, tc.want)
 		}
 	}
-	for _, expr := range []string{"IF(a, 1, 0)", "a == b", "-a", "FILL(a)", "(a, b)", "c", "a +", "FLOOR(a"} {
+	for _, expr := range []string{"IF(a, 1, 0)", "a == b", "-a", "FILL(a)", "(a, b)", "c", "a +", "FLOOR(a", "é(1)", "aé"} {
 		if _, err := Eval(expr, env); err == nil {
 			t.Errorf("Eval(%q) succeeded, want an error for what the evaluator does not know", expr)
 		}
