@@ -852,13 +852,21 @@ func (g *Gateway) addDomain(p *Props) {
 // (function, VPC link) is referenced once for both.
 func (g *Gateway) integrations(s Service, gateways map[string]*Gateway) (proxy, base awsapigateway.Integration) {
 	b := s.Backend
-	url, linkID := strings.TrimSuffix(b.URL, "/"), b.VPCLinkID
+	u := strings.TrimSuffix(b.URL, "/")
+	vpcLink := func(id string) awsapigateway.IVpcLink {
+		return awsapigateway.VpcLink_FromVpcLinkId(g.Construct, jsii.String("Link-"+s.Name), jsii.String(id))
+	}
+	// A VPC link makes the connection VPC_LINK (IntegrationOptions.ConnectionType's
+	// default); none, for an http backend, calls it over the internet.
+	var link awsapigateway.IVpcLink
 	switch b.Type {
 	case BackendLambda:
 		// A proxy Lambda integration passes the whole request path.
 		fn := awslambda.Function_FromFunctionAttributes(g.Construct, jsii.String("Backend-"+s.Name), &awslambda.FunctionAttributes{FunctionArn: jsii.String(b.FunctionARN), SameEnvironment: jsii.Bool(true)})
 		opts := &awsapigateway.LambdaIntegrationOptions{AllowTestInvoke: jsii.Bool(false)}
 		return awsapigateway.NewLambdaIntegration(fn, opts), awsapigateway.NewLambdaIntegration(fn, opts)
+	case BackendVPCLink:
+		link = vpcLink(b.VPCLinkID)
 	case BackendGateway:
 		// The inner gateway is private: it is called through its VPC link (a
 		// network load balancer in front of its interface VPC endpoint) at
@@ -868,21 +876,17 @@ func (g *Gateway) integrations(s Service, gateways map[string]*Gateway) (proxy, 
 		// the host name also names the API for API Gateway and TLS. The
 		// caller's Authorization header passes through and is checked again there.
 		inner := gateways[b.Gateway]
-		linkID = inner.Endpoint.VPCLinkID
-		url = "https://" + *inner.RestAPI.RestApiId() + "-" + inner.Endpoint.VPCEndpointIDs[0] + ".execute-api." + g.region + "." + *awscdk.Aws_URL_SUFFIX() +
+		link = vpcLink(inner.Endpoint.VPCLinkID)
+		u = "https://" + *inner.RestAPI.RestApiId() + "-" + inner.Endpoint.VPCEndpointIDs[0] + ".execute-api." + g.region + "." + *awscdk.Aws_URL_SUFFIX() +
 			"/" + inner.StageName + "/" + s.BasePath
 	}
-	var baseOptions awsapigateway.IntegrationOptions // an http backend: over the internet
-	if b.Type == BackendVPCLink || b.Type == BackendGateway {
-		baseOptions.ConnectionType = awsapigateway.ConnectionType_VPC_LINK
-		baseOptions.VpcLink = awsapigateway.VpcLink_FromVpcLinkId(g.Construct, jsii.String("Link-"+s.Name), jsii.String(linkID))
-	}
+	baseOptions := awsapigateway.IntegrationOptions{VpcLink: link}
 	proxyOptions := baseOptions
 	proxyOptions.RequestParameters = &map[string]*string{"integration.request.path.proxy": jsii.String("method.request.path.proxy")}
-	route := func(url string, o *awsapigateway.IntegrationOptions) awsapigateway.Integration {
-		return awsapigateway.NewHttpIntegration(jsii.String(url), &awsapigateway.HttpIntegrationProps{HttpMethod: jsii.String("ANY"), Options: o})
+	route := func(u string, o *awsapigateway.IntegrationOptions) awsapigateway.Integration {
+		return awsapigateway.NewHttpIntegration(jsii.String(u), &awsapigateway.HttpIntegrationProps{HttpMethod: jsii.String("ANY"), Options: o})
 	}
-	return route(url+"/{proxy}", &proxyOptions), route(url, &baseOptions)
+	return route(u+"/{proxy}", &proxyOptions), route(u, &baseOptions)
 }
 
 // AccountProps configures the role of the account setting (NewAccount).

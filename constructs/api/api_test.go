@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 			{Name: "quotes", BasePath: "quotes", Backend: Backend{Type: BackendLambda, FunctionARN: "arn:aws:lambda:eu-west-2:111111111111:function:quotes"}, Authorizer: "partners-jwt", APIKeyRequired: true},
 			{Name: "risk", BasePath: "risk", Backend: Backend{Type: BackendGateway, Gateway: "internal"}},
 			// A name ending in -root is an ordinary service: its proxy route forwards the path.
-			{Name: "positions-root", BasePath: "positions", Backend: Backend{Type: BackendHTTP, URL: "https://positions.example.com"}},
+			{Name: "positions-root", BasePath: "positions", Backend: Backend{Type: BackendHTTP, URL: "https://positions.example.com/"}},
 		},
 	})
 	// A gateway given no name, in a stack of its own.
@@ -200,6 +200,9 @@ func TestRoutesUseProxyIntegrationsToTheirBackends(t *testing.T) {
 			continue
 		}
 		got = append(got, integ["Type"].(string)+" "+cfntest.JSON(integ["Uri"]))
+		if uri, _ := integ["Uri"].(string); strings.Contains(uri, ".example.com") && (integ["ConnectionType"] != nil || integ["ConnectionId"] != nil) {
+			t.Errorf("the http backend %s is called through a VPC link (%v %v), want over the internet", uri, integ["ConnectionType"], integ["ConnectionId"])
+		}
 	}
 	joined := strings.Join(got, "\n")
 	for _, want := range []string{`HTTP_PROXY "https://orders.example.com/{proxy}"`, `HTTP_PROXY "https://orders.example.com"`, "AWS_PROXY", "execute-api"} {
