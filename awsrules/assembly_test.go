@@ -3,6 +3,7 @@ package awsrules
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -203,5 +204,29 @@ func fileWriter(t *testing.T, dir string) func(path, content string) {
 		if err := os.WriteFile(filepath.Join(dir, path), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A stack over the resource limit blames the configuration list with the
+// most resources in it; of two lists with as many, the first by name.
+func TestResourceLimitBlamesTheLargestListFirstByName(t *testing.T) {
+	s := cfn.Stack{Name: "s", Template: cfn.Template{"Resources": map[string]any{}}, Paths: map[string]string{},
+		ConfigFields: map[string]cfn.ConfigField{"/s/B": {Field: "b.list[0]"}, "/s/A": {Field: "a.list[0]"}, "/s/C": {Field: "c.list[0]"}}}
+	add := func(construct string, n int) {
+		for i := range n {
+			id := fmt.Sprintf("%s%d", construct, i)
+			s.Template["Resources"].(map[string]any)[id] = map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{}}
+			s.Paths[id] = "/s/" + construct + "/" + id
+		}
+	}
+	add("C", 10)
+	add("B", 250)
+	add("A", 250)
+	var perr *problems.Error
+	if !errors.As(CheckStacks([]cfn.Stack{s}), &perr) || len(perr.Problems) != 1 {
+		t.Fatalf("want one problem, the resource limit, got %v", perr)
+	}
+	if p := perr.Problems[0]; p.Field != "a.list" || p.Value != "250 of the 510 resources of s" {
+		t.Errorf("blamed %s (%v), want a.list (250 of the 510 resources of s)", p.Field, p.Value)
 	}
 }

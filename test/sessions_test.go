@@ -230,9 +230,10 @@ func TestCoverageFailsOnBrokenSeveritiesAndMutedAlarms(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tmpl := copyTemplate(t, dev.Stack(stack).Template)
-			tc.break_(tmpl)
-			got := lines(alarms.CheckCoverage([]cfn.Stack{{Name: stack, Region: dev.Stack(stack).Region, Template: tmpl}}))
+			s := dev.Stack(stack)
+			s.Template = copyTemplate(t, s.Template)
+			tc.break_(s.Template)
+			got := lines(alarms.CheckCoverage([]cfn.Stack{s}))
 			if !strings.Contains(got, tc.want) || !strings.Contains(got, stack) {
 				t.Errorf("coverage problems lack %q:\n%s", tc.want, got)
 			}

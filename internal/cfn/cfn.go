@@ -126,13 +126,14 @@ func Synth(app awscdk.App) *Assembly {
 	return out
 }
 
-// Stack returns the stack named name; the zero Stack (no template) when
-// the assembly has none.
+// Stack returns the stack named name. It panics when the assembly has
+// none: a misspelled name would otherwise read as an empty stack.
 func (a *Assembly) Stack(name string) Stack {
-	if i := slices.IndexFunc(a.Stacks, func(s Stack) bool { return s.Name == name }); i >= 0 {
-		return a.Stacks[i]
+	i := slices.IndexFunc(a.Stacks, func(s Stack) bool { return s.Name == name })
+	if i < 0 {
+		panic(fmt.Sprintf("cfn: the assembly has no stack %q", name))
 	}
-	return Stack{}
+	return a.Stacks[i]
 }
 
 // Resources returns every resource of the given type (all when typ is ""),
