@@ -494,9 +494,12 @@ func TestParseAcceptsNullOmittedOptionalsAndWholeNumbersWithAFraction(t *testing
 	}), "test.json"); err != nil {
 		t.Errorf("null, omitted booleans and no api: %v", err)
 	}
-	c, err := Parse([]byte(strings.Replace(string(patched(t, func(map[string]any) {})), `"timeoutSeconds": 30`, `"timeoutSeconds": 30.0`, 1)), "test.json")
-	if err != nil || c.Fanout.Consumers[0].TimeoutSeconds != 30 {
-		t.Errorf("30.0: %v, %+v", err, c)
+	first := func(c map[string]any) {
+		c["fanout"].(map[string]any)["consumers"].([]any)[0].(map[string]any)["timeoutSeconds"] = 37
+	}
+	c, err := Parse([]byte(strings.Replace(string(patched(t, first)), `"timeoutSeconds": 37`, `"timeoutSeconds": 37.0`, 1)), "test.json")
+	if err != nil || c.Fanout.Consumers[0].TimeoutSeconds != 37 {
+		t.Errorf("37.0: %v, %+v", err, c)
 	}
 }
 
@@ -601,6 +604,10 @@ func TestLocatePlacesRuleProblemsAtTheirKeys(t *testing.T) {
 // The shape's and the rules' problems are listed together in the file's
 // order, each at its place, under one subject naming the file.
 func TestLocateMergesShapeAndRuleProblemsInFileOrder(t *testing.T) {
+	sixty := slices.IndexFunc(Default().Fanout.Consumers, func(c Consumer) bool { return c.TimeoutSeconds == 60 })
+	if sixty < 0 {
+		t.Fatal("the default configuration has no consumer with a 60-second timeout to break")
+	}
 	data := strings.NewReplacer(`"account": "111111111111"`, `"account": "123"`, `"timeoutSeconds": 60`, `"timeoutSeconds": "sixty"`).Replace(string(defaultJSON))
 	c, shape := Parse([]byte(data), "test.json")
 	if shape == nil {
@@ -608,7 +615,7 @@ func TestLocateMergesShapeAndRuleProblemsInFileOrder(t *testing.T) {
 	}
 	perr := c.Locate(WithoutShapeEchoes(shape, c.Validate())).(*problems.Error)
 	check(t, "subject", "configuration test.json", perr.Subject)
-	check(t, "fields", []string{"account", "fanout.consumers[1].timeoutSeconds"}, perr.Fields())
+	check(t, "fields", []string{"account", fmt.Sprintf("fanout.consumers[%d].timeoutSeconds", sixty)}, perr.Fields())
 	for _, p := range perr.Problems {
 		if p.At == "" {
 			t.Errorf("%s: not placed", p.Field)
