@@ -70,6 +70,7 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 	added := fmt.Sprintf("fanout.consumers[%d].name", len(config.Default().Fanout.Consumers))
 	holdingsAt := slices.IndexFunc(config.Default().Fanout.Consumers, func(c config.Consumer) bool { return c.Name == "holdings" })
 	holdings := fmt.Sprintf("fanout.consumers[%d].name", holdingsAt)
+	second := config.Default().Regions[1].Name // the region the cases break at regions[1]
 	for _, tc := range []struct {
 		name   string
 		change func(c map[string]any)
@@ -124,7 +125,7 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 				ids = append(ids, fmt.Sprintf("vpce-0123456789abc%04x", i))
 			}
 			obj(obj(obj(at(c, "regions", 1))["privateEndpoints"])["internal"])["vpcEndpointIds"] = ids
-		}, []string{`api.gateways[0].name: got "a resource policy of`, "characters in brokerage-dev-eu-west-2-regional", "at most 8192 characters", "(1 problem)"}},
+		}, []string{`api.gateways[0].name: got "a resource policy of`, "characters in brokerage-dev-" + second + "-regional", "at most 8192 characters", "(1 problem)"}},
 		{"a long CSP", func(c map[string]any) {
 			obj(c["site"])["contentSecurityPolicy"] = strings.Repeat("img-src https://cdn.example.com; ", 60)
 		},
@@ -146,8 +147,8 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 			c["primaryRegion"] = "me-central-1"
 		}, []string{`regions[1].name: got "af-south-1"`, "SNS does not forward from one opt-in region to another"}},
 		{"a Cognito ARN without its resource", func(c map[string]any) {
-			obj(obj(at(c, "regions", 1))["userPools"])["customers"] = "arn:aws:cognito-idp:eu-west-2:111111111111:"
-		}, []string{`regions[1].userPools["customers"]`, "a user pool id eu-west-2_<id> after userpool/", "(1 problem)"}},
+			obj(obj(at(c, "regions", 1))["userPools"])["customers"] = "arn:aws:cognito-idp:" + second + ":111111111111:"
+		}, []string{`regions[1].userPools["customers"]`, "a user pool id " + second + "_<id> after userpool/", "(1 problem)"}},
 		{"a Lambda ARN without its resource", func(c map[string]any) {
 			g := gateway(c, 0)
 			g["authorizers"] = append(g["authorizers"].([]any), map[string]any{"name": "jwt", "type": "lambda", "functionArn": "arn:aws:lambda:eu-west-2:111111111111:"})
