@@ -297,9 +297,9 @@ func fixture() *Config {
 	return c
 }
 
-// firstRegionOnly keeps the first region.
-func firstRegionOnly(c *Config) {
-	c.Regions = c.Regions[:1]
+// primaryRegionOnly keeps the primary region alone.
+func primaryRegionOnly(c *Config) {
+	c.Regions = slices.DeleteFunc(c.Regions, func(r Region) bool { return r.Name != c.PrimaryRegion })
 	c.Pipeline.CanaryRegion = ""
 }
 
@@ -337,7 +337,7 @@ func TestWaves(t *testing.T) {
 			addRegion(c, "us-east-1", "United States")
 			c.PrimaryRegion = "us-east-1"
 		}, []Wave{{"first", []string{"us-east-1"}}, {"canary", []string{"eu-west-2"}}, {"wave-1", []string{"ap-southeast-2", "sa-east-1"}}}},
-		{"one region: the first wave only", firstRegionOnly, []Wave{{"first", []string{"us-east-1", "ap-southeast-2"}}}},
+		{"one region: the first wave only", primaryRegionOnly, []Wave{{"first", []string{"us-east-1", "ap-southeast-2"}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -423,8 +423,8 @@ func TestPartnerKeySecretPerRegion(t *testing.T) {
 		}
 	}
 	c := Default()
-	firstRegionOnly(c)
-	c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws:secretsmanager:ap-southeast-2:444444444444:secret:partners-AbCdEf"
+	primaryRegionOnly(c)
+	c.API.Gateways[1].UsagePlans[0].APIKeySecret = "arn:aws:secretsmanager:" + c.PrimaryRegion + ":444444444444:secret:partners-AbCdEf"
 	if err := c.Validate(); err != nil {
 		t.Errorf("one region, an ARN of that region: %v", err)
 	}
@@ -516,14 +516,23 @@ func TestRepeatedKeyDoesNotHideTheRulesOfTheValueKept(t *testing.T) {
 // A problem inside a map's value is placed at its own key, and a key a
 // map's value repeats is named in the same field path form.
 func TestParsePlacesProblemsInsideMapValues(t *testing.T) {
-	data := strings.Replace(string(defaultJSON), `"vpcEndpointIds": [
-            "vpce-00000000000000001"
-          ],`, `"vpcEndpointIds": "vpce-00000000000000001", "vpcLinkId": "x",`, 1)
+	data := `{
+  "regions": [
+    {
+      "privateEndpoints": {
+        "internal": {
+          "vpcEndpointIds": "vpce-00000000000000001", "vpcLinkId": "x",
+          "vpcLinkId": "PLACEHOLDER"
+        }
+      }
+    }
+  ]
+}`
 	_, err := Parse([]byte(data), "test.json")
 	got := err.Error()
 	for _, want := range []string{
-		`regions[0].privateEndpoints["internal"].vpcEndpointIds: got "vpce-00000000000000001", want a list (line 23, column 27)`,
-		`regions[0].privateEndpoints["internal"].vpcLinkId: got "a key repeated at line 24, column 22"`,
+		`regions[0].privateEndpoints["internal"].vpcEndpointIds: got "vpce-00000000000000001", want a list (line 6, column 27)`,
+		`regions[0].privateEndpoints["internal"].vpcLinkId: got "a key repeated at line 7, column 22"`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("%v\nwant it to contain %s", got, want)

@@ -3,6 +3,7 @@ package test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,13 +32,14 @@ func TestSynthesizedAppsPassAWSRules(t *testing.T) {
 func TestOneAccountConcurrencyAlarmInUSEast1(t *testing.T) {
 	c := config.Default()
 	c.Site.ContentDir = "../web"
-	// The region's block moves with it: its pool's ARN names its region.
-	r := c.Regions[0]
-	r.Name, r.Market = "us-east-1", "United States"
+	// The primary region's block moves with it: its pool's ARN names its region.
+	i := slices.IndexFunc(c.Regions, func(r config.Region) bool { return r.Name == c.PrimaryRegion })
+	r := c.Regions[i]
 	for name, pool := range r.UserPools {
-		r.UserPools[name] = strings.ReplaceAll(pool, "ap-southeast-2", "us-east-1")
+		r.UserPools[name] = strings.ReplaceAll(pool, r.Name, "us-east-1")
 	}
-	c.Regions[0] = r
+	r.Name, r.Market = "us-east-1", "United States"
+	c.Regions[i] = r
 	c.PrimaryRegion = "us-east-1"
 	if err := stacks.Validate(c, cfntest.Now); err != nil {
 		t.Fatal(err)
