@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/brokerage/platform/constructs/alarms"
+	"github.com/brokerage/platform/constructs/alarms/alarmstest"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
 	"github.com/brokerage/platform/internal/metricmath"
@@ -20,8 +21,7 @@ import (
 func TestDLQArrivalAlarmCatchesAMessageDrainedBetweenSamples(t *testing.T) {
 	app := cfn.NewApp(t.TempDir())
 	stack := cfntest.StackIn(app, "s", "eu-west-2")
-	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "p-dev",
-		Recipients: map[alarms.Severity]alarms.Recipients{alarms.SeverityPage: {Emails: []string{"a@example.com"}}, alarms.SeverityNotify: {Emails: []string{"a@example.com"}}}})
+	al := alarmstest.New(stack, "p-dev")
 	q := awssqs.NewQueue(stack, jsii.String("DLQ"), nil)
 	al.Watch(q, alarms.Target{Kind: alarms.KindDLQ, Label: "holdings-dlq", Metrics: alarms.QueueMetrics(*q.QueueName())})
 	var arrival *metricmath.Alarm
