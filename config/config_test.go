@@ -632,6 +632,27 @@ func TestLocateMergesShapeAndRuleProblemsInFileOrder(t *testing.T) {
 	}
 }
 
+// An unknown key whose name reads as a path ("user.Pools") keeps the place
+// the shape gave it, at the key, when the rules' problems are placed.
+func TestLocateKeepsTheShapesPlaceOfAnUnknownKey(t *testing.T) {
+	data := strings.Replace(string(defaultJSON), `"regions": [`, `"regions": [ { "user.Pools": {} },`, 1)
+	c, shape := Parse([]byte(data), "test.json")
+	var at string
+	for _, p := range shape.(*problems.Error).Problems {
+		if p.Field == "regions[0].user.Pools" {
+			at = p.At
+		}
+	}
+	if at == "" {
+		t.Fatalf("no shape problem at regions[0].user.Pools in:\n%v", shape)
+	}
+	for _, p := range c.Locate(WithoutShapeEchoes(shape, c.Validate())).(*problems.Error).Problems {
+		if p.Field == "regions[0].user.Pools" && p.At != at {
+			t.Errorf("the unknown key is placed at %s, want the shape's %s", p.At, at)
+		}
+	}
+}
+
 // A required field the file lacks comes first, as the schema reports a
 // missing field at the top level, and a problem naming no field of the
 // configuration (a stack, as the assembly checks name one) comes last.

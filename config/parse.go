@@ -86,11 +86,12 @@ type placed struct {
 
 // place puts a problem at the line and column of instance location loc in
 // the file, or of the nearest enclosing location the file has (offset -1
-// when none).
+// when none). A problem the shape already placed keeps its place: its
+// field path may not read back into its location (an unknown key "a.b").
 func (o *origin) place(p problems.Problem, loc []string) placed {
 	for n := len(loc); n > 0; n-- {
 		if off, ok := o.offsets[strings.Join(loc[:n], "/")]; ok {
-			p.At = position(o.data, off)
+			p.At = cmp.Or(p.At, position(o.data, off))
 			return placed{p, off}
 		}
 	}
