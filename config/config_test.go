@@ -117,6 +117,14 @@ func TestValidateRejects(t *testing.T) {
 			realNetwork(c)
 			c.Regions[0].UserPools["customers"] = "arn:aws:cognito-idp:ap-southeast-2:444444444444:userpool/ap-southeast-2_aB3dE5fG7"
 		}, []string{`regions[1].userPools["customers"]`, `regions[2].userPools["customers"]`}},
+		{"a user pool in the placeholder account through {account}", func(c *Config) {
+			c.Stage = "staging"
+			realNetwork(c)
+			for _, r := range c.Regions {
+				r.UserPools["customers"] = "arn:aws:cognito-idp:{region}:444444444444:userpool/{region}_aB3dE5fG7"
+			}
+			c.Regions[1].UserPools["customers"] = "arn:aws:cognito-idp:{region}:{account}:userpool/{region}_aB3dE5fG7"
+		}, []string{`regions[1].userPools["customers"]`}},
 		{"placeholder VPC links and endpoints outside dev", func(c *Config) {
 			c.Stage = "prod"
 			realNetwork(c)
@@ -266,7 +274,6 @@ func TestSelectRegions(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-// addRegion adds a region to c with the (placeholder) user pools it needs.
 // realNetwork replaces the default configuration's placeholder VPC links
 // and endpoints, which are refused outside dev.
 func realNetwork(c *Config) {
