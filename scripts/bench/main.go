@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"flag"
@@ -285,7 +286,11 @@ func treeRSS(root int) int64 {
 func countRoundTrips(path string) int {
 	b, err := os.ReadFile(path)
 	must(err)
-	return strings.Count("\n"+string(b), "\n> ")
+	n := bytes.Count(b, []byte("\n> "))
+	if bytes.HasPrefix(b, []byte("> ")) {
+		n++
+	}
+	return n
 }
 
 type stack struct {
