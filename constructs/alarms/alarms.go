@@ -51,6 +51,8 @@ type Override struct {
 // negative threshold (the catalogue's metrics are counts, ages and
 // ratios), and the evaluation periods and M of N that, merged with the
 // catalogue's alarm as the construct merges them, CloudWatch would refuse.
+// An alarm whose period follows its target's redelivery (Spec.PeriodOfRedelivery)
+// is judged here with the catalogue's period, and again by Watch with its own.
 func CheckOverrides(field string, overrides map[string]Override) error {
 	l := problems.List{Subject: "configuration"}
 	known := map[string]Spec{}
@@ -317,12 +319,19 @@ func (a *Alarms) Watch(scope constructs.Construct, t Target) []awscloudwatch.Ala
 	ks.mustHold(t.Kind, t.Metrics)
 	var out []awscloudwatch.Alarm
 	for _, s := range ks.Alarms {
-		s = a.props.Overrides[OverrideKey(t.Kind, s.Metric)].apply(s)
+		key := OverrideKey(t.Kind, s.Metric)
+		s = a.props.Overrides[key].apply(s)
 		if s.ThresholdOfTimeout > 0 {
 			s.Threshold = s.ThresholdOfTimeout * t.TimeoutSeconds * 1000
 		}
 		if s.PeriodOfRedelivery {
 			s.PeriodSeconds = (int(math.Ceil(t.RedeliverySeconds/60)) + 1) * 60
+			// CheckOverrides knew only the catalogue's period, not the target's.
+			if want := awsrules.AlarmEvaluationRange(s.PeriodSeconds, s.EvaluationPeriods); want != "" {
+				l := problems.List{Subject: "alarms.Props"}
+				l.Add("Overrides["+strconv.Quote(key)+"].evaluationPeriods", s.EvaluationPeriods, want+" (the period follows the redelivery of "+t.Label+")")
+				panic(l.Err())
+			}
 		}
 		out = append(out, a.create(scope, t.Kind, t.Label, s.metricOf(t.Metrics), s))
 	}

@@ -1,6 +1,7 @@
 package alarms_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,5 +43,27 @@ func TestDLQArrivalAlarmCatchesAMessageDrainedBetweenSamples(t *testing.T) {
 	at, paged, err := arrival.FirstAlarm(drained, start, hour)
 	if err != nil || !paged || !at.Equal(start.Add(11*time.Minute)) {
 		t.Errorf("a message drained between samples: paged %v at %v (%v), want at 12:11", paged, at, err)
+	}
+}
+
+// An alarm whose period follows its target's redelivery is held to what
+// CloudWatch evaluates with that period, which the overrides' own check
+// cannot know: a day of one-minute periods is four days of four-minute ones.
+func TestWatchRefusesEvaluationPeriodsTheRedeliveryPeriodMakesTooLong(t *testing.T) {
+	app := cfn.NewApp(t.TempDir())
+	stack := cfntest.StackIn(app, "s", "eu-west-2")
+	over := map[string]alarms.Override{alarms.OverrideKey(alarms.KindConsumer, "GapHeldSeconds"): {EvaluationPeriods: 1440}}
+	if err := alarms.CheckOverrides("Overrides", over); err != nil {
+		t.Fatalf("with the catalogue's period: %v", err)
+	}
+	al := alarms.New(stack, "Alarms", &alarms.Props{Prefix: "p-dev", Overrides: over,
+		Recipients: map[alarms.Severity]alarms.Recipients{alarms.SeverityPage: {Emails: []string{"a@example.com"}}, alarms.SeverityNotify: {Emails: []string{"a@example.com"}}}})
+	target := func(redelivery float64) alarms.Target {
+		return alarms.Target{Kind: alarms.KindConsumer, Label: "holdings", Metrics: alarms.ConsumerMetrics("fn"), RedeliverySeconds: redelivery}
+	}
+	al.Watch(stack, target(0)) // one-minute periods: a day
+	got := cfntest.ProblemFields(t, func() { al.Watch(stack, target(180)) })
+	if want := []string{`Overrides["consumer/GapHeldSeconds"].evaluationPeriods`}; !slices.Equal(got, want) {
+		t.Errorf("problems at %v, want %v", got, want)
 	}
 }
