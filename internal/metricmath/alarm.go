@@ -115,19 +115,18 @@ func (a Alarm) Values(data Data, ts []int64) ([]float64, error) {
 	}
 	// Expressions may name the queries listed after them: evaluate until
 	// a pass evaluates none.
-	var err error
 	for n := 0; len(pending) > 0 && len(pending) != n; {
 		n = len(pending)
 		pending = slices.DeleteFunc(pending, func(q map[string]any) bool {
-			var v []float64
-			if v, err = Eval(q["Expression"].(string), env); err != nil {
-				return false // names an id not evaluated yet
+			v, err := Eval(q["Expression"].(string), env)
+			if err == nil {
+				env.Series[q["Id"].(string)] = v
 			}
-			env.Series[q["Id"].(string)] = v
-			return true
+			return err == nil // else it names an id not evaluated yet
 		})
 	}
 	if len(pending) > 0 {
+		_, err := Eval(pending[0]["Expression"].(string), env) // the first left, in the alarm's order
 		return nil, fmt.Errorf("metricmath: cannot evaluate the alarm's expressions: %v", err)
 	}
 	return env.Series[ret], nil

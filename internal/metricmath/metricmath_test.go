@@ -92,6 +92,7 @@ func TestValuesNamesTheExpressionItCannotEvaluate(t *testing.T) {
 	a := Alarm{Props: map[string]any{"Metrics": []any{
 		map[string]any{"Id": "m", "MetricStat": map[string]any{"Metric": map[string]any{"MetricName": "Sent"}, "Period": 60.0}, "ReturnData": false},
 		map[string]any{"Id": "e", "Expression": "IF(m, 1, 0)"},
+		map[string]any{"Id": "f", "Expression": "e+1"}, // fails only because e does
 	}}}
 	if _, err := a.Values(Data{}, []int64{60}); err == nil || !strings.Contains(err.Error(), "IF") {
 		t.Errorf("err = %v, want one naming the unsupported function", err)
