@@ -90,7 +90,7 @@ func CheckCoverage(stacks []cfn.Stack) []Finding {
 		found, functions := cv.checkStack(s)
 		out = append(out, found...)
 		if functions {
-			withFunctions[regionOf(s)] = true
+			withFunctions[s.RegionOrName()] = true
 		}
 	}
 	out = append(out, cv.checkAccountAlarms(withFunctions)...)
@@ -102,7 +102,7 @@ func CheckCoverage(stacks []cfn.Stack) []Finding {
 // checks any resource.
 type coverage struct {
 	evaluated   set // the metricKey of every metric an alarm evaluates, by stack
-	evaluatedIn set // and by region (regionOf its stack)
+	evaluatedIn set // and by region (its stack's RegionOrName)
 	alarmTopics set // topics referenced as alarm actions, by stack
 	dlqs        cfn.DeadLetterQueues
 	logBuckets  set // buckets that receive S3 access logs or CloudFront logs, by stack
@@ -169,7 +169,7 @@ func (cv *coverage) addMetric(s cfn.Stack, m map[string]any) {
 	}
 	key := metricKey(namespace, metric, dimensions)
 	cv.evaluated[scoped{s.Name, key}] = true
-	cv.evaluatedIn[scoped{regionOf(s), key}] = true
+	cv.evaluatedIn[scoped{s.RegionOrName(), key}] = true
 }
 
 // readLogBuckets records the buckets s sends access logs to.
@@ -267,10 +267,6 @@ func classify(r cfn.Resource, dlq, alarmTopic, logBucket bool) (kind Kind, alarm
 	}
 	return "", false
 }
-
-// regionOf is the stack's region, from its environment; a stack without
-// one counts as its own region.
-func regionOf(s cfn.Stack) string { return cmp.Or(s.Region, s.Name) }
 
 // checkAlarmSeverities reports the alarms of s that do not act on exactly
 // one severity's topic, and those with their actions off: an alarm that

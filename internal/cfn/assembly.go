@@ -45,6 +45,10 @@ type Stack struct {
 	Paths map[string]string
 }
 
+// RegionOrName is the stack's region, from its environment; a stack
+// without one stands alone, as a region of its own named after it.
+func (s Stack) RegionOrName() string { return cmp.Or(s.Region, s.Name) }
+
 // ConfigFieldMetadata is the type of the construct metadata that names the
 // configuration entry a construct was built from; its data is a
 // ConfigField. Checks over the assembly blame that entry for a problem of

@@ -6,7 +6,6 @@
 package diagram
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -38,8 +37,8 @@ func Overview(a *cfn.Assembly) string {
 	b.WriteString("digraph overview {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=Helvetica];\n  edge [fontname=Helvetica, fontsize=10];\n")
 	byRegion := map[string][]cfn.Stack{}
 	for _, s := range stacks {
-		region := cmp.Or(s.Region, s.Name) // a stack without an environment stands alone
-		byRegion[region] = append(byRegion[region], s)
+		r := s.RegionOrName()
+		byRegion[r] = append(byRegion[r], s)
 	}
 	for _, r := range slices.Sorted(maps.Keys(byRegion)) {
 		fmt.Fprintf(&b, "  subgraph \"cluster_%s\" {\n    label=%q;\n", r, r)
