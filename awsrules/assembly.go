@@ -257,6 +257,28 @@ func checkAlarm(l *problems.List, r resource) {
 			r.add(l, "DatapointsToAlarm", int(dp), want)
 		}
 	}
+	if period := alarmPeriod(p); okE && period > 0 {
+		if want := AlarmEvaluationRange(period, int(ep)); want != "" {
+			r.add(l, "EvaluationPeriods", int(ep), want)
+		}
+	}
+}
+
+// alarmPeriod is an alarm's period in seconds: its own, or the longest of
+// its metric queries' (a metric-math alarm states it per query); 0 if none.
+func alarmPeriod(p map[string]any) int {
+	period, _ := p["Period"].(float64)
+	qs, _ := p["Metrics"].([]any)
+	for _, q := range qs {
+		qm, _ := q.(map[string]any)
+		ms, _ := qm["MetricStat"].(map[string]any)
+		for _, v := range []any{qm["Period"], ms["Period"]} {
+			if f, ok := v.(float64); ok {
+				period = max(period, f)
+			}
+		}
+	}
+	return int(period)
 }
 
 func checkQueuePolicy(l *problems.List, r resource) {

@@ -37,7 +37,7 @@ func fields(t *testing.T, err error) []string {
 
 const compliant = `{"Description":"ok","Resources":{
  "Q":{"Type":"AWS::SQS::Queue","Properties":{"QueueName":"p-a.fifo"}},
- "A":{"Type":"AWS::CloudWatch::Alarm","Properties":{"AlarmName":"p-a","DatapointsToAlarm":3,"EvaluationPeriods":5}},
+ "A":{"Type":"AWS::CloudWatch::Alarm","Properties":{"AlarmName":"p-a","DatapointsToAlarm":3,"EvaluationPeriods":1440,"Period":60}},
  "P":{"Type":"AWS::SQS::QueuePolicy","Properties":{"PolicyDocument":{"Statement":[{"Principal":{"AWS":["1","2"]}}]}}},
  "U":{"Type":"AWS::ApiGateway::UsagePlan","Properties":{"Throttle":{"BurstLimit":10,"RateLimit":2.5},"Quota":{"Limit":100}}},
  "S":{"Type":"AWS::ApiGateway::Stage","Properties":{"MethodSettings":[{"ThrottlingBurstLimit":10}]}},
@@ -67,6 +67,7 @@ func TestCheckStacksViolations(t *testing.T) {
 	bad := `{"Description":"` + strings.Repeat("d", 1025) + `","Resources":{
  "Q":{"Type":"AWS::SQS::Queue","Properties":{"QueueName":"p-a.fifo"}},
  "A":{"Type":"AWS::CloudWatch::Alarm","Properties":{"AlarmName":"` + strings.Repeat("a", 256) + `","DatapointsToAlarm":5,"EvaluationPeriods":3}},
+ "A2":{"Type":"AWS::CloudWatch::Alarm","Properties":{"AlarmName":"p-b","EvaluationPeriods":1440,"Metrics":[{"Id":"m","MetricStat":{"Period":240}},{"Id":"e","Expression":"m"}]}},
  "P":{"Type":"AWS::SQS::QueuePolicy","Properties":{"PolicyDocument":{"Statement":[{"Principal":{"AWS":[` + strings.Join(principals, ",") + `]}}]}}},
  "U":{"Type":"AWS::ApiGateway::UsagePlan","Properties":{"Throttle":{"BurstLimit":10.5},"Quota":{"Limit":100.5}}},
  "S":{"Type":"AWS::ApiGateway::Stage","Properties":{"MethodSettings":[{"ThrottlingBurstLimit":0.5}]}},
@@ -78,7 +79,7 @@ func TestCheckStacksViolations(t *testing.T) {
 		{Name: "s2", Account: "1", Region: "eu-west-2", Template: template(t, compliant)},
 	})
 	want := []string{
-		"s1 Description", "s1/A AlarmName", "s1/A DatapointsToAlarm", "s1/H ContentSecurityPolicy", "s1/P",
+		"s1 Description", "s1/A AlarmName", "s1/A DatapointsToAlarm", "s1/A2 EvaluationPeriods", "s1/H ContentSecurityPolicy", "s1/P",
 		"s1/S MethodSettings[0].ThrottlingBurstLimit", "s1/U Throttle.BurstLimit", "s1/U Quota.Limit", "s1/W VisibilityConfig.MetricName",
 		"s2/Q", `subscriptions to "arn:aws:sns:r:1:t.fifo"`,
 	}

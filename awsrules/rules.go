@@ -81,6 +81,7 @@ var Rules = []Rule{
 	{"stack-description", fmt.Sprintf("A CloudFormation template's Description is at most %d bytes.", StackDescriptionBytes), sourceCFNDescription},
 	{"alarm-name-length", fmt.Sprintf("A CloudWatch alarm name is 1 to %d characters, after the platform's prefix.", AlarmNameLength), sourcePutMetricAlarm},
 	{"alarm-datapoints", "A CloudWatch alarm's DatapointsToAlarm is at most its EvaluationPeriods, after the catalogue's defaults and the overrides are merged.", sourcePutMetricAlarm},
+	{"alarm-evaluation-range", "A CloudWatch alarm evaluates at most one day of periods shorter than an hour, seven days otherwise: EvaluationPeriods x Period, after the overrides are merged.", sourcePutMetricAlarm},
 	{"apigateway-whole-numbers", "API Gateway throttling bursts (stage method settings, usage plans) and usage-plan quotas are integers; rates may be fractional.", strings.Join([]string{sourceUsagePlan, sourceUsagePlanQuota, sourceStageMethod}, " ")},
 	{"waf-metric-name", fmt.Sprintf("A WAF metric name is 1 to %d characters among A-Z, a-z, 0-9, - and _, without whitespace; the platform names a web ACL's metric after its gateway.", WAFMetricNameLength), sourceWAFVisibility},
 	{"cloudfront-csp-length", fmt.Sprintf("A CloudFront response headers policy's Content-Security-Policy value is at most %d characters.", CloudFrontCSPLength), sourceCloudFrontCSP},
