@@ -15,8 +15,7 @@ import (
 // Assembly is a cloud assembly as its manifest (manifest.json) describes
 // it, with every stack's template.
 type Assembly struct {
-	// Stacks in artifact ID order (ReadAssembly), or in the order the
-	// assembly lists them (Synth).
+	// Stacks in artifact ID order.
 	Stacks []Stack
 	// Warnings are the warning annotations, as "<path>: <message>", sorted.
 	Warnings []string
@@ -107,12 +106,8 @@ func ReadAssembly(dir string) (*Assembly, error) {
 	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
 		art := m.Artifacts[id]
 		if art.AdditionalMetadataFile != "" {
-			b, err := os.ReadFile(filepath.Join(dir, art.AdditionalMetadataFile))
-			if err != nil {
+			if err := readJSON(filepath.Join(dir, art.AdditionalMetadataFile), &art.Metadata); err != nil {
 				return nil, err
-			}
-			if err := json.Unmarshal(b, &art.Metadata); err != nil {
-				return nil, fmt.Errorf("%s: %w", art.AdditionalMetadataFile, err)
 			}
 		}
 		fields, paths := map[string]ConfigField{}, map[string]string{}

@@ -1,10 +1,8 @@
-// Package cfn reads synthesized CloudFormation templates for tests: one jsii
-// call per stack fetches the whole template, and everything after that is
-// plain Go on maps.
+// Package cfn reads synthesized CloudFormation templates from the cloud
+// assembly's files: after the one synthesis, everything is plain Go on maps.
 package cfn
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -110,19 +108,12 @@ func SynthOrViolations(app awscdk.App, outdir string) (asm *Assembly, violations
 	return Synth(app), nil
 }
 
-// Synth synthesizes the app once and reads every stack (ReadAssembly), in
-// the order the assembly lists them.
+// Synth synthesizes the app once and reads every stack (ReadAssembly).
 func Synth(app awscdk.App) *Assembly {
-	asm := app.Synth(nil)
-	out, err := ReadAssembly(*asm.Directory())
+	out, err := ReadAssembly(*app.Synth(nil).Directory())
 	if err != nil {
 		panic(err)
 	}
-	order := map[string]int{}
-	for i, s := range *asm.Stacks() {
-		order[*s.StackName()] = i
-	}
-	slices.SortStableFunc(out.Stacks, func(a, b Stack) int { return cmp.Compare(order[a.Name], order[b.Name]) })
 	return out
 }
 
