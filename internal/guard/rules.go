@@ -265,7 +265,7 @@ func optInPrincipal(stacks []Stack) []Violation {
 					continue
 				}
 				trusted := principals(st)
-				for _, region := range []string{cfn.ARNRegion(source), s.Region} {
+				for _, region := range slices.Compact([]string{cfn.ARNRegion(source), s.Region}) {
 					if regions.OptIn(region) && !slices.Contains(trusted, "Service:sns."+region+".amazonaws.com") {
 						out = append(out, Violation{Stack: s.Name, LogicalID: r.LogicalID, Message: fmt.Sprintf("delivery from %s involves opt-in region %s but the policy does not trust sns.%s.amazonaws.com", cfn.ARNName(source), region, region)})
 					}

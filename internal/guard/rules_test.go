@@ -131,17 +131,23 @@ func TestFIFOConsistent(t *testing.T) {
 }
 
 func TestOptInPrincipal(t *testing.T) {
-	policy := func(principals string) string {
+	policy := func(source, principals string) string {
 		return `{"Resources": {"P": {"Type": "AWS::SQS::QueuePolicy", "Properties": {"PolicyDocument": {"Statement": [
 			{"Effect": "Allow", "Principal": {"Service": ` + principals + `}, "Action": "sqs:SendMessage",
-			 "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:ap-southeast-2:1:t.fifo"}}}]}}}}}`
+			 "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:` + source + `:1:t.fifo"}}}]}}}}}`
 	}
 	ok := []Stack{
-		stack(t, "melbourne", "ap-southeast-4", policy(`["sns.amazonaws.com", "sns.ap-southeast-4.amazonaws.com"]`)),
-		stack(t, "london", "eu-west-2", policy(`"sns.amazonaws.com"`)),
+		stack(t, "melbourne", "ap-southeast-4", policy("ap-southeast-2", `["sns.amazonaws.com", "sns.ap-southeast-4.amazonaws.com"]`)),
+		stack(t, "london", "eu-west-2", policy("ap-southeast-2", `"sns.amazonaws.com"`)),
+		stack(t, "london", "eu-west-2", policy("ap-southeast-4", `["sns.amazonaws.com", "sns.ap-southeast-4.amazonaws.com"]`)),
 	}
-	broken := []Stack{stack(t, "melbourne", "ap-southeast-4", policy(`"sns.amazonaws.com"`))}
-	checkRule(t, "opt-in-principal", ok, broken, []string{"P"})
+	// The queue's region, the topic's, and both at once (reported once).
+	broken := []Stack{
+		stack(t, "melbourne", "ap-southeast-4", policy("ap-southeast-2", `"sns.amazonaws.com"`)),
+		stack(t, "london", "eu-west-2", policy("ap-southeast-4", `"sns.amazonaws.com"`)),
+		stack(t, "melbourne", "ap-southeast-4", policy("ap-southeast-4", `"sns.amazonaws.com"`)),
+	}
+	checkRule(t, "opt-in-principal", ok, broken, []string{"P", "P", "P"})
 }
 
 func TestQueueAlarmed(t *testing.T) {
