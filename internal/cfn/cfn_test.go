@@ -1,6 +1,7 @@
 package cfn_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -32,6 +33,21 @@ func TestSynthRecordsEachStacksRegion(t *testing.T) {
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(cfn.Stack{}, "Template", "TemplatePath", "ConfigFields", "Paths")); diff != "" {
 		t.Errorf("stacks (-want +got):\n%s", diff)
 	}
+}
+
+// A stack looked up by a name the assembly lacks panics, naming it: a
+// misspelled name would otherwise read as an empty stack and pass checks.
+func TestAssemblyStackPanicsOnAnUnknownName(t *testing.T) {
+	a := &cfn.Assembly{Stacks: []cfn.Stack{{Name: "uk"}}}
+	if got := a.Stack("uk").Name; got != "uk" {
+		t.Errorf("Stack(uk) = %q", got)
+	}
+	defer func() {
+		if r := recover(); !strings.Contains(fmt.Sprint(r), `"ukk"`) {
+			t.Errorf("Stack(ukk) recovered %v, want a panic naming the stack", r)
+		}
+	}()
+	a.Stack("ukk")
 }
 
 // cdk-nag writes a resource's references as <id> and <id.attribute>: an
