@@ -19,6 +19,7 @@ import (
 	"github.com/brokerage/platform/constructs/alarms/alarmstest"
 	"github.com/brokerage/platform/internal/cfn"
 	"github.com/brokerage/platform/internal/cfn/cfntest"
+	"github.com/brokerage/platform/internal/guard"
 	"github.com/brokerage/platform/lambda/consumer"
 	"github.com/brokerage/platform/lambda/redistributor/redistribute"
 	"github.com/brokerage/platform/problems"
@@ -498,22 +499,11 @@ func TestStandardPathHasNoFIFONamesAndHonoursRemovalPolicy(t *testing.T) {
 	cfntest.Check(t, "subscription topic", "arn:aws:sns:us-east-2:111111111111:t-dev-trade-executions", cfntest.Get(t, asm, "std-regional", "Fanout/holdings/Subscription").Props["TopicArn"])
 }
 
+// The fan-out's stacks keep every nothing-lost rule (internal/guard): every
+// queue has a dead-letter queue, is one, or declares that it stalls.
 func TestEveryQueueHasADLQOrIsOne(t *testing.T) {
-	for _, s := range asm.Stacks {
-		name, tmpl := s.Name, s.Template
-		targets := map[string]bool{}
-		queues := tmpl.Resources("AWS::SQS::Queue")
-		for _, q := range queues {
-			if rp, ok := q.Props["RedrivePolicy"].(map[string]any); ok {
-				targets[cfn.Ref(rp["deadLetterTargetArn"])] = true
-			}
-		}
-		for _, q := range queues {
-			isDLQ := targets[q.LogicalID] || strings.HasSuffix(strings.TrimSuffix(q.Props["QueueName"].(string), ".fifo"), "-dlq")
-			if q.Props["RedrivePolicy"] == nil && !isDLQ && q.Ordering() != cfn.OrderingStall {
-				t.Errorf("%s %s has no dead-letter queue, is none, and declares no stall policy", name, q.LogicalID)
-			}
-		}
+	for _, v := range guard.Check(asm.Stacks) {
+		t.Error(v)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/brokerage/platform/constructs/alarms"
@@ -66,7 +65,7 @@ var Rules = []Rule{
 
 // Check runs every rule.
 func Check(stacks []Stack) []Violation {
-	sort.Slice(stacks, func(i, j int) bool { return stacks[i].Name < stacks[j].Name })
+	stacks = slices.SortedFunc(slices.Values(stacks), func(a, b Stack) int { return strings.Compare(a.Name, b.Name) })
 	var out []Violation
 	for _, r := range Rules {
 		out = append(out, r.Run(stacks)...)
