@@ -160,6 +160,9 @@ func TestAWSRulesFailCleanlyAndWriteNothing(t *testing.T) {
 			}
 			gateway(c, 1)["usagePlans"] = plans
 		}, []string{`api.gateways: got "61 usage plans"`, "at most 60 dynamic references"}},
+		{"evaluation periods a redelivery period makes longer than CloudWatch evaluates", func(c map[string]any) {
+			obj(c["alarms"])["overrides"] = map[string]any{"consumer/GapHeldSeconds": map[string]any{"evaluationPeriods": 1440}}
+		}, []string{`Overrides["consumer/GapHeldSeconds"].evaluationPeriods: got 1440`, "CloudWatch evaluates at most 86400 s", "the redelivery of holdings"}},
 		{"duplicate gateway names", func(c map[string]any) {
 			obj(c["api"])["gateways"] = append(at(c, "api", "gateways").([]any), gateway(c, 1))
 		}, []string{`api.gateways[2].name: got "public", want a name no other gateway has`}},
